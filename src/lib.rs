@@ -1,0 +1,12 @@
+//! potpie-lsp: ask Potpie's agents, or an embedded offline engine, about the open workspace.
+//!
+//! See ARCHITECTURE.md for the code map and its invariants.
+
+pub mod backend;
+pub mod citations;
+pub mod config;
+pub mod engine;
+pub mod lsp;
+pub mod model;
+pub mod potpie;
+pub mod workspace;
