@@ -633,6 +633,12 @@ async fn read_request(sock: &mut TcpStream) -> Option<Request> {
             return None;
         }
         buf.extend_from_slice(&tmp[..n]);
+        // Not HTTP (e.g. a TLS ClientHello): answer like uvicorn does and hang up.
+        if !buf[0].is_ascii_uppercase() {
+            let _ = sock.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
+            let _ = sock.shutdown().await;
+            return None;
+        }
     };
     let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
     let mut lines = head.split("\r\n");
