@@ -18,7 +18,9 @@ use fake_potpie::FakeConfig;
 
 fn usage(problem: &str) -> ! {
     eprintln!("fake_potpie: {problem}");
-    eprintln!("usage: fake_potpie [--port N] [--key sk-...] [--answer-file F] [--delay-ms N] [--ready-after N]");
+    eprintln!(
+        "usage: fake_potpie [--port N] [--key sk-...] [--answer-file F] [--delay-ms N] [--ready-after N]"
+    );
     std::process::exit(2);
 }
 
@@ -26,9 +28,18 @@ fn parse_args() -> FakeConfig {
     let mut cfg = FakeConfig::new();
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
-        let mut value = || args.next().unwrap_or_else(|| usage(&format!("{flag} needs a value")));
+        let mut value = || {
+            args.next()
+                .unwrap_or_else(|| usage(&format!("{flag} needs a value")))
+        };
         match flag.as_str() {
-            "--port" => cfg = cfg.port(value().parse().unwrap_or_else(|_| usage("--port takes a number"))),
+            "--port" => {
+                cfg = cfg.port(
+                    value()
+                        .parse()
+                        .unwrap_or_else(|_| usage("--port takes a number")),
+                )
+            }
             "--key" => cfg = cfg.key(&value()),
             "--answer-file" => {
                 let path = value();
@@ -37,11 +48,17 @@ fn parse_args() -> FakeConfig {
                 cfg = cfg.answer_text(&text);
             }
             "--delay-ms" => {
-                let ms: u64 = value().parse().unwrap_or_else(|_| usage("--delay-ms takes a number"));
+                let ms: u64 = value()
+                    .parse()
+                    .unwrap_or_else(|_| usage("--delay-ms takes a number"));
                 cfg = cfg.chunk_delay(Duration::from_millis(ms));
             }
             "--ready-after" => {
-                cfg = cfg.ready_after(value().parse().unwrap_or_else(|_| usage("--ready-after takes a number")))
+                cfg = cfg.ready_after(
+                    value()
+                        .parse()
+                        .unwrap_or_else(|_| usage("--ready-after takes a number")),
+                )
             }
             "-h" | "--help" => usage("help"),
             other => usage(&format!("unknown argument {other}")),

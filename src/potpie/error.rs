@@ -59,37 +59,106 @@ pub enum TimeoutPhase {
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum PotpieError {
     /// 401 because no key reached the server.
-    MissingApiKey { service: Service },
+    MissingApiKey {
+        service: Service,
+    },
     /// 401 for a key the server does not accept.
-    InvalidApiKey { service: Service },
+    InvalidApiKey {
+        service: Service,
+    },
     /// The configured key cannot be put in an HTTP header.
-    UnsendableApiKey { service: Service },
-    BadRequest { service: Service, detail: String },
+    UnsendableApiKey {
+        service: Service,
+    },
+    BadRequest {
+        service: Service,
+        detail: String,
+    },
     /// 402: out of credits; `detail` is the service's own text.
-    PaymentRequired { service: Service, detail: String },
-    Forbidden { service: Service, detail: String },
-    NotFound { service: Service, detail: String },
+    PaymentRequired {
+        service: Service,
+        detail: String,
+    },
+    Forbidden {
+        service: Service,
+        detail: String,
+    },
+    NotFound {
+        service: Service,
+        detail: String,
+    },
     /// 422: each entry is `loc: msg`, e.g. `body.content: Field required`.
-    Validation { service: Service, errors: Vec<String> },
-    RateLimited { service: Service, retry_after: Option<Duration> },
+    Validation {
+        service: Service,
+        errors: Vec<String>,
+    },
+    RateLimited {
+        service: Service,
+        retry_after: Option<Duration>,
+    },
     /// 500 (and other 5xx but 502–504). `detail` is the JSON `detail` or the plain-text body.
-    Server { service: Service, status: u16, detail: Option<String> },
+    Server {
+        service: Service,
+        status: u16,
+        detail: Option<String>,
+    },
     /// 502, 503, 504.
-    Unavailable { service: Service, status: u16, detail: Option<String> },
+    Unavailable {
+        service: Service,
+        status: u16,
+        detail: Option<String>,
+    },
     /// Any other non-success status.
-    Status { service: Service, status: u16, detail: Option<String> },
-    ConnectionRefused { service: Service, origin: String },
-    Dns { service: Service, host: String },
-    Tls { service: Service, origin: String, reason: String },
+    Status {
+        service: Service,
+        status: u16,
+        detail: Option<String>,
+    },
+    ConnectionRefused {
+        service: Service,
+        origin: String,
+    },
+    Dns {
+        service: Service,
+        host: String,
+    },
+    Tls {
+        service: Service,
+        origin: String,
+        reason: String,
+    },
     /// Any other failure to connect (the request never reached the server).
-    ConnectFailed { service: Service, origin: String, reason: String },
+    ConnectFailed {
+        service: Service,
+        origin: String,
+        reason: String,
+    },
     /// The connection broke after the request was sent (reset, EOF mid-body).
-    ConnectionLost { service: Service, reason: String },
-    Timeout { service: Service, phase: TimeoutPhase, after: Duration },
+    ConnectionLost {
+        service: Service,
+        reason: String,
+    },
+    Timeout {
+        service: Service,
+        phase: TimeoutPhase,
+        after: Duration,
+    },
     /// The body was not the JSON expected; `context` says where.
-    BadJson { service: Service, context: String, detail: String },
-    BodyTooLarge { service: Service, context: String, limit: usize },
-    InvalidBaseUrl { service: Service, url: String, reason: String },
+    BadJson {
+        service: Service,
+        context: String,
+        detail: String,
+    },
+    BodyTooLarge {
+        service: Service,
+        context: String,
+        limit: usize,
+    },
+    InvalidBaseUrl {
+        service: Service,
+        url: String,
+        reason: String,
+    },
     /// Kept for callers that need a free-form sentence.
     Other(String),
 }
@@ -152,30 +221,53 @@ fn describe(e: &PotpieError, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f,
             "{} rejected the request's fields (422): {}; this is a bug in potpie-lsp, please report it",
             service.subject(),
-            if errors.is_empty() { "no details given".to_string() } else { errors.join(", ") }
+            if errors.is_empty() {
+                "no details given".to_string()
+            } else {
+                errors.join(", ")
+            }
         ),
-        RateLimited { service, retry_after } => match retry_after {
+        RateLimited {
+            service,
+            retry_after,
+        } => match retry_after {
             Some(d) => write!(
                 f,
                 "{} is limiting requests (429): try again in {} s",
                 service.subject(),
                 d.as_secs().max(1)
             ),
-            None => write!(f, "{} is limiting requests (429): try again in a minute", service.subject()),
+            None => write!(
+                f,
+                "{} is limiting requests (429): try again in a minute",
+                service.subject()
+            ),
         },
-        Server { service, status, detail } => write!(
+        Server {
+            service,
+            status,
+            detail,
+        } => write!(
             f,
             "{} failed with an internal error ({status}){}; try again, and if it keeps failing check the service's status",
             service.subject(),
             colon(detail)
         ),
-        Unavailable { service, status, detail } => write!(
+        Unavailable {
+            service,
+            status,
+            detail,
+        } => write!(
             f,
             "{} is temporarily unavailable ({status}){}; try again in a minute",
             service.subject(),
             colon(detail)
         ),
-        Status { service, status, detail } => write!(
+        Status {
+            service,
+            status,
+            detail,
+        } => write!(
             f,
             "{} answered with unexpected HTTP status {status}{}; check that {} points at the right server",
             service.subject(),
@@ -194,13 +286,21 @@ fn describe(e: &PotpieError, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             service.name(),
             service.url_setting()
         ),
-        Tls { service, origin, reason } => write!(
+        Tls {
+            service,
+            origin,
+            reason,
+        } => write!(
             f,
             "The secure connection to {} at {origin} failed ({reason}): check {} (http vs https) and the system's certificates",
             service.name(),
             service.url_setting()
         ),
-        ConnectFailed { service, origin, reason } => write!(
+        ConnectFailed {
+            service,
+            origin,
+            reason,
+        } => write!(
             f,
             "Could not connect to {} at {origin} ({reason}): check {} and the network connection",
             service.name(),
@@ -211,7 +311,11 @@ fn describe(e: &PotpieError, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             "The connection to {} broke before the answer was complete ({reason}): try again",
             service.name()
         ),
-        Timeout { service, phase, after } => {
+        Timeout {
+            service,
+            phase,
+            after,
+        } => {
             let secs = secs(*after);
             match phase {
                 TimeoutPhase::Connecting => write!(
@@ -232,19 +336,31 @@ fn describe(e: &PotpieError, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 ),
             }
         }
-        BadJson { service, context, detail } => write!(
+        BadJson {
+            service,
+            context,
+            detail,
+        } => write!(
             f,
             "{} sent malformed JSON in {context} ({detail}): check that {} points at the right server",
             service.subject(),
             service.url_setting()
         ),
-        BodyTooLarge { service, context, limit } => write!(
+        BodyTooLarge {
+            service,
+            context,
+            limit,
+        } => write!(
             f,
             "{}'s {context} was larger than the {} MiB limit: ask a narrower question",
             service.subject(),
             limit / (1024 * 1024)
         ),
-        InvalidBaseUrl { service, url, reason } => write!(
+        InvalidBaseUrl {
+            service,
+            url,
+            reason,
+        } => write!(
             f,
             "The {} URL {url:?} is not usable ({reason}): set {} to an origin such as {}",
             match service {
@@ -306,7 +422,10 @@ impl PotpieError {
                 | ConnectFailed { .. }
                 | Dns { .. }
                 | Tls { .. }
-                | Timeout { phase: TimeoutPhase::Connecting, .. }
+                | Timeout {
+                    phase: TimeoutPhase::Connecting,
+                    ..
+                }
                 | InvalidBaseUrl { .. }
                 | UnsendableApiKey { .. }
         )
@@ -323,7 +442,9 @@ impl PotpieError {
             NotFound { .. } => Some(404),
             Validation { .. } => Some(422),
             RateLimited { .. } => Some(429),
-            Server { status, .. } | Unavailable { status, .. } | Status { status, .. } => Some(*status),
+            Server { status, .. } | Unavailable { status, .. } | Status { status, .. } => {
+                Some(*status)
+            }
             _ => None,
         }
     }
@@ -340,7 +461,9 @@ impl PotpieError {
     pub fn is_auth(&self) -> bool {
         matches!(
             self,
-            PotpieError::MissingApiKey { .. } | PotpieError::InvalidApiKey { .. } | PotpieError::UnsendableApiKey { .. }
+            PotpieError::MissingApiKey { .. }
+                | PotpieError::InvalidApiKey { .. }
+                | PotpieError::UnsendableApiKey { .. }
         )
     }
 }
@@ -373,18 +496,33 @@ pub(crate) fn from_status(
     .map(|d| clip(&scrub(&d, key), 300));
     let detail_text = || detail.clone().unwrap_or_default();
     match status {
-        400 => PotpieError::BadRequest { service, detail: detail_text() },
+        400 => PotpieError::BadRequest {
+            service,
+            detail: detail_text(),
+        },
         401 => {
             let d = detail_text().to_ascii_lowercase();
-            if d.contains("required") || d.contains("bearer authentication is needed") || d.contains("missing") {
+            if d.contains("required")
+                || d.contains("bearer authentication is needed")
+                || d.contains("missing")
+            {
                 PotpieError::MissingApiKey { service }
             } else {
                 PotpieError::InvalidApiKey { service }
             }
         }
-        402 => PotpieError::PaymentRequired { service, detail: detail_text() },
-        403 => PotpieError::Forbidden { service, detail: detail_text() },
-        404 => PotpieError::NotFound { service, detail: detail_text() },
+        402 => PotpieError::PaymentRequired {
+            service,
+            detail: detail_text(),
+        },
+        403 => PotpieError::Forbidden {
+            service,
+            detail: detail_text(),
+        },
+        404 => PotpieError::NotFound {
+            service,
+            detail: detail_text(),
+        },
         422 => {
             let errors = match detail_value {
                 Some(serde_json::Value::Array(items)) => items
@@ -403,19 +541,41 @@ pub(crate) fn from_status(
                                     .join(".")
                             })
                             .unwrap_or_default();
-                        let msg = item.get("msg").and_then(|m| m.as_str()).unwrap_or("invalid");
+                        let msg = item
+                            .get("msg")
+                            .and_then(|m| m.as_str())
+                            .unwrap_or("invalid");
                         let msg = clip(&scrub(msg, key), 200);
-                        if loc.is_empty() { msg } else { format!("{loc}: {msg}") }
+                        if loc.is_empty() {
+                            msg
+                        } else {
+                            format!("{loc}: {msg}")
+                        }
                     })
                     .collect(),
                 _ => detail.clone().into_iter().collect(),
             };
             PotpieError::Validation { service, errors }
         }
-        429 => PotpieError::RateLimited { service, retry_after },
-        502..=504 => PotpieError::Unavailable { service, status, detail },
-        500..=599 => PotpieError::Server { service, status, detail },
-        _ => PotpieError::Status { service, status, detail },
+        429 => PotpieError::RateLimited {
+            service,
+            retry_after,
+        },
+        502..=504 => PotpieError::Unavailable {
+            service,
+            status,
+            detail,
+        },
+        500..=599 => PotpieError::Server {
+            service,
+            status,
+            detail,
+        },
+        _ => PotpieError::Status {
+            service,
+            status,
+            detail,
+        },
     }
 }
 
@@ -455,7 +615,11 @@ pub(crate) enum TransportKind {
 
 /// Classifies a transport error by walking its `source()` chain: io error kinds first, then
 /// the wording of hyper's and rustls's errors, which have no public types through reqwest.
-pub(crate) fn classify_chain(err: &(dyn StdError + 'static), is_connect: bool, is_timeout: bool) -> TransportKind {
+pub(crate) fn classify_chain(
+    err: &(dyn StdError + 'static),
+    is_connect: bool,
+    is_timeout: bool,
+) -> TransportKind {
     let mut texts = Vec::new();
     let mut refused = false;
     let mut io_timeout = false;
@@ -485,7 +649,10 @@ pub(crate) fn classify_chain(err: &(dyn StdError + 'static), is_connect: bool, i
     if refused || all.contains("connection refused") {
         return TransportKind::Refused;
     }
-    if all.contains("dns error") || all.contains("failed to lookup address") || all.contains("name or service not known") {
+    if all.contains("dns error")
+        || all.contains("failed to lookup address")
+        || all.contains("name or service not known")
+    {
         return TransportKind::Dns;
     }
     if all.contains("certificate")
@@ -498,7 +665,11 @@ pub(crate) fn classify_chain(err: &(dyn StdError + 'static), is_connect: bool, i
         return TransportKind::Tls(innermost);
     }
     if is_timeout || io_timeout {
-        return if is_connect { TransportKind::ConnectTimeout } else { TransportKind::Timeout };
+        return if is_connect {
+            TransportKind::ConnectTimeout
+        } else {
+            TransportKind::Timeout
+        };
     }
     if is_connect {
         return TransportKind::Connect(innermost);
@@ -530,30 +701,72 @@ mod tests {
     fn chains_are_classified() {
         let dns = Chain(
             "error sending request",
-            Some(Box::new(Chain("client error (Connect)", Some(Box::new(Chain("dns error: failed to lookup address information: Name or service not known", None)))))),
+            Some(Box::new(Chain(
+                "client error (Connect)",
+                Some(Box::new(Chain(
+                    "dns error: failed to lookup address information: Name or service not known",
+                    None,
+                ))),
+            ))),
         );
         assert_eq!(classify_chain(&dns, true, false), TransportKind::Dns);
-        let refused = Chain("error sending request", Some(Box::new(std::io::Error::from(std::io::ErrorKind::ConnectionRefused))));
-        assert_eq!(classify_chain(&refused, true, false), TransportKind::Refused);
-        let tls = Chain("error sending request", Some(Box::new(Chain("invalid peer certificate: UnknownIssuer", None))));
-        assert!(matches!(classify_chain(&tls, true, false), TransportKind::Tls(r) if r.contains("UnknownIssuer")));
-        let reset = Chain("error decoding response body", Some(Box::new(std::io::Error::from(std::io::ErrorKind::ConnectionReset))));
-        assert!(matches!(classify_chain(&reset, false, false), TransportKind::Lost(_)));
+        let refused = Chain(
+            "error sending request",
+            Some(Box::new(std::io::Error::from(
+                std::io::ErrorKind::ConnectionRefused,
+            ))),
+        );
+        assert_eq!(
+            classify_chain(&refused, true, false),
+            TransportKind::Refused
+        );
+        let tls = Chain(
+            "error sending request",
+            Some(Box::new(Chain(
+                "invalid peer certificate: UnknownIssuer",
+                None,
+            ))),
+        );
+        assert!(
+            matches!(classify_chain(&tls, true, false), TransportKind::Tls(r) if r.contains("UnknownIssuer"))
+        );
+        let reset = Chain(
+            "error decoding response body",
+            Some(Box::new(std::io::Error::from(
+                std::io::ErrorKind::ConnectionReset,
+            ))),
+        );
+        assert!(matches!(
+            classify_chain(&reset, false, false),
+            TransportKind::Lost(_)
+        ));
         let slow = Chain("operation timed out", None);
-        assert_eq!(classify_chain(&slow, true, true), TransportKind::ConnectTimeout);
+        assert_eq!(
+            classify_chain(&slow, true, true),
+            TransportKind::ConnectTimeout
+        );
     }
 
     #[test]
     fn validation_names_the_field() {
         let body = br#"{"detail":[{"type":"missing","loc":["body","content"],"msg":"Field required","input":{}}]}"#;
         let e = from_status(Service::Potpie, 422, None, body, None);
-        assert!(e.to_string().contains("body.content: Field required"), "{e}");
+        assert!(
+            e.to_string().contains("body.content: Field required"),
+            "{e}"
+        );
     }
 
     #[test]
     fn server_text_is_scrubbed_of_the_key() {
         let body = br#"{"detail":"bad key sk-0123456789abcdef given"}"#;
-        let e = from_status(Service::Potpie, 400, None, body, Some("sk-0123456789abcdef"));
+        let e = from_status(
+            Service::Potpie,
+            400,
+            None,
+            body,
+            Some("sk-0123456789abcdef"),
+        );
         assert!(!e.to_string().contains("sk-0123456789abcdef"), "{e}");
         assert!(e.to_string().contains("<redacted>"));
     }
@@ -561,6 +774,9 @@ mod tests {
     #[test]
     fn llm_errors_name_the_llm_settings() {
         let e = from_status(Service::Llm, 401, None, br#"{"error":"bad"}"#, None);
-        assert_eq!(e.to_string(), "The LLM endpoint rejected the API key (401): set potpie.llm.apiKey");
+        assert_eq!(
+            e.to_string(),
+            "The LLM endpoint rejected the API key (401): set potpie.llm.apiKey"
+        );
     }
 }

@@ -18,13 +18,22 @@ pub struct LlmMessage {
 
 impl LlmMessage {
     pub fn system(content: impl Into<String>) -> Self {
-        LlmMessage { role: "system".into(), content: content.into() }
+        LlmMessage {
+            role: "system".into(),
+            content: content.into(),
+        }
     }
     pub fn user(content: impl Into<String>) -> Self {
-        LlmMessage { role: "user".into(), content: content.into() }
+        LlmMessage {
+            role: "user".into(),
+            content: content.into(),
+        }
     }
     pub fn assistant(content: impl Into<String>) -> Self {
-        LlmMessage { role: "assistant".into(), content: content.into() }
+        LlmMessage {
+            role: "assistant".into(),
+            content: content.into(),
+        }
     }
 }
 
@@ -78,15 +87,23 @@ impl LlmClient {
         }
         let auth = match &api_key {
             Some(k) => {
-                let mut v = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", k.expose()))
-                    .map_err(|_| PotpieError::UnsendableApiKey { service: Service::Llm })?;
+                let mut v =
+                    reqwest::header::HeaderValue::from_str(&format!("Bearer {}", k.expose()))
+                        .map_err(|_| PotpieError::UnsendableApiKey {
+                            service: Service::Llm,
+                        })?;
                 v.set_sensitive(true);
                 Some(v)
             }
             None => None,
         };
         let http = Http::new(Service::Llm, &url, opts, api_key)?;
-        Ok(LlmClient { http, endpoint: format!("{base}/v1/chat/completions"), model: model.to_string(), auth })
+        Ok(LlmClient {
+            http,
+            endpoint: format!("{base}/v1/chat/completions"),
+            model: model.to_string(),
+            auth,
+        })
     }
 
     /// The full URL requests go to.
@@ -103,7 +120,11 @@ impl LlmClient {
             .http
             .send(
                 || {
-                    let mut req = self.http.client.request(Method::POST, &self.endpoint).json(&body);
+                    let mut req = self
+                        .http
+                        .client
+                        .request(Method::POST, &self.endpoint)
+                        .json(&body);
                     if let Some(a) = &self.auth {
                         req = req.header(reqwest::header::AUTHORIZATION, a.clone());
                     }

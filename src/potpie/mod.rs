@@ -116,7 +116,14 @@ impl Http {
             })?;
         let host = url.host_str().unwrap_or_default().to_string();
         let origin = url.origin().ascii_serialization();
-        Ok(Http { client, opts, service, origin, host, secret })
+        Ok(Http {
+            client,
+            opts,
+            service,
+            origin,
+            host,
+            secret,
+        })
     }
 
     fn key(&self) -> Option<&str> {
@@ -178,8 +185,17 @@ impl Http {
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
         // The error body is only quoted; a broken or slow one must not hide the status.
-        let body = self.read_body(resp, MAX_ERROR_BODY, "error", true).await.unwrap_or_default();
-        Err(from_status(self.service, status.as_u16(), retry_after, &body, self.key()))
+        let body = self
+            .read_body(resp, MAX_ERROR_BODY, "error", true)
+            .await
+            .unwrap_or_default();
+        Err(from_status(
+            self.service,
+            status.as_u16(),
+            retry_after,
+            &body,
+            self.key(),
+        ))
     }
 
     /// Reads a whole body with the read timeout between reads and a size limit. With
@@ -221,9 +237,15 @@ impl Http {
     }
 
     /// Reads and decodes a JSON body.
-    pub(crate) async fn json<T: DeserializeOwned>(&self, resp: Response, what: &str) -> Result<T, PotpieError> {
+    pub(crate) async fn json<T: DeserializeOwned>(
+        &self,
+        resp: Response,
+        what: &str,
+    ) -> Result<T, PotpieError> {
         let context = format!("the response to {what}");
-        let body = self.read_body(resp, self.opts.max_body_bytes, &context, false).await?;
+        let body = self
+            .read_body(resp, self.opts.max_body_bytes, &context, false)
+            .await?;
         serde_json::from_slice(&body).map_err(|e| PotpieError::BadJson {
             service: self.service,
             context,
@@ -237,8 +259,15 @@ impl Http {
         let origin = self.origin.clone();
         match classify_chain(e, e.is_connect(), e.is_timeout()) {
             TransportKind::Refused => PotpieError::ConnectionRefused { service, origin },
-            TransportKind::Dns => PotpieError::Dns { service, host: self.host.clone() },
-            TransportKind::Tls(reason) => PotpieError::Tls { service, origin, reason },
+            TransportKind::Dns => PotpieError::Dns {
+                service,
+                host: self.host.clone(),
+            },
+            TransportKind::Tls(reason) => PotpieError::Tls {
+                service,
+                origin,
+                reason,
+            },
             TransportKind::ConnectTimeout => PotpieError::Timeout {
                 service,
                 phase: TimeoutPhase::Connecting,
@@ -253,7 +282,11 @@ impl Http {
                     TimeoutPhase::Stalled => self.opts.read_timeout,
                 },
             },
-            TransportKind::Connect(reason) => PotpieError::ConnectFailed { service, origin, reason },
+            TransportKind::Connect(reason) => PotpieError::ConnectFailed {
+                service,
+                origin,
+                reason,
+            },
             TransportKind::Lost(reason) => PotpieError::ConnectionLost { service, reason },
         }
     }
@@ -297,7 +330,9 @@ pub struct PotpieClient {
 
 impl std::fmt::Debug for PotpieClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PotpieClient").field("base", &self.base).finish_non_exhaustive()
+        f.debug_struct("PotpieClient")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
     }
 }
 
@@ -306,15 +341,21 @@ impl PotpieClient {
     /// `/` or `/api/v2` is tolerated.
     pub fn new(base_url: &str, key: ApiKey, opts: ClientOptions) -> Result<Self, PotpieError> {
         let url = parse_base(Service::Potpie, base_url)?;
-        let mut key_header = HeaderValue::from_str(key.expose())
-            .map_err(|_| PotpieError::UnsendableApiKey { service: Service::Potpie })?;
+        let mut key_header =
+            HeaderValue::from_str(key.expose()).map_err(|_| PotpieError::UnsendableApiKey {
+                service: Service::Potpie,
+            })?;
         key_header.set_sensitive(true);
         let mut base = url.as_str().trim_end_matches('/').to_string();
         if let Some(stripped) = base.strip_suffix("/api/v2") {
             base = stripped.to_string();
         }
         let http = Http::new(Service::Potpie, &url, opts, Some(key))?;
-        Ok(PotpieClient { http, base, key_header })
+        Ok(PotpieClient {
+            http,
+            base,
+            key_header,
+        })
     }
 
     /// The base URL requests go to (no trailing `/`).
@@ -370,7 +411,8 @@ impl PotpieClient {
     /// is safe to repeat.
     pub async fn parse(&self, req: &ParseRequest) -> Result<ParseResponse, PotpieError> {
         let body = serde_json::to_value(req).unwrap_or_else(|_| json!({}));
-        self.call(Method::POST, "parse", &[], Some(body), Retry::Safe).await
+        self.call(Method::POST, "parse", &[], Some(body), Retry::Safe)
+            .await
     }
 
     /// `GET /api/v2/parsing-status/{project_id}`.
@@ -381,14 +423,25 @@ impl PotpieClient {
 
     /// `GET /api/v2/list-available-agents`: system agents first, then the caller's own.
     pub async fn list_agents(&self) -> Result<Vec<AgentInfo>, PotpieError> {
-        self.call(Method::GET, "list-available-agents", &[], None, Retry::Safe).await
+        self.call(Method::GET, "list-available-agents", &[], None, Retry::Safe)
+            .await
     }
 
     /// `POST /api/v2/conversations`; returns the conversation id.
-    pub async fn create_conversation(&self, project_id: &str, agent_id: &str) -> Result<String, PotpieError> {
+    pub async fn create_conversation(
+        &self,
+        project_id: &str,
+        agent_id: &str,
+    ) -> Result<String, PotpieError> {
         let body = json!({"project_ids": [project_id], "agent_ids": [agent_id]});
         let resp: CreateConversationResponse = self
-            .call(Method::POST, "conversations", &[], Some(body), Retry::OnlyUnsent)
+            .call(
+                Method::POST,
+                "conversations",
+                &[],
+                Some(body),
+                Retry::OnlyUnsent,
+            )
             .await?;
         Ok(resp.conversation_id)
     }
@@ -405,7 +458,11 @@ impl PotpieClient {
         let resp = self
             .http
             .send(
-                || self.request(Method::POST, &path).query(&[("stream", "true")]).json(req),
+                || {
+                    self.request(Method::POST, &path)
+                        .query(&[("stream", "true")])
+                        .json(req)
+                },
                 Retry::OnlyUnsent,
                 what,
             )
@@ -426,21 +483,38 @@ impl PotpieClient {
     ) -> Result<ChatMessageResponse, PotpieError> {
         let path = format!("conversations/{}/message", segment(conversation_id));
         let body = serde_json::to_value(req).unwrap_or_else(|_| json!({}));
-        self.call(Method::POST, &path, &[("stream", "false")], Some(body), Retry::OnlyUnsent)
-            .await
+        self.call(
+            Method::POST,
+            &path,
+            &[("stream", "false")],
+            Some(body),
+            Retry::OnlyUnsent,
+        )
+        .await
     }
 
     /// `POST /api/v2/conversations/{id}/stop`: cancels the running answer (the open stream ends).
-    pub async fn stop(&self, conversation_id: &str, session_id: Option<&str>) -> Result<StopResponse, PotpieError> {
+    pub async fn stop(
+        &self,
+        conversation_id: &str,
+        session_id: Option<&str>,
+    ) -> Result<StopResponse, PotpieError> {
         let path = format!("conversations/{}/stop", segment(conversation_id));
         let query: Vec<(&str, &str)> = session_id.map(|s| ("session_id", s)).into_iter().collect();
-        self.call(Method::POST, &path, &query, None, Retry::Safe).await
+        self.call(Method::POST, &path, &query, None, Retry::Safe)
+            .await
     }
 
     /// `POST /api/v2/search`: up to 10 substring matches over names, paths and code.
-    pub async fn search(&self, project_id: &str, query: &str) -> Result<Vec<SearchResult>, PotpieError> {
+    pub async fn search(
+        &self,
+        project_id: &str,
+        query: &str,
+    ) -> Result<Vec<SearchResult>, PotpieError> {
         let body = json!({"project_id": project_id, "query": query});
-        let resp: SearchResponse = self.call(Method::POST, "search", &[], Some(body), Retry::Safe).await?;
+        let resp: SearchResponse = self
+            .call(Method::POST, "search", &[], Some(body), Retry::Safe)
+            .await?;
         Ok(resp.results)
     }
 }
@@ -464,7 +538,10 @@ fn path_for_log(path: &str) -> String {
     match path.split('/').next() {
         Some("parsing-status") => "parsing-status/…".to_string(),
         Some("conversations") if path.contains('/') => {
-            format!("conversations/…/{}", path.rsplit('/').next().unwrap_or_default())
+            format!(
+                "conversations/…/{}",
+                path.rsplit('/').next().unwrap_or_default()
+            )
         }
         _ => path.to_string(),
     }
@@ -483,7 +560,9 @@ pub struct MessageStream {
 
 impl std::fmt::Debug for MessageStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MessageStream").field("open", &self.resp.is_some()).finish_non_exhaustive()
+        f.debug_struct("MessageStream")
+            .field("open", &self.resp.is_some())
+            .finish_non_exhaustive()
     }
 }
 
@@ -588,10 +667,17 @@ mod tests {
             ("http://127.0.0.1:8001", "http://127.0.0.1:8001"),
             ("http://127.0.0.1:8001/", "http://127.0.0.1:8001"),
             ("http://127.0.0.1:8001/api/v2/", "http://127.0.0.1:8001"),
-            ("https://example.test/potpie/", "https://example.test/potpie"),
+            (
+                "https://example.test/potpie/",
+                "https://example.test/potpie",
+            ),
         ] {
             let c = PotpieClient::new(given, key.clone(), ClientOptions::default());
-            assert_eq!(c.map(|c| c.base_url().to_string()).ok().as_deref(), Some(want), "{given}");
+            assert_eq!(
+                c.map(|c| c.base_url().to_string()).ok().as_deref(),
+                Some(want),
+                "{given}"
+            );
         }
         let bad = PotpieClient::new("ftp://x", key.clone(), ClientOptions::default());
         assert!(matches!(bad, Err(PotpieError::InvalidBaseUrl { .. })));
@@ -611,7 +697,12 @@ mod tests {
         for attempt in 0..20 {
             let d = backoff(&opts, attempt);
             assert!(d <= opts.retry_max_delay);
-            assert!(d >= opts.retry_base_delay.mul_f64(0.5).min(opts.retry_max_delay.mul_f64(0.5)));
+            assert!(
+                d >= opts
+                    .retry_base_delay
+                    .mul_f64(0.5)
+                    .min(opts.retry_max_delay.mul_f64(0.5))
+            );
         }
     }
 }

@@ -107,7 +107,9 @@ pub struct ToolCall {
 impl ToolCall {
     /// `tool_call_details.summary`, when present.
     pub fn summary(&self) -> Option<&str> {
-        self.tool_call_details.get("summary").and_then(|s| s.as_str())
+        self.tool_call_details
+            .get("summary")
+            .and_then(|s| s.as_str())
     }
 }
 
@@ -188,7 +190,10 @@ fn lenient_tool_calls<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Tool
     Ok(v.unwrap_or_default()
         .into_iter()
         .filter_map(|v| match v {
-            serde_json::Value::String(s) => Some(ToolCall { tool_response: s, ..ToolCall::default() }),
+            serde_json::Value::String(s) => Some(ToolCall {
+                tool_response: s,
+                ..ToolCall::default()
+            }),
             obj @ serde_json::Value::Object(_) => serde_json::from_value(obj).ok(),
             _ => None,
         })

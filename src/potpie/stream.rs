@@ -256,10 +256,9 @@ impl StreamDecoder {
     fn between(&mut self, b: u8, out: &mut Vec<Result<ChatChunk, DecodeError>>) {
         match b {
             b'{' => {
-                if !is_data_prefix(&self.junk) {
-                    if let Some(e) = self.junk_error() {
-                        out.push(Err(e));
-                    }
+                // A `data:` prefix is fine; any other stray text is reported once.
+                if let Some(e) = self.junk_error() {
+                    out.push(Err(e));
                 }
                 self.junk.clear();
                 self.start_object(b);
@@ -304,7 +303,10 @@ impl StreamDecoder {
         let detail = "the object was cut short".to_string();
         match restart {
             Some(at) if at > 0 => {
-                out.push(Err(DecodeError::Malformed { offset: self.obj_start, detail }));
+                out.push(Err(DecodeError::Malformed {
+                    offset: self.obj_start,
+                    detail,
+                }));
                 let rest = self.obj.split_off(at);
                 self.obj_start += at as u64;
                 self.obj = rest;
@@ -314,7 +316,10 @@ impl StreamDecoder {
                 }
             }
             _ => {
-                out.push(Err(DecodeError::Malformed { offset: self.obj_start, detail }));
+                out.push(Err(DecodeError::Malformed {
+                    offset: self.obj_start,
+                    detail,
+                }));
                 self.obj.clear();
                 self.mode = Mode::Resync;
             }
@@ -328,7 +333,10 @@ impl StreamDecoder {
         }
         let text = String::from_utf8_lossy(&self.junk);
         let preview: String = text.trim().chars().take(40).collect();
-        Some(DecodeError::Garbage { offset: self.junk_start, preview })
+        Some(DecodeError::Garbage {
+            offset: self.junk_start,
+            preview,
+        })
     }
 }
 
@@ -350,7 +358,10 @@ fn decode_object(obj: &[u8], offset: u64, out: &mut Vec<Result<ChatChunk, Decode
     match serde_json::from_slice::<ChatChunk>(obj) {
         Ok(chunk) => out.push(Ok(chunk)),
         Err(e) => {
-            out.push(Err(DecodeError::Malformed { offset, detail: e.to_string() }));
+            out.push(Err(DecodeError::Malformed {
+                offset,
+                detail: e.to_string(),
+            }));
             let mut tries = 0;
             let mut from = 1;
             while tries < MAX_RESYNC_TRIES {
@@ -450,7 +461,10 @@ mod tests {
         let c = out[1].as_ref().map_err(|e| e.to_string());
         let c = c.as_ref().map(|c| c.tool_calls[0].tool_name.as_str());
         assert_eq!(c, Ok("fetch_file"));
-        assert_eq!(out[4].as_ref().ok().and_then(|c| c.thinking.as_deref()), Some("because"));
+        assert_eq!(
+            out[4].as_ref().ok().and_then(|c| c.thinking.as_deref()),
+            Some("because")
+        );
     }
 
     #[test]
@@ -458,7 +472,11 @@ mod tests {
         let data = valid_stream();
         let expected = messages(&decode_in_pieces(&data, &[]));
         for cut in 0..=data.len() {
-            assert_eq!(messages(&decode_in_pieces(&data, &[cut])), expected, "cut at {cut}");
+            assert_eq!(
+                messages(&decode_in_pieces(&data, &[cut])),
+                expected,
+                "cut at {cut}"
+            );
         }
     }
 
@@ -480,9 +498,15 @@ mod tests {
         let expected = messages(&decode_in_pieces(&data, &[]));
         let mut rng = fastrand::Rng::with_seed(7);
         for _ in 0..200 {
-            let mut cuts: Vec<usize> = (0..rng.usize(1..20)).map(|_| rng.usize(0..=data.len())).collect();
+            let mut cuts: Vec<usize> = (0..rng.usize(1..20))
+                .map(|_| rng.usize(0..=data.len()))
+                .collect();
             cuts.sort_unstable();
-            assert_eq!(messages(&decode_in_pieces(&data, &cuts)), expected, "cuts {cuts:?}");
+            assert_eq!(
+                messages(&decode_in_pieces(&data, &cuts)),
+                expected,
+                "cuts {cuts:?}"
+            );
         }
     }
 
@@ -501,7 +525,10 @@ mod tests {
         let out = StreamDecoder::new().push(body.as_bytes());
         let chunk = out[0].as_ref().ok();
         assert_eq!(chunk.map(|c| c.tool_calls.len()), Some(2));
-        assert_eq!(chunk.map(|c| c.tool_calls[0].event_type.as_str()), Some("brand_new_kind"));
+        assert_eq!(
+            chunk.map(|c| c.tool_calls[0].event_type.as_str()),
+            Some("brand_new_kind")
+        );
         assert_eq!(chunk.and_then(|c| c.thinking.clone()), None);
     }
 
@@ -520,9 +547,17 @@ mod tests {
         let m = messages(&out);
         assert_eq!(m.len(), 7, "{m:?}");
         assert_eq!(m[0], "one");
-        assert!(m[1].starts_with("ERR a malformed object at byte 18"), "{}", m[1]);
+        assert!(
+            m[1].starts_with("ERR a malformed object at byte 18"),
+            "{}",
+            m[1]
+        );
         assert_eq!(m[2], "two");
-        assert!(m[3].contains("unexpected text \"garbage here\""), "{}", m[3]);
+        assert!(
+            m[3].contains("unexpected text \"garbage here\""),
+            "{}",
+            m[3]
+        );
         assert_eq!(m[4], "three");
         assert!(m[5].starts_with("ERR a malformed object"), "{}", m[5]);
         assert_eq!(m[6], "four");
@@ -530,7 +565,10 @@ mod tests {
 
     #[test]
     fn truncated_object_glued_to_a_good_one_loses_only_itself() {
-        let body = concat!(r#"{"message": "cut sh{"message": "next", "citations": []}"#, r#"{"message": "after"}"#);
+        let body = concat!(
+            r#"{"message": "cut sh{"message": "next", "citations": []}"#,
+            r#"{"message": "after"}"#
+        );
         let out = StreamDecoder::new().push(body.as_bytes());
         let m = messages(&out);
         assert_eq!(m.len(), 3, "{m:?}");
@@ -566,7 +604,10 @@ mod tests {
     fn finish_reports_incomplete_object_and_trailing_garbage() {
         let mut d = StreamDecoder::new();
         assert!(d.push(br#"{"message": "a"}{"message": "unfin"#).len() == 1);
-        assert!(matches!(d.finish(), Some(DecodeError::Incomplete { offset: 16, .. })));
+        assert!(matches!(
+            d.finish(),
+            Some(DecodeError::Incomplete { offset: 16, .. })
+        ));
         let mut d = StreamDecoder::new();
         d.push(br#"{"message": "a"} trailing"#);
         assert!(matches!(d.finish(), Some(DecodeError::Garbage { .. })));

@@ -33,19 +33,56 @@ pub const FAKE_KEY: &str = "sk-0000000000000000000000000000000000000000000000000
 
 /// The system agents of potpie-api.md §8 (`spec_generation_agent` is dev-only and left out).
 pub const SYSTEM_AGENTS: &[(&str, &str, &str)] = &[
-    ("codebase_qna_agent", "Codebase Q&A Agent", "Answers questions about the codebase using the knowledge graph and code tools"),
-    ("debugging_agent", "Debugging with Knowledge Graph Agent", "Root-cause debugging"),
-    ("unit_test_agent", "Unit Test Agent", "Unit tests for named functions"),
-    ("integration_test_agent", "Integration Test Agent", "Integration tests from entry points"),
-    ("LLD_agent", "Low-Level Design Agent", "Implementation plan for a new feature"),
-    ("code_changes_agent", "Code Changes Agent", "Blast radius of the current branch against the default branch"),
-    ("code_generation_agent", "Code Generation Agent", "Generates code for features or fixes"),
-    ("general_purpose_agent", "General Purpose Agent", "Queries that need no repository access"),
-    ("sweb_debug_agent", "SWEB Debug Agent", "SWE-bench-style debugging"),
+    (
+        "codebase_qna_agent",
+        "Codebase Q&A Agent",
+        "Answers questions about the codebase using the knowledge graph and code tools",
+    ),
+    (
+        "debugging_agent",
+        "Debugging with Knowledge Graph Agent",
+        "Root-cause debugging",
+    ),
+    (
+        "unit_test_agent",
+        "Unit Test Agent",
+        "Unit tests for named functions",
+    ),
+    (
+        "integration_test_agent",
+        "Integration Test Agent",
+        "Integration tests from entry points",
+    ),
+    (
+        "LLD_agent",
+        "Low-Level Design Agent",
+        "Implementation plan for a new feature",
+    ),
+    (
+        "code_changes_agent",
+        "Code Changes Agent",
+        "Blast radius of the current branch against the default branch",
+    ),
+    (
+        "code_generation_agent",
+        "Code Generation Agent",
+        "Generates code for features or fixes",
+    ),
+    (
+        "general_purpose_agent",
+        "General Purpose Agent",
+        "Queries that need no repository access",
+    ),
+    (
+        "sweb_debug_agent",
+        "SWEB Debug Agent",
+        "SWE-bench-style debugging",
+    ),
 ];
 
 /// The queued placeholder every stream starts with.
-pub const PLACEHOLDER: &str = r#"{"message": "", "citations": [], "tool_calls": [], "thinking": null}"#;
+pub const PLACEHOLDER: &str =
+    r#"{"message": "", "citations": [], "tool_calls": [], "thinking": null}"#;
 
 /// The object written by the `malformed_after` fault.
 pub const MALFORMED_OBJECT: &str = r#"{"message": "broken", "citations": [}"#;
@@ -72,22 +109,36 @@ pub enum Route {
 impl Route {
     /// The route and its path parameter (project or conversation id), from a path without query.
     fn of(method: &str, path: &str) -> (Route, Option<String>, bool) {
-        let path = if path.len() > 1 { path.trim_end_matches('/') } else { path };
+        let path = if path.len() > 1 {
+            path.trim_end_matches('/')
+        } else {
+            path
+        };
         let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         let (route, param, want) = match segs.as_slice() {
             ["health"] => (Route::Health, None, "GET"),
             ["api", "v2", "parse"] => (Route::Parse, None, "POST"),
-            ["api", "v2", "parsing-status", id] => (Route::ParsingStatus, Some(id.to_string()), "GET"),
+            ["api", "v2", "parsing-status", id] => {
+                (Route::ParsingStatus, Some(id.to_string()), "GET")
+            }
             ["api", "v2", "parsing-status"] => (Route::ParsingStatusByRepo, None, "POST"),
             ["api", "v2", "projects", "list"] => (Route::ProjectsList, None, "GET"),
             ["api", "v2", "list-available-agents"] => (Route::ListAgents, None, "GET"),
             ["api", "v2", "conversations"] => (Route::Conversations, None, "POST"),
-            ["api", "v2", "conversations", id, "message"] => (Route::Message, Some(id.to_string()), "POST"),
-            ["api", "v2", "conversations", id, "stop"] => (Route::Stop, Some(id.to_string()), "POST"),
+            ["api", "v2", "conversations", id, "message"] => {
+                (Route::Message, Some(id.to_string()), "POST")
+            }
+            ["api", "v2", "conversations", id, "stop"] => {
+                (Route::Stop, Some(id.to_string()), "POST")
+            }
             ["api", "v2", "search"] => (Route::Search, None, "POST"),
             _ => return (Route::Unknown, None, true),
         };
-        (route, param.map(|p| percent_decode(&p)), method.eq_ignore_ascii_case(want))
+        (
+            route,
+            param.map(|p| percent_decode(&p)),
+            method.eq_ignore_ascii_case(want),
+        )
     }
 }
 
@@ -136,7 +187,10 @@ impl Default for FakeAnswer {
             text: DEFAULT_ANSWER.to_string(),
             citations: Vec::new(),
             tool_calls: vec![
-                FakeToolCall::new("ask_knowledge_graph_queries", "Traversing the knowledge graph"),
+                FakeToolCall::new(
+                    "ask_knowledge_graph_queries",
+                    "Traversing the knowledge graph",
+                ),
                 FakeToolCall::new("fetch_file", "Reading file: src/auth/service.py"),
             ],
             delta_chars: 16,
@@ -191,10 +245,14 @@ impl Forced {
     }
     /// The real 402 text.
     pub fn out_of_credits() -> Self {
-        Self::detail(402, "Credit limit reached. You've used 50/50 credits on your free plan. Please upgrade to continue.")
+        Self::detail(
+            402,
+            "Credit limit reached. You've used 50/50 credits on your free plan. Please upgrade to continue.",
+        )
     }
     pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.headers.push((name.to_ascii_lowercase(), value.to_string()));
+        self.headers
+            .push((name.to_ascii_lowercase(), value.to_string()));
         self
     }
     /// Only the next `n` requests to the route get this response.
@@ -230,7 +288,11 @@ pub struct FakeNode {
 
 impl FakeNode {
     pub fn new(name: &str, file_path: &str, content: &str) -> Self {
-        FakeNode { name: name.into(), file_path: file_path.into(), content: content.into() }
+        FakeNode {
+            name: name.into(),
+            file_path: file_path.into(),
+            content: content.into(),
+        }
     }
 }
 
@@ -265,10 +327,26 @@ impl Default for FakeConfig {
             forced: HashMap::new(),
             faults: StreamFaults::default(),
             search_nodes: vec![
-                FakeNode::new("login", "src/auth/service.py", "def login(user, password):\n    return issue_token(user)"),
-                FakeNode::new("verify_password", "src/auth/hashing.py", "def verify_password(hash, password): ..."),
-                FakeNode::new("issue_token", "src/auth/tokens.py", "def issue_token(user): ..."),
-                FakeNode::new("Router", "src/web/router.py", "class Router: routes requests to login"),
+                FakeNode::new(
+                    "login",
+                    "src/auth/service.py",
+                    "def login(user, password):\n    return issue_token(user)",
+                ),
+                FakeNode::new(
+                    "verify_password",
+                    "src/auth/hashing.py",
+                    "def verify_password(hash, password): ...",
+                ),
+                FakeNode::new(
+                    "issue_token",
+                    "src/auth/tokens.py",
+                    "def issue_token(user): ...",
+                ),
+                FakeNode::new(
+                    "Router",
+                    "src/web/router.py",
+                    "class Router: routes requests to login",
+                ),
             ],
         }
     }
@@ -326,7 +404,9 @@ impl FakeConfig {
         let mut text = String::with_capacity(bytes + 64);
         let mut i = 0;
         while text.len() < bytes {
-            text.push_str(&format!("Line {i} of a very long answer about `src/auth/service.py`.\n"));
+            text.push_str(&format!(
+                "Line {i} of a very long answer about `src/auth/service.py`.\n"
+            ));
             i += 1;
         }
         self.answer.text = text;
@@ -389,18 +469,29 @@ impl FakeConfig {
             Ok(l) => l,
             Err(e) => panic!("fake potpie: cannot bind 127.0.0.1:{port}: {e}"),
         };
-        let addr = listener.local_addr().unwrap_or_else(|e| panic!("fake potpie: no local address: {e}"));
+        let addr = listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("fake potpie: no local address: {e}"));
         let state = Arc::new(Mutex::new(State::new(self)));
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let task = tokio::spawn(accept_loop(listener, state.clone(), shutdown_rx));
-        FakePotpie { addr, state, shutdown: shutdown_tx, task: Some(task), thread: None }
+        FakePotpie {
+            addr,
+            state,
+            shutdown: shutdown_tx,
+            task: Some(task),
+            thread: None,
+        }
     }
 
     /// Starts the server on a thread with its own runtime (no runtime needed by the caller).
     pub fn spawn(self) -> FakePotpie {
         let (tx, rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
-            let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
                 Ok(rt) => rt,
                 Err(e) => panic!("fake potpie: no runtime: {e}"),
             };
@@ -421,7 +512,13 @@ impl FakeConfig {
             Ok(v) => v,
             Err(e) => panic!("fake potpie: the server thread died: {e}"),
         };
-        FakePotpie { addr, state, shutdown, task: None, thread: Some(thread) }
+        FakePotpie {
+            addr,
+            state,
+            shutdown,
+            task: None,
+            thread: Some(thread),
+        }
     }
 }
 
@@ -443,7 +540,10 @@ pub struct RecordedRequest {
 impl RecordedRequest {
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
-        self.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
     }
     pub fn json(&self) -> Option<Value> {
         serde_json::from_str(&self.body).ok()
@@ -546,11 +646,20 @@ impl FakePotpie {
         lock(&self.state).requests.clone()
     }
     pub fn requests_to(&self, route: Route) -> Vec<RecordedRequest> {
-        lock(&self.state).requests.iter().filter(|r| r.route == route).cloned().collect()
+        lock(&self.state)
+            .requests
+            .iter()
+            .filter(|r| r.route == route)
+            .cloned()
+            .collect()
     }
     /// How many requests reached `route`.
     pub fn count(&self, route: Route) -> usize {
-        lock(&self.state).requests.iter().filter(|r| r.route == route).count()
+        lock(&self.state)
+            .requests
+            .iter()
+            .filter(|r| r.route == route)
+            .count()
     }
     /// Changes the configuration of the running server.
     pub fn update(&self, f: impl FnOnce(&mut FakeConfig)) {
@@ -558,7 +667,12 @@ impl FakePotpie {
     }
     /// Forces a response on `route` from now on (see [`Forced::times`]).
     pub fn force(&self, route: Route, forced: Forced) {
-        lock(&self.state).cfg.forced.entry(route).or_default().push_back(forced);
+        lock(&self.state)
+            .cfg
+            .forced
+            .entry(route)
+            .or_default()
+            .push_back(forced);
     }
     /// Ids of the projects registered by parse, deleted ones included.
     pub fn project_ids(&self) -> Vec<String> {
@@ -588,7 +702,11 @@ impl Drop for FakePotpie {
     }
 }
 
-async fn accept_loop(listener: TcpListener, state: Arc<Mutex<State>>, shutdown: watch::Receiver<bool>) {
+async fn accept_loop(
+    listener: TcpListener,
+    state: Arc<Mutex<State>>,
+    shutdown: watch::Receiver<bool>,
+) {
     // Owning the connections here means aborting this task closes all of them.
     let mut conns = tokio::task::JoinSet::new();
     let mut stop = shutdown.clone();
@@ -635,7 +753,11 @@ async fn read_request(sock: &mut TcpStream) -> Option<Request> {
         buf.extend_from_slice(&tmp[..n]);
         // Not HTTP (e.g. a TLS ClientHello): answer like uvicorn does and hang up.
         if !buf[0].is_ascii_uppercase() {
-            let _ = sock.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
+            let _ = sock
+                .write_all(
+                    b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                )
+                .await;
             let _ = sock.shutdown().await;
             return None;
         }
@@ -670,7 +792,13 @@ async fn read_request(sock: &mut TcpStream) -> Option<Request> {
         Some((p, q)) => (p.to_string(), q.to_string()),
         None => (target, String::new()),
     };
-    Some(Request { method, path, query, headers, body })
+    Some(Request {
+        method,
+        path,
+        query,
+        headers,
+        body,
+    })
 }
 
 fn reason(status: u16) -> &'static str {
@@ -692,7 +820,13 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-async fn respond(sock: &mut TcpStream, status: u16, content_type: &str, extra: &[(String, String)], body: &[u8]) {
+async fn respond(
+    sock: &mut TcpStream,
+    status: u16,
+    content_type: &str,
+    extra: &[(String, String)],
+    body: &[u8],
+) {
     let mut head = format!(
         "HTTP/1.1 {status} {}\r\nserver: uvicorn\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n",
         reason(status),
@@ -714,7 +848,14 @@ async fn respond_json(sock: &mut TcpStream, status: u16, body: &Value) {
     } else {
         vec![]
     };
-    respond(sock, status, "application/json", &extra, body.to_string().as_bytes()).await;
+    respond(
+        sock,
+        status,
+        "application/json",
+        &extra,
+        body.to_string().as_bytes(),
+    )
+    .await;
 }
 
 async fn detail(sock: &mut TcpStream, status: u16, text: &str) {
@@ -727,7 +868,9 @@ fn missing(loc: &[&str], kind: &str, msg: &str) -> Value {
 }
 
 async fn serve(mut sock: TcpStream, state: Arc<Mutex<State>>, shutdown: watch::Receiver<bool>) {
-    let Some(req) = read_request(&mut sock).await else { return };
+    let Some(req) = read_request(&mut sock).await else {
+        return;
+    };
     let (route, param, method_ok) = Route::of(&req.method, &req.path);
     let had_api_key = req.headers.iter().any(|(n, _)| n == "x-api-key");
     let (forced, delay, key) = {
@@ -754,7 +897,11 @@ async fn serve(mut sock: TcpStream, state: Arc<Mutex<State>>, shutdown: watch::R
             }
             None => None,
         };
-        (forced, st.cfg.header_delay.get(&route).copied(), st.cfg.key.clone())
+        (
+            forced,
+            st.cfg.header_delay.get(&route).copied(),
+            st.cfg.key.clone(),
+        )
     };
     if let Some(d) = delay {
         let mut sd = shutdown.clone();
@@ -764,7 +911,14 @@ async fn serve(mut sock: TcpStream, state: Arc<Mutex<State>>, shutdown: watch::R
         }
     }
     if let Some(f) = forced {
-        respond(&mut sock, f.status, &f.content_type, &f.headers, f.body.as_bytes()).await;
+        respond(
+            &mut sock,
+            f.status,
+            &f.content_type,
+            &f.headers,
+            f.body.as_bytes(),
+        )
+        .await;
         return;
     }
     if route == Route::Unknown {
@@ -776,21 +930,50 @@ async fn serve(mut sock: TcpStream, state: Arc<Mutex<State>>, shutdown: watch::R
     if route == Route::Health {
         return respond_json(&mut sock, 200, &json!({"status": "ok", "version": "fake"})).await;
     }
-    match req.headers.iter().find(|(n, _)| n == "x-api-key").map(|(_, v)| v.as_str()) {
+    match req
+        .headers
+        .iter()
+        .find(|(n, _)| n == "x-api-key")
+        .map(|(_, v)| v.as_str())
+    {
         None => return detail(&mut sock, 401, "API key is required").await,
-        Some(k) if !k.starts_with("sk-") || k != key => return detail(&mut sock, 401, "Invalid API key").await,
+        Some(k) if !k.starts_with("sk-") || k != key => {
+            return detail(&mut sock, 401, "Invalid API key").await;
+        }
         Some(_) => {}
     }
     let body: Result<Value, _> = serde_json::from_slice(&req.body);
     let needs_body = matches!(
         route,
-        Route::Parse | Route::ParsingStatusByRepo | Route::Conversations | Route::Message | Route::Search
+        Route::Parse
+            | Route::ParsingStatusByRepo
+            | Route::Conversations
+            | Route::Message
+            | Route::Search
     );
     let body = match body {
         Ok(v) if v.is_object() => v,
         _ if !needs_body => Value::Null,
-        Ok(_) => return respond_json(&mut sock, 422, &missing(&["body"], "model_attributes_type", "Input should be a valid dictionary or object to extract fields from")).await,
-        Err(_) => return respond_json(&mut sock, 422, &missing(&["body"], "json_invalid", "JSON decode error")).await,
+        Ok(_) => {
+            return respond_json(
+                &mut sock,
+                422,
+                &missing(
+                    &["body"],
+                    "model_attributes_type",
+                    "Input should be a valid dictionary or object to extract fields from",
+                ),
+            )
+            .await;
+        }
+        Err(_) => {
+            return respond_json(
+                &mut sock,
+                422,
+                &missing(&["body"], "json_invalid", "JSON decode error"),
+            )
+            .await;
+        }
     };
     let param = param.unwrap_or_default();
     match route {
@@ -818,7 +1001,12 @@ async fn serve(mut sock: TcpStream, state: Arc<Mutex<State>>, shutdown: watch::R
         }
         Route::ParsingStatusByRepo => {
             let Some(repo) = body.get("repo_name").and_then(Value::as_str) else {
-                return respond_json(&mut sock, 422, &missing(&["body", "repo_name"], "missing", "Field required")).await;
+                return respond_json(
+                    &mut sock,
+                    422,
+                    &missing(&["body", "repo_name"], "missing", "Field required"),
+                )
+                .await;
             };
             let branch = body.get("branch_name").and_then(Value::as_str);
             let found = {
@@ -833,7 +1021,14 @@ async fn serve(mut sock: TcpStream, state: Arc<Mutex<State>>, shutdown: watch::R
                     let latest = status == "ready";
                     respond_json(&mut sock, 200, &json!({"project_id": id, "repo_name": repo, "status": status, "latest": latest})).await
                 }
-                None => detail(&mut sock, 404, "Project not found for the given repo_name and commit_id/branch_name").await,
+                None => {
+                    detail(
+                        &mut sock,
+                        404,
+                        "Project not found for the given repo_name and commit_id/branch_name",
+                    )
+                    .await
+                }
             }
         }
         Route::ProjectsList => {
@@ -859,7 +1054,12 @@ async fn serve(mut sock: TcpStream, state: Arc<Mutex<State>>, shutdown: watch::R
         Route::Stop => {
             let stopped = {
                 let mut st = lock(&state);
-                let ids: Vec<u64> = st.streams.iter().filter(|(_, (c, _))| *c == param).map(|(id, _)| *id).collect();
+                let ids: Vec<u64> = st
+                    .streams
+                    .iter()
+                    .filter(|(_, (c, _))| *c == param)
+                    .map(|(id, _)| *id)
+                    .collect();
                 for id in &ids {
                     if let Some((_, tx)) = st.streams.remove(id) {
                         let _ = tx.send(true);
@@ -880,16 +1080,33 @@ async fn serve(mut sock: TcpStream, state: Arc<Mutex<State>>, shutdown: watch::R
 }
 
 async fn parse(sock: &mut TcpStream, state: &Mutex<State>, body: &Value) {
-    let repo_name = body.get("repo_name").and_then(Value::as_str).filter(|s| !s.is_empty());
-    let repo_path = body.get("repo_path").and_then(Value::as_str).filter(|s| !s.is_empty());
-    let branch = body.get("branch_name").and_then(Value::as_str).map(str::to_string);
+    let repo_name = body
+        .get("repo_name")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty());
+    let repo_path = body
+        .get("repo_path")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty());
+    let branch = body
+        .get("branch_name")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let (id, status) = {
         let mut st = lock(state);
         if let Some(path) = repo_path {
             // Local repositories get a new project on every call (potpie-api.md §3.1).
             let id = st.new_id();
             let repo = path.rsplit('/').next().unwrap_or(path).to_string();
-            st.projects.insert(id.clone(), Project { repo, branch, polls: 0, deleted: false });
+            st.projects.insert(
+                id.clone(),
+                Project {
+                    repo,
+                    branch,
+                    polls: 0,
+                    deleted: false,
+                },
+            );
             (id, "submitted".to_string())
         } else if let Some(repo) = repo_name {
             let existing = st
@@ -914,13 +1131,30 @@ async fn parse(sock: &mut TcpStream, state: &Mutex<State>, body: &Value) {
                 }
                 None => {
                     let id = st.new_id();
-                    st.projects.insert(id.clone(), Project { repo: repo.to_string(), branch, polls: 0, deleted: false });
+                    st.projects.insert(
+                        id.clone(),
+                        Project {
+                            repo: repo.to_string(),
+                            branch,
+                            polls: 0,
+                            deleted: false,
+                        },
+                    );
                     (id, "submitted".to_string())
                 }
             }
         } else {
             drop(st);
-            return respond_json(sock, 422, &missing(&["body"], "value_error", "Value error, Either repo_name or repo_path must be provided")).await;
+            return respond_json(
+                sock,
+                422,
+                &missing(
+                    &["body"],
+                    "value_error",
+                    "Value error, Either repo_name or repo_path must be provided",
+                ),
+            )
+            .await;
         }
     };
     respond_json(sock, 200, &json!({"project_id": id, "status": status})).await
@@ -929,42 +1163,103 @@ async fn parse(sock: &mut TcpStream, state: &Mutex<State>, body: &Value) {
 async fn conversations(sock: &mut TcpStream, state: &Mutex<State>, body: &Value) {
     for field in ["project_ids", "agent_ids"] {
         match body.get(field) {
-            None => return respond_json(sock, 422, &missing(&["body", field], "missing", "Field required")).await,
-            Some(v) if !v.is_array() => return respond_json(sock, 422, &missing(&["body", field], "list_type", "Input should be a valid list")).await,
+            None => {
+                return respond_json(
+                    sock,
+                    422,
+                    &missing(&["body", field], "missing", "Field required"),
+                )
+                .await;
+            }
+            Some(v) if !v.is_array() => {
+                return respond_json(
+                    sock,
+                    422,
+                    &missing(
+                        &["body", field],
+                        "list_type",
+                        "Input should be a valid list",
+                    ),
+                )
+                .await;
+            }
             _ => {}
         }
     }
-    let first = |f: &str| body.get(f).and_then(|v| v.get(0)).and_then(Value::as_str).map(str::to_string);
+    let first = |f: &str| {
+        body.get(f)
+            .and_then(|v| v.get(0))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
     let (project, agent) = (first("project_ids"), first("agent_ids"));
     let id = {
         let mut st = lock(state);
-        let project_ok = project.as_ref().is_some_and(|p| st.projects.get(p).is_some_and(|p| !p.deleted));
-        let agent_ok = agent.as_ref().is_some_and(|a| SYSTEM_AGENTS.iter().any(|(id, _, _)| id == a));
+        let project_ok = project
+            .as_ref()
+            .is_some_and(|p| st.projects.get(p).is_some_and(|p| !p.deleted));
+        let agent_ok = agent
+            .as_ref()
+            .is_some_and(|a| SYSTEM_AGENTS.iter().any(|(id, _, _)| id == a));
         match project {
             Some(project_id) if project_ok && agent_ok => {
                 let id = st.new_id();
-                st.conversations.insert(id.clone(), Conversation { project_id });
+                st.conversations
+                    .insert(id.clone(), Conversation { project_id });
                 Some(id)
             }
             _ => None,
         }
     };
     match id {
-        Some(id) => respond_json(sock, 200, &json!({"message": "Conversation created successfully.", "conversation_id": id})).await,
-        None => detail(sock, 500, "An unexpected error occurred while creating the conversation.").await,
+        Some(id) => {
+            respond_json(
+                sock,
+                200,
+                &json!({"message": "Conversation created successfully.", "conversation_id": id}),
+            )
+            .await
+        }
+        None => {
+            detail(
+                sock,
+                500,
+                "An unexpected error occurred while creating the conversation.",
+            )
+            .await
+        }
     }
 }
 
 async fn search(sock: &mut TcpStream, state: &Mutex<State>, body: &Value) {
     if body.get("project_id").and_then(Value::as_str).is_none() {
-        return respond_json(sock, 422, &missing(&["body", "project_id"], "missing", "Field required")).await;
+        return respond_json(
+            sock,
+            422,
+            &missing(&["body", "project_id"], "missing", "Field required"),
+        )
+        .await;
     }
     let Some(query) = body.get("query").and_then(Value::as_str) else {
-        return respond_json(sock, 422, &missing(&["body", "query"], "missing", "Field required")).await;
+        return respond_json(
+            sock,
+            422,
+            &missing(&["body", "query"], "missing", "Field required"),
+        )
+        .await;
     };
     let q = query.trim().to_lowercase();
     if q.is_empty() {
-        return respond_json(sock, 422, &missing(&["body", "query"], "value_error", "Value error, Search query cannot be empty or contain only whitespace")).await;
+        return respond_json(
+            sock,
+            422,
+            &missing(
+                &["body", "query"],
+                "value_error",
+                "Value error, Search query cannot be empty or contain only whitespace",
+            ),
+        )
+        .await;
     }
     let nodes = lock(state).cfg.search_nodes.clone();
     let mut results: Vec<(f64, Value)> = nodes
@@ -972,9 +1267,18 @@ async fn search(sock: &mut TcpStream, state: &Mutex<State>, body: &Value) {
         .filter_map(|n| {
             let name = n.name.to_lowercase();
             let exact = name == q;
-            let hit = exact || name.contains(&q) || n.file_path.to_lowercase().contains(&q) || n.content.to_lowercase().contains(&q);
+            let hit = exact
+                || name.contains(&q)
+                || n.file_path.to_lowercase().contains(&q)
+                || n.content.to_lowercase().contains(&q);
             hit.then(|| {
-                let relevance = if exact { 1.0 } else if name.contains(&q) { 0.8 } else { 0.5 };
+                let relevance = if exact {
+                    1.0
+                } else if name.contains(&q) {
+                    0.8
+                } else {
+                    0.5
+                };
                 (
                     relevance,
                     json!({
@@ -1001,7 +1305,9 @@ fn node_id(path: &str, name: &str) -> String {
     let mut b: u64 = 0x84222325cbf29ce4;
     for byte in path.bytes().chain([0]).chain(name.bytes()) {
         a = (a ^ u64::from(byte)).wrapping_mul(0x100000001b3);
-        b = (b ^ u64::from(byte)).wrapping_mul(0x100000001b3).rotate_left(7);
+        b = (b ^ u64::from(byte))
+            .wrapping_mul(0x100000001b3)
+            .rotate_left(7);
     }
     format!("{a:016x}{b:016x}")
 }
@@ -1023,22 +1329,59 @@ async fn message(
     shutdown: watch::Receiver<bool>,
 ) {
     let content = match body.get("content") {
-        None => return respond_json(&mut sock, 422, &missing(&["body", "content"], "missing", "Field required")).await,
+        None => {
+            return respond_json(
+                &mut sock,
+                422,
+                &missing(&["body", "content"], "missing", "Field required"),
+            )
+            .await;
+        }
         Some(Value::String(s)) => s.clone(),
-        Some(_) => return respond_json(&mut sock, 422, &missing(&["body", "content"], "string_type", "Input should be a valid string")).await,
+        Some(_) => {
+            return respond_json(
+                &mut sock,
+                422,
+                &missing(
+                    &["body", "content"],
+                    "string_type",
+                    "Input should be a valid string",
+                ),
+            )
+            .await;
+        }
     };
     if content.trim().is_empty() {
         return detail(&mut sock, 400, "Message content cannot be empty").await;
     }
-    let stream_param = query.split('&').find_map(|kv| kv.strip_prefix("stream=")).map(percent_decode);
+    let stream_param = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("stream="))
+        .map(percent_decode);
     let stream = match stream_param.as_deref().map(parse_bool) {
         None => true,
         Some(Some(b)) => b,
-        Some(None) => return respond_json(&mut sock, 422, &missing(&["query", "stream"], "bool_parsing", "Input should be a valid boolean, unable to interpret input")).await,
+        Some(None) => {
+            return respond_json(
+                &mut sock,
+                422,
+                &missing(
+                    &["query", "stream"],
+                    "bool_parsing",
+                    "Input should be a valid boolean, unable to interpret input",
+                ),
+            )
+            .await;
+        }
     };
     let (cfg, project_id) = {
         let st = lock(state);
-        (st.cfg.clone(), st.conversations.get(conversation_id).map(|c| c.project_id.clone()))
+        (
+            st.cfg.clone(),
+            st.conversations
+                .get(conversation_id)
+                .map(|c| c.project_id.clone()),
+        )
     };
     if !stream {
         if project_id.is_none() {
@@ -1068,7 +1411,8 @@ async fn message(
         let mut st = lock(state);
         let id = st.next_id;
         st.next_id += 1;
-        st.streams.insert(id, (conversation_id.to_string(), stop_tx));
+        st.streams
+            .insert(id, (conversation_id.to_string(), stop_tx));
         id
     };
     let mut shutdown = shutdown;
@@ -1092,14 +1436,18 @@ async fn message(
             return;
         }
         if faults.delete_project_after == Some(i) {
-            if let Some(id) = &project_id {
-                if let Some(p) = lock(state).projects.get_mut(id) {
-                    p.deleted = true;
-                }
+            if let Some(id) = &project_id
+                && let Some(p) = lock(state).projects.get_mut(id)
+            {
+                p.deleted = true;
             }
             break;
         }
-        if faults.malformed_after == Some(i) && write_chunk(&mut sock, MALFORMED_OBJECT.as_bytes()).await.is_err() {
+        if faults.malformed_after == Some(i)
+            && write_chunk(&mut sock, MALFORMED_OBJECT.as_bytes())
+                .await
+                .is_err()
+        {
             break;
         }
         if i > 0 && !cfg.answer.chunk_delay.is_zero() {
@@ -1122,7 +1470,10 @@ async fn message(
             let cut = split_point(&data);
             let first = write_chunk(&mut sock, &data.as_bytes()[..cut]).await;
             tokio::task::yield_now().await;
-            first.is_ok() && write_chunk(&mut sock, &data.as_bytes()[cut..]).await.is_ok()
+            first.is_ok()
+                && write_chunk(&mut sock, &data.as_bytes()[cut..])
+                    .await
+                    .is_ok()
         } else {
             write_chunk(&mut sock, data.as_bytes()).await.is_ok()
         };
@@ -1140,7 +1491,8 @@ async fn write_chunk(sock: &mut TcpStream, data: &[u8]) -> std::io::Result<()> {
     if data.is_empty() {
         return Ok(());
     }
-    sock.write_all(format!("{:x}\r\n", data.len()).as_bytes()).await?;
+    sock.write_all(format!("{:x}\r\n", data.len()).as_bytes())
+        .await?;
     sock.write_all(data).await?;
     sock.write_all(b"\r\n").await?;
     sock.flush().await
@@ -1230,20 +1582,33 @@ fn py_str(s: &str, out: &mut String) {
 fn chunk(message: &str, citations: &[String], tool_calls: Vec<Py>, thinking: Option<&str>) -> Py {
     Py::Obj(vec![
         ("message".into(), Py::Str(message.into())),
-        ("citations".into(), Py::List(citations.iter().map(|c| Py::Str(c.clone())).collect())),
+        (
+            "citations".into(),
+            Py::List(citations.iter().map(|c| Py::Str(c.clone())).collect()),
+        ),
         ("tool_calls".into(), Py::List(tool_calls)),
-        ("thinking".into(), thinking.map_or(Py::Null, |t| Py::Str(t.into()))),
+        (
+            "thinking".into(),
+            thinking.map_or(Py::Null, |t| Py::Str(t.into())),
+        ),
     ])
 }
 
 fn tool_event(i: usize, t: &FakeToolCall, kind: &str) -> Py {
-    let text = if kind == "call" { &t.call_text } else { &t.result_text };
+    let text = if kind == "call" {
+        &t.call_text
+    } else {
+        &t.result_text
+    };
     Py::Obj(vec![
         ("call_id".into(), Py::Str(format!("toolu_{i:02}"))),
         ("event_type".into(), Py::Str(kind.into())),
         ("tool_name".into(), Py::Str(t.tool_name.clone())),
         ("tool_response".into(), Py::Str(text.clone())),
-        ("tool_call_details".into(), Py::Obj(vec![("summary".into(), Py::Str(t.summary.clone()))])),
+        (
+            "tool_call_details".into(),
+            Py::Obj(vec![("summary".into(), Py::Str(t.summary.clone()))]),
+        ),
         ("stream_part".into(), Py::Null),
         ("is_complete".into(), Py::Bool(true)),
         ("is_truncated".into(), Py::Bool(false)),
@@ -1260,12 +1625,19 @@ pub fn answer_objects(answer: &FakeAnswer) -> Vec<String> {
         out.push(chunk("", &[], vec![tool_event(i, t, "result")], None).dumps());
     }
     let chars: Vec<char> = answer.text.chars().collect();
-    let pieces: Vec<String> = chars.chunks(answer.delta_chars.max(1)).map(|c| c.iter().collect()).collect();
+    let pieces: Vec<String> = chars
+        .chunks(answer.delta_chars.max(1))
+        .map(|c| c.iter().collect())
+        .collect();
     let n = pieces.len();
     for (i, p) in pieces.iter().enumerate() {
         let last = i + 1 == n;
         let cites: &[String] = if last { &answer.citations } else { &[] };
-        let thinking = if last { answer.thinking.as_deref() } else { None };
+        let thinking = if last {
+            answer.thinking.as_deref()
+        } else {
+            None
+        };
         out.push(chunk(p, cites, vec![], thinking).dumps());
     }
     if n == 0 && (!answer.citations.is_empty() || answer.thinking.is_some()) {
@@ -1282,12 +1654,13 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push(h * 16 + l);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            out.push(h * 16 + l);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
