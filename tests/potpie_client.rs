@@ -364,6 +364,33 @@ async fn one_character_deltas_with_citations_and_thinking() {
 }
 
 #[tokio::test]
+async fn answers_can_be_scripted_per_question() {
+    let fake = FakeConfig::new()
+        .answer_when("token", "Tokens are issued in `src/auth/tokens.py`.")
+        .start()
+        .await;
+    let c = client(&fake);
+    let conv = conversation(&c).await;
+    let ask = |q: &'static str| {
+        let c = c.clone();
+        let conv = conv.clone();
+        async move {
+            let s = c.send_message_stream(&conv, &question(q)).await;
+            s.unwrap_or_else(|e| panic!("{e}"))
+                .collect()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+        }
+    };
+    assert_eq!(
+        ask("where is the token made?").await.message,
+        "Tokens are issued in `src/auth/tokens.py`."
+    );
+    assert_eq!(ask("how does login work?").await.message, DEFAULT_ANSWER);
+    assert_eq!(fake.conversations().len(), 1);
+}
+
+#[tokio::test]
 async fn non_stream_message_returns_the_aggregate() {
     let fake = FakeConfig::new()
         .citations(&["src/auth/service.py"])
