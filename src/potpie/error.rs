@@ -201,9 +201,14 @@ fn describe(e: &PotpieError, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         ),
         PaymentRequired { service, detail } => write!(
             f,
-            "{} refused the request for lack of credits (402): {}; upgrade the plan or wait for credits, or set potpie.backend to \"local\"",
+            "{} refused the request for lack of credits (402): {}; {}",
             service.subject(),
-            sentence(detail)
+            sentence(detail),
+            match service {
+                Service::Potpie =>
+                    "upgrade the plan or wait for credits, or set potpie.backend to \"local\"",
+                Service::Llm => "add credit to the LLM account or change potpie.llm",
+            }
         ),
         Forbidden { service, detail } => write!(
             f,
@@ -211,10 +216,20 @@ fn describe(e: &PotpieError, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             service.subject(),
             sentence(detail)
         ),
-        NotFound { service, detail } => write!(
+        NotFound {
+            service: Service::Potpie,
+            detail,
+        } => write!(
             f,
-            "{} could not find it (404): {}; run potpie.reparse to register the repository again",
-            service.subject(),
+            "Potpie could not find the project or conversation (404): {}; run potpie.reparse to register the repository again",
+            sentence(detail)
+        ),
+        NotFound {
+            service: Service::Llm,
+            detail,
+        } => write!(
+            f,
+            "The LLM endpoint answered not found (404): {}; check potpie.llm.baseUrl and potpie.llm.model",
             sentence(detail)
         ),
         Validation { service, errors } => write!(
@@ -744,6 +759,53 @@ mod tests {
         assert_eq!(
             classify_chain(&slow, true, true),
             TransportKind::ConnectTimeout
+        );
+    }
+
+    #[test]
+    fn only_unsent_failures_allow_resending_a_question() {
+        let s = Service::Potpie;
+        let refused = PotpieError::ConnectionRefused {
+            service: s,
+            origin: "http://x".into(),
+        };
+        let connect_timeout = PotpieError::Timeout {
+            service: s,
+            phase: TimeoutPhase::Connecting,
+            after: Duration::from_secs(1),
+        };
+        let waiting = PotpieError::Timeout {
+            service: s,
+            phase: TimeoutPhase::WaitingForAnswer,
+            after: Duration::from_secs(1),
+        };
+        let lost = PotpieError::ConnectionLost {
+            service: s,
+            reason: "reset".into(),
+        };
+        let server = from_status(s, 500, None, b"Internal Server Error", None);
+        let busy = from_status(s, 503, None, b"{}", None);
+        let limited = from_status(s, 429, Some(Duration::from_secs(3)), b"{}", None);
+        let dns = PotpieError::Dns {
+            service: s,
+            host: "x".into(),
+        };
+        for e in [&refused, &connect_timeout] {
+            assert!(e.is_transient() && e.never_reached_server(), "{e:?}");
+        }
+        for e in [&waiting, &lost, &server, &busy, &limited] {
+            assert!(e.is_transient() && !e.never_reached_server(), "{e:?}");
+        }
+        assert!(!dns.is_transient() && dns.never_reached_server());
+        assert_eq!(limited.retry_after(), Some(Duration::from_secs(3)));
+        assert_eq!(busy.status(), Some(503));
+        assert_eq!(
+            dns.to_string(),
+            "Could not resolve the host name \"x\" of Potpie: check potpie.baseUrl and the network connection"
+        );
+        assert_eq!(
+            connect_timeout.to_string(),
+            "Timed out after 1 s connecting to Potpie: check potpie.baseUrl and the network connection"
         );
     }
 

@@ -132,6 +132,7 @@ impl LlmClient {
                 },
                 Retry::OnlyUnsent,
                 what,
+                self.http.opts.whole_answer_timeout,
             )
             .await?;
         let completion: Completion = self.http.json(resp, what).await?;

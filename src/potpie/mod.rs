@@ -40,6 +40,9 @@ pub struct ClientOptions {
     pub connect_timeout: Duration,
     /// Longest wait for response headers (the message route may take 30 s before they arrive).
     pub headers_timeout: Duration,
+    /// Longest wait for a non-streamed answer (message with `stream=false`, LLM completions),
+    /// whose headers come only once the whole answer is ready.
+    pub whole_answer_timeout: Duration,
     /// Longest silence between two reads of a body. There is no total timeout on streams:
     /// answers may take minutes.
     pub read_timeout: Duration,
@@ -61,6 +64,7 @@ impl Default for ClientOptions {
         ClientOptions {
             connect_timeout: Duration::from_secs(10),
             headers_timeout: Duration::from_secs(60),
+            whole_answer_timeout: Duration::from_secs(600),
             read_timeout: Duration::from_secs(120),
             max_retries: 3,
             retry_base_delay: Duration::from_millis(500),
@@ -131,16 +135,17 @@ impl Http {
     }
 
     /// Sends a request built by `build` (called once per attempt), retrying per `retry`, and
-    /// returns the successful response with its headers read.
+    /// returns the successful response once its headers arrived, waiting `wait` at most.
     pub(crate) async fn send(
         &self,
         build: impl Fn() -> reqwest::RequestBuilder,
         retry: Retry,
         what: &str,
+        wait: Duration,
     ) -> Result<Response, PotpieError> {
         let mut attempt = 0u32;
         loop {
-            let result = self.send_once(build()).await;
+            let result = self.send_once(build(), wait).await;
             let err = match result {
                 Ok(resp) => return Ok(resp),
                 Err(e) => e,
@@ -163,13 +168,17 @@ impl Http {
         }
     }
 
-    async fn send_once(&self, req: reqwest::RequestBuilder) -> Result<Response, PotpieError> {
-        let resp = match tokio::time::timeout(self.opts.headers_timeout, req.send()).await {
+    async fn send_once(
+        &self,
+        req: reqwest::RequestBuilder,
+        wait: Duration,
+    ) -> Result<Response, PotpieError> {
+        let resp = match tokio::time::timeout(wait, req.send()).await {
             Err(_) => {
                 return Err(PotpieError::Timeout {
                     service: self.service,
                     phase: TimeoutPhase::WaitingForAnswer,
-                    after: self.opts.headers_timeout,
+                    after: wait,
                 });
             }
             Ok(Err(e)) => return Err(self.transport(&e, TimeoutPhase::WaitingForAnswer)),
@@ -386,6 +395,26 @@ impl PotpieClient {
         body: Option<serde_json::Value>,
         retry: Retry,
     ) -> Result<T, PotpieError> {
+        self.call_waiting(
+            method,
+            path,
+            query,
+            body,
+            retry,
+            self.http.opts.headers_timeout,
+        )
+        .await
+    }
+
+    async fn call_waiting<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<serde_json::Value>,
+        retry: Retry,
+        wait: Duration,
+    ) -> Result<T, PotpieError> {
         let what = format!("{method} /api/v2/{}", path_for_log(path));
         let resp = self
             .http
@@ -402,6 +431,7 @@ impl PotpieClient {
                 },
                 retry,
                 &what,
+                wait,
             )
             .await?;
         self.http.json(resp, &what).await
@@ -465,6 +495,7 @@ impl PotpieClient {
                 },
                 Retry::OnlyUnsent,
                 what,
+                self.http.opts.headers_timeout,
             )
             .await?;
         Ok(MessageStream {
@@ -475,7 +506,8 @@ impl PotpieClient {
         })
     }
 
-    /// `POST /api/v2/conversations/{id}/message?stream=false`: the whole answer at once.
+    /// `POST /api/v2/conversations/{id}/message?stream=false`: the whole answer at once. The
+    /// server answers only when the run is over, so this waits up to `whole_answer_timeout`.
     pub async fn send_message(
         &self,
         conversation_id: &str,
@@ -483,12 +515,13 @@ impl PotpieClient {
     ) -> Result<ChatMessageResponse, PotpieError> {
         let path = format!("conversations/{}/message", segment(conversation_id));
         let body = serde_json::to_value(req).unwrap_or_else(|_| json!({}));
-        self.call(
+        self.call_waiting(
             Method::POST,
             &path,
             &[("stream", "false")],
             Some(body),
             Retry::OnlyUnsent,
+            self.http.opts.whole_answer_timeout,
         )
         .await
     }

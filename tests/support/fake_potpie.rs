@@ -313,6 +313,9 @@ pub struct FakeConfig {
     pub forced: HashMap<Route, VecDeque<Forced>>,
     pub faults: StreamFaults,
     pub search_nodes: Vec<FakeNode>,
+    /// `(needle, text)`: a question containing `needle` is answered with `text` (first match
+    /// wins) instead of `answer.text`.
+    pub scripted: Vec<(String, String)>,
 }
 
 impl Default for FakeConfig {
@@ -326,6 +329,7 @@ impl Default for FakeConfig {
             header_delay: HashMap::new(),
             forced: HashMap::new(),
             faults: StreamFaults::default(),
+            scripted: Vec::new(),
             search_nodes: vec![
                 FakeNode::new(
                     "login",
@@ -455,6 +459,11 @@ impl FakeConfig {
     }
     pub fn delete_project_after(mut self, objects: usize) -> Self {
         self.faults.delete_project_after = Some(objects);
+        self
+    }
+    /// Answer questions that contain `needle` with `text`.
+    pub fn answer_when(mut self, needle: &str, text: &str) -> Self {
+        self.scripted.push((needle.to_string(), text.to_string()));
         self
     }
     pub fn search_nodes(mut self, nodes: Vec<FakeNode>) -> Self {
@@ -685,6 +694,14 @@ impl FakePotpie {
         }
     }
     /// Streams currently open.
+    /// `(conversation id, project id)` of every conversation created.
+    pub fn conversations(&self) -> Vec<(String, String)> {
+        lock(&self.state)
+            .conversations
+            .iter()
+            .map(|(id, c)| (id.clone(), c.project_id.clone()))
+            .collect()
+    }
     pub fn open_streams(&self) -> usize {
         lock(&self.state).streams.len()
     }
@@ -1374,7 +1391,7 @@ async fn message(
             .await;
         }
     };
-    let (cfg, project_id) = {
+    let (mut cfg, project_id) = {
         let st = lock(state);
         (
             st.cfg.clone(),
@@ -1383,6 +1400,13 @@ async fn message(
                 .map(|c| c.project_id.clone()),
         )
     };
+    if let Some((_, text)) = cfg
+        .scripted
+        .iter()
+        .find(|(n, _)| content.contains(n.as_str()))
+    {
+        cfg.answer.text = text.clone();
+    }
     if !stream {
         if project_id.is_none() {
             return detail(&mut sock, 500, "An internal error occurred.").await;
