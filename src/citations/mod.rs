@@ -97,13 +97,9 @@ fn assign_symbols(refs: &mut [Located], idents: &[(std::ops::Range<usize>, &str)
         let lo = at.saturating_sub(2);
         let hi = (at + 2).min(idents.len());
         let gap = |s: &std::ops::Range<usize>| {
-            if s.end <= r.span.start {
-                r.span.start - s.end
-            } else if s.start >= r.span.end {
-                s.start - r.span.end
-            } else {
-                0
-            }
+            s.start
+                .saturating_sub(r.span.end)
+                .max(r.span.start.saturating_sub(s.end))
         };
         if let Some((_, name)) = idents[lo..hi].iter().min_by_key(|(s, _)| gap(s)) {
             r.cref.symbol = Some((*name).to_string());

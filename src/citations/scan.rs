@@ -123,7 +123,7 @@ static IDENT: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Splits `path:12-30`, `path#L12-L30`, … into the path and its lines.
 pub(crate) fn split_line_spec(token: &str) -> (&str, Option<u32>, Option<u32>) {
-    if token.len() > MAX_TOKEN {
+    if token.len() > MAX_TOKEN || !token.bytes().rev().take(32).any(|b| b == b':' || b == b'#') {
         return (token, None, None);
     }
     if let Some(c) = LINE_SUFFIX.captures(token) {
@@ -173,10 +173,9 @@ pub(crate) fn strip_file_url(s: &str) -> Option<String> {
         return None;
     }
     let rest = &s[7..];
-    let rest = if rest.len() >= 9 && rest[..9].eq_ignore_ascii_case("localhost") {
-        &rest[9..]
-    } else {
-        rest
+    let rest = match rest.get(..9) {
+        Some(host) if host.eq_ignore_ascii_case("localhost") => &rest[9..],
+        _ => rest,
     };
     Some(percent_decode(rest))
 }
@@ -205,6 +204,15 @@ fn is_path_char(c: char) -> bool {
 /// A token written in prose or in a code span, as a reference, if it looks like one.
 fn token_ref(token: &str, need_lines: bool) -> Option<CitationRef> {
     if token.is_empty() || token.len() > MAX_TOKEN {
+        return None;
+    }
+    // Most prose words are not paths: decide that without the regexes.
+    if !token.bytes().any(|b| matches!(b, b'/' | b'\\' | b'.'))
+        && !SOURCE_NAMES.iter().any(|n| token.starts_with(n))
+    {
+        return None;
+    }
+    if need_lines && !token.bytes().any(|b| b == b':' || b == b'#') {
         return None;
     }
     let (path, start, end) = split_line_spec(token);
@@ -749,6 +757,7 @@ impl Inline<'_> {
         nested: bool,
     ) {
         let cref = target_ref(&target);
+        let cref_is_path = cref.is_some();
         if !nested {
             self.ev.push(Event::Link {
                 span: self.base + start..self.base + end,
@@ -769,8 +778,15 @@ impl Inline<'_> {
             }
         }
         // The text may name the symbol (`[`Config::load`](src/config.rs#L10)`) or, for a web
-        // link, a path; such paths are cited but never linked again.
+        // link, a path; such paths are cited but never linked again. Under a path target the
+        // text is only a label (`[auth.py](app/auth.py#L4)`): its paths are not citations.
+        let mark = self.ev.len();
         self.run(text.start, text.end, true);
+        if cref_is_path {
+            let tail = self.ev.split_off(mark);
+            self.ev
+                .extend(tail.into_iter().filter(|e| !matches!(e, Event::Ref { .. })));
+        }
     }
 
     /// `<scheme:…>` without spaces: the end (after `>`).

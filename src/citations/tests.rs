@@ -488,3 +488,108 @@ fn linkify_without_a_readable_root_still_neutralises() {
         "x and src/lib.rs:3"
     );
 }
+
+/// Timing on a 5 MB answer (run with `--ignored --nocapture`; an optimised build is the real
+/// figure). Asserts only what it extracted.
+#[test]
+#[ignore]
+fn measure_5mb_answer() {
+    let md = "## How auth works\n\nThe flow starts in `app/main.py` where `create_app()` registers \
+              the router.\n\n1. **Login**: `AuthService.login` in \
+              [auth_service.py](app/modules/auth/auth_service.py#L45-L80) checks it.\n\
+              2. Tokens are minted by `create_token` (app/modules/auth/tokens.py, lines 10-25).\n\
+              ```python\ndef foo():\n    return bar  # see app/y.py:3\n```\n\
+              Files: app/a.py, app/b.py; e.g. the README.md and src/lib.rs:3.\n";
+    let mut big = String::new();
+    while big.len() < 5_000_000 {
+        big.push_str(md);
+    }
+    let t = std::time::Instant::now();
+    let refs = extract(&big, &[]);
+    eprintln!("extract 5 MB: {} refs in {:?}", refs.len(), t.elapsed());
+    assert_eq!(refs.len(), 8);
+    let w = ws();
+    let t = std::time::Instant::now();
+    let out = linkify(&big, &w.root, &w.outside);
+    eprintln!("linkify 5 MB: {:?}", t.elapsed());
+    assert!(out.contains("](../proj/src/lib.rs#L3)"));
+}
+
+mod fuzzish {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn markdownish() -> impl Strategy<Value = String> {
+        let atoms = prop::sample::select(vec![
+            "`",
+            "``",
+            "```",
+            "[",
+            "]",
+            "(",
+            ")",
+            "!",
+            "<",
+            ">",
+            "#",
+            "#L",
+            ":",
+            "-",
+            "L",
+            "1",
+            "12",
+            "/",
+            "\\",
+            ".",
+            "..",
+            "./",
+            "a",
+            "src",
+            ".rs",
+            ".py",
+            " ",
+            "\n",
+            "\t",
+            "%",
+            "%2e",
+            "%2F",
+            "file://",
+            "https://",
+            "~",
+            "C:",
+            "é",
+            "日本",
+            "\u{0}",
+            "\u{202e}",
+            "lines ",
+            "(lines 3-4)",
+            "mod.rs",
+            "Config::load",
+            "*",
+            "_",
+            "|",
+            "\"",
+            "'",
+        ]);
+        prop::collection::vec(atoms, 0..80).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        #[test]
+        fn extract_and_linkify_never_panic(md in markdownish(), any in ".{0,200}") {
+            let w = ws();
+            let refs = extract(&md, std::slice::from_ref(&md));
+            prop_assert!(refs.len() <= MAX_EXTRACTED);
+            let locs = resolve(&refs, &w.root, None);
+            for l in &locs {
+                prop_assert!(l.path.starts_with(fs::canonicalize(&w.root).unwrap()));
+                prop_assert!(l.start_line >= 1 && l.end_line >= l.start_line);
+            }
+            let _ = linkify(&md, &w.root, &w.outside);
+            let _ = extract(&any, std::slice::from_ref(&any));
+            let _ = linkify(&any, &w.root, &w.outside);
+        }
+    }
+}

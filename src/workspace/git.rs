@@ -267,7 +267,7 @@ pub fn parse_remote_url(url: &str) -> Option<String> {
         .split('/')
         .filter(|p| !p.is_empty() && *p != ".")
         .collect();
-    if parts.len() < 2 || parts.iter().any(|p| *p == "..") {
+    if parts.len() < 2 || parts.contains(&"..") {
         return None;
     }
     let mut joined = parts.join("/");
