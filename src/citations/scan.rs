@@ -488,9 +488,16 @@ fn trim_token(tok: &str) -> (usize, &str) {
         .find(|(_, c)| !matches!(c, '(' | '[' | '{' | '"' | '\'' | '*' | '<' | '“' | '‘'))
         .map_or(tok.len(), |(i, _)| i);
     let rest = &tok[lead..];
-    let trimmed = rest.trim_end_matches([
+    let punct = [
         ')', ']', '}', '"', '\'', '*', ',', ';', ':', '.', '!', '?', '>', '”', '’',
-    ]);
+    ];
+    let mut trimmed = rest.trim_end_matches(punct);
+    // `src/a.rs's` → `src/a.rs`
+    for suffix in ["'s", "’s"] {
+        if let Some(t) = trimmed.strip_suffix(suffix) {
+            trimmed = t.trim_end_matches(punct);
+        }
+    }
     (lead, trimmed)
 }
 

@@ -230,6 +230,26 @@ fn extract_is_linear_on_huge_hostile_input() {
     assert!(got.len() <= MAX_EXTRACTED);
 }
 
+#[test]
+fn extract_more_prose_forms() {
+    let md = "The `src/a.rs`:12 check, src/b.rs at line 7, src/c.rs's loader, \
+              [d](<my dir/d.rs> \"title\"), [e](src/e.rs 'tip') and src/f.rs, lines 3 to 9.\n\
+              \x20 ```rust title=\"x\"\n  src/g.rs:4\n  ```\n\
+              [ref]: src/h.rs#L5\n";
+    assert_eq!(
+        paths_lines(&extract(md, &[])),
+        vec![
+            pl("src/a.rs", Some(12), None),
+            pl("src/b.rs", Some(7), None),
+            pl("src/c.rs", None, None),
+            pl("my dir/d.rs", None, None),
+            pl("src/e.rs", None, None),
+            pl("src/f.rs", Some(3), Some(9)),
+            pl("src/g.rs", Some(4), None),
+        ]
+    );
+}
+
 // ---------------------------------------------------------------- resolve
 
 #[test]
@@ -477,6 +497,25 @@ fn linkify_neutralises_hostile_links() {
     assert_eq!(
         out,
         "a b c d e f g `file:///etc/passwd` h &lt;a href=\"file:///etc/passwd\">i&lt;/a>\n\n\\[r]: /etc/passwd\n"
+    );
+}
+
+#[test]
+fn linkify_rewrites_reference_definitions_and_autolinks_inside_the_root() {
+    let w = ws();
+    let from = answers_dir(&w);
+    let canon = fs::canonicalize(&w.root).unwrap();
+    let md = format!(
+        "See [lib][r] and <file://{}/README.md>.\n\n[r]: src/lib.rs#L2\n[w]: https://example.com\n",
+        canon.display()
+    );
+    assert_eq!(
+        linkify(&md, &w.root, &from),
+        format!(
+            "See [lib][r] and [file://{}/README.md](../../../proj/README.md).\n\n\
+             [r]: ../../../proj/src/lib.rs#L2\n[w]: https://example.com\n",
+            canon.display()
+        )
     );
 }
 
