@@ -41,6 +41,10 @@ pub struct CitationRef {
 }
 
 /// Finds where a symbol is defined in a file (the local index implements this).
+///
+/// `rel_path` is relative to the root with `/` separators; `symbol` is as the answer wrote it,
+/// so it may be qualified (`Config::load`, `Router.route`). Returns 1-based inclusive lines;
+/// out-of-range answers are clamped to the file.
 pub trait SymbolLookup {
     fn find_definition(&self, rel_path: &str, symbol: &str) -> Option<(u32, u32)>;
 }
