@@ -199,10 +199,7 @@ pub(crate) fn resolve_one(
         None => match cref.symbol.as_deref().and_then(|sym| {
             lookup
                 .and_then(|l| l.find_definition(&rel_path, sym))
-                .or_else(|| {
-                    let ext = rel_path.rsplit_once('.').map_or("", |(_, e)| e);
-                    definition::find_definition(&paths::read_text(&canon)?, sym, ext)
-                })
+                .or_else(|| res.definition(&canon, sym))
         }) {
             Some((s, e)) => (clamp(s, e), true),
             None => ((1, 1), false),

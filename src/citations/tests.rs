@@ -393,6 +393,25 @@ fn resolve_file_only_refs_find_the_symbol_or_fall_back_to_line_one() {
 }
 
 #[test]
+fn resolve_does_not_search_huge_files_for_definitions() {
+    let w = ws();
+    let mut big = String::from("\n\nfn target() {\n}\n");
+    big.push_str(&"// filler line\n".repeat(400_000));
+    fs::write(w.root.join("big.rs"), &big).unwrap();
+    let mut c = r("big.rs", None, None);
+    c.symbol = Some("target".into());
+    let small = CitationRef {
+        path: "src/config.rs".into(),
+        symbol: Some("parse_config".into()),
+        ..c.clone()
+    };
+    assert_eq!(
+        rels(&resolve(&[c, small], &w.root, None)),
+        vec![loc("big.rs", 1, 1), loc("src/config.rs", 14, 16)]
+    );
+}
+
+#[test]
 fn resolve_dedups_overlaps_keeps_order_and_prefers_precise_lines() {
     let w = ws();
     let refs = [
