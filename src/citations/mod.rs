@@ -77,6 +77,16 @@ pub(crate) fn locate(events: &[Event]) -> Vec<Located> {
                 linkable: !in_fence && !nested,
                 cref: cref.clone(),
             }),
+            Event::RefDef {
+                target,
+                cref: Some(cref),
+                ..
+            } => out.push(Located {
+                span: target.clone(),
+                form: Form::Link,
+                linkable: false,
+                cref: cref.clone(),
+            }),
             Event::Ident { span, name } => idents.push((span.clone(), name.as_str())),
             Event::Boundary => {
                 assign_symbols(&mut out[first..], &idents);

@@ -104,7 +104,7 @@ pub(crate) fn has_source_ext(path: &str) -> bool {
 
 static LINE_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?:#L(\d{1,9})(?:C\d{1,9})?(?:-L?(\d{1,9})(?:C\d{1,9})?)?|:(\d{1,9})(?::\d{1,9})?(?:[-–](\d{1,9})(?::\d{1,9})?)?)$",
+        r"(?:#L(\d{1,9})(?:C\d{1,9})?(?:-L?(\d{1,9})(?:C\d{1,9})?)?|:L?(\d{1,9})(?::\d{1,9})?(?:[-–]L?(\d{1,9})(?::\d{1,9})?)?)$",
     )
     .expect("static regex")
 });
@@ -112,6 +112,13 @@ static LINE_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
 static FOLLOWING_LINES: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?i)^(?:[ \t]{0,3}[(,]?[ \t]{0,3}(?:(?:at|on)[ \t]+)?(?:lines?[ \t]*|L)|:)(\d{1,9})(?:[ \t]*(?:-|–|—|to|through)[ \t]*L?(\d{1,9}))?",
+    )
+    .expect("static regex")
+});
+
+static PRECEDING_LINES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\blines?[ \t]+(\d{1,9})(?:[ \t]*(?:-|–|—|to|through)[ \t]*(\d{1,9}))?[ \t]+(?:of|in)[ \t]+[*_]{0,2}$",
     )
     .expect("static regex")
 });
@@ -598,7 +605,7 @@ impl Inline<'_> {
         if let Some(mut cref) = token_ref(t, false) {
             let tail = at + t.len();
             if cref.start_line.is_none()
-                && let Some((s, e)) = self.following_lines(tail)
+                && let Some((s, e)) = self.lines_near(at, tail)
             {
                 cref.start_line = Some(s);
                 cref.end_line = e;
@@ -614,6 +621,20 @@ impl Inline<'_> {
         if raw.ends_with(['.', '!', '?']) && !nested {
             self.ev.push(Event::Boundary);
         }
+    }
+
+    /// Lines written next to a path that spans `start..end`: after it, or (`lines 3-9 of`)
+    /// before it.
+    fn lines_near(&self, start: usize, end: usize) -> Option<(u32, Option<u32>)> {
+        self.following_lines(end).or_else(|| {
+            let mut from = start.saturating_sub(48);
+            while !self.s.is_char_boundary(from) {
+                from += 1;
+            }
+            let c = PRECEDING_LINES.captures(self.s.get(from..start)?)?;
+            let first = c.get(1)?.as_str().parse().ok()?;
+            Some((first, c.get(2).and_then(|m| m.as_str().parse().ok())))
+        })
     }
 
     /// `(lines 12-30)`, `lines 12–30`, `line 5`, `L12-L30`, `:12` right after a path.
@@ -660,7 +681,7 @@ impl Inline<'_> {
         }
         if let Some(mut cref) = token_ref(content, false) {
             if cref.start_line.is_none()
-                && let Some((s, e)) = self.following_lines(end)
+                && let Some((s, e)) = self.lines_near(open, end)
             {
                 cref.start_line = Some(s);
                 cref.end_line = e;
