@@ -174,7 +174,7 @@ impl Linker {
         let canon = r
             .file(&cref.path)
             .or_else(|| target.and_then(|t| r.file_from(strip_fragment(t), &self.from)))?;
-        let found = resolve_one(r, cref, None, Some(canon))?;
+        let found = resolve_one(r, cref, None, canon)?;
         let mut url = relative_url(&self.from, &found.loc.path);
         if found.precise {
             let (s, e) = (found.loc.start_line, found.loc.end_line);

@@ -185,16 +185,13 @@ pub(crate) struct Resolved {
     pub(crate) precise: bool,
 }
 
+/// Line range for a reference to the canonical file `canon` (already checked to be inside).
 pub(crate) fn resolve_one(
     res: &mut Resolver,
     cref: &CitationRef,
     lookup: Option<&dyn SymbolLookup>,
-    canon: Option<std::path::PathBuf>,
+    canon: std::path::PathBuf,
 ) -> Option<Resolved> {
-    let canon = match canon {
-        Some(c) => c,
-        None => res.file(&cref.path)?,
-    };
     let rel_path = res.rel_path(&canon);
     if rel_path.is_empty() {
         return None;
@@ -255,7 +252,7 @@ pub fn resolve(
             .or_insert_with(|| res.file(&r.path))
             .clone();
         let Some(canon) = canon else { continue };
-        if let Some(found) = resolve_one(&mut res, r, lookup, Some(canon)) {
+        if let Some(found) = resolve_one(&mut res, r, lookup, canon) {
             all.push(found);
         }
     }
