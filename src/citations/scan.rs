@@ -492,11 +492,16 @@ fn ref_def(line: &str, base: usize) -> Option<Event> {
 fn trim_token(tok: &str) -> (usize, &str) {
     let lead = tok
         .char_indices()
-        .find(|(_, c)| !matches!(c, '(' | '[' | '{' | '"' | '\'' | '*' | '<' | '“' | '‘'))
+        .find(|(_, c)| {
+            !matches!(
+                c,
+                '(' | '[' | '{' | '"' | '\'' | '*' | '<' | '“' | '‘' | '|'
+            )
+        })
         .map_or(tok.len(), |(i, _)| i);
     let rest = &tok[lead..];
     let punct = [
-        ')', ']', '}', '"', '\'', '*', ',', ';', ':', '.', '!', '?', '>', '”', '’',
+        ')', ']', '}', '"', '\'', '*', ',', ';', ':', '.', '!', '?', '>', '”', '’', '|',
     ];
     let mut trimmed = rest.trim_end_matches(punct);
     // `src/a.rs's` → `src/a.rs`

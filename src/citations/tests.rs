@@ -235,6 +235,7 @@ fn extract_more_prose_forms() {
     let md = "The `src/a.rs`:12 check, src/b.rs at line 7, src/c.rs's loader, \
               [d](<my dir/d.rs> \"title\"), [e](src/e.rs 'tip') and src/f.rs, lines 3 to 9.\n\
               \x20 ```rust title=\"x\"\n  src/g.rs:4\n  ```\n\
+              |src/l.rs:2|\n\
               Lines 20-24 of `src/i.rs` and line 3 in src/j.rs; src/k.rs:L8-L9.\n\
               [ref]: src/h.rs#L5\n";
     assert_eq!(
@@ -247,6 +248,7 @@ fn extract_more_prose_forms() {
             pl("src/e.rs", None, None),
             pl("src/f.rs", Some(3), Some(9)),
             pl("src/g.rs", Some(4), None),
+            pl("src/l.rs", Some(2), None),
             pl("src/i.rs", Some(20), Some(24)),
             pl("src/j.rs", Some(3), None),
             pl("src/k.rs", Some(8), Some(9)),
