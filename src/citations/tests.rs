@@ -321,6 +321,26 @@ fn resolve_drops_every_hostile_form() {
 }
 
 #[test]
+fn resolve_never_opens_special_files() {
+    let w = ws();
+    let fifo = w.root.join("pipe.rs");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        return; // no mkfifo here; the regular-file check is covered by the directory case
+    }
+    // Opening a FIFO for reading would block forever: it must be refused before that.
+    let got = resolve(
+        &[r("pipe.rs", Some(1), None), r("src/lib.rs", Some(2), None)],
+        &w.root,
+        None,
+    );
+    assert_eq!(rels(&got), vec![loc("src/lib.rs", 2, 2)]);
+}
+
+#[test]
 fn resolve_accepts_absolute_and_file_urls_inside_the_root_and_inner_symlinks() {
     let w = ws();
     symlink(w.root.join("src/lib.rs"), w.root.join("alias.rs")).unwrap();
