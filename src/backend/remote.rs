@@ -47,7 +47,7 @@ impl RemoteBackend {
                     .into(),
             )
         })?;
-        let client = PotpieClient::new(&settings.base_url, key, ClientOptions::default())?;
+        let client = PotpieClient::new(&settings.base_url, key, client_options())?;
         let detected = workspace::detect_repo(root);
         Ok(RemoteBackend {
             client,
@@ -309,6 +309,31 @@ impl RemoteBackend {
         .await
         .unwrap_or_default()
     }
+}
+
+/// The HTTP client's options. Hidden, undocumented-in-settings overrides exist only so that
+/// reliability tests can exercise timeouts in seconds instead of minutes; they are read from
+/// the process environment (milliseconds) and ignored unless they parse as a positive number.
+/// See docs/reliability.md.
+fn client_options() -> ClientOptions {
+    let ms = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|&v| v > 0)
+            .map(Duration::from_millis)
+    };
+    let mut opts = ClientOptions::default();
+    if let Some(d) = ms("POTPIE_LSP_CONNECT_TIMEOUT_MS") {
+        opts.connect_timeout = d;
+    }
+    if let Some(d) = ms("POTPIE_LSP_HEADERS_TIMEOUT_MS") {
+        opts.headers_timeout = d;
+    }
+    if let Some(d) = ms("POTPIE_LSP_READ_TIMEOUT_MS") {
+        opts.read_timeout = d;
+    }
+    opts
 }
 
 /// The human-readable line of a tool event worth showing as progress.

@@ -1,0 +1,61 @@
+//! Citation extraction and resolution over arbitrary answers: never panic, stay within the
+//! bounds, and never resolve anything outside the workspace root (which has a symlink that
+//! leads out, and a secret file beside it).
+#![no_main]
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use libfuzzer_sys::fuzz_target;
+use potpie_lsp::citations::{self, MAX_EXTRACTED, MAX_LOCATIONS};
+
+struct Fixture {
+    root: PathBuf,
+    answers: PathBuf,
+}
+
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let base = std::env::temp_dir().join(format!("potpie-fuzz-citations-{}", std::process::id()));
+        let root = base.join("ws");
+        let outside = base.join("outside");
+        let answers = base.join("answers");
+        for d in [root.join("src/auth"), outside.clone(), answers.clone()] {
+            std::fs::create_dir_all(&d).expect("fixture dir");
+        }
+        let w = |p: PathBuf, t: &str| std::fs::write(p, t).expect("fixture file");
+        w(root.join("src/auth/service.py"), "def login(user):\n    return 1\n\n\nclass Router:\n    pass\n");
+        w(root.join("src/lib.rs"), "pub fn verify_password() {}\n\npub struct Config;\n");
+        w(root.join("README.md"), "# readme\n");
+        w(outside.join("secret.rs"), "fn secret() {}\n");
+        let _ = std::os::unix::fs::symlink(&outside, root.join("src/out"));
+        let _ = std::os::unix::fs::symlink(outside.join("secret.rs"), root.join("leak.rs"));
+        Fixture {
+            root: std::fs::canonicalize(&root).expect("canonical root"),
+            answers,
+        }
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let f = fixture();
+    let text = String::from_utf8_lossy(data);
+    // Lines starting with `@` also go in the service's `citations` list.
+    let listed: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix('@'))
+        .map(str::to_string)
+        .collect();
+    let refs = citations::extract(&text, &listed);
+    assert!(refs.len() <= MAX_EXTRACTED);
+    let locs = citations::resolve(&refs, &f.root, None);
+    assert!(locs.len() <= MAX_LOCATIONS);
+    for l in &locs {
+        assert!(l.path.starts_with(&f.root), "escaped: {}", l.path.display());
+        assert!(!l.path.ends_with("secret.rs"), "followed a symlink out");
+        assert!(1 <= l.start_line && l.start_line <= l.end_line, "{l:?}");
+    }
+    let linked = citations::linkify(&text, &f.root, &f.answers);
+    assert!(!linked.contains("secret.rs#L"), "linked outside");
+});

@@ -1,0 +1,137 @@
+//! Shutdown: `shutdown` then `exit` ends the real process within 1 s even with questions in
+//! flight; a closed stdin ends it too; no answer file is ever left half-written (answers are
+//! written to a temporary file and renamed).
+
+mod reliability_support;
+mod support;
+
+use std::time::{Duration, Instant};
+
+use reliability_support::{Launch, Server, all_files};
+use serde_json::{Value, json};
+use support::fake_potpie::{FAKE_KEY, FakeConfig, FakePotpie};
+
+const LIMIT: Duration = Duration::from_secs(1);
+
+async fn busy_server(questions: usize) -> (FakePotpie, Server, tempfile::TempDir) {
+    let fake = FakeConfig::new()
+        .ready_after(1)
+        .tool_calls(vec![])
+        .answer_text(&"slow words about `src/auth.rs:4` ".repeat(400))
+        .delta_chars(40)
+        .chunk_delay(Duration::from_millis(20))
+        .start()
+        .await;
+    let answers = tempfile::tempdir().unwrap();
+    let server = Launch::new(json!({"apiKey": FAKE_KEY, "baseUrl": fake.url(), "answersDir": answers.path()}))
+        .start()
+        .await;
+    server.client.wait_status("ready").await;
+    for i in 0..questions {
+        // Responses are never awaited: the questions are in flight when the server stops.
+        let _ = server
+            .client
+            .start_request(
+                "workspace/executeCommand",
+                json!({"command": "potpie.ask", "arguments": [{"question": format!("question {i}")}]}),
+            )
+            .await;
+    }
+    server
+        .client
+        .wait_for("answers streaming", |m| m["method"] == "potpie/answerChunk")
+        .await;
+    (fake, server, answers)
+}
+
+/// Every `answer-*.md` present is whole: it ends like a complete answer file does.
+fn assert_no_half_written_answer(dir: &std::path::Path) -> usize {
+    let mut whole = 0;
+    for (p, bytes) in all_files(dir) {
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        if name.starts_with("answer-") && name.ends_with(".md") {
+            let text = String::from_utf8(bytes).expect("an answer file is UTF-8");
+            assert!(text.starts_with("# "), "{name}");
+            assert!(text.ends_with('\n'), "{name} is cut short");
+            whole += 1;
+        } else {
+            // Only the server's own temporary files may be left by a kill mid-write.
+            assert!(name.starts_with(".answer-") && name.ends_with(".md.tmp"), "{name}");
+        }
+    }
+    whole
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_then_exit_ends_the_process_within_1_s_with_questions_in_flight() {
+    let (_fake, mut server, answers) = busy_server(5).await;
+    let started = Instant::now();
+    let reply = server.client.request_raw("shutdown", Value::Null).await;
+    assert!(reply.get("error").is_none(), "{reply}");
+    server.client.notify("exit", Value::Null).await;
+    let status = tokio::time::timeout(Duration::from_secs(10), server.child.wait())
+        .await
+        .expect("the process ends")
+        .unwrap();
+    let took = started.elapsed();
+    eprintln!("SHUTDOWN shutdown+exit with 5 questions in flight: {took:?} ({status})");
+    assert!(took < LIMIT, "{took:?}");
+    assert!(status.success(), "{status}");
+    assert_no_half_written_answer(answers.path());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_stdin_ends_the_process_within_1_s_with_questions_in_flight() {
+    let (_fake, server, answers) = busy_server(5).await;
+    let Server {
+        client, mut child, ..
+    } = server;
+    let started = Instant::now();
+    // Dropping the client drops its stdin handle: the editor went away without a word.
+    drop(client);
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("the process ends")
+        .unwrap();
+    let took = started.elapsed();
+    eprintln!("SHUTDOWN closed stdin with 5 questions in flight: {took:?} ({status})");
+    assert!(took < LIMIT, "{took:?}");
+    assert_no_half_written_answer(answers.path());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_while_answer_files_are_being_written_leaves_none_half_written() {
+    // Big answers (1 MB each) arriving together, and `exit` at several moments while their
+    // files are written: each file present is whole.
+    for delay_ms in [0u64, 30, 80, 150, 300] {
+        let fake = FakeConfig::new()
+            .ready_after(1)
+            .tool_calls(vec![])
+            .huge_answer(1_000_000)
+            .start()
+            .await;
+        let answers = tempfile::tempdir().unwrap();
+        let mut server = Launch::new(json!({"apiKey": FAKE_KEY, "baseUrl": fake.url(), "answersDir": answers.path()}))
+            .start()
+            .await;
+        server.client.wait_status("ready").await;
+        for i in 0..4 {
+            let _ = server
+                .client
+                .start_request(
+                    "workspace/executeCommand",
+                    json!({"command": "potpie.ask", "arguments": [{"question": format!("q{i}")}]}),
+                )
+                .await;
+        }
+        server
+            .client
+            .wait_for("streaming", |m| m["method"] == "potpie/answerChunk")
+            .await;
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+        server.client.notify("exit", Value::Null).await;
+        let _ = tokio::time::timeout(Duration::from_secs(10), server.child.wait()).await;
+        let whole = assert_no_half_written_answer(answers.path());
+        eprintln!("SHUTDOWN exit {delay_ms} ms into 4x1 MB answers: {whole} whole files, none partial");
+    }
+}
