@@ -95,6 +95,8 @@ struct Derived {
     avg_path: f32,
     /// Simple names (and the last segment of dotted names) → (file, symbol).
     names: HashMap<String, Vec<(u32, u32)>>,
+    /// Lowercased simple names → how many definitions share them.
+    name_count: HashMap<String, u32>,
     /// Last segment of a file's module path → files.
     modules: HashMap<String, Vec<u32>>,
     /// Incoming reference edges per file slot and symbol.
@@ -368,6 +370,7 @@ impl Index {
         let mut sum_path = 0f64;
         let (mut n_sym, mut n_file) = (0u32, 0u32);
         let mut names: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
+        let mut name_count: HashMap<String, u32> = HashMap::new();
         let mut modules: HashMap<String, Vec<u32>> = HashMap::new();
         let mut path_ids = HashMap::new();
         for (fid, f) in self.p.files.iter().enumerate().filter_map(|(i, f)| f.as_ref().map(|f| (i as u32, f))) {
@@ -390,6 +393,8 @@ impl Index {
                 }
             }
             for (si, s) in f.symbols.iter().enumerate() {
+                let last = s.name.rsplit(['.', ':']).next().unwrap_or(&s.name).trim_end_matches('!');
+                *name_count.entry(last.to_ascii_lowercase()).or_default() += 1;
                 for key in name_keys(&s.name) {
                     names.entry(key).or_default().push((fid, si as u32));
                 }
@@ -414,6 +419,7 @@ impl Index {
         d.avg_file = avg(sum_file, n_file);
         d.avg_path = ((sum_path / f64::from(n_file.max(1))) as f32).max(1.0);
         d.names = names;
+        d.name_count = name_count;
         d.modules = modules;
         d.path_ids = path_ids;
         self.derive_graph();

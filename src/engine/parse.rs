@@ -331,6 +331,7 @@ fn containers_of(lang: Lang, node: Node, text: &str) -> Vec<String> {
     while let Some(p) = cur {
         let name = match (lang, p.kind()) {
             (Lang::Rust, "impl_item") => p.child_by_field_name("type").map(|t| rust_type_name(node_text(t, text))),
+            (Lang::Rust, "mod_item") => p.child_by_field_name("name").map(|t| node_text(t, text).to_string()),
             (Lang::Rust, "trait_item") => p.child_by_field_name("name").map(|t| node_text(t, text).to_string()),
             (Lang::Python, "class_definition") => p.child_by_field_name("name").map(|t| node_text(t, text).to_string()),
             (
@@ -411,7 +412,17 @@ fn doc_of(lang: Lang, range: Node, def: Node, text: &str) -> (String, Option<(us
 
 fn clean_doc(raw: &str) -> String {
     let mut out = String::new();
+    let mut in_code = false;
     for line in raw.lines() {
+        // Examples inside doc comments are code about other things; keep the prose only.
+        let bare = line.trim().trim_start_matches(['/', '!', '*', '#']).trim();
+        if bare.starts_with("```") {
+            in_code = !in_code;
+            continue;
+        }
+        if in_code {
+            continue;
+        }
         let l = line
             .trim()
             .trim_start_matches("/**")
@@ -726,12 +737,6 @@ fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile) {
                 let id = intern(t, &mut vocab);
                 occ.push((di, F_NAME as u8, id));
             });
-        }
-        // The whole simple name (for `res.send`, `send`) as one token too.
-        let simple = d.name.rsplit(['.', ':']).next().unwrap_or(&d.name).trim_end_matches('!').to_ascii_lowercase();
-        if simple.len() >= 2 {
-            let id = intern(&simple, &mut vocab);
-            occ.push((di, F_NAME as u8, id));
         }
         tokens::for_each_token(&d.doc, |t| {
             let id = intern(t, &mut vocab);

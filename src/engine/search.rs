@@ -12,11 +12,13 @@ use crate::model::Selection;
 
 const K1: f32 = 1.2;
 /// Field weights and length normalisation: name, doc, signature, body.
-const W_SYM: [f32; NF] = [3.0, 1.5, 1.5, 1.0];
-const B_SYM: [f32; NF] = [0.5, 0.75, 0.5, 0.75];
+const W_SYM: [f32; NF] = [3.0, 1.0, 1.5, 1.0];
+const B_SYM: [f32; NF] = [0.5, 0.75, 0.5, 0.5];
 const W_FILE: [f32; NF] = [3.0, 1.5, 1.0, 1.0];
 const B_FILE: [f32; NF] = [0.3, 0.75, 0.5, 0.75];
 const W_PATH: f32 = 2.0;
+/// Share of a symbol's score passed to the functions it calls.
+const CALLEE_SHARE: f32 = 0.3;
 const B_PATH: f32 = 0.3;
 
 #[derive(Debug, Clone)]
@@ -89,7 +91,7 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
     let expandable: Vec<&String> = base.iter().filter(|t| t.len() >= 4 && !t.contains('_')).collect();
     if !expandable.is_empty() {
         for (id, v) in idx.p.vocab.iter().enumerate() {
-            if v.len() < 4 || v.contains('_') {
+            if v.len() < 4 || v.contains('_') || v.bytes().any(|b| b.is_ascii_digit()) {
                 continue;
             }
             for t in &expandable {
@@ -178,6 +180,7 @@ pub fn rank(idx: &Index, question: &str, selection: Option<&Selection>) -> Vec<R
 
     let mut acc = vec![0f32; nq];
     let mut files: Vec<RankedFile> = Vec::new();
+    let mut pending: Vec<(u32, Vec<RankedSym>, f32)> = Vec::new();
     for (fid, f) in idx.files() {
         // Path contribution shared by all documents of the file.
         let mut path_tf = vec![0f32; nq];
@@ -240,15 +243,23 @@ pub fn rank(idx: &Index, question: &str, selection: Option<&Selection>) -> Vec<R
             if span <= 2 {
                 m *= 0.7;
             }
+            m *= 1.0 + 0.06 * (span.min(200) as f32).ln();
+            // Unit tests inline in source files (`mod tests`) are tests too.
+            if f.aux == 0 && !q.wants_aux[walk::AUX_TEST as usize] && is_test_qual(&sym.qual) {
+                m *= 0.3;
+            }
             let qual = sym.qual.to_ascii_lowercase().replace("::", ".").replace(".prototype.", ".");
             let name = sym.name.to_ascii_lowercase().trim_end_matches('!').to_string();
             let name_last = name.rsplit('.').next().unwrap_or(&name).to_string();
+            // A name the question spells out: strong when it is specific, weak when many
+            // definitions share it.
+            let ambiguity = idx.d.name_count.get(name_last.as_str()).copied().unwrap_or(1).max(1) as f32;
             if code_lower.iter().any(|c| *c == qual || qual.ends_with(&format!(".{c}"))) {
-                m *= 2.5;
+                m *= 1.0 + 1.5 / ambiguity.sqrt();
             } else if code_last.iter().any(|c| *c == name_last) {
-                m *= 1.8;
+                m *= 1.0 + 0.8 / ambiguity.sqrt();
             } else if q.words.iter().any(|w| *w == name_last || tokens::stem(&name_last) == w.as_str()) {
-                m *= 1.25;
+                m *= 1.0 + 0.25 / ambiguity.sqrt();
             }
             if let Some(v) = neighbour.get(&(fid, di as u32)) {
                 m *= v;
@@ -264,15 +275,52 @@ pub fn rank(idx: &Index, question: &str, selection: Option<&Selection>) -> Vec<R
         if syms.is_empty() && file_doc_score <= 0.0 {
             continue;
         }
+        pending.push((fid, syms, file_doc_score * aux_factor));
+    }
+    // Callees of the best matches share their score: the public entry point that a question
+    // names often delegates the actual work to an internal function.
+    let mut top: Vec<(f32, u32, u32)> = pending.iter().flat_map(|(fid, syms, _)| syms.iter().map(|s| (s.score, *fid, s.sym))).collect();
+    top.sort_by(|a, b| b.0.total_cmp(&a.0));
+    top.truncate(30);
+    let mut boost: HashMap<(u32, u32), f32> = HashMap::new();
+    for (score, fid, sym) in &top {
+        let Some(f) = idx.file(*fid) else { continue };
+        for e in f.edges.iter().filter(|e| e.from == *sym && e.kind == super::parse::RefKind::Call) {
+            if (e.file, e.sym) == (*fid, *sym) {
+                continue;
+            }
+            let b = boost.entry((e.file, e.sym)).or_insert(0.0);
+            *b = b.max(CALLEE_SHARE * score);
+        }
+    }
+    for (fid, mut syms, file_doc_score) in pending {
+        for s in &mut syms {
+            if let Some(b) = boost.get(&(fid, s.sym)) {
+                s.score += b;
+            }
+        }
         syms.sort_by(|a, b| b.score.total_cmp(&a.score));
         let best = syms.first().map_or(0.0, |s| s.score);
         let rest: f32 = syms.iter().skip(1).take(2).map(|s| s.score).sum();
         let rank_prior = 1.0 + 0.05 * idx.d.file_rank.get(fid as usize).copied().unwrap_or(1.0).max(0.01).ln().max(-2.0);
-        let score = (best + 0.2 * rest + 0.35 * file_doc_score * aux_factor) * rank_prior;
+        let score = (best + 0.2 * rest + 0.35 * file_doc_score) * rank_prior;
         syms.truncate(6);
         files.push(RankedFile { file: fid, score, syms });
     }
     files.sort_by(|a, b| b.score.total_cmp(&a.score));
     files.truncate(20);
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        let words: Vec<(String, f32)> = q.terms.iter().map(|t| (idx.p.vocab[t.id as usize].clone(), t.w)).collect();
+        tracing::debug!(?words, "query terms");
+        for rf in files.iter().take(6) {
+            let Some(f) = idx.file(rf.file) else { continue };
+            let syms: Vec<String> = rf.syms.iter().map(|s| format!("{}={:.2}", f.symbols[s.sym as usize].qual, s.score)).collect();
+            tracing::debug!(file = %f.rel, score = rf.score, ?syms, "ranked");
+        }
+    }
     files
+}
+
+fn is_test_qual(qual: &str) -> bool {
+    qual.split(|c| c == ':' || c == '.').any(|p| p == "tests" || p == "test")
 }

@@ -132,25 +132,47 @@ pub fn is_stop(t: &str) -> bool {
     )
 }
 
-/// Words of a question that say nothing about the code they ask for.
+/// Words of a question that say nothing about the code they ask for (`t` is a stemmed token).
 pub fn is_question_stop(t: &str) -> bool {
-    matches!(
-        t,
-        "where" | "how" | "what" | "why" | "who" | "whom" | "whose" | "implement" | "code"
-            | "happen" | "work" | "defin" | "find" | "locat" | "show" | "explain" | "tell"
-            | "me" | "my" | "my_" | "you" | "your" | "get" | "call" | "make" | "actual"
-            | "decid" | "some" | "any" | "all" | "each" | "every" | "such" | "like" | "only"
-            | "about" | "would" | "should" | "could" | "mean" | "exact" | "what'" | "both"
-            | "one" | "other" | "also" | "just" | "way" | "does" | "did" | "done" | "handl"
-            | "thing" | "part" | "given" | "giv" | "turn" | "whether" | "right" | "away"
-            | "us" | "our" | "them" | "they" | "their" | "than" | "but" | "up" | "out"
-            | "i" | "after" | "before" | "while" | "library" | "librar" | "project"
-    )
+    static STEMMED: std::sync::OnceLock<std::collections::HashSet<String>> = std::sync::OnceLock::new();
+    let set = STEMMED.get_or_init(|| QUESTION_STOP.iter().map(|w| stem(w).to_string()).collect());
+    QUESTION_STOP.contains(&t) || set.contains(t)
 }
+
+const QUESTION_STOP: &[&str] = &[
+    "where", "how", "what", "why", "who", "whom", "whose", "implement", "implemented", "code",
+    "happen", "happens", "work", "works", "define", "defined", "find", "located", "show",
+    "explain", "tell", "me", "my", "you", "your", "call", "called", "calling", "make", "makes",
+    "actually", "decide", "decides", "some", "any", "all", "each", "every", "such", "like",
+    "only", "about", "would", "should", "could", "mean", "exactly", "both", "one", "other",
+    "also", "just", "way", "does", "did", "done", "thing", "part", "given", "turn", "turned",
+    "whether", "right", "away", "us", "our", "them", "they", "their", "than", "but", "up",
+    "out", "i", "after", "before", "while", "library", "project", "happening", "used", "using",
+    "use", "get", "gets", "go", "goes", "into", "once", "same", "time", "times", "still",
+    "need", "needs", "want", "which", "when", "there", "does", "doing", "being", "been",
+];
 
 /// A small table of code synonyms and abbreviations: each question token also searches these.
 pub fn synonyms(t: &str) -> &'static [&'static str] {
     match t {
+        // Irregular forms the stemmer cannot join.
+        "caught" => &["catch"],
+        "thrown" | "threw" => &["throw"],
+        "ran" => &["run"],
+        "chosen" | "chos" => &["choos", "select"],
+        "written" | "wrot" => &["writ"],
+        "sent" => &["send"],
+        "read" => &["recv", "pol"],
+        "built" => &["build"],
+        "kept" => &["keep"],
+        "held" => &["hold", "lock"],
+        "found" => &["find", "lookup"],
+        "variabl" => &["var"],
+        "number" => &["num", "count"],
+        "count" => &["num"],
+        "dropp" | "drop" => &["clos", "releas"],
+        "idl" => &["park", "sleep"],
+        "steal" => &["stolen"],
         "auth" => &["authent", "login", "credential"],
         "authent" | "authentication" => &["auth", "login"],
         "login" => &["auth", "authent"],
