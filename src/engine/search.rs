@@ -87,6 +87,21 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
             add(s, 0.4, &mut weights);
         }
     }
+    // Adjacent words may be one identifier in the code: "final handler" → `finalhandler`.
+    let raw_words: Vec<String> = question
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| w.len() >= 2)
+        .map(|w| w.to_ascii_lowercase())
+        .collect();
+    for pair in raw_words.windows(2) {
+        let joined = format!("{}{}", pair[0], pair[1]);
+        if tokens::is_question_stop(tokens::stem(&pair[0])) || tokens::is_question_stop(tokens::stem(&pair[1])) {
+            continue;
+        }
+        add(&joined, 0.8, &mut weights);
+        add(tokens::stem(&joined), 0.8, &mut weights);
+        add(&format!("{}_{}", pair[0], pair[1]), 0.8, &mut weights);
+    }
     // Prefix expansion against the vocabulary: `auth` → `authent`, `authentication` → `auth`.
     let expandable: Vec<&String> = base.iter().filter(|t| t.len() >= 4 && !t.contains('_')).collect();
     if !expandable.is_empty() {
