@@ -20,7 +20,9 @@ struct Pick {
 
 pub fn render(idx: &Index, question: &str, ranked: &[RankedFile]) -> LocalAnswer {
     let mut picks: Vec<Pick> = Vec::new();
-    for rf in ranked.iter().take(MAX_FILES) {
+    for (rank, rf) in ranked.iter().take(MAX_FILES).enumerate() {
+        // The best files get more of their definitions cited.
+        let per_file = if rank < 2 { 4 } else { 2 };
         let Some(f) = idx.file(rf.file) else { continue };
         if rf.syms.is_empty() {
             picks.push(Pick { file: rf.file, sym: None, start: 1, end: f.lines.max(1) });
@@ -29,7 +31,7 @@ pub fn render(idx: &Index, question: &str, ranked: &[RankedFile]) -> LocalAnswer
         let best = rf.syms[0].score;
         let mut taken: Vec<u32> = Vec::new();
         for s in &rf.syms {
-            if taken.len() >= 3 || (!taken.is_empty() && s.score < 0.5 * best) {
+            if taken.len() >= per_file || (!taken.is_empty() && s.score < 0.5 * best) {
                 break;
             }
             let Some(sym) = f.symbols.get(s.sym as usize) else { continue };

@@ -110,7 +110,7 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
                 continue;
             }
             for t in &expandable {
-                if v.len() != t.len() && (v.starts_with(t.as_str()) && v.len() <= t.len() + 4 || t.starts_with(v.as_str()) && v.len() * 3 >= t.len() * 2) {
+                if v.len() != t.len() && (v.starts_with(t.as_str()) && v.len() <= t.len() + 4 || t.starts_with(v.as_str()) && v.len() * 2 >= t.len()) {
                     let e = weights.entry(id as u32).or_insert(0.0);
                     if *e < 0.3 {
                         *e = 0.3;
@@ -249,7 +249,7 @@ pub fn rank(idx: &Index, question: &str, selection: Option<&Selection>) -> Vec<R
             let sym = &f.symbols[di];
             let mut m = aux_factor;
             m *= match sym.kind {
-                Kind::Constant => 0.6,
+                Kind::Constant => 0.8,
                 Kind::Module => 0.5,
                 _ => 1.0,
             };

@@ -168,6 +168,8 @@ pub fn synonyms(t: &str) -> &'static [&'static str] {
         "held" => &["hold", "lock"],
         "found" => &["find", "lookup"],
         "variabl" => &["var"],
+        "receiv" | "receiver" => &["rx", "recv"],
+        "sender" | "transmitt" => &["tx"],
         "number" => &["num", "count"],
         "count" => &["num"],
         "dropp" | "drop" => &["clos", "releas"],
