@@ -112,6 +112,21 @@ impl Http {
             .user_agent(USER_AGENT)
             .connect_timeout(opts.connect_timeout)
             .tcp_nodelay(true)
+            // Follow redirects only within the configured origin. reqwest drops
+            // `Authorization` on a redirect to another host, but not our `x-api-key`, so the
+            // default policy would hand the key to whatever host a redirect names. A redirect
+            // elsewhere is returned as an error status instead.
+            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                let same_origin = attempt
+                    .previous()
+                    .first()
+                    .is_some_and(|first| first.origin() == attempt.url().origin());
+                if same_origin && attempt.previous().len() <= 5 {
+                    attempt.follow()
+                } else {
+                    attempt.stop()
+                }
+            }))
             .build()
             .map_err(|e| PotpieError::InvalidBaseUrl {
                 service,
