@@ -9,6 +9,13 @@ pub fn init(default_filter: &str) {
         .ok()
         .and_then(|f| EnvFilter::try_new(f).ok())
         .unwrap_or_else(|| EnvFilter::new(default_filter));
+    // tower-lsp-server's codec logs every incoming message whole at TRACE, and the client's
+    // `initializationOptions` and settings carry the API key. Its wire trace is therefore
+    // capped at DEBUG whatever the filter says (its warnings and errors still show).
+    let filter = match "tower_lsp_server::codec=debug".parse() {
+        Ok(directive) => filter.add_directive(directive),
+        Err(_) => filter,
+    };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
