@@ -14,6 +14,18 @@ pub fn sanitize<R>(input: R) -> impl AsyncRead + Unpin + Send + 'static
 where
     R: AsyncRead + Unpin + Send + 'static,
 {
+    sanitize_until_closed(input, tokio_util::sync::CancellationToken::new())
+}
+
+/// [`sanitize`], and `closed` is cancelled once `input` has ended (its frames are passed on
+/// first), so the server can tell that the client went away.
+pub fn sanitize_until_closed<R>(
+    input: R,
+    closed: tokio_util::sync::CancellationToken,
+) -> impl AsyncRead + Unpin + Send + 'static
+where
+    R: AsyncRead + Unpin + Send + 'static,
+{
     let (mut writer, reader) = tokio::io::duplex(1 << 20);
     tokio::spawn(async move {
         let mut input = BufReader::with_capacity(1 << 16, input);
@@ -33,6 +45,7 @@ where
         }
         // Dropping the writer ends the server's input: a closed stdin ends the server.
         let _ = writer.shutdown().await;
+        closed.cancel();
     });
     reader
 }

@@ -47,11 +47,29 @@ where
     O: tokio::io::AsyncWrite,
 {
     let (service, socket) = service(env);
-    Server::new(framing::sanitize(input), output, socket)
-        .concurrency_level(CONCURRENCY)
-        .serve(service)
-        .await;
+    let input_closed = tokio_util::sync::CancellationToken::new();
+    let server = Server::new(
+        framing::sanitize_until_closed(input, input_closed.clone()),
+        output,
+        socket,
+    )
+    .concurrency_level(CONCURRENCY)
+    .serve(service);
+    tokio::pin!(server);
+    tokio::select! {
+        _ = &mut server => {}
+        _ = input_closed.cancelled() => {
+            // The client is gone (stdin closed without `exit`). tower-lsp-server would wait for
+            // every request still running, so a question in flight kept the process alive for
+            // as long as its answer took. Let what is nearly done finish, then drop the rest:
+            // dropping a question's request future cancels it (and stops its agent run).
+            let _ = tokio::time::timeout(INPUT_CLOSED_GRACE, &mut server).await;
+        }
+    }
 }
+
+/// How long requests still running may take to finish once the client's input has ended.
+const INPUT_CLOSED_GRACE: std::time::Duration = std::time::Duration::from_millis(150);
 
 impl PotpieServer {
     async fn progress_cancel(&self, params: WorkDoneProgressCancelParams) {
