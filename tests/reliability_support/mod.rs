@@ -45,12 +45,49 @@ impl<R: AsyncRead + Unpin> AsyncRead for Tee<R> {
     }
 }
 
+/// The server's stdin, which a test can close while the client still holds the writer.
+#[derive(Clone)]
+pub struct Stdin(Arc<Mutex<Option<tokio::process::ChildStdin>>>);
+
+impl Stdin {
+    /// Closes the pipe: the server sees end of input, as when an editor dies.
+    pub fn close(&self) {
+        self.0.lock().unwrap().take();
+    }
+}
+
+impl tokio::io::AsyncWrite for Stdin {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.0.lock().unwrap().as_mut() {
+            Some(w) => Pin::new(w).poll_write(cx, buf),
+            None => Poll::Ready(Err(io::ErrorKind::BrokenPipe.into())),
+        }
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.0.lock().unwrap().as_mut() {
+            Some(w) => Pin::new(w).poll_flush(cx),
+            None => Poll::Ready(Ok(())),
+        }
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.0.lock().unwrap().as_mut() {
+            Some(w) => Pin::new(w).poll_shutdown(cx),
+            None => Poll::Ready(Ok(())),
+        }
+    }
+}
+
 /// A running `potpie-lsp` process with its client, workspace and cache.
 pub struct Server {
     pub client: TestClient,
     pub child: tokio::process::Child,
     pub stdout: Arc<Mutex<Vec<u8>>>,
     pub stderr: Arc<Mutex<Vec<u8>>>,
+    pub stdin: Stdin,
     pub ws: tempfile::TempDir,
     pub cache: tempfile::TempDir,
 }
@@ -124,13 +161,15 @@ impl Launch {
             inner: stdout_pipe,
             copy: stdout.clone(),
         };
-        let client = TestClient::over(tee, stdin);
+        let stdin = Stdin(Arc::new(Mutex::new(Some(stdin))));
+        let client = TestClient::over(tee, stdin.clone());
         client.initialize(&[ws.path()], self.options).await;
         Server {
             client,
             child,
             stdout,
             stderr,
+            stdin,
             ws,
             cache,
         }
