@@ -1,0 +1,114 @@
+//! Replays every input kept under `fuzz/regressions/<target>/` (crashes found by the fuzz
+//! targets, and hand-made seeds) through the same code and checks as the targets, so a fixed
+//! crash stays fixed without a fuzzer installed.
+
+use std::path::{Path, PathBuf};
+
+use potpie_lsp::citations;
+use potpie_lsp::config::{Env, Settings, WireSettings};
+use potpie_lsp::potpie::StreamDecoder;
+use potpie_lsp::workspace::parse_remote_url;
+
+fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/regressions")
+        .join(target);
+    let mut out: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| {
+            let p = e.unwrap().path();
+            let bytes = std::fs::read(&p).unwrap();
+            (p, bytes)
+        })
+        .collect();
+    out.sort();
+    assert!(!out.is_empty(), "no inputs in {}", dir.display());
+    out
+}
+
+#[test]
+fn stream_decoder_regressions() {
+    for (path, data) in inputs("stream_decoder") {
+        if data.len() < 2 {
+            continue;
+        }
+        let chunk = usize::from(data[0]).max(1);
+        let limit = 2 + usize::from(data[1]) * 16;
+        let body = &data[2..];
+        let mut whole = StreamDecoder::with_limit(limit);
+        let mut expected: Vec<String> = whole.push(body).iter().map(|r| format!("{r:?}")).collect();
+        expected.extend(whole.finish().map(|e| format!("{e:?}")));
+        let mut split = StreamDecoder::with_limit(limit);
+        let mut got: Vec<String> = Vec::new();
+        for piece in body.chunks(chunk) {
+            got.extend(split.push(piece).iter().map(|r| format!("{r:?}")));
+            assert!(split.buffered() <= limit + 8, "{}", path.display());
+        }
+        got.extend(split.finish().map(|e| format!("{e:?}")));
+        assert_eq!(expected, got, "{}", path.display());
+    }
+}
+
+#[test]
+fn citation_regressions() {
+    let base = tempfile::tempdir().unwrap();
+    let root = base.path().join("ws");
+    let outside = base.path().join("outside");
+    let answers = base.path().join("answers");
+    for d in [root.join("src/auth"), outside.clone(), answers.clone()] {
+        std::fs::create_dir_all(&d).unwrap();
+    }
+    std::fs::write(root.join("src/lib.rs"), "pub fn verify_password() {}\n").unwrap();
+    std::fs::write(outside.join("secret.rs"), "fn secret() {}\n").unwrap();
+    std::os::unix::fs::symlink(&outside, root.join("src/out")).unwrap();
+    std::os::unix::fs::symlink(outside.join("secret.rs"), root.join("leak.rs")).unwrap();
+    let root = std::fs::canonicalize(&root).unwrap();
+    for (path, data) in inputs("citations") {
+        let text = String::from_utf8_lossy(&data);
+        let listed: Vec<String> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix('@'))
+            .map(str::to_string)
+            .collect();
+        let refs = citations::extract(&text, &listed);
+        assert!(refs.len() <= citations::MAX_EXTRACTED);
+        for l in citations::resolve(&refs, &root, None) {
+            assert!(l.path.starts_with(&root), "{}: {l:?}", path.display());
+            assert!(!l.path.ends_with("secret.rs"), "{}", path.display());
+            assert!(1 <= l.start_line && l.start_line <= l.end_line);
+        }
+        let linked = citations::linkify(&text, &root, &answers);
+        assert!(!linked.contains("secret.rs#L"), "{}", path.display());
+    }
+}
+
+#[test]
+fn remote_url_regressions() {
+    for (path, data) in inputs("remote_url") {
+        let s = String::from_utf8_lossy(&data);
+        if let Some(name) = parse_remote_url(&s) {
+            assert!(name.contains('/'), "{}: {name}", path.display());
+            assert!(!name.starts_with('/') && !name.ends_with('/'), "{name}");
+            assert!(!name.contains('@') || !name.contains(':'), "credentials kept: {name}");
+        }
+    }
+}
+
+#[test]
+fn settings_regressions() {
+    for (_path, data) in inputs("settings") {
+        let Ok(value) = serde_json::from_slice::<serde_json::Value>(&data) else {
+            continue;
+        };
+        for (wire, _) in [
+            WireSettings::from_json(&value),
+            WireSettings::from_any(&value),
+        ] {
+            let s = Settings::resolve(&wire, &Env::default());
+            let _ = s.effective_backend();
+            if let Some(k) = &wire.api_key {
+                assert_eq!(format!("{k:?}"), "ApiKey(<redacted>)");
+            }
+        }
+    }
+}
