@@ -293,22 +293,35 @@ async fn main() {
         all_latencies.extend(lat);
     }
     all_latencies.sort();
+    // Idle blocking-pool threads (answer files, citations) exit after tokio's 10 s keep-alive;
+    // what is left after that is what the finished questions still hold.
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    let idle = proc_stats(pid);
+    println!(
+        "idle 12 s later: VmRSS {} kB, {} threads, {} fds; fake open streams {}",
+        idle.rss_kb,
+        idle.threads,
+        idle.fds,
+        fake.open_streams()
+    );
     let status: Value = client
         .execute("potpie.status", json!({}))
         .await
         .unwrap_or(Value::Null);
     println!(
-        "SUMMARY rounds={} questions/round={} folders={FOLDERS}: VmRSS before={} kB after={} kB (delta {:+} kB, peak {} kB); threads {}->{}; fds {}->{}; codeAction n={} p50={:.2?} p99={:.2?} max={:.2?}; status={}",
+        "SUMMARY rounds={} questions/round={} folders={FOLDERS}: VmRSS before={} kB after-last-round={} kB idle={} kB (delta {:+} kB, peak {} kB); threads {}->{}->{}; fds {}->{}; codeAction n={} p50={:.2?} p99={:.2?} max={:.2?}; status={}",
         args.rounds,
         args.questions,
         baseline.rss_kb,
         after.rss_kb,
-        after.rss_kb as i64 - baseline.rss_kb as i64,
+        idle.rss_kb,
+        idle.rss_kb as i64 - baseline.rss_kb as i64,
         peak_rss,
         baseline.threads,
         after.threads,
+        idle.threads,
         baseline.fds,
-        after.fds,
+        idle.fds,
         all_latencies.len(),
         percentile(&all_latencies, 0.50),
         percentile(&all_latencies, 0.99),

@@ -26,9 +26,11 @@ fuzz_target!(|data: &[u8]| {
     let mut got: Vec<String> = Vec::new();
     for piece in body.chunks(chunk) {
         got.extend(split.push(piece).iter().map(|r| format!("{r:?}")));
+        // An unfinished object is bounded by the limit; stray text between objects by the
+        // decoder's own 1 KiB cap (kept only to quote it in an error).
         assert!(
-            split.buffered() <= limit + 8,
-            "buffered {} > limit {limit}",
+            split.buffered() <= limit + 1024 + 8,
+            "buffered {} > limit {limit} + 1 KiB",
             split.buffered()
         );
     }

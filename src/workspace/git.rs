@@ -268,10 +268,17 @@ pub fn parse_remote_url(url: &str) -> Option<String> {
         path
     };
     let path = path.split(['?', '#']).next().unwrap_or("");
-    let parts: Vec<&str> = path
+    let mut parts: Vec<&str> = path
         .split('/')
         .filter(|p| !p.is_empty() && *p != ".")
         .collect();
+    // Home-relative scp paths (`host:~user/repo`, `host:~/dir/repo`): the `~` is no part of
+    // the name. Trimming it after joining turned `~/dir/repo` into `/dir/repo` (found by the
+    // remote_url fuzz target).
+    if let Some(first) = parts.first_mut() {
+        *first = first.trim_start_matches('~');
+    }
+    parts.retain(|p| !p.is_empty());
     if parts.len() < 2 || parts.contains(&"..") {
         return None;
     }
@@ -279,7 +286,6 @@ pub fn parse_remote_url(url: &str) -> Option<String> {
     if let Some(stripped) = joined.strip_suffix(".git") {
         joined = stripped.to_string();
     }
-    let joined = joined.trim_start_matches('~').to_string();
     (!joined.is_empty() && !joined.ends_with('/')).then_some(joined)
 }
 
