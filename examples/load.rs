@@ -198,7 +198,10 @@ async fn main() {
     ));
     let root_refs: Vec<&Path> = roots.iter().map(PathBuf::as_path).collect();
     client
-        .initialize(&root_refs, json!({"apiKey": FAKE_KEY, "baseUrl": fake.url(), "openAnswers": false}))
+        .initialize(
+            &root_refs,
+            json!({"apiKey": FAKE_KEY, "baseUrl": fake.url(), "openAnswers": false}),
+        )
         .await;
     // All folders parsed.
     client

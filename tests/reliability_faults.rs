@@ -107,7 +107,10 @@ async fn dns_failure_fails_fast() {
     let first = started.elapsed();
     let status_msg = status["message"].as_str().unwrap().to_string();
     assert_user_message(&status_msg, FAKE_KEY);
-    assert!(status_msg.contains("potpie-lsp-test.invalid"), "{status_msg}");
+    assert!(
+        status_msg.contains("potpie-lsp-test.invalid"),
+        "{status_msg}"
+    );
     let (message, took) = server.ask_error("q").await;
     report(&format!("dns (status after {first:.1?})"), &message, took);
     assert_user_message(&message, FAKE_KEY);
@@ -229,7 +232,11 @@ async fn a_stream_with_only_the_placeholder() {
     let (message, took) = server.ask_error("q").await;
     report("placeholder only", &message, took);
     assert_user_message(&message, FAKE_KEY);
-    assert!(message.contains("the agent returned no answer") || message.contains("The agent returned no answer"), "{message}");
+    assert!(
+        message.contains("the agent returned no answer")
+            || message.contains("The agent returned no answer"),
+        "{message}"
+    );
     assert_eq!(fake.count(Route::Message), 1);
     fake.update(|c| c.faults.placeholder_only = false);
     server.still_serves().await;
@@ -248,7 +255,11 @@ async fn a_malformed_object_mid_stream_is_skipped_and_noted() {
         .expect("the rest of the answer is kept");
     let md = answer["markdown"].as_str().unwrap();
     let note = md.lines().last().unwrap_or_default();
-    report("malformed object mid-stream (answer kept, note)", note, started.elapsed());
+    report(
+        "malformed object mid-stream (answer kept, note)",
+        note,
+        started.elapsed(),
+    );
     assert!(md.contains("verify_password"), "{md}");
     assert!(md.contains("could not be read"), "{md}");
     assert_user_message(note, FAKE_KEY);
@@ -326,7 +337,12 @@ async fn http_402() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_404() {
-    http_error("404", Forced::detail(404, "Conversation not found"), "not found").await;
+    http_error(
+        "404",
+        Forced::detail(404, "Conversation not found"),
+        "not found",
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -378,10 +394,7 @@ async fn transient_failures_of_safe_requests_are_retried() {
     // the workspace still becomes ready.
     let fake = base()
         .ready_after(2)
-        .force(
-            Route::ParsingStatus,
-            Forced::detail(503, "busy").times(2),
-        )
+        .force(Route::ParsingStatus, Forced::detail(503, "busy").times(2))
         .force(Route::Parse, Forced::plain(502, "Bad Gateway").times(1))
         .start()
         .await;
@@ -389,7 +402,11 @@ async fn transient_failures_of_safe_requests_are_retried() {
     let server = Launch::new(options(&fake.url())).start().await;
     server.client.wait_status("ready").await;
     let took = started.elapsed();
-    report("parse 502 once + status 503 twice (retried, ready)", "-", took);
+    report(
+        "parse 502 once + status 503 twice (retried, ready)",
+        "-",
+        took,
+    );
     assert_eq!(fake.count(Route::Parse), 2);
     assert!(fake.count(Route::ParsingStatus) >= 4);
     // The waits grew: backoff, not a hot loop (first retry delay is 0.5 s with jitter).
@@ -429,7 +446,11 @@ async fn project_deleted_while_a_question_runs() {
     assert_eq!(status["state"], "error", "{status}");
     // Re-parsing brings it back.
     fake.update(|c| c.faults.delete_project_after = None);
-    server.client.execute("potpie.reparse", json!({})).await.unwrap();
+    server
+        .client
+        .execute("potpie.reparse", json!({}))
+        .await
+        .unwrap();
     assert!(
         eventually(Duration::from_secs(20), || server
             .client

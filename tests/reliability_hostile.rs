@@ -16,7 +16,11 @@ use support::lsp_client::{file_uri, sample_workspace};
 fn hostile_workspace() -> (tempfile::TempDir, tempfile::TempDir) {
     let ws = sample_workspace();
     let outside = tempfile::tempdir().unwrap();
-    std::fs::write(outside.path().join("secret.rs"), "fn secret() {}\n".repeat(20)).unwrap();
+    std::fs::write(
+        outside.path().join("secret.rs"),
+        "fn secret() {}\n".repeat(20),
+    )
+    .unwrap();
     std::os::unix::fs::symlink(outside.path(), ws.path().join("src/outlink")).unwrap();
     std::os::unix::fs::symlink(
         outside.path().join("secret.rs"),
@@ -145,7 +149,10 @@ async fn citations_that_lead_outside_are_dropped_everywhere() {
     server.client.wait_status("ready").await;
     let answer = server
         .client
-        .execute("potpie.ask", json!({"question": "How are passwords checked?"}))
+        .execute(
+            "potpie.ask",
+            json!({"question": "How are passwords checked?"}),
+        )
         .await
         .expect("an answer");
     let ws_path = std::fs::canonicalize(server.ws.path()).unwrap();
@@ -159,9 +166,16 @@ async fn citations_that_lead_outside_are_dropped_everywhere() {
         .collect();
     for uri in &cited {
         assert!(is_inside(uri, &ws_path), "citation outside: {uri}");
-        assert!(!uri.contains("leak.rs") && !uri.contains("outlink"), "{uri}");
+        assert!(
+            !uri.contains("leak.rs") && !uri.contains("outlink"),
+            "{uri}"
+        );
     }
-    assert_eq!(cited, vec![file_uri(&ws_path.join("src/auth.rs"))], "{cited:?}");
+    assert_eq!(
+        cited,
+        vec![file_uri(&ws_path.join("src/auth.rs"))],
+        "{cited:?}"
+    );
 
     // 2. hints: only for files inside.
     let hinted: Vec<Value> = server
@@ -172,7 +186,10 @@ async fn citations_that_lead_outside_are_dropped_everywhere() {
         let uri = h["uri"].as_str().unwrap();
         assert!(is_inside(uri, &ws_path), "hint outside: {uri}");
         let related = serde_json::to_string(&h["diagnostics"]).unwrap();
-        assert!(!related.contains("passwd") && !related.contains("secret.rs"), "{related}");
+        assert!(
+            !related.contains("passwd") && !related.contains("secret.rs"),
+            "{related}"
+        );
     }
 
     // 3. the answer file: inside answersDir, and every link it has stays in the workspace.

@@ -120,7 +120,9 @@ async fn unknown_methods_and_wrong_params_get_json_rpc_errors() {
         .await
         .unwrap_err();
     assert_eq!(error_code(&e), -32601, "{e}");
-    f.client.notify("potpie/noSuchNotification", json!({})).await;
+    f.client
+        .notify("potpie/noSuchNotification", json!({}))
+        .await;
     f.client.notify("$/whatever", json!({"x": 1})).await;
     f.serving().await;
 
@@ -142,7 +144,10 @@ async fn unknown_methods_and_wrong_params_get_json_rpc_errors() {
         .notify("textDocument/didChange", json!({"contentChanges": "x"}))
         .await;
     f.client
-        .notify("workspace/didChangeConfiguration", json!({"settings": [1, 2]}))
+        .notify(
+            "workspace/didChangeConfiguration",
+            json!({"settings": [1, 2]}),
+        )
         .await;
     f.client
         .notify(
@@ -167,10 +172,22 @@ async fn commands_with_missing_or_wrong_arguments() {
         ("potpie.ask", json!([{"question": "q", "uri": 7}])),
         ("potpie.explain", json!([])),
         ("potpie.explain", json!([{"uri": f.uri("src/auth.rs")}])),
-        ("potpie.explain", json!([{"uri": "file:///etc/passwd", "range": {"start": {"line": 0, "character": 0}, "end": {"line": 1, "character": 0}}}])),
-        ("potpie.explain", json!([{"uri": f.uri("src/auth.rs"), "range": far}])),
-        ("potpie.explain", json!([{"uri": f.uri("nope.rs"), "range": {"start": {"line": 0, "character": 0}, "end": {"line": 1, "character": 0}}}])),
-        ("potpie.explain", json!([{"uri": "https://example.invalid/x.rs", "range": {"start": {"line": 0, "character": 0}, "end": {"line": 1, "character": 0}}}])),
+        (
+            "potpie.explain",
+            json!([{"uri": "file:///etc/passwd", "range": {"start": {"line": 0, "character": 0}, "end": {"line": 1, "character": 0}}}]),
+        ),
+        (
+            "potpie.explain",
+            json!([{"uri": f.uri("src/auth.rs"), "range": far}]),
+        ),
+        (
+            "potpie.explain",
+            json!([{"uri": f.uri("nope.rs"), "range": {"start": {"line": 0, "character": 0}, "end": {"line": 1, "character": 0}}}]),
+        ),
+        (
+            "potpie.explain",
+            json!([{"uri": "https://example.invalid/x.rs", "range": {"start": {"line": 0, "character": 0}, "end": {"line": 1, "character": 0}}}]),
+        ),
         ("potpie.nonsense", json!([{}])),
         ("", json!([])),
     ];
@@ -185,10 +202,7 @@ async fn commands_with_missing_or_wrong_arguments() {
         match reply {
             Err(e) => {
                 let code = error_code(&e);
-                assert!(
-                    code == -32602 || code == -32001,
-                    "{command} {args}: {e}"
-                );
+                assert!(code == -32602 || code == -32001, "{command} {args}: {e}");
                 let m = e["message"].as_str().unwrap();
                 assert!(!m.contains('\n') && !m.is_empty(), "{m:?}");
             }
@@ -206,7 +220,10 @@ async fn commands_with_missing_or_wrong_arguments() {
                 json!({"command": "potpie.status", "arguments": args}),
             )
             .await;
-        assert!(r.is_ok() || error_code(&r.clone().unwrap_err()) == -32602, "{r:?}");
+        assert!(
+            r.is_ok() || error_code(&r.clone().unwrap_err()) == -32602,
+            "{r:?}"
+        );
     }
     f.serving().await;
 }
@@ -251,7 +268,10 @@ async fn positions_outside_a_document_are_clamped() {
             json!({"uri": f.uri("src/pos.rs"), "range": {"start": {"line": 1, "character": 5}, "end": {"line": 500, "character": 500}}}),
         )
         .await;
-    assert!(r.is_ok() || r.as_ref().unwrap_err()["message"].is_string(), "{r:?}");
+    assert!(
+        r.is_ok() || r.as_ref().unwrap_err()["message"].is_string(),
+        "{r:?}"
+    );
     // An incremental change (we asked for full sync) and a change to an unopened document.
     f.client
         .notify(

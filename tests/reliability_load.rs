@@ -55,7 +55,10 @@ async fn concurrent_questions_across_folders_all_complete() {
     ));
     let refs: Vec<&std::path::Path> = roots.iter().map(PathBuf::as_path).collect();
     client
-        .initialize(&refs, json!({"apiKey": FAKE_KEY, "baseUrl": fake.url(), "openAnswers": false}))
+        .initialize(
+            &refs,
+            json!({"apiKey": FAKE_KEY, "baseUrl": fake.url(), "openAnswers": false}),
+        )
         .await;
     client
         .wait_for("all ready", |_| {
@@ -93,7 +96,12 @@ async fn concurrent_questions_across_folders_all_complete() {
     }
     for t in tasks {
         let answer = t.await.unwrap().expect("answered");
-        assert!(answer["markdown"].as_str().unwrap().contains("verify_password"));
+        assert!(
+            answer["markdown"]
+                .as_str()
+                .unwrap()
+                .contains("verify_password")
+        );
     }
     assert_eq!(fake.count(Route::Message), 15);
     assert!(eventually(Duration::from_secs(5), || fake.open_streams() == 0).await);

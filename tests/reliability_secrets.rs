@@ -29,7 +29,10 @@ async fn exercise(server: &Server, fake: &FakePotpie) {
     server.client.wait_status("ready").await;
     server
         .client
-        .execute("potpie.ask", json!({"question": "How are passwords checked?"}))
+        .execute(
+            "potpie.ask",
+            json!({"question": "How are passwords checked?"}),
+        )
         .await
         .expect("an answer");
     let echo = format!("the key {KEY} is not valid here");
@@ -82,7 +85,10 @@ async fn exercise(server: &Server, fake: &FakePotpie) {
     let _ = tokio::time::timeout(Duration::from_secs(10), response).await;
     assert!(eventually(Duration::from_secs(10), || fake.count(Route::Stop) >= 1).await);
     // Re-parse, and a parse that is refused.
-    fake.force(Route::Parse, Forced::detail(401, "Invalid API key").times(1));
+    fake.force(
+        Route::Parse,
+        Forced::detail(401, "Invalid API key").times(1),
+    );
     let _ = server.client.execute("potpie.reparse", json!({})).await;
     let _ = server.client.execute("potpie.status", json!({})).await;
 }
@@ -204,7 +210,10 @@ async fn the_llm_endpoint_gets_only_its_own_key() {
     server.client.wait_status("ready").await;
     server
         .client
-        .execute("potpie.ask", json!({"question": "How are passwords checked?"}))
+        .execute(
+            "potpie.ask",
+            json!({"question": "How are passwords checked?"}),
+        )
         .await
         .expect("an answer");
     let seen = llm.requests.lock().unwrap().clone();
@@ -212,8 +221,10 @@ async fn the_llm_endpoint_gets_only_its_own_key() {
     for r in &seen {
         assert!(!r.contains(KEY), "the Potpie key went to the LLM endpoint");
         assert!(
-            r.to_ascii_lowercase()
-                .contains(&format!("authorization: bearer {}", LLM_KEY.to_ascii_lowercase())),
+            r.to_ascii_lowercase().contains(&format!(
+                "authorization: bearer {}",
+                LLM_KEY.to_ascii_lowercase()
+            )),
             "{r}"
         );
     }
@@ -225,7 +236,12 @@ async fn the_llm_endpoint_gets_only_its_own_key() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redirect_to_another_origin_does_not_carry_the_key() {
     // Another origin on this machine, that records what it gets.
-    let elsewhere = stub(200, json!({"project_id": "p1", "status": "ready"}).to_string(), String::new()).await;
+    let elsewhere = stub(
+        200,
+        json!({"project_id": "p1", "status": "ready"}).to_string(),
+        String::new(),
+    )
+    .await;
     let fake = fake_config().start().await;
     for route in [Route::Parse, Route::ParsingStatus] {
         let path = match route {
@@ -257,7 +273,10 @@ async fn a_redirect_to_another_origin_does_not_carry_the_key() {
     let _ = server.client.execute("potpie.status", json!({})).await;
     let seen = elsewhere.requests.lock().unwrap().clone();
     for r in &seen {
-        assert!(!r.contains(KEY), "the key followed a redirect to another origin:\n{r}");
+        assert!(
+            !r.contains(KEY),
+            "the key followed a redirect to another origin:\n{r}"
+        );
     }
     assert_nothing_leaked(server, &[KEY], false).await;
 }

@@ -23,9 +23,11 @@ async fn busy_server(questions: usize) -> (FakePotpie, Server, tempfile::TempDir
         .start()
         .await;
     let answers = tempfile::tempdir().unwrap();
-    let server = Launch::new(json!({"apiKey": FAKE_KEY, "baseUrl": fake.url(), "answersDir": answers.path()}))
-        .start()
-        .await;
+    let server = Launch::new(
+        json!({"apiKey": FAKE_KEY, "baseUrl": fake.url(), "answersDir": answers.path()}),
+    )
+    .start()
+    .await;
     server.client.wait_status("ready").await;
     for i in 0..questions {
         // Responses are never awaited: the questions are in flight when the server stops.
@@ -56,7 +58,10 @@ fn assert_no_half_written_answer(dir: &std::path::Path) -> usize {
             whole += 1;
         } else {
             // Only the server's own temporary files may be left by a kill mid-write.
-            assert!(name.starts_with(".answer-") && name.ends_with(".md.tmp"), "{name}");
+            assert!(
+                name.starts_with(".answer-") && name.ends_with(".md.tmp"),
+                "{name}"
+            );
         }
     }
     whole
@@ -134,7 +139,9 @@ async fn exit_while_answer_files_are_being_written_leaves_none_half_written() {
         server.client.notify("exit", Value::Null).await;
         let _ = tokio::time::timeout(Duration::from_secs(10), server.child.wait()).await;
         let whole = assert_no_half_written_answer(answers.path());
-        eprintln!("SHUTDOWN round {round}: exit right after the first of 6 answer files: {whole} whole files, none partial");
+        eprintln!(
+            "SHUTDOWN round {round}: exit right after the first of 6 answer files: {whole} whole files, none partial"
+        );
         total_whole += whole;
     }
     assert!(total_whole >= 4);

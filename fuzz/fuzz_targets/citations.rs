@@ -57,5 +57,51 @@ fuzz_target!(|data: &[u8]| {
         assert!(1 <= l.start_line && l.start_line <= l.end_line, "{l:?}");
     }
     let linked = citations::linkify(&text, &f.root, &f.answers);
-    assert!(!linked.contains("secret.rs#L"), "linked outside");
+    for target in link_targets(&linked) {
+        if let Some(p) = resolve_link(&f.answers, &target) {
+            assert!(p.starts_with(&f.root), "linked outside: {target} -> {}", p.display());
+        }
+    }
 });
+
+/// Every `](target)` of the Markdown.
+fn link_targets(md: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = md;
+    while let Some(i) = rest.find("](") {
+        let after = &rest[i + 2..];
+        let end = after.find(')').unwrap_or(after.len());
+        out.push(after[..end].to_string());
+        rest = &after[end..];
+    }
+    out
+}
+
+/// Where a link from the answers folder leads, if to an existing file or folder.
+fn resolve_link(dir: &std::path::Path, target: &str) -> Option<PathBuf> {
+    let t = target.trim().trim_start_matches('<').trim_end_matches('>');
+    let t = t.split(['#', ' ']).next().unwrap_or("");
+    if t.is_empty() || t.contains("://") && !t.starts_with("file://") {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    let raw = t.as_bytes();
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i] == b'%'
+            && let Some(v) = t.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            bytes.push(v);
+            i += 3;
+            continue;
+        }
+        bytes.push(raw[i]);
+        i += 1;
+    }
+    let decoded = String::from_utf8_lossy(&bytes).into_owned();
+    let p = match decoded.strip_prefix("file://") {
+        Some(rest) => PathBuf::from(rest),
+        None => dir.join(decoded),
+    };
+    std::fs::canonicalize(p).ok()
+}

@@ -247,7 +247,10 @@ pub fn assert_user_message(message: &str, key: &str) {
         "Os {",
         "Custom {",
     ] {
-        assert!(!message.contains(dump), "debug dump ({dump}) in {message:?}");
+        assert!(
+            !message.contains(dump),
+            "debug dump ({dump}) in {message:?}"
+        );
     }
     assert!(!message.contains(key), "the key leaked into {message:?}");
 }
