@@ -9,16 +9,9 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufRead
 /// Frames larger than this are skipped (their bytes are read and thrown away).
 const MAX_FRAME: usize = 512 << 20;
 
-/// Returns a reader that yields only well-formed JSON-RPC frames of `input`.
-pub fn sanitize<R>(input: R) -> impl AsyncRead + Unpin + Send + 'static
-where
-    R: AsyncRead + Unpin + Send + 'static,
-{
-    sanitize_until_closed(input, tokio_util::sync::CancellationToken::new())
-}
-
-/// [`sanitize`], and `closed` is cancelled once `input` has ended (its frames are passed on
-/// first), so the server can tell that the client went away.
+/// Returns a reader that yields only well-formed JSON-RPC frames of `input`; `closed` is
+/// cancelled once `input` has ended (its frames are passed on first), so the server can tell
+/// that the client went away.
 pub fn sanitize_until_closed<R>(
     input: R,
     closed: tokio_util::sync::CancellationToken,
@@ -129,7 +122,10 @@ mod tests {
 
     async fn pass(input: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
-        let mut r = sanitize(std::io::Cursor::new(input.to_vec()));
+        let mut r = sanitize_until_closed(
+            std::io::Cursor::new(input.to_vec()),
+            tokio_util::sync::CancellationToken::new(),
+        );
         r.read_to_end(&mut out).await.unwrap();
         out
     }
