@@ -17,7 +17,8 @@ struct Fixture {
 fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
-        let base = std::env::temp_dir().join(format!("potpie-fuzz-citations-{}", std::process::id()));
+        let base =
+            std::env::temp_dir().join(format!("potpie-fuzz-citations-{}", std::process::id()));
         let root = base.join("ws");
         let outside = base.join("outside");
         let answers = base.join("answers");
@@ -25,8 +26,14 @@ fn fixture() -> &'static Fixture {
             std::fs::create_dir_all(&d).expect("fixture dir");
         }
         let w = |p: PathBuf, t: &str| std::fs::write(p, t).expect("fixture file");
-        w(root.join("src/auth/service.py"), "def login(user):\n    return 1\n\n\nclass Router:\n    pass\n");
-        w(root.join("src/lib.rs"), "pub fn verify_password() {}\n\npub struct Config;\n");
+        w(
+            root.join("src/auth/service.py"),
+            "def login(user):\n    return 1\n\n\nclass Router:\n    pass\n",
+        );
+        w(
+            root.join("src/lib.rs"),
+            "pub fn verify_password() {}\n\npub struct Config;\n",
+        );
         w(root.join("README.md"), "# readme\n");
         w(outside.join("secret.rs"), "fn secret() {}\n");
         let _ = std::os::unix::fs::symlink(&outside, root.join("src/out"));
@@ -59,28 +66,43 @@ fuzz_target!(|data: &[u8]| {
     let linked = citations::linkify(&text, &f.root, &f.answers);
     for target in link_targets(&linked) {
         if let Some(p) = resolve_link(&f.answers, &target) {
-            assert!(p.starts_with(&f.root), "linked outside: {target} -> {}", p.display());
+            assert!(
+                p.starts_with(&f.root),
+                "linked outside: {target} -> {}",
+                p.display()
+            );
         }
     }
 });
 
-/// Every `](target)` of the Markdown.
+/// Every link and image destination a CommonMark renderer sees in the Markdown.
 fn link_targets(md: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = md;
-    while let Some(i) = rest.find("](") {
-        let after = &rest[i + 2..];
-        let end = after.find(')').unwrap_or(after.len());
-        out.push(after[..end].to_string());
-        rest = &after[end..];
-    }
-    out
+    use pulldown_cmark::{Event, Parser, Tag};
+    Parser::new(md)
+        .filter_map(|e| match e {
+            Event::Start(Tag::Link { dest_url, .. })
+            | Event::Start(Tag::Image { dest_url, .. }) => Some(dest_url.to_string()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Where a link from the answers folder leads, if to an existing file or folder.
 fn resolve_link(dir: &std::path::Path, target: &str) -> Option<PathBuf> {
-    let t = target.trim().trim_start_matches('<').trim_end_matches('>');
-    let t = t.split(['#', ' ']).next().unwrap_or("");
+    let t = target.trim();
+    // CommonMark: a destination has no spaces unless in `<…>`; after it only a quoted title
+    // may follow. Anything else (`(file:///x L1)`) is no link and stays text.
+    let t = if let Some(inner) = t.strip_prefix('<') {
+        inner.split('>').next().unwrap_or("")
+    } else {
+        let (dest, rest) = t.split_once(char::is_whitespace).unwrap_or((t, ""));
+        let rest = rest.trim_start();
+        if !rest.is_empty() && !rest.starts_with(['"', '\'', '(']) {
+            return None;
+        }
+        dest
+    };
+    let t = t.split('#').next().unwrap_or("");
     if t.is_empty() || t.contains("://") && !t.starts_with("file://") {
         return None;
     }
@@ -89,7 +111,9 @@ fn resolve_link(dir: &std::path::Path, target: &str) -> Option<PathBuf> {
     let mut i = 0;
     while i < raw.len() {
         if raw[i] == b'%'
-            && let Some(v) = t.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
+            && let Some(v) = t
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
         {
             bytes.push(v);
             i += 3;

@@ -9,7 +9,10 @@ fuzz_target!(|data: &[u8]| {
     let s = String::from_utf8_lossy(data);
     if let Some(name) = parse_remote_url(&s) {
         assert!(name.contains('/'), "{s:?} -> {name:?}");
-        assert!(!name.starts_with('/') && !name.ends_with('/'), "{s:?} -> {name:?}");
+        assert!(
+            !name.starts_with('/') && !name.ends_with('/'),
+            "{s:?} -> {name:?}"
+        );
         assert!(!name.chars().any(char::is_control), "{s:?} -> {name:?}");
     }
 });

@@ -8,7 +8,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) else {
         return;
     };
-    for (wire, _warnings) in [WireSettings::from_json(&value), WireSettings::from_any(&value)] {
+    for (wire, _warnings) in [
+        WireSettings::from_json(&value),
+        WireSettings::from_any(&value),
+    ] {
         let settings = Settings::resolve(&wire, &Env::default());
         let _ = settings.effective_backend();
         let _ = settings.index_dir();

@@ -15,11 +15,7 @@ fuzz_target!(|data: &[u8]| {
     let body = &data[2..];
 
     let mut whole = StreamDecoder::with_limit(limit);
-    let mut expected: Vec<String> = whole
-        .push(body)
-        .iter()
-        .map(|r| format!("{r:?}"))
-        .collect();
+    let mut expected: Vec<String> = whole.push(body).iter().map(|r| format!("{r:?}")).collect();
     expected.extend(whole.finish().map(|e| format!("{:?}", Err::<(), _>(e))));
 
     let mut split = StreamDecoder::with_limit(limit);
