@@ -147,3 +147,23 @@ fn settings_regressions() {
         }
     }
 }
+
+#[test]
+fn a_malformed_reference_definition_does_not_shield_a_link() {
+    // Found by the citations target: a line that starts like `[id]: target` but is no valid
+    // definition is a paragraph, and its links were left alone by the linker.
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path().join("ws");
+    let answers = d.path().join("answers");
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::create_dir_all(&answers).unwrap();
+    let out = citations::linkify(
+        "[x-1]:0as text and [d [x](file:///) and [y](/etc/passwd)\n\n[ok]: https://example.invalid \"t\"\n",
+        &root,
+        &answers,
+    );
+    assert!(!out.contains("](file:///)"), "{out}");
+    assert!(!out.contains("](/etc/passwd)"), "{out}");
+    // A well-formed definition to the web stays as it is.
+    assert!(out.contains("[ok]: https://example.invalid \"t\""), "{out}");
+}

@@ -476,6 +476,23 @@ fn ref_def(line: &str, base: usize) -> Option<Event> {
     if tlen == 0 {
         return None;
     }
+    // Only a well-formed definition hides the rest of its line from inline scanning: after
+    // the target, nothing or one quoted title. Otherwise (`[a]:x text [b](file:///)`) it is
+    // a paragraph in CommonMark, whose links must be scanned (found by the citations fuzz
+    // target: such a line kept a link to outside the workspace).
+    let rest = target[tlen..].trim();
+    if !rest.is_empty() {
+        let close = match rest.as_bytes()[0] {
+            b'"' => '"',
+            b'\'' => '\'',
+            b'(' => ')',
+            _ => return None,
+        };
+        let body = &rest[1..];
+        if !body.ends_with(close) || body[..body.len() - 1].contains(close) {
+            return None;
+        }
+    }
     let raw = &line[tstart..tstart + tlen];
     let inner = raw
         .strip_prefix('<')
