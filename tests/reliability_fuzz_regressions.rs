@@ -167,3 +167,16 @@ fn a_malformed_reference_definition_does_not_shield_a_link() {
     // A well-formed definition to the web stays as it is.
     assert!(out.contains("[ok]: https://example.invalid \"t\""), "{out}");
 }
+
+#[test]
+fn the_text_of_a_dropped_link_cannot_form_a_link() {
+    // Found by the citations target: dropping `[a [b](/](x)` left `a [b](/`, and with more
+    // text after it a live link to `/`.
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path().join("ws");
+    let answers = d.path().join("answers");
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::create_dir_all(&answers).unwrap();
+    let out = citations::linkify("[a [b](/](x) and src/](/](file://x))", &root, &answers);
+    assert!(!out.contains("[b](/"), "{out}");
+}

@@ -83,7 +83,10 @@ pub fn linkify(markdown: &str, root: &Path, from_dir: &Path) -> String {
                     Some(url) if *autolink => format!("[{}]({url})", escape_brackets(&text_md)),
                     Some(url) => format!("{}[{text_md}]({url})", if *image { "!" } else { "" }),
                     None if *autolink => format!("`{}`", text_md.replace('`', "")),
-                    None => text_md,
+                    // The text of a dropped link may itself hold link syntax (`[a [b](/](x)`
+                    // left `a [b](/`…): escape its brackets so it cannot become a link
+                    // (found by the citations fuzz target).
+                    None => escape_brackets(&text_md),
                 };
                 edits.push((span.clone(), replacement));
             }
