@@ -93,7 +93,10 @@ fn resolve_link(dir: &std::path::Path, target: &str) -> Option<PathBuf> {
     // CommonMark: a destination has no spaces unless in `<…>`; after it only a quoted title
     // may follow. Anything else (`(file:///x L1)`) is no link and stays text.
     let t = if let Some(inner) = t.strip_prefix('<') {
-        inner.split('>').next().unwrap_or("")
+        // `<…` without `>` is no destination in CommonMark (pulldown-cmark still reports
+        // one; the linker and common renderers leave it as text).
+        let (dest, _) = inner.split_once('>')?;
+        dest
     } else {
         let (dest, rest) = t.split_once(char::is_whitespace).unwrap_or((t, ""));
         let rest = rest.trim_start();
