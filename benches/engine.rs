@@ -70,7 +70,9 @@ fn pick_file(root: &Path) -> Option<PathBuf> {
     let exts = ["rs", "py", "js", "ts", "go", "java", "c", "cpp", "h"];
     for e in ignore::WalkBuilder::new(root).build().flatten() {
         let p = e.path();
-        if p.extension().and_then(|x| x.to_str()).is_some_and(|x| exts.contains(&x))
+        if p.extension()
+            .and_then(|x| x.to_str())
+            .is_some_and(|x| exts.contains(&x))
             && !p.components().any(|c| c.as_os_str() == "node_modules")
             && let Ok(m) = std::fs::metadata(p)
         {
@@ -82,7 +84,10 @@ fn pick_file(root: &Path) -> Option<PathBuf> {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let mut root: Option<PathBuf> = None;
     let mut qfile: Option<PathBuf> = None;
     let mut i = 0;
@@ -117,7 +122,10 @@ fn main() {
     let s = index.stats();
     let mb = s.bytes as f64 / 1e6;
     println!("corpus      {}", root.display());
-    println!("files       {}  symbols {}  edges {}  lines {}  {:.2} MB  threads {}", s.files, s.symbols, s.edges, s.lines, mb, threads);
+    println!(
+        "files       {}  symbols {}  edges {}  lines {}  {:.2} MB  threads {}",
+        s.files, s.symbols, s.edges, s.lines, mb, threads
+    );
     println!(
         "cold        {:.3} s  {:.2} MB/s ({:.2} MB/s/core)  {:.0} files/s  {:.0} lines/s",
         cold,
@@ -144,7 +152,11 @@ fn main() {
         drop(ix);
     }
     warm.sort_by(f64::total_cmp);
-    println!("warm        {:.1} ms median (cache load + stat walk, {} reused)", pct(&warm, 0.5) * 1e3, s.files);
+    println!(
+        "warm        {:.1} ms median (cache load + stat walk, {} reused)",
+        pct(&warm, 0.5) * 1e3,
+        s.files
+    );
     let _ = std::fs::remove_dir_all(&cache);
 
     // Re-index one saved file of typical size (content unchanged, so the corpus is left as is).
