@@ -203,8 +203,8 @@ impl Index {
         idx.derive();
         if dirty {
             idx.resolve_after_change(&changed);
-            idx.derive_graph();
         }
+        idx.derive_graph();
         idx.stats = idx.compute_stats(reused, t0);
         if dirty
             && let Some(dir) = cache_dir
@@ -491,7 +491,6 @@ impl Index {
         d.name_count = name_count;
         d.modules = modules;
         d.path_ids = path_ids;
-        self.derive_graph();
     }
 
     /// In-degrees and a PageRank over the file graph, from the resolved edges.
