@@ -417,7 +417,7 @@ mod tests {
         assert_eq!(toks("ETags"), toks("ETag"));
         assert_eq!(
             toks("parseHTTPResponse"),
-            vec!["pars", "http", "respons", "parsehttpresponse"]
+            vec!["pars", "http", "respons", "parsehttprespons"]
         );
         assert_eq!(toks("the TCP listener's"), vec!["tcp", "listener"]);
     }
