@@ -16,7 +16,7 @@ const W_SYM: [f32; NF] = [3.0, 1.0, 1.5, 1.0];
 const B_SYM: [f32; NF] = [0.5, 0.75, 0.5, 0.5];
 const W_FILE: [f32; NF] = [3.0, 1.5, 1.0, 1.0];
 const B_FILE: [f32; NF] = [0.3, 0.75, 0.5, 0.75];
-const W_PATH: f32 = 2.0;
+const W_PATH: f32 = 3.0;
 /// Share of a symbol's score passed to the functions it calls.
 const CALLEE_SHARE: f32 = 0.3;
 const CONTAINER_FACTOR: f32 = 1.0;
