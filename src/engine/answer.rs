@@ -211,12 +211,14 @@ fn neighbours(idx: &Index, fid: u32, sym: u32) -> (Vec<String>, Vec<String>) {
     let mut callers = Vec::new();
     for (other, f) in idx.files() {
         for e in &f.edges {
-            if e.file == fid && e.sym == sym && e.from != NONE && !(other == fid && e.from == sym) {
-                if let Some(s) = fmt(other, e.from)
-                    && !callers.contains(&s)
-                {
-                    callers.push(s);
-                }
+            if e.file == fid
+                && e.sym == sym
+                && e.from != NONE
+                && !(other == fid && e.from == sym)
+                && let Some(s) = fmt(other, e.from)
+                && !callers.contains(&s)
+            {
+                callers.push(s);
             }
         }
         if callers.len() >= 5 {
@@ -268,11 +270,7 @@ fn first_sentence(doc: &str) -> Option<String> {
         return None;
     }
     let para = d.split("\n\n").next().unwrap_or(d);
-    let mut end = para.len();
-    for (i, _) in para.match_indices(". ") {
-        end = i + 1;
-        break;
-    }
+    let end = para.find(". ").map_or(para.len(), |i| i + 1);
     let s: String = para[..end].chars().take(200).collect();
     Some(s.replace('\n', " "))
 }

@@ -28,7 +28,7 @@ use crate::model::Selection;
 
 pub use answer::{llm_citations, llm_messages};
 
-use parse::{NF, NONE, ParsedFile, Parsers, RefKind};
+use parse::{NF, ParsedFile, Parsers, RefKind};
 use store::{Doc, Edge, FileRec, Persist};
 
 /// What `potpie-lsp index --json` prints (at least these keys).
@@ -185,7 +185,7 @@ impl Index {
         }
         for ((slot, cand), parsed) in todo.into_iter().zip(parsed) {
             let Some(parsed) = parsed else { continue };
-            let rec = idx.to_rec(&cand, parsed, &mut term_ids);
+            let rec = idx.make_rec(&cand, parsed, &mut term_ids);
             let id = match slot {
                 Some(s) => {
                     idx.p.files[s] = Some(rec);
@@ -203,13 +203,14 @@ impl Index {
         idx.derive();
         if dirty {
             idx.resolve_after_change(&changed);
-            idx.derive_graph();
         }
+        idx.derive_graph();
         idx.stats = idx.compute_stats(reused, t0);
-        if dirty && let Some(dir) = cache_dir {
-            if let Err(e) = idx.save(dir) {
-                tracing::warn!(error = %e, "could not write the engine cache");
-            }
+        if dirty
+            && let Some(dir) = cache_dir
+            && let Err(e) = idx.save(dir)
+        {
+            tracing::warn!(error = %e, "could not write the engine cache");
         }
         Ok(idx)
     }
@@ -241,7 +242,7 @@ impl Index {
             });
             match (parsed, slot) {
                 (Some((c, parsed)), slot) => {
-                    let rec = self.to_rec(&c, parsed, &mut term_ids);
+                    let rec = self.make_rec(&c, parsed, &mut term_ids);
                     let id = match slot {
                         Some(s) => {
                             self.p.files[s as usize] = Some(rec);
@@ -346,7 +347,7 @@ impl Index {
             .filter_map(|(i, f)| f.as_ref().map(|f| (i as u32, f)))
     }
 
-    fn to_rec(
+    fn make_rec(
         &mut self,
         c: &walk::Candidate,
         parsed: ParsedFile,
@@ -448,8 +449,8 @@ impl Index {
                     df[*t as usize] += 1;
                 }
                 let sums = if is_file { &mut sum_file } else { &mut sum_sym };
-                for k in 0..NF {
-                    sums[k] += f64::from(d.lens[k]);
+                for (sum, len) in sums.iter_mut().zip(d.lens) {
+                    *sum += f64::from(len);
                 }
                 if !is_file {
                     n_sym += 1;
@@ -490,7 +491,6 @@ impl Index {
         d.name_count = name_count;
         d.modules = modules;
         d.path_ids = path_ids;
-        self.derive_graph();
     }
 
     /// In-degrees and a PageRank over the file graph, from the resolved edges.
@@ -708,9 +708,7 @@ fn name_keys(name: &str) -> Vec<String> {
 fn module_path(rel: &str) -> String {
     let no_ext = rel.rsplit_once('.').map(|(a, _)| a).unwrap_or(rel);
     match no_ext.rsplit_once('/') {
-        Some((dir, stem)) if matches!(stem, "mod" | "index" | "__init__" | "lib" | "main") => {
-            dir.to_string()
-        }
+        Some((dir, "mod" | "index" | "__init__" | "lib" | "main")) => dir.to_string(),
         _ => no_ext.to_string(),
     }
 }
@@ -734,7 +732,7 @@ fn parse_all(
                     .map(|text| parse::parse_file(&c.rel, c.lang, text, parsers))
             });
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if n % step == 0 || n == total {
+            if n.is_multiple_of(step) || n == total {
                 progress(n, total);
             }
             (i, out)

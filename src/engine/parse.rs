@@ -105,14 +105,14 @@ pub struct Parsers {
 
 impl Parsers {
     fn get(&mut self, lang: Lang) -> Option<&mut Parser> {
-        if !self.slots.contains_key(&lang) {
-            let mut p = Parser::new();
-            if p.set_language(&lang.language()).is_err() {
-                return None;
+        match self.slots.entry(lang) {
+            std::collections::hash_map::Entry::Occupied(e) => Some(e.into_mut()),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                let mut p = Parser::new();
+                p.set_language(&lang.language()).ok()?;
+                Some(v.insert(p))
             }
-            self.slots.insert(lang, p);
         }
-        self.slots.get_mut(&lang)
     }
 }
 
@@ -746,11 +746,11 @@ fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile) {
         }
         stack.push(i);
     }
-    let innermost = |pos: usize, hint: &mut Vec<usize>| -> u32 {
-        // `hint` is a stack for a monotone sweep; positions must be non-decreasing.
+    // The innermost definition containing `pos`: the last one starting at or before it, or
+    // the nearest of its ancestors that still contains it (definitions nest properly).
+    let innermost = |pos: usize| -> u32 {
         let first = defs.partition_point(|d| d.start_byte <= pos);
         // Candidates: the last def starting before pos and its ancestors.
-        hint.clear();
         let mut cand = first.checked_sub(1);
         while let Some(c) = cand {
             if defs[c].end_byte > pos {
@@ -764,12 +764,11 @@ fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile) {
         }
         NONE
     };
-    let mut scratch = Vec::new();
 
     let mut vocab: HashMap<String, u32> = HashMap::new();
     let mut occ: Vec<(u32, u8, u32)> = Vec::new(); // (doc, field, term)
     let file_doc = defs.len() as u32;
-    let mut intern = |t: &str, vocab: &mut HashMap<String, u32>| -> u32 {
+    let intern = |t: &str, vocab: &mut HashMap<String, u32>| -> u32 {
         if let Some(&id) = vocab.get(t) {
             return id;
         }
@@ -800,11 +799,7 @@ fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile) {
                     dr += 1;
                 }
                 let in_doc = dr < doc_ranges.len() && doc_ranges[dr].0 <= start;
-                let owner = if in_doc {
-                    NONE
-                } else {
-                    innermost(start, &mut scratch)
-                };
+                let owner = if in_doc { NONE } else { innermost(start) };
                 tokens::for_each_token(&text[start..i], |t| {
                     let id = intern(t, &mut vocab);
                     if owner != NONE {
@@ -892,8 +887,8 @@ fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile) {
         for (t, tfs) in doc.terms.drain(..) {
             match merged.last_mut() {
                 Some(last) if last.0 == t => {
-                    for f in 0..NF {
-                        last.1[f] = last.1[f].saturating_add(tfs[f]);
+                    for (a, b) in last.1.iter_mut().zip(tfs) {
+                        *a = a.saturating_add(b);
                     }
                 }
                 _ => merged.push((t, tfs)),
@@ -908,7 +903,7 @@ fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile) {
         if r.name.len() < 2 {
             continue;
         }
-        let from = innermost(r.pos, &mut scratch);
+        let from = innermost(r.pos);
         let kind_b = r.kind as u8;
         if seen.insert((from, r.name.clone(), kind_b)) {
             refs.push(Ref {

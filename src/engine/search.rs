@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::Index;
-use super::parse::{F_BODY, F_DOC, F_NAME, F_SIG, Kind, NF, NONE};
+use super::parse::{Kind, NF, NONE};
 use super::tokens;
 use super::walk;
 use crate::model::Selection;
@@ -16,9 +16,10 @@ const W_SYM: [f32; NF] = [3.0, 1.0, 1.5, 1.0];
 const B_SYM: [f32; NF] = [0.5, 0.75, 0.5, 0.5];
 const W_FILE: [f32; NF] = [3.0, 1.5, 1.0, 1.0];
 const B_FILE: [f32; NF] = [0.3, 0.75, 0.5, 0.75];
-const W_PATH: f32 = 2.0;
+const W_PATH: f32 = 3.0;
 /// Share of a symbol's score passed to the functions it calls.
 const CALLEE_SHARE: f32 = 0.3;
+const CONTAINER_FACTOR: f32 = 1.0;
 const B_PATH: f32 = 0.3;
 
 #[derive(Debug, Clone)]
@@ -74,7 +75,7 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
             code_names.push(w.to_string());
         }
     }
-    let mut add = |t: &str, w: f32, weights: &mut HashMap<u32, f32>| {
+    let add = |t: &str, w: f32, weights: &mut HashMap<u32, f32>| {
         if let Some(&id) = idx.d.term_ids.get(t) {
             let e = weights.entry(id).or_insert(0.0);
             if w > *e {
@@ -260,6 +261,12 @@ pub fn rank(idx: &Index, question: &str, selection: Option<&Selection>) -> Vec<R
             1.0
         };
         let nd = f.docs.len();
+        let mut has_child = vec![false; f.symbols.len()];
+        for s in &f.symbols {
+            if let Some(h) = has_child.get_mut(s.parent as usize) {
+                *h = true;
+            }
+        }
         let mut syms: Vec<RankedSym> = Vec::new();
         let mut file_doc_score = 0.0;
         for (di, d) in f.docs.iter().enumerate() {
@@ -308,6 +315,10 @@ pub fn rank(idx: &Index, question: &str, selection: Option<&Selection>) -> Vec<R
                 Kind::Module => 0.5,
                 _ => 1.0,
             };
+            // A container's members are usually the better answer; they are scored on their own.
+            if has_child[di] {
+                m *= CONTAINER_FACTOR;
+            }
             // Tiny definitions (one-liners) say little; whole classes say too much.
             let span = sym.end - sym.start + 1;
             if span <= 2 {
@@ -343,7 +354,7 @@ pub fn rank(idx: &Index, question: &str, selection: Option<&Selection>) -> Vec<R
                 .any(|c| *c == qual || qual.ends_with(&format!(".{c}")))
             {
                 m *= 1.0 + 1.5 / ambiguity.sqrt();
-            } else if code_last.iter().any(|c| *c == name_last) {
+            } else if code_last.contains(&name_last) {
                 m *= 1.0 + 0.8 / ambiguity.sqrt();
             } else if q
                 .words
@@ -451,6 +462,5 @@ pub fn rank(idx: &Index, question: &str, selection: Option<&Selection>) -> Vec<R
 }
 
 fn is_test_qual(qual: &str) -> bool {
-    qual.split(|c| c == ':' || c == '.')
-        .any(|p| p == "tests" || p == "test")
+    qual.split([':', '.']).any(|p| p == "tests" || p == "test")
 }

@@ -42,7 +42,7 @@ fn word_tokens(word: &str, buf: &mut String, emit: &mut impl FnMut(&str)) {
     if count > 1 {
         buf.clear();
         buf.extend(word.chars().map(|c| c.to_ascii_lowercase()));
-        emit(buf);
+        emit(stem(buf));
     }
 }
 
@@ -409,14 +409,15 @@ mod tests {
 
     #[test]
     fn splits_camel_snake_and_keeps_whole() {
-        assert_eq!(toks("AuthService"), vec!["auth", "servic", "authservice"]);
+        assert_eq!(toks("AuthService"), vec!["auth", "servic", "authservic"]);
         assert_eq!(
             toks("spawn_blocking"),
-            vec!["spawn", "block", "spawn_blocking"]
+            vec!["spawn", "block", "spawn_block"]
         );
+        assert_eq!(toks("ETags"), toks("ETag"));
         assert_eq!(
             toks("parseHTTPResponse"),
-            vec!["pars", "http", "respons", "parsehttpresponse"]
+            vec!["pars", "http", "respons", "parsehttprespons"]
         );
         assert_eq!(toks("the TCP listener's"), vec!["tcp", "listener"]);
     }
