@@ -932,7 +932,8 @@ fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile) {
             start_byte: d.start_byte as u32,
             end_byte: d.end_byte as u32,
             sig: d.sig,
-            doc: d.doc,
+            // The whole doc was tokenised above; answers show only its opening.
+            doc: truncate_chars(d.doc, 320),
             parent: parents[i],
         })
         .collect();
@@ -943,4 +944,15 @@ fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile) {
     let mut pt: Vec<(u32, u8)> = path_counts.into_iter().collect();
     pt.sort_unstable();
     out.path_terms = pt;
+}
+
+fn truncate_chars(mut s: String, max: usize) -> String {
+    if s.len() > max {
+        let mut cut = max;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+    }
+    s
 }
