@@ -69,13 +69,21 @@ function isLocation(v: unknown): boolean {
 /** Routes chunks to sessions: the pending one, or one that already claimed the id. */
 export class ChunkRouter {
   private sessions: AnswerSession[] = [];
+  /** Ids of finished answers: their late chunks (e.g. after a cancel) must not be taken
+   * by the next question. Bounded; only recent ones can still be in flight. */
+  private retired: string[] = [];
 
   add(s: AnswerSession): void {
+    for (const x of this.sessions) {
+      if (x.done && x.answerId !== undefined) this.retired.push(x.answerId);
+    }
+    this.retired = this.retired.slice(-32);
     this.sessions = this.sessions.filter((x) => !x.done);
     this.sessions.push(s);
   }
 
   route(c: AnswerChunk): AnswerSession | undefined {
+    if (this.retired.includes(c.answerId)) return undefined;
     const owner = this.sessions.find((s) => s.answerId === c.answerId);
     if (owner) {
       return owner.chunk(c) ? owner : undefined;
