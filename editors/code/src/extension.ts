@@ -12,7 +12,6 @@ import {
   RevealOutputChannelOn,
   ServerOptions,
   State,
-  TransportKind,
 } from 'vscode-languageclient/node';
 import { AnswerPanel, showCitations } from './answerPanel';
 import { AnswerSession, ChunkRouter, errorMessage, isCancellation } from './answers';
@@ -117,7 +116,9 @@ class Controller implements vscode.Disposable {
       env.POTPIE_API_KEY = apiKey;
     }
     this.log.info(`starting ${resolved.path} with ${JSON.stringify(redactSettings(initializationOptions))}`);
-    const run = { command: resolved.path, args: [] as string[], transport: TransportKind.stdio, options: { env } };
+    // No `transport`: TransportKind.stdio would append `--stdio`, which the CLI does not take;
+    // without it the client still talks over stdin/stdout.
+    const run = { command: resolved.path, args: [] as string[], options: { env } };
     const serverOptions: ServerOptions = { run, debug: run };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ scheme: 'file' }],

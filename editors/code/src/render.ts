@@ -223,6 +223,9 @@ export function renderBody(view: AnswerView, roots: readonly string[]): string {
   if (view.error) {
     parts.push(`<div class="error" role="alert">${escapeHtml(view.error)}</div>`);
   }
+  if (view.phase === 'done' && view.markdown.trim() === '' && view.citations.length === 0) {
+    parts.push('<p class="empty">The server found nothing to say about this.</p>');
+  }
   parts.push(`<article class="answer">${renderMarkdown(view.markdown, roots)}</article>`);
   if (view.citations.length > 0) {
     parts.push('<section class="citations"><h2>Citations</h2><ol>');
