@@ -28,10 +28,13 @@ export class AnswerPanel implements vscode.Disposable {
   show(view: AnswerView): void {
     this.view = view;
     if (!this.panel) {
+      // Beside the editor; with no editor open, "beside" would be the first group, where cited
+      // files open and would hide the panel, so it takes the second group then.
+      const column = vscode.window.activeTextEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Two;
       this.panel = vscode.window.createWebviewPanel(
         VIEW_TYPE,
         'Potpie Answer',
-        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+        { viewColumn: column, preserveFocus: true },
         { enableScripts: true, enableCommandUris: false, localResourceRoots: [], retainContextWhenHidden: false },
       );
       this.panel.onDidDispose(() => {
@@ -42,7 +45,7 @@ export class AnswerPanel implements vscode.Disposable {
         if (e.webviewPanel.visible) this.setHtml();
       }, null, this.disposables);
     } else {
-      this.panel.reveal(vscode.ViewColumn.Beside, true);
+      this.panel.reveal(undefined, true);
     }
     this.panel.title = `Potpie: ${truncate(view.title, 40)}`;
     this.setHtml();
@@ -95,14 +98,14 @@ export class AnswerPanel implements vscode.Disposable {
           break;
         case 'openCitation': {
           const c = this.view?.citations[m.index];
-          if (c) await openCitation(c);
+          if (c) await openCitation(c, this.editorColumn());
           break;
         }
         case 'openLink':
-          await openWorkspaceFile(vscode.Uri.parse(m.uri, true), m.line);
+          await openWorkspaceFile(vscode.Uri.parse(m.uri, true), this.editorColumn(), m.line);
           break;
         case 'showCitations':
-          await showCitations(this.view?.citations ?? []);
+          await showCitations(this.view?.citations ?? [], this.editorColumn());
           break;
         case 'cancel':
           this.onCancel();
@@ -112,6 +115,11 @@ export class AnswerPanel implements vscode.Disposable {
       this.log.error(`answer panel: ${e instanceof Error ? e.message : String(e)}`);
       void vscode.window.showErrorMessage(`Potpie: ${e instanceof Error ? e.message : String(e)}`);
     }
+  }
+
+  /** Where cited files open: any group but the panel's own, so the answer stays visible. */
+  editorColumn(): vscode.ViewColumn {
+    return this.panel?.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One;
   }
 
   dispose(): void {
@@ -126,7 +134,12 @@ function truncate(s: string, n: number): string {
 }
 
 /** Opens `uri` in the first editor group, when it is an existing file inside the workspace. */
-export async function openWorkspaceFile(uri: vscode.Uri, line?: number, selection?: vscode.Range): Promise<void> {
+export async function openWorkspaceFile(
+  uri: vscode.Uri,
+  column: vscode.ViewColumn,
+  line?: number,
+  selection?: vscode.Range,
+): Promise<void> {
   if (!vscode.workspace.getWorkspaceFolder(uri)) {
     throw new Error(`${uri.fsPath} is outside the workspace; not opening it.`);
   }
@@ -136,7 +149,7 @@ export async function openWorkspaceFile(uri: vscode.Uri, line?: number, selectio
   }
   const sel = selection ?? (line !== undefined ? new vscode.Range(line, 0, line, 0) : undefined);
   const editor = await vscode.window.showTextDocument(uri, {
-    viewColumn: vscode.ViewColumn.One,
+    viewColumn: column,
     preview: true,
     selection: sel,
   });
@@ -145,11 +158,14 @@ export async function openWorkspaceFile(uri: vscode.Uri, line?: number, selectio
   }
 }
 
-export async function openCitation(c: LspLocation): Promise<void> {
-  await openWorkspaceFile(vscode.Uri.parse(c.uri, true), undefined, selectionFor(c));
+export async function openCitation(c: LspLocation, column: vscode.ViewColumn = vscode.ViewColumn.One): Promise<void> {
+  await openWorkspaceFile(vscode.Uri.parse(c.uri, true), column, undefined, selectionFor(c));
 }
 
-export async function showCitations(cs: readonly LspLocation[]): Promise<void> {
+export async function showCitations(
+  cs: readonly LspLocation[],
+  column: vscode.ViewColumn = vscode.ViewColumn.One,
+): Promise<void> {
   const args = showReferencesArgs(cs);
   if (!args) {
     void vscode.window.showInformationMessage('Potpie: the last answer has no citations.');
@@ -157,7 +173,7 @@ export async function showCitations(cs: readonly LspLocation[]): Promise<void> {
   }
   // The peek needs an editor on the anchor file.
   await vscode.window.showTextDocument(args[0], {
-    viewColumn: vscode.ViewColumn.One,
+    viewColumn: column,
     preview: true,
     selection: new vscode.Range(args[1], args[1]),
   });

@@ -387,7 +387,7 @@ class Controller implements vscode.Disposable {
 
   async showCitations(): Promise<void> {
     const cs = this.panel.current?.citations.length ? this.panel.current.citations : this.lastCitations;
-    await showCitations(cs);
+    await showCitations(cs, this.panel.editorColumn());
   }
 
   showLog(): void {
