@@ -115,7 +115,7 @@ export function resolveWorkspaceLink(href: string, roots: readonly string[]): Wo
     if (m) line = Math.max(0, Number(m[1]) - 1);
   }
   const colon = /^(.*?):(\d+)(?:[-:]\d+)?$/.exec(h);
-  if (colon && !/^[a-z][a-z0-9+.-]*$/i.test(colon[1])) {
+  if (colon && !/^[a-z][a-z0-9+-]*$/i.test(colon[1])) {
     h = colon[1];
     line = Math.max(0, Number(colon[2]) - 1);
   }
@@ -184,7 +184,74 @@ function makeMarkdown(): MarkdownIt {
   md.renderer.rules.link_close = (_tokens, _idx, _options, env: LinkEnv) => {
     return env.stack.pop() ? '</a>' : '</span>';
   };
+  md.core.ruler.push('potpie_paths', linkifyPaths);
   return md;
+}
+
+/** `src/lib.rs:12` or `src/lib.rs:12-20`, as answers (the local engine's in particular) write
+ * locations in prose. */
+const PATH_LINE = /(^|[\s(\[,;])((?:[\w.-]+\/)*[\w-][\w.-]*\.[A-Za-z][A-Za-z0-9]*):(\d+)(?:-(\d+))?(?=$|[\s).,;:\]])/g;
+
+type StateCore = Parameters<Parameters<MarkdownIt['core']['ruler']['push']>[1]>[0];
+type Token = StateCore['tokens'][number];
+
+/** Turns `path:line` in text and inline code into links, which link_open then resolves (and
+ * drops, when the path is not in the workspace). */
+function linkifyPaths(state: StateCore): void {
+  const env = state.env as Partial<LinkEnv>;
+  if (!env.roots || env.roots.length === 0) return;
+  for (const block of state.tokens) {
+    if (block.type !== 'inline' || !block.children) continue;
+    const out: Token[] = [];
+    let depth = 0;
+    for (const tok of block.children) {
+      if (tok.type === 'link_open') depth++;
+      if (tok.type === 'link_close') depth--;
+      if (depth > 0) {
+        out.push(tok);
+        continue;
+      }
+      if (tok.type === 'code_inline') {
+        PATH_LINE.lastIndex = 0;
+        const m = PATH_LINE.exec(tok.content);
+        if (m && m.index === 0 && m[0].length === tok.content.length) {
+          out.push(linkOpen(state, m[2], m[3]), tok, new state.Token('link_close', 'a', -1));
+          continue;
+        }
+      }
+      if (tok.type !== 'text') {
+        out.push(tok);
+        continue;
+      }
+      let last = 0;
+      const text = tok.content;
+      PATH_LINE.lastIndex = 0;
+      for (let m = PATH_LINE.exec(text); m; m = PATH_LINE.exec(text)) {
+        const start = m.index + m[1].length;
+        if (start > last) out.push(textToken(state, text.slice(last, start)));
+        out.push(linkOpen(state, m[2], m[3]), textToken(state, m[0].slice(m[1].length)), new state.Token('link_close', 'a', -1));
+        last = m.index + m[0].length;
+      }
+      if (last === 0) {
+        out.push(tok);
+      } else if (last < text.length) {
+        out.push(textToken(state, text.slice(last)));
+      }
+    }
+    block.children = out;
+  }
+}
+
+function textToken(state: StateCore, content: string): Token {
+  const t = new state.Token('text', '', 0);
+  t.content = content;
+  return t;
+}
+
+function linkOpen(state: StateCore, file: string, line: string): Token {
+  const t = new state.Token('link_open', 'a', 1);
+  t.attrs = [['href', `${file}#L${line}`]];
+  return t;
 }
 
 const markdown = makeMarkdown();

@@ -104,11 +104,6 @@ try {
   const citeIndex = answer.citations.findIndex((c) => c.startsWith(`${EXPECT_FILE}:${expectLine}`));
   assert.ok(citeIndex >= 0, `a citation of ${EXPECT_FILE}:${expectLine} among ${JSON.stringify(answer.citations)}`);
 
-  await step('screenshot', async () => {
-    fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
-    await page.screenshot({ path: SCREENSHOT });
-  });
-
   await step(`click citation ${answer.citations[citeIndex]}`, async () => {
     await frame.locator('a.citation').nth(citeIndex).click();
     const base = path.basename(EXPECT_FILE);
@@ -116,6 +111,13 @@ try {
     await page.locator('.statusbar-item', { hasText: new RegExp(`Ln ${expectLine}, Col \\d+`) }).waitFor();
     const line = page.locator('.editor-group-container.active .view-line', { hasText: `def ${EXPECT_SYMBOL}` });
     await line.waitFor();
+  });
+
+  // The answer panel beside the cited code, at the cited line.
+  await step('screenshot', async () => {
+    await frame.locator('h1.question').waitFor();
+    fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT });
   });
 
   await step('Show Citations opens the references peek', async () => {

@@ -75,3 +75,14 @@ test('webview messages are validated', () => {
   assert.equal(r.parseWebviewMessage({ type: 'eval', code: '1' }), undefined);
   assert.equal(r.parseWebviewMessage('ready'), undefined);
 });
+
+test('path:line locations in prose and inline code become workspace links', () => {
+  const html = r.renderMarkdown('- shop/cart.py:22-30 — function `compute_cart_total`\n- `src/lib.rs:7`, see also (web/x.js:3).\n- v1.2:3 and [link](a.py:9) stay as written', roots);
+  assert.match(html, /<a href="#" class="ws-link" data-href="file:\/\/\/work\/ws\/shop\/cart\.py" data-line="21"[^>]*>shop\/cart\.py:22-30<\/a> — function <code>compute_cart_total<\/code>/);
+  assert.match(html, /<a href="#" class="ws-link" data-href="file:\/\/\/work\/ws\/src\/lib\.rs" data-line="6"[^>]*><code>src\/lib\.rs:7<\/code><\/a>/);
+  assert.match(html, /\(<a [^>]*data-href="file:\/\/\/work\/ws\/web\/x\.js" data-line="2"[^>]*>web\/x\.js:3<\/a>\)/);
+  assert.equal((html.match(/<a /g) ?? []).length, 4, html);
+  assert.match(html, /v1\.2:3 and <a [^>]*data-href="file:\/\/\/work\/ws\/a\.py" data-line="8"/);
+  const code = r.renderMarkdown('```\nsrc/lib.rs:7\n```', roots);
+  assert.equal(code.includes('<a '), false, 'fenced code is left alone');
+});
