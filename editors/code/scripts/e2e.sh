@@ -11,6 +11,9 @@
 #   E2E_SCREENSHOT=path   where to save the answer panel screenshot
 #                         (default: <repo>/docs/screenshots/vscode-answer.png)
 #   E2E_KEEP=1            keep the temp directory (logs, workspace) for inspection
+#   E2E_FAKE_POTPIE_BIN   the fake Potpie service (cargo's examples/fake_potpie binary): when
+#                         set, the test also stores an API key with "Potpie: Set API Key" and
+#                         expects the next answer from the Potpie backend (served by the fake)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -48,8 +51,10 @@ npx vsce package --skip-license --allow-missing-repository -o "$HERE/potpie-vsco
 
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/potpie-e2e.XXXXXX")"
 CS_PID=""
+FAKE_PID=""
 cleanup() {
   local rc=$?
+  if [[ -n "$FAKE_PID" ]]; then kill "$FAKE_PID" 2>/dev/null || true; fi
   if [[ -n "$CS_PID" ]] && kill -0 "$CS_PID" 2>/dev/null; then
     kill "$CS_PID" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$CS_PID" 2>/dev/null || break; sleep 0.1; done
@@ -78,10 +83,28 @@ cp -r "$HERE/test/fixtures/sample-repo" "$WS"
   && git remote add origin https://example.invalid/acme/tiny-shop.git)
 
 mkdir -p "$TMP/user-data/User" "$TMP/extensions" "$TMP/cache"
+
+BASE_URL=""
+if [[ -n "${E2E_FAKE_POTPIE_BIN:-}" ]]; then
+  "$E2E_FAKE_POTPIE_BIN" --port 0 >"$TMP/fake-potpie.log" 2>&1 &
+  FAKE_PID=$!
+  for _ in $(seq 1 100); do
+    BASE_URL="$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$TMP/fake-potpie.log" | head -1 || true)"
+    [[ -n "$BASE_URL" ]] && break
+    kill -0 "$FAKE_PID" 2>/dev/null || { cat "$TMP/fake-potpie.log" >&2; log "fake Potpie exited"; exit 1; }
+    sleep 0.1
+  done
+  [[ -n "$BASE_URL" ]] || { log "fake Potpie did not say where it listens"; exit 1; }
+  log "fake Potpie at $BASE_URL"
+  export E2E_API_KEY="${E2E_API_KEY:-e2e-$RANDOM$RANDOM-secret}"
+elif [[ "$(basename "$POTPIE_LSP_BIN")" == mock-potpie-lsp.mjs ]]; then
+  export E2E_API_KEY="${E2E_API_KEY:-e2e-$RANDOM$RANDOM-secret}"
+fi
 cat > "$TMP/user-data/User/settings.json" <<JSON
 {
   "potpie.serverPath": "$POTPIE_LSP_BIN",
-  "potpie.backend": "local",
+  "potpie.backend": "auto",
+  "potpie.baseUrl": "$BASE_URL",
   "potpie.answersDir": "$TMP/answers",
   "security.workspace.trust.enabled": false,
   "workbench.startupEditor": "none",
@@ -108,7 +131,8 @@ PORT="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()
 log "starting code-server on 127.0.0.1:$PORT"
 # Nothing may be fetched from outside: the extension gallery is switched off, and the server
 # keeps its cache (index, answers) inside the temp directory.
-env -u POTPIE_API_KEY XDG_CACHE_HOME="$TMP/cache" EXTENSIONS_GALLERY='{}' \
+env -u POTPIE_API_KEY -u POTPIE_BASE_URL XDG_CACHE_HOME="$TMP/cache" POTPIE_LSP_CACHE_DIR="$TMP/cache/potpie-lsp" \
+  EXTENSIONS_GALLERY='{}' \
   node "$CS/out/node/entry.js" --auth none --disable-telemetry --disable-update-check \
   --disable-workspace-trust --bind-addr "127.0.0.1:$PORT" \
   --extensions-dir "$TMP/extensions" --user-data-dir "$TMP/user-data" "$WS" \

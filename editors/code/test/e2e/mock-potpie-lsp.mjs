@@ -12,6 +12,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 let root = process.cwd();
 let buf = Buffer.alloc(0);
 let answers = 0;
+let settings = {};
+// As the real server decides: Potpie when asked for, or in auto mode when a key is known.
+const backend = () =>
+  settings.backend === 'potpie' || ((settings.backend ?? 'auto') === 'auto' && (settings.apiKey || process.env.POTPIE_API_KEY))
+    ? 'potpie'
+    : 'local';
+const status = (state) => ({ backend: backend(), state, repoName: 'mock' });
 
 function send(msg) {
   const body = Buffer.from(JSON.stringify({ jsonrpc: '2.0', ...msg }), 'utf8');
@@ -58,7 +65,7 @@ async function ask(id, arg) {
   const md = hit
     ? `\`${hit.name}\` in [${rel}](${rel}#L${hit.start + 1}) does this.\n\n- ${rel}:${hit.start + 1}-${hit.end + 1} — function \`${hit.name}\`\n`
     : 'Nothing in this workspace matches the question.\n';
-  notify('potpie/status', { backend: 'local', state: 'ready', repoName: 'mock' });
+  notify('potpie/status', status('ready'));
   const pieces = md.match(/[\s\S]{1,24}/g) ?? [];
   for (const delta of pieces) {
     notify('potpie/answerChunk', { answerId, delta });
@@ -67,7 +74,7 @@ async function ask(id, arg) {
   const citations = hit
     ? [{ uri: pathToFileURL(hit.file).href, range: { start: { line: hit.start, character: 0 }, end: { line: hit.end + 1, character: 0 } } }]
     : [];
-  send({ id, result: { answerId, backend: 'local', agent: arg.agent ?? 'codebase_qna_agent', markdown: md, citations, answerUri: null } });
+  send({ id, result: { answerId, backend: backend(), agent: arg.agent ?? 'codebase_qna_agent', markdown: md, citations, answerUri: null } });
 }
 
 function handle(msg) {
@@ -75,6 +82,7 @@ function handle(msg) {
   if (method === 'initialize') {
     const uri = params?.workspaceFolders?.[0]?.uri ?? params?.rootUri;
     if (uri) root = fileURLToPath(uri);
+    settings = params?.initializationOptions ?? {};
     send({
       id,
       result: {
@@ -83,13 +91,17 @@ function handle(msg) {
       },
     });
   } else if (method === 'initialized') {
-    notify('potpie/status', { backend: 'local', state: 'parsing', repoName: 'mock' });
-    setTimeout(() => notify('potpie/status', { backend: 'local', state: 'ready', repoName: 'mock' }), 200);
+    notify('potpie/status', status('parsing'));
+    setTimeout(() => notify('potpie/status', status('ready')), 200);
+  } else if (method === 'workspace/didChangeConfiguration') {
+    settings = params?.settings?.potpie ?? {};
+    notify('potpie/status', status('parsing'));
+    setTimeout(() => notify('potpie/status', status('ready')), 200);
   } else if (method === 'workspace/executeCommand') {
     const arg = params.arguments?.[0] ?? {};
     if (params.command === 'potpie.ask') void ask(id, arg);
     else if (params.command === 'potpie.explain') void ask(id, { question: 'explain', ...arg });
-    else if (params.command === 'potpie.status' || params.command === 'potpie.reparse') send({ id, result: { backend: 'local', state: 'ready', repoName: 'mock' } });
+    else if (params.command === 'potpie.status' || params.command === 'potpie.reparse') send({ id, result: status('ready') });
     else send({ id, result: null });
   } else if (method === 'shutdown') {
     send({ id, result: null });

@@ -21,6 +21,9 @@ const QUESTION = env('E2E_QUESTION', 'Where is the cart total computed?');
 const EXPECT_FILE = env('E2E_EXPECT_FILE', 'shop/cart.py');
 const EXPECT_SYMBOL = env('E2E_EXPECT_SYMBOL', 'compute_cart_total');
 const TIMEOUT = Number(env('E2E_TIMEOUT_MS', '90000'));
+// When set, also store this key with "Potpie: Set API Key" and expect the server to switch to
+// the Potpie backend (e2e.sh sets it when it runs a fake Potpie service, or with the mock).
+const API_KEY = process.env.E2E_API_KEY ?? '';
 
 const expectLine =
   fs
@@ -70,17 +73,24 @@ try {
     await page.locator('.statusbar-item', { hasText: /Potpie \(local\)/ }).first().waitFor();
   });
 
+  const input = page.locator('.quick-input-widget input');
+  /** Runs a command from the palette, then answers its input box with `text`. */
+  const runCommand = async (title, inputTitle, text) => {
+    await page.keyboard.press('F1');
+    await input.waitFor();
+    await input.fill(`>${title}`);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+    await page.keyboard.press('Enter');
+    if (inputTitle) {
+      await page.locator('.quick-input-widget', { hasText: inputTitle }).waitFor();
+      await input.fill(text);
+      await page.keyboard.press('Enter');
+    }
+  };
+
   await step('run "Potpie: Ask a Question"', async () => {
     await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } });
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor();
-    await input.fill('>Potpie: Ask a Question');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Potpie: Ask a Question' }).first().waitFor();
-    await page.keyboard.press('Enter');
-    await page.locator('.quick-input-widget', { hasText: 'Ask Potpie' }).waitFor();
-    await input.fill(QUESTION);
-    await page.keyboard.press('Enter');
+    await runCommand('Potpie: Ask a Question', 'Ask Potpie', QUESTION);
   });
 
   // The webview is an iframe (VS Code's host page) holding another iframe (our content).
@@ -125,7 +135,48 @@ try {
     await page.locator('.zone-widget .peekview-widget, .reference-zone-widget').first().waitFor();
     const peek = await page.locator('.reference-zone-widget').first().innerText();
     assert.ok(peek.includes(path.basename(EXPECT_FILE)), `the peek lists ${EXPECT_FILE}`);
+    await page.keyboard.press('Escape');
   });
+
+  if (API_KEY) {
+    await step('"Potpie: Set API Key" switches the server to the Potpie backend', async () => {
+      await runCommand('Potpie: Set API Key', 'Potpie API key', API_KEY);
+      await page.locator('.statusbar-item', { hasText: /Potpie \(potpie\)/ }).first().waitFor();
+    });
+    const second = 'Where are discounts applied?';
+    const viaPotpie = await step('ask again: answered by Potpie', async () => {
+      await runCommand('Potpie: Ask a Question', 'Ask Potpie', second);
+      await frame.locator('h1.question', { hasText: second }).waitFor();
+      await frame.locator('.meta', { hasText: 'backend: potpie' }).waitFor();
+      await frame.locator('.phase-streaming, .phase-waiting').waitFor({ state: 'detached' });
+      return { text: await frame.locator('article.answer').innerText(), error: await frame.locator('.error').allInnerTexts() };
+    });
+    fs.writeFileSync(path.join(ARTIFACTS, 'answer-potpie.json'), JSON.stringify(viaPotpie, null, 2));
+    assert.deepEqual(viaPotpie.error, [], 'no error in the panel');
+    assert.ok(viaPotpie.text.trim().length > 0, 'an answer from the Potpie backend');
+    await step('the key is in secret storage only: not in settings, not in any log', async () => {
+      const leaks = [];
+      let scanned = 0;
+      const scan = (dir) => {
+        for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+          const p = path.join(dir, e.name);
+          if (e.isDirectory()) scan(p);
+          else if (e.isFile() && fs.statSync(p).size < 20e6) {
+            scanned++;
+            if (fs.readFileSync(p).includes(API_KEY)) leaks.push(p);
+          }
+        }
+      };
+      scan(path.join(ARTIFACTS, 'user-data', 'User'));
+      scan(path.join(ARTIFACTS, 'user-data', 'logs'));
+      for (const f of ['code-server.log']) {
+        const p = path.join(ARTIFACTS, f);
+        if (fs.existsSync(p) && fs.readFileSync(p).includes(API_KEY)) leaks.push(p);
+      }
+      assert.ok(scanned > 3, `scanned ${scanned} files (settings.json and the logs)`);
+      assert.deepEqual(leaks, [], 'the API key leaked into a file');
+    });
+  }
   ok = true;
 } catch (e) {
   if (page) {
