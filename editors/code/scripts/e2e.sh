@@ -99,6 +99,7 @@ if [[ -n "${E2E_FAKE_POTPIE_BIN:-}" ]]; then
   export E2E_API_KEY="${E2E_API_KEY:-e2e-$RANDOM$RANDOM-secret}"
 elif [[ "$(basename "$POTPIE_LSP_BIN")" == mock-potpie-lsp.mjs ]]; then
   export E2E_API_KEY="${E2E_API_KEY:-e2e-$RANDOM$RANDOM-secret}"
+  export E2E_EXPECT_STREAMING="${E2E_EXPECT_STREAMING:-1}"
 fi
 cat > "$TMP/user-data/User/settings.json" <<JSON
 {

@@ -66,10 +66,10 @@ async function ask(id, arg) {
     ? `\`${hit.name}\` in [${rel}](${rel}#L${hit.start + 1}) does this.\n\n- ${rel}:${hit.start + 1}-${hit.end + 1} — function \`${hit.name}\`\n`
     : 'Nothing in this workspace matches the question.\n';
   notify('potpie/status', status('ready'));
-  const pieces = md.match(/[\s\S]{1,24}/g) ?? [];
+  const pieces = md.match(/[\s\S]{1,16}/g) ?? [];
   for (const delta of pieces) {
     notify('potpie/answerChunk', { answerId, delta });
-    await sleep(30);
+    await sleep(200); // slow enough for the e2e test to see the panel fill in
   }
   const citations = hit
     ? [{ uri: pathToFileURL(hit.file).href, range: { start: { line: hit.start, character: 0 }, end: { line: hit.end + 1, character: 0 } } }]

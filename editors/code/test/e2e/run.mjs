@@ -24,6 +24,8 @@ const TIMEOUT = Number(env('E2E_TIMEOUT_MS', '90000'));
 // When set, also store this key with "Potpie: Set API Key" and expect the server to switch to
 // the Potpie backend (e2e.sh sets it when it runs a fake Potpie service, or with the mock).
 const API_KEY = process.env.E2E_API_KEY ?? '';
+// Whether the server streams slowly enough to see a partial answer (the mock server does).
+const EXPECT_STREAMING = process.env.E2E_EXPECT_STREAMING === '1';
 
 const expectLine =
   fs
@@ -97,6 +99,11 @@ try {
   const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
   const answer = await step('answer panel fills in', async () => {
     await frame.locator('h1.question', { hasText: QUESTION }).waitFor();
+    if (EXPECT_STREAMING) {
+      // Partial text, still marked as answering, before the final answer with its citations.
+      // One selector, so that the three conditions hold at the same moment.
+      await frame.locator('#root:has(.phase-streaming):not(:has(a.citation)) article.answer', { hasText: /\S/ }).waitFor();
+    }
     await frame.locator('a.citation').first().waitFor();
     await frame.locator('.phase-streaming, .phase-waiting').waitFor({ state: 'detached' });
     return {
