@@ -222,7 +222,7 @@ impl RemoteBackend {
                         let _ = events.send(AskEvent::Chunk(chunk.message));
                     }
                 }
-                Some(Err(e)) if e.is_decode() => {
+                Some(Err(e @ (PotpieError::BadJson { .. } | PotpieError::BodyTooLarge { .. }))) => {
                     // One unreadable object: the decoder resynchronises; keep the rest.
                     tracing::warn!("skipping an unreadable part of the answer stream: {e}");
                     unreadable.get_or_insert_with(|| e.to_string());

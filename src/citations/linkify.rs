@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 
 use super::paths::Resolver;
 use super::scan::{self, Event, Form, url_scheme};
@@ -27,54 +27,58 @@ const MAX_LINKS: usize = 2000;
 pub fn linkify(markdown: &str, root: &Path, from_dir: &Path) -> String {
     let events = scan::scan(markdown);
     let located = locate(&events);
-    let mut res = Resolver::new(root);
     let from = std::fs::canonicalize(from_dir).unwrap_or_else(|_| from_dir.to_path_buf());
+    let mut linker = Linker {
+        res: Resolver::new(root),
+        from,
+        budget: MAX_LINKS,
+        cache: HashMap::new(),
+    };
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
-    let mut budget = MAX_LINKS;
     let symbol_at: HashMap<usize, &CitationRef> = located
         .iter()
         .filter(|l| l.form == Form::Link)
         .map(|l| (l.span.start, &l.cref))
         .collect();
 
-    let mut link_to = |res: &mut Option<Resolver>, cref: &CitationRef, target: Option<&str>| {
-        if budget == 0 {
-            return None;
-        }
-        budget -= 1;
-        let r = res.as_mut()?;
-        let canon = r
-            .file(&cref.path)
-            .or_else(|| target.and_then(|t| r.file_from(strip_fragment(t), &from)))?;
-        let found = resolve_one(r, cref, None, Some(canon))?;
-        let mut url = relative_url(&from, &found.loc.path);
-        if found.precise {
-            let (s, e) = (found.loc.start_line, found.loc.end_line);
-            url.push_str(&if s == e {
-                format!("#L{s}")
-            } else {
-                format!("#L{s}-L{e}")
-            });
-        }
-        Some(url)
-    };
-
+    // In document order, so that the link budget goes to the first references.
+    enum Job<'a> {
+        Event(&'a Event),
+        Ref(&'a super::Located),
+    }
+    let mut jobs: Vec<(usize, Job)> = Vec::new();
     for e in &events {
         match e {
-            Event::Link {
+            Event::Link { span, .. } => jobs.push((span.start, Job::Event(e))),
+            Event::RefDef { target, .. } => jobs.push((target.start, Job::Event(e))),
+            Event::Html { at } => jobs.push((*at, Job::Event(e))),
+            _ => {}
+        }
+    }
+    jobs.extend(
+        located
+            .iter()
+            .filter(|l| l.linkable && l.form != Form::Link)
+            .map(|l| (l.span.start, Job::Ref(l))),
+    );
+    jobs.sort_by_key(|(at, _)| *at);
+
+    for (_, job) in jobs {
+        match job {
+            Job::Event(Event::Link {
                 span,
                 text,
                 target,
                 image,
                 autolink,
                 cref,
-            } => {
+            }) => {
                 if target.trim_start().starts_with('#') || is_web(target) {
                     continue;
                 }
                 let cref = symbol_at.get(&span.start).copied().or(cref.as_ref());
                 let text_md = escape_html(&markdown[text.clone()]);
-                let url = cref.and_then(|c| link_to(&mut res, c, Some(target)));
+                let url = cref.and_then(|c| linker.url(c, Some(target)));
                 let replacement = match url {
                     Some(url) if *autolink => format!("[{}]({url})", escape_brackets(&text_md)),
                     Some(url) => format!("{}[{text_md}]({url})", if *image { "!" } else { "" }),
@@ -83,37 +87,34 @@ pub fn linkify(markdown: &str, root: &Path, from_dir: &Path) -> String {
                 };
                 edits.push((span.clone(), replacement));
             }
-            Event::RefDef {
+            Job::Event(Event::RefDef {
                 target,
                 line_start,
                 cref,
-            } => {
+            }) => {
                 let raw = &markdown[target.clone()];
                 if raw.starts_with('#') || is_web(raw.trim_start_matches('<')) {
                     continue;
                 }
-                match cref.as_ref().and_then(|c| link_to(&mut res, c, Some(raw))) {
+                match cref.as_ref().and_then(|c| linker.url(c, Some(raw))) {
                     Some(url) => edits.push((target.clone(), url)),
                     None => edits.push((*line_start..*line_start, "\\".to_string())),
                 }
             }
-            Event::Html { at } => edits.push((*at..*at + 1, "&lt;".to_string())),
-            _ => {}
+            Job::Event(Event::Html { at }) => edits.push((*at..*at + 1, "&lt;".to_string())),
+            Job::Event(_) => {}
+            Job::Ref(l) => {
+                let Some(url) = linker.url(&l.cref, None) else {
+                    continue;
+                };
+                let written = &markdown[l.span.clone()];
+                let text = match l.form {
+                    Form::Code => written.to_string(),
+                    _ => escape_brackets(written),
+                };
+                edits.push((l.span.clone(), format!("[{text}]({url})")));
+            }
         }
-    }
-    for l in &located {
-        if !l.linkable || l.form == Form::Link {
-            continue;
-        }
-        let Some(url) = link_to(&mut res, &l.cref, None) else {
-            continue;
-        };
-        let written = &markdown[l.span.clone()];
-        let text = match l.form {
-            Form::Code => written.to_string(),
-            _ => escape_brackets(written),
-        };
-        edits.push((l.span.clone(), format!("[{text}]({url})")));
     }
 
     edits.sort_by_key(|(r, _)| (r.start, r.end));
@@ -129,6 +130,62 @@ pub fn linkify(markdown: &str, root: &Path, from_dir: &Path) -> String {
     }
     out.push_str(&markdown[at..]);
     out
+}
+
+type CacheKey = (
+    String,
+    Option<u32>,
+    Option<u32>,
+    Option<String>,
+    Option<String>,
+);
+
+/// Resolves references to link URLs, each distinct one once, at most `MAX_LINKS` of them.
+struct Linker {
+    res: Option<Resolver>,
+    from: PathBuf,
+    budget: usize,
+    cache: HashMap<CacheKey, Option<String>>,
+}
+
+impl Linker {
+    fn url(&mut self, cref: &CitationRef, target: Option<&str>) -> Option<String> {
+        let key = (
+            cref.path.clone(),
+            cref.start_line,
+            cref.end_line,
+            cref.symbol.clone(),
+            target.map(str::to_string),
+        );
+        if let Some(hit) = self.cache.get(&key) {
+            return hit.clone();
+        }
+        if self.budget == 0 {
+            return None;
+        }
+        self.budget -= 1;
+        let url = self.compute(cref, target);
+        self.cache.insert(key, url.clone());
+        url
+    }
+
+    fn compute(&mut self, cref: &CitationRef, target: Option<&str>) -> Option<String> {
+        let r = self.res.as_mut()?;
+        let canon = r
+            .file(&cref.path)
+            .or_else(|| target.and_then(|t| r.file_from(strip_fragment(t), &self.from)))?;
+        let found = resolve_one(r, cref, None, canon)?;
+        let mut url = relative_url(&self.from, &found.loc.path);
+        if found.precise {
+            let (s, e) = (found.loc.start_line, found.loc.end_line);
+            url.push_str(&if s == e {
+                format!("#L{s}")
+            } else {
+                format!("#L{s}-L{e}")
+            });
+        }
+        Some(url)
+    }
 }
 
 fn is_web(target: &str) -> bool {

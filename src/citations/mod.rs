@@ -41,6 +41,10 @@ pub struct CitationRef {
 }
 
 /// Finds where a symbol is defined in a file (the local index implements this).
+///
+/// `rel_path` is relative to the root with `/` separators; `symbol` is as the answer wrote it,
+/// so it may be qualified (`Config::load`, `Router.route`). Returns 1-based inclusive lines;
+/// out-of-range answers are clamped to the file.
 pub trait SymbolLookup {
     fn find_definition(&self, rel_path: &str, symbol: &str) -> Option<(u32, u32)>;
 }
@@ -73,6 +77,16 @@ pub(crate) fn locate(events: &[Event]) -> Vec<Located> {
                 linkable: !in_fence && !nested,
                 cref: cref.clone(),
             }),
+            Event::RefDef {
+                target,
+                cref: Some(cref),
+                ..
+            } => out.push(Located {
+                span: target.clone(),
+                form: Form::Link,
+                linkable: false,
+                cref: cref.clone(),
+            }),
             Event::Ident { span, name } => idents.push((span.clone(), name.as_str())),
             Event::Boundary => {
                 assign_symbols(&mut out[first..], &idents);
@@ -97,13 +111,9 @@ fn assign_symbols(refs: &mut [Located], idents: &[(std::ops::Range<usize>, &str)
         let lo = at.saturating_sub(2);
         let hi = (at + 2).min(idents.len());
         let gap = |s: &std::ops::Range<usize>| {
-            if s.end <= r.span.start {
-                r.span.start - s.end
-            } else if s.start >= r.span.end {
-                s.start - r.span.end
-            } else {
-                0
-            }
+            s.start
+                .saturating_sub(r.span.end)
+                .max(r.span.start.saturating_sub(s.end))
         };
         if let Some((_, name)) = idents[lo..hi].iter().min_by_key(|(s, _)| gap(s)) {
             r.cref.symbol = Some((*name).to_string());
@@ -175,16 +185,13 @@ pub(crate) struct Resolved {
     pub(crate) precise: bool,
 }
 
+/// Line range for a reference to the canonical file `canon` (already checked to be inside).
 pub(crate) fn resolve_one(
     res: &mut Resolver,
     cref: &CitationRef,
     lookup: Option<&dyn SymbolLookup>,
-    canon: Option<std::path::PathBuf>,
+    canon: std::path::PathBuf,
 ) -> Option<Resolved> {
-    let canon = match canon {
-        Some(c) => c,
-        None => res.file(&cref.path)?,
-    };
     let rel_path = res.rel_path(&canon);
     if rel_path.is_empty() {
         return None;
@@ -199,10 +206,7 @@ pub(crate) fn resolve_one(
         None => match cref.symbol.as_deref().and_then(|sym| {
             lookup
                 .and_then(|l| l.find_definition(&rel_path, sym))
-                .or_else(|| {
-                    let ext = rel_path.rsplit_once('.').map_or("", |(_, e)| e);
-                    definition::find_definition(&paths::read_text(&canon)?, sym, ext)
-                })
+                .or_else(|| res.definition(&canon, sym))
         }) {
             Some((s, e)) => (clamp(s, e), true),
             None => ((1, 1), false),
@@ -248,7 +252,7 @@ pub fn resolve(
             .or_insert_with(|| res.file(&r.path))
             .clone();
         let Some(canon) = canon else { continue };
-        if let Some(found) = resolve_one(&mut res, r, lookup, Some(canon)) {
+        if let Some(found) = resolve_one(&mut res, r, lookup, canon) {
             all.push(found);
         }
     }

@@ -16,8 +16,16 @@ use super::scan::{percent_decode, strip_file_url, url_scheme};
 const MAX_STRIP: usize = 8;
 const MAX_COMPONENTS: usize = 64;
 const MAX_PATH_BYTES: usize = 4096;
-/// Files bigger than this are not read for line counts or definitions.
+/// Files bigger than this are not read for line counts.
 const MAX_READ_BYTES: u64 = 16 << 20;
+/// Files bigger than this are not searched for definitions.
+const MAX_SEARCH_BYTES: u64 = 4 << 20;
+/// What one `resolve` or `linkify` call may read in all, so that a hostile answer citing many
+/// big files cannot make it read the whole disk. Past it, lines are not clamped to the end
+/// of the file and file-only references point at line 1.
+const READ_BUDGET: u64 = 256 << 20;
+/// Definition searches per call (each compiles a few regexes and scans a file).
+const SEARCH_BUDGET: usize = 64;
 
 /// Where a written path may lead, before any file-system access.
 enum Candidate {
@@ -46,6 +54,9 @@ pub(crate) struct Resolver {
     root: PathBuf,
     canon_root: PathBuf,
     lines: HashMap<PathBuf, u32>,
+    definitions: HashMap<(PathBuf, String), Option<(u32, u32)>>,
+    read_budget: u64,
+    search_budget: usize,
 }
 
 impl Resolver {
@@ -55,6 +66,9 @@ impl Resolver {
             root: root.to_path_buf(),
             canon_root,
             lines: HashMap::new(),
+            definitions: HashMap::new(),
+            read_budget: READ_BUDGET,
+            search_budget: SEARCH_BUDGET,
         })
     }
 
@@ -206,9 +220,38 @@ impl Resolver {
         if let Some(n) = self.lines.get(canon) {
             return *n;
         }
-        let n = count_lines(canon).unwrap_or(u32::MAX);
+        let size = fs::metadata(canon).map_or(u64::MAX, |m| m.len());
+        let n = if size <= self.read_budget {
+            self.read_budget -= size;
+            count_lines(canon).unwrap_or(u32::MAX)
+        } else {
+            u32::MAX
+        };
         self.lines.insert(canon.to_path_buf(), n);
         n
+    }
+
+    /// The plain definition search of `symbol` in a file, once per file and symbol, within
+    /// the call's budgets.
+    pub(crate) fn definition(&mut self, canon: &Path, symbol: &str) -> Option<(u32, u32)> {
+        let key = (canon.to_path_buf(), symbol.to_string());
+        if let Some(hit) = self.definitions.get(&key) {
+            return *hit;
+        }
+        let size = fs::metadata(canon).map_or(u64::MAX, |m| m.len());
+        if self.search_budget == 0 || size > MAX_SEARCH_BYTES || size > self.read_budget {
+            return None;
+        }
+        self.search_budget -= 1;
+        self.read_budget -= size;
+        let ext = canon
+            .extension()
+            .map(|e| e.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let found = read_text(canon, MAX_SEARCH_BYTES)
+            .and_then(|text| super::definition::find_definition(&text, symbol, &ext));
+        self.definitions.insert(key, found);
+        found
     }
 }
 
@@ -237,12 +280,12 @@ fn count_lines(path: &Path) -> Option<u32> {
 }
 
 /// A file's text for the definition search (lossy for non-UTF-8, `None` when too big).
-pub(crate) fn read_text(path: &Path) -> Option<String> {
+fn read_text(path: &Path, limit: u64) -> Option<String> {
     let f = File::open(path).ok()?;
-    if f.metadata().ok()?.len() > MAX_READ_BYTES {
+    if f.metadata().ok()?.len() > limit {
         return None;
     }
     let mut bytes = Vec::new();
-    f.take(MAX_READ_BYTES).read_to_end(&mut bytes).ok()?;
+    f.take(limit).read_to_end(&mut bytes).ok()?;
     Some(String::from_utf8_lossy(&bytes).into_owned())
 }

@@ -104,7 +104,7 @@ pub(crate) fn has_source_ext(path: &str) -> bool {
 
 static LINE_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?:#L(\d{1,9})(?:C\d{1,9})?(?:-L?(\d{1,9})(?:C\d{1,9})?)?|:(\d{1,9})(?::\d{1,9})?(?:[-–](\d{1,9})(?::\d{1,9})?)?)$",
+        r"(?:#L(\d{1,9})(?:C\d{1,9})?(?:-L?(\d{1,9})(?:C\d{1,9})?)?|:L?(\d{1,9})(?::\d{1,9})?(?:[-–]L?(\d{1,9})(?::\d{1,9})?)?)$",
     )
     .expect("static regex")
 });
@@ -116,6 +116,13 @@ static FOLLOWING_LINES: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
+static PRECEDING_LINES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\blines?[ \t]+(\d{1,9})(?:[ \t]*(?:-|–|—|to|through)[ \t]*(\d{1,9}))?[ \t]+(?:of|in)[ \t]+[*_]{0,2}$",
+    )
+    .expect("static regex")
+});
+
 static IDENT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^[A-Za-z_$][A-Za-z0-9_$]*(?:(?:::|\.|#|->)[A-Za-z_$][A-Za-z0-9_$]*)*$")
         .expect("static regex")
@@ -123,7 +130,7 @@ static IDENT: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Splits `path:12-30`, `path#L12-L30`, … into the path and its lines.
 pub(crate) fn split_line_spec(token: &str) -> (&str, Option<u32>, Option<u32>) {
-    if token.len() > MAX_TOKEN {
+    if token.len() > MAX_TOKEN || !token.bytes().rev().take(32).any(|b| b == b':' || b == b'#') {
         return (token, None, None);
     }
     if let Some(c) = LINE_SUFFIX.captures(token) {
@@ -173,10 +180,9 @@ pub(crate) fn strip_file_url(s: &str) -> Option<String> {
         return None;
     }
     let rest = &s[7..];
-    let rest = if rest.len() >= 9 && rest[..9].eq_ignore_ascii_case("localhost") {
-        &rest[9..]
-    } else {
-        rest
+    let rest = match rest.get(..9) {
+        Some(host) if host.eq_ignore_ascii_case("localhost") => &rest[9..],
+        _ => rest,
     };
     Some(percent_decode(rest))
 }
@@ -205,6 +211,15 @@ fn is_path_char(c: char) -> bool {
 /// A token written in prose or in a code span, as a reference, if it looks like one.
 fn token_ref(token: &str, need_lines: bool) -> Option<CitationRef> {
     if token.is_empty() || token.len() > MAX_TOKEN {
+        return None;
+    }
+    // Most prose words are not paths: decide that without the regexes.
+    if !token.bytes().any(|b| matches!(b, b'/' | b'\\' | b'.'))
+        && !SOURCE_NAMES.iter().any(|n| token.starts_with(n))
+    {
+        return None;
+    }
+    if need_lines && !token.bytes().any(|b| b == b':' || b == b'#') {
         return None;
     }
     let (path, start, end) = split_line_spec(token);
@@ -477,12 +492,24 @@ fn ref_def(line: &str, base: usize) -> Option<Event> {
 fn trim_token(tok: &str) -> (usize, &str) {
     let lead = tok
         .char_indices()
-        .find(|(_, c)| !matches!(c, '(' | '[' | '{' | '"' | '\'' | '*' | '<' | '“' | '‘'))
+        .find(|(_, c)| {
+            !matches!(
+                c,
+                '(' | '[' | '{' | '"' | '\'' | '*' | '<' | '“' | '‘' | '|'
+            )
+        })
         .map_or(tok.len(), |(i, _)| i);
     let rest = &tok[lead..];
-    let trimmed = rest.trim_end_matches([
-        ')', ']', '}', '"', '\'', '*', ',', ';', ':', '.', '!', '?', '>', '”', '’',
-    ]);
+    let punct = [
+        ')', ']', '}', '"', '\'', '*', ',', ';', ':', '.', '!', '?', '>', '”', '’', '|',
+    ];
+    let mut trimmed = rest.trim_end_matches(punct);
+    // `src/a.rs's` → `src/a.rs`
+    for suffix in ["'s", "’s"] {
+        if let Some(t) = trimmed.strip_suffix(suffix) {
+            trimmed = t.trim_end_matches(punct);
+        }
+    }
     (lead, trimmed)
 }
 
@@ -583,7 +610,7 @@ impl Inline<'_> {
         if let Some(mut cref) = token_ref(t, false) {
             let tail = at + t.len();
             if cref.start_line.is_none()
-                && let Some((s, e)) = self.following_lines(tail)
+                && let Some((s, e)) = self.lines_near(at, tail)
             {
                 cref.start_line = Some(s);
                 cref.end_line = e;
@@ -599,6 +626,20 @@ impl Inline<'_> {
         if raw.ends_with(['.', '!', '?']) && !nested {
             self.ev.push(Event::Boundary);
         }
+    }
+
+    /// Lines written next to a path that spans `start..end`: after it, or (`lines 3-9 of`)
+    /// before it.
+    fn lines_near(&self, start: usize, end: usize) -> Option<(u32, Option<u32>)> {
+        self.following_lines(end).or_else(|| {
+            let mut from = start.saturating_sub(48);
+            while !self.s.is_char_boundary(from) {
+                from += 1;
+            }
+            let c = PRECEDING_LINES.captures(self.s.get(from..start)?)?;
+            let first = c.get(1)?.as_str().parse().ok()?;
+            Some((first, c.get(2).and_then(|m| m.as_str().parse().ok())))
+        })
     }
 
     /// `(lines 12-30)`, `lines 12–30`, `line 5`, `L12-L30`, `:12` right after a path.
@@ -645,7 +686,7 @@ impl Inline<'_> {
         }
         if let Some(mut cref) = token_ref(content, false) {
             if cref.start_line.is_none()
-                && let Some((s, e)) = self.following_lines(end)
+                && let Some((s, e)) = self.lines_near(open, end)
             {
                 cref.start_line = Some(s);
                 cref.end_line = e;
@@ -749,6 +790,7 @@ impl Inline<'_> {
         nested: bool,
     ) {
         let cref = target_ref(&target);
+        let cref_is_path = cref.is_some();
         if !nested {
             self.ev.push(Event::Link {
                 span: self.base + start..self.base + end,
@@ -769,8 +811,15 @@ impl Inline<'_> {
             }
         }
         // The text may name the symbol (`[`Config::load`](src/config.rs#L10)`) or, for a web
-        // link, a path; such paths are cited but never linked again.
+        // link, a path; such paths are cited but never linked again. Under a path target the
+        // text is only a label (`[auth.py](app/auth.py#L4)`): its paths are not citations.
+        let mark = self.ev.len();
         self.run(text.start, text.end, true);
+        if cref_is_path {
+            let tail = self.ev.split_off(mark);
+            self.ev
+                .extend(tail.into_iter().filter(|e| !matches!(e, Event::Ref { .. })));
+        }
     }
 
     /// `<scheme:…>` without spaces: the end (after `>`).

@@ -230,6 +230,33 @@ fn extract_is_linear_on_huge_hostile_input() {
     assert!(got.len() <= MAX_EXTRACTED);
 }
 
+#[test]
+fn extract_more_prose_forms() {
+    let md = "The `src/a.rs`:12 check, src/b.rs at line 7, src/c.rs's loader, \
+              [d](<my dir/d.rs> \"title\"), [e](src/e.rs 'tip') and src/f.rs, lines 3 to 9.\n\
+              \x20 ```rust title=\"x\"\n  src/g.rs:4\n  ```\n\
+              |src/l.rs:2|\n\
+              Lines 20-24 of `src/i.rs` and line 3 in src/j.rs; src/k.rs:L8-L9.\n\
+              [ref]: src/h.rs#L5\n";
+    assert_eq!(
+        paths_lines(&extract(md, &[])),
+        vec![
+            pl("src/a.rs", Some(12), None),
+            pl("src/b.rs", Some(7), None),
+            pl("src/c.rs", None, None),
+            pl("my dir/d.rs", None, None),
+            pl("src/e.rs", None, None),
+            pl("src/f.rs", Some(3), Some(9)),
+            pl("src/g.rs", Some(4), None),
+            pl("src/l.rs", Some(2), None),
+            pl("src/i.rs", Some(20), Some(24)),
+            pl("src/j.rs", Some(3), None),
+            pl("src/k.rs", Some(8), Some(9)),
+            pl("src/h.rs", Some(5), None),
+        ]
+    );
+}
+
 // ---------------------------------------------------------------- resolve
 
 #[test]
@@ -291,6 +318,26 @@ fn resolve_drops_every_hostile_form() {
     let refs: Vec<CitationRef> = hostile.iter().map(|p| r(p, Some(1), None)).collect();
     let got = resolve(&refs, &w.root, None);
     assert!(got.is_empty(), "{:?}", rels(&got));
+}
+
+#[test]
+fn resolve_never_opens_special_files() {
+    let w = ws();
+    let fifo = w.root.join("pipe.rs");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        return; // no mkfifo here; the regular-file check is covered by the directory case
+    }
+    // Opening a FIFO for reading would block forever: it must be refused before that.
+    let got = resolve(
+        &[r("pipe.rs", Some(1), None), r("src/lib.rs", Some(2), None)],
+        &w.root,
+        None,
+    );
+    assert_eq!(rels(&got), vec![loc("src/lib.rs", 2, 2)]);
 }
 
 #[test]
@@ -369,6 +416,25 @@ fn resolve_file_only_refs_find_the_symbol_or_fall_back_to_line_one() {
             loc("app/router.py", 9, 10),
             loc("README.md", 1, 1),
         ]
+    );
+}
+
+#[test]
+fn resolve_does_not_search_huge_files_for_definitions() {
+    let w = ws();
+    let mut big = String::from("\n\nfn target() {\n}\n");
+    big.push_str(&"// filler line\n".repeat(400_000));
+    fs::write(w.root.join("big.rs"), &big).unwrap();
+    let mut c = r("big.rs", None, None);
+    c.symbol = Some("target".into());
+    let small = CitationRef {
+        path: "src/config.rs".into(),
+        symbol: Some("parse_config".into()),
+        ..c.clone()
+    };
+    assert_eq!(
+        rels(&resolve(&[c, small], &w.root, None)),
+        vec![loc("big.rs", 1, 1), loc("src/config.rs", 14, 16)]
     );
 }
 
@@ -481,10 +547,134 @@ fn linkify_neutralises_hostile_links() {
 }
 
 #[test]
+fn linkify_rewrites_reference_definitions_and_autolinks_inside_the_root() {
+    let w = ws();
+    let from = answers_dir(&w);
+    let canon = fs::canonicalize(&w.root).unwrap();
+    let md = format!(
+        "See [lib][r] and <file://{}/README.md>.\n\n[r]: src/lib.rs#L2\n[w]: https://example.com\n",
+        canon.display()
+    );
+    assert_eq!(
+        linkify(&md, &w.root, &from),
+        format!(
+            "See [lib][r] and [file://{}/README.md](../../../proj/README.md).\n\n\
+             [r]: ../../../proj/src/lib.rs#L2\n[w]: https://example.com\n",
+            canon.display()
+        )
+    );
+}
+
+#[test]
 fn linkify_without_a_readable_root_still_neutralises() {
     let md = "[x](file:///etc/passwd) and src/lib.rs:3";
     assert_eq!(
         linkify(md, Path::new("/nonexistent/root"), Path::new("/tmp")),
         "x and src/lib.rs:3"
     );
+}
+
+/// Timing on a 5 MB answer (run with `--ignored --nocapture`; an optimised build is the real
+/// figure). Asserts only what it extracted.
+#[test]
+#[ignore]
+fn measure_5mb_answer() {
+    let md = "## How auth works\n\nThe flow starts in `app/main.py` where `create_app()` registers \
+              the router.\n\n1. **Login**: `AuthService.login` in \
+              [auth_service.py](app/modules/auth/auth_service.py#L45-L80) checks it.\n\
+              2. Tokens are minted by `create_token` (app/modules/auth/tokens.py, lines 10-25).\n\
+              ```python\ndef foo():\n    return bar  # see app/y.py:3\n```\n\
+              Files: app/a.py, app/b.py; e.g. the README.md and src/lib.rs:3.\n";
+    let mut big = String::new();
+    while big.len() < 5_000_000 {
+        big.push_str(md);
+    }
+    let t = std::time::Instant::now();
+    let refs = extract(&big, &[]);
+    eprintln!("extract 5 MB: {} refs in {:?}", refs.len(), t.elapsed());
+    assert_eq!(refs.len(), 8);
+    let w = ws();
+    let t = std::time::Instant::now();
+    let out = linkify(&big, &w.root, &w.outside);
+    eprintln!("linkify 5 MB: {:?}", t.elapsed());
+    assert!(out.contains("](../proj/src/lib.rs#L3)"));
+}
+
+mod fuzzish {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn markdownish() -> impl Strategy<Value = String> {
+        let atoms = prop::sample::select(vec![
+            "`",
+            "``",
+            "```",
+            "[",
+            "]",
+            "(",
+            ")",
+            "!",
+            "<",
+            ">",
+            "#",
+            "#L",
+            ":",
+            "-",
+            "L",
+            "1",
+            "12",
+            "/",
+            "\\",
+            ".",
+            "..",
+            "./",
+            "a",
+            "src",
+            ".rs",
+            ".py",
+            " ",
+            "\n",
+            "\t",
+            "%",
+            "%2e",
+            "%2F",
+            "file://",
+            "https://",
+            "~",
+            "C:",
+            "é",
+            "日本",
+            "\u{0}",
+            "\u{202e}",
+            "lines ",
+            "(lines 3-4)",
+            "mod.rs",
+            "Config::load",
+            "*",
+            "_",
+            "|",
+            "\"",
+            "'",
+        ]);
+        prop::collection::vec(atoms, 0..80).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        #[test]
+        fn extract_and_linkify_never_panic(md in markdownish(), any in ".{0,200}") {
+            let w = ws();
+            let refs = extract(&md, std::slice::from_ref(&md));
+            prop_assert!(refs.len() <= MAX_EXTRACTED);
+            let locs = resolve(&refs, &w.root, None);
+            for l in &locs {
+                prop_assert!(l.path.starts_with(fs::canonicalize(&w.root).unwrap()));
+                prop_assert!(l.start_line >= 1 && l.end_line >= l.start_line);
+            }
+            let _ = linkify(&md, &w.root, &w.outside);
+            let _ = extract(&any, std::slice::from_ref(&any));
+            let _ = linkify(&any, &w.root, &w.outside);
+        }
+    }
 }

@@ -255,8 +255,13 @@ pub fn parse_remote_url(url: &str) -> Option<String> {
         path
     } else {
         // scp-like `[user@]host:path`. Local paths (`/x`, `./x`, `C:\x`) are not remotes.
+        // Credentials end at the last `@` before the path's first `/`.
+        let head_end = url.find('/').unwrap_or(url.len());
+        let url = match url[..head_end].rfind('@') {
+            Some(at) => &url[at + 1..],
+            None => url,
+        };
         let (host, path) = url.split_once(':')?;
-        let host = host.rsplit('@').next().unwrap_or(host);
         if host.is_empty() || host.contains('/') || host.contains('\\') || host.len() == 1 {
             return None;
         }
@@ -267,7 +272,7 @@ pub fn parse_remote_url(url: &str) -> Option<String> {
         .split('/')
         .filter(|p| !p.is_empty() && *p != ".")
         .collect();
-    if parts.len() < 2 || parts.iter().any(|p| *p == "..") {
+    if parts.len() < 2 || parts.contains(&"..") {
         return None;
     }
     let mut joined = parts.join("/");
@@ -304,6 +309,7 @@ mod tests {
             ("ssh://host/owner/repo", "owner/repo"),
             ("git@github.com:owner/repo.git", "owner/repo"),
             ("git@github.com:owner/repo", "owner/repo"),
+            ("user:pa55@github.com:owner/repo.git", "owner/repo"),
             ("github.com:owner/repo.git", "owner/repo"),
             ("git://github.com/owner/repo.git", "owner/repo"),
             ("git+ssh://git@github.com/owner/repo.git", "owner/repo"),
@@ -341,8 +347,14 @@ mod tests {
 
     #[test]
     fn credentials_never_survive() {
-        let got = parse_remote_url("https://me:s3cret@github.com/owner/repo.git").unwrap();
-        assert!(!got.contains("s3cret") && !got.contains("me:"), "{got}");
+        for url in [
+            "https://me:s3cret@github.com/owner/repo.git",
+            "ssh://me:s3cret@github.com:22/owner/repo.git",
+            "me:s3cret@github.com:owner/repo.git",
+        ] {
+            let got = parse_remote_url(url).unwrap();
+            assert!(!got.contains("s3cret") && !got.contains("me"), "{got}");
+        }
     }
 
     fn write(path: &Path, text: &str) {
