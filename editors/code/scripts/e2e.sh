@@ -34,6 +34,10 @@ if [[ ! -x "$POTPIE_LSP_BIN" ]]; then
   exit 2
 fi
 POTPIE_LSP_BIN="$(cd "$(dirname "$POTPIE_LSP_BIN")" && pwd)/$(basename "$POTPIE_LSP_BIN")"
+if [[ -n "${E2E_FAKE_POTPIE_BIN:-}" ]]; then
+  [[ -x "$E2E_FAKE_POTPIE_BIN" ]] || { log "E2E_FAKE_POTPIE_BIN=$E2E_FAKE_POTPIE_BIN is not an executable file"; exit 2; }
+  E2E_FAKE_POTPIE_BIN="$(cd "$(dirname "$E2E_FAKE_POTPIE_BIN")" && pwd)/$(basename "$E2E_FAKE_POTPIE_BIN")"
+fi
 
 if [[ "${E2E_SKIP_INSTALL:-}" != 1 ]]; then
   bash "$HERE/scripts/install-e2e-deps.sh"
@@ -86,7 +90,11 @@ mkdir -p "$TMP/user-data/User" "$TMP/extensions" "$TMP/cache"
 
 BASE_URL=""
 if [[ -n "${E2E_FAKE_POTPIE_BIN:-}" ]]; then
-  "$E2E_FAKE_POTPIE_BIN" --port 0 >"$TMP/fake-potpie.log" 2>&1 &
+  export E2E_API_KEY="${E2E_API_KEY:-e2e-$RANDOM$RANDOM-secret}"
+  export E2E_EXPECT_STREAMING="${E2E_EXPECT_STREAMING:-1}"
+  # The fake accepts only this key, and streams a canned answer that cites the fixture.
+  "$E2E_FAKE_POTPIE_BIN" --port 0 --key "$E2E_API_KEY" --delay-ms 150 \
+    --answer-file "$HERE/test/e2e/fake-potpie-answer.md" >"$TMP/fake-potpie.log" 2>&1 &
   FAKE_PID=$!
   for _ in $(seq 1 100); do
     BASE_URL="$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$TMP/fake-potpie.log" | head -1 || true)"
@@ -96,7 +104,6 @@ if [[ -n "${E2E_FAKE_POTPIE_BIN:-}" ]]; then
   done
   [[ -n "$BASE_URL" ]] || { log "fake Potpie did not say where it listens"; exit 1; }
   log "fake Potpie at $BASE_URL"
-  export E2E_API_KEY="${E2E_API_KEY:-e2e-$RANDOM$RANDOM-secret}"
 elif [[ "$(basename "$POTPIE_LSP_BIN")" == mock-potpie-lsp.mjs ]]; then
   export E2E_API_KEY="${E2E_API_KEY:-e2e-$RANDOM$RANDOM-secret}"
   export E2E_EXPECT_STREAMING="${E2E_EXPECT_STREAMING:-1}"
