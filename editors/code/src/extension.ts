@@ -186,10 +186,17 @@ class Controller implements vscode.Disposable {
   private async offerSetup(message: string): Promise<void> {
     const pick = await vscode.window.showErrorMessage(`Potpie: ${message}`, 'Open README', 'Open Settings');
     if (pick === 'Open README') {
-      await vscode.commands.executeCommand(
-        'markdown.showPreview',
-        vscode.Uri.joinPath(this.context.extensionUri, 'README.md'),
-      );
+      // vsce stores the README as readme.md; a development checkout has README.md.
+      for (const name of ['readme.md', 'README.md']) {
+        const uri = vscode.Uri.joinPath(this.context.extensionUri, name);
+        try {
+          await vscode.workspace.fs.stat(uri);
+        } catch {
+          continue;
+        }
+        await vscode.commands.executeCommand('markdown.showPreview', uri);
+        return;
+      }
     } else if (pick === 'Open Settings') {
       await vscode.commands.executeCommand('workbench.action.openSettings', 'potpie.serverPath');
     }

@@ -182,6 +182,19 @@ try {
       assert.deepEqual(leaks, [], 'the API key leaked into a file');
     });
   }
+  await step('a wrong potpie.serverPath is reported, with a way to the README', async () => {
+    // Through the Settings editor, as a user would (code-server does not watch settings.json).
+    await runCommand('Preferences: Open Settings (UI)');
+    await page.locator('.settings-editor').waitFor();
+    await page.keyboard.type('potpie.serverPath');
+    const setting = page.locator('.setting-item-contents', { hasText: 'Server Path' }).first();
+    await setting.locator('input').first().fill('/nonexistent/potpie-lsp');
+    const toast = page.locator('.notification-toast', { hasText: 'no executable file is there' });
+    await toast.waitFor();
+    await statusItem(/Potpie: no server/).waitFor();
+    await toast.locator('.monaco-button', { hasText: 'Open README' }).click();
+    await page.locator('.tabs-container .tab', { hasText: /readme\.md/i }).first().waitFor();
+  });
   assert.ok(screenshotTaken, 'some scenario checked citations (E2E_LOCAL_STRICT=0 needs a fake Potpie)');
   ok = true;
 } catch (e) {
