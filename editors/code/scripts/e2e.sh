@@ -90,7 +90,7 @@ mkdir -p "$TMP/user-data/User" "$TMP/extensions" "$TMP/cache"
 
 BASE_URL=""
 if [[ -n "${E2E_FAKE_POTPIE_BIN:-}" ]]; then
-  export E2E_API_KEY="${E2E_API_KEY:-e2e-$RANDOM$RANDOM-secret}"
+  export E2E_API_KEY="${E2E_API_KEY:-sk-e2e-$RANDOM$RANDOM}"
   export E2E_EXPECT_STREAMING="${E2E_EXPECT_STREAMING:-1}"
   # The fake accepts only this key, and streams a canned answer that cites the fixture.
   "$E2E_FAKE_POTPIE_BIN" --port 0 --key "$E2E_API_KEY" --delay-ms 150 \
@@ -105,7 +105,7 @@ if [[ -n "${E2E_FAKE_POTPIE_BIN:-}" ]]; then
   [[ -n "$BASE_URL" ]] || { log "fake Potpie did not say where it listens"; exit 1; }
   log "fake Potpie at $BASE_URL"
 elif [[ "$(basename "$POTPIE_LSP_BIN")" == mock-potpie-lsp.mjs ]]; then
-  export E2E_API_KEY="${E2E_API_KEY:-e2e-$RANDOM$RANDOM-secret}"
+  export E2E_API_KEY="${E2E_API_KEY:-sk-e2e-$RANDOM$RANDOM}"
   export E2E_EXPECT_STREAMING="${E2E_EXPECT_STREAMING:-1}"
 fi
 cat > "$TMP/user-data/User/settings.json" <<JSON

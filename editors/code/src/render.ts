@@ -65,12 +65,10 @@ export function relativePath(uri: string, roots: readonly string[]): string {
 
 /** `src/lib.rs:12-20` (1-based, inclusive) for a citation. */
 export function citationLabel(c: LspLocation, roots: readonly string[]): string {
+  // potpie-lsp cites whole lines: the end position is on the last cited line (at its end, or
+  // at character 0 when the server did not read the file), so that line always counts.
   const start = c.range.start.line + 1;
-  // An end at character 0 of a later line means "up to the end of the previous line".
-  let end = c.range.end.line + 1;
-  if (c.range.end.character === 0 && c.range.end.line > c.range.start.line) {
-    end -= 1;
-  }
+  const end = c.range.end.line + 1;
   const lines = end > start ? `${start}-${end}` : `${start}`;
   return `${relativePath(c.uri, roots)}:${lines}`;
 }

@@ -51,7 +51,7 @@ function find(question) {
         let end = i;
         while (end + 1 < lines.length && (lines[end + 1].startsWith(' ') || lines[end + 1] === '')) end++;
         while (end > i && lines[end].trim() === '') end--;
-        best = { score, file, name: m[1], start: i, end };
+        best = { score, file, name: m[1], start: i, end, endLength: lines[end].length };
       }
     });
   }
@@ -72,7 +72,7 @@ async function ask(id, arg) {
     await sleep(200); // slow enough for the e2e test to see the panel fill in
   }
   const citations = hit
-    ? [{ uri: pathToFileURL(hit.file).href, range: { start: { line: hit.start, character: 0 }, end: { line: hit.end + 1, character: 0 } } }]
+    ? [{ uri: pathToFileURL(hit.file).href, range: { start: { line: hit.start, character: 0 }, end: { line: hit.end, character: hit.endLength } } }]
     : [];
   send({ id, result: { answerId, backend: backend(), agent: arg.agent ?? 'codebase_qna_agent', markdown: md, citations, answerUri: null } });
 }

@@ -42,13 +42,14 @@ test('resolveWorkspaceLink handles encodings and nested roots', () => {
 });
 
 test('citation labels are relative, 1-based and inclusive', () => {
-  assert.equal(r.citationLabel(loc('file:///work/ws/src/lib.rs', 11, 20), roots), 'src/lib.rs:12-20');
+  assert.equal(r.citationLabel(loc('file:///work/ws/src/lib.rs', 11, 19), roots), 'src/lib.rs:12-20', 'end line counts even at character 0');
+  assert.equal(r.citationLabel({ uri: 'file:///work/ws/src/lib.rs', range: { start: { line: 11, character: 0 }, end: { line: 19, character: 14 } } }, roots), 'src/lib.rs:12-20');
   assert.equal(r.citationLabel({ uri: 'file:///work/ws/a.py', range: { start: { line: 0, character: 0 }, end: { line: 0, character: 9 } } }, roots), 'a.py:1');
-  assert.equal(r.citationLabel(loc('file:///work/ws/a.py', 4, 5), roots), 'a.py:5');
+  assert.equal(r.citationLabel(loc('file:///work/ws/a.py', 4, 4), roots), 'a.py:5');
 });
 
 test('the body lists citations and the streaming state; the page has a strict CSP', () => {
-  const view = { title: 'Where is <x> parsed?', phase: 'streaming', markdown: 'It is in `parse`.', citations: [loc('file:///work/ws/src/p.rs', 3, 9)], agent: 'codebase_qna_agent' };
+  const view = { title: 'Where is <x> parsed?', phase: 'streaming', markdown: 'It is in `parse`.', citations: [loc('file:///work/ws/src/p.rs', 3, 8)], agent: 'codebase_qna_agent' };
   const body = r.renderBody(view, roots);
   assert.match(body, /Where is &lt;x&gt; parsed\?/);
   assert.match(body, /Answering…/);
