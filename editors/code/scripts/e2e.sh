@@ -93,7 +93,7 @@ if [[ -n "${E2E_FAKE_POTPIE_BIN:-}" ]]; then
   export E2E_API_KEY="${E2E_API_KEY:-sk-e2e-$RANDOM$RANDOM}"
   export E2E_EXPECT_STREAMING="${E2E_EXPECT_STREAMING:-1}"
   # The fake accepts only this key, and streams a canned answer that cites the fixture.
-  "$E2E_FAKE_POTPIE_BIN" --port 0 --key "$E2E_API_KEY" --delay-ms 150 \
+  "$E2E_FAKE_POTPIE_BIN" --port 0 --key "$E2E_API_KEY" --delay-ms 250 \
     --answer-file "$HERE/test/e2e/fake-potpie-answer.md" >"$TMP/fake-potpie.log" 2>&1 &
   FAKE_PID=$!
   for _ in $(seq 1 100); do

@@ -161,6 +161,8 @@ function normalizeRootUri(root: string): string {
 interface LinkEnv {
   roots: readonly string[];
   stack: boolean[];
+  /** Workspace-relative path → 1-based first line of its first citation. */
+  cited: Map<string, number>;
 }
 
 function makeMarkdown(): MarkdownIt {
@@ -216,6 +218,12 @@ function linkifyPaths(state: StateCore): void {
           out.push(linkOpen(state, m[2], m[3]), tok, new state.Token('link_close', 'a', -1));
           continue;
         }
+        // A bare `path` is linked only when the answer cites that file: then it opens there.
+        const line = env.cited?.get(tok.content.trim());
+        if (line !== undefined) {
+          out.push(linkOpen(state, tok.content.trim(), String(line)), tok, new state.Token('link_close', 'a', -1));
+          continue;
+        }
       }
       if (tok.type !== 'text') {
         out.push(tok);
@@ -254,8 +262,13 @@ function linkOpen(state: StateCore, file: string, line: string): Token {
 
 const markdown = makeMarkdown();
 
-export function renderMarkdown(source: string, roots: readonly string[]): string {
-  const env: LinkEnv = { roots, stack: [] };
+export function renderMarkdown(source: string, roots: readonly string[], citations: readonly LspLocation[] = []): string {
+  const cited = new Map<string, number>();
+  for (const c of citations) {
+    const rel = relativePath(c.uri, roots);
+    if (rootOf(c.uri, roots) && !cited.has(rel)) cited.set(rel, c.range.start.line + 1);
+  }
+  const env: LinkEnv = { roots, stack: [], cited };
   return markdown.render(source, env);
 }
 
@@ -291,7 +304,7 @@ export function renderBody(view: AnswerView, roots: readonly string[]): string {
   if (view.phase === 'done' && view.markdown.trim() === '' && view.citations.length === 0) {
     parts.push('<p class="empty">The server found nothing to say about this.</p>');
   }
-  parts.push(`<article class="answer">${renderMarkdown(view.markdown, roots)}</article>`);
+  parts.push(`<article class="answer">${renderMarkdown(view.markdown, roots, view.citations)}</article>`);
   if (view.citations.length > 0) {
     parts.push('<section class="citations"><h2>Citations</h2><ol>');
     view.citations.forEach((c, i) => {
@@ -332,6 +345,7 @@ button { background: var(--vscode-button-background); color: var(--vscode-button
 button:hover { background: var(--vscode-button-hoverBackground); }
 .error { color: var(--vscode-errorForeground); border-left: 3px solid var(--vscode-errorForeground); padding: 4px 8px; margin: 8px 0; white-space: pre-wrap; }
 pre { background: var(--vscode-textCodeBlock-background); padding: 8px; overflow-x: auto; }
+pre code { background: transparent; padding: 0; }
 code { font-family: var(--vscode-editor-font-family); }
 a { color: var(--vscode-textLink-foreground); }
 .ext-link { text-decoration: underline dotted; }

@@ -69,7 +69,8 @@ async function ask(id, arg) {
   const pieces = md.match(/[\s\S]{1,16}/g) ?? [];
   for (const delta of pieces) {
     notify('potpie/answerChunk', { answerId, delta });
-    await sleep(200); // slow enough for the e2e test to see the panel fill in
+    // slow enough for the e2e test to see the panel fill in, or to cancel it
+    await sleep(/cancel/i.test(String(arg.question)) ? 1500 : 200);
   }
   const citations = hit
     ? [{ uri: pathToFileURL(hit.file).href, range: { start: { line: hit.start, character: 0 }, end: { line: hit.end, character: hit.endLength } } }]

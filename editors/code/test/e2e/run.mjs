@@ -159,6 +159,17 @@ try {
       await statusItem(/Potpie \(potpie\)/).waitFor();
     });
     await askAndCheck('potpie', `${QUESTION} (asking Potpie)`, { cites: true, streaming: EXPECT_STREAMING });
+    if (EXPECT_STREAMING) {
+      await step('Cancel stops a streaming answer', async () => {
+        const q = 'Where are discounts applied? (to be cancelled)';
+        await runCommand('Potpie: Ask a Question', 'Ask Potpie', q);
+        await frame.locator('#root:has(h1.question) .phase-streaming, #root:has(h1.question) .phase-waiting').first().waitFor();
+        await frame.locator('h1.question', { hasText: q }).waitFor();
+        await frame.locator('button[data-action="cancel"]').click();
+        await frame.locator('.phase-cancelled').waitFor();
+        assert.equal(await frame.locator('button[data-action="cancel"]').count(), 0);
+      });
+    }
     await step('the key is in secret storage only: not in settings, not in any log', async () => {
       const leaks = [];
       let scanned = 0;

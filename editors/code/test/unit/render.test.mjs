@@ -87,3 +87,10 @@ test('path:line locations in prose and inline code become workspace links', () =
   const code = r.renderMarkdown('```\nsrc/lib.rs:7\n```', roots);
   assert.equal(code.includes('<a '), false, 'fenced code is left alone');
 });
+
+test('a bare `path` links only when the answer cites that file, at the cited line', () => {
+  const cites = [loc('file:///work/ws/shop/cart.py', 21, 29)];
+  const html = r.renderMarkdown('Most relevant: `compute_cart_total` in `shop/cart.py`; not `shop/other.py`.', roots, cites);
+  assert.match(html, /<a href="#" class="ws-link" data-href="file:\/\/\/work\/ws\/shop\/cart\.py" data-line="21"[^>]*><code>shop\/cart\.py<\/code><\/a>/);
+  assert.equal((html.match(/<a /g) ?? []).length, 1, html);
+});
