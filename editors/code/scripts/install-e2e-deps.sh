@@ -68,6 +68,7 @@ mapfile -t natives < <(cd "$VS" && find node_modules -name binding.gyp -not -pat
 for m in "${natives[@]}"; do
   case "$m" in
     */test/*|*/deps/*|*/src/*) continue ;;
+    @vscode/windows-*) continue ;; # loaded on Windows only
   esac
   log "npm rebuild $m"
   if ! (cd "$VS" && npm rebuild --no-audit --no-fund "$m" >"$PREFIX/rebuild-${m//\//_}.log" 2>&1); then
