@@ -101,7 +101,19 @@ function handle(msg) {
   } else if (method === 'workspace/executeCommand') {
     const arg = params.arguments?.[0] ?? {};
     if (params.command === 'potpie.ask') void ask(id, arg);
-    else if (params.command === 'potpie.explain') void ask(id, { question: 'explain', ...arg });
+    else if (params.command === 'potpie.explain') {
+      // Explain: ask about the first function named in the selected lines.
+      let question = 'explain';
+      try {
+        const lines = fs.readFileSync(fileURLToPath(arg.uri), 'utf8').split('\n');
+        const picked = lines.slice(arg.range.start.line, arg.range.end.line + 1).join('\n');
+        const m = /(?:def|function|fn)\s+([A-Za-z_]\w*)/.exec(picked);
+        if (m) question = m[1].split('_').join(' ');
+      } catch {
+        // keep the generic question
+      }
+      void ask(id, { ...arg, question });
+    }
     else if (params.command === 'potpie.status' || params.command === 'potpie.reparse') send({ id, result: status('ready') });
     else send({ id, result: null });
   } else if (method === 'shutdown') {

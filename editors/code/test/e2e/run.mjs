@@ -153,6 +153,21 @@ try {
 
   await askAndCheck('local', QUESTION, { cites: LOCAL_STRICT, streaming: false });
 
+  await step('"Potpie: Explain Selection" explains the selected lines', async () => {
+    await page.locator('.editor-group-container .view-line', { hasText: `${EXPECT_SYMBOL}(` }).first().click();
+    await page.keyboard.press('Home');
+    for (let i = 0; i < 3; i++) await page.keyboard.press('Shift+ArrowDown');
+    await runCommand('Potpie: Explain Selection');
+    const title = `Explain ${path.basename(EXPECT_FILE)}:${expectLine}-${expectLine + 2}`;
+    await frame.locator('h1.question', { hasText: title }).waitFor();
+    await frame.locator('.phase-streaming, .phase-waiting').waitFor({ state: 'detached' });
+    assert.deepEqual(await frame.locator('.error').allInnerTexts(), [], 'no error in the panel');
+    await frame.locator('.meta', { hasText: 'backend: local' }).waitFor();
+    if (LOCAL_STRICT) {
+      assert.ok((await frame.locator('article.answer').innerText()).includes(EXPECT_SYMBOL), 'the explanation names the selected function');
+    }
+  });
+
   if (API_KEY) {
     await step('"Potpie: Set API Key" switches the server to the Potpie backend', async () => {
       await runCommand('Potpie: Set API Key', 'Potpie API key', API_KEY);
