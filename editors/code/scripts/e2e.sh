@@ -8,8 +8,8 @@
 # Environment:
 #   POTPIE_LSP_BIN        the server binary to test (required)
 #   E2E_SKIP_INSTALL=1    do not run install-e2e-deps.sh (already done)
-#   E2E_SCREENSHOT=path   where to save the answer panel screenshot
-#                         (default: <repo>/docs/screenshots/vscode-answer.png)
+#   E2E_SCREENSHOT=path   where to save the answer panel screenshot (default:
+#                         <repo>/docs/screenshots/vscode-answer.png; the temp dir with the mock)
 #   E2E_KEEP=1            keep the temp directory (logs, workspace) for inspection
 #   E2E_FAKE_POTPIE_BIN   the fake Potpie service (cargo's examples/fake_potpie binary): when
 #                         set, the test also stores an API key with "Potpie: Set API Key" and
@@ -156,6 +156,9 @@ curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null || { log "code-server did 
 log "code-server is up after $((SECONDS - t0)) s"
 
 SHOT="${E2E_SCREENSHOT:-$REPO/docs/screenshots/vscode-answer.png}"
+if [[ -z "${E2E_SCREENSHOT:-}" && "$(basename "$POTPIE_LSP_BIN")" == mock-potpie-lsp.mjs ]]; then
+  SHOT="$TMP/vscode-answer.png" # the documented screenshot comes from the real server only
+fi
 mkdir -p "$(dirname "$SHOT")"
 E2E_URL="http://127.0.0.1:$PORT/?folder=$WS" E2E_WORKSPACE="$WS" E2E_SCREENSHOT="$SHOT" \
   E2E_ARTIFACTS="$TMP" CHROMIUM="${CHROMIUM:-$(command -v chromium || command -v chromium-browser)}" \
