@@ -50,7 +50,6 @@ if [[ ! -d node_modules/playwright-core || package-lock.json -nt node_modules/.p
   npm ci --no-audit --no-fund >/dev/null
 fi
 log "building and packaging the extension"
-npx tsc -p .
 npx vsce package --skip-license --allow-missing-repository -o "$HERE/potpie-vscode.vsix" >/dev/null
 
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/potpie-e2e.XXXXXX")"
