@@ -140,9 +140,11 @@ impl WireSettings {
         }
         out.backend = field(obj, "backend", &mut warnings);
         out.api_key = field::<String>(obj, "apiKey", &mut warnings).and_then(ApiKey::new);
-        out.base_url = field::<String>(obj, "baseUrl", &mut warnings).filter(|s| !s.trim().is_empty());
+        out.base_url =
+            field::<String>(obj, "baseUrl", &mut warnings).filter(|s| !s.trim().is_empty());
         out.agent = field::<String>(obj, "agent", &mut warnings).filter(|s| !s.trim().is_empty());
-        out.repo_name = field::<String>(obj, "repoName", &mut warnings).filter(|s| !s.trim().is_empty());
+        out.repo_name =
+            field::<String>(obj, "repoName", &mut warnings).filter(|s| !s.trim().is_empty());
         out.branch_name =
             field::<String>(obj, "branchName", &mut warnings).filter(|s| !s.trim().is_empty());
         out.answers_dir = field::<String>(obj, "answersDir", &mut warnings)
@@ -212,7 +214,10 @@ impl Settings {
                 .trim()
                 .trim_end_matches('/')
                 .to_string(),
-            agent: wire.agent.clone().unwrap_or_else(|| DEFAULT_AGENT.to_string()),
+            agent: wire
+                .agent
+                .clone()
+                .unwrap_or_else(|| DEFAULT_AGENT.to_string()),
             repo_name: wire.repo_name.clone(),
             branch_name: wire.branch_name.clone(),
             answers_dir: wire.answers_dir.clone(),
@@ -260,7 +265,13 @@ pub fn cache_key_for_root(root: &std::path::Path) -> String {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(40)
         .collect();
     format!("{name}-{hash:016x}")
@@ -282,7 +293,8 @@ mod tests {
 
     #[test]
     fn a_wrong_type_is_skipped_and_named() {
-        let (w, warnings) = WireSettings::from_json(&json!({"hints": "yes", "agent": "debugging_agent"}));
+        let (w, warnings) =
+            WireSettings::from_json(&json!({"hints": "yes", "agent": "debugging_agent"}));
         assert_eq!(w.hints, None);
         assert_eq!(w.agent.as_deref(), Some("debugging_agent"));
         assert_eq!(warnings.len(), 1);
@@ -291,7 +303,10 @@ mod tests {
 
     #[test]
     fn key_from_env_selects_potpie_in_auto() {
-        let env = Env { api_key: ApiKey::new("sk-abc"), base_url: Some("http://127.0.0.1:9/".into()) };
+        let env = Env {
+            api_key: ApiKey::new("sk-abc"),
+            base_url: Some("http://127.0.0.1:9/".into()),
+        };
         let s = Settings::resolve(&WireSettings::default(), &env);
         assert_eq!(s.effective_backend(), BackendKind::Potpie);
         assert_eq!(s.base_url, "http://127.0.0.1:9");
@@ -301,7 +316,9 @@ mod tests {
     fn api_key_never_prints() {
         let k = ApiKey::new("sk-secret-value").unwrap();
         assert!(!format!("{k:?} {k}").contains("secret"));
-        let (w, _) = WireSettings::from_json(&json!({"apiKey": "sk-secret-value", "llm": {"baseUrl": "http://x", "model": "m", "apiKey": "sk-secret-value"}}));
+        let (w, _) = WireSettings::from_json(
+            &json!({"apiKey": "sk-secret-value", "llm": {"baseUrl": "http://x", "model": "m", "apiKey": "sk-secret-value"}}),
+        );
         assert!(!format!("{w:?}").contains("secret"));
     }
 

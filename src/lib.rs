@@ -2,10 +2,13 @@
 //!
 //! See ARCHITECTURE.md for the code map and its invariants.
 
+pub mod answers;
 pub mod backend;
 pub mod citations;
+pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod logging;
 pub mod lsp;
 pub mod model;
 pub mod potpie;

@@ -1,1 +1,232 @@
-//! Backends.
+//! The four stages every backend goes through (parse → status → conversation → message),
+//! behind one [`Session`] per workspace folder, so that the LSP and the CLI never care which
+//! backend answers.
+//!
+//! A session owns no LSP types: it reports status through a `watch` channel and answer
+//! progress through an `mpsc` channel of [`AskEvent`]s.
+
+mod error;
+mod llm;
+mod local;
+mod remote;
+
+pub use error::AskError;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Settings;
+use crate::model::{Answer, AskEvent, BackendKind, ParseState, Question, Status};
+
+use local::LocalBackend;
+use remote::RemoteBackend;
+
+/// One workspace folder answered by one backend.
+pub struct Session {
+    root: PathBuf,
+    settings: Settings,
+    status: Arc<watch::Sender<Status>>,
+    /// Cancels background preparation when the session is replaced or dropped.
+    shutdown: CancellationToken,
+    inner: Inner,
+}
+
+enum Inner {
+    Remote(RemoteBackend),
+    Local(LocalBackend),
+}
+
+/// Unique enough for file names and correlation: a process-wide counter plus the start time.
+pub fn new_answer_id() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default();
+    format!("{t:x}-{n}")
+}
+
+impl Session {
+    /// A session for `root` (canonicalised when possible). Fails only for settings that cannot
+    /// work at all (for example `backend: "potpie"` without a key).
+    pub fn new(root: &Path, settings: Settings) -> Result<Arc<Session>, AskError> {
+        let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        let kind = settings.effective_backend();
+        let inner = match kind {
+            BackendKind::Potpie => Inner::Remote(RemoteBackend::new(&root, &settings)?),
+            BackendKind::Local => Inner::Local(LocalBackend::new(&root, &settings)),
+        };
+        let mut status = Status::new(kind, ParseState::Unbound);
+        if let Inner::Remote(r) = &inner {
+            status.repo_name = r.repo_name().map(str::to_string);
+            status.branch_name = r.branch_name().map(str::to_string);
+        }
+        let (tx, _) = watch::channel(status);
+        Ok(Arc::new(Session {
+            root,
+            settings,
+            status: Arc::new(tx),
+            shutdown: CancellationToken::new(),
+            inner,
+        }))
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn backend(&self) -> BackendKind {
+        match self.inner {
+            Inner::Remote(_) => BackendKind::Potpie,
+            Inner::Local(_) => BackendKind::Local,
+        }
+    }
+
+    /// The current status (a snapshot).
+    pub fn status(&self) -> Status {
+        self.status.borrow().clone()
+    }
+
+    /// Every later status change.
+    pub fn subscribe(&self) -> watch::Receiver<Status> {
+        self.status.subscribe()
+    }
+
+    /// Stops background work of this session (it is being replaced or the server is exiting).
+    pub fn shut_down(&self) {
+        self.shutdown.cancel();
+    }
+
+    pub(crate) fn set_status(&self, update: impl FnOnce(&mut Status)) {
+        self.status.send_modify(update);
+    }
+
+    /// A handle that blocking work (indexing threads) can report status through.
+    pub(crate) fn status_sender(&self) -> Arc<watch::Sender<Status>> {
+        self.status.clone()
+    }
+
+    /// Parses (Potpie) or indexes (local) the workspace, reporting each step as a status
+    /// change, until it is usable or failed. Never returns an error: failures end in
+    /// `state: error` with a message saying what to do. Safe to call again to retry.
+    pub async fn prepare(&self) -> Status {
+        let run = async {
+            match &self.inner {
+                Inner::Remote(r) => r.prepare(self).await,
+                Inner::Local(l) => l.prepare(self).await,
+            }
+        };
+        tokio::select! {
+            _ = run => {}
+            _ = self.shutdown.cancelled() => {}
+        }
+        self.status()
+    }
+
+    /// Waits until the workspace can answer, starting preparation if nobody has.
+    async fn ready(&self, cancel: &CancellationToken) -> Result<(), AskError> {
+        let mut rx = self.subscribe();
+        let state = rx.borrow().state;
+        match state {
+            s if s.is_usable() => return Ok(()),
+            ParseState::Unbound | ParseState::Error => {
+                // Nobody is preparing (or the last attempt failed): try now, in this task.
+                let status = tokio::select! {
+                    s = self.prepare() => s,
+                    _ = cancel.cancelled() => return Err(AskError::Cancelled),
+                };
+                return if status.state.is_usable() {
+                    Ok(())
+                } else {
+                    Err(AskError::NotReady(status.message.unwrap_or_else(|| {
+                        "the workspace could not be prepared".to_string()
+                    })))
+                };
+            }
+            _ => {}
+        }
+        loop {
+            tokio::select! {
+                changed = rx.changed() => {
+                    if changed.is_err() {
+                        return Err(AskError::NotReady("the session was closed".into()));
+                    }
+                }
+                _ = cancel.cancelled() => return Err(AskError::Cancelled),
+            }
+            let status = rx.borrow().clone();
+            match status.state {
+                s if s.is_usable() => return Ok(()),
+                ParseState::Error => {
+                    return Err(AskError::NotReady(
+                        status.message.unwrap_or_else(|| "parsing failed".into()),
+                    ));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Answers one question. Answer text and tool activity go to `events` as they arrive.
+    /// Cancelling `cancel` stops the question (and, for Potpie, the agent run).
+    pub async fn ask(
+        &self,
+        question: Question,
+        answer_id: String,
+        events: mpsc::UnboundedSender<AskEvent>,
+        cancel: CancellationToken,
+    ) -> Result<Answer, AskError> {
+        self.ready(&cancel).await?;
+        match &self.inner {
+            Inner::Remote(r) => r.ask(self, question, answer_id, events, cancel).await,
+            Inner::Local(l) => l.ask(self, question, answer_id, events, cancel).await,
+        }
+    }
+
+    /// Files changed on disk: the local index re-parses just these.
+    pub async fn files_changed(&self, paths: Vec<PathBuf>) {
+        let paths: Vec<PathBuf> = paths
+            .into_iter()
+            .filter(|p| p.starts_with(&self.root))
+            .collect();
+        if paths.is_empty() {
+            return;
+        }
+        match &self.inner {
+            Inner::Local(l) => l.files_changed(paths).await,
+            Inner::Remote(r) => r.files_changed(paths).await,
+        }
+    }
+
+    /// Statistics of the local index, when one is built.
+    pub fn index_stats(&self) -> Option<crate::engine::IndexStats> {
+        match &self.inner {
+            Inner::Local(l) => l.stats(),
+            Inner::Remote(r) => r.index_stats(),
+        }
+    }
+}
+
+/// The local index as the citation resolver's symbol lookup.
+pub(crate) struct IndexLookup<'a>(pub &'a crate::engine::Index);
+
+impl crate::citations::SymbolLookup for IndexLookup<'_> {
+    fn find_definition(&self, rel_path: &str, symbol: &str) -> Option<(u32, u32)> {
+        self.0.find_definition(rel_path, symbol)
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}

@@ -72,7 +72,9 @@ impl Index {
         _cache_dir: Option<&Path>,
         _progress: &(dyn Fn(usize, usize) + Sync),
     ) -> std::io::Result<Index> {
-        Ok(Index { root: root.to_path_buf() })
+        Ok(Index {
+            root: root.to_path_buf(),
+        })
     }
 
     pub fn root(&self) -> &Path {

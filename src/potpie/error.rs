@@ -3,4 +3,11 @@
 pub enum PotpieError {
     #[error("{0}")]
     Other(String),
+    #[error("not found: {detail}")]
+    NotFound { detail: String },
+}
+impl PotpieError {
+    pub fn is_decode(&self) -> bool {
+        false
+    }
 }

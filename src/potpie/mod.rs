@@ -66,19 +66,39 @@ impl PotpieClient {
     pub async fn list_agents(&self) -> Result<Vec<AgentInfo>, PotpieError> {
         Err(PotpieError::Other("not implemented".into()))
     }
-    pub async fn create_conversation(&self, _project_id: &str, _agent_id: &str) -> Result<String, PotpieError> {
+    pub async fn create_conversation(
+        &self,
+        _project_id: &str,
+        _agent_id: &str,
+    ) -> Result<String, PotpieError> {
         Err(PotpieError::Other("not implemented".into()))
     }
-    pub async fn send_message_stream(&self, _conversation_id: &str, _req: &MessageRequest) -> Result<MessageStream, PotpieError> {
+    pub async fn send_message_stream(
+        &self,
+        _conversation_id: &str,
+        _req: &MessageRequest,
+    ) -> Result<MessageStream, PotpieError> {
         Err(PotpieError::Other("not implemented".into()))
     }
-    pub async fn send_message(&self, _conversation_id: &str, _req: &MessageRequest) -> Result<ChatMessageResponse, PotpieError> {
+    pub async fn send_message(
+        &self,
+        _conversation_id: &str,
+        _req: &MessageRequest,
+    ) -> Result<ChatMessageResponse, PotpieError> {
         Err(PotpieError::Other("not implemented".into()))
     }
-    pub async fn stop(&self, _conversation_id: &str, _session_id: Option<&str>) -> Result<StopResponse, PotpieError> {
+    pub async fn stop(
+        &self,
+        _conversation_id: &str,
+        _session_id: Option<&str>,
+    ) -> Result<StopResponse, PotpieError> {
         Err(PotpieError::Other("not implemented".into()))
     }
-    pub async fn search(&self, _project_id: &str, _query: &str) -> Result<Vec<SearchResult>, PotpieError> {
+    pub async fn search(
+        &self,
+        _project_id: &str,
+        _query: &str,
+    ) -> Result<Vec<SearchResult>, PotpieError> {
         Err(PotpieError::Other("not implemented".into()))
     }
 }

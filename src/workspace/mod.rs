@@ -32,7 +32,9 @@ pub struct Folders<T> {
 
 impl<T> Default for Folders<T> {
     fn default() -> Self {
-        Folders { entries: Vec::new() }
+        Folders {
+            entries: Vec::new(),
+        }
     }
 }
 

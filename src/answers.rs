@@ -1,0 +1,168 @@
+//! Answer files: each answer written as Markdown into `answersDir`, with citations as links
+//! relative to the file, so that any editor can open it and follow them.
+//!
+//! Invariants: files are written only inside the answers folder, under names the server
+//! chooses (`<answer id>.md`), by writing a temporary file and renaming it, so no reader ever
+//! sees half an answer.
+
+use std::io::Write;
+use std::path::{Component, Path, PathBuf};
+
+use crate::citations;
+use crate::model::{Answer, SourceLocation};
+
+/// The default answers folder of a workspace root: inside the user's cache directory.
+pub fn default_dir(root: &Path) -> PathBuf {
+    crate::config::cache_root()
+        .join("answers")
+        .join(crate::config::cache_key_for_root(root))
+}
+
+/// Writes `answer` (asked as `question`, about `root`) into `dir`; returns the file's path.
+pub fn write(dir: &Path, root: &Path, question: &str, answer: &Answer) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let dir = std::fs::canonicalize(dir)?;
+    let name: String = answer
+        .id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    let path = dir.join(format!("answer-{name}.md"));
+    let text = render(&dir, root, question, answer);
+    let tmp = dir.join(format!(".answer-{name}.md.tmp"));
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, &path)?;
+    Ok(path)
+}
+
+/// The Markdown of an answer file living in `dir`.
+pub fn render(dir: &Path, root: &Path, question: &str, answer: &Answer) -> String {
+    let mut out = String::new();
+    let title = question.lines().next().unwrap_or("").trim();
+    out.push_str(&format!(
+        "# {}\n\n",
+        if title.is_empty() { "Answer" } else { title }
+    ));
+    out.push_str(&format!(
+        "_{} · {}_\n\n",
+        match answer.backend {
+            crate::model::BackendKind::Potpie => "Potpie",
+            crate::model::BackendKind::Local => "local engine",
+        },
+        answer.agent
+    ));
+    out.push_str(citations::linkify(&answer.markdown, root, dir).trim_end());
+    out.push_str("\n");
+    if !answer.citations.is_empty() {
+        out.push_str("\n## Citations\n\n");
+        for (i, c) in answer.citations.iter().enumerate() {
+            out.push_str(&format!(
+                "{}. [{}]({})\n",
+                i + 1,
+                label(c),
+                link_target(dir, c)
+            ));
+        }
+    }
+    out
+}
+
+fn label(c: &SourceLocation) -> String {
+    if c.start_line == c.end_line {
+        format!("{}:{}", c.rel_path, c.start_line)
+    } else {
+        format!("{}:{}-{}", c.rel_path, c.start_line, c.end_line)
+    }
+}
+
+/// A relative link from the answers folder to a cited range (`#L12-L30`, GitHub style).
+pub fn link_target(dir: &Path, c: &SourceLocation) -> String {
+    let rel = relative_path(dir, &c.path);
+    let rel = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/");
+    let encoded: String = rel
+        .chars()
+        .map(|ch| match ch {
+            ' ' => "%20".to_string(),
+            '(' => "%28".to_string(),
+            ')' => "%29".to_string(),
+            _ => ch.to_string(),
+        })
+        .collect();
+    if c.start_line == c.end_line {
+        format!("{encoded}#L{}", c.start_line)
+    } else {
+        format!("{encoded}#L{}-L{}", c.start_line, c.end_line)
+    }
+}
+
+/// `to` relative to the directory `from` (both absolute).
+pub fn relative_path(from: &Path, to: &Path) -> PathBuf {
+    let from: Vec<Component> = from.components().collect();
+    let to_c: Vec<Component> = to.components().collect();
+    let common = from.iter().zip(&to_c).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..from.len() {
+        out.push("..");
+    }
+    for c in &to_c[common..] {
+        out.push(c.as_os_str());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::BackendKind;
+
+    #[test]
+    fn relative_paths_climb_out_of_the_answers_folder() {
+        let p = relative_path(
+            Path::new("/home/u/.cache/p/answers/ws"),
+            Path::new("/home/u/src/app/main.rs"),
+        );
+        assert_eq!(p, PathBuf::from("../../../../src/app/main.rs"));
+    }
+
+    #[test]
+    fn answer_file_is_complete_and_inside_the_folder() {
+        let ws = tempfile::tempdir().unwrap();
+        let answers = tempfile::tempdir().unwrap();
+        let file = ws.path().join("src/lib.rs");
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, "fn a() {}\n").unwrap();
+        let answer = Answer {
+            id: "abc-1/../../evil".into(),
+            backend: BackendKind::Local,
+            agent: "codebase_qna_agent".into(),
+            markdown: "It is in `src/lib.rs`.".into(),
+            citations: vec![SourceLocation {
+                path: std::fs::canonicalize(&file).unwrap(),
+                rel_path: "src/lib.rs".into(),
+                start_line: 1,
+                end_line: 1,
+            }],
+        };
+        let written = write(answers.path(), ws.path(), "Where is a?", &answer).unwrap();
+        assert!(written.starts_with(std::fs::canonicalize(answers.path()).unwrap()));
+        assert_eq!(written.file_name().unwrap(), "answer-abc-1evil.md");
+        let text = std::fs::read_to_string(&written).unwrap();
+        assert!(text.starts_with("# Where is a?"));
+        assert!(text.contains("## Citations"));
+        assert!(text.contains("src/lib.rs#L1)"), "{text}");
+        // no temp file left behind
+        let names: Vec<_> = std::fs::read_dir(answers.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+    }
+}

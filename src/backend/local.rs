@@ -1,0 +1,176 @@
+//! The embedded backend: index the folder (reusing the cached index), answer from it, and
+//! optionally let an OpenAI-compatible model write the prose over the retrieved snippets.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::{AskError, Session};
+use crate::config::{LlmSettings, Settings};
+use crate::engine::{EngineCitation, Index, IndexStats, LocalAnswer};
+use crate::model::{Answer, AskEvent, BackendKind, ParseState, Question, SourceLocation};
+
+/// Status updates while indexing are throttled to this rate so that a big repository does
+/// not flood the editor with progress notifications.
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+pub(super) struct LocalBackend {
+    root: PathBuf,
+    cache_dir: PathBuf,
+    index: Arc<RwLock<Option<Index>>>,
+    llm: Option<LlmSettings>,
+}
+
+impl LocalBackend {
+    pub(super) fn new(root: &Path, settings: &Settings) -> Self {
+        LocalBackend {
+            root: root.to_path_buf(),
+            cache_dir: crate::config::cache_root().join("index"),
+            index: Arc::new(RwLock::new(None)),
+            llm: settings.llm.clone(),
+        }
+    }
+
+    pub(super) async fn prepare(&self, session: &Session) {
+        let folder = self
+            .root
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| self.root.display().to_string());
+        session.set_status(|s| {
+            s.state = ParseState::Parsing;
+            s.repo_name = Some(folder.clone());
+            s.message = Some("indexing".into());
+        });
+        let root = self.root.clone();
+        let cache_dir = self.cache_dir.clone();
+        let status = session.status_sender();
+        let started = Instant::now();
+        let built = tokio::task::spawn_blocking(move || {
+            let last = std::sync::Mutex::new(Instant::now() - PROGRESS_EVERY);
+            let progress = |done: usize, total: usize| {
+                let Ok(mut last) = last.lock() else { return };
+                if done < total && last.elapsed() < PROGRESS_EVERY {
+                    return;
+                }
+                *last = Instant::now();
+                status.send_modify(|s| s.message = Some(format!("indexing {done}/{total} files")));
+            };
+            Index::open(&root, Some(&cache_dir), &progress)
+        })
+        .await;
+        match built {
+            Ok(Ok(index)) => {
+                let stats = index.stats();
+                if let Ok(mut slot) = self.index.write() {
+                    *slot = Some(index);
+                }
+                let millis = started.elapsed().as_millis();
+                session.set_status(|s| {
+                    s.state = ParseState::Ready;
+                    s.message = Some(format!(
+                        "{} files, {} symbols indexed in {millis} ms",
+                        stats.files, stats.symbols
+                    ));
+                });
+            }
+            Ok(Err(e)) => session.set_status(|s| {
+                s.state = ParseState::Error;
+                s.message = Some(format!(
+                    "Could not index {}: {e}. Fix the folder's permissions, then run potpie.reparse.",
+                    self.root.display()
+                ));
+            }),
+            Err(e) => session.set_status(|s| {
+                s.state = ParseState::Error;
+                s.message = Some(format!("Indexing stopped unexpectedly ({e}); run potpie.reparse."));
+            }),
+        }
+    }
+
+    pub(super) fn stats(&self) -> Option<IndexStats> {
+        self.index.read().ok()?.as_ref().map(Index::stats)
+    }
+
+    pub(super) async fn files_changed(&self, paths: Vec<PathBuf>) {
+        let slot = self.index.clone();
+        let cache_dir = self.cache_dir.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            let Ok(mut guard) = slot.write() else { return };
+            let Some(index) = guard.as_mut() else { return };
+            index.update_files(&paths);
+            if let Err(e) = index.save(&cache_dir) {
+                tracing::warn!("could not save the local index: {e}");
+            }
+        })
+        .await;
+    }
+
+    pub(super) async fn ask(
+        &self,
+        _session: &Session,
+        question: Question,
+        answer_id: String,
+        events: mpsc::UnboundedSender<AskEvent>,
+        cancel: CancellationToken,
+    ) -> Result<Answer, AskError> {
+        let _ = events.send(AskEvent::Activity("Searching the local index".into()));
+        let slot = self.index.clone();
+        let q = question.clone();
+        let retrieved = tokio::task::spawn_blocking(move || {
+            let guard = slot
+                .read()
+                .map_err(|_| AskError::Index("the index is unavailable".into()))?;
+            let index = guard
+                .as_ref()
+                .ok_or_else(|| AskError::NotReady("the local index is not built yet".into()))?;
+            Ok::<LocalAnswer, AskError>(index.answer(&q.text, q.selection.as_ref()))
+        });
+        let local = tokio::select! {
+            r = retrieved => r.map_err(|e| AskError::Index(e.to_string()))??,
+            _ = cancel.cancelled() => return Err(AskError::Cancelled),
+        };
+        let (markdown, cited) = match &self.llm {
+            Some(llm) => {
+                let _ = events.send(AskEvent::Activity(format!("Asking {}", llm.model)));
+                tokio::select! {
+                    r = super::llm::write_prose(llm, &question.text, &local) => r,
+                    _ = cancel.cancelled() => return Err(AskError::Cancelled),
+                }
+            }
+            None => (local.markdown.clone(), local.citations.clone()),
+        };
+        let _ = events.send(AskEvent::Chunk(markdown.clone()));
+        Ok(Answer {
+            id: answer_id,
+            backend: BackendKind::Local,
+            agent: question.agent,
+            markdown,
+            citations: self.locations(&cited),
+        })
+    }
+
+    /// Engine citations as workspace locations; anything that no longer exists is dropped.
+    fn locations(&self, cited: &[EngineCitation]) -> Vec<SourceLocation> {
+        let mut out: Vec<SourceLocation> = Vec::new();
+        for c in cited {
+            let path = self.root.join(&c.path);
+            if !path.is_file() || c.start_line == 0 || c.end_line < c.start_line {
+                continue;
+            }
+            let loc = SourceLocation {
+                path,
+                rel_path: c.path.clone(),
+                start_line: c.start_line,
+                end_line: c.end_line,
+            };
+            if !out.contains(&loc) {
+                out.push(loc);
+            }
+        }
+        out
+    }
+}

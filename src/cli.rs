@@ -1,0 +1,237 @@
+//! The command line: `ask` and `index` on the same code paths the LSP uses.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use serde_json::json;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::backend::{self, Session};
+use crate::config::{BackendChoice, Env, Settings, WireSettings};
+use crate::engine::Index;
+use crate::model::{AskEvent, ParseState, Question};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "potpie-lsp",
+    version,
+    about = "Ask Potpie's agents, or the embedded offline engine, about a codebase — from any editor (LSP) or the shell."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve LSP over stdio (the default).
+    Lsp,
+    /// Ask one question about a codebase and print the answer with citations.
+    Ask {
+        /// The codebase (default: the current directory).
+        #[arg(long)]
+        root: Option<PathBuf>,
+        /// The Potpie agent (default: codebase_qna_agent).
+        #[arg(long)]
+        agent: Option<String>,
+        /// auto (Potpie when POTPIE_API_KEY is set, else local), potpie, or local.
+        #[arg(long, default_value = "auto")]
+        backend: BackendChoice,
+        /// Print one JSON object instead of Markdown.
+        #[arg(long)]
+        json: bool,
+        /// The question.
+        #[arg(required = true, num_args = 1..)]
+        question: Vec<String>,
+    },
+    /// Build (or refresh) the local index of a codebase and print what it found.
+    Index {
+        #[arg(long)]
+        root: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+        /// Ignore the cached index and parse every file again.
+        #[arg(long)]
+        rebuild: bool,
+    },
+}
+
+/// A failure of a CLI command: one line for stderr, exit status 1.
+pub struct CliError(pub String);
+
+fn resolve_root(root: Option<PathBuf>) -> Result<PathBuf, CliError> {
+    let root = match root {
+        Some(r) => r,
+        None => std::env::current_dir()
+            .map_err(|e| CliError(format!("cannot read the current directory: {e}")))?,
+    };
+    if !root.is_dir() {
+        return Err(CliError(format!("{} is not a folder", root.display())));
+    }
+    std::fs::canonicalize(&root)
+        .map_err(|e| CliError(format!("cannot open {}: {e}", root.display())))
+}
+
+pub async fn ask(
+    root: Option<PathBuf>,
+    agent: Option<String>,
+    backend_choice: BackendChoice,
+    json_out: bool,
+    question: String,
+) -> Result<(), CliError> {
+    let root = resolve_root(root)?;
+    if question.trim().is_empty() {
+        return Err(CliError("the question is empty".into()));
+    }
+    let wire = WireSettings {
+        backend: Some(backend_choice),
+        agent,
+        ..WireSettings::default()
+    };
+    let settings = Settings::resolve(&wire, &Env::from_process());
+    let agent = settings.agent.clone();
+    let session = Session::new(&root, settings).map_err(|e| CliError(e.to_string()))?;
+
+    // Status lines go to stderr only while the remote parse is slow enough to matter.
+    let mut status_rx = session.subscribe();
+    let verbose_status = session.backend() == crate::model::BackendKind::Potpie;
+    let status_printer = tokio::spawn(async move {
+        let mut last = String::new();
+        while status_rx.changed().await.is_ok() {
+            let s = status_rx.borrow_and_update().clone();
+            let line = s.message.unwrap_or_default();
+            if verbose_status && line != last && s.state != ParseState::Error {
+                eprintln!("potpie: {line}");
+                last = line;
+            }
+        }
+    });
+    let status = session.prepare().await;
+    status_printer.abort();
+    if status.state == ParseState::Error {
+        return Err(CliError(
+            status
+                .message
+                .unwrap_or_else(|| "preparing the workspace failed".into()),
+        ));
+    }
+
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let cancel = CancellationToken::new();
+    let ctrl_c = {
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                cancel.cancel();
+            }
+        })
+    };
+    let q = Question {
+        text: question,
+        agent,
+        selection: None,
+    };
+    let task = {
+        let session = session.clone();
+        let cancel = cancel.clone();
+        tokio::spawn(async move { session.ask(q, backend::new_answer_id(), tx, cancel).await })
+    };
+    let mut streamed = false;
+    let mut out = std::io::stdout().lock();
+    while let Some(event) = rx.recv().await {
+        if let AskEvent::Chunk(delta) = event
+            && !json_out
+        {
+            let _ = out.write_all(delta.as_bytes());
+            let _ = out.flush();
+            streamed = true;
+        }
+    }
+    ctrl_c.abort();
+    let answer = match task.await {
+        Ok(Ok(a)) => a,
+        Ok(Err(backend::AskError::Interrupted { reason, partial })) => {
+            if json_out {
+                let _ = writeln!(out, "{}", answer_json(&partial));
+            }
+            return Err(CliError(format!("the answer broke off part-way: {reason}")));
+        }
+        Ok(Err(e)) => return Err(CliError(e.to_string())),
+        Err(e) => return Err(CliError(format!("the question stopped unexpectedly: {e}"))),
+    };
+    if json_out {
+        let _ = writeln!(out, "{}", answer_json(&answer));
+    } else {
+        if !streamed {
+            let _ = out.write_all(answer.markdown.as_bytes());
+        }
+        if !answer.markdown.ends_with('\n') {
+            let _ = writeln!(out);
+        }
+        if !answer.citations.is_empty() {
+            let _ = writeln!(out, "\nCitations:");
+            for c in &answer.citations {
+                let _ = writeln!(out, "  {}:{}-{}", c.rel_path, c.start_line, c.end_line);
+            }
+        }
+    }
+    let _ = out.flush();
+    Ok(())
+}
+
+fn answer_json(answer: &crate::model::Answer) -> String {
+    json!({
+        "backend": answer.backend.as_str(),
+        "agent": answer.agent,
+        "markdown": answer.markdown,
+        "citations": answer.citations.iter().map(|c| json!({
+            "path": c.rel_path,
+            "startLine": c.start_line,
+            "endLine": c.end_line,
+        })).collect::<Vec<_>>(),
+    })
+    .to_string()
+}
+
+pub fn index(root: Option<PathBuf>, json_out: bool, rebuild: bool) -> Result<(), CliError> {
+    let root = resolve_root(root)?;
+    let cache = crate::config::cache_root().join("index");
+    let started = Instant::now();
+    let index = Index::open(&root, (!rebuild).then_some(cache.as_path()), &|_, _| {})
+        .map_err(|e| CliError(format!("cannot index {}: {e}", root.display())))?;
+    if rebuild {
+        // A forced rebuild still refreshes the cache for the next run.
+        if let Err(e) = index.save(&cache) {
+            tracing::warn!("could not save the index: {e}");
+        }
+    }
+    let mut stats = index.stats();
+    stats.millis = started.elapsed().as_millis() as u64;
+    let mut out = std::io::stdout().lock();
+    if json_out {
+        let _ = writeln!(out, "{}", serde_json::to_string(&stats).unwrap_or_default());
+    } else {
+        let _ = writeln!(
+            out,
+            "Indexed {} in {} ms: {} files ({} from cache), {} lines, {} symbols, {} edges",
+            display_root(&root),
+            stats.millis,
+            stats.files,
+            stats.reused,
+            stats.lines,
+            stats.symbols,
+            stats.edges
+        );
+        for (lang, files) in &stats.languages {
+            let _ = writeln!(out, "  {lang:<12} {files} files");
+        }
+    }
+    Ok(())
+}
+
+fn display_root(root: &Path) -> String {
+    root.display().to_string()
+}

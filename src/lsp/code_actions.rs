@@ -1,0 +1,145 @@
+//! Code actions, computed from the open document alone: they never wait for the network.
+
+use serde_json::json;
+use tower_lsp_server::ls_types::*;
+
+use super::convert::utf16_col_to_byte;
+use super::ext::{CMD_ASK, CMD_EXPLAIN};
+
+pub fn actions(params: &CodeActionParams, text: Option<&str>) -> CodeActionResponse {
+    let uri = &params.text_document.uri;
+    let range = params.range;
+    let mut out = Vec::new();
+    let mut push = |title: String, command: &str, args: serde_json::Value| {
+        out.push(CodeActionOrCommand::CodeAction(CodeAction {
+            title: title.clone(),
+            command: Some(Command {
+                title,
+                command: command.to_string(),
+                arguments: Some(vec![args]),
+            }),
+            ..CodeAction::default()
+        }));
+    };
+    if range.start != range.end {
+        push(
+            "Potpie: Explain this code".into(),
+            CMD_EXPLAIN,
+            json!({ "uri": uri, "range": range }),
+        );
+    }
+    let line = text.and_then(|t| t.lines().nth(range.start.line as usize));
+    if let Some(question) = line.and_then(comment_question) {
+        let line_range = Range::new(
+            Position::new(range.start.line, 0),
+            Position::new(
+                range.start.line,
+                line.map(super::convert::utf16_len).unwrap_or(0),
+            ),
+        );
+        push(
+            format!("Potpie: Ask \"{question}\""),
+            CMD_ASK,
+            json!({ "question": question, "uri": uri, "range": line_range }),
+        );
+    }
+    if let Some(symbol) = line.and_then(|l| identifier_at(l, range.start.character)) {
+        push(
+            format!("Potpie: Where is {symbol} used?"),
+            CMD_ASK,
+            json!({ "question": format!("Where is `{symbol}` used?"), "uri": uri }),
+        );
+    }
+    if range.start != range.end {
+        push(
+            "Potpie: Write unit tests for this".into(),
+            CMD_EXPLAIN,
+            json!({ "uri": uri, "range": range, "agent": "unit_test_agent" }),
+        );
+        push(
+            "Potpie: Debug this".into(),
+            CMD_EXPLAIN,
+            json!({ "uri": uri, "range": range, "agent": "debugging_agent" }),
+        );
+    }
+    out
+}
+
+/// The question of a `potpie:` comment on this line (`// potpie: why?`, `# potpie: …`).
+pub fn comment_question(line: &str) -> Option<String> {
+    let t = line.trim_start();
+    let markers = [
+        "///", "//!", "//", "#", "--", "/*", "*", ";;", ";", "<!--", "%",
+    ];
+    let marker = markers.iter().find(|m| t.starts_with(**m))?;
+    let rest = t[marker.len()..].trim_start();
+    let head = rest.get(..7)?;
+    if !head.eq_ignore_ascii_case("potpie:") {
+        return None;
+    }
+    let q = rest[7..]
+        .trim()
+        .trim_end_matches("*/")
+        .trim_end_matches("-->")
+        .trim();
+    (!q.is_empty()).then(|| q.chars().take(200).collect())
+}
+
+/// The identifier touching a UTF-16 column.
+pub fn identifier_at(line: &str, col: u32) -> Option<String> {
+    let at = utf16_col_to_byte(line, col);
+    let is_id = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    let start = line[..at]
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| is_id(*c))
+        .last()
+        .map(|(i, _)| i)
+        .unwrap_or(at);
+    let end = line[at..]
+        .char_indices()
+        .find(|(_, c)| !is_id(*c))
+        .map(|(i, _)| at + i)
+        .unwrap_or(line.len());
+    let word = &line[start..end];
+    let first = word.chars().next()?;
+    (!first.is_numeric()).then(|| word.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn potpie_comments_in_many_languages() {
+        assert_eq!(
+            comment_question("    // potpie: why is this slow?").as_deref(),
+            Some("why is this slow?")
+        );
+        assert_eq!(
+            comment_question("# Potpie: what calls this").as_deref(),
+            Some("what calls this")
+        );
+        assert_eq!(
+            comment_question("/* potpie: explain */").as_deref(),
+            Some("explain")
+        );
+        assert_eq!(comment_question("let potpie = 1; // not a question"), None);
+        assert_eq!(comment_question("// potpie:"), None);
+    }
+
+    #[test]
+    fn identifiers_under_the_cursor() {
+        assert_eq!(
+            identifier_at("let foo_bar = baz();", 6).as_deref(),
+            Some("foo_bar")
+        );
+        assert_eq!(
+            identifier_at("let foo_bar = baz();", 4).as_deref(),
+            Some("foo_bar")
+        );
+        assert_eq!(identifier_at("x = 12;", 5), None);
+        assert_eq!(identifier_at("   ", 1), None);
+        assert_eq!(identifier_at("é.naïve()", 3).as_deref(), Some("naïve"));
+    }
+}

@@ -1,0 +1,519 @@
+//! What the server knows: settings, workspace folders and their sessions, open documents,
+//! running questions and published hints. Every lock here is a short synchronous one.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+
+use dashmap::DashMap;
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+use tower_lsp_server::Client;
+use tower_lsp_server::jsonrpc::Result;
+use tower_lsp_server::ls_types::*;
+
+use super::convert::uri_to_path;
+use super::ext::StatusNotification;
+use super::progress::ProgressBar;
+use super::user_error;
+use crate::backend::Session;
+use crate::config::{Env, Settings, WireSettings};
+use crate::model::{ParseState, Status};
+use crate::workspace::Folders;
+
+/// What the client told us it can do.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClientFlags {
+    pub work_done_progress: bool,
+    pub show_document: bool,
+    pub related_information: bool,
+    pub watched_files_dynamic: bool,
+}
+
+/// A workspace folder: its session, or why it has none.
+#[derive(Clone)]
+pub enum Folder {
+    Ready(Arc<Session>),
+    Failed { root: PathBuf, message: String },
+}
+
+pub struct Document {
+    pub version: i32,
+    pub text: Arc<String>,
+}
+
+pub struct State {
+    pub client: Client,
+    env: Env,
+    wire: RwLock<WireSettings>,
+    folders: RwLock<Folders<Folder>>,
+    documents: DashMap<Uri, Document>,
+    /// Running questions by progress token.
+    running: DashMap<String, CancellationToken>,
+    /// Files that carry hints of the last answer.
+    hinted: Mutex<HashSet<Uri>>,
+    flags: OnceLock<ClientFlags>,
+    /// Cancelled on shutdown: stops every background task.
+    shutdown: CancellationToken,
+}
+
+impl State {
+    pub fn new(client: Client, env: Env) -> State {
+        State {
+            client,
+            env,
+            wire: RwLock::new(WireSettings::default()),
+            folders: RwLock::new(Folders::default()),
+            documents: DashMap::new(),
+            running: DashMap::new(),
+            hinted: Mutex::new(HashSet::new()),
+            flags: OnceLock::new(),
+            shutdown: CancellationToken::new(),
+        }
+    }
+
+    pub fn flags(&self) -> ClientFlags {
+        self.flags.get().copied().unwrap_or_default()
+    }
+
+    pub fn settings(&self) -> Settings {
+        let wire = self.wire.read().map(|w| w.clone()).unwrap_or_default();
+        Settings::resolve(&wire, &self.env)
+    }
+
+    /// Reads settings, capabilities and folders. Creates sessions (no I/O beyond reading
+    /// `.git`); the work starts in `initialized`, once the client accepts notifications.
+    pub fn initialize(&self, params: &InitializeParams) {
+        let caps = &params.capabilities;
+        let flags = ClientFlags {
+            work_done_progress: caps
+                .window
+                .as_ref()
+                .and_then(|w| w.work_done_progress)
+                .unwrap_or(false),
+            show_document: caps
+                .window
+                .as_ref()
+                .and_then(|w| w.show_document.as_ref())
+                .map(|s| s.support)
+                .unwrap_or(false),
+            related_information: caps
+                .text_document
+                .as_ref()
+                .and_then(|t| t.publish_diagnostics.as_ref())
+                .and_then(|p| p.related_information)
+                .unwrap_or(false),
+            watched_files_dynamic: caps
+                .workspace
+                .as_ref()
+                .and_then(|w| w.did_change_watched_files.as_ref())
+                .and_then(|d| d.dynamic_registration)
+                .unwrap_or(false),
+        };
+        let _ = self.flags.set(flags);
+        if let Some(options) = &params.initialization_options {
+            let (wire, warnings) = WireSettings::from_any(options);
+            for w in warnings {
+                tracing::warn!("{w}");
+            }
+            if let Ok(mut g) = self.wire.write() {
+                *g = wire;
+            }
+        }
+        let mut roots: Vec<PathBuf> = params
+            .workspace_folders
+            .iter()
+            .flatten()
+            .filter_map(|f| uri_to_path(&f.uri))
+            .collect();
+        #[allow(deprecated)]
+        if roots.is_empty()
+            && let Some(root) = params.root_uri.as_ref().and_then(uri_to_path)
+        {
+            roots.push(root);
+        }
+        let settings = self.settings();
+        if let Ok(mut folders) = self.folders.write() {
+            for root in roots {
+                let folder = make_folder(&root, &settings);
+                folders.insert(folder_root(&folder), folder);
+            }
+        }
+    }
+
+    pub async fn initialized(self: Arc<Self>) {
+        if self.flags().watched_files_dynamic {
+            let registration = Registration {
+                id: "potpie-watch-sources".into(),
+                method: "workspace/didChangeWatchedFiles".into(),
+                register_options: Some(serde_json::json!({
+                    "watchers": [{ "globPattern": "**/*.{rs,py,pyi,js,jsx,mjs,cjs,ts,tsx,mts,cts,go,java,c,h,cc,cpp,cxx,hpp,hh}" }]
+                })),
+            };
+            let client = self.client.clone();
+            tokio::spawn(async move {
+                if let Err(e) = client.register_capability(vec![registration]).await {
+                    tracing::debug!("client refused file watchers: {e}");
+                }
+            });
+        }
+        for folder in self.folder_list() {
+            self.clone().start_folder(folder);
+        }
+    }
+
+    fn folder_list(&self) -> Vec<Folder> {
+        self.folders
+            .read()
+            .map(|f| f.iter().map(|(_, v)| v.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Publishes the folder's status and prepares it in the background.
+    fn start_folder(self: Arc<Self>, folder: Folder) {
+        match folder {
+            Folder::Failed { root, message } => {
+                let state = self.clone();
+                tokio::spawn(async move {
+                    let status = failed_status(&state.settings(), &message);
+                    state
+                        .client
+                        .send_notification::<StatusNotification>(status)
+                        .await;
+                    state
+                        .client
+                        .show_message(
+                            MessageType::ERROR,
+                            format!("potpie-lsp ({}): {message}", root.display()),
+                        )
+                        .await;
+                });
+            }
+            Folder::Ready(session) => {
+                tokio::spawn(self.prepare_with_progress(session));
+            }
+        }
+    }
+
+    /// Runs `prepare`, mirroring every status change as `potpie/status` and as progress.
+    async fn prepare_with_progress(self: Arc<Self>, session: Arc<Session>) {
+        let mut rx = session.subscribe();
+        let title = format!(
+            "Potpie: parsing {}",
+            session.status().repo_name.unwrap_or_else(|| session
+                .root()
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default())
+        );
+        let key = format!("potpie-parse-{}", crate::backend::new_answer_id());
+        let bar = ProgressBar::begin(
+            &self.client,
+            self.flags().work_done_progress,
+            &key,
+            title,
+            Some("starting".into()),
+            false,
+        )
+        .await;
+        let prepare = session.prepare();
+        tokio::pin!(prepare);
+        let mut last_sent: Option<Status> = None;
+        loop {
+            tokio::select! {
+                _ = &mut prepare => break,
+                changed = rx.changed() => {
+                    if changed.is_err() { break; }
+                    let status = rx.borrow_and_update().clone();
+                    if last_sent.as_ref() != Some(&status) {
+                        self.client.send_notification::<StatusNotification>(status.clone()).await;
+                        if let Some(m) = &status.message { bar.report(m.clone()).await; }
+                        last_sent = Some(status);
+                    }
+                }
+                _ = self.shutdown.cancelled() => return,
+            }
+        }
+        let status = session.status();
+        if last_sent.as_ref() != Some(&status) {
+            self.client
+                .send_notification::<StatusNotification>(status.clone())
+                .await;
+        }
+        if status.state == ParseState::Error {
+            let message = status
+                .message
+                .clone()
+                .unwrap_or_else(|| "parsing failed".into());
+            self.client
+                .show_message(MessageType::ERROR, format!("Potpie: {message}"))
+                .await;
+        }
+        bar.end(Some(match status.state {
+            ParseState::Error => "failed".to_string(),
+            s => format!("{s:?}").to_lowercase(),
+        }))
+        .await;
+    }
+
+    pub fn shut_down(&self) {
+        self.shutdown.cancel();
+        for entry in self.running.iter() {
+            entry.value().cancel();
+        }
+        for folder in self.folder_list() {
+            if let Folder::Ready(s) = folder {
+                s.shut_down();
+            }
+        }
+    }
+
+    // ---- documents ----------------------------------------------------------------------
+
+    pub fn set_document(&self, uri: &Uri, version: i32, text: String) {
+        let newer = self
+            .documents
+            .get(uri)
+            .map(|d| version >= d.version)
+            .unwrap_or(true);
+        if newer {
+            self.documents.insert(
+                uri.clone(),
+                Document {
+                    version,
+                    text: Arc::new(text),
+                },
+            );
+        }
+    }
+
+    pub fn close_document(&self, uri: &Uri) {
+        self.documents.remove(uri);
+    }
+
+    pub fn document_text(&self, uri: &Uri) -> Option<Arc<String>> {
+        self.documents.get(uri).map(|d| d.text.clone())
+    }
+
+    /// The text of a document: the open buffer, else the file on disk.
+    pub async fn text_of(&self, uri: &Uri) -> Option<Arc<String>> {
+        if let Some(t) = self.document_text(uri) {
+            return Some(t);
+        }
+        let path = uri_to_path(uri)?;
+        tokio::fs::read(&path)
+            .await
+            .ok()
+            .map(|b| Arc::new(String::from_utf8_lossy(&b).into_owned()))
+    }
+
+    pub fn files_changed(self: Arc<Self>, uris: Vec<Uri>) {
+        let paths: Vec<PathBuf> = uris.iter().filter_map(uri_to_path).collect();
+        if paths.is_empty() {
+            return;
+        }
+        for folder in self.folder_list() {
+            if let Folder::Ready(session) = folder {
+                let paths = paths.clone();
+                tokio::spawn(async move { session.files_changed(paths).await });
+            }
+        }
+    }
+
+    // ---- folders and settings -----------------------------------------------------------
+
+    /// The folder a document belongs to (longest root), else the first folder.
+    pub fn folder_for(&self, uri: Option<&Uri>) -> Option<Folder> {
+        let folders = self.folders.read().ok()?;
+        if let Some(path) = uri.and_then(uri_to_path)
+            && let Some((_, f)) = folders.route(&path)
+        {
+            return Some(f.clone());
+        }
+        folders.iter().next().map(|(_, f)| f.clone())
+    }
+
+    pub fn session_for(&self, uri: Option<&Uri>) -> Result<Arc<Session>> {
+        match self.folder_for(uri) {
+            Some(Folder::Ready(s)) => Ok(s),
+            Some(Folder::Failed { message, .. }) => Err(user_error(message)),
+            None => Err(user_error(
+                "No workspace folder is open: open a folder (or a file inside a project) to ask about it.",
+            )),
+        }
+    }
+
+    pub async fn configuration_changed(self: Arc<Self>, settings: &Value) {
+        let (wire, warnings) = WireSettings::from_any(settings);
+        for w in &warnings {
+            self.client
+                .show_message(MessageType::WARNING, format!("potpie-lsp: {w}"))
+                .await;
+        }
+        let before = self.settings();
+        if let Ok(mut g) = self.wire.write() {
+            *g = wire;
+        }
+        let after = self.settings();
+        if before == after {
+            return;
+        }
+        self.rebuild_folders(&after);
+    }
+
+    /// New sessions for every folder (settings changed), then prepare them.
+    fn rebuild_folders(self: Arc<Self>, settings: &Settings) {
+        let mut started = Vec::new();
+        if let Ok(mut folders) = self.folders.write() {
+            let roots: Vec<PathBuf> = folders.iter().map(|(r, _)| r.to_path_buf()).collect();
+            for root in roots {
+                if let Some(Folder::Ready(old)) = folders.remove(&root) {
+                    old.shut_down();
+                }
+                let folder = make_folder(&root, settings);
+                folders.insert(folder_root(&folder), folder.clone());
+                started.push(folder);
+            }
+        }
+        for folder in started {
+            self.clone().start_folder(folder);
+        }
+    }
+
+    pub async fn folders_changed(self: Arc<Self>, event: WorkspaceFoldersChangeEvent) {
+        let settings = self.settings();
+        let mut started = Vec::new();
+        if let Ok(mut folders) = self.folders.write() {
+            for removed in &event.removed {
+                if let Some(root) = uri_to_path(&removed.uri) {
+                    let root = std::fs::canonicalize(&root).unwrap_or(root);
+                    if let Some(Folder::Ready(s)) = folders.remove(&root) {
+                        s.shut_down();
+                    }
+                }
+            }
+            for added in &event.added {
+                if let Some(root) = uri_to_path(&added.uri) {
+                    let folder = make_folder(&root, &settings);
+                    folders.insert(folder_root(&folder), folder.clone());
+                    started.push(folder);
+                }
+            }
+        }
+        for folder in started {
+            self.clone().start_folder(folder);
+        }
+    }
+
+    pub async fn reparse(self: Arc<Self>, uri: Option<&Uri>) -> Result<Value> {
+        let targets: Vec<Folder> = match uri {
+            Some(_) => self.folder_for(uri).into_iter().collect(),
+            None => self.folder_list(),
+        };
+        if targets.is_empty() {
+            return Err(user_error("No workspace folder is open to re-parse."));
+        }
+        let settings = self.settings();
+        let mut first: Option<Status> = None;
+        for folder in targets {
+            // A fresh session: forgets the old project, conversations and any failure.
+            let root = folder_root(&folder);
+            if let Folder::Ready(old) = &folder {
+                old.shut_down();
+            }
+            let fresh = make_folder(&root, &settings);
+            if let Ok(mut folders) = self.folders.write() {
+                folders.insert(root.clone(), fresh.clone());
+            }
+            let status = match &fresh {
+                Folder::Ready(s) => {
+                    let mut st = s.status();
+                    st.state = ParseState::Parsing;
+                    st
+                }
+                Folder::Failed { message, .. } => failed_status(&settings, message),
+            };
+            first.get_or_insert(status);
+            self.clone().start_folder(fresh);
+        }
+        Ok(serde_json::to_value(first).unwrap_or(Value::Null))
+    }
+
+    pub fn status_json(&self, uri: Option<&Uri>) -> Result<Value> {
+        let status = match self.folder_for(uri) {
+            Some(Folder::Ready(s)) => s.status(),
+            Some(Folder::Failed { message, .. }) => failed_status(&self.settings(), &message),
+            None => Status::new(self.settings().effective_backend(), ParseState::Unbound)
+                .with_message("no workspace folder is open"),
+        };
+        Ok(serde_json::to_value(status).unwrap_or(Value::Null))
+    }
+
+    // ---- questions and hints ------------------------------------------------------------
+
+    pub fn register_question(&self, key: &str) -> CancellationToken {
+        let token = self.shutdown.child_token();
+        self.running.insert(key.to_string(), token.clone());
+        token
+    }
+
+    pub fn finish_question(&self, key: &str) {
+        self.running.remove(key);
+    }
+
+    pub fn cancel_question(&self, key: &str) {
+        if let Some(t) = self.running.get(key) {
+            t.cancel();
+        }
+    }
+
+    /// Replaces the hints of the previous answer by `by_file`.
+    pub async fn publish_hints(&self, by_file: Vec<(Uri, Vec<Diagnostic>)>) {
+        let new: HashSet<Uri> = by_file.iter().map(|(u, _)| u.clone()).collect();
+        let stale: Vec<Uri> = match self.hinted.lock() {
+            Ok(mut g) => {
+                let stale = g.difference(&new).cloned().collect();
+                *g = new;
+                stale
+            }
+            Err(_) => Vec::new(),
+        };
+        for uri in stale {
+            self.client.publish_diagnostics(uri, Vec::new(), None).await;
+        }
+        for (uri, diags) in by_file {
+            self.client.publish_diagnostics(uri, diags, None).await;
+        }
+    }
+
+    pub async fn clear_hints(&self) {
+        let uris: Vec<Uri> = match self.hinted.lock() {
+            Ok(mut g) => g.drain().collect(),
+            Err(_) => Vec::new(),
+        };
+        for uri in uris {
+            self.client.publish_diagnostics(uri, Vec::new(), None).await;
+        }
+    }
+}
+
+fn folder_root(folder: &Folder) -> PathBuf {
+    match folder {
+        Folder::Ready(s) => s.root().to_path_buf(),
+        Folder::Failed { root, .. } => root.clone(),
+    }
+}
+
+fn make_folder(root: &std::path::Path, settings: &Settings) -> Folder {
+    match Session::new(root, settings.clone()) {
+        Ok(s) => Folder::Ready(s),
+        Err(e) => Folder::Failed {
+            root: std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf()),
+            message: e.to_string(),
+        },
+    }
+}
+
+fn failed_status(settings: &Settings, message: &str) -> Status {
+    Status::new(settings.effective_backend(), ParseState::Error).with_message(message)
+}
