@@ -112,7 +112,7 @@ for s in "${suites[@]}"; do
   mkdir -p "$work"
   make_repo "$work/repo"
   env_args=(POTPIE_LSP_BIN="$bin" POTPIE_TEST_ROOT="$work/repo" POTPIE_TEST_ANSWERS="$work/answers"
-    POTPIE_TEST_MODE="$mode" RUST_LOG="${RUST_LOG:-info}")
+    POTPIE_TEST_MODE="$mode" POTPIE_LSP_LOG="${POTPIE_LSP_LOG:-info}")
   if [ "$mode" = potpie ]; then
     start_fake
     env_args+=(POTPIE_BASE_URL="$fake_url" POTPIE_API_KEY="$fake_key")
