@@ -11,9 +11,9 @@ use std::path::{Component, Path, PathBuf};
 use crate::citations;
 use crate::model::{Answer, SourceLocation};
 
-/// The default answers folder of a workspace root: inside the user's cache directory.
-pub fn default_dir(root: &Path) -> PathBuf {
-    crate::config::cache_root()
+/// The default answers folder of a workspace root: inside the cache directory.
+pub fn default_dir(cache_dir: &Path, root: &Path) -> PathBuf {
+    cache_dir
         .join("answers")
         .join(crate::config::cache_key_for_root(root))
 }

@@ -173,6 +173,8 @@ impl WireSettings {
 pub struct Env {
     pub api_key: Option<ApiKey>,
     pub base_url: Option<String>,
+    /// `POTPIE_LSP_CACHE_DIR`: where indexes and answer files go (default: the user's cache).
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl Env {
@@ -182,6 +184,9 @@ impl Env {
             base_url: std::env::var("POTPIE_BASE_URL")
                 .ok()
                 .filter(|s| !s.trim().is_empty()),
+            cache_dir: std::env::var_os("POTPIE_LSP_CACHE_DIR")
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from),
         }
     }
 }
@@ -199,6 +204,8 @@ pub struct Settings {
     pub open_answers: bool,
     pub hints: bool,
     pub llm: Option<LlmSettings>,
+    /// Root of everything written to disk outside `answersDir`: indexes, default answers.
+    pub cache_dir: PathBuf,
 }
 
 impl Settings {
@@ -224,7 +231,13 @@ impl Settings {
             open_answers: wire.open_answers.unwrap_or(true),
             hints: wire.hints.unwrap_or(true),
             llm: wire.llm.clone(),
+            cache_dir: env.cache_dir.clone().unwrap_or_else(default_cache_root),
         }
+    }
+
+    /// Where the local index of any root is cached.
+    pub fn index_dir(&self) -> PathBuf {
+        self.cache_dir.join("index")
     }
 
     /// `auto` means Potpie when a key is known, else the embedded engine.
@@ -245,11 +258,17 @@ impl Default for Settings {
 }
 
 /// The user's cache directory for potpie-lsp (indexes, answer files).
-pub fn cache_root() -> PathBuf {
-    std::env::var_os("POTPIE_LSP_CACHE_DIR")
-        .map(PathBuf::from)
-        .or_else(|| dirs::cache_dir().map(|d| d.join("potpie-lsp")))
+pub fn default_cache_root() -> PathBuf {
+    dirs::cache_dir()
+        .map(|d| d.join("potpie-lsp"))
         .unwrap_or_else(|| std::env::temp_dir().join("potpie-lsp"))
+}
+
+/// The cache directory in effect for this process (`POTPIE_LSP_CACHE_DIR`, else the default).
+pub fn cache_root() -> PathBuf {
+    Env::from_process()
+        .cache_dir
+        .unwrap_or_else(default_cache_root)
 }
 
 /// A stable, file-name-safe name for a workspace root inside the cache.
@@ -306,6 +325,7 @@ mod tests {
         let env = Env {
             api_key: ApiKey::new("sk-abc"),
             base_url: Some("http://127.0.0.1:9/".into()),
+            cache_dir: None,
         };
         let s = Settings::resolve(&WireSettings::default(), &env);
         assert_eq!(s.effective_backend(), BackendKind::Potpie);

@@ -2,15 +2,57 @@
 //! snippets, and only citations of snippets it was given survive.
 
 use crate::config::LlmSettings;
-use crate::engine::{EngineCitation, LocalAnswer};
+use crate::engine::{self, EngineCitation, LocalAnswer};
+use crate::potpie::ClientOptions;
+use crate::potpie::llm::{LlmClient, LlmMessage};
 
-/// Returns the Markdown to show and its citations. When the model cannot be reached the
-/// retrieval answer is returned with a note, so the user still gets an answer.
+/// Returns the Markdown to show and its citations. When the model cannot be reached, or cites
+/// nothing it was given, the retrieval answer is returned with a note, so the user still gets
+/// an answer with valid citations.
 pub(super) async fn write_prose(
     llm: &LlmSettings,
     question: &str,
     local: &LocalAnswer,
 ) -> (String, Vec<EngineCitation>) {
-    let _ = (llm, question);
-    (local.markdown.clone(), local.citations.clone())
+    if local.snippets.is_empty() {
+        return (local.markdown.clone(), local.citations.clone());
+    }
+    let client = match LlmClient::new(
+        &llm.base_url,
+        &llm.model,
+        llm.api_key.clone(),
+        ClientOptions::default(),
+    ) {
+        Ok(c) => c,
+        Err(e) => return with_note(local, &e.to_string()),
+    };
+    let messages: Vec<LlmMessage> = engine::llm_messages(question, &local.snippets)
+        .into_iter()
+        .map(|m| LlmMessage {
+            role: m.role,
+            content: m.content,
+        })
+        .collect();
+    let reply = match client.chat(&messages).await {
+        Ok(r) => r,
+        Err(e) => return with_note(local, &e.to_string()),
+    };
+    let cited = engine::llm_citations(&reply, &local.snippets);
+    if cited.is_empty() {
+        return with_note(local, "the model cited none of the retrieved code");
+    }
+    let mut markdown = reply.trim_end().to_string();
+    markdown.push_str("\n\n### Sources\n\n");
+    for c in &cited {
+        markdown.push_str(&format!("- `{}:{}-{}`\n", c.path, c.start_line, c.end_line));
+    }
+    (markdown, cited)
+}
+
+fn with_note(local: &LocalAnswer, why: &str) -> (String, Vec<EngineCitation>) {
+    let mut markdown = local.markdown.trim_end().to_string();
+    markdown.push_str(&format!(
+        "\n\n_The configured LLM was not used: {why}. This answer comes from the local index alone._\n"
+    ));
+    (markdown, local.citations.clone())
 }

@@ -28,7 +28,7 @@ impl LocalBackend {
     pub(super) fn new(root: &Path, settings: &Settings) -> Self {
         LocalBackend {
             root: root.to_path_buf(),
-            cache_dir: crate::config::cache_root().join("index"),
+            cache_dir: settings.index_dir(),
             index: Arc::new(RwLock::new(None)),
             llm: settings.llm.clone(),
         }

@@ -36,6 +36,7 @@ pub(super) struct RemoteBackend {
     conversations: DashMap<String, Arc<OnceCell<String>>>,
     /// A local index of the same folder, used only to point file-only citations at symbols.
     index: Arc<RwLock<Option<Index>>>,
+    index_dir: PathBuf,
 }
 
 impl RemoteBackend {
@@ -56,6 +57,7 @@ impl RemoteBackend {
             project_id: Mutex::new(None),
             conversations: DashMap::new(),
             index: Arc::new(RwLock::new(None)),
+            index_dir: settings.index_dir(),
         })
     }
 
@@ -125,7 +127,7 @@ impl RemoteBackend {
     fn start_local_index(&self, session: &Session) {
         let root = self.root.clone();
         let slot = self.index.clone();
-        let cache = crate::config::cache_root().join("index");
+        let cache = self.index_dir.clone();
         let _ = session;
         tokio::task::spawn_blocking(move || match Index::open(&root, Some(&cache), &|_, _| {}) {
             Ok(index) => {
@@ -220,7 +222,7 @@ impl RemoteBackend {
                         let _ = events.send(AskEvent::Chunk(chunk.message));
                     }
                 }
-                Some(Err(e)) if e.is_decode() => {
+                Some(Err(e @ (PotpieError::BadJson { .. } | PotpieError::BodyTooLarge { .. }))) => {
                     // One unreadable object: the decoder resynchronises; keep the rest.
                     tracing::warn!("skipping an unreadable part of the answer stream: {e}");
                     unreadable.get_or_insert_with(|| e.to_string());

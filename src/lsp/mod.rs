@@ -5,6 +5,7 @@
 mod code_actions;
 mod convert;
 pub mod ext;
+mod framing;
 mod progress;
 mod questions;
 mod state;
@@ -42,11 +43,11 @@ pub fn service(env: Env) -> (LspService<PotpieServer>, tower_lsp_server::ClientS
 /// Serves LSP over any pair of byte streams until `exit` or end of input.
 pub async fn serve<I, O>(input: I, output: O, env: Env)
 where
-    I: tokio::io::AsyncRead + Unpin,
+    I: tokio::io::AsyncRead + Unpin + Send + 'static,
     O: tokio::io::AsyncWrite,
 {
     let (service, socket) = service(env);
-    Server::new(input, output, socket)
+    Server::new(framing::sanitize(input), output, socket)
         .concurrency_level(CONCURRENCY)
         .serve(service)
         .await;

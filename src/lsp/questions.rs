@@ -224,7 +224,7 @@ async fn deliver(
         .answers_dir
         .clone()
         .map(|d| if d.is_absolute() { d } else { root.join(d) })
-        .unwrap_or_else(|| crate::answers::default_dir(&root));
+        .unwrap_or_else(|| crate::answers::default_dir(&settings.cache_dir, &root));
     let written = {
         let (dir, root, text, answer) = (
             dir.clone(),

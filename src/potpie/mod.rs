@@ -1,30 +1,62 @@
 //! The Potpie HTTP API client (and the OpenAI-compatible chat client the local backend may use).
-//! The only module that knows HTTP. See `../shared/reference/potpie-api.md`.
+//! The only module that knows HTTP. See `shared/reference/potpie-api.md`.
 //!
-//! STUB: replaced by the potpie-client work.
+//! Invariants:
+//! - The API key travels only in the `x-api-key` header (marked sensitive) and is scrubbed from
+//!   any server text quoted in an error.
+//! - The User-Agent is `potpie-lsp/<version>`, never the VS Code extension's, which switches the
+//!   server into its tunnel "local mode".
+//! - Requests that are safe to repeat are retried on transient failures; creating a conversation
+//!   and sending a message are re-sent only when they provably never reached the server, and a
+//!   stream that has started is never retried.
 
 pub mod error;
+pub mod llm;
 pub mod models;
 pub mod stream;
 
-pub use error::PotpieError;
+pub use error::{PotpieError, Service, TimeoutPhase};
+pub use llm::{LlmClient, LlmMessage};
 pub use models::*;
-pub use stream::StreamDecoder;
+pub use stream::{DecodeError, StreamDecoder};
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
-use crate::config::ApiKey;
+use reqwest::header::{HeaderValue, RETRY_AFTER};
+use reqwest::{Method, Response};
+use serde::de::DeserializeOwned;
+use serde_json::json;
 
-/// Timeouts of the shared HTTP client.
+use crate::config::ApiKey;
+use error::{TransportKind, classify_chain, from_status, parse_retry_after};
+
+/// The User-Agent of every request.
+pub const USER_AGENT: &str = concat!("potpie-lsp/", env!("CARGO_PKG_VERSION"));
+
+/// Timeouts, retries and size limits of the shared HTTP client.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
     pub connect_timeout: Duration,
     /// Longest wait for response headers (the message route may take 30 s before they arrive).
     pub headers_timeout: Duration,
-    /// Longest silence between two reads of a streamed body.
+    /// Longest wait for a non-streamed answer (message with `stream=false`, LLM completions),
+    /// whose headers come only once the whole answer is ready.
+    pub whole_answer_timeout: Duration,
+    /// Longest silence between two reads of a body. There is no total timeout on streams:
+    /// answers may take minutes.
     pub read_timeout: Duration,
     /// Retries of safe requests on transient failures.
     pub max_retries: u32,
+    /// First retry delay; doubled each retry, capped by `retry_max_delay`, with jitter.
+    pub retry_base_delay: Duration,
+    pub retry_max_delay: Duration,
+    /// A `Retry-After` longer than this is not waited for: the error is returned instead.
+    pub max_retry_after: Duration,
+    /// Largest non-streamed response body accepted.
+    pub max_body_bytes: usize,
+    /// Largest single object of a streamed answer.
+    pub max_stream_object_bytes: usize,
 }
 
 impl Default for ClientOptions {
@@ -32,73 +64,678 @@ impl Default for ClientOptions {
         ClientOptions {
             connect_timeout: Duration::from_secs(10),
             headers_timeout: Duration::from_secs(60),
+            whole_answer_timeout: Duration::from_secs(600),
             read_timeout: Duration::from_secs(120),
             max_retries: 3,
+            retry_base_delay: Duration::from_millis(500),
+            retry_max_delay: Duration::from_secs(8),
+            max_retry_after: Duration::from_secs(30),
+            max_body_bytes: 32 * 1024 * 1024,
+            max_stream_object_bytes: stream::DEFAULT_MAX_OBJECT_BYTES,
         }
     }
 }
 
-#[derive(Clone)]
-pub struct PotpieClient {
-    _key: ApiKey,
+/// Largest error body read (error bodies are quoted, so a short prefix is plenty).
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// Whether a request may be sent again after a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Retry {
+    /// Repeating it has the same effect: retry any transient failure.
+    Safe,
+    /// Retry only when the request never reached the server.
+    OnlyUnsent,
 }
 
-/// A message being streamed: yields each decoded chunk as it arrives.
-pub struct MessageStream {}
+/// The HTTP plumbing shared by the Potpie and LLM clients.
+#[derive(Clone)]
+pub(crate) struct Http {
+    pub(crate) client: reqwest::Client,
+    pub(crate) opts: ClientOptions,
+    pub(crate) service: Service,
+    /// Scheme, host and port, for error messages.
+    pub(crate) origin: String,
+    pub(crate) host: String,
+    /// Scrubbed from server text.
+    pub(crate) secret: Option<ApiKey>,
+}
 
-impl MessageStream {
-    /// The next chunk, `None` at the end of the body.
-    pub async fn next(&mut self) -> Option<Result<ChatChunk, PotpieError>> {
-        None
+impl Http {
+    pub(crate) fn new(
+        service: Service,
+        url: &url::Url,
+        opts: ClientOptions,
+        secret: Option<ApiKey>,
+    ) -> Result<Http, PotpieError> {
+        let client = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .connect_timeout(opts.connect_timeout)
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|e| PotpieError::InvalidBaseUrl {
+                service,
+                url: url.to_string(),
+                reason: format!("the HTTP client could not start: {e}"),
+            })?;
+        let host = url.host_str().unwrap_or_default().to_string();
+        let origin = url.origin().ascii_serialization();
+        Ok(Http {
+            client,
+            opts,
+            service,
+            origin,
+            host,
+            secret,
+        })
+    }
+
+    fn key(&self) -> Option<&str> {
+        self.secret.as_ref().map(ApiKey::expose)
+    }
+
+    /// Sends a request built by `build` (called once per attempt), retrying per `retry`, and
+    /// returns the successful response once its headers arrived, waiting `wait` at most.
+    pub(crate) async fn send(
+        &self,
+        build: impl Fn() -> reqwest::RequestBuilder,
+        retry: Retry,
+        what: &str,
+        wait: Duration,
+    ) -> Result<Response, PotpieError> {
+        let mut attempt = 0u32;
+        loop {
+            let result = self.send_once(build(), wait).await;
+            let err = match result {
+                Ok(resp) => return Ok(resp),
+                Err(e) => e,
+            };
+            let may_retry = match retry {
+                Retry::Safe => err.is_transient(),
+                Retry::OnlyUnsent => err.never_reached_server() && err.is_transient(),
+            };
+            if !may_retry || attempt >= self.opts.max_retries {
+                return Err(err);
+            }
+            let delay = match err.retry_after() {
+                Some(d) if d > self.opts.max_retry_after => return Err(err),
+                Some(d) => d,
+                None => backoff(&self.opts, attempt),
+            };
+            tracing::debug!(target: "potpie", "{what}: attempt {} failed ({err}); retrying in {delay:?}", attempt + 1);
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+
+    async fn send_once(
+        &self,
+        req: reqwest::RequestBuilder,
+        wait: Duration,
+    ) -> Result<Response, PotpieError> {
+        let resp = match tokio::time::timeout(wait, req.send()).await {
+            Err(_) => {
+                return Err(PotpieError::Timeout {
+                    service: self.service,
+                    phase: TimeoutPhase::WaitingForAnswer,
+                    after: wait,
+                });
+            }
+            Ok(Err(e)) => return Err(self.transport(&e, TimeoutPhase::WaitingForAnswer)),
+            Ok(Ok(resp)) => resp,
+        };
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(resp);
+        }
+        let retry_after = resp
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        // The error body is only quoted; a broken or slow one must not hide the status.
+        let body = self
+            .read_body(resp, MAX_ERROR_BODY, "error", true)
+            .await
+            .unwrap_or_default();
+        Err(from_status(
+            self.service,
+            status.as_u16(),
+            retry_after,
+            &body,
+            self.key(),
+        ))
+    }
+
+    /// Reads a whole body with the read timeout between reads and a size limit. With
+    /// `truncate`, a body over the limit is cut instead of refused.
+    pub(crate) async fn read_body(
+        &self,
+        mut resp: Response,
+        limit: usize,
+        context: &str,
+        truncate: bool,
+    ) -> Result<Vec<u8>, PotpieError> {
+        let mut body = Vec::new();
+        loop {
+            let chunk = match tokio::time::timeout(self.opts.read_timeout, resp.chunk()).await {
+                Err(_) => {
+                    return Err(PotpieError::Timeout {
+                        service: self.service,
+                        phase: TimeoutPhase::Stalled,
+                        after: self.opts.read_timeout,
+                    });
+                }
+                Ok(Err(e)) => return Err(self.transport(&e, TimeoutPhase::Stalled)),
+                Ok(Ok(None)) => return Ok(body),
+                Ok(Ok(Some(c))) => c,
+            };
+            if body.len() + chunk.len() > limit {
+                if truncate {
+                    body.extend_from_slice(&chunk[..limit - body.len()]);
+                    return Ok(body);
+                }
+                return Err(PotpieError::BodyTooLarge {
+                    service: self.service,
+                    context: context.to_string(),
+                    limit,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+    }
+
+    /// Reads and decodes a JSON body.
+    pub(crate) async fn json<T: DeserializeOwned>(
+        &self,
+        resp: Response,
+        what: &str,
+    ) -> Result<T, PotpieError> {
+        let context = format!("the response to {what}");
+        let body = self
+            .read_body(resp, self.opts.max_body_bytes, &context, false)
+            .await?;
+        serde_json::from_slice(&body).map_err(|e| PotpieError::BadJson {
+            service: self.service,
+            context,
+            detail: e.to_string(),
+        })
+    }
+
+    /// Maps a reqwest error to a typed error; `phase` is where a non-connect timeout happened.
+    pub(crate) fn transport(&self, e: &reqwest::Error, phase: TimeoutPhase) -> PotpieError {
+        let service = self.service;
+        let origin = self.origin.clone();
+        match classify_chain(e, e.is_connect(), e.is_timeout()) {
+            TransportKind::Refused => PotpieError::ConnectionRefused { service, origin },
+            TransportKind::Dns => PotpieError::Dns {
+                service,
+                host: self.host.clone(),
+            },
+            TransportKind::Tls(reason) => PotpieError::Tls {
+                service,
+                origin,
+                reason,
+            },
+            TransportKind::ConnectTimeout => PotpieError::Timeout {
+                service,
+                phase: TimeoutPhase::Connecting,
+                after: self.opts.connect_timeout,
+            },
+            TransportKind::Timeout => PotpieError::Timeout {
+                service,
+                phase,
+                after: match phase {
+                    TimeoutPhase::Connecting => self.opts.connect_timeout,
+                    TimeoutPhase::WaitingForAnswer => self.opts.headers_timeout,
+                    TimeoutPhase::Stalled => self.opts.read_timeout,
+                },
+            },
+            TransportKind::Connect(reason) => PotpieError::ConnectFailed {
+                service,
+                origin,
+                reason,
+            },
+            TransportKind::Lost(reason) => PotpieError::ConnectionLost { service, reason },
+        }
+    }
+}
+
+/// Capped exponential backoff with jitter in [50 %, 100 %] of the step.
+fn backoff(opts: &ClientOptions, attempt: u32) -> Duration {
+    let step = opts
+        .retry_base_delay
+        .saturating_mul(1u32.checked_shl(attempt.min(16)).unwrap_or(u32::MAX))
+        .min(opts.retry_max_delay);
+    step.mul_f64(0.5 + fastrand::f64() * 0.5)
+}
+
+/// Parses a base URL given as an origin; a trailing `/` or `/api/v2` is dropped.
+fn parse_base(service: Service, base_url: &str) -> Result<url::Url, PotpieError> {
+    let trimmed = base_url.trim();
+    let invalid = |reason: &str| PotpieError::InvalidBaseUrl {
+        service,
+        url: trimmed.to_string(),
+        reason: reason.to_string(),
+    };
+    let url = url::Url::parse(trimmed).map_err(|e| invalid(&e.to_string()))?;
+    if url.scheme() != "http" && url.scheme() != "https" {
+        return Err(invalid("only http and https are supported"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("it has no host"));
+    }
+    Ok(url)
+}
+
+/// The Potpie v2 API. Cheap to clone: clones share one connection pool.
+#[derive(Clone)]
+pub struct PotpieClient {
+    http: Http,
+    /// Origin plus any path prefix, without a trailing `/` and without `/api/v2`.
+    base: String,
+    key_header: HeaderValue,
+}
+
+impl std::fmt::Debug for PotpieClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PotpieClient")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
     }
 }
 
 impl PotpieClient {
-    pub fn new(_base_url: &str, key: ApiKey, _opts: ClientOptions) -> Result<Self, PotpieError> {
-        Ok(PotpieClient { _key: key })
+    /// `base_url` is the server's origin (e.g. `https://production-api.potpie.ai`); a trailing
+    /// `/` or `/api/v2` is tolerated.
+    pub fn new(base_url: &str, key: ApiKey, opts: ClientOptions) -> Result<Self, PotpieError> {
+        let url = parse_base(Service::Potpie, base_url)?;
+        let mut key_header =
+            HeaderValue::from_str(key.expose()).map_err(|_| PotpieError::UnsendableApiKey {
+                service: Service::Potpie,
+            })?;
+        key_header.set_sensitive(true);
+        let mut base = url.as_str().trim_end_matches('/').to_string();
+        if let Some(stripped) = base.strip_suffix("/api/v2") {
+            base = stripped.to_string();
+        }
+        let http = Http::new(Service::Potpie, &url, opts, Some(key))?;
+        Ok(PotpieClient {
+            http,
+            base,
+            key_header,
+        })
     }
-    pub async fn parse(&self, _req: &ParseRequest) -> Result<ParseResponse, PotpieError> {
-        Err(PotpieError::Other("not implemented".into()))
+
+    /// The base URL requests go to (no trailing `/`).
+    pub fn base_url(&self) -> &str {
+        &self.base
     }
-    pub async fn parsing_status(&self, _project_id: &str) -> Result<ParsingStatus, PotpieError> {
-        Err(PotpieError::Other("not implemented".into()))
+
+    pub fn options(&self) -> &ClientOptions {
+        &self.http.opts
     }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/api/v2/{}", self.base, path)
+    }
+
+    fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .client
+            .request(method, self.url(path))
+            .header("x-api-key", self.key_header.clone())
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<serde_json::Value>,
+        retry: Retry,
+    ) -> Result<T, PotpieError> {
+        self.call_waiting(
+            method,
+            path,
+            query,
+            body,
+            retry,
+            self.http.opts.headers_timeout,
+        )
+        .await
+    }
+
+    async fn call_waiting<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<serde_json::Value>,
+        retry: Retry,
+        wait: Duration,
+    ) -> Result<T, PotpieError> {
+        let what = format!("{method} /api/v2/{}", path_for_log(path));
+        let resp = self
+            .http
+            .send(
+                || {
+                    let mut req = self.request(method.clone(), path);
+                    if !query.is_empty() {
+                        req = req.query(query);
+                    }
+                    if let Some(b) = &body {
+                        req = req.json(b);
+                    }
+                    req
+                },
+                retry,
+                &what,
+                wait,
+            )
+            .await?;
+        self.http.json(resp, &what).await
+    }
+
+    /// `POST /api/v2/parse`. The same repository and branch returns the same project, so this
+    /// is safe to repeat.
+    pub async fn parse(&self, req: &ParseRequest) -> Result<ParseResponse, PotpieError> {
+        let body = serde_json::to_value(req).unwrap_or_else(|_| json!({}));
+        self.call(Method::POST, "parse", &[], Some(body), Retry::Safe)
+            .await
+    }
+
+    /// `GET /api/v2/parsing-status/{project_id}`.
+    pub async fn parsing_status(&self, project_id: &str) -> Result<ParsingStatus, PotpieError> {
+        let path = format!("parsing-status/{}", segment(project_id));
+        self.call(Method::GET, &path, &[], None, Retry::Safe).await
+    }
+
+    /// `GET /api/v2/list-available-agents`: system agents first, then the caller's own.
     pub async fn list_agents(&self) -> Result<Vec<AgentInfo>, PotpieError> {
-        Err(PotpieError::Other("not implemented".into()))
+        self.call(Method::GET, "list-available-agents", &[], None, Retry::Safe)
+            .await
     }
+
+    /// `POST /api/v2/conversations`; returns the conversation id.
     pub async fn create_conversation(
         &self,
-        _project_id: &str,
-        _agent_id: &str,
+        project_id: &str,
+        agent_id: &str,
     ) -> Result<String, PotpieError> {
-        Err(PotpieError::Other("not implemented".into()))
+        let body = json!({"project_ids": [project_id], "agent_ids": [agent_id]});
+        let resp: CreateConversationResponse = self
+            .call(
+                Method::POST,
+                "conversations",
+                &[],
+                Some(body),
+                Retry::OnlyUnsent,
+            )
+            .await?;
+        Ok(resp.conversation_id)
     }
+
+    /// `POST /api/v2/conversations/{id}/message?stream=true`. Returns once the headers arrived
+    /// (up to `headers_timeout`); the chunks then come from [`MessageStream::next`].
     pub async fn send_message_stream(
         &self,
-        _conversation_id: &str,
-        _req: &MessageRequest,
+        conversation_id: &str,
+        req: &MessageRequest,
     ) -> Result<MessageStream, PotpieError> {
-        Err(PotpieError::Other("not implemented".into()))
+        let path = format!("conversations/{}/message", segment(conversation_id));
+        let what = "POST /api/v2/conversations/…/message";
+        let resp = self
+            .http
+            .send(
+                || {
+                    self.request(Method::POST, &path)
+                        .query(&[("stream", "true")])
+                        .json(req)
+                },
+                Retry::OnlyUnsent,
+                what,
+                self.http.opts.headers_timeout,
+            )
+            .await?;
+        Ok(MessageStream {
+            http: self.http.clone(),
+            resp: Some(resp),
+            decoder: StreamDecoder::with_limit(self.http.opts.max_stream_object_bytes),
+            pending: VecDeque::new(),
+        })
     }
+
+    /// `POST /api/v2/conversations/{id}/message?stream=false`: the whole answer at once. The
+    /// server answers only when the run is over, so this waits up to `whole_answer_timeout`.
     pub async fn send_message(
         &self,
-        _conversation_id: &str,
-        _req: &MessageRequest,
+        conversation_id: &str,
+        req: &MessageRequest,
     ) -> Result<ChatMessageResponse, PotpieError> {
-        Err(PotpieError::Other("not implemented".into()))
+        let path = format!("conversations/{}/message", segment(conversation_id));
+        let body = serde_json::to_value(req).unwrap_or_else(|_| json!({}));
+        self.call_waiting(
+            Method::POST,
+            &path,
+            &[("stream", "false")],
+            Some(body),
+            Retry::OnlyUnsent,
+            self.http.opts.whole_answer_timeout,
+        )
+        .await
     }
+
+    /// `POST /api/v2/conversations/{id}/stop`: cancels the running answer (the open stream ends).
     pub async fn stop(
         &self,
-        _conversation_id: &str,
-        _session_id: Option<&str>,
+        conversation_id: &str,
+        session_id: Option<&str>,
     ) -> Result<StopResponse, PotpieError> {
-        Err(PotpieError::Other("not implemented".into()))
+        let path = format!("conversations/{}/stop", segment(conversation_id));
+        let query: Vec<(&str, &str)> = session_id.map(|s| ("session_id", s)).into_iter().collect();
+        self.call(Method::POST, &path, &query, None, Retry::Safe)
+            .await
     }
+
+    /// `POST /api/v2/search`: up to 10 substring matches over names, paths and code.
     pub async fn search(
         &self,
-        _project_id: &str,
-        _query: &str,
+        project_id: &str,
+        query: &str,
     ) -> Result<Vec<SearchResult>, PotpieError> {
-        Err(PotpieError::Other("not implemented".into()))
+        let body = json!({"project_id": project_id, "query": query});
+        let resp: SearchResponse = self
+            .call(Method::POST, "search", &[], Some(body), Retry::Safe)
+            .await?;
+        Ok(resp.results)
+    }
+}
+
+/// Ids go into paths; anything that is not a plain id character is percent-encoded so a
+/// hostile id cannot change the route.
+fn segment(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Route names for logs and error contexts, without ids.
+fn path_for_log(path: &str) -> String {
+    match path.split('/').next() {
+        Some("parsing-status") => "parsing-status/…".to_string(),
+        Some("conversations") if path.contains('/') => {
+            format!(
+                "conversations/…/{}",
+                path.rsplit('/').next().unwrap_or_default()
+            )
+        }
+        _ => path.to_string(),
+    }
+}
+
+/// A message being streamed: yields each decoded chunk as it arrives.
+///
+/// The end of the body is the only completion signal the server gives (a failed or cancelled
+/// run also just ends), so `None` means "the server closed the answer".
+pub struct MessageStream {
+    http: Http,
+    resp: Option<Response>,
+    decoder: StreamDecoder,
+    pending: VecDeque<Result<ChatChunk, PotpieError>>,
+}
+
+impl std::fmt::Debug for MessageStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MessageStream")
+            .field("open", &self.resp.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl MessageStream {
+    /// The next chunk, `None` at the end of the body. A malformed object yields one `Err` and
+    /// the stream goes on; a stall longer than `read_timeout` or a broken connection yields a
+    /// final `Err`, then `None`.
+    pub async fn next(&mut self) -> Option<Result<ChatChunk, PotpieError>> {
+        loop {
+            if let Some(item) = self.pending.pop_front() {
+                return Some(item);
+            }
+            let resp = self.resp.as_mut()?;
+            let read = tokio::time::timeout(self.http.opts.read_timeout, resp.chunk()).await;
+            match read {
+                Err(_) => {
+                    self.resp = None;
+                    return Some(Err(PotpieError::Timeout {
+                        service: self.http.service,
+                        phase: TimeoutPhase::Stalled,
+                        after: self.http.opts.read_timeout,
+                    }));
+                }
+                Ok(Err(e)) => {
+                    self.resp = None;
+                    return Some(Err(self.http.transport(&e, TimeoutPhase::Stalled)));
+                }
+                Ok(Ok(Some(bytes))) => {
+                    let items = self.decoder.push(&bytes);
+                    for item in items {
+                        let item = item.map_err(|e| self.stream_error(e));
+                        self.pending.push_back(item);
+                    }
+                }
+                Ok(Ok(None)) => {
+                    self.resp = None;
+                    if let Some(e) = self.decoder.finish() {
+                        self.pending.push_back(Err(self.stream_error(e)));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Closes the connection without reading the rest (the server's run is not stopped; call
+    /// [`PotpieClient::stop`] for that).
+    pub fn close(&mut self) {
+        self.resp = None;
+        self.pending.clear();
+    }
+
+    fn stream_error(&self, e: DecodeError) -> PotpieError {
+        match e {
+            DecodeError::TooLarge { limit, .. } => PotpieError::BodyTooLarge {
+                service: self.http.service,
+                context: "one object of the answer stream".to_string(),
+                limit,
+            },
+            other => PotpieError::BadJson {
+                service: self.http.service,
+                context: "the answer stream".to_string(),
+                detail: other.to_string(),
+            },
+        }
+    }
+
+    /// Reads the rest of the answer and joins it: text deltas concatenated, citations
+    /// de-duplicated, tool calls appended, the last `thinking` kept. Decode errors are skipped;
+    /// a transport error is returned.
+    pub async fn collect(mut self) -> Result<ChatMessageResponse, PotpieError> {
+        let mut all = ChatChunk::default();
+        while let Some(item) = self.next().await {
+            match item {
+                Ok(c) => {
+                    all.message.push_str(&c.message);
+                    for cit in c.citations {
+                        if !all.citations.contains(&cit) {
+                            all.citations.push(cit);
+                        }
+                    }
+                    all.tool_calls.extend(c.tool_calls);
+                    if c.thinking.is_some() {
+                        all.thinking = c.thinking;
+                    }
+                }
+                Err(PotpieError::BadJson { .. }) | Err(PotpieError::BodyTooLarge { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(all)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_forms_are_normalised() {
+        let key = ApiKey::new("sk-test").unwrap_or_else(|| unreachable!());
+        for (given, want) in [
+            ("http://127.0.0.1:8001", "http://127.0.0.1:8001"),
+            ("http://127.0.0.1:8001/", "http://127.0.0.1:8001"),
+            ("http://127.0.0.1:8001/api/v2/", "http://127.0.0.1:8001"),
+            (
+                "https://example.test/potpie/",
+                "https://example.test/potpie",
+            ),
+        ] {
+            let c = PotpieClient::new(given, key.clone(), ClientOptions::default());
+            assert_eq!(
+                c.map(|c| c.base_url().to_string()).ok().as_deref(),
+                Some(want),
+                "{given}"
+            );
+        }
+        let bad = PotpieClient::new("ftp://x", key.clone(), ClientOptions::default());
+        assert!(matches!(bad, Err(PotpieError::InvalidBaseUrl { .. })));
+        let bad = PotpieClient::new("not a url", key, ClientOptions::default());
+        assert!(bad.is_err_and(|e| e.to_string().contains("potpie.baseUrl")));
+    }
+
+    #[test]
+    fn ids_cannot_escape_their_path_segment() {
+        assert_eq!(segment("0196f0c2-ab_c"), "0196f0c2-ab_c");
+        assert_eq!(segment("../x?y"), "%2E%2E%2Fx%3Fy");
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let opts = ClientOptions::default();
+        for attempt in 0..20 {
+            let d = backoff(&opts, attempt);
+            assert!(d <= opts.retry_max_delay);
+            assert!(
+                d >= opts
+                    .retry_base_delay
+                    .mul_f64(0.5)
+                    .min(opts.retry_max_delay.mul_f64(0.5))
+            );
+        }
     }
 }

@@ -1,0 +1,124 @@
+//! The real binary: LSP over stdio, and the CLI.
+
+mod support;
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use support::lsp_client::{TestClient, sample_workspace};
+
+const BIN: &str = env!("CARGO_BIN_EXE_potpie-lsp");
+
+#[tokio::test]
+async fn serves_lsp_over_stdio_and_exits_promptly() {
+    let ws = sample_workspace();
+    let cache = tempfile::tempdir().unwrap();
+    let mut child = tokio::process::Command::new(BIN)
+        .env("POTPIE_LSP_CACHE_DIR", cache.path())
+        .env_remove("POTPIE_API_KEY")
+        .env("POTPIE_LSP_LOG", "debug")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let client = TestClient::over(stdout, stdin);
+    client.initialize(&[ws.path()], json!({})).await;
+    client.wait_status("ready").await;
+    let answer = client
+        .execute(
+            "potpie.ask",
+            json!({"question": "How are application settings loaded?"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer["backend"], "local");
+    assert!(answer["markdown"].as_str().unwrap().len() > 10);
+    let started = Instant::now();
+    client.shutdown().await;
+    let status = tokio::time::timeout(Duration::from_secs(5), child.wait())
+        .await
+        .expect("the server exits after exit")
+        .unwrap();
+    assert!(status.success());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn cli_ask_prints_one_json_answer_with_citations() {
+    let ws = sample_workspace();
+    let cache = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(BIN)
+        .args(["ask", "--backend", "local", "--json", "--root"])
+        .arg(ws.path())
+        .arg("Where is the password verified?")
+        .env("POTPIE_LSP_CACHE_DIR", cache.path())
+        .current_dir(cache.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["backend"], "local");
+    assert_eq!(v["agent"], "codebase_qna_agent");
+    let first = &v["citations"][0];
+    assert_eq!(first["path"], "src/auth.rs", "{v}");
+    assert!(first["startLine"].as_u64().unwrap() >= 1);
+    assert!(first["endLine"].as_u64().unwrap() >= first["startLine"].as_u64().unwrap());
+}
+
+#[test]
+fn cli_index_reports_what_it_found() {
+    let ws = sample_workspace();
+    let cache = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(BIN)
+        .args(["index", "--json", "--root"])
+        .arg(ws.path())
+        .env("POTPIE_LSP_CACHE_DIR", cache.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["files"], 3, "{v}");
+    assert!(v["symbols"].as_u64().unwrap() >= 6, "{v}");
+    assert_eq!(v["languages"]["rust"], 2, "{v}");
+    assert!(v["millis"].is_u64());
+}
+
+#[test]
+fn cli_failures_exit_1_with_one_line_and_bad_usage_exits_2() {
+    let out = std::process::Command::new(BIN)
+        .args(["ask", "--backend", "potpie", "--root", "/", "hi"])
+        .env_remove("POTPIE_API_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("POTPIE_API_KEY"), "{err}");
+    let out = std::process::Command::new(BIN)
+        .args(["ask"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = std::process::Command::new(BIN)
+        .args(["ask", "--root", "/definitely/not/here", "q"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}

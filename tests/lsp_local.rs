@@ -1,0 +1,324 @@
+//! The whole LSP flow against the embedded engine (no API key): initialize → indexing
+//! progress → ask → Answer, answer file, showDocument, hints, code actions, re-index on save.
+
+mod support;
+
+use potpie_lsp::config::Env;
+use serde_json::{Value, json};
+use support::lsp_client::{TestClient, file_uri, sample_workspace};
+
+fn env(cache: &std::path::Path) -> Env {
+    Env {
+        api_key: None,
+        base_url: None,
+        cache_dir: Some(cache.to_path_buf()),
+    }
+}
+
+async fn ready_client(ws: &std::path::Path, cache: &std::path::Path) -> TestClient {
+    let client = TestClient::in_process(env(cache));
+    let init = client.initialize(&[ws], json!({})).await;
+    let commands = &init["capabilities"]["executeCommandProvider"]["commands"];
+    for c in [
+        "potpie.ask",
+        "potpie.explain",
+        "potpie.reparse",
+        "potpie.status",
+        "potpie.clearHints",
+    ] {
+        assert!(
+            commands.as_array().unwrap().contains(&json!(c)),
+            "{c} missing: {commands}"
+        );
+    }
+    client.wait_status("ready").await;
+    client
+}
+
+#[tokio::test]
+async fn indexing_is_reported_then_questions_are_answered_three_ways() {
+    let ws = sample_workspace();
+    let cache = tempfile::tempdir().unwrap();
+    let client = ready_client(ws.path(), cache.path()).await;
+
+    // Parsing progress: begin with the contract's title, then end.
+    let progress = client.notifications("$/progress");
+    let begin = progress
+        .iter()
+        .find(|p| p["value"]["kind"] == "begin")
+        .expect("a progress begin");
+    assert!(
+        begin["value"]["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("Potpie: parsing "),
+        "{begin}"
+    );
+    let status = client.execute("potpie.status", json!({})).await.unwrap();
+    assert_eq!(status["backend"], "local");
+    assert_eq!(status["state"], "ready");
+
+    let answer = client
+        .execute(
+            "potpie.ask",
+            json!({"question": "Where is the password verified?"}),
+        )
+        .await
+        .expect("an answer");
+    assert_eq!(answer["backend"], "local");
+    assert_eq!(answer["agent"], "codebase_qna_agent");
+    assert!(!answer["markdown"].as_str().unwrap().is_empty());
+    let citations = answer["citations"].as_array().unwrap();
+    assert!(!citations.is_empty(), "{answer}");
+    let auth_uri = file_uri(&ws.path().join("src/auth.rs"));
+    assert_eq!(citations[0]["uri"], auth_uri, "{answer}");
+    // verify_password is lines 4-7 (0-based 3..6)
+    assert_eq!(citations[0]["range"]["start"]["line"], 3, "{answer}");
+
+    // 1. the answer file exists, with relative links, and was shown.
+    let answer_uri = answer["answerUri"]
+        .as_str()
+        .expect("an answer file")
+        .to_string();
+    let path = answer_uri.strip_prefix("file://").unwrap();
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains("src/auth.rs#L4"), "{text}");
+    assert!(path.starts_with(cache.path().canonicalize().unwrap().to_str().unwrap()));
+    client
+        .wait_for("showDocument", |m| {
+            m["method"] == "window/showDocument" && m["params"]["uri"] == answer_uri
+        })
+        .await;
+    // 2. chunks carried the answer id.
+    let chunks = client.notifications("potpie/answerChunk");
+    assert!(chunks.iter().all(|c| c["answerId"] == answer["answerId"]));
+    let streamed: String = chunks
+        .iter()
+        .map(|c| c["delta"].as_str().unwrap())
+        .collect();
+    assert_eq!(streamed, answer["markdown"].as_str().unwrap());
+    // 3. hints on the cited file, pointing back at the answer.
+    let diags = client
+        .wait_for("hints", |m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == auth_uri
+                && !m["params"]["diagnostics"].as_array().unwrap().is_empty()
+        })
+        .await;
+    let d = &diags["params"]["diagnostics"][0];
+    assert_eq!(d["severity"], 4);
+    assert_eq!(d["source"], "potpie");
+    assert_eq!(d["relatedInformation"][0]["location"]["uri"], answer_uri);
+
+    // clearHints removes them.
+    let before = client
+        .notifications("textDocument/publishDiagnostics")
+        .len();
+    assert_eq!(
+        client
+            .execute("potpie.clearHints", json!({}))
+            .await
+            .unwrap(),
+        Value::Null
+    );
+    let cleared = client.notifications("textDocument/publishDiagnostics");
+    assert!(cleared.len() > before);
+    assert!(
+        cleared[before..]
+            .iter()
+            .any(|p| p["uri"] == auth_uri && p["diagnostics"] == json!([]))
+    );
+    client.shutdown().await;
+}
+
+#[tokio::test]
+async fn code_actions_answer_from_the_open_document() {
+    let ws = sample_workspace();
+    let cache = tempfile::tempdir().unwrap();
+    let client = ready_client(ws.path(), cache.path()).await;
+    let uri = file_uri(&ws.path().join("src/server.rs"));
+    let text = std::fs::read_to_string(ws.path().join("src/server.rs")).unwrap();
+    client
+        .notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "rust", "version": 1, "text": text}}),
+        )
+        .await;
+    let titles = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["title"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // A selection: explain, tests, debug.
+    let sel = client
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 3, "character": 0}, "end": {"line": 6, "character": 1}}, "context": {"diagnostics": []}}),
+        )
+        .await
+        .unwrap();
+    let t = titles(&sel);
+    for want in [
+        "Potpie: Explain this code",
+        "Potpie: Write unit tests for this",
+        "Potpie: Debug this",
+    ] {
+        assert!(t.contains(&want.to_string()), "{t:?}");
+    }
+    let tests = sel
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"] == "Potpie: Write unit tests for this")
+        .unwrap();
+    assert_eq!(tests["command"]["arguments"][0]["agent"], "unit_test_agent");
+    // The potpie: comment line.
+    let comment = client
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 4, "character": 8}, "end": {"line": 4, "character": 8}}, "context": {"diagnostics": []}}),
+        )
+        .await
+        .unwrap();
+    assert!(
+        titles(&comment)
+            .contains(&"Potpie: Ask \"why is the password compared here?\"".to_string()),
+        "{comment}"
+    );
+    // An identifier under the cursor.
+    let ident = client
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 5, "character": 10}, "end": {"line": 5, "character": 10}}, "context": {"diagnostics": []}}),
+        )
+        .await
+        .unwrap();
+    assert!(
+        titles(&ident).contains(&"Potpie: Where is verify_password used?".to_string()),
+        "{ident}"
+    );
+
+    // Running the explain action's command answers about the selection.
+    let explain = sel
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"] == "Potpie: Explain this code")
+        .unwrap();
+    let answer = client
+        .execute("potpie.explain", explain["command"]["arguments"][0].clone())
+        .await
+        .expect("explain answers");
+    assert!(
+        !answer["citations"].as_array().unwrap().is_empty(),
+        "{answer}"
+    );
+    client.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_saved_edit_is_reflected_in_the_next_answer() {
+    let ws = sample_workspace();
+    let cache = tempfile::tempdir().unwrap();
+    let client = ready_client(ws.path(), cache.path()).await;
+    let file = ws.path().join("src/billing.rs");
+    std::fs::write(
+        &file,
+        "/// Charges a customer's credit card for an invoice.\npub fn charge_invoice(amount_cents: u64) -> bool {\n    amount_cents > 0\n}\n",
+    )
+    .unwrap();
+    let uri = file_uri(&file);
+    client
+        .notify(
+            "textDocument/didSave",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    // The re-index runs in the background; ask until it shows (bounded).
+    let mut found = false;
+    for _ in 0..50 {
+        let answer = client
+            .execute(
+                "potpie.ask",
+                json!({"question": "Where is the invoice charged to the credit card?"}),
+            )
+            .await
+            .unwrap();
+        if answer["citations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["uri"] == uri)
+        {
+            found = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(found, "the saved file never appeared in answers");
+    client.shutdown().await;
+}
+
+#[tokio::test]
+async fn bad_input_gets_an_error_and_the_server_keeps_serving() {
+    let ws = sample_workspace();
+    let cache = tempfile::tempdir().unwrap();
+    let client = ready_client(ws.path(), cache.path()).await;
+    // Unknown command, missing and wrong arguments.
+    let e = client.execute("potpie.nope", json!({})).await.unwrap_err();
+    assert!(
+        e["message"].as_str().unwrap().contains("Unknown command"),
+        "{e}"
+    );
+    let e = client
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "potpie.ask", "arguments": []}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e["code"], -32602, "{e}");
+    let e = client
+        .execute("potpie.ask", json!({"question": 42}))
+        .await
+        .unwrap_err();
+    assert_eq!(e["code"], -32602, "{e}");
+    let e = client
+        .execute("potpie.ask", json!({"question": "  "}))
+        .await
+        .unwrap_err();
+    assert!(e["message"].as_str().unwrap().contains("non-empty"), "{e}");
+    let e = client
+        .execute("potpie.explain", json!({"uri": file_uri(&ws.path().join("missing.rs")), "range": {"start": {"line": 0, "character": 0}, "end": {"line": 1, "character": 0}}}))
+        .await
+        .unwrap_err();
+    assert!(e["message"].as_str().unwrap().contains("range"), "{e}");
+    // Malformed JSON-RPC and an unknown method.
+    client
+        .write_raw(b"Content-Length: 9\r\n\r\n{not json")
+        .await;
+    let e = client
+        .request("potpie/unknownMethod", json!({}))
+        .await
+        .unwrap_err();
+    assert_eq!(e["code"], -32601, "{e}");
+    // Positions far outside the document.
+    let uri = file_uri(&ws.path().join("src/auth.rs"));
+    client
+        .notify("textDocument/didOpen", json!({"textDocument": {"uri": uri, "languageId": "rust", "version": 1, "text": "fn a() {}\n"}}))
+        .await;
+    let actions = client
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 900, "character": 70}, "end": {"line": 901, "character": 2}}, "context": {"diagnostics": []}}),
+        )
+        .await
+        .unwrap();
+    assert!(actions.is_array());
+    // Still serving.
+    let status = client.execute("potpie.status", json!({})).await.unwrap();
+    assert_eq!(status["state"], "ready");
+    client.shutdown().await;
+}
