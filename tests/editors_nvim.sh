@@ -79,7 +79,7 @@ make_repo() {
 start_fake() {
   [ -n "$fake_pid" ] && return 0
   local key="sk-nvim-test-$RANDOM$RANDOM"
-  "$fake" --port 0 --key "$key" --answer-file "$nvim_test_dir/fixtures/potpie_answer.md" \
+  "$fake" --port 0 --key "$key" --answer-file "$nvim_test_dir/fixtures/potpie_answer.md" --ready-after 2 \
     >"$tmp/fake.out" 2>"$tmp/fake.err" &
   fake_pid=$!
   local url=""
