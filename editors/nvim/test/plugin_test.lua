@@ -147,6 +147,10 @@ H.run(function()
     H.check(view.text:find('The login flow starts in', 1, true) ~= nil, 'the streamed text is the Potpie answer')
   end
 
+  if vim.env.POTPIE_TEST_VERBOSE == '1' then
+    H.log('--- answer buffer:\n' .. text .. '\n---')
+  end
+
   local qf = vim.fn.getqflist({ items = 0, title = 0, context = 0 })
   H.check(#result.citations > 0, 'the answer has citations (' .. #result.citations .. ')')
   H.check(#qf.items == #result.citations, 'every citation is a quickfix entry (' .. #qf.items .. ')')
@@ -155,6 +159,28 @@ H.run(function()
   if MODE == 'potpie' then
     H.check(H.qf_has(qf.items, ROOT, 'src/auth.py', 13), 'quickfix points at check_password() in src/auth.py:13')
     H.check(H.qf_has(qf.items, ROOT, 'src/session.py', 12), 'quickfix points at create() in src/session.py:12')
+  end
+  if MODE == 'potpie' then
+    -- gF on a citation in the answer opens the file at the line, whatever the cwd
+    vim.cmd.cd('/')
+    local answer_win = vim.fn.bufwinid(view.bufnr)
+    vim.api.nvim_set_current_win(answer_win)
+    local lnum, col
+    for i, l in ipairs(vim.api.nvim_buf_get_lines(view.bufnr, 0, -1, false)) do
+      local c = l:find('src/session.py:12', 1, true)
+      if c then
+        lnum, col = i, c
+        break
+      end
+    end
+    H.check(lnum ~= nil, 'the answer shows the citation src/session.py:12')
+    vim.api.nvim_win_set_cursor(answer_win, { lnum, col })
+    vim.cmd('normal! gF')
+    H.check(vim.uv.fs_realpath(vim.api.nvim_buf_get_name(0)) == ROOT .. '/src/session.py', 'gF in the answer opens src/session.py')
+    H.check(vim.api.nvim_win_get_cursor(0)[1] == 12, 'gF lands on line 12')
+    vim.cmd('buffer ' .. view.bufnr)
+    vim.api.nvim_set_current_win(src_win)
+    vim.cmd.cd(ROOT)
   end
   H.check(#answer_events == 1 and answer_events[1].answer.answerId == result.answerId, 'User PotpieAnswer fired once')
 

@@ -91,14 +91,18 @@ end
 ---@param label string
 ---@param client_id integer
 ---@param opts table the `answer` part of the plugin options
+---@param root string? the workspace root, so that `gF` on `src/x.py:12` finds the file
 ---@return potpie.View
-function M.begin(label, client_id, opts)
+function M.begin(label, client_id, opts, root)
   seq = seq + 1
   local bufnr = vim.api.nvim_create_buf(false, true)
   vim.api.nvim_buf_set_name(bufnr, ('potpie://answer/%d'):format(seq))
   vim.bo[bufnr].filetype = 'markdown'
   vim.bo[bufnr].bufhidden = 'hide'
   vim.keymap.set('n', 'q', '<cmd>close<cr>', { buffer = bufnr, desc = 'Close the Potpie answer' })
+  if root then
+    vim.bo[bufnr].path = root:gsub('[, \\]', '\\%0') .. ',' .. vim.o.path
+  end
   local lines = header(label)
   lines[#lines + 1] = '_Waiting for the answer…_'
   set_lines(bufnr, 0, -1, lines)

@@ -198,7 +198,7 @@ end
 ---@param on_done fun(err: table?, result: table?)?
 ---@return potpie.View
 local function run_question(client, command, arg, label, bufnr, on_done)
-  local view = answer.begin(label, client.id, M.options.answer)
+  local view = answer.begin(label, client.id, M.options.answer, client.root_dir)
   execute(client, command, { arg }, bufnr, function(err, result)
     if err or type(result) ~= 'table' then
       local msg = err and err.message or 'the server returned no answer'
