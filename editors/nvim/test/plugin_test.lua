@@ -263,6 +263,28 @@ H.run(function()
   end)
   H.check(tests.result.agent == 'unit_test_agent', ':PotpieExplain used unit_test_agent')
 
+  -- an empty question is refused by the server; the split says why
+  local refused = potpie.ask('   ')
+  H.wait('the refused question to finish', function()
+    return refused.done
+  end)
+  H.check(type(refused.error) == 'string' and #refused.error > 0, 'a refused question shows the error: ' .. tostring(refused.error))
+  H.check(potpie.answers.text(refused.bufnr):find('could not answer', 1, true) ~= nil, 'the split says Potpie could not answer')
+
+  -- cancelled in the same tick it was sent: no response can have been handled yet
+  local events_before = #answer_events
+  local cancelled = potpie.ask('How are passwords hashed?')
+  vim.cmd('PotpieCancel')
+  H.check(cancelled.done and cancelled.error == 'cancelled', ':PotpieCancel finished the question as cancelled')
+  H.check(#potpie.answers.pending == 0, 'nothing is left pending')
+  vim.wait(300)
+  H.check(#answer_events == events_before, 'no answer is delivered for the cancelled question')
+  H.check(potpie.answers.text(cancelled.bufnr):find('cancelled', 1, true) ~= nil, 'the split says it was cancelled')
+  local after = wait_answer('a question after the cancel', function()
+    potpie.ask('How are passwords hashed?')
+  end)
+  H.check(#(after.result.markdown or '') > 0, 'the server answers again after a cancel')
+
   vim.cmd('PotpieReparse')
   H.wait(':PotpieReparse to report', function()
     return last_note('^Potpie: reparsing: ')

@@ -199,7 +199,10 @@ end
 ---@return potpie.View
 local function run_question(client, command, arg, label, bufnr, on_done)
   local view = answer.begin(label, client.id, M.options.answer, client.root_dir)
-  execute(client, command, { arg }, bufnr, function(err, result)
+  view.request_id = execute(client, command, { arg }, bufnr, function(err, result)
+    if view.done then
+      return -- cancelled meanwhile
+    end
     if err or type(result) ~= 'table' then
       local msg = err and err.message or 'the server returned no answer'
       answer.fail(view, msg)
@@ -300,6 +303,23 @@ end
 M.status = status_command('potpie.status', '')
 --- Asks the server to parse (index) the workspace again. opts: on_done(err, Status), silent.
 M.reparse = status_command('potpie.reparse', 'reparsing: ')
+
+--- Cancels every question still waiting for its answer ($/cancelRequest; with the Potpie
+--- backend the server also stops the conversation). Returns how many were cancelled.
+---@return integer
+function M.cancel()
+  local n = 0
+  for _, view in ipairs(vim.list_slice(answer.pending)) do
+    local client = vim.lsp.get_client_by_id(view.client_id)
+    if client and view.request_id then
+      client:cancel_request(view.request_id)
+    end
+    -- Neovim never calls the handler of a cancelled request, so finish the view here
+    answer.fail(view, 'cancelled')
+    n = n + 1
+  end
+  return n
+end
 
 --- Removes the Hint diagnostics of the last answer. opts: on_done(err).
 function M.clear(opts)
@@ -487,6 +507,10 @@ local function create_commands()
   cmd('PotpieReparse', function()
     M.reparse()
   end, { desc = 'Parse (index) the workspace again' })
+  cmd('PotpieCancel', function()
+    local n = M.cancel()
+    notify(n == 0 and 'nothing to cancel' or ('cancelled %d question%s'):format(n, n == 1 and '' or 's'))
+  end, { desc = 'Cancel the questions still waiting for an answer' })
   cmd('PotpieClear', function()
     M.clear()
   end, { desc = 'Remove the Hint diagnostics of the last Potpie answer' })
