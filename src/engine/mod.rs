@@ -1,15 +1,35 @@
 //! The embedded local engine: a tree-sitter code graph of the workspace and ranked retrieval
 //! that answers questions offline with exact `path:start-end` citations. No LSP, no HTTP.
 //!
-//! STUB: replaced by the engine work. The signatures below are the contract with the rest of
-//! the crate.
+//! - `walk`: which files are indexed; `parse`: one tree-sitter parse per file → symbols, refs,
+//!   imports, token documents; `lang` + `queries/*.scm`: grammars and our queries.
+//! - This module: the index (files in stable slots, a global vocabulary), reference resolution
+//!   into CALLS/REFERENCES/INHERITS/IMPORTS edges, the cache, incremental updates.
+//! - `search`: BM25F over symbol and file documents plus graph priors; `answer`: Markdown,
+//!   citations, snippets and the LLM helpers.
 
-use std::collections::BTreeMap;
+mod answer;
+mod lang;
+mod parse;
+mod search;
+mod store;
+mod tokens;
+mod walk;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::model::Selection;
+
+pub use answer::{llm_citations, llm_messages};
+
+use parse::{NF, NONE, ParsedFile, Parsers, RefKind};
+use store::{Doc, Edge, FileRec, Persist};
 
 /// What `potpie-lsp index --json` prints (at least these keys).
 #[derive(Debug, Clone, Default, Serialize)]
@@ -60,8 +80,36 @@ pub struct ChatMessage {
     pub content: String,
 }
 
+/// Structures derived from the persisted files; rebuilt after loading and after updates.
+#[derive(Default)]
+struct Derived {
+    term_ids: HashMap<String, u32>,
+    path_ids: HashMap<String, u32>,
+    /// Symbol documents / file documents containing each term.
+    df_sym: Vec<u32>,
+    df_file: Vec<u32>,
+    n_sym: u32,
+    n_file: u32,
+    avg_sym: [f32; NF],
+    avg_file: [f32; NF],
+    avg_path: f32,
+    /// Simple names (and the last segment of dotted names) → (file, symbol).
+    names: HashMap<String, Vec<(u32, u32)>>,
+    /// Lowercased simple names → how many definitions share them.
+    name_count: HashMap<String, u32>,
+    /// Last segment of a file's module path → files.
+    modules: HashMap<String, Vec<u32>>,
+    /// Incoming reference edges per file slot and symbol.
+    indeg: Vec<Vec<u16>>,
+    /// A PageRank-style importance of each file slot, mean 1.
+    file_rank: Vec<f32>,
+}
+
 pub struct Index {
     root: PathBuf,
+    p: Persist,
+    d: Derived,
+    stats: IndexStats,
 }
 
 impl Index {
@@ -69,12 +117,84 @@ impl Index {
     /// files whose size or mtime changed, saves it back, and returns it. `progress(done, total)`.
     pub fn open(
         root: &Path,
-        _cache_dir: Option<&Path>,
-        _progress: &(dyn Fn(usize, usize) + Sync),
+        cache_dir: Option<&Path>,
+        progress: &(dyn Fn(usize, usize) + Sync),
     ) -> std::io::Result<Index> {
-        Ok(Index {
-            root: root.to_path_buf(),
-        })
+        let t0 = Instant::now();
+        let root = std::fs::canonicalize(root)?;
+        if !root.is_dir() {
+            return Err(std::io::Error::new(std::io::ErrorKind::NotADirectory, "root is not a directory"));
+        }
+        let cache_path = cache_dir.map(|d| store::cache_file(d, &root));
+        let cached = cache_path.as_deref().and_then(|p| store::load(p, &root));
+        let had_cache = cached.is_some();
+        let mut p = cached.unwrap_or_else(|| Persist { root: root.to_string_lossy().into_owned(), ..Default::default() });
+
+        let candidates = walk::discover(&root);
+        let mut by_rel: HashMap<&str, usize> = HashMap::new();
+        for (i, f) in p.files.iter().enumerate() {
+            if let Some(f) = f {
+                by_rel.insert(f.rel.as_str(), i);
+            }
+        }
+        let mut keep = vec![false; p.files.len()];
+        let mut todo: Vec<(Option<usize>, walk::Candidate)> = Vec::new();
+        for c in candidates {
+            match by_rel.get(c.rel.as_str()) {
+                Some(&slot) => {
+                    let f = p.files[slot].as_ref();
+                    if f.is_some_and(|f| f.size == c.size && f.mtime == c.mtime) {
+                        keep[slot] = true;
+                    } else {
+                        todo.push((Some(slot), c));
+                    }
+                }
+                None => todo.push((None, c)),
+            }
+        }
+        let reused = keep.iter().filter(|k| **k).count();
+        let mut changed: HashSet<u32> = HashSet::new();
+        for (slot, k) in keep.iter().enumerate() {
+            if !k && p.files[slot].is_some() {
+                p.files[slot] = None;
+                changed.insert(slot as u32);
+            }
+        }
+        let parsed = parse_all(&todo, progress);
+        let mut idx = Index { root, p, d: Derived::default(), stats: IndexStats::default() };
+        let mut term_ids = std::mem::take(&mut idx.d.term_ids);
+        if term_ids.is_empty() {
+            term_ids = idx.p.vocab.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
+        }
+        for ((slot, cand), parsed) in todo.into_iter().zip(parsed) {
+            let Some(parsed) = parsed else { continue };
+            let rec = idx.to_rec(&cand, parsed, &mut term_ids);
+            let id = match slot {
+                Some(s) => {
+                    idx.p.files[s] = Some(rec);
+                    s
+                }
+                None => {
+                    idx.p.files.push(Some(rec));
+                    idx.p.files.len() - 1
+                }
+            };
+            changed.insert(id as u32);
+        }
+        idx.d.term_ids = term_ids;
+        let dirty = !changed.is_empty() || !had_cache;
+        idx.derive();
+        if dirty {
+            idx.resolve_after_change(&changed);
+            idx.derive_graph();
+        }
+        idx.stats = idx.compute_stats(reused, t0);
+        if dirty && let Some(dir) = cache_dir {
+            if let Err(e) = idx.save(dir) {
+                tracing::warn!(error = %e, "could not write the engine cache");
+            }
+        }
+        Ok(idx)
     }
 
     pub fn root(&self) -> &Path {
@@ -82,34 +202,434 @@ impl Index {
     }
 
     pub fn stats(&self) -> IndexStats {
-        IndexStats::default()
+        self.stats.clone()
     }
 
     /// Re-indexes these files (absolute paths); deleted ones are dropped.
-    pub fn update_files(&mut self, _paths: &[PathBuf]) {}
+    pub fn update_files(&mut self, paths: &[PathBuf]) {
+        let t0 = Instant::now();
+        let mut changed: HashSet<u32> = HashSet::new();
+        let mut term_ids = std::mem::take(&mut self.d.term_ids);
+        for abs in paths {
+            let Some(rel) = walk::rel_path(&self.root, abs) else { continue };
+            let slot = self.d.path_ids.get(&rel).copied();
+            let parsed = walk::candidate(&self.root, abs).and_then(|c| {
+                let bytes = std::fs::read(&c.abs).ok()?;
+                let text = walk::accept_content(&bytes)?;
+                let mut parsers = Parsers::default();
+                let parsed = parse::parse_file(&c.rel, c.lang, text, &mut parsers);
+                Some((c, parsed))
+            });
+            match (parsed, slot) {
+                (Some((c, parsed)), slot) => {
+                    let rec = self.to_rec(&c, parsed, &mut term_ids);
+                    let id = match slot {
+                        Some(s) => {
+                            self.p.files[s as usize] = Some(rec);
+                            s
+                        }
+                        None => {
+                            self.p.files.push(Some(rec));
+                            (self.p.files.len() - 1) as u32
+                        }
+                    };
+                    self.d.path_ids.insert(rel, id);
+                    changed.insert(id);
+                }
+                (None, Some(s)) => {
+                    self.p.files[s as usize] = None;
+                    self.d.path_ids.remove(&rel);
+                    changed.insert(s);
+                }
+                (None, None) => {}
+            }
+        }
+        self.d.term_ids = term_ids;
+        if changed.is_empty() {
+            return;
+        }
+        self.derive();
+        self.resolve_after_change(&changed);
+        self.derive_graph();
+        self.stats = self.compute_stats(0, t0);
+    }
 
     /// Writes the index to the cache (atomically).
-    pub fn save(&self, _cache_dir: &Path) -> std::io::Result<()> {
-        Ok(())
+    pub fn save(&self, cache_dir: &Path) -> std::io::Result<()> {
+        store::save(&store::cache_file(cache_dir, &self.root), &self.p)
     }
 
     /// Answers a question from the index alone.
-    pub fn answer(&self, _question: &str, _selection: Option<&Selection>) -> LocalAnswer {
-        LocalAnswer::default()
+    pub fn answer(&self, question: &str, selection: Option<&Selection>) -> LocalAnswer {
+        let ranked = search::rank(self, question, selection);
+        answer::render(self, question, &ranked)
     }
 
     /// The definition of `symbol` in the file `rel_path`, as 1-based inclusive lines.
-    pub fn find_definition(&self, _rel_path: &str, _symbol: &str) -> Option<(u32, u32)> {
-        None
+    pub fn find_definition(&self, rel_path: &str, symbol: &str) -> Option<(u32, u32)> {
+        let rel = rel_path.trim_start_matches("./");
+        let &fid = self.d.path_ids.get(rel)?;
+        let f = self.file(fid)?;
+        let want = symbol.trim().trim_end_matches("()");
+        if want.is_empty() {
+            return None;
+        }
+        let norm = |s: &str| s.replace("::", ".").replace(".prototype.", ".");
+        let want_n = norm(want);
+        let last = want_n.rsplit('.').next().unwrap_or(&want_n).trim_end_matches('!').to_string();
+        let mut best: Option<(u32, &parse::Symbol)> = None;
+        for s in &f.symbols {
+            let q = norm(&s.qual);
+            let n = norm(&s.name);
+            let score = if q == want_n || n == want_n {
+                4
+            } else if q.ends_with(&format!(".{want_n}")) {
+                3
+            } else if n.trim_end_matches('!') == last || q.rsplit('.').next().is_some_and(|x| x.trim_end_matches('!') == last) {
+                2
+            } else if q.eq_ignore_ascii_case(&want_n) || n.eq_ignore_ascii_case(&last) {
+                1
+            } else {
+                0
+            };
+            // Prefer the definition with a body (larger) among equals, e.g. not an overload stub.
+            if score > 0
+                && best.is_none_or(|(b, bs)| score > b || (score == b && s.end - s.start > bs.end - bs.start))
+            {
+                best = Some((score, s));
+            }
+        }
+        best.map(|(_, s)| (s.start, s.end))
+    }
+
+    // ---- internals -------------------------------------------------------------------------
+
+    fn file(&self, id: u32) -> Option<&FileRec> {
+        self.p.files.get(id as usize).and_then(|f| f.as_ref())
+    }
+
+    fn files(&self) -> impl Iterator<Item = (u32, &FileRec)> {
+        self.p.files.iter().enumerate().filter_map(|(i, f)| f.as_ref().map(|f| (i as u32, f)))
+    }
+
+    fn to_rec(&mut self, c: &walk::Candidate, parsed: ParsedFile, term_ids: &mut HashMap<String, u32>) -> FileRec {
+        let map: Vec<u32> = parsed
+            .vocab
+            .into_iter()
+            .map(|t| {
+                if let Some(&id) = term_ids.get(&t) {
+                    id
+                } else {
+                    let id = self.p.vocab.len() as u32;
+                    self.p.vocab.push(t.clone());
+                    term_ids.insert(t, id);
+                    id
+                }
+            })
+            .collect();
+        let docs = parsed
+            .docs
+            .into_iter()
+            .map(|d| {
+                let mut pairs: Vec<(u32, [u8; NF])> = d.terms.into_iter().map(|(t, tf)| (map[t as usize], tf)).collect();
+                pairs.sort_unstable_by_key(|p| p.0);
+                Doc { terms: pairs.iter().map(|p| p.0).collect(), tfs: pairs.iter().map(|p| p.1).collect(), lens: d.lens }
+            })
+            .collect();
+        let path_terms: Vec<(u32, u8)> = parsed.path_terms.into_iter().map(|(t, n)| (map[t as usize], n)).collect();
+        let path_len = path_terms.iter().map(|p| u16::from(p.1)).sum();
+        FileRec {
+            rel: c.rel.clone(),
+            lang: c.lang,
+            size: c.size,
+            mtime: c.mtime,
+            lines: parsed.lines,
+            aux: walk::auxiliary_class(&c.rel),
+            symbols: parsed.symbols,
+            refs: parsed.refs,
+            imports: parsed.imports,
+            docs,
+            path_terms,
+            path_len,
+            import_files: Vec::new(),
+            edges: Vec::new(),
+        }
+    }
+
+    /// Rebuilds document frequencies, averages, name and module maps (cheap: linear in the
+    /// number of distinct terms per document).
+    fn derive(&mut self) {
+        let nv = self.p.vocab.len();
+        if self.d.term_ids.len() != nv {
+            self.d.term_ids = self.p.vocab.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
+        }
+        let mut df_sym = vec![0u32; nv];
+        let mut df_file = vec![0u32; nv];
+        let mut sum_sym = [0f64; NF];
+        let mut sum_file = [0f64; NF];
+        let mut sum_path = 0f64;
+        let (mut n_sym, mut n_file) = (0u32, 0u32);
+        let mut names: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
+        let mut name_count: HashMap<String, u32> = HashMap::new();
+        let mut modules: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut path_ids = HashMap::new();
+        for (fid, f) in self.p.files.iter().enumerate().filter_map(|(i, f)| f.as_ref().map(|f| (i as u32, f))) {
+            path_ids.insert(f.rel.clone(), fid);
+            n_file += 1;
+            sum_path += f64::from(f.path_len);
+            let nd = f.docs.len();
+            for (di, d) in f.docs.iter().enumerate() {
+                let is_file = di + 1 == nd;
+                let df = if is_file { &mut df_file } else { &mut df_sym };
+                for t in &d.terms {
+                    df[*t as usize] += 1;
+                }
+                let sums = if is_file { &mut sum_file } else { &mut sum_sym };
+                for k in 0..NF {
+                    sums[k] += f64::from(d.lens[k]);
+                }
+                if !is_file {
+                    n_sym += 1;
+                }
+            }
+            for (si, s) in f.symbols.iter().enumerate() {
+                let last = s.name.rsplit(['.', ':']).next().unwrap_or(&s.name).trim_end_matches('!');
+                *name_count.entry(last.to_ascii_lowercase()).or_default() += 1;
+                for key in name_keys(&s.name) {
+                    names.entry(key).or_default().push((fid, si as u32));
+                }
+            }
+            if let Some(last) = module_path(&f.rel).rsplit('/').next() {
+                modules.entry(last.to_string()).or_default().push(fid);
+            }
+        }
+        let avg = |sums: [f64; NF], n: u32| {
+            let mut a = [1f32; NF];
+            for k in 0..NF {
+                a[k] = ((sums[k] / f64::from(n.max(1))) as f32).max(1.0);
+            }
+            a
+        };
+        let d = &mut self.d;
+        d.df_sym = df_sym;
+        d.df_file = df_file;
+        d.n_sym = n_sym;
+        d.n_file = n_file;
+        d.avg_sym = avg(sum_sym, n_sym);
+        d.avg_file = avg(sum_file, n_file);
+        d.avg_path = ((sum_path / f64::from(n_file.max(1))) as f32).max(1.0);
+        d.names = names;
+        d.name_count = name_count;
+        d.modules = modules;
+        d.path_ids = path_ids;
+        self.derive_graph();
+    }
+
+    /// In-degrees and a PageRank over the file graph, from the resolved edges.
+    fn derive_graph(&mut self) {
+        let n = self.p.files.len();
+        let mut indeg: Vec<Vec<u16>> = self.p.files.iter().map(|f| vec![0u16; f.as_ref().map_or(0, |f| f.symbols.len())]).collect();
+        let mut out: Vec<Vec<(u32, f32)>> = vec![Vec::new(); n];
+        for (fid, f) in self.files() {
+            let mut w: HashMap<u32, f32> = HashMap::new();
+            for e in &f.edges {
+                if let Some(v) = indeg.get_mut(e.file as usize).and_then(|v| v.get_mut(e.sym as usize)) {
+                    *v = v.saturating_add(1);
+                }
+                if e.file != fid {
+                    *w.entry(e.file).or_default() += 1.0;
+                }
+            }
+            for i in &f.import_files {
+                *w.entry(*i).or_default() += 1.0;
+            }
+            out[fid as usize] = w.into_iter().map(|(k, v)| (k, v.sqrt())).collect();
+        }
+        let live: Vec<bool> = self.p.files.iter().map(|f| f.is_some()).collect();
+        let nl = live.iter().filter(|l| **l).count().max(1) as f32;
+        let mut rank: Vec<f32> = live.iter().map(|l| if *l { 1.0 / nl } else { 0.0 }).collect();
+        for _ in 0..20 {
+            let mut next: Vec<f32> = live.iter().map(|l| if *l { 0.15 / nl } else { 0.0 }).collect();
+            let mut dangling = 0.0;
+            for (i, edges) in out.iter().enumerate() {
+                if !live[i] {
+                    continue;
+                }
+                let total: f32 = edges.iter().map(|e| e.1).sum();
+                if total <= 0.0 {
+                    dangling += rank[i];
+                    continue;
+                }
+                for (j, w) in edges {
+                    next[*j as usize] += 0.85 * rank[i] * w / total;
+                }
+            }
+            for (i, v) in next.iter_mut().enumerate() {
+                if live[i] {
+                    *v += 0.85 * dangling / nl;
+                }
+            }
+            rank = next;
+        }
+        self.d.file_rank = rank.into_iter().map(|r| r * nl).collect();
+        self.d.indeg = indeg;
+    }
+
+    /// Re-resolves the files that changed and every file whose edges pointed into them.
+    fn resolve_after_change(&mut self, changed: &HashSet<u32>) {
+        let mut todo: Vec<u32> = Vec::new();
+        for (fid, f) in self.files() {
+            if changed.contains(&fid)
+                || f.edges.iter().any(|e| changed.contains(&e.file))
+                || f.import_files.iter().any(|i| changed.contains(i))
+                || f.import_files.is_empty() && !f.imports.is_empty()
+            {
+                todo.push(fid);
+            }
+        }
+        let resolved: Vec<(u32, Vec<u32>, Vec<Edge>)> =
+            todo.par_iter().filter_map(|&fid| self.file(fid).map(|f| {
+                let imports = self.resolve_imports(f);
+                let edges = self.resolve_refs(fid, f, &imports);
+                (fid, imports, edges)
+            })).collect();
+        for (fid, imports, edges) in resolved {
+            if let Some(f) = self.p.files[fid as usize].as_mut() {
+                f.import_files = imports;
+                f.edges = edges;
+            }
+        }
+    }
+
+    fn resolve_imports(&self, f: &FileRec) -> Vec<u32> {
+        let mut out: Vec<u32> = Vec::new();
+        for imp in &f.imports {
+            let segs: Vec<&str> = imp.split('/').filter(|s| !s.is_empty()).collect();
+            for len in (1..=segs.len()).rev() {
+                let want = &segs[..len];
+                let Some(cands) = want.last().and_then(|l| self.d.modules.get(*l)) else { continue };
+                let hits: Vec<u32> = cands
+                    .iter()
+                    .copied()
+                    .filter(|c| {
+                        self.file(*c).is_some_and(|cf| {
+                            let mp = module_path(&cf.rel);
+                            let ms: Vec<&str> = mp.split('/').collect();
+                            ms.len() >= want.len() && ms[ms.len() - want.len()..] == *want
+                        })
+                    })
+                    .collect();
+                if !hits.is_empty() {
+                    if hits.len() <= 3 {
+                        out.extend(hits);
+                    }
+                    break;
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    fn resolve_refs(&self, fid: u32, f: &FileRec, imports: &[u32]) -> Vec<Edge> {
+        let mut edges = Vec::new();
+        for r in &f.refs {
+            let key = r.name.rsplit(['.', ':']).next().unwrap_or(&r.name);
+            let Some(cands) = self.d.names.get(key) else { continue };
+            let same: Vec<&(u32, u32)> = cands.iter().filter(|(cf, _)| *cf == fid).collect();
+            let chosen: Vec<(u32, u32)> = if !same.is_empty() {
+                same.into_iter().copied().take(3).collect()
+            } else {
+                let imported: Vec<(u32, u32)> = cands.iter().copied().filter(|(cf, _)| imports.contains(cf)).collect();
+                if !imported.is_empty() {
+                    imported.into_iter().take(3).collect()
+                } else {
+                    let mut files: Vec<u32> = cands.iter().map(|c| c.0).collect();
+                    files.dedup();
+                    if files.len() == 1 && cands.len() <= 2 { cands.clone() } else { Vec::new() }
+                }
+            };
+            for (tf, ts) in chosen {
+                if tf == fid && ts == r.from {
+                    continue;
+                }
+                // A type reference to a function, or a call to a plain constant, is noise.
+                let Some(target) = self.file(tf).and_then(|t| t.symbols.get(ts as usize)) else { continue };
+                if r.kind == RefKind::Type && matches!(target.kind, parse::Kind::Function | parse::Kind::Method) {
+                    continue;
+                }
+                edges.push(Edge { from: r.from, file: tf, sym: ts, kind: r.kind });
+            }
+        }
+        edges
+    }
+
+    fn compute_stats(&self, reused: usize, t0: Instant) -> IndexStats {
+        let mut s = IndexStats { reused, ..Default::default() };
+        for (_, f) in self.files() {
+            s.files += 1;
+            s.symbols += f.symbols.len();
+            s.edges += f.edges.len() + f.import_files.len() + f.symbols.len();
+            *s.languages.entry(f.lang.name().to_string()).or_default() += 1;
+            s.bytes += f.size;
+            s.lines += u64::from(f.lines);
+        }
+        s.millis = t0.elapsed().as_millis() as u64;
+        s
     }
 }
 
-/// The chat messages that ask an LLM to answer from these snippets, citing their ids.
-pub fn llm_messages(_question: &str, _snippets: &[Snippet]) -> Vec<ChatMessage> {
-    Vec::new()
+/// Keys under which a definition is found by name: `send` for `res.send`, `accept` for
+/// `TcpListener::accept`, `select!` and `select` for the macro.
+fn name_keys(name: &str) -> Vec<String> {
+    let mut v = vec![name.to_string()];
+    let last = name.rsplit(['.', ':']).next().unwrap_or(name);
+    if last != name && !last.is_empty() {
+        v.push(last.to_string());
+    }
+    if let Some(m) = name.strip_suffix('!') {
+        v.push(m.to_string());
+    }
+    v
 }
 
-/// Citations from an LLM reply: only those naming ids of `snippets`, in order of first mention.
-pub fn llm_citations(_reply: &str, _snippets: &[Snippet]) -> Vec<EngineCitation> {
-    Vec::new()
+/// `src/flask/sessions.py` → `src/flask/sessions`; `lib/router/index.js` → `lib/router`.
+fn module_path(rel: &str) -> String {
+    let no_ext = rel.rsplit_once('.').map(|(a, _)| a).unwrap_or(rel);
+    match no_ext.rsplit_once('/') {
+        Some((dir, stem)) if matches!(stem, "mod" | "index" | "__init__" | "lib" | "main") => dir.to_string(),
+        _ => no_ext.to_string(),
+    }
 }
+
+/// Parses the candidates in parallel, largest first; `None` for files rejected by content.
+fn parse_all(todo: &[(Option<usize>, walk::Candidate)], progress: &(dyn Fn(usize, usize) + Sync)) -> Vec<Option<ParsedFile>> {
+    let total = todo.len();
+    let mut order: Vec<usize> = (0..total).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(todo[i].1.size));
+    let done = AtomicUsize::new(0);
+    let step = (total / 100).max(1);
+    let results: Vec<(usize, Option<ParsedFile>)> = order
+        .par_iter()
+        .map_init(Parsers::default, |parsers, &i| {
+            let c = &todo[i].1;
+            let out = std::fs::read(&c.abs)
+                .ok()
+                .and_then(|bytes| walk::accept_content(&bytes).map(|text| parse::parse_file(&c.rel, c.lang, text, parsers)));
+            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if n % step == 0 || n == total {
+                progress(n, total);
+            }
+            (i, out)
+        })
+        .collect();
+    let mut out: Vec<Option<ParsedFile>> = (0..total).map(|_| None).collect();
+    for (i, r) in results {
+        out[i] = r;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -586,6 +586,8 @@ struct State {
     /// Open streams: id → (conversation, stop signal).
     streams: HashMap<u64, (String, watch::Sender<bool>)>,
     next_id: u64,
+    /// When each write of a message stream completed (for latency benchmarks).
+    stream_writes: Vec<std::time::Instant>,
 }
 
 impl State {
@@ -597,6 +599,7 @@ impl State {
             requests: Vec::new(),
             streams: HashMap::new(),
             next_id: 1,
+            stream_writes: Vec::new(),
         }
     }
 
@@ -663,6 +666,11 @@ impl FakePotpie {
             .collect()
     }
     /// How many requests reached `route`.
+    /// When each write of any message stream completed, in order.
+    pub fn stream_write_times(&self) -> Vec<std::time::Instant> {
+        lock(&self.state).stream_writes.clone()
+    }
+
     pub fn count(&self, route: Route) -> usize {
         lock(&self.state)
             .requests
@@ -1504,6 +1512,7 @@ async fn message(
         if !ok {
             break;
         }
+        lock(state).stream_writes.push(std::time::Instant::now());
     }
     lock(state).streams.remove(&stream_id);
     let _ = sock.write_all(b"0\r\n\r\n").await;

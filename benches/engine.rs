@@ -1,0 +1,189 @@
+//! Engine benchmark: `cargo bench --bench engine -- <corpus dir> [--questions FILE.jsonl]`.
+//!
+//! Prints index throughput cold (no cache) and warm (from the cache), peak and resident memory
+//! against source bytes, the time to re-index one saved file, and query latency p50/p95.
+#![allow(clippy::print_stdout)]
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use potpie_lsp::engine::Index;
+
+const GENERIC_QUESTIONS: &[&str] = &[
+    "Where is the configuration loaded?",
+    "How are errors handled and reported?",
+    "Where is the main entry point?",
+    "How does the cache work?",
+    "How are requests parsed?",
+    "Where are tests for the parser?",
+    "How is a connection opened and closed?",
+    "What happens when a timeout expires?",
+    "How are tasks scheduled?",
+    "Where is the logging set up?",
+    "How are options validated?",
+    "How does the iterator advance to the next item?",
+];
+
+fn status_kb(key: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(key))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn questions_for(root: &Path, file: Option<&Path>) -> Vec<String> {
+    let corpus = root.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let mut out = Vec::new();
+    if let Some(f) = file
+        && let Ok(text) = std::fs::read_to_string(f)
+    {
+        for line in text.lines() {
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(line)
+                && v["corpus"].as_str().is_none_or(|c| c == corpus)
+                && let Some(q) = v["question"].as_str()
+            {
+                out.push(q.to_string());
+            }
+        }
+    }
+    if out.is_empty() {
+        out = GENERIC_QUESTIONS.iter().map(|s| s.to_string()).collect();
+    }
+    out
+}
+
+/// A source file of typical size to re-index: the median of the indexable files.
+fn pick_file(root: &Path) -> Option<PathBuf> {
+    let mut files: Vec<(u64, PathBuf)> = Vec::new();
+    let exts = ["rs", "py", "js", "ts", "go", "java", "c", "cpp", "h"];
+    for e in ignore::WalkBuilder::new(root).build().flatten() {
+        let p = e.path();
+        if p.extension().and_then(|x| x.to_str()).is_some_and(|x| exts.contains(&x))
+            && !p.components().any(|c| c.as_os_str() == "node_modules")
+            && let Ok(m) = std::fs::metadata(p)
+        {
+            files.push((m.len(), p.to_path_buf()));
+        }
+    }
+    files.sort();
+    files.get(files.len() / 2).map(|f| f.1.clone())
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let mut root: Option<PathBuf> = None;
+    let mut qfile: Option<PathBuf> = None;
+    let mut i = 0;
+    while i < args.len() {
+        if args[i] == "--questions" {
+            qfile = args.get(i + 1).map(PathBuf::from);
+            i += 2;
+            continue;
+        }
+        root = Some(PathBuf::from(&args[i]));
+        i += 1;
+    }
+    let Some(root) = root else {
+        eprintln!("usage: cargo bench --bench engine -- <corpus dir> [--questions FILE.jsonl]");
+        return;
+    };
+    let threads = rayon::current_num_threads();
+    let rss0 = status_kb("VmRSS:");
+
+    // Cold: no cache, everything parsed.
+    let t = Instant::now();
+    let index = match Index::open(&root, None, &|_, _| {}) {
+        Ok(ix) => ix,
+        Err(e) => {
+            eprintln!("cannot index {}: {e}", root.display());
+            return;
+        }
+    };
+    let cold = t.elapsed().as_secs_f64();
+    let rss1 = status_kb("VmRSS:");
+    let hwm = status_kb("VmHWM:");
+    let s = index.stats();
+    let mb = s.bytes as f64 / 1e6;
+    println!("corpus      {}", root.display());
+    println!("files       {}  symbols {}  edges {}  lines {}  {:.2} MB  threads {}", s.files, s.symbols, s.edges, s.lines, mb, threads);
+    println!(
+        "cold        {:.3} s  {:.2} MB/s ({:.2} MB/s/core)  {:.0} files/s  {:.0} lines/s",
+        cold,
+        mb / cold,
+        mb / cold / threads as f64,
+        s.files as f64 / cold,
+        s.lines as f64 / cold
+    );
+    println!(
+        "memory      VmHWM {:.1} MB, index RSS +{:.1} MB = {:.2}x source bytes",
+        hwm as f64 / 1024.0,
+        (rss1.saturating_sub(rss0)) as f64 / 1024.0,
+        (rss1.saturating_sub(rss0)) as f64 * 1024.0 / s.bytes.max(1) as f64
+    );
+
+    // Warm: build the cache once, then time opening from it.
+    let cache = std::env::temp_dir().join(format!("potpie-engine-bench-{}", std::process::id()));
+    let _ = Index::open(&root, Some(&cache), &|_, _| {});
+    let mut warm = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let ix = Index::open(&root, Some(&cache), &|_, _| {});
+        warm.push(t.elapsed().as_secs_f64());
+        drop(ix);
+    }
+    warm.sort_by(f64::total_cmp);
+    println!("warm        {:.1} ms median (cache load + stat walk, {} reused)", pct(&warm, 0.5) * 1e3, s.files);
+    let _ = std::fs::remove_dir_all(&cache);
+
+    // Re-index one saved file of typical size (content unchanged, so the corpus is left as is).
+    let mut index = index;
+    if let Some(file) = pick_file(&root) {
+        let mut times = Vec::new();
+        for _ in 0..10 {
+            let t = Instant::now();
+            index.update_files(std::slice::from_ref(&file));
+            times.push(t.elapsed().as_secs_f64());
+        }
+        times.sort_by(f64::total_cmp);
+        let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+        println!(
+            "re-index    {:.2} ms median, {:.2} ms max  ({}, {} bytes)",
+            pct(&times, 0.5) * 1e3,
+            times.last().copied().unwrap_or(0.0) * 1e3,
+            file.strip_prefix(&root).unwrap_or(&file).display(),
+            size
+        );
+    }
+
+    // Queries.
+    let qs = questions_for(&root, qfile.as_deref());
+    let mut lat = Vec::new();
+    for _ in 0..3 {
+        for q in &qs {
+            let t = Instant::now();
+            let a = index.answer(q, None);
+            lat.push(t.elapsed().as_secs_f64());
+            std::hint::black_box(a);
+        }
+    }
+    lat.sort_by(f64::total_cmp);
+    println!(
+        "query       p50 {:.2} ms  p95 {:.2} ms  max {:.2} ms  ({} questions x3)",
+        pct(&lat, 0.5) * 1e3,
+        pct(&lat, 0.95) * 1e3,
+        lat.last().copied().unwrap_or(0.0) * 1e3,
+        qs.len()
+    );
+}

@@ -1,0 +1,252 @@
+//! Answers without an LLM (Markdown, citations in rank order, snippets) and the helpers for
+//! the LLM path (messages with snippet ids; citations restricted to those ids).
+
+use std::fmt::Write as _;
+
+use super::parse::NONE;
+use super::search::RankedFile;
+use super::{ChatMessage, EngineCitation, Index, LocalAnswer, Snippet};
+
+const MAX_FILES: usize = 8;
+const SNIPPET_LINES: u32 = 15;
+const LLM_SNIPPET_LINES: u32 = 60;
+
+struct Pick {
+    file: u32,
+    sym: Option<u32>,
+    start: u32,
+    end: u32,
+}
+
+pub fn render(idx: &Index, question: &str, ranked: &[RankedFile]) -> LocalAnswer {
+    let mut picks: Vec<Pick> = Vec::new();
+    for (rank, rf) in ranked.iter().take(MAX_FILES).enumerate() {
+        // The best files get more of their definitions cited.
+        let per_file = if rank < 2 { 4 } else { 2 };
+        let Some(f) = idx.file(rf.file) else { continue };
+        if rf.syms.is_empty() {
+            picks.push(Pick { file: rf.file, sym: None, start: 1, end: f.lines.max(1) });
+            continue;
+        }
+        let best = rf.syms[0].score;
+        let mut taken: Vec<u32> = Vec::new();
+        for s in &rf.syms {
+            if taken.len() >= per_file || (!taken.is_empty() && s.score < 0.5 * best) {
+                break;
+            }
+            let Some(sym) = f.symbols.get(s.sym as usize) else { continue };
+            // Skip a symbol nested in (or containing) one already cited, unless it is much
+            // smaller: the method is the better citation than its class.
+            if taken.iter().any(|t| {
+                f.symbols.get(*t as usize).is_some_and(|o| o.start <= sym.start && o.end >= sym.end && o.end - o.start < 150)
+            }) {
+                continue;
+            }
+            taken.push(s.sym);
+            picks.push(Pick { file: rf.file, sym: Some(s.sym), start: sym.start, end: sym.end.min(f.lines.max(sym.start)) });
+        }
+    }
+    if picks.is_empty() {
+        return LocalAnswer {
+            markdown: format!(
+                "No code in `{}` matches this question. Try naming a function, type or file.\n",
+                idx.root.file_name().and_then(|n| n.to_str()).unwrap_or("the workspace")
+            ),
+            ..Default::default()
+        };
+    }
+    let citations: Vec<EngineCitation> = picks
+        .iter()
+        .filter_map(|p| idx.file(p.file).map(|f| EngineCitation { path: f.rel.clone(), start_line: p.start, end_line: p.end }))
+        .collect();
+
+    // Read each cited file at most once.
+    let mut texts: std::collections::HashMap<u32, Option<String>> = std::collections::HashMap::new();
+    let mut lines_of = |fid: u32, start: u32, end: u32, max: u32| -> Option<String> {
+        let text = texts
+            .entry(fid)
+            .or_insert_with(|| idx.file(fid).and_then(|f| std::fs::read_to_string(idx.root.join(&f.rel)).ok()))
+            .as_ref()?;
+        let end = end.min(start + max - 1);
+        let out: Vec<&str> = text.lines().skip(start as usize - 1).take((end + 1 - start) as usize).collect();
+        Some(out.join("\n"))
+    };
+
+    let mut md = String::new();
+    let top = &picks[0];
+    let top_file = idx.file(top.file).map(|f| f.rel.as_str()).unwrap_or("");
+    let dir = common_dir(picks.iter().take(4).filter_map(|p| idx.file(p.file).map(|f| f.rel.as_str())));
+    let top_name = top.sym.and_then(|s| idx.file(top.file).and_then(|f| f.symbols.get(s as usize))).map(|s| s.qual.as_str());
+    match (top_name, dir.is_empty()) {
+        (Some(n), false) => {
+            let _ = writeln!(md, "Most relevant: `{n}` in `{top_file}` (mainly under `{dir}/`).\n");
+        }
+        (Some(n), true) => {
+            let _ = writeln!(md, "Most relevant: `{n}` in `{top_file}`.\n");
+        }
+        (None, _) => {
+            let _ = writeln!(md, "Most relevant: `{top_file}`.\n");
+        }
+    }
+    let _ = writeln!(md, "### Top locations\n");
+    let mut snippets = Vec::new();
+    for (i, p) in picks.iter().enumerate() {
+        let Some(f) = idx.file(p.file) else { continue };
+        let sym = p.sym.and_then(|s| f.symbols.get(s as usize));
+        let id = format!("S{}", i + 1);
+        match sym {
+            Some(s) => {
+                let desc = first_sentence(&s.doc).unwrap_or_else(|| format!("`{}`", s.sig.replace('`', "'")));
+                let _ = writeln!(md, "{}. `{}:{}-{}` — {} `{}` — {}", i + 1, f.rel, p.start, p.end, s.kind.as_str(), s.qual, desc);
+            }
+            None => {
+                let _ = writeln!(md, "{}. `{}:{}-{}` — file", i + 1, f.rel, p.start, p.end);
+            }
+        }
+        if i < 3
+            && let Some(code) = lines_of(p.file, p.start, p.end, SNIPPET_LINES)
+        {
+            let more = if p.end - p.start + 1 > SNIPPET_LINES { "\n// …" } else { "" };
+            let _ = writeln!(md, "\n```{}\n{}{}\n```\n", f.lang.fence(), code, more);
+        }
+        if let Some(text) = lines_of(p.file, p.start, p.end, LLM_SNIPPET_LINES) {
+            snippets.push(Snippet {
+                id,
+                path: f.rel.clone(),
+                start_line: p.start,
+                end_line: p.end,
+                kind: sym.map_or("file", |s| s.kind.as_str()).to_string(),
+                name: sym.map_or_else(|| f.rel.clone(), |s| s.qual.clone()),
+                text,
+            });
+        }
+    }
+    // Related: callers and callees of the best symbol.
+    if let Some(s) = top.sym {
+        let (callers, callees) = neighbours(idx, top.file, s);
+        if !callers.is_empty() || !callees.is_empty() {
+            let _ = writeln!(md, "\n### Related\n");
+            if !callers.is_empty() {
+                let _ = writeln!(md, "- Called from: {}", callers.join(", "));
+            }
+            if !callees.is_empty() {
+                let _ = writeln!(md, "- Calls: {}", callees.join(", "));
+            }
+        }
+    }
+    let _ = question;
+    LocalAnswer { markdown: md, citations, snippets }
+}
+
+fn neighbours(idx: &Index, fid: u32, sym: u32) -> (Vec<String>, Vec<String>) {
+    let fmt = |f: u32, s: u32| -> Option<String> {
+        let file = idx.file(f)?;
+        let d = file.symbols.get(s as usize)?;
+        Some(format!("`{}` (`{}:{}-{}`)", d.qual, file.rel, d.start, d.end))
+    };
+    let mut callers = Vec::new();
+    for (other, f) in idx.files() {
+        for e in &f.edges {
+            if e.file == fid && e.sym == sym && e.from != NONE && !(other == fid && e.from == sym) {
+                if let Some(s) = fmt(other, e.from)
+                    && !callers.contains(&s)
+                {
+                    callers.push(s);
+                }
+            }
+        }
+        if callers.len() >= 5 {
+            break;
+        }
+    }
+    let mut callees = Vec::new();
+    if let Some(f) = idx.file(fid) {
+        for e in f.edges.iter().filter(|e| e.from == sym && e.kind == super::parse::RefKind::Call) {
+            if let Some(s) = fmt(e.file, e.sym)
+                && !callees.contains(&s)
+            {
+                callees.push(s);
+            }
+            if callees.len() >= 5 {
+                break;
+            }
+        }
+    }
+    callers.truncate(5);
+    (callers, callees)
+}
+
+fn common_dir<'a>(paths: impl Iterator<Item = &'a str>) -> String {
+    let mut common: Option<Vec<&str>> = None;
+    for p in paths {
+        let dirs: Vec<&str> = p.split('/').collect();
+        let dirs = &dirs[..dirs.len().saturating_sub(1)];
+        common = Some(match common {
+            None => dirs.to_vec(),
+            Some(c) => c.iter().zip(dirs).take_while(|(a, b)| a == b).map(|(a, _)| *a).collect(),
+        });
+    }
+    common.unwrap_or_default().join("/")
+}
+
+fn first_sentence(doc: &str) -> Option<String> {
+    let d = doc.trim();
+    if d.is_empty() {
+        return None;
+    }
+    let para = d.split("\n\n").next().unwrap_or(d);
+    let mut end = para.len();
+    for (i, _) in para.match_indices(". ") {
+        end = i + 1;
+        break;
+    }
+    let s: String = para[..end].chars().take(200).collect();
+    Some(s.replace('\n', " "))
+}
+
+/// The chat messages that ask an LLM to answer from these snippets, citing their ids.
+pub fn llm_messages(question: &str, snippets: &[Snippet]) -> Vec<ChatMessage> {
+    let system = "You answer questions about a codebase using ONLY the numbered code snippets \
+                  provided. Cite every claim with the snippet ids in square brackets, like [S1] or \
+                  [S2][S3]. If the snippets do not contain the answer, say so plainly instead of \
+                  guessing. Answer in concise Markdown."
+        .to_string();
+    let mut user = String::new();
+    let _ = writeln!(user, "Question: {question}\n\nSnippets:\n");
+    for s in snippets {
+        let _ = writeln!(user, "[{}] {}:{}-{} ({} `{}`)\n```\n{}\n```\n", s.id, s.path, s.start_line, s.end_line, s.kind, s.name, s.text);
+    }
+    let _ = writeln!(user, "Answer the question from these snippets only, citing their ids.");
+    vec![ChatMessage { role: "system".into(), content: system }, ChatMessage { role: "user".into(), content: user }]
+}
+
+/// Citations from an LLM reply: only those naming ids of `snippets`, in order of first mention.
+pub fn llm_citations(reply: &str, snippets: &[Snippet]) -> Vec<EngineCitation> {
+    let mut out: Vec<EngineCitation> = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    let b = reply.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        // An id is `S` + digits, not glued to a preceding identifier character.
+        if b[i] == b'S' && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_')) {
+            let mut j = i + 1;
+            while j < b.len() && b[j].is_ascii_digit() {
+                j += 1;
+            }
+            let next_ok = j >= b.len() || !(b[j].is_ascii_alphanumeric() || b[j] == b'_');
+            if j > i + 1 && next_ok {
+                let id = &reply[i..j];
+                if !seen.contains(&id)
+                    && let Some(s) = snippets.iter().find(|s| s.id == id)
+                {
+                    seen.push(id);
+                    out.push(EngineCitation { path: s.path.clone(), start_line: s.start_line, end_line: s.end_line });
+                }
+            }
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}

@@ -1,0 +1,144 @@
+//! Supported languages: file extensions, grammars and our per-language queries, each compiled
+//! once per process (compiling a query costs milliseconds; files are counted in thousands).
+
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+use tree_sitter::{Language, Query};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Lang {
+    Rust,
+    Python,
+    JavaScript,
+    TypeScript,
+    Tsx,
+    Go,
+    Java,
+    C,
+    Cpp,
+}
+
+pub const ALL: [Lang; 9] = [
+    Lang::Rust,
+    Lang::Python,
+    Lang::JavaScript,
+    Lang::TypeScript,
+    Lang::Tsx,
+    Lang::Go,
+    Lang::Java,
+    Lang::C,
+    Lang::Cpp,
+];
+
+impl Lang {
+    pub fn from_path(path: &str) -> Option<Lang> {
+        let ext = path.rsplit_once('.').map(|(_, e)| e)?;
+        Some(match ext {
+            "rs" => Lang::Rust,
+            "py" | "pyi" => Lang::Python,
+            "js" | "mjs" | "cjs" | "jsx" => Lang::JavaScript,
+            "ts" | "mts" | "cts" => Lang::TypeScript,
+            "tsx" => Lang::Tsx,
+            "go" => Lang::Go,
+            "java" => Lang::Java,
+            "c" | "h" => Lang::C,
+            "cc" | "cpp" | "cxx" | "hpp" | "hh" | "hxx" | "c++" | "h++" => Lang::Cpp,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::Rust => "rust",
+            Lang::Python => "python",
+            Lang::JavaScript => "javascript",
+            Lang::TypeScript => "typescript",
+            Lang::Tsx => "tsx",
+            Lang::Go => "go",
+            Lang::Java => "java",
+            Lang::C => "c",
+            Lang::Cpp => "cpp",
+        }
+    }
+
+    /// The fence tag for Markdown snippets.
+    pub fn fence(self) -> &'static str {
+        match self {
+            Lang::Tsx => "tsx",
+            Lang::TypeScript => "ts",
+            Lang::JavaScript => "js",
+            other => other.name(),
+        }
+    }
+
+    /// Separator between a container and a member in qualified names.
+    pub fn member_sep(self) -> &'static str {
+        match self {
+            Lang::Rust | Lang::Cpp => "::",
+            _ => ".",
+        }
+    }
+
+    pub fn language(self) -> Language {
+        match self {
+            Lang::Rust => tree_sitter_rust::LANGUAGE.into(),
+            Lang::Python => tree_sitter_python::LANGUAGE.into(),
+            Lang::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
+            Lang::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
+            Lang::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
+            Lang::Go => tree_sitter_go::LANGUAGE.into(),
+            Lang::Java => tree_sitter_java::LANGUAGE.into(),
+            Lang::C => tree_sitter_c::LANGUAGE.into(),
+            Lang::Cpp => tree_sitter_cpp::LANGUAGE.into(),
+        }
+    }
+
+    fn query_source(self) -> &'static str {
+        match self {
+            Lang::Rust => include_str!("queries/rust.scm"),
+            Lang::Python => include_str!("queries/python.scm"),
+            Lang::JavaScript => include_str!("queries/javascript.scm"),
+            Lang::TypeScript | Lang::Tsx => include_str!("queries/typescript.scm"),
+            Lang::Go => include_str!("queries/go.scm"),
+            Lang::Java => include_str!("queries/java.scm"),
+            Lang::C => include_str!("queries/c.scm"),
+            Lang::Cpp => include_str!("queries/cpp.scm"),
+        }
+    }
+
+    fn slot(self) -> usize {
+        ALL.iter().position(|l| *l == self).unwrap_or(0)
+    }
+
+    /// The compiled query of this language; `None` (logged once) if it does not compile.
+    pub fn query(self) -> Option<&'static Query> {
+        static QUERIES: [OnceLock<Option<Query>>; 9] = [const { OnceLock::new() }; 9];
+        QUERIES[self.slot()]
+            .get_or_init(|| match Query::new(&self.language(), self.query_source()) {
+                Ok(q) => Some(q),
+                Err(e) => {
+                    tracing::error!(lang = self.name(), error = %e, "engine query does not compile");
+                    None
+                }
+            })
+            .as_ref()
+    }
+
+    pub fn comment_kinds(self, kind: &str) -> bool {
+        matches!(kind, "comment" | "line_comment" | "block_comment")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_query_compiles() {
+        for lang in ALL {
+            let q = Query::new(&lang.language(), lang.query_source());
+            assert!(q.is_ok(), "{}: {:?}", lang.name(), q.err());
+        }
+    }
+}

@@ -1,0 +1,859 @@
+//! One file → its definitions (whole-node ranges, qualified names, doc comments, signatures),
+//! references, imports and token documents, from a single tree-sitter parse.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use tree_sitter::{Node, Parser, Point, QueryCursor, Range, StreamingIterator, Tree};
+
+use super::lang::Lang;
+use super::tokens;
+
+/// Field slots of a token document (the path field lives once per file).
+pub const F_NAME: usize = 0;
+pub const F_DOC: usize = 1;
+pub const F_SIG: usize = 2;
+pub const F_BODY: usize = 3;
+pub const NF: usize = 4;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Kind {
+    Function,
+    Method,
+    Class,
+    Interface,
+    Constant,
+    Macro,
+    Module,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Function => "function",
+            Kind::Method => "method",
+            Kind::Class => "class",
+            Kind::Interface => "interface",
+            Kind::Constant => "constant",
+            Kind::Macro => "macro",
+            Kind::Module => "module",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Symbol {
+    /// The simple name (`accept`, `select!`, `res.send` for assignment-style JS).
+    pub name: String,
+    /// Qualified with its containers (`TcpListener::accept`, `Flask.wsgi_app`).
+    pub qual: String,
+    pub kind: Kind,
+    /// 1-based inclusive lines of the whole definition node.
+    pub start: u32,
+    pub end: u32,
+    pub start_byte: u32,
+    pub end_byte: u32,
+    pub sig: String,
+    pub doc: String,
+    /// Index of the innermost enclosing symbol of the same file, `NONE` if top level.
+    pub parent: u32,
+}
+
+pub const NONE: u32 = u32::MAX;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RefKind {
+    Call,
+    Type,
+    Inherit,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Ref {
+    pub name: String,
+    /// Enclosing symbol, `NONE` for file level.
+    pub from: u32,
+    pub kind: RefKind,
+}
+
+/// Per-document term counts over a file-local vocabulary.
+#[derive(Debug, Clone, Default)]
+pub struct LocalDoc {
+    pub terms: Vec<(u32, [u8; NF])>,
+    pub lens: [u16; NF],
+}
+
+#[derive(Debug, Default)]
+pub struct ParsedFile {
+    pub lines: u32,
+    pub symbols: Vec<Symbol>,
+    pub refs: Vec<Ref>,
+    /// Import targets as `/`-separated module paths, relative ones already joined to the file's
+    /// directory (`lib/router/layer`, `src/flask/ctx`, `runtime/task`).
+    pub imports: Vec<String>,
+    pub vocab: Vec<String>,
+    /// One per symbol, then the file document last.
+    pub docs: Vec<LocalDoc>,
+    pub path_terms: Vec<(u32, u8)>,
+}
+
+/// One parser per language, per thread.
+#[derive(Default)]
+pub struct Parsers {
+    slots: HashMap<Lang, Parser>,
+}
+
+impl Parsers {
+    fn get(&mut self, lang: Lang) -> Option<&mut Parser> {
+        if !self.slots.contains_key(&lang) {
+            let mut p = Parser::new();
+            if p.set_language(&lang.language()).is_err() {
+                return None;
+            }
+            self.slots.insert(lang, p);
+        }
+        self.slots.get_mut(&lang)
+    }
+}
+
+struct RawDef {
+    kind: Kind,
+    name: String,
+    qual: String,
+    start_byte: usize,
+    end_byte: usize,
+    start: u32,
+    end: u32,
+    sig: String,
+    doc: String,
+    doc_range: Option<(usize, usize)>,
+}
+
+struct RawRef {
+    name: String,
+    pos: usize,
+    kind: RefKind,
+}
+
+#[derive(Default)]
+struct Collected {
+    defs: Vec<RawDef>,
+    refs: Vec<RawRef>,
+    imports: Vec<String>,
+}
+
+pub fn parse_file(rel: &str, lang: Lang, text: &str, parsers: &mut Parsers) -> ParsedFile {
+    let mut out = ParsedFile {
+        lines: count_lines(text),
+        ..Default::default()
+    };
+    let mut col = Collected::default();
+    if let (Some(query), Some(parser)) = (lang.query(), parsers.get(lang)) {
+        let _ = parser.set_included_ranges(&[]);
+        if let Some(tree) = parser.parse(text, None) {
+            collect(&tree, query, lang, text, rel, &[], &mut col);
+            if lang == Lang::Rust {
+                rust_macro_items(parser, &tree, query, text, rel, &mut col, 0);
+                let _ = parser.set_included_ranges(&[]);
+            }
+        }
+    }
+    col.defs.sort_by(|a, b| a.start_byte.cmp(&b.start_byte).then(b.end_byte.cmp(&a.end_byte)));
+    col.defs.dedup_by(|a, b| a.start_byte == b.start_byte && a.end_byte == b.end_byte && a.name == b.name);
+    build(rel, text, col, &mut out);
+    out
+}
+
+pub fn count_lines(text: &str) -> u32 {
+    let n = text.bytes().filter(|b| *b == b'\n').count() as u32;
+    if text.is_empty() || text.ends_with('\n') { n } else { n + 1 }
+}
+
+fn node_text<'a>(n: Node, text: &'a str) -> &'a str {
+    text.get(n.start_byte()..n.end_byte()).unwrap_or("")
+}
+
+fn collect(
+    tree: &Tree,
+    query: &tree_sitter::Query,
+    lang: Lang,
+    text: &str,
+    rel: &str,
+    outer: &[String],
+    col: &mut Collected,
+) {
+    let names = query.capture_names();
+    let mut cursor = QueryCursor::new();
+    let mut matches = cursor.matches(query, tree.root_node(), text.as_bytes());
+    while let Some(m) = matches.next() {
+        let mut def: Option<(Node, &str)> = None;
+        let mut name: Option<Node> = None;
+        let (mut recv, mut obj, mut prop) = (None, None, None);
+        for c in m.captures() {
+            let cname = names[c.index as usize];
+            match cname {
+                "name" => name = Some(c.node),
+                "recv" => recv = Some(c.node),
+                "obj" => obj = Some(c.node),
+                "prop" => prop = Some(c.node),
+                "import" | "import.mod" => {
+                    let raw = node_text(c.node, text);
+                    for imp in import_paths(lang, rel, raw, cname == "import.mod") {
+                        col.imports.push(imp);
+                    }
+                }
+                "inherit" => col.refs.push(RawRef {
+                    name: node_text(c.node, text).to_string(),
+                    pos: c.node.start_byte(),
+                    kind: RefKind::Inherit,
+                }),
+                _ if cname.starts_with("ref.") => {
+                    let kind = if cname == "ref.type" { RefKind::Type } else { RefKind::Call };
+                    let mut n = node_text(c.node, text).to_string();
+                    if cname == "ref.macro" {
+                        n.push('!');
+                    }
+                    col.refs.push(RawRef { name: n, pos: c.node.start_byte(), kind });
+                }
+                _ if cname.starts_with("def.") => def = Some((c.node, &cname[4..])),
+                _ => {}
+            }
+        }
+        let Some((node, kind_s)) = def else { continue };
+        let mut kind = match kind_s {
+            "function" | "getter" => Kind::Function,
+            "method" => Kind::Method,
+            "class" => Kind::Class,
+            "interface" => Kind::Interface,
+            "constant" => Kind::Constant,
+            "macro" => Kind::Macro,
+            _ => Kind::Module,
+        };
+        let (simple, qualified_already) = if kind_s == "getter" {
+            match (obj, prop) {
+                (Some(o), Some(p)) => (format!("{}.{}", node_text(o, text), node_text(p, text)), true),
+                _ => continue,
+            }
+        } else {
+            let Some(n) = name else { continue };
+            let t: String = node_text(n, text).split_whitespace().collect();
+            let t = t.trim_matches(|c| c == '"' || c == '\'').to_string();
+            if t.is_empty() || t.len() > 120 {
+                continue;
+            }
+            let q = t.contains('.') || t.contains('[') || t.contains("::");
+            (t, q)
+        };
+        let simple = if kind == Kind::Macro && lang == Lang::Rust { format!("{simple}!") } else { simple };
+        let range = widen(lang, node);
+        let mut containers: Vec<String> = outer.to_vec();
+        containers.extend(containers_of(lang, range, text));
+        if let Some(r) = recv {
+            containers.push(node_text(r, text).to_string());
+        }
+        let qual = if qualified_already || containers.is_empty() {
+            simple.clone()
+        } else {
+            format!("{}{}{}", containers.join(lang.member_sep()), lang.member_sep(), simple)
+        };
+        if kind == Kind::Function && !containers.is_empty() && !qualified_already {
+            kind = Kind::Method;
+        }
+        let name_simple = if lang == Lang::Cpp && simple.contains("::") {
+            simple.rsplit("::").next().unwrap_or(&simple).to_string()
+        } else {
+            simple.clone()
+        };
+        let (doc, doc_range) = doc_of(lang, range, node, text);
+        col.defs.push(RawDef {
+            kind,
+            name: name_simple,
+            qual,
+            start_byte: range.start_byte(),
+            end_byte: range.end_byte(),
+            start: range.start_position().row as u32 + 1,
+            end: end_line(range),
+            sig: signature(node, text),
+            doc,
+            doc_range,
+        });
+    }
+}
+
+fn end_line(n: Node) -> u32 {
+    let p = n.end_position();
+    // A node ending at column 0 ends on the previous line (its trailing newline).
+    if p.column == 0 && p.row > n.start_position().row { p.row as u32 } else { p.row as u32 + 1 }
+}
+
+/// The node whose range we cite: decorators, `export` and declaration wrappers included.
+fn widen(lang: Lang, node: Node) -> Node {
+    let mut n = node;
+    match lang {
+        Lang::Python => {
+            if let Some(p) = n.parent().filter(|p| p.kind() == "decorated_definition") {
+                n = p;
+            }
+        }
+        Lang::JavaScript | Lang::TypeScript | Lang::Tsx => {
+            if n.kind() == "variable_declarator"
+                && let Some(p) = n.parent().filter(|p| {
+                    matches!(p.kind(), "lexical_declaration" | "variable_declaration") && p.named_child_count() == 1
+                })
+            {
+                n = p;
+            }
+            if let Some(p) = n.parent().filter(|p| p.kind() == "export_statement") {
+                n = p;
+            }
+        }
+        Lang::Go => {
+            if n.kind() == "type_spec"
+                && let Some(p) = n.parent().filter(|p| p.kind() == "type_declaration" && p.named_child_count() == 1)
+            {
+                n = p;
+            }
+        }
+        Lang::Cpp => {
+            if let Some(p) = n.parent().filter(|p| p.kind() == "template_declaration") {
+                n = p;
+            }
+        }
+        _ => {}
+    }
+    n
+}
+
+/// Names of the classes/impls/traits that enclose `node`, outermost first.
+fn containers_of(lang: Lang, node: Node, text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = node.parent();
+    while let Some(p) = cur {
+        let name = match (lang, p.kind()) {
+            (Lang::Rust, "impl_item") => p.child_by_field_name("type").map(|t| rust_type_name(node_text(t, text))),
+            (Lang::Rust, "mod_item") => p.child_by_field_name("name").map(|t| node_text(t, text).to_string()),
+            (Lang::Rust, "trait_item") => p.child_by_field_name("name").map(|t| node_text(t, text).to_string()),
+            (Lang::Python, "class_definition") => p.child_by_field_name("name").map(|t| node_text(t, text).to_string()),
+            (
+                Lang::JavaScript | Lang::TypeScript | Lang::Tsx,
+                "class_declaration" | "class" | "abstract_class_declaration" | "interface_declaration",
+            ) => p
+                .child_by_field_name("name")
+                .or_else(|| {
+                    p.parent()
+                        .filter(|pp| pp.kind() == "variable_declarator")
+                        .and_then(|pp| pp.child_by_field_name("name"))
+                })
+                .map(|t| node_text(t, text).to_string()),
+            (
+                Lang::Java,
+                "class_declaration" | "interface_declaration" | "enum_declaration" | "record_declaration",
+            ) => p.child_by_field_name("name").map(|t| node_text(t, text).to_string()),
+            (Lang::Cpp, "class_specifier" | "struct_specifier") => {
+                p.child_by_field_name("name").map(|t| node_text(t, text).to_string())
+            }
+            _ => None,
+        };
+        if let Some(n) = name.filter(|n| !n.is_empty()) {
+            out.push(n);
+        }
+        cur = p.parent();
+    }
+    out.reverse();
+    out
+}
+
+/// `Foo<T>` / `crate::a::Foo<'a>` / `&mut Foo` → `Foo`.
+fn rust_type_name(t: &str) -> String {
+    let t = t.split('<').next().unwrap_or(t);
+    let t = t.rsplit("::").next().unwrap_or(t);
+    t.trim_start_matches(['&', ' ']).trim_start_matches("mut ").trim().to_string()
+}
+
+/// The doc comment (comments right above, or a Python docstring) and its byte range.
+fn doc_of(lang: Lang, range: Node, def: Node, text: &str) -> (String, Option<(usize, usize)>) {
+    if lang == Lang::Python
+        && let Some(body) = def.child_by_field_name("body")
+        && let Some(first) = body.named_child(0)
+        && first.kind() == "expression_statement"
+        && let Some(s) = first.named_child(0)
+        && s.kind() == "string"
+    {
+        let raw = node_text(s, text);
+        return (clean_doc(raw), Some((s.start_byte(), s.end_byte())));
+    }
+    let mut parts: Vec<Node> = Vec::new();
+    let mut next_row = range.start_position().row;
+    let mut cur = range.prev_sibling();
+    while let Some(s) = cur {
+        let k = s.kind();
+        if lang.comment_kinds(k) {
+            if s.end_position().row + 1 < next_row {
+                break;
+            }
+            next_row = s.start_position().row;
+            parts.push(s);
+        } else if k == "attribute_item" || k == "decorator" || k == "annotation" {
+            next_row = s.start_position().row;
+        } else {
+            break;
+        }
+        cur = s.prev_sibling();
+    }
+    if parts.is_empty() {
+        return (String::new(), None);
+    }
+    parts.reverse();
+    let start = parts[0].start_byte();
+    let end = parts[parts.len() - 1].end_byte();
+    let raw: Vec<&str> = parts.iter().map(|p| node_text(*p, text)).collect();
+    (clean_doc(&raw.join("\n")), Some((start, end)))
+}
+
+fn clean_doc(raw: &str) -> String {
+    let mut out = String::new();
+    let mut in_code = false;
+    for line in raw.lines() {
+        // Examples inside doc comments are code about other things; keep the prose only.
+        let bare = line.trim().trim_start_matches(['/', '!', '*', '#']).trim();
+        if bare.starts_with("```") {
+            in_code = !in_code;
+            continue;
+        }
+        if in_code {
+            continue;
+        }
+        let l = line
+            .trim()
+            .trim_start_matches("/**")
+            .trim_start_matches("/*!")
+            .trim_start_matches("/*")
+            .trim_end_matches("*/")
+            .trim_start_matches("///")
+            .trim_start_matches("//!")
+            .trim_start_matches("//")
+            .trim_start_matches('#')
+            .trim_start_matches('*')
+            .trim_matches(|c| c == '"' || c == '\'')
+            .trim();
+        if l.is_empty() {
+            if !out.is_empty() && !out.ends_with("\n\n") {
+                out.push_str("\n\n");
+            }
+            continue;
+        }
+        if !out.is_empty() && !out.ends_with('\n') {
+            out.push(' ');
+        }
+        out.push_str(l);
+        if out.len() > 1200 {
+            break;
+        }
+    }
+    out.trim().to_string()
+}
+
+/// The first line of the definition (more while a parameter list is still open).
+fn signature(def: Node, text: &str) -> String {
+    let t = node_text(def, text);
+    let mut out = String::new();
+    let mut depth: i32 = 0;
+    for (i, line) in t.lines().take(6).enumerate() {
+        let l = line.trim();
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(l);
+        for c in l.chars() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ => {}
+            }
+        }
+        if depth <= 0 || out.len() > 200 {
+            break;
+        }
+    }
+    let out = out.trim_end_matches('{').trim().to_string();
+    if out.len() > 240 {
+        let mut cut = 240;
+        while !out.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        format!("{}…", &out[..cut])
+    } else {
+        out
+    }
+}
+
+/// Module paths an import statement refers to.
+fn import_paths(lang: Lang, rel: &str, raw: &str, rust_mod: bool) -> Vec<String> {
+    let dir = rel.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    let join = |base: &str, tail: &str| -> String {
+        let mut segs: Vec<&str> = base.split('/').filter(|s| !s.is_empty()).collect();
+        for s in tail.split('/') {
+            match s {
+                "" | "." => {}
+                ".." => {
+                    segs.pop();
+                }
+                s => segs.push(s),
+            }
+        }
+        segs.join("/")
+    };
+    match lang {
+        Lang::JavaScript | Lang::TypeScript | Lang::Tsx => {
+            if raw.starts_with('.') {
+                vec![join(dir, raw)]
+            } else {
+                vec![raw.to_string()]
+            }
+        }
+        Lang::Python => {
+            let dots = raw.chars().take_while(|c| *c == '.').count();
+            let rest = raw[dots..].replace('.', "/");
+            if dots == 0 {
+                vec![rest]
+            } else {
+                let mut base = dir.to_string();
+                for _ in 1..dots {
+                    base = base.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
+                }
+                vec![join(&base, &rest)]
+            }
+        }
+        Lang::Rust => {
+            if rust_mod {
+                let stem = rel.rsplit_once('/').map(|(_, f)| f).unwrap_or(rel);
+                let here = if matches!(stem, "mod.rs" | "lib.rs" | "main.rs") {
+                    dir.to_string()
+                } else {
+                    join(dir, stem.trim_end_matches(".rs"))
+                };
+                return vec![join(&here, raw)];
+            }
+            let flat: String = raw.split_whitespace().collect();
+            let (prefix, items) = match flat.split_once('{') {
+                Some((p, rest)) => {
+                    let inner = rest.trim_end_matches('}');
+                    let items: Vec<String> = if inner.contains('{') {
+                        Vec::new()
+                    } else {
+                        inner.split(',').map(|s| s.split("as").next().unwrap_or(s).to_string()).collect()
+                    };
+                    (p.trim_end_matches("::").to_string(), items)
+                }
+                None => (flat.clone(), Vec::new()),
+            };
+            let norm = |p: &str| -> String {
+                let mut segs: Vec<&str> = Vec::new();
+                let mut base: Vec<&str> = Vec::new();
+                for (i, s) in p.split("::").enumerate() {
+                    match s {
+                        "crate" | "self" if i == 0 => {}
+                        "super" => {
+                            if base.is_empty() {
+                                base = dir.split('/').collect();
+                            }
+                            base.pop();
+                        }
+                        "" | "*" => {}
+                        s => segs.push(s),
+                    }
+                }
+                let mut all = base;
+                all.extend(segs);
+                all.join("/")
+            };
+            let mut v = vec![norm(&prefix)];
+            for it in items {
+                let it = it.trim();
+                if !it.is_empty() && it != "self" {
+                    v.push(norm(&format!("{prefix}::{it}")));
+                }
+            }
+            v
+        }
+        Lang::Go | Lang::C | Lang::Cpp => {
+            let t = raw.trim_matches(|c| c == '"' || c == '<' || c == '>');
+            if matches!(lang, Lang::C | Lang::Cpp) {
+                vec![join(dir, t.rsplit_once('.').map(|(a, _)| a).unwrap_or(t)), t.to_string()]
+            } else {
+                vec![t.to_string()]
+            }
+        }
+        Lang::Java => vec![raw.replace('.', "/")],
+    }
+}
+
+/// Rust items hidden in macro invocations (`cfg_rt! { … }`, `doc! { macro_rules! … }`) are token
+/// trees to the grammar; parse their insides again as items, in place.
+fn rust_macro_items(
+    parser: &mut Parser,
+    tree: &Tree,
+    query: &tree_sitter::Query,
+    text: &str,
+    rel: &str,
+    col: &mut Collected,
+    depth: u32,
+) {
+    if depth > 3 {
+        return;
+    }
+    let mut stack = vec![tree.root_node()];
+    let mut found: Vec<(Range, Vec<String>)> = Vec::new();
+    while let Some(n) = stack.pop() {
+        let mut c = n.walk();
+        for child in n.named_children(&mut c) {
+            match child.kind() {
+                "macro_invocation" => {
+                    let Some(tt) = (0..child.named_child_count())
+                        .filter_map(|i| child.named_child(i as u32))
+                        .find(|c| c.kind() == "token_tree")
+                    else {
+                        continue;
+                    };
+                    let inner = node_text(tt, text);
+                    let looks_like_items = ["fn ", "struct ", "impl", "enum ", "trait ", "macro_rules!", "mod ", "type "]
+                        .iter()
+                        .any(|k| inner.contains(k));
+                    if !looks_like_items || tt.end_byte() < tt.start_byte() + 2 {
+                        continue;
+                    }
+                    let sp = tt.start_position();
+                    let ep = tt.end_position();
+                    let r = Range {
+                        start_byte: tt.start_byte() + 1,
+                        end_byte: tt.end_byte() - 1,
+                        start_point: Point { row: sp.row, column: sp.column + 1 },
+                        end_point: Point { row: ep.row, column: ep.column.saturating_sub(1) },
+                    };
+                    found.push((r, containers_of(Lang::Rust, child, text)));
+                }
+                "declaration_list" | "impl_item" | "mod_item" | "trait_item" => stack.push(child),
+                _ => {}
+            }
+        }
+    }
+    for (r, outer) in found {
+        if parser.set_included_ranges(&[r]).is_err() {
+            continue;
+        }
+        if let Some(sub) = parser.parse(text, None) {
+            collect(&sub, query, Lang::Rust, text, rel, &outer, col);
+            rust_macro_items(parser, &sub, query, text, rel, col, depth + 1);
+        }
+    }
+}
+
+/// Token documents, parents and enclosing symbols, from the collected definitions.
+fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile) {
+    let defs = col.defs;
+    // Parents by a stack sweep over definitions sorted by (start asc, end desc).
+    let mut parents = vec![NONE; defs.len()];
+    let mut stack: Vec<usize> = Vec::new();
+    for (i, d) in defs.iter().enumerate() {
+        while let Some(&top) = stack.last() {
+            if defs[top].end_byte >= d.end_byte && defs[top].start_byte <= d.start_byte {
+                break;
+            }
+            stack.pop();
+        }
+        if let Some(&top) = stack.last() {
+            parents[i] = top as u32;
+        }
+        stack.push(i);
+    }
+    let innermost = |pos: usize, hint: &mut Vec<usize>| -> u32 {
+        // `hint` is a stack for a monotone sweep; positions must be non-decreasing.
+        let first = defs.partition_point(|d| d.start_byte <= pos);
+        // Candidates: the last def starting before pos and its ancestors.
+        hint.clear();
+        let mut cand = first.checked_sub(1);
+        while let Some(c) = cand {
+            if defs[c].end_byte > pos {
+                return c as u32;
+            }
+            cand = if parents[c] == NONE { None } else { Some(parents[c] as usize) };
+        }
+        NONE
+    };
+    let mut scratch = Vec::new();
+
+    let mut vocab: HashMap<String, u32> = HashMap::new();
+    let mut occ: Vec<(u32, u8, u32)> = Vec::new(); // (doc, field, term)
+    let file_doc = defs.len() as u32;
+    let mut intern = |t: &str, vocab: &mut HashMap<String, u32>| -> u32 {
+        if let Some(&id) = vocab.get(t) {
+            return id;
+        }
+        let id = vocab.len() as u32;
+        vocab.insert(t.to_string(), id);
+        id
+    };
+
+    let doc_ranges: Vec<(usize, usize)> = {
+        let mut v: Vec<(usize, usize)> = defs.iter().filter_map(|d| d.doc_range).collect();
+        v.sort();
+        v
+    };
+    // Bodies: every identifier goes to its innermost symbol and to the file document.
+    {
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        let mut dr = 0;
+        let mut piece = String::new();
+        while i < bytes.len() {
+            let c = bytes[i];
+            if c.is_ascii_alphabetic() || c == b'_' {
+                let start = i;
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                    i += 1;
+                }
+                while dr < doc_ranges.len() && doc_ranges[dr].1 <= start {
+                    dr += 1;
+                }
+                let in_doc = dr < doc_ranges.len() && doc_ranges[dr].0 <= start;
+                let owner = if in_doc { NONE } else { innermost(start, &mut scratch) };
+                tokens::for_each_token(&text[start..i], |t| {
+                    let id = intern(t, &mut vocab);
+                    if owner != NONE {
+                        occ.push((owner, F_BODY as u8, id));
+                    }
+                    occ.push((file_doc, F_BODY as u8, id));
+                });
+                let _ = &mut piece;
+            } else {
+                i += 1;
+            }
+        }
+    }
+    for (i, d) in defs.iter().enumerate() {
+        let di = i as u32;
+        for s in [&d.name, &d.qual] {
+            tokens::for_each_token(s, |t| {
+                let id = intern(t, &mut vocab);
+                occ.push((di, F_NAME as u8, id));
+            });
+        }
+        tokens::for_each_token(&d.doc, |t| {
+            let id = intern(t, &mut vocab);
+            occ.push((di, F_DOC as u8, id));
+        });
+        tokens::for_each_token(&d.sig, |t| {
+            let id = intern(t, &mut vocab);
+            occ.push((di, F_SIG as u8, id));
+        });
+        if parents[i] != NONE {
+            // A container mentions its members by name.
+            tokens::for_each_token(&d.name, |t| {
+                let id = intern(t, &mut vocab);
+                occ.push((parents[i], F_BODY as u8, id));
+            });
+        }
+    }
+    // File document: name = file stem, doc = the leading comment/docstring, sig = imports.
+    let stem = rel.rsplit('/').next().unwrap_or(rel);
+    let stem = stem.split('.').next().unwrap_or(stem);
+    tokens::for_each_token(stem, |t| {
+        let id = intern(t, &mut vocab);
+        occ.push((file_doc, F_NAME as u8, id));
+    });
+    for imp in &col.imports {
+        tokens::for_each_token(imp.rsplit('/').next().unwrap_or(imp), |t| {
+            let id = intern(t, &mut vocab);
+            occ.push((file_doc, F_SIG as u8, id));
+        });
+    }
+    let mut path_counts: HashMap<u32, u8> = HashMap::new();
+    let path_no_ext = rel.rsplit_once('.').map(|(a, _)| a).unwrap_or(rel);
+    tokens::for_each_token(path_no_ext, |t| {
+        let id = intern(t, &mut vocab);
+        let e = path_counts.entry(id).or_insert(0);
+        *e = e.saturating_add(1);
+    });
+
+    occ.sort_unstable();
+    let mut docs: Vec<LocalDoc> = vec![LocalDoc::default(); defs.len() + 1];
+    let mut k = 0;
+    while k < occ.len() {
+        let (d, _, t) = occ[k];
+        let mut tfs = [0u8; NF];
+        let mut j = k;
+        while j < occ.len() && occ[j].0 == d && occ[j].2 == t {
+            j += 1;
+        }
+        // occ is sorted by (doc, field, term): gather all fields of (doc, term) separately below.
+        for o in &occ[k..j] {
+            let f = o.1 as usize;
+            tfs[f] = tfs[f].saturating_add(1);
+        }
+        let doc = &mut docs[d as usize];
+        for (f, n) in tfs.iter().enumerate() {
+            doc.lens[f] = doc.lens[f].saturating_add(u16::from(*n));
+        }
+        doc.terms.push((t, tfs));
+        k = j;
+    }
+    // Same (doc, term) may appear in several field runs; merge them.
+    for doc in &mut docs {
+        doc.terms.sort_unstable_by_key(|x| x.0);
+        let mut merged: Vec<(u32, [u8; NF])> = Vec::with_capacity(doc.terms.len());
+        for (t, tfs) in doc.terms.drain(..) {
+            match merged.last_mut() {
+                Some(last) if last.0 == t => {
+                    for f in 0..NF {
+                        last.1[f] = last.1[f].saturating_add(tfs[f]);
+                    }
+                }
+                _ => merged.push((t, tfs)),
+            }
+        }
+        doc.terms = merged;
+    }
+
+    let mut refs: Vec<Ref> = Vec::with_capacity(col.refs.len());
+    let mut seen: std::collections::HashSet<(u32, String, u8)> = std::collections::HashSet::new();
+    for r in col.refs {
+        if r.name.len() < 2 {
+            continue;
+        }
+        let from = innermost(r.pos, &mut scratch);
+        let kind_b = r.kind as u8;
+        if seen.insert((from, r.name.clone(), kind_b)) {
+            refs.push(Ref { name: r.name, from, kind: r.kind });
+        }
+    }
+    let mut vocab_vec = vec![String::new(); vocab.len()];
+    for (t, id) in vocab {
+        vocab_vec[id as usize] = t;
+    }
+    let mut imports = col.imports;
+    imports.sort();
+    imports.dedup();
+    out.symbols = defs
+        .into_iter()
+        .enumerate()
+        .map(|(i, d)| Symbol {
+            name: d.name,
+            qual: d.qual,
+            kind: d.kind,
+            start: d.start,
+            end: d.end.max(d.start),
+            start_byte: d.start_byte as u32,
+            end_byte: d.end_byte as u32,
+            sig: d.sig,
+            doc: d.doc,
+            parent: parents[i],
+        })
+        .collect();
+    out.refs = refs;
+    out.imports = imports;
+    out.vocab = vocab_vec;
+    out.docs = docs;
+    let mut pt: Vec<(u32, u8)> = path_counts.into_iter().collect();
+    pt.sort_unstable();
+    out.path_terms = pt;
+}

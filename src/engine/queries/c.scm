@@ -1,0 +1,13 @@
+(function_definition declarator: (function_declarator declarator: (identifier) @name)) @def.function
+(function_definition declarator: (pointer_declarator declarator: (function_declarator declarator: (identifier) @name))) @def.function
+(function_definition declarator: (pointer_declarator declarator: (pointer_declarator declarator: (function_declarator declarator: (identifier) @name)))) @def.function
+(struct_specifier name: (type_identifier) @name body: (field_declaration_list)) @def.class
+(union_specifier name: (type_identifier) @name body: (field_declaration_list)) @def.class
+(enum_specifier name: (type_identifier) @name body: (enumerator_list)) @def.class
+(type_definition declarator: (type_identifier) @name) @def.class
+(preproc_function_def name: (identifier) @name) @def.macro
+
+(preproc_include path: [(string_literal (string_content) @import) (system_lib_string) @import])
+
+(call_expression function: [(identifier) @ref.call (field_expression field: (field_identifier) @ref.call)])
+(type_identifier) @ref.type

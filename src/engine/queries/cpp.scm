@@ -1,0 +1,17 @@
+(function_definition declarator: (function_declarator declarator: [(identifier) (qualified_identifier) (field_identifier) (destructor_name) (operator_name)] @name)) @def.function
+(function_definition declarator: (pointer_declarator declarator: (function_declarator declarator: [(identifier) (qualified_identifier) (field_identifier)] @name))) @def.function
+(function_definition declarator: (reference_declarator (function_declarator declarator: [(identifier) (qualified_identifier) (field_identifier)] @name))) @def.function
+(struct_specifier name: (type_identifier) @name body: (field_declaration_list)) @def.class
+(class_specifier name: (type_identifier) @name body: (field_declaration_list)) @def.class
+(union_specifier name: (type_identifier) @name body: (field_declaration_list)) @def.class
+(enum_specifier name: (type_identifier) @name body: (enumerator_list)) @def.class
+(type_definition declarator: (type_identifier) @name) @def.class
+(alias_declaration name: (type_identifier) @name) @def.class
+(preproc_function_def name: (identifier) @name) @def.macro
+
+(preproc_include path: [(string_literal (string_content) @import) (system_lib_string) @import])
+
+(base_class_clause (type_identifier) @inherit)
+
+(call_expression function: [(identifier) @ref.call (field_expression field: (field_identifier) @ref.call) (qualified_identifier name: (identifier) @ref.call)])
+(type_identifier) @ref.type

@@ -1,0 +1,9 @@
+(function_declaration name: (identifier) @name) @def.function
+(method_declaration receiver: (parameter_list (parameter_declaration type: [(type_identifier) @recv (pointer_type (type_identifier) @recv) (generic_type type: (type_identifier) @recv) (pointer_type (generic_type type: (type_identifier) @recv))])) name: (field_identifier) @name) @def.method
+(type_spec name: (type_identifier) @name type: (interface_type)) @def.interface
+(type_spec name: (type_identifier) @name type: [(struct_type) (type_identifier) (qualified_type) (function_type) (map_type) (slice_type) (generic_type) (pointer_type) (channel_type) (array_type)]) @def.class
+
+(import_spec path: (interpreted_string_literal) @import)
+
+(call_expression function: [(identifier) @ref.call (selector_expression field: (field_identifier) @ref.call)])
+(type_identifier) @ref.type

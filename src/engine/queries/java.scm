@@ -1,0 +1,17 @@
+(class_declaration name: (identifier) @name) @def.class
+(record_declaration name: (identifier) @name) @def.class
+(enum_declaration name: (identifier) @name) @def.class
+(interface_declaration name: (identifier) @name) @def.interface
+(annotation_type_declaration name: (identifier) @name) @def.interface
+(method_declaration name: (identifier) @name) @def.method
+(constructor_declaration name: (identifier) @name) @def.method
+
+(import_declaration (scoped_identifier) @import)
+
+(superclass (type_identifier) @inherit)
+(super_interfaces (type_list (type_identifier) @inherit))
+(extends_interfaces (type_list (type_identifier) @inherit))
+
+(method_invocation name: (identifier) @ref.call)
+(object_creation_expression type: (type_identifier) @ref.call)
+(type_identifier) @ref.type

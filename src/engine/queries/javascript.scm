@@ -1,0 +1,21 @@
+(function_declaration name: (identifier) @name) @def.function
+(generator_function_declaration name: (identifier) @name) @def.function
+(class_declaration name: (identifier) @name) @def.class
+(method_definition name: [(property_identifier) (private_property_identifier)] @name) @def.method
+(variable_declarator name: (identifier) @name value: [(function_expression) (arrow_function) (class) (generator_function)]) @def.function
+(variable_declarator name: (identifier) @name value: (assignment_expression right: [(function_expression) (arrow_function) (class)])) @def.function
+(expression_statement (assignment_expression left: [(member_expression) (subscript_expression)] @name right: [(function_expression) (arrow_function) (class) (generator_function)])) @def.function
+(expression_statement (call_expression arguments: (arguments . (identifier) @obj . (string (string_fragment) @prop) . [(function_expression) (arrow_function)]))) @def.getter
+(pair key: [(property_identifier) (string)] @name value: [(function_expression) (arrow_function)]) @def.method
+(program (lexical_declaration (variable_declarator name: (identifier) @name)) @def.constant)
+(program (variable_declaration (variable_declarator name: (identifier) @name)) @def.constant)
+(export_statement declaration: (lexical_declaration (variable_declarator name: (identifier) @name)) @def.constant)
+
+(import_statement source: (string (string_fragment) @import))
+(call_expression function: (identifier) @_req arguments: (arguments . (string (string_fragment) @import)) (#eq? @_req "require"))
+
+(class_heritage (identifier) @inherit)
+(class_heritage (member_expression property: (property_identifier) @inherit))
+
+(call_expression function: [(identifier) @ref.call (member_expression property: (property_identifier) @ref.call)])
+(new_expression constructor: [(identifier) @ref.call (member_expression property: (property_identifier) @ref.call)])

@@ -1,0 +1,26 @@
+; Definitions: @def.<kind> is the whole definition node (its range is what we cite), @name its name.
+(function_item name: (identifier) @name) @def.function
+(function_signature_item name: (identifier) @name) @def.function
+(struct_item name: (type_identifier) @name) @def.class
+(enum_item name: (type_identifier) @name) @def.class
+(union_item name: (type_identifier) @name) @def.class
+(type_item name: (type_identifier) @name) @def.class
+(trait_item name: (type_identifier) @name) @def.interface
+(const_item name: (identifier) @name) @def.constant
+(static_item name: (identifier) @name) @def.constant
+(macro_definition name: (identifier) @name) @def.macro
+
+; Imports
+(use_declaration argument: (_) @import)
+(mod_item name: (identifier) @import.mod !body)
+
+; Inheritance: `impl Trait for Type`
+(impl_item trait: [(type_identifier) @inherit (scoped_type_identifier name: (type_identifier) @inherit) (generic_type type: (type_identifier) @inherit)])
+
+; References and calls
+(call_expression function: (identifier) @ref.call)
+(call_expression function: (field_expression field: (field_identifier) @ref.call))
+(call_expression function: (scoped_identifier name: (identifier) @ref.call))
+(call_expression function: (generic_function function: [(identifier) @ref.call (scoped_identifier name: (identifier) @ref.call) (field_expression field: (field_identifier) @ref.call)]))
+(macro_invocation macro: (identifier) @ref.macro)
+(type_identifier) @ref.type

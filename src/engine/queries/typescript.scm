@@ -1,0 +1,28 @@
+(function_declaration name: (identifier) @name) @def.function
+(generator_function_declaration name: (identifier) @name) @def.function
+(class_declaration name: (type_identifier) @name) @def.class
+(abstract_class_declaration name: (type_identifier) @name) @def.class
+(interface_declaration name: (type_identifier) @name) @def.interface
+(type_alias_declaration name: (type_identifier) @name) @def.class
+(enum_declaration name: (identifier) @name) @def.class
+(method_definition name: [(property_identifier) (private_property_identifier)] @name) @def.method
+(abstract_method_signature name: [(property_identifier) (private_property_identifier)] @name) @def.method
+(public_field_definition name: [(property_identifier) (private_property_identifier)] @name value: [(arrow_function) (function_expression)]) @def.method
+(variable_declarator name: (identifier) @name value: [(function_expression) (arrow_function) (class) (generator_function)]) @def.function
+(expression_statement (assignment_expression left: [(member_expression) (subscript_expression)] @name right: [(function_expression) (arrow_function) (class)])) @def.function
+(pair key: [(property_identifier) (string)] @name value: [(function_expression) (arrow_function)]) @def.method
+(program (lexical_declaration (variable_declarator name: (identifier) @name)) @def.constant)
+(export_statement declaration: (lexical_declaration (variable_declarator name: (identifier) @name)) @def.constant)
+(internal_module name: (identifier) @name) @def.module
+
+(import_statement source: (string (string_fragment) @import))
+(export_statement source: (string (string_fragment) @import))
+(call_expression function: (identifier) @_req arguments: (arguments . (string (string_fragment) @import)) (#eq? @_req "require"))
+
+(extends_clause value: [(identifier) @inherit (member_expression property: (property_identifier) @inherit)])
+(implements_clause (type_identifier) @inherit)
+(extends_type_clause type: (type_identifier) @inherit)
+
+(call_expression function: [(identifier) @ref.call (member_expression property: (property_identifier) @ref.call)])
+(new_expression constructor: [(identifier) @ref.call (member_expression property: (property_identifier) @ref.call)])
+(type_identifier) @ref.type

@@ -1,0 +1,128 @@
+//! The persisted part of the index and the on-disk cache format:
+//! `MAGIC`, a little-endian `u32` format version, then the postcard body.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::lang::Lang;
+use super::parse::{NF, Ref, RefKind, Symbol};
+
+pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
+pub const FORMAT_VERSION: u32 = 3;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Doc {
+    pub terms: Vec<u32>,
+    pub tfs: Vec<[u8; NF]>,
+    pub lens: [u16; NF],
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct Edge {
+    /// Source symbol in this file, `parse::NONE` for file level.
+    pub from: u32,
+    pub file: u32,
+    pub sym: u32,
+    pub kind: RefKind,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FileRec {
+    pub rel: String,
+    pub lang: Lang,
+    pub size: u64,
+    pub mtime: u64,
+    pub lines: u32,
+    pub aux: u8,
+    pub symbols: Vec<Symbol>,
+    pub refs: Vec<Ref>,
+    pub imports: Vec<String>,
+    /// One per symbol, then the file document.
+    pub docs: Vec<Doc>,
+    pub path_terms: Vec<(u32, u8)>,
+    pub path_len: u16,
+    /// Resolved: imported files and outgoing reference edges.
+    pub import_files: Vec<u32>,
+    pub edges: Vec<Edge>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Persist {
+    pub root: String,
+    /// Slots: a deleted file leaves `None` so that file ids in edges stay valid.
+    pub files: Vec<Option<FileRec>>,
+    pub vocab: Vec<String>,
+}
+
+pub fn cache_file(cache_dir: &Path, root: &Path) -> PathBuf {
+    cache_dir.join(format!("{}.idx", crate::config::cache_key_for_root(root)))
+}
+
+/// The cached index, or `None` if absent, of another format, truncated or corrupt.
+pub fn load(path: &Path, root: &Path) -> Option<Persist> {
+    let bytes = std::fs::read(path).ok()?;
+    if bytes.len() < 12 || &bytes[..8] != MAGIC {
+        tracing::warn!(path = %path.display(), "engine cache has no valid header; rebuilding");
+        return None;
+    }
+    let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
+    if version != FORMAT_VERSION {
+        tracing::info!(version, "engine cache is of another format version; rebuilding");
+        return None;
+    }
+    match postcard::from_bytes::<Persist>(&bytes[12..]) {
+        Ok(p) if p.root == root.to_string_lossy() && consistent(&p) => Some(p),
+        Ok(_) => {
+            tracing::warn!("engine cache is inconsistent; rebuilding");
+            None
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "engine cache is corrupt; rebuilding");
+            None
+        }
+    }
+}
+
+/// Cheap structural checks so that a decodable but damaged cache cannot cause out-of-bounds use.
+fn consistent(p: &Persist) -> bool {
+    let nv = p.vocab.len() as u32;
+    let nf = p.files.len() as u32;
+    p.files.iter().flatten().all(|f| {
+        let ns = f.symbols.len() as u32;
+        f.docs.len() == f.symbols.len() + 1
+            && f.docs.iter().all(|d| d.terms.len() == d.tfs.len() && d.terms.iter().all(|t| *t < nv))
+            && f.path_terms.iter().all(|(t, _)| *t < nv)
+            && f.symbols.iter().all(|s| s.start >= 1 && s.start <= s.end && s.end <= f.lines.max(1) && (s.parent == super::parse::NONE || s.parent < ns))
+            && f.refs.iter().all(|r| r.from == super::parse::NONE || r.from < ns)
+            && f.import_files.iter().all(|i| *i < nf)
+            && f.edges.iter().all(|e| {
+                e.file < nf
+                    && (e.from == super::parse::NONE || e.from < ns)
+                    && p.files[e.file as usize].as_ref().is_some_and(|t| (e.sym as usize) < t.symbols.len())
+            })
+    })
+}
+
+/// Writes atomically: a temporary file in the same directory, then a rename.
+pub fn save(path: &Path, p: &Persist) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let body = postcard::to_stdvec(p).map_err(std::io::Error::other)?;
+    let tmp = dir.join(format!(
+        ".{}.tmp{}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("index"),
+        std::process::id()
+    ));
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(MAGIC)?;
+        f.write_all(&FORMAT_VERSION.to_le_bytes())?;
+        f.write_all(&body)?;
+        f.sync_all().ok();
+    }
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}

@@ -1,0 +1,378 @@
+//! Engine tests on small fixture repositories written to temporary directories.
+
+use std::path::Path;
+
+use super::*;
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    if let Some(d) = p.parent() {
+        std::fs::create_dir_all(d).expect("create fixture dir");
+    }
+    std::fs::write(p, text).expect("write fixture file");
+}
+
+fn open(root: &Path) -> Index {
+    Index::open(root, None, &|_, _| {}).expect("index fixture")
+}
+
+/// (start, end) of the symbol with this qualified name in `rel`.
+fn range(idx: &Index, rel: &str, qual: &str) -> Option<(u32, u32)> {
+    let fid = *idx.d.path_ids.get(rel)?;
+    let f = idx.file(fid)?;
+    f.symbols.iter().find(|s| s.qual == qual).map(|s| (s.start, s.end))
+}
+
+fn quals(idx: &Index, rel: &str) -> Vec<String> {
+    idx.d.path_ids.get(rel).and_then(|id| idx.file(*id)).map(|f| f.symbols.iter().map(|s| s.qual.clone()).collect()).unwrap_or_default()
+}
+
+#[test]
+fn rust_definitions_ranges_and_names() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "src/net.rs",
+        "/// Listens for connections.\n\
+         /// More docs.\n\
+         pub struct Listener {\n\
+         \x20   port: u16,\n\
+         }\n\
+         \n\
+         impl Listener {\n\
+         \x20   /// Accepts one connection.\n\
+         \x20   #[inline]\n\
+         \x20   pub fn accept(&self) -> u16 {\n\
+         \x20       helper(self.port)\n\
+         \x20   }\n\
+         }\n\
+         \n\
+         fn helper(p: u16) -> u16 {\n\
+         \x20   p + 1\n\
+         }\n\
+         \n\
+         macro_rules! shout {\n\
+         \x20   ($e:expr) => { $e };\n\
+         }\n\
+         \n\
+         cfg_net! {\n\
+         \x20   pub fn hidden_in_macro() -> u8 {\n\
+         \x20       1\n\
+         \x20   }\n\
+         }\n",
+    );
+    let idx = open(dir.path());
+    // The doc comment above is not part of the range; the struct starts at `pub struct`.
+    assert_eq!(range(&idx, "src/net.rs", "Listener"), Some((3, 5)));
+    assert_eq!(range(&idx, "src/net.rs", "Listener::accept"), Some((10, 12)));
+    assert_eq!(range(&idx, "src/net.rs", "helper"), Some((15, 17)));
+    assert_eq!(range(&idx, "src/net.rs", "shout!"), Some((19, 21)));
+    assert_eq!(range(&idx, "src/net.rs", "hidden_in_macro"), Some((24, 26)));
+    let f = idx.file(idx.d.path_ids["src/net.rs"]).expect("file");
+    let accept = f.symbols.iter().find(|s| s.name == "accept").expect("accept");
+    assert_eq!(accept.doc, "Accepts one connection.");
+    assert_eq!(accept.kind, parse::Kind::Method);
+    // accept calls helper: a CALLS edge between them.
+    let helper = f.symbols.iter().position(|s| s.name == "helper").expect("helper") as u32;
+    let accept_i = f.symbols.iter().position(|s| s.name == "accept").expect("accept") as u32;
+    assert!(f.edges.iter().any(|e| e.from == accept_i && e.sym == helper && e.kind == RefKind::Call));
+}
+
+#[test]
+fn python_decorators_docstrings_and_methods() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "pkg/app.py",
+        "# A comment above the class\n\
+         class App:\n\
+         \x20   \"\"\"The application.\"\"\"\n\
+         \n\
+         \x20   @property\n\
+         \x20   @other.deco\n\
+         \x20   def name(self):\n\
+         \x20       \"\"\"Returns the name. More.\"\"\"\n\
+         \x20       return 'x'\n\
+         \n\
+         \n\
+         def free(a, b):\n\
+         \x20   return a\n\
+         \n\
+         LIMIT = 3\n",
+    );
+    let idx = open(dir.path());
+    assert_eq!(range(&idx, "pkg/app.py", "App"), Some((2, 9)));
+    assert_eq!(range(&idx, "pkg/app.py", "App.name"), Some((5, 9)), "starts at the first decorator");
+    assert_eq!(range(&idx, "pkg/app.py", "free"), Some((12, 13)));
+    assert_eq!(range(&idx, "pkg/app.py", "LIMIT"), Some((15, 15)));
+    let f = idx.file(idx.d.path_ids["pkg/app.py"]).expect("file");
+    let name = f.symbols.iter().find(|s| s.qual == "App.name").expect("App.name");
+    assert_eq!(name.doc, "Returns the name. More.");
+}
+
+#[test]
+fn javascript_assignment_style_definitions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "lib/router.js",
+        "var proto = module.exports = function(options) {\n\
+         \x20 return options;\n\
+         };\n\
+         \n\
+         proto.handle = function handle(req, res) {\n\
+         \x20 return next();\n\
+         };\n\
+         \n\
+         Layer.prototype.match = function match(path) {\n\
+         \x20 return true;\n\
+         };\n\
+         \n\
+         exports.compile = function(val) {\n\
+         \x20 return val;\n\
+         };\n\
+         \n\
+         defineGetter(req, 'ip', function ip() {\n\
+         \x20 return 1;\n\
+         });\n\
+         \n\
+         class Router {\n\
+         \x20 route(path) {\n\
+         \x20   return path;\n\
+         \x20 }\n\
+         }\n",
+    );
+    let idx = open(dir.path());
+    let q = quals(&idx, "lib/router.js");
+    assert_eq!(range(&idx, "lib/router.js", "proto"), Some((1, 3)), "{q:?}");
+    assert_eq!(range(&idx, "lib/router.js", "proto.handle"), Some((5, 7)), "{q:?}");
+    assert_eq!(range(&idx, "lib/router.js", "Layer.prototype.match"), Some((9, 11)), "{q:?}");
+    assert_eq!(range(&idx, "lib/router.js", "exports.compile"), Some((13, 15)), "{q:?}");
+    assert_eq!(range(&idx, "lib/router.js", "req.ip"), Some((17, 19)), "{q:?}");
+    assert_eq!(range(&idx, "lib/router.js", "Router.route"), Some((22, 24)), "{q:?}");
+    assert_eq!(idx.find_definition("lib/router.js", "Layer.prototype.match"), Some((9, 11)));
+    assert_eq!(idx.find_definition("lib/router.js", "handle"), Some((5, 7)));
+}
+
+#[test]
+fn typescript_overloads_and_methods() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "src/op.ts",
+        "export function pick(a: string): string;\n\
+         export function pick(a: number): number;\n\
+         export function pick(a: any): any {\n\
+         \x20 return a;\n\
+         }\n\
+         \n\
+         export class Subject<T> extends Base implements Sink {\n\
+         \x20 next(value: T): void {\n\
+         \x20   this.emit(value);\n\
+         \x20 }\n\
+         }\n\
+         \n\
+         export const config: Config = {\n\
+         \x20 onError: null,\n\
+         };\n",
+    );
+    let idx = open(dir.path());
+    assert_eq!(range(&idx, "src/op.ts", "pick"), Some((3, 5)), "the implementation, not the overloads");
+    assert_eq!(range(&idx, "src/op.ts", "Subject.next"), Some((8, 10)));
+    assert_eq!(range(&idx, "src/op.ts", "Subject"), Some((7, 11)));
+    assert_eq!(range(&idx, "src/op.ts", "config"), Some((13, 15)));
+}
+
+#[test]
+fn go_java_c_cpp_definitions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "srv/server.go", "package srv\n\n// Server serves.\ntype Server struct {\n\tport int\n}\n\nfunc (s *Server) Start() error {\n\treturn nil\n}\n");
+    write(dir.path(), "src/App.java", "class App {\n  /** Runs. */\n  @Override\n  public void run() {\n  }\n}\n");
+    write(dir.path(), "c/util.c", "#include \"util.h\"\n\n/* adds */\nint add(int a, int b) {\n  return a + b;\n}\n");
+    write(dir.path(), "cc/shape.cpp", "class Shape {\n public:\n  int area() { return 1; }\n};\n\nint Shape::perimeter() {\n  return 2;\n}\n");
+    let idx = open(dir.path());
+    assert_eq!(range(&idx, "srv/server.go", "Server"), Some((4, 6)));
+    assert_eq!(range(&idx, "srv/server.go", "Server.Start"), Some((8, 10)));
+    assert_eq!(range(&idx, "src/App.java", "App.run"), Some((3, 5)));
+    assert_eq!(range(&idx, "c/util.c", "add"), Some((4, 6)));
+    assert_eq!(range(&idx, "cc/shape.cpp", "Shape::area"), Some((3, 3)));
+    assert_eq!(idx.find_definition("cc/shape.cpp", "Shape::perimeter"), Some((6, 8)));
+}
+
+#[test]
+fn imports_resolve_calls_across_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "pkg/a.py", "from .b import target\n\ndef caller():\n    return target()\n");
+    write(dir.path(), "pkg/b.py", "def target():\n    return 1\n");
+    write(dir.path(), "other/c.py", "def target():\n    return 2\n");
+    let idx = open(dir.path());
+    let a = idx.d.path_ids["pkg/a.py"];
+    let b = idx.d.path_ids["pkg/b.py"];
+    let fa = idx.file(a).expect("a");
+    assert_eq!(fa.import_files, vec![b], "relative import resolved to pkg/b.py");
+    // `target` is defined twice; the import decides which one is called.
+    assert!(fa.edges.iter().any(|e| e.file == b && e.kind == RefKind::Call));
+    assert!(!fa.edges.iter().any(|e| e.file == idx.d.path_ids["other/c.py"]));
+}
+
+#[test]
+fn retrieval_ranks_the_right_symbol_first() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "src/auth/session.py",
+        "def verify_password(user, password):\n    \"\"\"Checks a password against the stored hash.\"\"\"\n    return hash_of(password) == user.hash\n\n\ndef hash_of(p):\n    return p\n",
+    );
+    write(dir.path(), "src/db/pool.py", "class ConnectionPool:\n    \"\"\"Keeps database connections.\"\"\"\n    def acquire(self):\n        return None\n");
+    write(dir.path(), "tests/test_session.py", "def test_verify_password():\n    verify_password(None, 'x')\n");
+    let idx = open(dir.path());
+    let a = idx.answer("Where is the password verified?", None);
+    assert_eq!(a.citations.first().map(|c| (c.path.as_str(), c.start_line, c.end_line)), Some(("src/auth/session.py", 1, 3)));
+    let b = idx.answer("How are database connections acquired from the pool?", None);
+    assert_eq!(b.citations.first().map(|c| c.path.as_str()), Some("src/db/pool.py"));
+    assert!(a.markdown.contains("src/auth/session.py:1-3"));
+    assert!(a.markdown.contains("```python"));
+    // Every citation is a real range of an existing file.
+    for c in a.citations.iter().chain(&b.citations) {
+        let text = std::fs::read_to_string(dir.path().join(&c.path)).expect("cited file exists");
+        assert!(c.start_line >= 1 && c.start_line <= c.end_line && c.end_line as usize <= text.lines().count());
+    }
+}
+
+#[test]
+fn selection_favours_related_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "a/render.py", "def render_page(x):\n    return layout(x)\n\ndef layout(x):\n    return x\n");
+    write(dir.path(), "b/other.py", "def render_report(x):\n    return x\n");
+    let idx = open(dir.path());
+    let sel = Selection {
+        path: dir.path().join("a/render.py"),
+        rel_path: "a/render.py".into(),
+        start_line: 1,
+        end_line: 2,
+        text: "def render_page(x):\n    return layout(x)\n".into(),
+    };
+    let a = idx.answer("what does this render call?", Some(&sel));
+    assert_eq!(a.citations.first().map(|c| c.path.as_str()), Some("a/render.py"));
+}
+
+#[test]
+fn incremental_update_reflects_an_edit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "src/lib.rs", "pub fn alpha() -> u8 {\n    1\n}\n");
+    write(dir.path(), "src/other.rs", "pub fn beta() -> u8 {\n    2\n}\n");
+    let mut idx = open(dir.path());
+    assert!(idx.answer("zebra_crossing", None).citations.is_empty());
+    write(dir.path(), "src/lib.rs", "pub fn alpha() -> u8 {\n    1\n}\n\n/// Handles the zebra crossing.\npub fn zebra_crossing() -> u8 {\n    beta()\n}\n");
+    idx.update_files(&[dir.path().join("src/lib.rs")]);
+    let a = idx.answer("where is zebra_crossing?", None);
+    assert_eq!(a.citations.first().map(|c| (c.path.as_str(), c.start_line, c.end_line)), Some(("src/lib.rs", 6, 8)));
+    // The new call edge is resolved too.
+    let f = idx.file(idx.d.path_ids["src/lib.rs"]).expect("lib.rs");
+    assert!(f.edges.iter().any(|e| e.file == idx.d.path_ids["src/other.rs"]));
+    // Deleting a file drops it.
+    std::fs::remove_file(dir.path().join("src/other.rs")).expect("remove");
+    idx.update_files(&[dir.path().join("src/other.rs")]);
+    assert!(!idx.d.path_ids.contains_key("src/other.rs"));
+    assert_eq!(idx.stats().files, 1);
+}
+
+#[test]
+fn cache_is_reused_and_changed_files_reparsed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = tempfile::tempdir().expect("cache");
+    write(dir.path(), "a.py", "def one():\n    pass\n");
+    write(dir.path(), "b.py", "def two():\n    pass\n");
+    let first = Index::open(dir.path(), Some(cache.path()), &|_, _| {}).expect("first");
+    assert_eq!(first.stats().reused, 0);
+    let second = Index::open(dir.path(), Some(cache.path()), &|_, _| {}).expect("second");
+    assert_eq!(second.stats().reused, 2);
+    write(dir.path(), "b.py", "def two():\n    pass\n\ndef three_more():\n    pass\n");
+    write(dir.path(), "c.py", "def four():\n    pass\n");
+    std::fs::remove_file(dir.path().join("a.py")).expect("remove");
+    let third = Index::open(dir.path(), Some(cache.path()), &|_, _| {}).expect("third");
+    assert_eq!(third.stats().files, 2);
+    assert_eq!(third.stats().reused, 0, "b.py changed size, c.py is new, a.py is gone");
+    assert!(third.find_definition("b.py", "three_more").is_some());
+    assert!(third.find_definition("a.py", "one").is_none());
+}
+
+#[test]
+fn corrupt_truncated_or_old_cache_is_rebuilt() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = tempfile::tempdir().expect("cache");
+    write(dir.path(), "m.py", "def solo():\n    pass\n");
+    let idx = Index::open(dir.path(), Some(cache.path()), &|_, _| {}).expect("build");
+    let file = store::cache_file(cache.path(), idx.root());
+    let good = std::fs::read(&file).expect("cache written");
+    assert_eq!(&good[..8], store::MAGIC);
+    let mut old = good.clone();
+    old[8..12].copy_from_slice(&(store::FORMAT_VERSION + 1).to_le_bytes());
+    let mut flipped = good.clone();
+    for b in flipped.iter_mut().skip(20).step_by(7) {
+        *b ^= 0x5a;
+    }
+    for bad in [b"garbage".to_vec(), good[..good.len() / 2].to_vec(), old, flipped, Vec::new()] {
+        std::fs::write(&file, &bad).expect("write bad cache");
+        let idx = Index::open(dir.path(), Some(cache.path()), &|_, _| {}).expect("rebuilt");
+        assert_eq!(idx.stats().reused, 0);
+        assert_eq!(idx.find_definition("m.py", "solo"), Some((1, 2)));
+        // …and the rebuilt cache is valid again.
+        assert_eq!(std::fs::read(&file).expect("rewritten")[..8], store::MAGIC[..]);
+    }
+}
+
+#[test]
+fn walk_skips_vendored_generated_binary_and_large_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "src/ok.js", "function ok() { return 1; }\n");
+    write(dir.path(), "node_modules/dep/index.js", "function dep() {}\n");
+    write(dir.path(), "vendor/x.go", "package x\nfunc X() {}\n");
+    write(dir.path(), "src/gen.go", "// Code generated by tool. DO NOT EDIT.\npackage x\nfunc G() {}\n");
+    write(dir.path(), "src/app.min.js", "function a(){}\n");
+    write(dir.path(), "src/ignored.py", "def ignored():\n    pass\n");
+    write(dir.path(), ".gitignore", "src/ignored.py\n");
+    std::fs::write(dir.path().join("src/bin.c"), b"int x;\0\0\0\x01\x02").expect("binary");
+    write(dir.path(), "src/huge.py", &"x = 1\n".repeat(200_000));
+    let idx = open(dir.path());
+    let mut files: Vec<&str> = idx.files().map(|(_, f)| f.rel.as_str()).collect();
+    files.sort();
+    assert_eq!(files, vec!["src/ok.js"]);
+}
+
+#[test]
+fn progress_is_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for i in 0..5 {
+        write(dir.path(), &format!("m{i}.py"), "def f():\n    pass\n");
+    }
+    let last = std::sync::Mutex::new((0, 0));
+    let _ = Index::open(dir.path(), None, &|d, t| {
+        if let Ok(mut l) = last.lock() {
+            *l = (d, t);
+        }
+    })
+    .expect("index");
+    assert_eq!(*last.lock().expect("lock"), (5, 5));
+}
+
+#[test]
+fn llm_helpers_keep_only_known_ids_in_order() {
+    let snip = |id: &str, path: &str| Snippet {
+        id: id.into(),
+        path: path.into(),
+        start_line: 1,
+        end_line: 2,
+        kind: "function".into(),
+        name: "f".into(),
+        text: "fn f() {}".into(),
+    };
+    let snippets = vec![snip("S1", "a.rs"), snip("S2", "b.rs"), snip("S3", "c.rs")];
+    let msgs = llm_messages("how?", &snippets);
+    assert_eq!(msgs.len(), 2);
+    assert!(msgs[0].content.contains("ONLY"));
+    assert!(msgs[1].content.contains("[S2] b.rs:1-2"));
+    let cites = llm_citations("See [S3] and [S9], then [S1][S3]; not S10x or XS2.", &snippets);
+    let paths: Vec<&str> = cites.iter().map(|c| c.path.as_str()).collect();
+    assert_eq!(paths, vec!["c.rs", "a.rs"]);
+}

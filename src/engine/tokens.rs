@@ -1,0 +1,278 @@
+//! Code-aware tokens: identifiers are split at camelCase, snake_case and digit boundaries, the
+//! pieces are lowercased and lightly stemmed, and a multi-piece identifier is also kept whole, so
+//! `AuthService`, "auth service" and `auth_service` meet in the middle.
+
+/// Calls `emit` with every token of `text` (identifiers and words, in order).
+pub fn for_each_token(text: &str, mut emit: impl FnMut(&str)) {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let mut piece = String::new();
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c.is_ascii_alphabetic() || c == b'_' {
+            let start = i;
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                i += 1;
+            }
+            word_tokens(&text[start..i], &mut piece, &mut emit);
+        } else {
+            i += 1;
+        }
+    }
+}
+
+/// Tokens of one identifier-like word.
+fn word_tokens(word: &str, buf: &mut String, emit: &mut impl FnMut(&str)) {
+    let word = word.trim_matches('_');
+    if word.len() < 2 || word.len() > 64 {
+        return;
+    }
+    let mut count = 0;
+    split_identifier(word, |p| {
+        count += 1;
+        if p.len() >= 2 && p.bytes().any(|b| b.is_ascii_alphabetic()) {
+            buf.clear();
+            buf.extend(p.chars().map(|c| c.to_ascii_lowercase()));
+            let s = stem(buf);
+            if !is_stop(s) {
+                emit(s);
+            }
+        }
+    });
+    if count > 1 {
+        buf.clear();
+        buf.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+        emit(buf);
+    }
+}
+
+/// Splits `parseHTTPResponse2_fast` into `parse`, `HTTP`, `Response`, `2`, `fast`.
+pub fn split_identifier(word: &str, mut f: impl FnMut(&str)) {
+    let b = word.as_bytes();
+    let mut start = 0;
+    for i in 1..=b.len() {
+        let boundary = if i == b.len() {
+            true
+        } else {
+            let (p, c) = (b[i - 1], b[i]);
+            let next_lower = b.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            c == b'_'
+                || p == b'_'
+                || (p.is_ascii_lowercase() && c.is_ascii_uppercase())
+                || (p.is_ascii_uppercase() && c.is_ascii_uppercase() && next_lower)
+                || (p.is_ascii_digit() != c.is_ascii_digit())
+        };
+        if boundary {
+            let part = &word[start..i];
+            let part = part.trim_matches('_');
+            if !part.is_empty() {
+                f(part);
+            }
+            start = i;
+        }
+    }
+}
+
+/// A light suffix stemmer (plural, -ing, -ed, final e), shared by documents and questions.
+pub fn stem(w: &str) -> &str {
+    let n = w.len();
+    if n <= 3 || !w.is_ascii() {
+        return w;
+    }
+    let mut s = w;
+    if let Some(x) = s.strip_suffix("ies").filter(|x| x.len() >= 3) {
+        // "entries" -> "entr" (also "entry" -> "entr" below)
+        return x;
+    }
+    if s.ends_with("sses") {
+        s = &s[..s.len() - 2];
+    } else if s.ends_with("ss") || s.ends_with("us") || s.ends_with("is") {
+    } else if let Some(x) = s.strip_suffix("es").filter(|x| {
+        x.ends_with("ch") || x.ends_with("sh") || x.ends_with('x') || x.ends_with("ss")
+    }) {
+        s = x;
+    } else if let Some(x) = s.strip_suffix('s') {
+        s = x;
+    }
+    if let Some(x) = s.strip_suffix("ing").filter(|x| x.len() >= 3) {
+        s = undouble(x);
+    } else if let Some(x) = s.strip_suffix("ed").filter(|x| x.len() >= 3) {
+        s = undouble(x);
+    }
+    if let Some(x) = s.strip_suffix('e').filter(|x| x.len() >= 3) {
+        s = x;
+    }
+    if let Some(x) = s.strip_suffix('y').filter(|x| x.len() >= 3) {
+        s = x;
+    }
+    s
+}
+
+fn undouble(x: &str) -> &str {
+    let b = x.as_bytes();
+    let n = b.len();
+    if n >= 4 && b[n - 1] == b[n - 2] && !matches!(b[n - 1], b'l' | b's' | b'z') {
+        &x[..n - 1]
+    } else {
+        x
+    }
+}
+
+/// Tokens that carry no meaning in code or questions (checked after stemming).
+pub fn is_stop(t: &str) -> bool {
+    matches!(
+        t,
+        "the" | "an" | "and" | "or" | "of" | "to" | "in" | "on" | "at" | "by" | "for" | "it"
+            | "its" | "be" | "as" | "that" | "thi" | "this" | "with" | "from" | "are" | "wa"
+            | "was" | "were" | "if" | "else" | "then" | "let" | "mut" | "fn" | "pub" | "self"
+            | "return" | "def" | "var" | "const" | "function" | "new" | "true" | "false"
+            | "none" | "null" | "undefined" | "use" | "import" | "into" | "not" | "no" | "we"
+            | "can" | "will" | "there" | "which" | "when" | "so" | "do" | "doe" | "is" | "ha"
+            | "has" | "have"
+    )
+}
+
+/// Words of a question that say nothing about the code they ask for (`t` is a stemmed token).
+pub fn is_question_stop(t: &str) -> bool {
+    static STEMMED: std::sync::OnceLock<std::collections::HashSet<String>> = std::sync::OnceLock::new();
+    let set = STEMMED.get_or_init(|| QUESTION_STOP.iter().map(|w| stem(w).to_string()).collect());
+    QUESTION_STOP.contains(&t) || set.contains(t)
+}
+
+const QUESTION_STOP: &[&str] = &[
+    "where", "how", "what", "why", "who", "whom", "whose", "implement", "implemented", "code",
+    "happen", "happens", "work", "works", "define", "defined", "find", "located", "show",
+    "explain", "tell", "me", "my", "you", "your", "call", "called", "calling", "make", "makes",
+    "actually", "decide", "decides", "some", "any", "all", "each", "every", "such", "like",
+    "only", "about", "would", "should", "could", "mean", "exactly", "both", "one", "other",
+    "also", "just", "way", "does", "did", "done", "thing", "part", "given", "turn", "turned",
+    "whether", "right", "away", "us", "our", "them", "they", "their", "than", "but", "up",
+    "out", "i", "after", "before", "while", "library", "project", "happening", "used", "using",
+    "use", "get", "gets", "go", "goes", "into", "once", "same", "time", "times", "still",
+    "need", "needs", "want", "which", "when", "there", "does", "doing", "being", "been",
+];
+
+/// A small table of code synonyms and abbreviations: each question token also searches these.
+pub fn synonyms(t: &str) -> &'static [&'static str] {
+    match t {
+        // Irregular forms the stemmer cannot join.
+        "caught" => &["catch"],
+        "thrown" | "threw" => &["throw"],
+        "ran" => &["run"],
+        "chosen" | "chos" => &["choos", "select"],
+        "written" | "wrot" => &["writ"],
+        "sent" => &["send"],
+        "read" => &["recv", "pol"],
+        "built" => &["build"],
+        "kept" => &["keep"],
+        "held" => &["hold", "lock"],
+        "found" => &["find", "lookup"],
+        "variabl" => &["var"],
+        "receiv" | "receiver" => &["rx", "recv"],
+        "sender" | "transmitt" => &["tx"],
+        "number" => &["num", "count"],
+        "count" => &["num"],
+        "dropp" | "drop" => &["clos", "releas"],
+        "idl" => &["park", "sleep"],
+        "steal" => &["stolen"],
+        "auth" => &["authent", "login", "credential"],
+        "authent" | "authentication" => &["auth", "login"],
+        "login" => &["auth", "authent"],
+        "config" => &["configur", "setting", "option"],
+        "configur" | "configuration" => &["config", "setting"],
+        "setting" => &["config", "option"],
+        "db" => &["databas"],
+        "databas" => &["db"],
+        "err" => &["error"],
+        "error" => &["err", "except"],
+        "except" => &["error", "err"],
+        "msg" => &["messag"],
+        "messag" => &["msg"],
+        "req" => &["request"],
+        "request" => &["req"],
+        "res" => &["respons"],
+        "respons" => &["res", "resp"],
+        "resp" => &["respons"],
+        "ctx" => &["context"],
+        "context" => &["ctx"],
+        "init" => &["initi", "setup"],
+        "initi" | "initial" => &["init"],
+        "creat" => &["build", "new", "make", "construct"],
+        "build" => &["creat", "construct"],
+        "construct" => &["creat", "build", "new"],
+        "delet" => &["remov", "drop"],
+        "remov" => &["delet", "drop"],
+        "dir" => &["directori", "folder"],
+        "directori" | "folder" => &["dir"],
+        "buf" => &["buffer"],
+        "buffer" => &["buf"],
+        "len" => &["length", "size"],
+        "length" => &["len"],
+        "param" => &["paramet", "arg"],
+        "paramet" => &["param", "arg"],
+        "arg" => &["argument", "param"],
+        "argument" => &["arg"],
+        "conn" => &["connect"],
+        "connect" => &["conn"],
+        "env" => &["environ"],
+        "environ" => &["env"],
+        "cb" => &["callback"],
+        "callback" => &["cb", "handler"],
+        "util" => &["helper"],
+        "helper" => &["util"],
+        "cancel" => &["abort", "unsubscrib"],
+        "abort" => &["cancel"],
+        "spawn" => &["start"],
+        "start" => &["spawn", "run", "begin"],
+        "stop" => &["shutdown", "clos", "terminat"],
+        "shutdown" => &["stop", "clos"],
+        "emit" => &["next", "send"],
+        "listen" | "listener" => &["accept", "bind"],
+        "serializ" => &["dump", "encod", "json"],
+        "deserializ" => &["load", "decod", "pars"],
+        "pars" => &["decod"],
+        "match" => &["rout", "dispatch"],
+        "rout" => &["dispatch"],
+        "templat" => &["render", "view"],
+        "render" => &["templat", "view"],
+        "timer" | "timeout" => &["deadlin", "delay"],
+        "delay" => &["timer", "schedul"],
+        "wait" => &["block", "park", "poll"],
+        "fresh" => &["stale", "cach"],
+        "cookie" => &["session"],
+        "ip" => &["addr", "address"],
+        "hostname" => &["host"],
+        "subscrib" => &["observ", "listen"],
+        "valu" => &["next"],
+        _ => &[],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(s: &str) -> Vec<String> {
+        let mut v = Vec::new();
+        for_each_token(s, |t| v.push(t.to_string()));
+        v
+    }
+
+    #[test]
+    fn splits_camel_snake_and_keeps_whole() {
+        assert_eq!(toks("AuthService"), vec!["auth", "servic", "authservice"]);
+        assert_eq!(toks("spawn_blocking"), vec!["spawn", "block", "spawn_blocking"]);
+        assert_eq!(toks("parseHTTPResponse"), vec!["pars", "http", "respons", "parsehttpresponse"]);
+        assert_eq!(toks("the TCP listener's"), vec!["tcp", "listener"]);
+    }
+
+    #[test]
+    fn stems_inflections_together() {
+        assert_eq!(stem("handled"), stem("handle"));
+        assert_eq!(stem("handling"), stem("handles"));
+        assert_eq!(stem("matches"), stem("matching"));
+        assert_eq!(stem("entries"), stem("entry"));
+        assert_eq!(stem("running"), "run");
+        assert_eq!(stem("class"), "class");
+    }
+}

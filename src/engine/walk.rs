@@ -1,0 +1,150 @@
+//! Which files of a workspace get indexed: gitignore honoured; vendored, generated, minified,
+//! binary and oversized files skipped.
+
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use super::lang::Lang;
+
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+const SKIP_DIRS: &[&str] = &[
+    ".git", "node_modules", "vendor", "vendored", "third_party", "third-party", "thirdparty",
+    "bower_components", "target", "dist", "build", "out", "__pycache__", ".venv", "venv",
+    ".tox", ".mypy_cache", ".next", ".nuxt", "coverage", "site-packages", "Pods", ".idea",
+    ".vscode", "external", "deps",
+];
+
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub abs: PathBuf,
+    pub rel: String,
+    pub lang: Lang,
+    pub size: u64,
+    pub mtime: u64,
+}
+
+pub fn is_skipped_dir(name: &str) -> bool {
+    SKIP_DIRS.contains(&name)
+}
+
+/// Relative path with `/` separators, or `None` if `abs` is not under `root`.
+pub fn rel_path(root: &Path, abs: &Path) -> Option<String> {
+    let rel = abs.strip_prefix(root).ok()?;
+    let mut parts = Vec::new();
+    for c in rel.components() {
+        match c {
+            std::path::Component::Normal(s) => parts.push(s.to_str()?.to_string()),
+            _ => return None,
+        }
+    }
+    if parts.is_empty() { None } else { Some(parts.join("/")) }
+}
+
+pub fn mtime_of(meta: &std::fs::Metadata) -> u64 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
+}
+
+/// A candidate for this path if its name and metadata qualify (content is checked later).
+pub fn candidate(root: &Path, abs: &Path) -> Option<Candidate> {
+    let rel = rel_path(root, abs)?;
+    if rel.split('/').any(is_skipped_dir) {
+        return None;
+    }
+    let lang = Lang::from_path(&rel)?;
+    let name = rel.rsplit('/').next().unwrap_or(&rel);
+    if name.contains(".min.") {
+        return None;
+    }
+    let meta = std::fs::metadata(abs).ok()?;
+    if !meta.is_file() || meta.len() > MAX_FILE_BYTES || meta.len() == 0 {
+        return None;
+    }
+    Some(Candidate { abs: abs.to_path_buf(), rel, lang, size: meta.len(), mtime: mtime_of(&meta) })
+}
+
+pub fn discover(root: &Path) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(true)
+        .git_ignore(true)
+        .git_global(false)
+        .git_exclude(true)
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(|e| {
+            !(e.file_type().is_some_and(|t| t.is_dir()) && e.file_name().to_str().is_some_and(is_skipped_dir))
+        })
+        .build();
+    for entry in walker.flatten() {
+        if entry.file_type().is_some_and(|t| t.is_file())
+            && let Some(c) = candidate(root, entry.path())
+        {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Content checks: binary, generated, minified. `None` means "skip this file".
+pub fn accept_content(bytes: &[u8]) -> Option<&str> {
+    let head = &bytes[..bytes.len().min(8192)];
+    if head.contains(&0) {
+        return None;
+    }
+    let nonprint = head
+        .iter()
+        .filter(|b| !(b.is_ascii_graphic() || b.is_ascii_whitespace() || **b >= 0x80))
+        .count();
+    if nonprint * 10 > head.len() * 3 {
+        return None;
+    }
+    let text = std::str::from_utf8(bytes).ok()?;
+    let head_text: String = text.lines().take(12).collect::<Vec<_>>().join("\n");
+    if head_text.contains("@generated") || head_text.contains("DO NOT EDIT") {
+        return None;
+    }
+    // Minified: very long average line length.
+    let lines = text.lines().count().max(1);
+    if text.len() > 2000 && text.len() / lines > 300 {
+        return None;
+    }
+    Some(text)
+}
+
+/// Test, example, docs and bench files: demoted unless the question asks for them.
+pub fn auxiliary_class(rel: &str) -> u8 {
+    let lower = rel.to_ascii_lowercase();
+    let segs: Vec<&str> = lower.split('/').collect();
+    let name = segs.last().copied().unwrap_or("");
+    let dir_has = |names: &[&str]| segs[..segs.len().saturating_sub(1)].iter().any(|s| names.contains(s));
+    if dir_has(&["test", "tests", "__tests__", "spec", "specs", "testdata", "fixtures", "test_utils", "testing_utils"])
+        || name.starts_with("test_")
+        || name.ends_with("_test.go")
+        || name.ends_with("_test.py")
+        || name.contains(".test.")
+        || name.contains(".spec.")
+        || name == "conftest.py"
+    {
+        return AUX_TEST;
+    }
+    if dir_has(&["example", "examples", "samples", "sample", "demo", "demos"]) {
+        return AUX_EXAMPLE;
+    }
+    if dir_has(&["doc", "docs", "documentation"]) {
+        return AUX_DOCS;
+    }
+    if dir_has(&["bench", "benches", "benchmark", "benchmarks", "perf"]) {
+        return AUX_BENCH;
+    }
+    0
+}
+
+pub const AUX_TEST: u8 = 1;
+pub const AUX_EXAMPLE: u8 = 2;
+pub const AUX_DOCS: u8 = 3;
+pub const AUX_BENCH: u8 = 4;
