@@ -209,11 +209,15 @@ H.run(function()
   local joined = table.concat(titles, '|')
   H.check(joined:find('Potpie: parsing', 1, true) ~= nil, 'LspProgress reported parsing (' .. joined .. ')')
   H.check(joined:find('Potpie: codebase_qna_agent', 1, true) ~= nil, 'LspProgress reported the question')
-  local ended = 0
-  for _, p in ipairs(progress) do
-    ended = ended + (p.kind == 'end' and 1 or 0)
-  end
-  H.check(ended >= 2, 'progress ended for parsing and for the question')
+  -- the question's progress may end just after its result arrives
+  H.wait('progress to end for parsing and for the question', function()
+    local ended = 0
+    for _, p in ipairs(progress) do
+      ended = ended + (p.kind == 'end' and 1 or 0)
+    end
+    return ended >= 2
+  end)
+  H.check(true, 'progress ended for parsing and for the question')
 
   vim.cmd('PotpieClear')
   H.wait(':PotpieClear to remove the hints', function()

@@ -21,6 +21,9 @@ local answer_win = nil ---@type integer?
 --- Views still waiting for their result, oldest first.
 ---@type potpie.View[]
 M.pending = {}
+--- Answer ids of views that are done, so that their late chunks are not taken for another.
+---@type table<string, true>
+M.closed_ids = {}
 --- The most recent view, finished or not.
 ---@type potpie.View?
 M.last = nil
@@ -127,6 +130,9 @@ end
 --- unbound one of that client (chunks of an answer arrive before its command result).
 ---@return potpie.View?
 local function view_for(client_id, answer_id)
+  if M.closed_ids[answer_id] then
+    return nil -- late chunks of a cancelled answer
+  end
   for _, v in ipairs(M.pending) do
     if v.answer_id == answer_id then
       return v
@@ -178,6 +184,9 @@ function M.on_activity(client_id, message)
 end
 
 local function remove_pending(view)
+  if view.answer_id then
+    M.closed_ids[view.answer_id] = true
+  end
   for i, v in ipairs(M.pending) do
     if v == view then
       table.remove(M.pending, i)
@@ -190,10 +199,12 @@ end
 ---@param view potpie.View
 ---@param result table the `Answer`
 function M.finish(view, result)
+  if type(result.answerId) == 'string' then
+    view.answer_id = result.answerId
+  end
   remove_pending(view)
   view.done = true
   view.result = result
-  view.answer_id = result.answerId
   local markdown = type(result.markdown) == 'string' and result.markdown or view.text
   local lines = header(view.label)
   vim.list_extend(lines, vim.split(markdown, '\n', { plain = true }))
