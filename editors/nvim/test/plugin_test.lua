@@ -267,6 +267,19 @@ H.run(function()
   end)
   H.check(tests.result.agent == 'unit_test_agent', ':PotpieExplain used unit_test_agent')
 
+  -- :PotpieAsk without arguments prompts; `@agent` picks the agent; a range goes along
+  local prompted
+  vim.ui.input = function(opts, on_confirm)
+    prompted = opts.prompt
+    on_confirm('@debugging_agent Why would login raise PermissionError?')
+  end
+  local debugged = wait_answer(':PotpieAsk with a prompt', function()
+    vim.cmd('18,22PotpieAsk')
+  end)
+  H.check(prompted ~= nil, ':PotpieAsk without arguments prompted (' .. tostring(prompted) .. ')')
+  H.check(debugged.result.agent == 'debugging_agent', '`@debugging_agent` chose the agent')
+  H.check(debugged.label == 'Why would login raise PermissionError?', 'the agent prefix is not part of the question')
+
   -- an empty question is refused by the server; the split says why
   local refused = potpie.ask('   ')
   H.wait('the refused question to finish', function()
