@@ -308,5 +308,16 @@ H.run(function()
   end)
   H.check(true, ':PotpieReparse answered with a status')
 
+  H.wait('the workspace to be ready again after the reparse', function()
+    local st = potpie.statuses[client.id]
+    return st and st.state == 'ready'
+  end)
+  H.check(true, 'potpie/status reported ready again after :PotpieReparse')
+
+  vim.cmd('checkhealth potpie')
+  local health = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), '\n')
+  H.check(health:find('OK Neovim 0.11', 1, true) ~= nil and health:find('OK server: ', 1, true) ~= nil, ':checkhealth potpie finds Neovim and the server')
+  H.check(health:find(MODE .. ' · ready', 1, true) ~= nil and health:find('ERROR', 1, true) == nil, ':checkhealth potpie shows the ready client and no error')
+
   H.log('# all plugin checks passed (' .. MODE .. ')')
 end)
