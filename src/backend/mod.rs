@@ -115,6 +115,15 @@ impl Session {
         self.status.clone()
     }
 
+    /// Marks the session as being prepared before the preparing task gets to run, so that a
+    /// question arriving in between waits for it instead of starting a second preparation.
+    pub fn mark_preparing(&self) {
+        self.set_status(|s| {
+            s.state = ParseState::Parsing;
+            s.message = Some("starting".into());
+        });
+    }
+
     /// Parses (Potpie) or indexes (local) the workspace, reporting each step as a status
     /// change, until it is usable or failed. Never returns an error: failures end in
     /// `state: error` with a message saying what to do. Safe to call again to retry.
@@ -138,8 +147,15 @@ impl Session {
         let state = rx.borrow().state;
         match state {
             s if s.is_usable() => return Ok(()),
-            ParseState::Unbound | ParseState::Error => {
-                // Nobody is preparing (or the last attempt failed): try now, in this task.
+            ParseState::Error => {
+                // A failed parse is retried by `potpie.reparse`, not by every question.
+                let message = rx.borrow().message.clone();
+                return Err(AskError::NotReady(
+                    message.unwrap_or_else(|| "preparing the workspace failed".into()),
+                ));
+            }
+            ParseState::Unbound => {
+                // Nobody is preparing: do it now, in this task.
                 let status = tokio::select! {
                     s = self.prepare() => s,
                     _ = cancel.cancelled() => return Err(AskError::Cancelled),

@@ -28,7 +28,7 @@ use crate::model::Selection;
 
 pub use answer::{llm_citations, llm_messages};
 
-use parse::{NF, NONE, ParsedFile, Parsers, RefKind};
+use parse::{NF, ParsedFile, Parsers, RefKind};
 use store::{Doc, Edge, FileRec, Persist};
 
 /// What `potpie-lsp index --json` prints (at least these keys).
@@ -123,12 +123,18 @@ impl Index {
         let t0 = Instant::now();
         let root = std::fs::canonicalize(root)?;
         if !root.is_dir() {
-            return Err(std::io::Error::new(std::io::ErrorKind::NotADirectory, "root is not a directory"));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotADirectory,
+                "root is not a directory",
+            ));
         }
         let cache_path = cache_dir.map(|d| store::cache_file(d, &root));
         let cached = cache_path.as_deref().and_then(|p| store::load(p, &root));
         let had_cache = cached.is_some();
-        let mut p = cached.unwrap_or_else(|| Persist { root: root.to_string_lossy().into_owned(), ..Default::default() });
+        let mut p = cached.unwrap_or_else(|| Persist {
+            root: root.to_string_lossy().into_owned(),
+            ..Default::default()
+        });
 
         let candidates = walk::discover(&root);
         let mut by_rel: HashMap<&str, usize> = HashMap::new();
@@ -161,14 +167,25 @@ impl Index {
             }
         }
         let parsed = parse_all(&todo, progress);
-        let mut idx = Index { root, p, d: Derived::default(), stats: IndexStats::default() };
+        let mut idx = Index {
+            root,
+            p,
+            d: Derived::default(),
+            stats: IndexStats::default(),
+        };
         let mut term_ids = std::mem::take(&mut idx.d.term_ids);
         if term_ids.is_empty() {
-            term_ids = idx.p.vocab.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
+            term_ids = idx
+                .p
+                .vocab
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.clone(), i as u32))
+                .collect();
         }
         for ((slot, cand), parsed) in todo.into_iter().zip(parsed) {
             let Some(parsed) = parsed else { continue };
-            let rec = idx.to_rec(&cand, parsed, &mut term_ids);
+            let rec = idx.make_rec(&cand, parsed, &mut term_ids);
             let id = match slot {
                 Some(s) => {
                     idx.p.files[s] = Some(rec);
@@ -186,13 +203,14 @@ impl Index {
         idx.derive();
         if dirty {
             idx.resolve_after_change(&changed);
-            idx.derive_graph();
         }
+        idx.derive_graph();
         idx.stats = idx.compute_stats(reused, t0);
-        if dirty && let Some(dir) = cache_dir {
-            if let Err(e) = idx.save(dir) {
-                tracing::warn!(error = %e, "could not write the engine cache");
-            }
+        if dirty
+            && let Some(dir) = cache_dir
+            && let Err(e) = idx.save(dir)
+        {
+            tracing::warn!(error = %e, "could not write the engine cache");
         }
         Ok(idx)
     }
@@ -211,7 +229,9 @@ impl Index {
         let mut changed: HashSet<u32> = HashSet::new();
         let mut term_ids = std::mem::take(&mut self.d.term_ids);
         for abs in paths {
-            let Some(rel) = walk::rel_path(&self.root, abs) else { continue };
+            let Some(rel) = walk::rel_path(&self.root, abs) else {
+                continue;
+            };
             let slot = self.d.path_ids.get(&rel).copied();
             let parsed = walk::candidate(&self.root, abs).and_then(|c| {
                 let bytes = std::fs::read(&c.abs).ok()?;
@@ -222,7 +242,7 @@ impl Index {
             });
             match (parsed, slot) {
                 (Some((c, parsed)), slot) => {
-                    let rec = self.to_rec(&c, parsed, &mut term_ids);
+                    let rec = self.make_rec(&c, parsed, &mut term_ids);
                     let id = match slot {
                         Some(s) => {
                             self.p.files[s as usize] = Some(rec);
@@ -276,7 +296,12 @@ impl Index {
         }
         let norm = |s: &str| s.replace("::", ".").replace(".prototype.", ".");
         let want_n = norm(want);
-        let last = want_n.rsplit('.').next().unwrap_or(&want_n).trim_end_matches('!').to_string();
+        let last = want_n
+            .rsplit('.')
+            .next()
+            .unwrap_or(&want_n)
+            .trim_end_matches('!')
+            .to_string();
         let mut best: Option<(u32, &parse::Symbol)> = None;
         for s in &f.symbols {
             let q = norm(&s.qual);
@@ -285,7 +310,11 @@ impl Index {
                 4
             } else if q.ends_with(&format!(".{want_n}")) {
                 3
-            } else if n.trim_end_matches('!') == last || q.rsplit('.').next().is_some_and(|x| x.trim_end_matches('!') == last) {
+            } else if n.trim_end_matches('!') == last
+                || q.rsplit('.')
+                    .next()
+                    .is_some_and(|x| x.trim_end_matches('!') == last)
+            {
                 2
             } else if q.eq_ignore_ascii_case(&want_n) || n.eq_ignore_ascii_case(&last) {
                 1
@@ -294,7 +323,9 @@ impl Index {
             };
             // Prefer the definition with a body (larger) among equals, e.g. not an overload stub.
             if score > 0
-                && best.is_none_or(|(b, bs)| score > b || (score == b && s.end - s.start > bs.end - bs.start))
+                && best.is_none_or(|(b, bs)| {
+                    score > b || (score == b && s.end - s.start > bs.end - bs.start)
+                })
             {
                 best = Some((score, s));
             }
@@ -309,10 +340,19 @@ impl Index {
     }
 
     fn files(&self) -> impl Iterator<Item = (u32, &FileRec)> {
-        self.p.files.iter().enumerate().filter_map(|(i, f)| f.as_ref().map(|f| (i as u32, f)))
+        self.p
+            .files
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| f.as_ref().map(|f| (i as u32, f)))
     }
 
-    fn to_rec(&mut self, c: &walk::Candidate, parsed: ParsedFile, term_ids: &mut HashMap<String, u32>) -> FileRec {
+    fn make_rec(
+        &mut self,
+        c: &walk::Candidate,
+        parsed: ParsedFile,
+        term_ids: &mut HashMap<String, u32>,
+    ) -> FileRec {
         let map: Vec<u32> = parsed
             .vocab
             .into_iter()
@@ -331,12 +371,24 @@ impl Index {
             .docs
             .into_iter()
             .map(|d| {
-                let mut pairs: Vec<(u32, [u8; NF])> = d.terms.into_iter().map(|(t, tf)| (map[t as usize], tf)).collect();
+                let mut pairs: Vec<(u32, [u8; NF])> = d
+                    .terms
+                    .into_iter()
+                    .map(|(t, tf)| (map[t as usize], tf))
+                    .collect();
                 pairs.sort_unstable_by_key(|p| p.0);
-                Doc { terms: pairs.iter().map(|p| p.0).collect(), tfs: pairs.iter().map(|p| p.1).collect(), lens: d.lens }
+                Doc {
+                    terms: pairs.iter().map(|p| p.0).collect(),
+                    tfs: pairs.iter().map(|p| p.1).collect(),
+                    lens: d.lens,
+                }
             })
             .collect();
-        let path_terms: Vec<(u32, u8)> = parsed.path_terms.into_iter().map(|(t, n)| (map[t as usize], n)).collect();
+        let path_terms: Vec<(u32, u8)> = parsed
+            .path_terms
+            .into_iter()
+            .map(|(t, n)| (map[t as usize], n))
+            .collect();
         let path_len = path_terms.iter().map(|p| u16::from(p.1)).sum();
         FileRec {
             rel: c.rel.clone(),
@@ -361,7 +413,13 @@ impl Index {
     fn derive(&mut self) {
         let nv = self.p.vocab.len();
         if self.d.term_ids.len() != nv {
-            self.d.term_ids = self.p.vocab.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
+            self.d.term_ids = self
+                .p
+                .vocab
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.clone(), i as u32))
+                .collect();
         }
         let mut df_sym = vec![0u32; nv];
         let mut df_file = vec![0u32; nv];
@@ -373,7 +431,13 @@ impl Index {
         let mut name_count: HashMap<String, u32> = HashMap::new();
         let mut modules: HashMap<String, Vec<u32>> = HashMap::new();
         let mut path_ids = HashMap::new();
-        for (fid, f) in self.p.files.iter().enumerate().filter_map(|(i, f)| f.as_ref().map(|f| (i as u32, f))) {
+        for (fid, f) in self
+            .p
+            .files
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| f.as_ref().map(|f| (i as u32, f)))
+        {
             path_ids.insert(f.rel.clone(), fid);
             n_file += 1;
             sum_path += f64::from(f.path_len);
@@ -385,15 +449,20 @@ impl Index {
                     df[*t as usize] += 1;
                 }
                 let sums = if is_file { &mut sum_file } else { &mut sum_sym };
-                for k in 0..NF {
-                    sums[k] += f64::from(d.lens[k]);
+                for (sum, len) in sums.iter_mut().zip(d.lens) {
+                    *sum += f64::from(len);
                 }
                 if !is_file {
                     n_sym += 1;
                 }
             }
             for (si, s) in f.symbols.iter().enumerate() {
-                let last = s.name.rsplit(['.', ':']).next().unwrap_or(&s.name).trim_end_matches('!');
+                let last = s
+                    .name
+                    .rsplit(['.', ':'])
+                    .next()
+                    .unwrap_or(&s.name)
+                    .trim_end_matches('!');
                 *name_count.entry(last.to_ascii_lowercase()).or_default() += 1;
                 for key in name_keys(&s.name) {
                     names.entry(key).or_default().push((fid, si as u32));
@@ -422,18 +491,25 @@ impl Index {
         d.name_count = name_count;
         d.modules = modules;
         d.path_ids = path_ids;
-        self.derive_graph();
     }
 
     /// In-degrees and a PageRank over the file graph, from the resolved edges.
     fn derive_graph(&mut self) {
         let n = self.p.files.len();
-        let mut indeg: Vec<Vec<u16>> = self.p.files.iter().map(|f| vec![0u16; f.as_ref().map_or(0, |f| f.symbols.len())]).collect();
+        let mut indeg: Vec<Vec<u16>> = self
+            .p
+            .files
+            .iter()
+            .map(|f| vec![0u16; f.as_ref().map_or(0, |f| f.symbols.len())])
+            .collect();
         let mut out: Vec<Vec<(u32, f32)>> = vec![Vec::new(); n];
         for (fid, f) in self.files() {
             let mut w: HashMap<u32, f32> = HashMap::new();
             for e in &f.edges {
-                if let Some(v) = indeg.get_mut(e.file as usize).and_then(|v| v.get_mut(e.sym as usize)) {
+                if let Some(v) = indeg
+                    .get_mut(e.file as usize)
+                    .and_then(|v| v.get_mut(e.sym as usize))
+                {
                     *v = v.saturating_add(1);
                 }
                 if e.file != fid {
@@ -447,9 +523,15 @@ impl Index {
         }
         let live: Vec<bool> = self.p.files.iter().map(|f| f.is_some()).collect();
         let nl = live.iter().filter(|l| **l).count().max(1) as f32;
-        let mut rank: Vec<f32> = live.iter().map(|l| if *l { 1.0 / nl } else { 0.0 }).collect();
+        let mut rank: Vec<f32> = live
+            .iter()
+            .map(|l| if *l { 1.0 / nl } else { 0.0 })
+            .collect();
         for _ in 0..20 {
-            let mut next: Vec<f32> = live.iter().map(|l| if *l { 0.15 / nl } else { 0.0 }).collect();
+            let mut next: Vec<f32> = live
+                .iter()
+                .map(|l| if *l { 0.15 / nl } else { 0.0 })
+                .collect();
             let mut dangling = 0.0;
             for (i, edges) in out.iter().enumerate() {
                 if !live[i] {
@@ -487,12 +569,16 @@ impl Index {
                 todo.push(fid);
             }
         }
-        let resolved: Vec<(u32, Vec<u32>, Vec<Edge>)> =
-            todo.par_iter().filter_map(|&fid| self.file(fid).map(|f| {
-                let imports = self.resolve_imports(f);
-                let edges = self.resolve_refs(fid, f, &imports);
-                (fid, imports, edges)
-            })).collect();
+        let resolved: Vec<(u32, Vec<u32>, Vec<Edge>)> = todo
+            .par_iter()
+            .filter_map(|&fid| {
+                self.file(fid).map(|f| {
+                    let imports = self.resolve_imports(f);
+                    let edges = self.resolve_refs(fid, f, &imports);
+                    (fid, imports, edges)
+                })
+            })
+            .collect();
         for (fid, imports, edges) in resolved {
             if let Some(f) = self.p.files[fid as usize].as_mut() {
                 f.import_files = imports;
@@ -507,7 +593,9 @@ impl Index {
             let segs: Vec<&str> = imp.split('/').filter(|s| !s.is_empty()).collect();
             for len in (1..=segs.len()).rev() {
                 let want = &segs[..len];
-                let Some(cands) = want.last().and_then(|l| self.d.modules.get(*l)) else { continue };
+                let Some(cands) = want.last().and_then(|l| self.d.modules.get(*l)) else {
+                    continue;
+                };
                 let hits: Vec<u32> = cands
                     .iter()
                     .copied()
@@ -536,18 +624,28 @@ impl Index {
         let mut edges = Vec::new();
         for r in &f.refs {
             let key = r.name.rsplit(['.', ':']).next().unwrap_or(&r.name);
-            let Some(cands) = self.d.names.get(key) else { continue };
+            let Some(cands) = self.d.names.get(key) else {
+                continue;
+            };
             let same: Vec<&(u32, u32)> = cands.iter().filter(|(cf, _)| *cf == fid).collect();
             let chosen: Vec<(u32, u32)> = if !same.is_empty() {
                 same.into_iter().copied().take(3).collect()
             } else {
-                let imported: Vec<(u32, u32)> = cands.iter().copied().filter(|(cf, _)| imports.contains(cf)).collect();
+                let imported: Vec<(u32, u32)> = cands
+                    .iter()
+                    .copied()
+                    .filter(|(cf, _)| imports.contains(cf))
+                    .collect();
                 if !imported.is_empty() {
                     imported.into_iter().take(3).collect()
                 } else {
                     let mut files: Vec<u32> = cands.iter().map(|c| c.0).collect();
                     files.dedup();
-                    if files.len() == 1 && cands.len() <= 2 { cands.clone() } else { Vec::new() }
+                    if files.len() == 1 && cands.len() <= 2 {
+                        cands.clone()
+                    } else {
+                        Vec::new()
+                    }
                 }
             };
             for (tf, ts) in chosen {
@@ -555,18 +653,30 @@ impl Index {
                     continue;
                 }
                 // A type reference to a function, or a call to a plain constant, is noise.
-                let Some(target) = self.file(tf).and_then(|t| t.symbols.get(ts as usize)) else { continue };
-                if r.kind == RefKind::Type && matches!(target.kind, parse::Kind::Function | parse::Kind::Method) {
+                let Some(target) = self.file(tf).and_then(|t| t.symbols.get(ts as usize)) else {
+                    continue;
+                };
+                if r.kind == RefKind::Type
+                    && matches!(target.kind, parse::Kind::Function | parse::Kind::Method)
+                {
                     continue;
                 }
-                edges.push(Edge { from: r.from, file: tf, sym: ts, kind: r.kind });
+                edges.push(Edge {
+                    from: r.from,
+                    file: tf,
+                    sym: ts,
+                    kind: r.kind,
+                });
             }
         }
         edges
     }
 
     fn compute_stats(&self, reused: usize, t0: Instant) -> IndexStats {
-        let mut s = IndexStats { reused, ..Default::default() };
+        let mut s = IndexStats {
+            reused,
+            ..Default::default()
+        };
         for (_, f) in self.files() {
             s.files += 1;
             s.symbols += f.symbols.len();
@@ -598,13 +708,16 @@ fn name_keys(name: &str) -> Vec<String> {
 fn module_path(rel: &str) -> String {
     let no_ext = rel.rsplit_once('.').map(|(a, _)| a).unwrap_or(rel);
     match no_ext.rsplit_once('/') {
-        Some((dir, stem)) if matches!(stem, "mod" | "index" | "__init__" | "lib" | "main") => dir.to_string(),
+        Some((dir, "mod" | "index" | "__init__" | "lib" | "main")) => dir.to_string(),
         _ => no_ext.to_string(),
     }
 }
 
 /// Parses the candidates in parallel, largest first; `None` for files rejected by content.
-fn parse_all(todo: &[(Option<usize>, walk::Candidate)], progress: &(dyn Fn(usize, usize) + Sync)) -> Vec<Option<ParsedFile>> {
+fn parse_all(
+    todo: &[(Option<usize>, walk::Candidate)],
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Vec<Option<ParsedFile>> {
     let total = todo.len();
     let mut order: Vec<usize> = (0..total).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(todo[i].1.size));
@@ -614,11 +727,12 @@ fn parse_all(todo: &[(Option<usize>, walk::Candidate)], progress: &(dyn Fn(usize
         .par_iter()
         .map_init(Parsers::default, |parsers, &i| {
             let c = &todo[i].1;
-            let out = std::fs::read(&c.abs)
-                .ok()
-                .and_then(|bytes| walk::accept_content(&bytes).map(|text| parse::parse_file(&c.rel, c.lang, text, parsers)));
+            let out = std::fs::read(&c.abs).ok().and_then(|bytes| {
+                walk::accept_content(&bytes)
+                    .map(|text| parse::parse_file(&c.rel, c.lang, text, parsers))
+            });
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if n % step == 0 || n == total {
+            if n.is_multiple_of(step) || n == total {
                 progress(n, total);
             }
             (i, out)

@@ -10,7 +10,7 @@ use super::lang::Lang;
 use super::parse::{NF, Ref, RefKind, Symbol};
 
 pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Doc {
@@ -69,7 +69,10 @@ pub fn load(path: &Path, root: &Path) -> Option<Persist> {
     }
     let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
     if version != FORMAT_VERSION {
-        tracing::info!(version, "engine cache is of another format version; rebuilding");
+        tracing::info!(
+            version,
+            "engine cache is of another format version; rebuilding"
+        );
         return None;
     }
     match postcard::from_bytes::<Persist>(&bytes[12..]) {
@@ -92,15 +95,26 @@ fn consistent(p: &Persist) -> bool {
     p.files.iter().flatten().all(|f| {
         let ns = f.symbols.len() as u32;
         f.docs.len() == f.symbols.len() + 1
-            && f.docs.iter().all(|d| d.terms.len() == d.tfs.len() && d.terms.iter().all(|t| *t < nv))
+            && f.docs
+                .iter()
+                .all(|d| d.terms.len() == d.tfs.len() && d.terms.iter().all(|t| *t < nv))
             && f.path_terms.iter().all(|(t, _)| *t < nv)
-            && f.symbols.iter().all(|s| s.start >= 1 && s.start <= s.end && s.end <= f.lines.max(1) && (s.parent == super::parse::NONE || s.parent < ns))
-            && f.refs.iter().all(|r| r.from == super::parse::NONE || r.from < ns)
+            && f.symbols.iter().all(|s| {
+                s.start >= 1
+                    && s.start <= s.end
+                    && s.end <= f.lines.max(1)
+                    && (s.parent == super::parse::NONE || s.parent < ns)
+            })
+            && f.refs
+                .iter()
+                .all(|r| r.from == super::parse::NONE || r.from < ns)
             && f.import_files.iter().all(|i| *i < nf)
             && f.edges.iter().all(|e| {
                 e.file < nf
                     && (e.from == super::parse::NONE || e.from < ns)
-                    && p.files[e.file as usize].as_ref().is_some_and(|t| (e.sym as usize) < t.symbols.len())
+                    && p.files[e.file as usize]
+                        .as_ref()
+                        .is_some_and(|t| (e.sym as usize) < t.symbols.len())
             })
     })
 }

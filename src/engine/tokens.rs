@@ -42,7 +42,7 @@ fn word_tokens(word: &str, buf: &mut String, emit: &mut impl FnMut(&str)) {
     if count > 1 {
         buf.clear();
         buf.extend(word.chars().map(|c| c.to_ascii_lowercase()));
-        emit(buf);
+        emit(stem(buf));
     }
 }
 
@@ -87,9 +87,10 @@ pub fn stem(w: &str) -> &str {
     if s.ends_with("sses") {
         s = &s[..s.len() - 2];
     } else if s.ends_with("ss") || s.ends_with("us") || s.ends_with("is") {
-    } else if let Some(x) = s.strip_suffix("es").filter(|x| {
-        x.ends_with("ch") || x.ends_with("sh") || x.ends_with('x') || x.ends_with("ss")
-    }) {
+    } else if let Some(x) = s
+        .strip_suffix("es")
+        .filter(|x| x.ends_with("ch") || x.ends_with("sh") || x.ends_with('x') || x.ends_with("ss"))
+    {
         s = x;
     } else if let Some(x) = s.strip_suffix('s') {
         s = x;
@@ -122,34 +123,182 @@ fn undouble(x: &str) -> &str {
 pub fn is_stop(t: &str) -> bool {
     matches!(
         t,
-        "the" | "an" | "and" | "or" | "of" | "to" | "in" | "on" | "at" | "by" | "for" | "it"
-            | "its" | "be" | "as" | "that" | "thi" | "this" | "with" | "from" | "are" | "wa"
-            | "was" | "were" | "if" | "else" | "then" | "let" | "mut" | "fn" | "pub" | "self"
-            | "return" | "def" | "var" | "const" | "function" | "new" | "true" | "false"
-            | "none" | "null" | "undefined" | "use" | "import" | "into" | "not" | "no" | "we"
-            | "can" | "will" | "there" | "which" | "when" | "so" | "do" | "doe" | "is" | "ha"
-            | "has" | "have"
+        "the"
+            | "an"
+            | "and"
+            | "or"
+            | "of"
+            | "to"
+            | "in"
+            | "on"
+            | "at"
+            | "by"
+            | "for"
+            | "it"
+            | "its"
+            | "be"
+            | "as"
+            | "that"
+            | "thi"
+            | "this"
+            | "with"
+            | "from"
+            | "are"
+            | "wa"
+            | "was"
+            | "were"
+            | "if"
+            | "else"
+            | "then"
+            | "let"
+            | "mut"
+            | "fn"
+            | "pub"
+            | "self"
+            | "return"
+            | "def"
+            | "var"
+            | "const"
+            | "function"
+            | "new"
+            | "true"
+            | "false"
+            | "none"
+            | "null"
+            | "undefined"
+            | "use"
+            | "import"
+            | "into"
+            | "not"
+            | "no"
+            | "we"
+            | "can"
+            | "will"
+            | "there"
+            | "which"
+            | "when"
+            | "so"
+            | "do"
+            | "doe"
+            | "is"
+            | "ha"
+            | "has"
+            | "have"
     )
 }
 
 /// Words of a question that say nothing about the code they ask for (`t` is a stemmed token).
 pub fn is_question_stop(t: &str) -> bool {
-    static STEMMED: std::sync::OnceLock<std::collections::HashSet<String>> = std::sync::OnceLock::new();
+    static STEMMED: std::sync::OnceLock<std::collections::HashSet<String>> =
+        std::sync::OnceLock::new();
     let set = STEMMED.get_or_init(|| QUESTION_STOP.iter().map(|w| stem(w).to_string()).collect());
     QUESTION_STOP.contains(&t) || set.contains(t)
 }
 
 const QUESTION_STOP: &[&str] = &[
-    "where", "how", "what", "why", "who", "whom", "whose", "implement", "implemented", "code",
-    "happen", "happens", "work", "works", "define", "defined", "find", "located", "show",
-    "explain", "tell", "me", "my", "you", "your", "call", "called", "calling", "make", "makes",
-    "actually", "decide", "decides", "some", "any", "all", "each", "every", "such", "like",
-    "only", "about", "would", "should", "could", "mean", "exactly", "both", "one", "other",
-    "also", "just", "way", "does", "did", "done", "thing", "part", "given", "turn", "turned",
-    "whether", "right", "away", "us", "our", "them", "they", "their", "than", "but", "up",
-    "out", "i", "after", "before", "while", "library", "project", "happening", "used", "using",
-    "use", "get", "gets", "go", "goes", "into", "once", "same", "time", "times", "still",
-    "need", "needs", "want", "which", "when", "there", "does", "doing", "being", "been",
+    "where",
+    "how",
+    "what",
+    "why",
+    "who",
+    "whom",
+    "whose",
+    "implement",
+    "implemented",
+    "code",
+    "happen",
+    "happens",
+    "work",
+    "works",
+    "define",
+    "defined",
+    "find",
+    "located",
+    "show",
+    "explain",
+    "tell",
+    "me",
+    "my",
+    "you",
+    "your",
+    "call",
+    "called",
+    "calling",
+    "make",
+    "makes",
+    "actually",
+    "decide",
+    "decides",
+    "some",
+    "any",
+    "all",
+    "each",
+    "every",
+    "such",
+    "like",
+    "only",
+    "about",
+    "would",
+    "should",
+    "could",
+    "mean",
+    "exactly",
+    "both",
+    "one",
+    "other",
+    "also",
+    "just",
+    "way",
+    "does",
+    "did",
+    "done",
+    "thing",
+    "part",
+    "given",
+    "turn",
+    "turned",
+    "whether",
+    "right",
+    "away",
+    "us",
+    "our",
+    "them",
+    "they",
+    "their",
+    "than",
+    "but",
+    "up",
+    "out",
+    "i",
+    "after",
+    "before",
+    "while",
+    "library",
+    "project",
+    "happening",
+    "used",
+    "using",
+    "use",
+    "get",
+    "gets",
+    "go",
+    "goes",
+    "into",
+    "once",
+    "same",
+    "time",
+    "times",
+    "still",
+    "need",
+    "needs",
+    "want",
+    "which",
+    "when",
+    "there",
+    "does",
+    "doing",
+    "being",
+    "been",
 ];
 
 /// A small table of code synonyms and abbreviations: each question token also searches these.
@@ -260,9 +409,16 @@ mod tests {
 
     #[test]
     fn splits_camel_snake_and_keeps_whole() {
-        assert_eq!(toks("AuthService"), vec!["auth", "servic", "authservice"]);
-        assert_eq!(toks("spawn_blocking"), vec!["spawn", "block", "spawn_blocking"]);
-        assert_eq!(toks("parseHTTPResponse"), vec!["pars", "http", "respons", "parsehttpresponse"]);
+        assert_eq!(toks("AuthService"), vec!["auth", "servic", "authservic"]);
+        assert_eq!(
+            toks("spawn_blocking"),
+            vec!["spawn", "block", "spawn_block"]
+        );
+        assert_eq!(toks("ETags"), toks("ETag"));
+        assert_eq!(
+            toks("parseHTTPResponse"),
+            vec!["pars", "http", "respons", "parsehttprespons"]
+        );
         assert_eq!(toks("the TCP listener's"), vec!["tcp", "listener"]);
     }
 

@@ -190,6 +190,7 @@ impl State {
                 });
             }
             Folder::Ready(session) => {
+                session.mark_preparing();
                 tokio::spawn(self.prepare_with_progress(session));
             }
         }
