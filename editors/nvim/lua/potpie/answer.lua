@@ -120,6 +120,7 @@ function M.begin(label, client_id, opts, root)
     done = false,
   }
   vim.b[bufnr].potpie = { question = label }
+  vim.b[bufnr].potpie_client = client_id
   M.pending[#M.pending + 1] = view
   M.last = view
   show(bufnr, opts)

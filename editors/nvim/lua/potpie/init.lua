@@ -63,10 +63,16 @@ end
 function M.client(bufnr)
   bufnr = bufnr or vim.api.nvim_get_current_buf()
   local clients = vim.lsp.get_clients({ name = M.NAME, bufnr = bufnr })
-  if #clients == 0 then
-    clients = vim.lsp.get_clients({ name = M.NAME })
+  if #clients > 0 then
+    return clients[1]
   end
-  return clients[1]
+  -- an answer buffer belongs to the client that answered it (several projects may be open)
+  local owner = vim.api.nvim_buf_is_valid(bufnr) and vim.b[bufnr].potpie_client
+  local client = owner and vim.lsp.get_client_by_id(owner)
+  if client then
+    return client
+  end
+  return vim.lsp.get_clients({ name = M.NAME })[1]
 end
 
 local function need_client(bufnr)
