@@ -6,5 +6,7 @@
 return {
   cmd = { 'potpie-lsp' },
   root_markers = { '.git' },
+  -- no server of its own for files outside a project (e.g. the answer files it opens)
+  workspace_required = true,
   init_options = {},
 }

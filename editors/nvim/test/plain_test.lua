@@ -26,6 +26,7 @@ end
 vim.lsp.config('potpie', {
   cmd = { BIN },
   root_markers = { '.git' },
+  workspace_required = true,
   init_options = init_options,
 })
 vim.lsp.enable('potpie')
@@ -126,6 +127,9 @@ H.run(function()
     return #H.potpie_hints() == 0
   end)
   H.check(true, 'potpie.clearHints removed the hints')
+
+  -- (_uninitialized: also count a server that is still starting)
+  H.check(#vim.lsp.get_clients({ name = 'potpie', _uninitialized = true }) == 1, 'the answer files did not start servers of their own')
 
   H.log('# all plain-config checks passed (' .. MODE .. ')')
 end)

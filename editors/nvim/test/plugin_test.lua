@@ -314,6 +314,8 @@ H.run(function()
   end)
   H.check(true, 'potpie/status reported ready again after :PotpieReparse')
 
+  H.check(#vim.lsp.get_clients({ name = 'potpie', _uninitialized = true }) == 1, 'one server for the project, none for answer buffers')
+
   vim.cmd('checkhealth potpie')
   local health = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), '\n')
   H.check(health:find('OK Neovim 0.11', 1, true) ~= nil and health:find('OK server: ', 1, true) ~= nil, ':checkhealth potpie finds Neovim and the server')

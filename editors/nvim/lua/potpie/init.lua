@@ -18,6 +18,9 @@ local defaults = {
   --- nil attaches to every filetype; a list restricts it.
   filetypes = nil,
   root_markers = { '.git' },
+  --- Start only inside a project (a root marker was found). Otherwise every file outside one —
+  --- such as an answer file in the cache directory — would start a server of its own.
+  workspace_required = true,
   --- potpie-lsp settings, sent as initializationOptions and in
   --- `workspace/didChangeConfiguration` (see editors/nvim/README.md for the keys).
   settings = {},
@@ -391,6 +394,7 @@ function M.lsp_config(opts)
     cmd = opts.cmd,
     filetypes = opts.filetypes,
     root_markers = opts.root_markers,
+    workspace_required = opts.workspace_required,
     init_options = init_options,
     settings = { potpie = init_options },
     handlers = {
