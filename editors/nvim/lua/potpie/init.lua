@@ -148,7 +148,10 @@ end
 ---@return table[]
 function M.locations_to_qf(locations, encoding)
   local items = {}
-  for _, loc in ipairs(locations or {}) do
+  if type(locations) ~= 'table' then
+    return items -- none, or JSON null
+  end
+  for _, loc in ipairs(locations) do
     if type(loc) == 'table' and type(loc.uri) == 'string' and type(loc.range) == 'table' then
       local fname = vim.uri_to_fname(loc.uri)
       local s, e = loc.range.start, loc.range['end']
