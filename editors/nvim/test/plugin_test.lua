@@ -314,6 +314,28 @@ H.run(function()
   end)
   H.check(true, 'potpie/status reported ready again after :PotpieReparse')
 
+  if MODE == 'local' then
+    -- the other answer layouts: a horizontal split with focus, then a tab
+    vim.cmd('only')
+    potpie.options.answer = { open = 'split', focus = true, size = 12 }
+    local below = wait_answer('an answer in a horizontal split', function()
+      potpie.ask('Where is the session token created?')
+    end)
+    local layout = vim.fn.winlayout()
+    H.check(layout[1] == 'col' and #layout[2] == 2, 'answer.open = "split" splits horizontally')
+    H.check(vim.api.nvim_get_current_buf() == below.bufnr, 'answer.focus = true moves the cursor into the answer')
+    H.check(vim.api.nvim_win_get_height(0) == 12, 'answer.size sets the height')
+    vim.cmd('close')
+    potpie.options.answer = { open = 'tab', focus = false }
+    local tabbed = wait_answer('an answer in a tab', function()
+      potpie.ask('Where is the session token created?')
+    end)
+    H.check(#vim.api.nvim_list_tabpages() == 2, 'answer.open = "tab" opens a tab')
+    H.check(vim.fn.bufwinid(tabbed.bufnr) ~= -1, 'the tab shows the answer')
+    vim.cmd('tabonly')
+    vim.api.nvim_set_current_buf(src_buf)
+  end
+
   H.check(#vim.lsp.get_clients({ name = 'potpie', _uninitialized = true }) == 1, 'one server for the project, none for answer buffers')
 
   vim.cmd('checkhealth potpie')

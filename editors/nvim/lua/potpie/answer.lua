@@ -78,7 +78,8 @@ local function show(bufnr, opts)
   wo.number = false
   wo.relativenumber = false
   wo.spell = false
-  if opts.focus and opts.open ~= 'split' and opts.open ~= 'vsplit' then
+  if opts.focus then
+    -- also when an existing answer window was reused
     vim.api.nvim_set_current_win(answer_win)
   end
 end
