@@ -200,15 +200,20 @@ H.run(function()
     H.check(rel == result.answerUri, 'the hint points back to the answer file')
   end
 
-  local titles = {}
-  for _, p in ipairs(progress) do
-    if p.kind == 'begin' then
-      titles[#titles + 1] = p.title
+  local function begun()
+    local titles = {}
+    for _, p in ipairs(progress) do
+      if p.kind == 'begin' then
+        titles[#titles + 1] = p.title
+      end
     end
+    return table.concat(titles, '|')
   end
-  local joined = table.concat(titles, '|')
-  H.check(joined:find('Potpie: parsing', 1, true) ~= nil, 'LspProgress reported parsing (' .. joined .. ')')
-  H.check(joined:find('Potpie: codebase_qna_agent', 1, true) ~= nil, 'LspProgress reported the question')
+  H.wait('LspProgress for parsing and for the question', function()
+    local joined = begun()
+    return joined:find('Potpie: parsing', 1, true) and joined:find('Potpie: codebase_qna_agent', 1, true)
+  end)
+  H.check(true, 'LspProgress reported parsing and the question (' .. begun() .. ')')
   -- the question's progress may end just after its result arrives
   H.wait('progress to end for parsing and for the question', function()
     local ended = 0
