@@ -8,6 +8,8 @@
 //!
 //! Run: `cargo bench --bench lsp` (prints a table; asserts nothing).
 
+#![allow(clippy::print_stdout)] // a benchmark reports on stdout
+
 #[path = "../tests/support/mod.rs"]
 mod support;
 

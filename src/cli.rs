@@ -23,6 +23,10 @@ use crate::model::{AskEvent, ParseState, Question};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Accepted for LSP clients that pass it (vscode-languageclient does); stdio is the only
+    /// transport.
+    #[arg(long, global = true, hide = true)]
+    pub stdio: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -36,7 +36,8 @@ pub struct Session {
 }
 
 enum Inner {
-    Remote(RemoteBackend),
+    // Boxed: the remote backend (HTTP client, maps) is much larger than the local one.
+    Remote(Box<RemoteBackend>),
     Local(LocalBackend),
 }
 
@@ -58,7 +59,7 @@ impl Session {
         let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
         let kind = settings.effective_backend();
         let inner = match kind {
-            BackendKind::Potpie => Inner::Remote(RemoteBackend::new(&root, &settings)?),
+            BackendKind::Potpie => Inner::Remote(Box::new(RemoteBackend::new(&root, &settings)?)),
             BackendKind::Local => Inner::Local(LocalBackend::new(&root, &settings)),
         };
         let mut status = Status::new(kind, ParseState::Unbound);
