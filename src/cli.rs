@@ -1,7 +1,7 @@
 //! The command line: `ask` and `index` on the same code paths the LSP uses.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
@@ -221,7 +221,7 @@ pub fn index(root: Option<PathBuf>, json_out: bool, rebuild: bool) -> Result<(),
         let _ = writeln!(
             out,
             "Indexed {} in {} ms: {} files ({} from cache), {} lines, {} symbols, {} edges",
-            display_root(&root),
+            root.display(),
             stats.millis,
             stats.files,
             stats.reused,
@@ -234,8 +234,4 @@ pub fn index(root: Option<PathBuf>, json_out: bool, rebuild: bool) -> Result<(),
         }
     }
     Ok(())
-}
-
-fn display_root(root: &Path) -> String {
-    root.display().to_string()
 }

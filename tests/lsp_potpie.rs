@@ -526,3 +526,73 @@ async fn multi_root_folders_are_separate_projects_and_documents_route_by_longest
     assert_eq!(outer_status["repoName"], "acme/widgets");
     client.shutdown().await;
 }
+
+#[tokio::test]
+async fn configuration_changes_switch_backends_and_keep_what_was_not_resent() {
+    let fake = FakeConfig::new()
+        .answer_text(ANSWER)
+        .ready_after(1)
+        .start()
+        .await;
+    let ws = sample_workspace();
+    let cache = tempfile::tempdir().unwrap();
+    let client = TestClient::in_process(env(cache.path()));
+    // No key: the local engine answers.
+    client
+        .initialize(&[ws.path()], json!({"baseUrl": fake.url()}))
+        .await;
+    client.wait_status("ready").await;
+    assert_eq!(
+        client.execute("potpie.status", json!({})).await.unwrap()["backend"],
+        "local"
+    );
+    // A key arrives: the folder is re-prepared with Potpie.
+    client
+        .notify(
+            "workspace/didChangeConfiguration",
+            json!({"settings": {"potpie": {"apiKey": fake.key()}}}),
+        )
+        .await;
+    client
+        .wait_for("potpie ready", |m| {
+            m["method"] == "potpie/status"
+                && m["params"]["backend"] == "potpie"
+                && m["params"]["state"] == "ready"
+        })
+        .await;
+    // Only `hints` changes: the key and base URL given earlier are kept.
+    client
+        .notify(
+            "workspace/didChangeConfiguration",
+            json!({"settings": {"potpie": {"hints": false}}}),
+        )
+        .await;
+    let answer = client
+        .execute("potpie.ask", json!({"question": "q"}))
+        .await
+        .unwrap();
+    assert_eq!(answer["backend"], "potpie");
+    assert_eq!(answer["markdown"], ANSWER);
+    // A wrong-typed value is reported and ignored, not fatal.
+    client
+        .notify(
+            "workspace/didChangeConfiguration",
+            json!({"settings": {"potpie": {"openAnswers": "sometimes"}}}),
+        )
+        .await;
+    let warning = client
+        .wait_for("a warning", |m| {
+            m["method"] == "window/showMessage"
+                && m["params"]["message"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("potpie.openAnswers")
+        })
+        .await;
+    assert_eq!(warning["params"]["type"], 2);
+    assert_eq!(
+        client.execute("potpie.status", json!({})).await.unwrap()["backend"],
+        "potpie"
+    );
+    client.shutdown().await;
+}
