@@ -596,3 +596,46 @@ async fn configuration_changes_switch_backends_and_keep_what_was_not_resent() {
     );
     client.shutdown().await;
 }
+
+/// A file-only citation from Potpie points at the symbol through the local index, whose
+/// definition ranges are exact (a Python definition starts at its first decorator).
+#[tokio::test]
+async fn the_local_index_points_file_only_citations_at_the_named_symbol() {
+    let ws = sample_workspace();
+    std::fs::write(
+        ws.path().join("app/views.py"),
+        "import functools\n\n\ndef helper():\n    return 1\n\n\n@functools.lru_cache(maxsize=None)\n@functools.wraps(helper)\ndef login_view(request):\n    return helper()\n",
+    )
+    .unwrap();
+    let config = FakeConfig::new()
+        .answer_text("Logins are served by `login_view` in app/views.py.")
+        .ready_after(1);
+    let fake = config.start().await;
+    let cache = tempfile::tempdir().unwrap();
+    let client = TestClient::in_process(env(cache.path()));
+    client.initialize(&[ws.path()], options(&fake)).await;
+    client.wait_status("ready").await;
+    // The index is built in the background next to the parse; ask until it is used (bounded).
+    let want = (7u64, 10u64); // 0-based lines of the decorated definition
+    let mut got = None;
+    for _ in 0..50 {
+        let answer = client
+            .execute(
+                "potpie.ask",
+                json!({"question": "Where are logins served?"}),
+            )
+            .await
+            .unwrap();
+        let c = &answer["citations"][0];
+        got = Some((
+            c["range"]["start"]["line"].as_u64().unwrap(),
+            c["range"]["end"]["line"].as_u64().unwrap(),
+        ));
+        if got == Some(want) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(got, Some(want));
+    client.shutdown().await;
+}
