@@ -175,14 +175,26 @@ async fn the_selection_goes_along_as_context() {
     client.shutdown().await;
 }
 
-#[tokio::test]
-async fn cancel_request_stops_the_question_and_calls_stop() {
-    let config = FakeConfig::new()
+/// An answer that streams for about five seconds.
+fn slow_answer() -> FakeConfig {
+    FakeConfig::new()
         .answer_text(&"slow words ".repeat(200))
         .delta_chars(5)
         .chunk_delay(Duration::from_millis(50))
-        .ready_after(1);
-    let (fake, _ws, _cache, client) = started(config).await;
+        .ready_after(1)
+}
+
+/// Waits (bounded) until the fake has seen a `/stop`.
+async fn wait_for_stop(fake: &FakePotpie) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while fake.count(Route::Stop) == 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn cancel_request_stops_the_question_and_calls_stop() {
+    let (fake, _ws, _cache, client) = started(slow_answer()).await;
     client.wait_status("ready").await;
     let (id, response) = client
         .start_request(
@@ -203,10 +215,7 @@ async fn cancel_request_stops_the_question_and_calls_stop() {
     assert_eq!(reply["error"]["code"], -32800, "{reply}");
     assert!(latency < Duration::from_secs(2), "{latency:?}");
     // The agent run is stopped on the service.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while fake.count(Route::Stop) == 0 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_for_stop(&fake).await;
     assert_eq!(fake.count(Route::Stop), 1);
     // And the server goes on serving.
     assert_eq!(
@@ -218,12 +227,7 @@ async fn cancel_request_stops_the_question_and_calls_stop() {
 
 #[tokio::test]
 async fn progress_cancel_stops_the_question_too() {
-    let config = FakeConfig::new()
-        .answer_text(&"slow words ".repeat(200))
-        .delta_chars(5)
-        .chunk_delay(Duration::from_millis(50))
-        .ready_after(1);
-    let (fake, _ws, _cache, client) = started(config).await;
+    let (fake, _ws, _cache, client) = started(slow_answer()).await;
     client.wait_status("ready").await;
     let (_, response) = client
         .start_request(
@@ -258,10 +262,7 @@ async fn progress_cancel_stops_the_question_too() {
             .contains("cancelled"),
         "{reply}"
     );
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while fake.count(Route::Stop) == 0 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_for_stop(&fake).await;
     assert_eq!(fake.count(Route::Stop), 1);
     client.shutdown().await;
 }

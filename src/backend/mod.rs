@@ -233,6 +233,23 @@ impl Session {
     }
 }
 
+/// The local index of a session, shared with blocking threads.
+pub(crate) type IndexSlot = Arc<std::sync::RwLock<Option<crate::engine::Index>>>;
+
+/// Re-indexes `paths` in the slot's index (if built) and saves it for the next start.
+pub(crate) async fn update_index(slot: &IndexSlot, paths: Vec<PathBuf>, cache_dir: PathBuf) {
+    let slot = slot.clone();
+    let _ = tokio::task::spawn_blocking(move || {
+        let Ok(mut guard) = slot.write() else { return };
+        let Some(index) = guard.as_mut() else { return };
+        index.update_files(&paths);
+        if let Err(e) = index.save(&cache_dir) {
+            tracing::warn!("could not save the local index: {e}");
+        }
+    })
+    .await;
+}
+
 /// The local index as the citation resolver's symbol lookup.
 pub(crate) struct IndexLookup<'a>(pub &'a crate::engine::Index);
 

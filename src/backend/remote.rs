@@ -35,7 +35,7 @@ pub(super) struct RemoteBackend {
     /// One conversation per agent, created on first use and reused.
     conversations: DashMap<String, Arc<OnceCell<String>>>,
     /// A local index of the same folder, used only to point file-only citations at symbols.
-    index: Arc<RwLock<Option<Index>>>,
+    index: super::IndexSlot,
     index_dir: PathBuf,
 }
 
@@ -139,15 +139,7 @@ impl RemoteBackend {
     }
 
     pub(super) async fn files_changed(&self, paths: Vec<PathBuf>) {
-        let slot = self.index.clone();
-        let _ = tokio::task::spawn_blocking(move || {
-            if let Ok(mut g) = slot.write()
-                && let Some(index) = g.as_mut()
-            {
-                index.update_files(&paths);
-            }
-        })
-        .await;
+        super::update_index(&self.index, paths, self.index_dir.clone()).await;
     }
 
     pub(super) fn index_stats(&self) -> Option<IndexStats> {
