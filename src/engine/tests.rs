@@ -553,3 +553,31 @@ fn llm_helpers_keep_only_known_ids_in_order() {
     let paths: Vec<&str> = cites.iter().map(|c| c.path.as_str()).collect();
     assert_eq!(paths, vec!["c.rs", "a.rs"]);
 }
+
+#[test]
+fn documents_matching_more_question_words_win() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "src/answers.rs",
+        "/// Saves the answer as a Markdown file.\npub fn write(dir: &str, answer: &str) -> String {\n    format!(\"{dir}/{answer}.md\")\n}\n",
+    );
+    write(
+        dir.path(),
+        "src/paths.rs",
+        "/// The file a written path points at.\npub fn file(written: &str) -> String {\n    written.to_string()\n}\n",
+    );
+    for i in 0..2 {
+        write(
+            dir.path(),
+            &format!("src/answer_{i}.rs"),
+            &format!("pub fn answer_{i}(answer: &str) -> usize {{\n    answer.len()\n}}\n"),
+        );
+    }
+    let idx = open(dir.path());
+    let a = idx.answer("Where are answer files written?", None);
+    assert_eq!(
+        a.citations.first().map(|c| c.path.as_str()),
+        Some("src/answers.rs")
+    );
+}
