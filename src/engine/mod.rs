@@ -29,7 +29,7 @@ use crate::model::Selection;
 pub use answer::{llm_citations, llm_messages};
 
 use parse::{NF, ParsedFile, Parsers, RefKind};
-use store::{Doc, Edge, FileRec, Persist};
+use store::{Doc, Edge, FileRec, Persist, StoredRef};
 
 /// What `potpie-lsp index --json` prints (at least these keys).
 #[derive(Debug, Clone, Default, Serialize)]
@@ -84,6 +84,8 @@ pub struct ChatMessage {
 #[derive(Default)]
 struct Derived {
     term_ids: HashMap<String, u32>,
+    /// `Persist::ref_names` → index.
+    ref_ids: HashMap<String, u32>,
     path_ids: HashMap<String, u32>,
     /// Symbol documents / file documents containing each term.
     df_sym: Vec<u32>,
@@ -400,6 +402,36 @@ impl Index {
             .map(|(t, n)| (map[t as usize], n))
             .collect();
         let path_len = path_terms.iter().map(|p| u16::from(p.1)).sum();
+        if self.d.ref_ids.len() != self.p.ref_names.len() {
+            self.d.ref_ids = self
+                .p
+                .ref_names
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.clone(), i as u32))
+                .collect();
+        }
+        let refs = parsed
+            .refs
+            .into_iter()
+            .map(|r| {
+                let key = r.name.rsplit(['.', ':']).next().unwrap_or(&r.name);
+                let name = match self.d.ref_ids.get(key) {
+                    Some(&id) => id,
+                    None => {
+                        let id = self.p.ref_names.len() as u32;
+                        self.p.ref_names.push(key.to_string());
+                        self.d.ref_ids.insert(key.to_string(), id);
+                        id
+                    }
+                };
+                StoredRef {
+                    name,
+                    from: r.from,
+                    kind: r.kind,
+                }
+            })
+            .collect();
         FileRec {
             rel: c.rel.clone(),
             lang: c.lang,
@@ -408,7 +440,7 @@ impl Index {
             lines: parsed.lines,
             aux: walk::auxiliary_class(&c.rel),
             symbols: parsed.symbols,
-            refs: parsed.refs,
+            refs,
             imports: parsed.imports,
             docs,
             path_terms,
@@ -432,12 +464,14 @@ impl Index {
                 .collect();
         }
         let term_ids = std::mem::take(&mut self.d.term_ids);
+        let ref_ids = std::mem::take(&mut self.d.ref_ids);
         let (file_rank, indeg) = (
             std::mem::take(&mut self.d.file_rank),
             std::mem::take(&mut self.d.indeg),
         );
         self.d = Derived {
             term_ids,
+            ref_ids,
             file_rank,
             indeg,
             ..Default::default()
@@ -718,8 +752,12 @@ impl Index {
     fn resolve_refs(&self, fid: u32, f: &FileRec, imports: &[u32]) -> Vec<Edge> {
         let mut edges = Vec::new();
         for r in &f.refs {
-            let key = r.name.rsplit(['.', ':']).next().unwrap_or(&r.name);
-            let Some(cands) = self.d.names.get(key) else {
+            let Some(cands) = self
+                .p
+                .ref_names
+                .get(r.name as usize)
+                .and_then(|key| self.d.names.get(key))
+            else {
                 continue;
             };
             let same: Vec<&(u32, u32)> = cands.iter().filter(|(cf, _)| *cf == fid).collect();
