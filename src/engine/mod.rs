@@ -172,7 +172,14 @@ impl Index {
                 changed.insert(slot as u32);
             }
         }
-        let parsed = parse_all(&todo, progress);
+        // New files get their slots up front, so file ids do not depend on parse order.
+        let mut slots: Vec<usize> = Vec::with_capacity(todo.len());
+        for (slot, _) in &todo {
+            slots.push(slot.unwrap_or_else(|| {
+                p.files.push(None);
+                p.files.len() - 1
+            }));
+        }
         let mut idx = Index {
             root,
             p,
@@ -189,20 +196,22 @@ impl Index {
                 .map(|(i, t)| (t.clone(), i as u32))
                 .collect();
         }
-        for ((slot, cand), parsed) in todo.into_iter().zip(parsed) {
-            let Some(parsed) = parsed else { continue };
-            let rec = idx.make_rec(&cand, parsed, &mut term_ids);
-            let id = match slot {
-                Some(s) => {
-                    idx.p.files[s] = Some(rec);
-                    s
-                }
-                None => {
-                    idx.p.files.push(Some(rec));
-                    idx.p.files.len() - 1
-                }
-            };
-            changed.insert(id as u32);
+        // Each parsed file is folded into the index as soon as it arrives, so only a few
+        // parse results (with their file-local vocabularies) are alive at any time: the peak
+        // memory of a cold build stays close to the size of the index itself.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Option<ParsedFile>)>(8);
+        std::thread::scope(|s| {
+            let todo = &todo;
+            s.spawn(move || parse_all(todo, progress, tx));
+            for (i, parsed) in rx {
+                let Some(parsed) = parsed else { continue };
+                let rec = idx.make_rec(&todo[i].1, parsed, &mut term_ids);
+                idx.p.files[slots[i]] = Some(rec);
+                changed.insert(slots[i] as u32);
+            }
+        });
+        while idx.p.files.last().is_some_and(|f| f.is_none()) {
+            idx.p.files.pop();
         }
         idx.d.term_ids = term_ids;
         let dirty = !changed.is_empty() || !had_cache;
@@ -846,19 +855,21 @@ fn module_path(rel: &str) -> String {
     }
 }
 
-/// Parses the candidates in parallel, largest first; `None` for files rejected by content.
+/// Parses the candidates in parallel, largest first, sending `(index, result)` as each is
+/// done; `None` for files rejected by content.
 fn parse_all(
     todo: &[(Option<usize>, walk::Candidate)],
     progress: &(dyn Fn(usize, usize) + Sync),
-) -> Vec<Option<ParsedFile>> {
+    tx: std::sync::mpsc::SyncSender<(usize, Option<ParsedFile>)>,
+) {
     let total = todo.len();
     let mut order: Vec<usize> = (0..total).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(todo[i].1.size));
     let done = AtomicUsize::new(0);
     let step = (total / 100).max(1);
-    let results: Vec<(usize, Option<ParsedFile>)> = order
-        .par_iter()
-        .map_init(Parsers::default, |parsers, &i| {
+    order.par_iter().for_each_init(
+        || (Parsers::default(), tx.clone()),
+        |(parsers, tx), &i| {
             let c = &todo[i].1;
             let out = std::fs::read(&c.abs).ok().and_then(|bytes| {
                 walk::accept_content(&bytes)
@@ -868,14 +879,10 @@ fn parse_all(
             if n.is_multiple_of(step) || n == total {
                 progress(n, total);
             }
-            (i, out)
-        })
-        .collect();
-    let mut out: Vec<Option<ParsedFile>> = (0..total).map(|_| None).collect();
-    for (i, r) in results {
-        out[i] = r;
-    }
-    out
+            // The receiver only goes away if indexing was abandoned.
+            let _ = tx.send((i, out));
+        },
+    );
 }
 
 #[cfg(test)]
