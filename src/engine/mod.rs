@@ -29,7 +29,7 @@ use crate::model::Selection;
 pub use answer::{llm_citations, llm_messages};
 
 use parse::{NF, ParsedFile, Parsers, RefKind};
-use store::{Doc, Edge, FileRec, Persist};
+use store::{Doc, Edge, FileRec, Persist, StoredRef};
 
 /// What `potpie-lsp index --json` prints (at least these keys).
 #[derive(Debug, Clone, Default, Serialize)]
@@ -84,6 +84,8 @@ pub struct ChatMessage {
 #[derive(Default)]
 struct Derived {
     term_ids: HashMap<String, u32>,
+    /// `Persist::ref_names` → index.
+    ref_ids: HashMap<String, u32>,
     path_ids: HashMap<String, u32>,
     /// Symbol documents / file documents containing each term.
     df_sym: Vec<u32>,
@@ -93,6 +95,10 @@ struct Derived {
     avg_sym: [f32; NF],
     avg_file: [f32; NF],
     avg_path: f32,
+    /// Field length sums behind the averages, kept so one file can be added or removed.
+    sum_sym: [f64; NF],
+    sum_file: [f64; NF],
+    sum_path: f64,
     /// Simple names (and the last segment of dotted names) → (file, symbol).
     names: HashMap<String, Vec<(u32, u32)>>,
     /// Lowercased simple names → how many definitions share them.
@@ -166,7 +172,14 @@ impl Index {
                 changed.insert(slot as u32);
             }
         }
-        let parsed = parse_all(&todo, progress);
+        // New files get their slots up front, so file ids do not depend on parse order.
+        let mut slots: Vec<usize> = Vec::with_capacity(todo.len());
+        for (slot, _) in &todo {
+            slots.push(slot.unwrap_or_else(|| {
+                p.files.push(None);
+                p.files.len() - 1
+            }));
+        }
         let mut idx = Index {
             root,
             p,
@@ -183,26 +196,28 @@ impl Index {
                 .map(|(i, t)| (t.clone(), i as u32))
                 .collect();
         }
-        for ((slot, cand), parsed) in todo.into_iter().zip(parsed) {
-            let Some(parsed) = parsed else { continue };
-            let rec = idx.make_rec(&cand, parsed, &mut term_ids);
-            let id = match slot {
-                Some(s) => {
-                    idx.p.files[s] = Some(rec);
-                    s
-                }
-                None => {
-                    idx.p.files.push(Some(rec));
-                    idx.p.files.len() - 1
-                }
-            };
-            changed.insert(id as u32);
+        // Each parsed file is folded into the index as soon as it arrives, so only a few
+        // parse results (with their file-local vocabularies) are alive at any time: the peak
+        // memory of a cold build stays close to the size of the index itself.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Option<ParsedFile>)>(8);
+        std::thread::scope(|s| {
+            let todo = &todo;
+            s.spawn(move || parse_all(todo, progress, tx));
+            for (i, parsed) in rx {
+                let Some(parsed) = parsed else { continue };
+                let rec = idx.make_rec(&todo[i].1, parsed, &mut term_ids);
+                idx.p.files[slots[i]] = Some(rec);
+                changed.insert(slots[i] as u32);
+            }
+        });
+        while idx.p.files.last().is_some_and(|f| f.is_none()) {
+            idx.p.files.pop();
         }
         idx.d.term_ids = term_ids;
         let dirty = !changed.is_empty() || !had_cache;
         idx.derive();
         if dirty {
-            idx.resolve_after_change(&changed);
+            idx.resolve_after_change(&changed, false, true);
         }
         idx.derive_graph();
         idx.stats = idx.compute_stats(reused, t0);
@@ -227,6 +242,7 @@ impl Index {
     pub fn update_files(&mut self, paths: &[PathBuf]) {
         let t0 = Instant::now();
         let mut changed: HashSet<u32> = HashSet::new();
+        let mut structural = false;
         let mut term_ids = std::mem::take(&mut self.d.term_ids);
         for abs in paths {
             let Some(rel) = walk::rel_path(&self.root, abs) else {
@@ -245,20 +261,23 @@ impl Index {
                     let rec = self.make_rec(&c, parsed, &mut term_ids);
                     let id = match slot {
                         Some(s) => {
+                            self.count_file(s, false);
                             self.p.files[s as usize] = Some(rec);
                             s
                         }
                         None => {
+                            structural = true;
                             self.p.files.push(Some(rec));
                             (self.p.files.len() - 1) as u32
                         }
                     };
-                    self.d.path_ids.insert(rel, id);
+                    self.count_file(id, true);
                     changed.insert(id);
                 }
                 (None, Some(s)) => {
+                    structural = true;
+                    self.count_file(s, false);
                     self.p.files[s as usize] = None;
-                    self.d.path_ids.remove(&rel);
                     changed.insert(s);
                 }
                 (None, None) => {}
@@ -268,9 +287,11 @@ impl Index {
         if changed.is_empty() {
             return;
         }
-        self.derive();
-        self.resolve_after_change(&changed);
-        self.derive_graph();
+        self.update_averages();
+        // In-degrees follow the re-resolved edges; the PageRank prior is left as it is (one
+        // edited file barely moves it, and it is recomputed on the next open).
+        self.resolve_after_change(&changed, true, structural);
+        self.d.file_rank.resize(self.p.files.len(), 1.0);
         self.stats = self.compute_stats(0, t0);
     }
 
@@ -390,6 +411,36 @@ impl Index {
             .map(|(t, n)| (map[t as usize], n))
             .collect();
         let path_len = path_terms.iter().map(|p| u16::from(p.1)).sum();
+        if self.d.ref_ids.len() != self.p.ref_names.len() {
+            self.d.ref_ids = self
+                .p
+                .ref_names
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.clone(), i as u32))
+                .collect();
+        }
+        let refs = parsed
+            .refs
+            .into_iter()
+            .map(|r| {
+                let key = r.name.rsplit(['.', ':']).next().unwrap_or(&r.name);
+                let name = match self.d.ref_ids.get(key) {
+                    Some(&id) => id,
+                    None => {
+                        let id = self.p.ref_names.len() as u32;
+                        self.p.ref_names.push(key.to_string());
+                        self.d.ref_ids.insert(key.to_string(), id);
+                        id
+                    }
+                };
+                StoredRef {
+                    name,
+                    from: r.from,
+                    kind: r.kind,
+                }
+            })
+            .collect();
         FileRec {
             rel: c.rel.clone(),
             lang: c.lang,
@@ -398,7 +449,7 @@ impl Index {
             lines: parsed.lines,
             aux: walk::auxiliary_class(&c.rel),
             symbols: parsed.symbols,
-            refs: parsed.refs,
+            refs,
             imports: parsed.imports,
             docs,
             path_terms,
@@ -421,57 +472,110 @@ impl Index {
                 .map(|(i, t)| (t.clone(), i as u32))
                 .collect();
         }
-        let mut df_sym = vec![0u32; nv];
-        let mut df_file = vec![0u32; nv];
-        let mut sum_sym = [0f64; NF];
-        let mut sum_file = [0f64; NF];
-        let mut sum_path = 0f64;
-        let (mut n_sym, mut n_file) = (0u32, 0u32);
-        let mut names: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
-        let mut name_count: HashMap<String, u32> = HashMap::new();
-        let mut modules: HashMap<String, Vec<u32>> = HashMap::new();
-        let mut path_ids = HashMap::new();
-        for (fid, f) in self
-            .p
-            .files
-            .iter()
-            .enumerate()
-            .filter_map(|(i, f)| f.as_ref().map(|f| (i as u32, f)))
-        {
-            path_ids.insert(f.rel.clone(), fid);
-            n_file += 1;
-            sum_path += f64::from(f.path_len);
-            let nd = f.docs.len();
-            for (di, d) in f.docs.iter().enumerate() {
-                let is_file = di + 1 == nd;
-                let df = if is_file { &mut df_file } else { &mut df_sym };
-                for t in &d.terms {
-                    df[*t as usize] += 1;
-                }
-                let sums = if is_file { &mut sum_file } else { &mut sum_sym };
-                for (sum, len) in sums.iter_mut().zip(d.lens) {
-                    *sum += f64::from(len);
-                }
-                if !is_file {
-                    n_sym += 1;
+        let term_ids = std::mem::take(&mut self.d.term_ids);
+        let ref_ids = std::mem::take(&mut self.d.ref_ids);
+        let (file_rank, indeg) = (
+            std::mem::take(&mut self.d.file_rank),
+            std::mem::take(&mut self.d.indeg),
+        );
+        self.d = Derived {
+            term_ids,
+            ref_ids,
+            file_rank,
+            indeg,
+            ..Default::default()
+        };
+        for fid in 0..self.p.files.len() as u32 {
+            self.count_file(fid, true);
+        }
+        self.update_averages();
+    }
+
+    /// Adds (or removes) one file's documents, names, module and path to the derived maps, so
+    /// that saving one file costs time in proportion to that file, not to the workspace.
+    fn count_file(&mut self, fid: u32, add: bool) {
+        let Some(f) = self.p.files.get(fid as usize).and_then(|f| f.as_ref()) else {
+            return;
+        };
+        let d = &mut self.d;
+        let nv = self.p.vocab.len();
+        if d.df_sym.len() < nv {
+            d.df_sym.resize(nv, 0);
+            d.df_file.resize(nv, 0);
+        }
+        let sign: f64 = if add { 1.0 } else { -1.0 };
+        let bump = |v: &mut u32| {
+            *v = if add { *v + 1 } else { v.saturating_sub(1) };
+        };
+        if add {
+            d.path_ids.insert(f.rel.clone(), fid);
+        } else {
+            d.path_ids.remove(&f.rel);
+        }
+        bump(&mut d.n_file);
+        d.sum_path += sign * f64::from(f.path_len);
+        let nd = f.docs.len();
+        for (di, doc) in f.docs.iter().enumerate() {
+            let is_file = di + 1 == nd;
+            let df = if is_file {
+                &mut d.df_file
+            } else {
+                &mut d.df_sym
+            };
+            for t in &doc.terms {
+                if let Some(v) = df.get_mut(*t as usize) {
+                    bump(v);
                 }
             }
-            for (si, s) in f.symbols.iter().enumerate() {
-                let last = s
-                    .name
-                    .rsplit(['.', ':'])
-                    .next()
-                    .unwrap_or(&s.name)
-                    .trim_end_matches('!');
-                *name_count.entry(last.to_ascii_lowercase()).or_default() += 1;
-                for key in name_keys(&s.name) {
-                    names.entry(key).or_default().push((fid, si as u32));
-                }
+            let sums = if is_file {
+                &mut d.sum_file
+            } else {
+                &mut d.sum_sym
+            };
+            for (sum, len) in sums.iter_mut().zip(doc.lens) {
+                *sum += sign * f64::from(len);
             }
-            if let Some(last) = module_path(&f.rel).rsplit('/').next() {
-                modules.entry(last.to_string()).or_default().push(fid);
+            if !is_file {
+                bump(&mut d.n_sym);
             }
         }
+        for (si, sym) in f.symbols.iter().enumerate() {
+            let last = sym
+                .name
+                .rsplit(['.', ':'])
+                .next()
+                .unwrap_or(&sym.name)
+                .trim_end_matches('!')
+                .to_ascii_lowercase();
+            if add {
+                *d.name_count.entry(last).or_default() += 1;
+            } else if let Some(c) = d.name_count.get_mut(&last) {
+                *c = c.saturating_sub(1);
+                if *c == 0 {
+                    d.name_count.remove(&last);
+                }
+            }
+            for key in name_keys(&sym.name) {
+                if add {
+                    d.names.entry(key).or_default().push((fid, si as u32));
+                } else if let Some(v) = d.names.get_mut(&key) {
+                    v.retain(|e| e.0 != fid);
+                    if v.is_empty() {
+                        d.names.remove(&key);
+                    }
+                }
+            }
+        }
+        if let Some(last) = module_path(&f.rel).rsplit('/').next() {
+            if add {
+                d.modules.entry(last.to_string()).or_default().push(fid);
+            } else if let Some(v) = d.modules.get_mut(last) {
+                v.retain(|x| *x != fid);
+            }
+        }
+    }
+
+    fn update_averages(&mut self) {
         let avg = |sums: [f64; NF], n: u32| {
             let mut a = [1f32; NF];
             for k in 0..NF {
@@ -480,17 +584,9 @@ impl Index {
             a
         };
         let d = &mut self.d;
-        d.df_sym = df_sym;
-        d.df_file = df_file;
-        d.n_sym = n_sym;
-        d.n_file = n_file;
-        d.avg_sym = avg(sum_sym, n_sym);
-        d.avg_file = avg(sum_file, n_file);
-        d.avg_path = ((sum_path / f64::from(n_file.max(1))) as f32).max(1.0);
-        d.names = names;
-        d.name_count = name_count;
-        d.modules = modules;
-        d.path_ids = path_ids;
+        d.avg_sym = avg(d.sum_sym, d.n_sym);
+        d.avg_file = avg(d.sum_file, d.n_file);
+        d.avg_path = ((d.sum_path / f64::from(d.n_file.max(1))) as f32).max(1.0);
     }
 
     /// In-degrees and a PageRank over the file graph, from the resolved edges.
@@ -558,13 +654,21 @@ impl Index {
     }
 
     /// Re-resolves the files that changed and every file whose edges pointed into them.
-    fn resolve_after_change(&mut self, changed: &HashSet<u32>) {
+    /// With `incremental`, the in-degrees are adjusted for the edges that were replaced. Only
+    /// when files were added or removed (`structural`) can an unresolved import start to
+    /// resolve, so only then are files with unresolved imports retried.
+    fn resolve_after_change(
+        &mut self,
+        changed: &HashSet<u32>,
+        incremental: bool,
+        structural: bool,
+    ) {
         let mut todo: Vec<u32> = Vec::new();
         for (fid, f) in self.files() {
             if changed.contains(&fid)
                 || f.edges.iter().any(|e| changed.contains(&e.file))
                 || f.import_files.iter().any(|i| changed.contains(i))
-                || f.import_files.is_empty() && !f.imports.is_empty()
+                || structural && f.import_files.is_empty() && !f.imports.is_empty()
             {
                 todo.push(fid);
             }
@@ -579,6 +683,40 @@ impl Index {
                 })
             })
             .collect();
+        if incremental {
+            let indeg = &mut self.d.indeg;
+            indeg.resize(self.p.files.len(), Vec::new());
+            for (fid, _, _) in &resolved {
+                let Some(f) = self.p.files[*fid as usize].as_ref() else {
+                    continue;
+                };
+                for e in &f.edges {
+                    if !changed.contains(&e.file)
+                        && let Some(v) = indeg
+                            .get_mut(e.file as usize)
+                            .and_then(|v| v.get_mut(e.sym as usize))
+                    {
+                        *v = v.saturating_sub(1);
+                    }
+                }
+            }
+            for c in changed {
+                let n = self.p.files[*c as usize]
+                    .as_ref()
+                    .map_or(0, |f| f.symbols.len());
+                indeg[*c as usize] = vec![0; n];
+            }
+            for (_, _, edges) in &resolved {
+                for e in edges {
+                    if let Some(v) = indeg
+                        .get_mut(e.file as usize)
+                        .and_then(|v| v.get_mut(e.sym as usize))
+                    {
+                        *v = v.saturating_add(1);
+                    }
+                }
+            }
+        }
         for (fid, imports, edges) in resolved {
             if let Some(f) = self.p.files[fid as usize].as_mut() {
                 f.import_files = imports;
@@ -623,8 +761,12 @@ impl Index {
     fn resolve_refs(&self, fid: u32, f: &FileRec, imports: &[u32]) -> Vec<Edge> {
         let mut edges = Vec::new();
         for r in &f.refs {
-            let key = r.name.rsplit(['.', ':']).next().unwrap_or(&r.name);
-            let Some(cands) = self.d.names.get(key) else {
+            let Some(cands) = self
+                .p
+                .ref_names
+                .get(r.name as usize)
+                .and_then(|key| self.d.names.get(key))
+            else {
                 continue;
             };
             let same: Vec<&(u32, u32)> = cands.iter().filter(|(cf, _)| *cf == fid).collect();
@@ -713,19 +855,21 @@ fn module_path(rel: &str) -> String {
     }
 }
 
-/// Parses the candidates in parallel, largest first; `None` for files rejected by content.
+/// Parses the candidates in parallel, largest first, sending `(index, result)` as each is
+/// done; `None` for files rejected by content.
 fn parse_all(
     todo: &[(Option<usize>, walk::Candidate)],
     progress: &(dyn Fn(usize, usize) + Sync),
-) -> Vec<Option<ParsedFile>> {
+    tx: std::sync::mpsc::SyncSender<(usize, Option<ParsedFile>)>,
+) {
     let total = todo.len();
     let mut order: Vec<usize> = (0..total).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(todo[i].1.size));
     let done = AtomicUsize::new(0);
     let step = (total / 100).max(1);
-    let results: Vec<(usize, Option<ParsedFile>)> = order
-        .par_iter()
-        .map_init(Parsers::default, |parsers, &i| {
+    order.par_iter().for_each_init(
+        || (Parsers::default(), tx.clone()),
+        |(parsers, tx), &i| {
             let c = &todo[i].1;
             let out = std::fs::read(&c.abs).ok().and_then(|bytes| {
                 walk::accept_content(&bytes)
@@ -735,14 +879,10 @@ fn parse_all(
             if n.is_multiple_of(step) || n == total {
                 progress(n, total);
             }
-            (i, out)
-        })
-        .collect();
-    let mut out: Vec<Option<ParsedFile>> = (0..total).map(|_| None).collect();
-    for (i, r) in results {
-        out[i] = r;
-    }
-    out
+            // The receiver only goes away if indexing was abandoned.
+            let _ = tx.send((i, out));
+        },
+    );
 }
 
 #[cfg(test)]

@@ -192,6 +192,9 @@ fn collect(
     outer: &[String],
     col: &mut Collected,
 ) {
+    if lang.has_type_identifiers() {
+        type_refs(tree, text, col);
+    }
     let names = query.capture_names();
     let mut cursor = QueryCursor::new();
     let mut matches = cursor.matches(query, tree.root_node(), text.as_bytes());
@@ -307,6 +310,39 @@ fn collect(
             doc,
             doc_range,
         });
+    }
+}
+
+/// Every `type_identifier` of the tree as a type reference, by a cursor walk (much cheaper
+/// than a query pattern that matches every node).
+fn type_refs(tree: &Tree, text: &str, col: &mut Collected) {
+    let Some(kind) =
+        std::num::NonZeroU16::new(tree.language().id_for_node_kind("type_identifier", true))
+    else {
+        return;
+    };
+    let kind = kind.get();
+    let mut c = tree.walk();
+    loop {
+        let n = c.node();
+        if n.kind_id() == kind {
+            col.refs.push(RawRef {
+                name: node_text(n, text).to_string(),
+                pos: n.start_byte(),
+                kind: RefKind::Type,
+            });
+        }
+        if c.goto_first_child() {
+            continue;
+        }
+        loop {
+            if c.goto_next_sibling() {
+                break;
+            }
+            if !c.goto_parent() {
+                return;
+            }
+        }
     }
 }
 

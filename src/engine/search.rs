@@ -21,11 +21,18 @@ const W_PATH: f32 = 3.0;
 const CALLEE_SHARE: f32 = 0.3;
 const CONTAINER_FACTOR: f32 = 1.0;
 const B_PATH: f32 = 0.3;
+/// Documents that match only some of the question's words keep this share of their score, the
+/// rest grows with the (idf-weighted) share of words they match.
+const COV_FLOOR: f32 = 0.6;
+const COV_POW: f32 = 1.0;
 
 #[derive(Debug, Clone)]
 pub struct QTerm {
     pub id: u32,
     pub w: f32,
+    /// The question words (bit i = i-th distinct word) this term stands for: a synonym or an
+    /// expansion counts for its source word, a joined pair for both words.
+    pub concepts: u64,
 }
 
 pub struct Query {
@@ -52,7 +59,7 @@ pub struct RankedFile {
 }
 
 pub fn parse_question(idx: &Index, question: &str) -> Query {
-    let mut weights: HashMap<u32, f32> = HashMap::new();
+    let mut weights: HashMap<u32, (f32, u64)> = HashMap::new();
     let mut code_names = Vec::new();
     let mut words = Vec::new();
     // Code-like words: contain `_`, `::`, `.`, `!`, inner capitals, or are backticked.
@@ -75,27 +82,33 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
             code_names.push(w.to_string());
         }
     }
-    let add = |t: &str, w: f32, weights: &mut HashMap<u32, f32>| {
+    let add = |t: &str, w: f32, c: u64, weights: &mut HashMap<u32, (f32, u64)>| {
         if let Some(&id) = idx.d.term_ids.get(t) {
-            let e = weights.entry(id).or_insert(0.0);
-            if w > *e {
-                *e = w;
+            let e = weights.entry(id).or_insert((0.0, 0));
+            if w > e.0 {
+                e.0 = w;
             }
+            e.1 |= c;
         }
     };
+    let bit = |i: usize| if i < 64 { 1u64 << i } else { 0 };
     let mut base: Vec<String> = Vec::new();
     tokens::for_each_token(question, |t| {
         if !tokens::is_question_stop(t) && !base.iter().any(|b| b == t) {
             base.push(t.to_string());
         }
     });
-    for t in &base {
-        add(t, 1.0, &mut weights);
+    for (i, t) in base.iter().enumerate() {
+        add(t, 1.0, bit(i), &mut weights);
         words.push(t.clone());
         for s in tokens::synonyms(t) {
-            add(s, 0.4, &mut weights);
+            add(s, 0.4, bit(i), &mut weights);
         }
     }
+    let concept_of = |w: &str| {
+        let st = tokens::stem(w);
+        base.iter().position(|b| b == st).map_or(0, bit)
+    };
     // Adjacent words may be one identifier in the code: "final handler" → `finalhandler`.
     let raw_words: Vec<String> = question
         .split(|c: char| !c.is_ascii_alphanumeric())
@@ -109,29 +122,33 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
         {
             continue;
         }
-        add(&joined, 0.8, &mut weights);
-        add(tokens::stem(&joined), 0.8, &mut weights);
-        add(&format!("{}_{}", pair[0], pair[1]), 0.8, &mut weights);
+        let c = concept_of(&pair[0]) | concept_of(&pair[1]);
+        add(&joined, 0.8, c, &mut weights);
+        add(tokens::stem(&joined), 0.8, c, &mut weights);
+        add(&format!("{}_{}", pair[0], pair[1]), 0.8, c, &mut weights);
     }
     // Prefix expansion against the vocabulary: `auth` → `authent`, `authentication` → `auth`.
-    let expandable: Vec<&String> = base
+    let expandable: Vec<(u64, &String)> = base
         .iter()
-        .filter(|t| t.len() >= 4 && !t.contains('_'))
+        .enumerate()
+        .filter(|(_, t)| t.len() >= 4 && !t.contains('_'))
+        .map(|(i, t)| (bit(i), t))
         .collect();
     if !expandable.is_empty() {
         for (id, v) in idx.p.vocab.iter().enumerate() {
             if v.len() < 4 || v.contains('_') || v.bytes().any(|b| b.is_ascii_digit()) {
                 continue;
             }
-            for t in &expandable {
+            for (c, t) in &expandable {
                 if v.len() != t.len()
                     && (v.starts_with(t.as_str()) && v.len() <= t.len() + 4
                         || t.starts_with(v.as_str()) && v.len() * 2 >= t.len())
                 {
-                    let e = weights.entry(id as u32).or_insert(0.0);
-                    if *e < 0.3 {
-                        *e = 0.3;
+                    let e = weights.entry(id as u32).or_insert((0.0, 0));
+                    if e.0 < 0.3 {
+                        e.0 = 0.3;
                     }
+                    e.1 |= c;
                 }
             }
         }
@@ -150,7 +167,10 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
     wants_aux[walk::AUX_EXAMPLE as usize] = has(&["example", "examples", "sample", "demo"]);
     wants_aux[walk::AUX_DOCS as usize] = has(&["doc", "docs", "documentation", "tutorial"]);
     wants_aux[walk::AUX_BENCH as usize] = has(&["bench", "benchmark", "benchmarks", "performance"]);
-    let mut terms: Vec<QTerm> = weights.into_iter().map(|(id, w)| QTerm { id, w }).collect();
+    let mut terms: Vec<QTerm> = weights
+        .into_iter()
+        .map(|(id, (w, concepts))| QTerm { id, w, concepts })
+        .collect();
     terms.sort_by_key(|t| t.id);
     Query {
         terms,
@@ -178,7 +198,11 @@ pub fn rank(idx: &Index, question: &str, selection: Option<&Selection>) -> Vec<R
             if let Some(&id) = idx.d.term_ids.get(&t)
                 && !q.terms.iter().any(|x| x.id == id)
             {
-                q.terms.push(QTerm { id, w: 0.3 });
+                q.terms.push(QTerm {
+                    id,
+                    w: 0.3,
+                    concepts: 0,
+                });
             }
         }
     }
@@ -200,6 +224,34 @@ pub fn rank(idx: &Index, question: &str, selection: Option<&Selection>) -> Vec<R
         .iter()
         .map(|t| t.w * idf(idx.d.df_file[t.id as usize], idx.d.n_file))
         .collect();
+
+    // Each question word weighs as much as its most specific term; a document's coverage is the
+    // share of that weight whose words it matches.
+    let mut concept_w = [0f32; 64];
+    for t in &q.terms {
+        let v = idf(idx.d.df_sym[t.id as usize], idx.d.n_sym);
+        let mut c = t.concepts;
+        while c != 0 {
+            let i = c.trailing_zeros() as usize;
+            concept_w[i] = concept_w[i].max(v);
+            c &= c - 1;
+        }
+    }
+    let concept_total: f32 = concept_w.iter().sum();
+    let coverage = |covered: u64| -> f32 {
+        if concept_total <= 0.0 {
+            return 1.0;
+        }
+        let mut got = 0.0;
+        let mut c = covered;
+        while c != 0 {
+            got += concept_w[c.trailing_zeros() as usize];
+            c &= c - 1;
+        }
+        let cov = got / concept_total;
+        COV_FLOOR + (1.0 - COV_FLOOR) * cov.powf(COV_POW)
+    };
+    let term_concepts: Vec<u64> = q.terms.iter().map(|t| t.concepts).collect();
 
     // Symbols whose (qualified) name equals a code-style name of the question.
     let code_lower: Vec<String> = q
@@ -299,11 +351,14 @@ pub fn rank(idx: &Index, question: &str, selection: Option<&Selection>) -> Vec<R
             }
             let idfs = if is_file { &idf_file } else { &idf_sym };
             let mut score = 0.0;
+            let mut covered = 0u64;
             for s in 0..nq {
                 if acc[s] > 0.0 {
                     score += idfs[s] * acc[s] / (K1 + acc[s]);
+                    covered |= term_concepts[s];
                 }
             }
+            score *= coverage(covered);
             if is_file {
                 file_doc_score = score;
                 continue;

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::lang::Lang;
-use super::parse::{NF, Ref, RefKind, Symbol};
+use super::parse::{NF, RefKind, Symbol};
 
 pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 6;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Doc {
@@ -28,6 +28,15 @@ pub struct Edge {
     pub kind: RefKind,
 }
 
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct StoredRef {
+    /// Index into `Persist::ref_names`: the last segment of the referenced name.
+    pub name: u32,
+    /// Enclosing symbol, `NONE` for file level.
+    pub from: u32,
+    pub kind: RefKind,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FileRec {
     pub rel: String,
@@ -37,7 +46,9 @@ pub struct FileRec {
     pub lines: u32,
     pub aux: u8,
     pub symbols: Vec<Symbol>,
-    pub refs: Vec<Ref>,
+    /// References by name, the name interned in `Persist::ref_names` (a workspace has far
+    /// fewer distinct referenced names than references).
+    pub refs: Vec<StoredRef>,
     pub imports: Vec<String>,
     /// One per symbol, then the file document.
     pub docs: Vec<Doc>,
@@ -54,6 +65,7 @@ pub struct Persist {
     /// Slots: a deleted file leaves `None` so that file ids in edges stay valid.
     pub files: Vec<Option<FileRec>>,
     pub vocab: Vec<String>,
+    pub ref_names: Vec<String>,
 }
 
 pub fn cache_file(cache_dir: &Path, root: &Path) -> PathBuf {
@@ -92,6 +104,7 @@ pub fn load(path: &Path, root: &Path) -> Option<Persist> {
 fn consistent(p: &Persist) -> bool {
     let nv = p.vocab.len() as u32;
     let nf = p.files.len() as u32;
+    let nr = p.ref_names.len() as u32;
     p.files.iter().flatten().all(|f| {
         let ns = f.symbols.len() as u32;
         f.docs.len() == f.symbols.len() + 1
@@ -107,7 +120,7 @@ fn consistent(p: &Persist) -> bool {
             })
             && f.refs
                 .iter()
-                .all(|r| r.from == super::parse::NONE || r.from < ns)
+                .all(|r| (r.from == super::parse::NONE || r.from < ns) && r.name < nr)
             && f.import_files.iter().all(|i| *i < nf)
             && f.edges.iter().all(|e| {
                 e.file < nf

@@ -553,3 +553,97 @@ fn llm_helpers_keep_only_known_ids_in_order() {
     let paths: Vec<&str> = cites.iter().map(|c| c.path.as_str()).collect();
     assert_eq!(paths, vec!["c.rs", "a.rs"]);
 }
+
+#[test]
+fn documents_matching_more_question_words_win() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "src/answers.rs",
+        "/// Saves the answer as a Markdown file.\npub fn write(dir: &str, answer: &str) -> String {\n    format!(\"{dir}/{answer}.md\")\n}\n",
+    );
+    write(
+        dir.path(),
+        "src/paths.rs",
+        "/// The file a written path points at.\npub fn file(written: &str) -> String {\n    written.to_string()\n}\n",
+    );
+    for i in 0..2 {
+        write(
+            dir.path(),
+            &format!("src/answer_{i}.rs"),
+            &format!("pub fn answer_{i}(answer: &str) -> usize {{\n    answer.len()\n}}\n"),
+        );
+    }
+    let idx = open(dir.path());
+    let a = idx.answer("Where are answer files written?", None);
+    assert_eq!(
+        a.citations.first().map(|c| c.path.as_str()),
+        Some("src/answers.rs")
+    );
+}
+
+/// The derived statistics after incremental updates equal those of a full rebuild.
+#[test]
+fn incremental_statistics_match_a_full_rebuild() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "src/lib.rs",
+        "mod other;\npub fn alpha() -> u8 {\n    other::beta()\n}\n",
+    );
+    write(
+        dir.path(),
+        "src/other.rs",
+        "/// Beta.\npub fn beta() -> u8 {\n    2\n}\npub fn gamma() -> u8 {\n    beta()\n}\n",
+    );
+    write(dir.path(), "src/third.rs", "pub fn delta() {}\n");
+    let mut idx = open(dir.path());
+    write(
+        dir.path(),
+        "src/other.rs",
+        "pub fn gamma() -> u8 {\n    beta()\n}\n/// Beta, now second.\npub fn beta() -> u8 {\n    alpha_two()\n}\npub fn alpha_two() -> u8 { 3 }\n",
+    );
+    write(
+        dir.path(),
+        "src/new.rs",
+        "pub fn epsilon() {\n    beta();\n}\n",
+    );
+    std::fs::remove_file(dir.path().join("src/third.rs")).expect("remove");
+    idx.update_files(&[
+        dir.path().join("src/other.rs"),
+        dir.path().join("src/new.rs"),
+        dir.path().join("src/third.rs"),
+    ]);
+    let snapshot = |idx: &Index| {
+        let d = &idx.d;
+        let mut names: Vec<(String, Vec<(u32, u32)>)> = d
+            .names
+            .iter()
+            .map(|(k, v)| {
+                let mut v = v.clone();
+                v.sort_unstable();
+                (k.clone(), v)
+            })
+            .collect();
+        names.sort();
+        let mut counts: Vec<(String, u32)> =
+            d.name_count.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        counts.sort();
+        let mut paths: Vec<(String, u32)> =
+            d.path_ids.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        paths.sort();
+        (
+            d.df_sym.clone(),
+            d.df_file.clone(),
+            (d.n_sym, d.n_file, d.avg_sym, d.avg_file, d.avg_path),
+            names,
+            counts,
+            paths,
+            d.indeg.clone(),
+        )
+    };
+    let incremental = snapshot(&idx);
+    idx.derive();
+    idx.derive_graph();
+    assert_eq!(incremental, snapshot(&idx));
+}

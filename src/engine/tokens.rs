@@ -75,6 +75,9 @@ pub fn split_identifier(word: &str, mut f: impl FnMut(&str)) {
 
 /// A light suffix stemmer (plural, -ing, -ed, final e), shared by documents and questions.
 pub fn stem(w: &str) -> &str {
+    if let Some(base) = irregular(w) {
+        return base;
+    }
     let n = w.len();
     if n <= 3 || !w.is_ascii() {
         return w;
@@ -107,6 +110,61 @@ pub fn stem(w: &str) -> &str {
         s = x;
     }
     s
+}
+
+/// Irregular past forms of verbs common in code and questions, mapped to the stem of their
+/// base form (`written` → `writ`, as `write` stems), so both meet as one term. Forms that are
+/// also common nouns or adjectives in code (`bound`, `left`, `set`, `read`) are left alone.
+fn irregular(w: &str) -> Option<&'static str> {
+    Some(match w {
+        "written" | "wrote" => "writ",
+        "rewritten" | "rewrote" => "rewrit",
+        "overridden" | "overrode" => "overrid",
+        "sent" => "send",
+        "built" | "rebuilt" => "build",
+        "found" => "find",
+        "caught" => "catch",
+        "thrown" | "threw" => "throw",
+        "ran" => "run",
+        "kept" => "keep",
+        "held" => "hold",
+        "chosen" | "chose" => "choos",
+        "begun" | "began" => "begin",
+        "broken" | "broke" => "break",
+        "taken" | "took" => "tak",
+        "made" => "mak",
+        "stolen" | "stole" => "steal",
+        "frozen" | "froze" => "freez",
+        "forgotten" | "forgot" => "forget",
+        "gotten" | "got" => "get",
+        "hidden" => "hid",
+        "driven" | "drove" => "driv",
+        "spoken" | "spoke" => "speak",
+        "shown" => "show",
+        "known" | "knew" => "know",
+        "grown" | "grew" => "grow",
+        "drawn" | "drew" => "draw",
+        "flown" | "flew" => "fly",
+        "lost" => "los",
+        "paid" => "pay",
+        "said" => "say",
+        "told" => "tell",
+        "sold" => "sell",
+        "sought" => "seek",
+        "thought" => "think",
+        "taught" => "teach",
+        "brought" => "bring",
+        "bought" => "buy",
+        "slept" => "sleep",
+        "spent" => "spend",
+        "stood" => "stand",
+        "understood" => "understand",
+        "hung" => "hang",
+        "spun" => "spin",
+        "fed" => "feed",
+        "led" => "lead",
+        _ => return None,
+    })
 }
 
 fn undouble(x: &str) -> &str {
@@ -304,26 +362,14 @@ const QUESTION_STOP: &[&str] = &[
 /// A small table of code synonyms and abbreviations: each question token also searches these.
 pub fn synonyms(t: &str) -> &'static [&'static str] {
     match t {
-        // Irregular forms the stemmer cannot join.
-        "caught" => &["catch"],
-        "thrown" | "threw" => &["throw"],
-        "ran" => &["run"],
-        "chosen" | "chos" => &["choos", "select"],
-        "written" | "wrot" => &["writ"],
-        "sent" => &["send"],
-        "read" => &["recv", "pol"],
-        "built" => &["build"],
-        "kept" => &["keep"],
-        "held" => &["hold", "lock"],
-        "found" => &["find", "lookup"],
+        "choos" => &["select"],
+        "find" => &["lookup", "search"],
         "variabl" => &["var"],
         "receiv" | "receiver" => &["rx", "recv"],
         "sender" | "transmitt" => &["tx"],
         "number" => &["num", "count"],
         "count" => &["num"],
-        "dropp" | "drop" => &["clos", "releas"],
-        "idl" => &["park", "sleep"],
-        "steal" => &["stolen"],
+        "dropp" | "drop" => &["releas"],
         "auth" => &["authent", "login", "credential"],
         "authent" | "authentication" => &["auth", "login"],
         "login" => &["auth", "authent"],
@@ -375,24 +421,20 @@ pub fn synonyms(t: &str) -> &'static [&'static str] {
         "start" => &["spawn", "run", "begin"],
         "stop" => &["shutdown", "clos", "terminat"],
         "shutdown" => &["stop", "clos"],
-        "emit" => &["next", "send"],
         "listen" | "listener" => &["accept", "bind"],
         "serializ" => &["dump", "encod", "json"],
         "deserializ" => &["load", "decod", "pars"],
         "pars" => &["decod"],
-        "match" => &["rout", "dispatch"],
         "rout" => &["dispatch"],
+        "dispatch" => &["rout"],
         "templat" => &["render", "view"],
         "render" => &["templat", "view"],
         "timer" | "timeout" => &["deadlin", "delay"],
         "delay" => &["timer", "schedul"],
-        "wait" => &["block", "park", "poll"],
-        "fresh" => &["stale", "cach"],
+        "wait" => &["block"],
         "cookie" => &["session"],
         "ip" => &["addr", "address"],
         "hostname" => &["host"],
-        "subscrib" => &["observ", "listen"],
-        "valu" => &["next"],
         _ => &[],
     }
 }
@@ -430,5 +472,16 @@ mod tests {
         assert_eq!(stem("entries"), stem("entry"));
         assert_eq!(stem("running"), "run");
         assert_eq!(stem("class"), "class");
+    }
+
+    #[test]
+    fn irregular_past_forms_meet_their_verb() {
+        assert_eq!(stem("written"), stem("write"));
+        assert_eq!(stem("wrote"), stem("writes"));
+        assert_eq!(stem("sent"), stem("sending"));
+        assert_eq!(stem("built"), stem("build"));
+        assert_eq!(stem("chosen"), stem("choose"));
+        // Nouns that look like past forms stay themselves.
+        assert_eq!(stem("bound"), "bound");
     }
 }
