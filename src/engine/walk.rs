@@ -175,6 +175,7 @@ pub fn auxiliary_class(rel: &str) -> u8 {
         || name.contains(".test.")
         || name.contains(".spec.")
         || name == "conftest.py"
+        || is_test_file_name(rel.rsplit('/').next().unwrap_or(""))
     {
         return AUX_TEST;
     }
@@ -190,7 +191,54 @@ pub fn auxiliary_class(rel: &str) -> u8 {
     0
 }
 
+/// Test files by the naming conventions of the other supported languages: Rust test modules
+/// (`tests.rs`, `foo_tests.rs`), Python `tests.py`, Java/Kotlin `FooTest.java`, C/C++
+/// `foo_test.cc` and `foo_unittest.cc`. Case matters for the CamelCase ones (`Latest.java` is
+/// not a test).
+fn is_test_file_name(name: &str) -> bool {
+    let Some((stem, ext)) = name.rsplit_once('.') else {
+        return false;
+    };
+    match ext {
+        "rs" | "py" => {
+            stem == "tests" || stem == "test" || stem.ends_with("_tests") || stem.ends_with("_test")
+        }
+        "java" | "kt" => stem.ends_with("Test") || stem.ends_with("Tests") || stem.ends_with("IT"),
+        "c" | "cc" | "cpp" | "cxx" => {
+            stem.ends_with("_test") || stem.ends_with("_unittest") || stem.ends_with("_tests")
+        }
+        _ => false,
+    }
+}
+
 pub const AUX_TEST: u8 = 1;
 pub const AUX_EXAMPLE: u8 = 2;
 pub const AUX_DOCS: u8 = 3;
 pub const AUX_BENCH: u8 = 4;
+
+#[cfg(test)]
+mod test_file_names {
+    use super::*;
+
+    #[test]
+    fn test_files_by_language_conventions() {
+        for test in [
+            "src/citations/tests.rs",
+            "src/net/tcp_tests.rs",
+            "pkg/app/tests.py",
+            "src/main/java/com/x/ParserTest.java",
+            "base/strings_unittest.cc",
+            "lib/foo_test.cpp",
+        ] {
+            assert_eq!(auxiliary_class(test), AUX_TEST, "{test}");
+        }
+        for code in [
+            "src/Latest.java",
+            "src/contest.rs",
+            "src/testing_db.rs",
+            "src/attestation.py",
+        ] {
+            assert_ne!(auxiliary_class(code), AUX_TEST, "{code}");
+        }
+    }
+}
