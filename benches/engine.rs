@@ -35,6 +35,19 @@ fn status_kb(key: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU seconds used by this process so far (user + system, all threads). The machine may be
+/// shared, so CPU time is the fairer measure of the engine's own cost.
+fn cpu_secs() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn pct(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -70,7 +83,9 @@ fn pick_file(root: &Path) -> Option<PathBuf> {
     let exts = ["rs", "py", "js", "ts", "go", "java", "c", "cpp", "h"];
     for e in ignore::WalkBuilder::new(root).build().flatten() {
         let p = e.path();
-        if p.extension().and_then(|x| x.to_str()).is_some_and(|x| exts.contains(&x))
+        if p.extension()
+            .and_then(|x| x.to_str())
+            .is_some_and(|x| exts.contains(&x))
             && !p.components().any(|c| c.as_os_str() == "node_modules")
             && let Ok(m) = std::fs::metadata(p)
         {
@@ -82,7 +97,10 @@ fn pick_file(root: &Path) -> Option<PathBuf> {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let mut root: Option<PathBuf> = None;
     let mut qfile: Option<PathBuf> = None;
     let mut i = 0;
@@ -104,6 +122,7 @@ fn main() {
 
     // Cold: no cache, everything parsed.
     let t = Instant::now();
+    let c0 = cpu_secs();
     let index = match Index::open(&root, None, &|_, _| {}) {
         Ok(ix) => ix,
         Err(e) => {
@@ -112,12 +131,16 @@ fn main() {
         }
     };
     let cold = t.elapsed().as_secs_f64();
+    let cold_cpu = (cpu_secs() - c0).max(0.01);
     let rss1 = status_kb("VmRSS:");
     let hwm = status_kb("VmHWM:");
     let s = index.stats();
     let mb = s.bytes as f64 / 1e6;
     println!("corpus      {}", root.display());
-    println!("files       {}  symbols {}  edges {}  lines {}  {:.2} MB  threads {}", s.files, s.symbols, s.edges, s.lines, mb, threads);
+    println!(
+        "files       {}  symbols {}  edges {}  lines {}  {:.2} MB  threads {}",
+        s.files, s.symbols, s.edges, s.lines, mb, threads
+    );
     println!(
         "cold        {:.3} s  {:.2} MB/s ({:.2} MB/s/core)  {:.0} files/s  {:.0} lines/s",
         cold,
@@ -125,6 +148,13 @@ fn main() {
         mb / cold / threads as f64,
         s.files as f64 / cold,
         s.lines as f64 / cold
+    );
+    println!(
+        "cold cpu    {:.3} CPU-s  {:.2} MB per CPU-second  (wall on {} idle cores would be about {:.2} s)",
+        cold_cpu,
+        mb / cold_cpu,
+        threads,
+        cold_cpu / threads as f64
     );
     println!(
         "memory      VmHWM {:.1} MB, index RSS +{:.1} MB = {:.2}x source bytes",
@@ -144,24 +174,31 @@ fn main() {
         drop(ix);
     }
     warm.sort_by(f64::total_cmp);
-    println!("warm        {:.1} ms median (cache load + stat walk, {} reused)", pct(&warm, 0.5) * 1e3, s.files);
+    println!(
+        "warm        {:.1} ms median (cache load + stat walk, {} reused)",
+        pct(&warm, 0.5) * 1e3,
+        s.files
+    );
     let _ = std::fs::remove_dir_all(&cache);
 
     // Re-index one saved file of typical size (content unchanged, so the corpus is left as is).
     let mut index = index;
     if let Some(file) = pick_file(&root) {
         let mut times = Vec::new();
+        let c0 = cpu_secs();
         for _ in 0..10 {
             let t = Instant::now();
             index.update_files(std::slice::from_ref(&file));
             times.push(t.elapsed().as_secs_f64());
         }
+        let cpu_each = (cpu_secs() - c0) / 10.0;
         times.sort_by(f64::total_cmp);
         let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
         println!(
-            "re-index    {:.2} ms median, {:.2} ms max  ({}, {} bytes)",
+            "re-index    {:.2} ms median, {:.2} ms max, {:.1} CPU-ms mean  ({}, {} bytes)",
             pct(&times, 0.5) * 1e3,
             times.last().copied().unwrap_or(0.0) * 1e3,
+            cpu_each * 1e3,
             file.strip_prefix(&root).unwrap_or(&file).display(),
             size
         );

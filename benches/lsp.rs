@@ -8,6 +8,8 @@
 //!
 //! Run: `cargo bench --bench lsp` (prints a table; asserts nothing).
 
+#![allow(clippy::print_stdout)] // a benchmark reports on stdout
+
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -37,7 +39,10 @@ fn spawn(cache: &std::path::Path) -> Server {
         .expect("spawn potpie-lsp");
     let stdin = child.stdin.take().unwrap();
     let stdout = child.stdout.take().unwrap();
-    Server { client: TestClient::over(stdout, stdin), child }
+    Server {
+        client: TestClient::over(stdout, stdin),
+        child,
+    }
 }
 
 fn rss_kb(pid: u32) -> u64 {
@@ -66,7 +71,10 @@ fn ms(d: Duration) -> String {
 async fn potpie_server(fake: &FakePotpie, ws: &std::path::Path, cache: &std::path::Path) -> Server {
     let s = spawn(cache);
     s.client
-        .initialize(&[ws], json!({"apiKey": fake.key(), "baseUrl": fake.url(), "openAnswers": false}))
+        .initialize(
+            &[ws],
+            json!({"apiKey": fake.key(), "baseUrl": fake.url(), "openAnswers": false}),
+        )
         .await;
     s.client.wait_status("ready").await;
     s
@@ -114,7 +122,10 @@ async fn main() {
     let rss_potpie = rss_kb(s.child.id().unwrap_or(0));
     let (_, rx) = s
         .client
-        .start_request("workspace/executeCommand", json!({"command": "potpie.ask", "arguments": [{"question": "q"}]}))
+        .start_request(
+            "workspace/executeCommand",
+            json!({"command": "potpie.ask", "arguments": [{"question": "q"}]}),
+        )
         .await;
     // Record arrival times of chunk notifications as they come.
     let mut arrivals = Vec::new();
@@ -156,7 +167,10 @@ async fn main() {
     let uri = file_uri(&ws.path().join("src/server.rs"));
     let text = std::fs::read_to_string(ws.path().join("src/server.rs")).unwrap();
     s.client
-        .notify("textDocument/didOpen", json!({"textDocument": {"uri": uri, "languageId": "rust", "version": 1, "text": text}}))
+        .notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "rust", "version": 1, "text": text}}),
+        )
         .await;
     let mut inflight = Vec::new();
     for i in 0..5 {
@@ -193,7 +207,10 @@ async fn main() {
     for _ in 0..15 {
         let (id, rx) = s
             .client
-            .start_request("workspace/executeCommand", json!({"command": "potpie.ask", "arguments": [{"question": "to cancel"}]}))
+            .start_request(
+                "workspace/executeCommand",
+                json!({"command": "potpie.ask", "arguments": [{"question": "to cancel"}]}),
+            )
             .await;
         tokio::time::sleep(Duration::from_millis(150)).await;
         let t = Instant::now();
@@ -205,8 +222,16 @@ async fn main() {
     s.client.shutdown().await;
 
     println!("potpie-lsp LSP benchmark (real binary over stdio, fake Potpie on 127.0.0.1)");
-    println!("initialize response, server already started : p50 {}  p95 {}", ms(pct(&init_only, 50.0)), ms(pct(&init_only, 95.0)));
-    println!("initialize response, including process start: p50 {}  p95 {}", ms(pct(&with_start, 50.0)), ms(pct(&with_start, 95.0)));
+    println!(
+        "initialize response, server already started : p50 {}  p95 {}",
+        ms(pct(&init_only, 50.0)),
+        ms(pct(&init_only, 95.0))
+    );
+    println!(
+        "initialize response, including process start: p50 {}  p95 {}",
+        ms(pct(&with_start, 50.0)),
+        ms(pct(&with_start, 95.0))
+    );
     println!(
         "stream write → potpie/answerChunk ({} chunks): p50 {}  p99 {}  max {}",
         chunk_latency.len(),
@@ -222,6 +247,14 @@ async fn main() {
         ms(pct(&action, 99.0)),
         ms(action.last().copied().unwrap_or_default())
     );
-    println!("$/cancelRequest → error response ({} questions): p50 {}  p99 {}", cancel.len(), ms(pct(&cancel, 50.0)), ms(pct(&cancel, 99.0)));
-    println!("idle RSS: local engine ready {} KiB; Potpie backend ready {} KiB", rss_local, rss_potpie);
+    println!(
+        "$/cancelRequest → error response ({} questions): p50 {}  p99 {}",
+        cancel.len(),
+        ms(pct(&cancel, 50.0)),
+        ms(pct(&cancel, 99.0))
+    );
+    println!(
+        "idle RSS: local engine ready {} KiB; Potpie backend ready {} KiB",
+        rss_local, rss_potpie
+    );
 }

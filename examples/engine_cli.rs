@@ -10,7 +10,9 @@ use std::process::ExitCode;
 use potpie_lsp::engine::Index;
 
 fn usage() -> ExitCode {
-    eprintln!("usage: engine_cli ask --backend local --root DIR --json QUESTION | engine_cli index --root DIR --json");
+    eprintln!(
+        "usage: engine_cli ask --backend local --root DIR --json QUESTION | engine_cli index --root DIR --json"
+    );
     ExitCode::from(2)
 }
 
@@ -22,7 +24,9 @@ fn main() -> ExitCode {
             .init();
     }
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some(cmd) = args.first().cloned() else { return usage() };
+    let Some(cmd) = args.first().cloned() else {
+        return usage();
+    };
     let mut root: Option<PathBuf> = None;
     let mut rest: Vec<String> = Vec::new();
     let mut i = 1;
@@ -56,7 +60,10 @@ fn main() -> ExitCode {
     };
     match cmd.as_str() {
         "index" => {
-            println!("{}", serde_json::to_string(&index.stats()).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string(&index.stats()).unwrap_or_default()
+            );
             ExitCode::SUCCESS
         }
         "ask" => {

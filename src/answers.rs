@@ -56,7 +56,7 @@ pub fn render(dir: &Path, root: &Path, question: &str, answer: &Answer) -> Strin
         answer.agent
     ));
     out.push_str(citations::linkify(&answer.markdown, root, dir).trim_end());
-    out.push_str("\n");
+    out.push('\n');
     if !answer.citations.is_empty() {
         out.push_str("\n## Citations\n\n");
         for (i, c) in answer.citations.iter().enumerate() {

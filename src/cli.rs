@@ -1,7 +1,7 @@
 //! The command line: `ask` and `index` on the same code paths the LSP uses.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
@@ -23,6 +23,10 @@ use crate::model::{AskEvent, ParseState, Question};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Accepted for LSP clients that pass it (vscode-languageclient does); stdio is the only
+    /// transport.
+    #[arg(long, global = true, hide = true)]
+    pub stdio: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -217,7 +221,7 @@ pub fn index(root: Option<PathBuf>, json_out: bool, rebuild: bool) -> Result<(),
         let _ = writeln!(
             out,
             "Indexed {} in {} ms: {} files ({} from cache), {} lines, {} symbols, {} edges",
-            display_root(&root),
+            root.display(),
             stats.millis,
             stats.files,
             stats.reused,
@@ -230,8 +234,4 @@ pub fn index(root: Option<PathBuf>, json_out: bool, rebuild: bool) -> Result<(),
         }
     }
     Ok(())
-}
-
-fn display_root(root: &Path) -> String {
-    root.display().to_string()
 }

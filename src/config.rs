@@ -156,15 +156,44 @@ impl WireSettings {
         (out, warnings)
     }
 
-    /// Accepts either the bare settings object or one wrapped as `{"potpie": {...}}` /
-    /// `{"settings": {"potpie": {...}}}` (clients differ in what they send).
-    pub fn from_any(value: &Value) -> (WireSettings, Vec<String>) {
-        let inner = value
+    /// The settings object inside whatever a client sent (see [`WireSettings::from_any`]).
+    pub fn unwrap_any(value: &Value) -> &Value {
+        value
             .get("settings")
             .unwrap_or(value)
             .get("potpie")
-            .unwrap_or_else(|| value.get("settings").unwrap_or(value));
-        Self::from_json(inner)
+            .unwrap_or_else(|| value.get("settings").unwrap_or(value))
+    }
+
+    /// Accepts either the bare settings object or one wrapped as `{"potpie": {...}}` /
+    /// `{"settings": {"potpie": {...}}}` (clients differ in what they send).
+    pub fn from_any(value: &Value) -> (WireSettings, Vec<String>) {
+        Self::from_json(Self::unwrap_any(value))
+    }
+}
+
+/// The settings a client has sent so far: `initializationOptions`, then each
+/// `didChangeConfiguration` laid over it key by key. A key sent as `null` returns to its default;
+/// a key not sent keeps its value, so a client that sends only what changed loses nothing.
+#[derive(Debug, Clone, Default)]
+pub struct SettingsLayers {
+    merged: serde_json::Map<String, Value>,
+}
+
+impl SettingsLayers {
+    /// Lays `update` (in any of the shapes clients send) over what is known; returns the
+    /// resulting wire settings and warnings about keys that were ignored.
+    pub fn apply(&mut self, update: &Value) -> (WireSettings, Vec<String>) {
+        if let Some(obj) = WireSettings::unwrap_any(update).as_object() {
+            for (k, v) in obj {
+                if v.is_null() {
+                    self.merged.remove(k);
+                } else {
+                    self.merged.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        WireSettings::from_json(&Value::Object(self.merged.clone()))
     }
 }
 
@@ -340,6 +369,18 @@ mod tests {
             &json!({"apiKey": "sk-secret-value", "llm": {"baseUrl": "http://x", "model": "m", "apiKey": "sk-secret-value"}}),
         );
         assert!(!format!("{w:?}").contains("secret"));
+    }
+
+    #[test]
+    fn later_settings_lay_over_earlier_ones() {
+        let mut layers = SettingsLayers::default();
+        let (w, _) = layers.apply(&json!({"apiKey": "sk-1", "hints": false}));
+        assert!(w.api_key.is_some() && w.hints == Some(false));
+        let (w, _) = layers.apply(&json!({"settings": {"potpie": {"hints": true}}}));
+        assert!(w.api_key.is_some(), "a key not sent again is kept");
+        assert_eq!(w.hints, Some(true));
+        let (w, _) = layers.apply(&json!({"settings": {"potpie": {"apiKey": null}}}));
+        assert!(w.api_key.is_none(), "null returns a key to its default");
     }
 
     #[test]

@@ -122,3 +122,44 @@ fn cli_failures_exit_1_with_one_line_and_bad_usage_exits_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn cli_ask_against_potpie_streams_the_same_answer_and_citations() {
+    use support::fake_potpie::FakeConfig;
+    let fake = FakeConfig::new()
+        .answer_text("Passwords are checked by `verify_password` in `src/auth.rs`.")
+        .ready_after(1)
+        .spawn();
+    let ws = sample_workspace();
+    let cache = tempfile::tempdir().unwrap();
+    let run = |json: bool| {
+        let mut cmd = std::process::Command::new(BIN);
+        cmd.args(["ask", "--root"]).arg(ws.path());
+        if json {
+            cmd.arg("--json");
+        }
+        cmd.arg("How are passwords checked?")
+            .env("POTPIE_API_KEY", fake.key())
+            .env("POTPIE_BASE_URL", fake.url())
+            .env("POTPIE_LSP_CACHE_DIR", cache.path())
+            .output()
+            .unwrap()
+    };
+    let out = run(true);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["backend"], "potpie");
+    assert_eq!(v["citations"][0]["path"], "src/auth.rs");
+    assert_eq!(v["citations"][0]["startLine"], 4);
+    assert_eq!(v["citations"][0]["endLine"], 7);
+    let out = run(false);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("Passwords are checked by"), "{text}");
+    assert!(text.contains("src/auth.rs:4-7"), "{text}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains(&fake.key()) && !text.contains(&fake.key()));
+}

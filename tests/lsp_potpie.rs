@@ -175,14 +175,26 @@ async fn the_selection_goes_along_as_context() {
     client.shutdown().await;
 }
 
-#[tokio::test]
-async fn cancel_request_stops_the_question_and_calls_stop() {
-    let config = FakeConfig::new()
+/// An answer that streams for about five seconds.
+fn slow_answer() -> FakeConfig {
+    FakeConfig::new()
         .answer_text(&"slow words ".repeat(200))
         .delta_chars(5)
         .chunk_delay(Duration::from_millis(50))
-        .ready_after(1);
-    let (fake, _ws, _cache, client) = started(config).await;
+        .ready_after(1)
+}
+
+/// Waits (bounded) until the fake has seen a `/stop`.
+async fn wait_for_stop(fake: &FakePotpie) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while fake.count(Route::Stop) == 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn cancel_request_stops_the_question_and_calls_stop() {
+    let (fake, _ws, _cache, client) = started(slow_answer()).await;
     client.wait_status("ready").await;
     let (id, response) = client
         .start_request(
@@ -203,10 +215,7 @@ async fn cancel_request_stops_the_question_and_calls_stop() {
     assert_eq!(reply["error"]["code"], -32800, "{reply}");
     assert!(latency < Duration::from_secs(2), "{latency:?}");
     // The agent run is stopped on the service.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while fake.count(Route::Stop) == 0 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_for_stop(&fake).await;
     assert_eq!(fake.count(Route::Stop), 1);
     // And the server goes on serving.
     assert_eq!(
@@ -218,12 +227,7 @@ async fn cancel_request_stops_the_question_and_calls_stop() {
 
 #[tokio::test]
 async fn progress_cancel_stops_the_question_too() {
-    let config = FakeConfig::new()
-        .answer_text(&"slow words ".repeat(200))
-        .delta_chars(5)
-        .chunk_delay(Duration::from_millis(50))
-        .ready_after(1);
-    let (fake, _ws, _cache, client) = started(config).await;
+    let (fake, _ws, _cache, client) = started(slow_answer()).await;
     client.wait_status("ready").await;
     let (_, response) = client
         .start_request(
@@ -258,10 +262,7 @@ async fn progress_cancel_stops_the_question_too() {
             .contains("cancelled"),
         "{reply}"
     );
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while fake.count(Route::Stop) == 0 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_for_stop(&fake).await;
     assert_eq!(fake.count(Route::Stop), 1);
     client.shutdown().await;
 }
@@ -524,5 +525,118 @@ async fn multi_root_folders_are_separate_projects_and_documents_route_by_longest
         .await
         .unwrap();
     assert_eq!(outer_status["repoName"], "acme/widgets");
+    client.shutdown().await;
+}
+
+#[tokio::test]
+async fn configuration_changes_switch_backends_and_keep_what_was_not_resent() {
+    let fake = FakeConfig::new()
+        .answer_text(ANSWER)
+        .ready_after(1)
+        .start()
+        .await;
+    let ws = sample_workspace();
+    let cache = tempfile::tempdir().unwrap();
+    let client = TestClient::in_process(env(cache.path()));
+    // No key: the local engine answers.
+    client
+        .initialize(&[ws.path()], json!({"baseUrl": fake.url()}))
+        .await;
+    client.wait_status("ready").await;
+    assert_eq!(
+        client.execute("potpie.status", json!({})).await.unwrap()["backend"],
+        "local"
+    );
+    // A key arrives: the folder is re-prepared with Potpie.
+    client
+        .notify(
+            "workspace/didChangeConfiguration",
+            json!({"settings": {"potpie": {"apiKey": fake.key()}}}),
+        )
+        .await;
+    client
+        .wait_for("potpie ready", |m| {
+            m["method"] == "potpie/status"
+                && m["params"]["backend"] == "potpie"
+                && m["params"]["state"] == "ready"
+        })
+        .await;
+    // Only `hints` changes: the key and base URL given earlier are kept.
+    client
+        .notify(
+            "workspace/didChangeConfiguration",
+            json!({"settings": {"potpie": {"hints": false}}}),
+        )
+        .await;
+    let answer = client
+        .execute("potpie.ask", json!({"question": "q"}))
+        .await
+        .unwrap();
+    assert_eq!(answer["backend"], "potpie");
+    assert_eq!(answer["markdown"], ANSWER);
+    // A wrong-typed value is reported and ignored, not fatal.
+    client
+        .notify(
+            "workspace/didChangeConfiguration",
+            json!({"settings": {"potpie": {"openAnswers": "sometimes"}}}),
+        )
+        .await;
+    let warning = client
+        .wait_for("a warning", |m| {
+            m["method"] == "window/showMessage"
+                && m["params"]["message"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("potpie.openAnswers")
+        })
+        .await;
+    assert_eq!(warning["params"]["type"], 2);
+    assert_eq!(
+        client.execute("potpie.status", json!({})).await.unwrap()["backend"],
+        "potpie"
+    );
+    client.shutdown().await;
+}
+
+/// A file-only citation from Potpie points at the symbol through the local index, whose
+/// definition ranges are exact (a Python definition starts at its first decorator).
+#[tokio::test]
+async fn the_local_index_points_file_only_citations_at_the_named_symbol() {
+    let ws = sample_workspace();
+    std::fs::write(
+        ws.path().join("app/views.py"),
+        "import functools\n\n\ndef helper():\n    return 1\n\n\n@functools.lru_cache(maxsize=None)\n@functools.wraps(helper)\ndef login_view(request):\n    return helper()\n",
+    )
+    .unwrap();
+    let config = FakeConfig::new()
+        .answer_text("Logins are served by `login_view` in app/views.py.")
+        .ready_after(1);
+    let fake = config.start().await;
+    let cache = tempfile::tempdir().unwrap();
+    let client = TestClient::in_process(env(cache.path()));
+    client.initialize(&[ws.path()], options(&fake)).await;
+    client.wait_status("ready").await;
+    // The index is built in the background next to the parse; ask until it is used (bounded).
+    let want = (7u64, 10u64); // 0-based lines of the decorated definition
+    let mut got = None;
+    for _ in 0..50 {
+        let answer = client
+            .execute(
+                "potpie.ask",
+                json!({"question": "Where are logins served?"}),
+            )
+            .await
+            .unwrap();
+        let c = &answer["citations"][0];
+        got = Some((
+            c["range"]["start"]["line"].as_u64().unwrap(),
+            c["range"]["end"]["line"].as_u64().unwrap(),
+        ));
+        if got == Some(want) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(got, Some(want));
     client.shutdown().await;
 }

@@ -20,7 +20,7 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 pub(super) struct LocalBackend {
     root: PathBuf,
     cache_dir: PathBuf,
-    index: Arc<RwLock<Option<Index>>>,
+    index: super::IndexSlot,
     llm: Option<LlmSettings>,
 }
 
@@ -96,17 +96,7 @@ impl LocalBackend {
     }
 
     pub(super) async fn files_changed(&self, paths: Vec<PathBuf>) {
-        let slot = self.index.clone();
-        let cache_dir = self.cache_dir.clone();
-        let _ = tokio::task::spawn_blocking(move || {
-            let Ok(mut guard) = slot.write() else { return };
-            let Some(index) = guard.as_mut() else { return };
-            index.update_files(&paths);
-            if let Err(e) = index.save(&cache_dir) {
-                tracing::warn!("could not save the local index: {e}");
-            }
-        })
-        .await;
+        super::update_index(&self.index, paths, self.cache_dir.clone()).await;
     }
 
     pub(super) async fn ask(

@@ -36,7 +36,8 @@ pub struct Session {
 }
 
 enum Inner {
-    Remote(RemoteBackend),
+    // Boxed: the remote backend (HTTP client, maps) is much larger than the local one.
+    Remote(Box<RemoteBackend>),
     Local(LocalBackend),
 }
 
@@ -58,7 +59,7 @@ impl Session {
         let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
         let kind = settings.effective_backend();
         let inner = match kind {
-            BackendKind::Potpie => Inner::Remote(RemoteBackend::new(&root, &settings)?),
+            BackendKind::Potpie => Inner::Remote(Box::new(RemoteBackend::new(&root, &settings)?)),
             BackendKind::Local => Inner::Local(LocalBackend::new(&root, &settings)),
         };
         let mut status = Status::new(kind, ParseState::Unbound);
@@ -115,6 +116,15 @@ impl Session {
         self.status.clone()
     }
 
+    /// Marks the session as being prepared before the preparing task gets to run, so that a
+    /// question arriving in between waits for it instead of starting a second preparation.
+    pub fn mark_preparing(&self) {
+        self.set_status(|s| {
+            s.state = ParseState::Parsing;
+            s.message = Some("starting".into());
+        });
+    }
+
     /// Parses (Potpie) or indexes (local) the workspace, reporting each step as a status
     /// change, until it is usable or failed. Never returns an error: failures end in
     /// `state: error` with a message saying what to do. Safe to call again to retry.
@@ -138,8 +148,15 @@ impl Session {
         let state = rx.borrow().state;
         match state {
             s if s.is_usable() => return Ok(()),
-            ParseState::Unbound | ParseState::Error => {
-                // Nobody is preparing (or the last attempt failed): try now, in this task.
+            ParseState::Error => {
+                // A failed parse is retried by `potpie.reparse`, not by every question.
+                let message = rx.borrow().message.clone();
+                return Err(AskError::NotReady(
+                    message.unwrap_or_else(|| "preparing the workspace failed".into()),
+                ));
+            }
+            ParseState::Unbound => {
+                // Nobody is preparing: do it now, in this task.
                 let status = tokio::select! {
                     s = self.prepare() => s,
                     _ = cancel.cancelled() => return Err(AskError::Cancelled),
@@ -214,6 +231,23 @@ impl Session {
             Inner::Remote(r) => r.index_stats(),
         }
     }
+}
+
+/// The local index of a session, shared with blocking threads.
+pub(crate) type IndexSlot = Arc<std::sync::RwLock<Option<crate::engine::Index>>>;
+
+/// Re-indexes `paths` in the slot's index (if built) and saves it for the next start.
+pub(crate) async fn update_index(slot: &IndexSlot, paths: Vec<PathBuf>, cache_dir: PathBuf) {
+    let slot = slot.clone();
+    let _ = tokio::task::spawn_blocking(move || {
+        let Ok(mut guard) = slot.write() else { return };
+        let Some(index) = guard.as_mut() else { return };
+        index.update_files(&paths);
+        if let Err(e) = index.save(&cache_dir) {
+            tracing::warn!("could not save the local index: {e}");
+        }
+    })
+    .await;
 }
 
 /// The local index as the citation resolver's symbol lookup.

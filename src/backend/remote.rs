@@ -35,7 +35,7 @@ pub(super) struct RemoteBackend {
     /// One conversation per agent, created on first use and reused.
     conversations: DashMap<String, Arc<OnceCell<String>>>,
     /// A local index of the same folder, used only to point file-only citations at symbols.
-    index: Arc<RwLock<Option<Index>>>,
+    index: super::IndexSlot,
     index_dir: PathBuf,
 }
 
@@ -84,7 +84,7 @@ impl RemoteBackend {
     }
 
     pub(super) async fn prepare(&self, session: &Session) {
-        self.start_local_index(session);
+        self.start_local_index();
         let Some(repo_name) = self.repo_name.clone() else {
             session.set_status(|s| {
                 s.state = ParseState::Error;
@@ -124,11 +124,10 @@ impl RemoteBackend {
 
     /// Builds (or loads) the local index in the background; failures only cost citation
     /// precision, so they are logged and otherwise ignored.
-    fn start_local_index(&self, session: &Session) {
+    fn start_local_index(&self) {
         let root = self.root.clone();
         let slot = self.index.clone();
         let cache = self.index_dir.clone();
-        let _ = session;
         tokio::task::spawn_blocking(move || match Index::open(&root, Some(&cache), &|_, _| {}) {
             Ok(index) => {
                 if let Ok(mut g) = slot.write() {
@@ -140,15 +139,7 @@ impl RemoteBackend {
     }
 
     pub(super) async fn files_changed(&self, paths: Vec<PathBuf>) {
-        let slot = self.index.clone();
-        let _ = tokio::task::spawn_blocking(move || {
-            if let Ok(mut g) = slot.write()
-                && let Some(index) = g.as_mut()
-            {
-                index.update_files(&paths);
-            }
-        })
-        .await;
+        super::update_index(&self.index, paths, self.index_dir.clone()).await;
     }
 
     pub(super) fn index_stats(&self) -> Option<IndexStats> {

@@ -25,7 +25,12 @@ pub fn render(idx: &Index, question: &str, ranked: &[RankedFile]) -> LocalAnswer
         let per_file = if rank < 2 { 4 } else { 2 };
         let Some(f) = idx.file(rf.file) else { continue };
         if rf.syms.is_empty() {
-            picks.push(Pick { file: rf.file, sym: None, start: 1, end: f.lines.max(1) });
+            picks.push(Pick {
+                file: rf.file,
+                sym: None,
+                start: 1,
+                end: f.lines.max(1),
+            });
             continue;
         }
         let best = rf.syms[0].score;
@@ -34,52 +39,89 @@ pub fn render(idx: &Index, question: &str, ranked: &[RankedFile]) -> LocalAnswer
             if taken.len() >= per_file || (!taken.is_empty() && s.score < 0.5 * best) {
                 break;
             }
-            let Some(sym) = f.symbols.get(s.sym as usize) else { continue };
+            let Some(sym) = f.symbols.get(s.sym as usize) else {
+                continue;
+            };
             // Skip a symbol nested in (or containing) one already cited, unless it is much
             // smaller: the method is the better citation than its class.
             if taken.iter().any(|t| {
-                f.symbols.get(*t as usize).is_some_and(|o| o.start <= sym.start && o.end >= sym.end && o.end - o.start < 150)
+                f.symbols.get(*t as usize).is_some_and(|o| {
+                    o.start <= sym.start && o.end >= sym.end && o.end - o.start < 150
+                })
             }) {
                 continue;
             }
             taken.push(s.sym);
-            picks.push(Pick { file: rf.file, sym: Some(s.sym), start: sym.start, end: sym.end.min(f.lines.max(sym.start)) });
+            picks.push(Pick {
+                file: rf.file,
+                sym: Some(s.sym),
+                start: sym.start,
+                end: sym.end.min(f.lines.max(sym.start)),
+            });
         }
     }
     if picks.is_empty() {
         return LocalAnswer {
             markdown: format!(
                 "No code in `{}` matches this question. Try naming a function, type or file.\n",
-                idx.root.file_name().and_then(|n| n.to_str()).unwrap_or("the workspace")
+                idx.root
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("the workspace")
             ),
             ..Default::default()
         };
     }
     let citations: Vec<EngineCitation> = picks
         .iter()
-        .filter_map(|p| idx.file(p.file).map(|f| EngineCitation { path: f.rel.clone(), start_line: p.start, end_line: p.end }))
+        .filter_map(|p| {
+            idx.file(p.file).map(|f| EngineCitation {
+                path: f.rel.clone(),
+                start_line: p.start,
+                end_line: p.end,
+            })
+        })
         .collect();
 
     // Read each cited file at most once.
-    let mut texts: std::collections::HashMap<u32, Option<String>> = std::collections::HashMap::new();
+    let mut texts: std::collections::HashMap<u32, Option<String>> =
+        std::collections::HashMap::new();
     let mut lines_of = |fid: u32, start: u32, end: u32, max: u32| -> Option<String> {
         let text = texts
             .entry(fid)
-            .or_insert_with(|| idx.file(fid).and_then(|f| std::fs::read_to_string(idx.root.join(&f.rel)).ok()))
+            .or_insert_with(|| {
+                idx.file(fid)
+                    .and_then(|f| std::fs::read_to_string(idx.root.join(&f.rel)).ok())
+            })
             .as_ref()?;
         let end = end.min(start + max - 1);
-        let out: Vec<&str> = text.lines().skip(start as usize - 1).take((end + 1 - start) as usize).collect();
+        let out: Vec<&str> = text
+            .lines()
+            .skip(start as usize - 1)
+            .take((end + 1 - start) as usize)
+            .collect();
         Some(out.join("\n"))
     };
 
     let mut md = String::new();
     let top = &picks[0];
     let top_file = idx.file(top.file).map(|f| f.rel.as_str()).unwrap_or("");
-    let dir = common_dir(picks.iter().take(4).filter_map(|p| idx.file(p.file).map(|f| f.rel.as_str())));
-    let top_name = top.sym.and_then(|s| idx.file(top.file).and_then(|f| f.symbols.get(s as usize))).map(|s| s.qual.as_str());
+    let dir = common_dir(
+        picks
+            .iter()
+            .take(4)
+            .filter_map(|p| idx.file(p.file).map(|f| f.rel.as_str())),
+    );
+    let top_name = top
+        .sym
+        .and_then(|s| idx.file(top.file).and_then(|f| f.symbols.get(s as usize)))
+        .map(|s| s.qual.as_str());
     match (top_name, dir.is_empty()) {
         (Some(n), false) => {
-            let _ = writeln!(md, "Most relevant: `{n}` in `{top_file}` (mainly under `{dir}/`).\n");
+            let _ = writeln!(
+                md,
+                "Most relevant: `{n}` in `{top_file}` (mainly under `{dir}/`).\n"
+            );
         }
         (Some(n), true) => {
             let _ = writeln!(md, "Most relevant: `{n}` in `{top_file}`.\n");
@@ -96,8 +138,19 @@ pub fn render(idx: &Index, question: &str, ranked: &[RankedFile]) -> LocalAnswer
         let id = format!("S{}", i + 1);
         match sym {
             Some(s) => {
-                let desc = first_sentence(&s.doc).unwrap_or_else(|| format!("`{}`", s.sig.replace('`', "'")));
-                let _ = writeln!(md, "{}. `{}:{}-{}` — {} `{}` — {}", i + 1, f.rel, p.start, p.end, s.kind.as_str(), s.qual, desc);
+                let desc = first_sentence(&s.doc)
+                    .unwrap_or_else(|| format!("`{}`", s.sig.replace('`', "'")));
+                let _ = writeln!(
+                    md,
+                    "{}. `{}:{}-{}` — {} `{}` — {}",
+                    i + 1,
+                    f.rel,
+                    p.start,
+                    p.end,
+                    s.kind.as_str(),
+                    s.qual,
+                    desc
+                );
             }
             None => {
                 let _ = writeln!(md, "{}. `{}:{}-{}` — file", i + 1, f.rel, p.start, p.end);
@@ -106,7 +159,11 @@ pub fn render(idx: &Index, question: &str, ranked: &[RankedFile]) -> LocalAnswer
         if i < 3
             && let Some(code) = lines_of(p.file, p.start, p.end, SNIPPET_LINES)
         {
-            let more = if p.end - p.start + 1 > SNIPPET_LINES { "\n// …" } else { "" };
+            let more = if p.end - p.start + 1 > SNIPPET_LINES {
+                "\n// …"
+            } else {
+                ""
+            };
             let _ = writeln!(md, "\n```{}\n{}{}\n```\n", f.lang.fence(), code, more);
         }
         if let Some(text) = lines_of(p.file, p.start, p.end, LLM_SNIPPET_LINES) {
@@ -135,24 +192,33 @@ pub fn render(idx: &Index, question: &str, ranked: &[RankedFile]) -> LocalAnswer
         }
     }
     let _ = question;
-    LocalAnswer { markdown: md, citations, snippets }
+    LocalAnswer {
+        markdown: md,
+        citations,
+        snippets,
+    }
 }
 
 fn neighbours(idx: &Index, fid: u32, sym: u32) -> (Vec<String>, Vec<String>) {
     let fmt = |f: u32, s: u32| -> Option<String> {
         let file = idx.file(f)?;
         let d = file.symbols.get(s as usize)?;
-        Some(format!("`{}` (`{}:{}-{}`)", d.qual, file.rel, d.start, d.end))
+        Some(format!(
+            "`{}` (`{}:{}-{}`)",
+            d.qual, file.rel, d.start, d.end
+        ))
     };
     let mut callers = Vec::new();
     for (other, f) in idx.files() {
         for e in &f.edges {
-            if e.file == fid && e.sym == sym && e.from != NONE && !(other == fid && e.from == sym) {
-                if let Some(s) = fmt(other, e.from)
-                    && !callers.contains(&s)
-                {
-                    callers.push(s);
-                }
+            if e.file == fid
+                && e.sym == sym
+                && e.from != NONE
+                && !(other == fid && e.from == sym)
+                && let Some(s) = fmt(other, e.from)
+                && !callers.contains(&s)
+            {
+                callers.push(s);
             }
         }
         if callers.len() >= 5 {
@@ -161,7 +227,11 @@ fn neighbours(idx: &Index, fid: u32, sym: u32) -> (Vec<String>, Vec<String>) {
     }
     let mut callees = Vec::new();
     if let Some(f) = idx.file(fid) {
-        for e in f.edges.iter().filter(|e| e.from == sym && e.kind == super::parse::RefKind::Call) {
+        for e in f
+            .edges
+            .iter()
+            .filter(|e| e.from == sym && e.kind == super::parse::RefKind::Call)
+        {
             if let Some(s) = fmt(e.file, e.sym)
                 && !callees.contains(&s)
             {
@@ -183,7 +253,12 @@ fn common_dir<'a>(paths: impl Iterator<Item = &'a str>) -> String {
         let dirs = &dirs[..dirs.len().saturating_sub(1)];
         common = Some(match common {
             None => dirs.to_vec(),
-            Some(c) => c.iter().zip(dirs).take_while(|(a, b)| a == b).map(|(a, _)| *a).collect(),
+            Some(c) => c
+                .iter()
+                .zip(dirs)
+                .take_while(|(a, b)| a == b)
+                .map(|(a, _)| *a)
+                .collect(),
         });
     }
     common.unwrap_or_default().join("/")
@@ -195,11 +270,7 @@ fn first_sentence(doc: &str) -> Option<String> {
         return None;
     }
     let para = d.split("\n\n").next().unwrap_or(d);
-    let mut end = para.len();
-    for (i, _) in para.match_indices(". ") {
-        end = i + 1;
-        break;
-    }
+    let end = para.find(". ").map_or(para.len(), |i| i + 1);
     let s: String = para[..end].chars().take(200).collect();
     Some(s.replace('\n', " "))
 }
@@ -214,10 +285,26 @@ pub fn llm_messages(question: &str, snippets: &[Snippet]) -> Vec<ChatMessage> {
     let mut user = String::new();
     let _ = writeln!(user, "Question: {question}\n\nSnippets:\n");
     for s in snippets {
-        let _ = writeln!(user, "[{}] {}:{}-{} ({} `{}`)\n```\n{}\n```\n", s.id, s.path, s.start_line, s.end_line, s.kind, s.name, s.text);
+        let _ = writeln!(
+            user,
+            "[{}] {}:{}-{} ({} `{}`)\n```\n{}\n```\n",
+            s.id, s.path, s.start_line, s.end_line, s.kind, s.name, s.text
+        );
     }
-    let _ = writeln!(user, "Answer the question from these snippets only, citing their ids.");
-    vec![ChatMessage { role: "system".into(), content: system }, ChatMessage { role: "user".into(), content: user }]
+    let _ = writeln!(
+        user,
+        "Answer the question from these snippets only, citing their ids."
+    );
+    vec![
+        ChatMessage {
+            role: "system".into(),
+            content: system,
+        },
+        ChatMessage {
+            role: "user".into(),
+            content: user,
+        },
+    ]
 }
 
 /// Citations from an LLM reply: only those naming ids of `snippets`, in order of first mention.
@@ -240,7 +327,11 @@ pub fn llm_citations(reply: &str, snippets: &[Snippet]) -> Vec<EngineCitation> {
                     && let Some(s) = snippets.iter().find(|s| s.id == id)
                 {
                     seen.push(id);
-                    out.push(EngineCitation { path: s.path.clone(), start_line: s.start_line, end_line: s.end_line });
+                    out.push(EngineCitation {
+                        path: s.path.clone(),
+                        start_line: s.start_line,
+                        end_line: s.end_line,
+                    });
                 }
             }
             i = j;

@@ -80,6 +80,11 @@ impl Lang {
         }
     }
 
+    /// Grammars whose type names are `type_identifier` nodes (collected as type references).
+    pub fn has_type_identifiers(self) -> bool {
+        !matches!(self, Lang::Python | Lang::JavaScript)
+    }
+
     pub fn language(self) -> Language {
         match self {
             Lang::Rust => tree_sitter_rust::LANGUAGE.into(),

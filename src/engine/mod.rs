@@ -28,8 +28,8 @@ use crate::model::Selection;
 
 pub use answer::{llm_citations, llm_messages};
 
-use parse::{NF, NONE, ParsedFile, Parsers, RefKind};
-use store::{Doc, Edge, FileRec, Persist};
+use parse::{NF, ParsedFile, Parsers, RefKind};
+use store::{Doc, Edge, FileRec, Persist, StoredRef};
 
 /// What `potpie-lsp index --json` prints (at least these keys).
 #[derive(Debug, Clone, Default, Serialize)]
@@ -84,6 +84,8 @@ pub struct ChatMessage {
 #[derive(Default)]
 struct Derived {
     term_ids: HashMap<String, u32>,
+    /// `Persist::ref_names` → index.
+    ref_ids: HashMap<String, u32>,
     path_ids: HashMap<String, u32>,
     /// Symbol documents / file documents containing each term.
     df_sym: Vec<u32>,
@@ -93,6 +95,10 @@ struct Derived {
     avg_sym: [f32; NF],
     avg_file: [f32; NF],
     avg_path: f32,
+    /// Field length sums behind the averages, kept so one file can be added or removed.
+    sum_sym: [f64; NF],
+    sum_file: [f64; NF],
+    sum_path: f64,
     /// Simple names (and the last segment of dotted names) → (file, symbol).
     names: HashMap<String, Vec<(u32, u32)>>,
     /// Lowercased simple names → how many definitions share them.
@@ -123,12 +129,18 @@ impl Index {
         let t0 = Instant::now();
         let root = std::fs::canonicalize(root)?;
         if !root.is_dir() {
-            return Err(std::io::Error::new(std::io::ErrorKind::NotADirectory, "root is not a directory"));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotADirectory,
+                "root is not a directory",
+            ));
         }
         let cache_path = cache_dir.map(|d| store::cache_file(d, &root));
         let cached = cache_path.as_deref().and_then(|p| store::load(p, &root));
         let had_cache = cached.is_some();
-        let mut p = cached.unwrap_or_else(|| Persist { root: root.to_string_lossy().into_owned(), ..Default::default() });
+        let mut p = cached.unwrap_or_else(|| Persist {
+            root: root.to_string_lossy().into_owned(),
+            ..Default::default()
+        });
 
         let candidates = walk::discover(&root);
         let mut by_rel: HashMap<&str, usize> = HashMap::new();
@@ -160,39 +172,60 @@ impl Index {
                 changed.insert(slot as u32);
             }
         }
-        let parsed = parse_all(&todo, progress);
-        let mut idx = Index { root, p, d: Derived::default(), stats: IndexStats::default() };
+        // New files get their slots up front, so file ids do not depend on parse order.
+        let mut slots: Vec<usize> = Vec::with_capacity(todo.len());
+        for (slot, _) in &todo {
+            slots.push(slot.unwrap_or_else(|| {
+                p.files.push(None);
+                p.files.len() - 1
+            }));
+        }
+        let mut idx = Index {
+            root,
+            p,
+            d: Derived::default(),
+            stats: IndexStats::default(),
+        };
         let mut term_ids = std::mem::take(&mut idx.d.term_ids);
         if term_ids.is_empty() {
-            term_ids = idx.p.vocab.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
+            term_ids = idx
+                .p
+                .vocab
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.clone(), i as u32))
+                .collect();
         }
-        for ((slot, cand), parsed) in todo.into_iter().zip(parsed) {
-            let Some(parsed) = parsed else { continue };
-            let rec = idx.to_rec(&cand, parsed, &mut term_ids);
-            let id = match slot {
-                Some(s) => {
-                    idx.p.files[s] = Some(rec);
-                    s
-                }
-                None => {
-                    idx.p.files.push(Some(rec));
-                    idx.p.files.len() - 1
-                }
-            };
-            changed.insert(id as u32);
+        // Each parsed file is folded into the index as soon as it arrives, so only a few
+        // parse results (with their file-local vocabularies) are alive at any time: the peak
+        // memory of a cold build stays close to the size of the index itself.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Option<ParsedFile>)>(8);
+        std::thread::scope(|s| {
+            let todo = &todo;
+            s.spawn(move || parse_all(todo, progress, tx));
+            for (i, parsed) in rx {
+                let Some(parsed) = parsed else { continue };
+                let rec = idx.make_rec(&todo[i].1, parsed, &mut term_ids);
+                idx.p.files[slots[i]] = Some(rec);
+                changed.insert(slots[i] as u32);
+            }
+        });
+        while idx.p.files.last().is_some_and(|f| f.is_none()) {
+            idx.p.files.pop();
         }
         idx.d.term_ids = term_ids;
         let dirty = !changed.is_empty() || !had_cache;
         idx.derive();
         if dirty {
-            idx.resolve_after_change(&changed);
-            idx.derive_graph();
+            idx.resolve_after_change(&changed, false, true);
         }
+        idx.derive_graph();
         idx.stats = idx.compute_stats(reused, t0);
-        if dirty && let Some(dir) = cache_dir {
-            if let Err(e) = idx.save(dir) {
-                tracing::warn!(error = %e, "could not write the engine cache");
-            }
+        if dirty
+            && let Some(dir) = cache_dir
+            && let Err(e) = idx.save(dir)
+        {
+            tracing::warn!(error = %e, "could not write the engine cache");
         }
         Ok(idx)
     }
@@ -209,9 +242,12 @@ impl Index {
     pub fn update_files(&mut self, paths: &[PathBuf]) {
         let t0 = Instant::now();
         let mut changed: HashSet<u32> = HashSet::new();
+        let mut structural = false;
         let mut term_ids = std::mem::take(&mut self.d.term_ids);
         for abs in paths {
-            let Some(rel) = walk::rel_path(&self.root, abs) else { continue };
+            let Some(rel) = walk::rel_path(&self.root, abs) else {
+                continue;
+            };
             let slot = self.d.path_ids.get(&rel).copied();
             let parsed = walk::candidate(&self.root, abs).and_then(|c| {
                 let bytes = std::fs::read(&c.abs).ok()?;
@@ -222,23 +258,26 @@ impl Index {
             });
             match (parsed, slot) {
                 (Some((c, parsed)), slot) => {
-                    let rec = self.to_rec(&c, parsed, &mut term_ids);
+                    let rec = self.make_rec(&c, parsed, &mut term_ids);
                     let id = match slot {
                         Some(s) => {
+                            self.count_file(s, false);
                             self.p.files[s as usize] = Some(rec);
                             s
                         }
                         None => {
+                            structural = true;
                             self.p.files.push(Some(rec));
                             (self.p.files.len() - 1) as u32
                         }
                     };
-                    self.d.path_ids.insert(rel, id);
+                    self.count_file(id, true);
                     changed.insert(id);
                 }
                 (None, Some(s)) => {
+                    structural = true;
+                    self.count_file(s, false);
                     self.p.files[s as usize] = None;
-                    self.d.path_ids.remove(&rel);
                     changed.insert(s);
                 }
                 (None, None) => {}
@@ -248,9 +287,11 @@ impl Index {
         if changed.is_empty() {
             return;
         }
-        self.derive();
-        self.resolve_after_change(&changed);
-        self.derive_graph();
+        self.update_averages();
+        // In-degrees follow the re-resolved edges; the PageRank prior is left as it is (one
+        // edited file barely moves it, and it is recomputed on the next open).
+        self.resolve_after_change(&changed, true, structural);
+        self.d.file_rank.resize(self.p.files.len(), 1.0);
         self.stats = self.compute_stats(0, t0);
     }
 
@@ -276,7 +317,12 @@ impl Index {
         }
         let norm = |s: &str| s.replace("::", ".").replace(".prototype.", ".");
         let want_n = norm(want);
-        let last = want_n.rsplit('.').next().unwrap_or(&want_n).trim_end_matches('!').to_string();
+        let last = want_n
+            .rsplit('.')
+            .next()
+            .unwrap_or(&want_n)
+            .trim_end_matches('!')
+            .to_string();
         let mut best: Option<(u32, &parse::Symbol)> = None;
         for s in &f.symbols {
             let q = norm(&s.qual);
@@ -285,7 +331,11 @@ impl Index {
                 4
             } else if q.ends_with(&format!(".{want_n}")) {
                 3
-            } else if n.trim_end_matches('!') == last || q.rsplit('.').next().is_some_and(|x| x.trim_end_matches('!') == last) {
+            } else if n.trim_end_matches('!') == last
+                || q.rsplit('.')
+                    .next()
+                    .is_some_and(|x| x.trim_end_matches('!') == last)
+            {
                 2
             } else if q.eq_ignore_ascii_case(&want_n) || n.eq_ignore_ascii_case(&last) {
                 1
@@ -294,7 +344,9 @@ impl Index {
             };
             // Prefer the definition with a body (larger) among equals, e.g. not an overload stub.
             if score > 0
-                && best.is_none_or(|(b, bs)| score > b || (score == b && s.end - s.start > bs.end - bs.start))
+                && best.is_none_or(|(b, bs)| {
+                    score > b || (score == b && s.end - s.start > bs.end - bs.start)
+                })
             {
                 best = Some((score, s));
             }
@@ -309,10 +361,19 @@ impl Index {
     }
 
     fn files(&self) -> impl Iterator<Item = (u32, &FileRec)> {
-        self.p.files.iter().enumerate().filter_map(|(i, f)| f.as_ref().map(|f| (i as u32, f)))
+        self.p
+            .files
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| f.as_ref().map(|f| (i as u32, f)))
     }
 
-    fn to_rec(&mut self, c: &walk::Candidate, parsed: ParsedFile, term_ids: &mut HashMap<String, u32>) -> FileRec {
+    fn make_rec(
+        &mut self,
+        c: &walk::Candidate,
+        parsed: ParsedFile,
+        term_ids: &mut HashMap<String, u32>,
+    ) -> FileRec {
         let map: Vec<u32> = parsed
             .vocab
             .into_iter()
@@ -331,13 +392,55 @@ impl Index {
             .docs
             .into_iter()
             .map(|d| {
-                let mut pairs: Vec<(u32, [u8; NF])> = d.terms.into_iter().map(|(t, tf)| (map[t as usize], tf)).collect();
+                let mut pairs: Vec<(u32, [u8; NF])> = d
+                    .terms
+                    .into_iter()
+                    .map(|(t, tf)| (map[t as usize], tf))
+                    .collect();
                 pairs.sort_unstable_by_key(|p| p.0);
-                Doc { terms: pairs.iter().map(|p| p.0).collect(), tfs: pairs.iter().map(|p| p.1).collect(), lens: d.lens }
+                Doc {
+                    terms: pairs.iter().map(|p| p.0).collect(),
+                    tfs: pairs.iter().map(|p| p.1).collect(),
+                    lens: d.lens,
+                }
             })
             .collect();
-        let path_terms: Vec<(u32, u8)> = parsed.path_terms.into_iter().map(|(t, n)| (map[t as usize], n)).collect();
+        let path_terms: Vec<(u32, u8)> = parsed
+            .path_terms
+            .into_iter()
+            .map(|(t, n)| (map[t as usize], n))
+            .collect();
         let path_len = path_terms.iter().map(|p| u16::from(p.1)).sum();
+        if self.d.ref_ids.len() != self.p.ref_names.len() {
+            self.d.ref_ids = self
+                .p
+                .ref_names
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.clone(), i as u32))
+                .collect();
+        }
+        let refs = parsed
+            .refs
+            .into_iter()
+            .map(|r| {
+                let key = r.name.rsplit(['.', ':']).next().unwrap_or(&r.name);
+                let name = match self.d.ref_ids.get(key) {
+                    Some(&id) => id,
+                    None => {
+                        let id = self.p.ref_names.len() as u32;
+                        self.p.ref_names.push(key.to_string());
+                        self.d.ref_ids.insert(key.to_string(), id);
+                        id
+                    }
+                };
+                StoredRef {
+                    name,
+                    from: r.from,
+                    kind: r.kind,
+                }
+            })
+            .collect();
         FileRec {
             rel: c.rel.clone(),
             lang: c.lang,
@@ -346,7 +449,7 @@ impl Index {
             lines: parsed.lines,
             aux: walk::auxiliary_class(&c.rel),
             symbols: parsed.symbols,
-            refs: parsed.refs,
+            refs,
             imports: parsed.imports,
             docs,
             path_terms,
@@ -361,48 +464,118 @@ impl Index {
     fn derive(&mut self) {
         let nv = self.p.vocab.len();
         if self.d.term_ids.len() != nv {
-            self.d.term_ids = self.p.vocab.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
+            self.d.term_ids = self
+                .p
+                .vocab
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.clone(), i as u32))
+                .collect();
         }
-        let mut df_sym = vec![0u32; nv];
-        let mut df_file = vec![0u32; nv];
-        let mut sum_sym = [0f64; NF];
-        let mut sum_file = [0f64; NF];
-        let mut sum_path = 0f64;
-        let (mut n_sym, mut n_file) = (0u32, 0u32);
-        let mut names: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
-        let mut name_count: HashMap<String, u32> = HashMap::new();
-        let mut modules: HashMap<String, Vec<u32>> = HashMap::new();
-        let mut path_ids = HashMap::new();
-        for (fid, f) in self.p.files.iter().enumerate().filter_map(|(i, f)| f.as_ref().map(|f| (i as u32, f))) {
-            path_ids.insert(f.rel.clone(), fid);
-            n_file += 1;
-            sum_path += f64::from(f.path_len);
-            let nd = f.docs.len();
-            for (di, d) in f.docs.iter().enumerate() {
-                let is_file = di + 1 == nd;
-                let df = if is_file { &mut df_file } else { &mut df_sym };
-                for t in &d.terms {
-                    df[*t as usize] += 1;
-                }
-                let sums = if is_file { &mut sum_file } else { &mut sum_sym };
-                for k in 0..NF {
-                    sums[k] += f64::from(d.lens[k]);
-                }
-                if !is_file {
-                    n_sym += 1;
+        let term_ids = std::mem::take(&mut self.d.term_ids);
+        let ref_ids = std::mem::take(&mut self.d.ref_ids);
+        let (file_rank, indeg) = (
+            std::mem::take(&mut self.d.file_rank),
+            std::mem::take(&mut self.d.indeg),
+        );
+        self.d = Derived {
+            term_ids,
+            ref_ids,
+            file_rank,
+            indeg,
+            ..Default::default()
+        };
+        for fid in 0..self.p.files.len() as u32 {
+            self.count_file(fid, true);
+        }
+        self.update_averages();
+    }
+
+    /// Adds (or removes) one file's documents, names, module and path to the derived maps, so
+    /// that saving one file costs time in proportion to that file, not to the workspace.
+    fn count_file(&mut self, fid: u32, add: bool) {
+        let Some(f) = self.p.files.get(fid as usize).and_then(|f| f.as_ref()) else {
+            return;
+        };
+        let d = &mut self.d;
+        let nv = self.p.vocab.len();
+        if d.df_sym.len() < nv {
+            d.df_sym.resize(nv, 0);
+            d.df_file.resize(nv, 0);
+        }
+        let sign: f64 = if add { 1.0 } else { -1.0 };
+        let bump = |v: &mut u32| {
+            *v = if add { *v + 1 } else { v.saturating_sub(1) };
+        };
+        if add {
+            d.path_ids.insert(f.rel.clone(), fid);
+        } else {
+            d.path_ids.remove(&f.rel);
+        }
+        bump(&mut d.n_file);
+        d.sum_path += sign * f64::from(f.path_len);
+        let nd = f.docs.len();
+        for (di, doc) in f.docs.iter().enumerate() {
+            let is_file = di + 1 == nd;
+            let df = if is_file {
+                &mut d.df_file
+            } else {
+                &mut d.df_sym
+            };
+            for t in &doc.terms {
+                if let Some(v) = df.get_mut(*t as usize) {
+                    bump(v);
                 }
             }
-            for (si, s) in f.symbols.iter().enumerate() {
-                let last = s.name.rsplit(['.', ':']).next().unwrap_or(&s.name).trim_end_matches('!');
-                *name_count.entry(last.to_ascii_lowercase()).or_default() += 1;
-                for key in name_keys(&s.name) {
-                    names.entry(key).or_default().push((fid, si as u32));
-                }
+            let sums = if is_file {
+                &mut d.sum_file
+            } else {
+                &mut d.sum_sym
+            };
+            for (sum, len) in sums.iter_mut().zip(doc.lens) {
+                *sum += sign * f64::from(len);
             }
-            if let Some(last) = module_path(&f.rel).rsplit('/').next() {
-                modules.entry(last.to_string()).or_default().push(fid);
+            if !is_file {
+                bump(&mut d.n_sym);
             }
         }
+        for (si, sym) in f.symbols.iter().enumerate() {
+            let last = sym
+                .name
+                .rsplit(['.', ':'])
+                .next()
+                .unwrap_or(&sym.name)
+                .trim_end_matches('!')
+                .to_ascii_lowercase();
+            if add {
+                *d.name_count.entry(last).or_default() += 1;
+            } else if let Some(c) = d.name_count.get_mut(&last) {
+                *c = c.saturating_sub(1);
+                if *c == 0 {
+                    d.name_count.remove(&last);
+                }
+            }
+            for key in name_keys(&sym.name) {
+                if add {
+                    d.names.entry(key).or_default().push((fid, si as u32));
+                } else if let Some(v) = d.names.get_mut(&key) {
+                    v.retain(|e| e.0 != fid);
+                    if v.is_empty() {
+                        d.names.remove(&key);
+                    }
+                }
+            }
+        }
+        if let Some(last) = module_path(&f.rel).rsplit('/').next() {
+            if add {
+                d.modules.entry(last.to_string()).or_default().push(fid);
+            } else if let Some(v) = d.modules.get_mut(last) {
+                v.retain(|x| *x != fid);
+            }
+        }
+    }
+
+    fn update_averages(&mut self) {
         let avg = |sums: [f64; NF], n: u32| {
             let mut a = [1f32; NF];
             for k in 0..NF {
@@ -411,29 +584,28 @@ impl Index {
             a
         };
         let d = &mut self.d;
-        d.df_sym = df_sym;
-        d.df_file = df_file;
-        d.n_sym = n_sym;
-        d.n_file = n_file;
-        d.avg_sym = avg(sum_sym, n_sym);
-        d.avg_file = avg(sum_file, n_file);
-        d.avg_path = ((sum_path / f64::from(n_file.max(1))) as f32).max(1.0);
-        d.names = names;
-        d.name_count = name_count;
-        d.modules = modules;
-        d.path_ids = path_ids;
-        self.derive_graph();
+        d.avg_sym = avg(d.sum_sym, d.n_sym);
+        d.avg_file = avg(d.sum_file, d.n_file);
+        d.avg_path = ((d.sum_path / f64::from(d.n_file.max(1))) as f32).max(1.0);
     }
 
     /// In-degrees and a PageRank over the file graph, from the resolved edges.
     fn derive_graph(&mut self) {
         let n = self.p.files.len();
-        let mut indeg: Vec<Vec<u16>> = self.p.files.iter().map(|f| vec![0u16; f.as_ref().map_or(0, |f| f.symbols.len())]).collect();
+        let mut indeg: Vec<Vec<u16>> = self
+            .p
+            .files
+            .iter()
+            .map(|f| vec![0u16; f.as_ref().map_or(0, |f| f.symbols.len())])
+            .collect();
         let mut out: Vec<Vec<(u32, f32)>> = vec![Vec::new(); n];
         for (fid, f) in self.files() {
             let mut w: HashMap<u32, f32> = HashMap::new();
             for e in &f.edges {
-                if let Some(v) = indeg.get_mut(e.file as usize).and_then(|v| v.get_mut(e.sym as usize)) {
+                if let Some(v) = indeg
+                    .get_mut(e.file as usize)
+                    .and_then(|v| v.get_mut(e.sym as usize))
+                {
                     *v = v.saturating_add(1);
                 }
                 if e.file != fid {
@@ -447,9 +619,15 @@ impl Index {
         }
         let live: Vec<bool> = self.p.files.iter().map(|f| f.is_some()).collect();
         let nl = live.iter().filter(|l| **l).count().max(1) as f32;
-        let mut rank: Vec<f32> = live.iter().map(|l| if *l { 1.0 / nl } else { 0.0 }).collect();
+        let mut rank: Vec<f32> = live
+            .iter()
+            .map(|l| if *l { 1.0 / nl } else { 0.0 })
+            .collect();
         for _ in 0..20 {
-            let mut next: Vec<f32> = live.iter().map(|l| if *l { 0.15 / nl } else { 0.0 }).collect();
+            let mut next: Vec<f32> = live
+                .iter()
+                .map(|l| if *l { 0.15 / nl } else { 0.0 })
+                .collect();
             let mut dangling = 0.0;
             for (i, edges) in out.iter().enumerate() {
                 if !live[i] {
@@ -476,23 +654,69 @@ impl Index {
     }
 
     /// Re-resolves the files that changed and every file whose edges pointed into them.
-    fn resolve_after_change(&mut self, changed: &HashSet<u32>) {
+    /// With `incremental`, the in-degrees are adjusted for the edges that were replaced. Only
+    /// when files were added or removed (`structural`) can an unresolved import start to
+    /// resolve, so only then are files with unresolved imports retried.
+    fn resolve_after_change(
+        &mut self,
+        changed: &HashSet<u32>,
+        incremental: bool,
+        structural: bool,
+    ) {
         let mut todo: Vec<u32> = Vec::new();
         for (fid, f) in self.files() {
             if changed.contains(&fid)
                 || f.edges.iter().any(|e| changed.contains(&e.file))
                 || f.import_files.iter().any(|i| changed.contains(i))
-                || f.import_files.is_empty() && !f.imports.is_empty()
+                || structural && f.import_files.is_empty() && !f.imports.is_empty()
             {
                 todo.push(fid);
             }
         }
-        let resolved: Vec<(u32, Vec<u32>, Vec<Edge>)> =
-            todo.par_iter().filter_map(|&fid| self.file(fid).map(|f| {
-                let imports = self.resolve_imports(f);
-                let edges = self.resolve_refs(fid, f, &imports);
-                (fid, imports, edges)
-            })).collect();
+        let resolved: Vec<(u32, Vec<u32>, Vec<Edge>)> = todo
+            .par_iter()
+            .filter_map(|&fid| {
+                self.file(fid).map(|f| {
+                    let imports = self.resolve_imports(f);
+                    let edges = self.resolve_refs(fid, f, &imports);
+                    (fid, imports, edges)
+                })
+            })
+            .collect();
+        if incremental {
+            let indeg = &mut self.d.indeg;
+            indeg.resize(self.p.files.len(), Vec::new());
+            for (fid, _, _) in &resolved {
+                let Some(f) = self.p.files[*fid as usize].as_ref() else {
+                    continue;
+                };
+                for e in &f.edges {
+                    if !changed.contains(&e.file)
+                        && let Some(v) = indeg
+                            .get_mut(e.file as usize)
+                            .and_then(|v| v.get_mut(e.sym as usize))
+                    {
+                        *v = v.saturating_sub(1);
+                    }
+                }
+            }
+            for c in changed {
+                let n = self.p.files[*c as usize]
+                    .as_ref()
+                    .map_or(0, |f| f.symbols.len());
+                indeg[*c as usize] = vec![0; n];
+            }
+            for (_, _, edges) in &resolved {
+                for e in edges {
+                    if let Some(v) = indeg
+                        .get_mut(e.file as usize)
+                        .and_then(|v| v.get_mut(e.sym as usize))
+                    {
+                        *v = v.saturating_add(1);
+                    }
+                }
+            }
+        }
         for (fid, imports, edges) in resolved {
             if let Some(f) = self.p.files[fid as usize].as_mut() {
                 f.import_files = imports;
@@ -507,7 +731,9 @@ impl Index {
             let segs: Vec<&str> = imp.split('/').filter(|s| !s.is_empty()).collect();
             for len in (1..=segs.len()).rev() {
                 let want = &segs[..len];
-                let Some(cands) = want.last().and_then(|l| self.d.modules.get(*l)) else { continue };
+                let Some(cands) = want.last().and_then(|l| self.d.modules.get(*l)) else {
+                    continue;
+                };
                 let hits: Vec<u32> = cands
                     .iter()
                     .copied()
@@ -535,19 +761,33 @@ impl Index {
     fn resolve_refs(&self, fid: u32, f: &FileRec, imports: &[u32]) -> Vec<Edge> {
         let mut edges = Vec::new();
         for r in &f.refs {
-            let key = r.name.rsplit(['.', ':']).next().unwrap_or(&r.name);
-            let Some(cands) = self.d.names.get(key) else { continue };
+            let Some(cands) = self
+                .p
+                .ref_names
+                .get(r.name as usize)
+                .and_then(|key| self.d.names.get(key))
+            else {
+                continue;
+            };
             let same: Vec<&(u32, u32)> = cands.iter().filter(|(cf, _)| *cf == fid).collect();
             let chosen: Vec<(u32, u32)> = if !same.is_empty() {
                 same.into_iter().copied().take(3).collect()
             } else {
-                let imported: Vec<(u32, u32)> = cands.iter().copied().filter(|(cf, _)| imports.contains(cf)).collect();
+                let imported: Vec<(u32, u32)> = cands
+                    .iter()
+                    .copied()
+                    .filter(|(cf, _)| imports.contains(cf))
+                    .collect();
                 if !imported.is_empty() {
                     imported.into_iter().take(3).collect()
                 } else {
                     let mut files: Vec<u32> = cands.iter().map(|c| c.0).collect();
                     files.dedup();
-                    if files.len() == 1 && cands.len() <= 2 { cands.clone() } else { Vec::new() }
+                    if files.len() == 1 && cands.len() <= 2 {
+                        cands.clone()
+                    } else {
+                        Vec::new()
+                    }
                 }
             };
             for (tf, ts) in chosen {
@@ -555,18 +795,30 @@ impl Index {
                     continue;
                 }
                 // A type reference to a function, or a call to a plain constant, is noise.
-                let Some(target) = self.file(tf).and_then(|t| t.symbols.get(ts as usize)) else { continue };
-                if r.kind == RefKind::Type && matches!(target.kind, parse::Kind::Function | parse::Kind::Method) {
+                let Some(target) = self.file(tf).and_then(|t| t.symbols.get(ts as usize)) else {
+                    continue;
+                };
+                if r.kind == RefKind::Type
+                    && matches!(target.kind, parse::Kind::Function | parse::Kind::Method)
+                {
                     continue;
                 }
-                edges.push(Edge { from: r.from, file: tf, sym: ts, kind: r.kind });
+                edges.push(Edge {
+                    from: r.from,
+                    file: tf,
+                    sym: ts,
+                    kind: r.kind,
+                });
             }
         }
         edges
     }
 
     fn compute_stats(&self, reused: usize, t0: Instant) -> IndexStats {
-        let mut s = IndexStats { reused, ..Default::default() };
+        let mut s = IndexStats {
+            reused,
+            ..Default::default()
+        };
         for (_, f) in self.files() {
             s.files += 1;
             s.symbols += f.symbols.len();
@@ -598,37 +850,39 @@ fn name_keys(name: &str) -> Vec<String> {
 fn module_path(rel: &str) -> String {
     let no_ext = rel.rsplit_once('.').map(|(a, _)| a).unwrap_or(rel);
     match no_ext.rsplit_once('/') {
-        Some((dir, stem)) if matches!(stem, "mod" | "index" | "__init__" | "lib" | "main") => dir.to_string(),
+        Some((dir, "mod" | "index" | "__init__" | "lib" | "main")) => dir.to_string(),
         _ => no_ext.to_string(),
     }
 }
 
-/// Parses the candidates in parallel, largest first; `None` for files rejected by content.
-fn parse_all(todo: &[(Option<usize>, walk::Candidate)], progress: &(dyn Fn(usize, usize) + Sync)) -> Vec<Option<ParsedFile>> {
+/// Parses the candidates in parallel, largest first, sending `(index, result)` as each is
+/// done; `None` for files rejected by content.
+fn parse_all(
+    todo: &[(Option<usize>, walk::Candidate)],
+    progress: &(dyn Fn(usize, usize) + Sync),
+    tx: std::sync::mpsc::SyncSender<(usize, Option<ParsedFile>)>,
+) {
     let total = todo.len();
     let mut order: Vec<usize> = (0..total).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(todo[i].1.size));
     let done = AtomicUsize::new(0);
     let step = (total / 100).max(1);
-    let results: Vec<(usize, Option<ParsedFile>)> = order
-        .par_iter()
-        .map_init(Parsers::default, |parsers, &i| {
+    order.par_iter().for_each_init(
+        || (Parsers::default(), tx.clone()),
+        |(parsers, tx), &i| {
             let c = &todo[i].1;
-            let out = std::fs::read(&c.abs)
-                .ok()
-                .and_then(|bytes| walk::accept_content(&bytes).map(|text| parse::parse_file(&c.rel, c.lang, text, parsers)));
+            let out = std::fs::read(&c.abs).ok().and_then(|bytes| {
+                walk::accept_content(&bytes)
+                    .map(|text| parse::parse_file(&c.rel, c.lang, text, parsers))
+            });
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if n % step == 0 || n == total {
+            if n.is_multiple_of(step) || n == total {
                 progress(n, total);
             }
-            (i, out)
-        })
-        .collect();
-    let mut out: Vec<Option<ParsedFile>> = (0..total).map(|_| None).collect();
-    for (i, r) in results {
-        out[i] = r;
-    }
-    out
+            // The receiver only goes away if indexing was abandoned.
+            let _ = tx.send((i, out));
+        },
+    );
 }
 
 #[cfg(test)]

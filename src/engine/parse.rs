@@ -105,14 +105,14 @@ pub struct Parsers {
 
 impl Parsers {
     fn get(&mut self, lang: Lang) -> Option<&mut Parser> {
-        if !self.slots.contains_key(&lang) {
-            let mut p = Parser::new();
-            if p.set_language(&lang.language()).is_err() {
-                return None;
+        match self.slots.entry(lang) {
+            std::collections::hash_map::Entry::Occupied(e) => Some(e.into_mut()),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                let mut p = Parser::new();
+                p.set_language(&lang.language()).ok()?;
+                Some(v.insert(p))
             }
-            self.slots.insert(lang, p);
         }
-        self.slots.get_mut(&lang)
     }
 }
 
@@ -158,15 +158,25 @@ pub fn parse_file(rel: &str, lang: Lang, text: &str, parsers: &mut Parsers) -> P
             }
         }
     }
-    col.defs.sort_by(|a, b| a.start_byte.cmp(&b.start_byte).then(b.end_byte.cmp(&a.end_byte)));
-    col.defs.dedup_by(|a, b| a.start_byte == b.start_byte && a.end_byte == b.end_byte && a.name == b.name);
+    col.defs.sort_by(|a, b| {
+        a.start_byte
+            .cmp(&b.start_byte)
+            .then(b.end_byte.cmp(&a.end_byte))
+    });
+    col.defs.dedup_by(|a, b| {
+        a.start_byte == b.start_byte && a.end_byte == b.end_byte && a.name == b.name
+    });
     build(rel, text, col, &mut out);
     out
 }
 
 pub fn count_lines(text: &str) -> u32 {
     let n = text.bytes().filter(|b| *b == b'\n').count() as u32;
-    if text.is_empty() || text.ends_with('\n') { n } else { n + 1 }
+    if text.is_empty() || text.ends_with('\n') {
+        n
+    } else {
+        n + 1
+    }
 }
 
 fn node_text<'a>(n: Node, text: &'a str) -> &'a str {
@@ -182,6 +192,9 @@ fn collect(
     outer: &[String],
     col: &mut Collected,
 ) {
+    if lang.has_type_identifiers() {
+        type_refs(tree, text, col);
+    }
     let names = query.capture_names();
     let mut cursor = QueryCursor::new();
     let mut matches = cursor.matches(query, tree.root_node(), text.as_bytes());
@@ -208,12 +221,20 @@ fn collect(
                     kind: RefKind::Inherit,
                 }),
                 _ if cname.starts_with("ref.") => {
-                    let kind = if cname == "ref.type" { RefKind::Type } else { RefKind::Call };
+                    let kind = if cname == "ref.type" {
+                        RefKind::Type
+                    } else {
+                        RefKind::Call
+                    };
                     let mut n = node_text(c.node, text).to_string();
                     if cname == "ref.macro" {
                         n.push('!');
                     }
-                    col.refs.push(RawRef { name: n, pos: c.node.start_byte(), kind });
+                    col.refs.push(RawRef {
+                        name: n,
+                        pos: c.node.start_byte(),
+                        kind,
+                    });
                 }
                 _ if cname.starts_with("def.") => def = Some((c.node, &cname[4..])),
                 _ => {}
@@ -231,7 +252,10 @@ fn collect(
         };
         let (simple, qualified_already) = if kind_s == "getter" {
             match (obj, prop) {
-                (Some(o), Some(p)) => (format!("{}.{}", node_text(o, text), node_text(p, text)), true),
+                (Some(o), Some(p)) => (
+                    format!("{}.{}", node_text(o, text), node_text(p, text)),
+                    true,
+                ),
                 _ => continue,
             }
         } else {
@@ -244,7 +268,11 @@ fn collect(
             let q = t.contains('.') || t.contains('[') || t.contains("::");
             (t, q)
         };
-        let simple = if kind == Kind::Macro && lang == Lang::Rust { format!("{simple}!") } else { simple };
+        let simple = if kind == Kind::Macro && lang == Lang::Rust {
+            format!("{simple}!")
+        } else {
+            simple
+        };
         let range = widen(lang, node);
         let mut containers: Vec<String> = outer.to_vec();
         containers.extend(containers_of(lang, range, text));
@@ -254,7 +282,12 @@ fn collect(
         let qual = if qualified_already || containers.is_empty() {
             simple.clone()
         } else {
-            format!("{}{}{}", containers.join(lang.member_sep()), lang.member_sep(), simple)
+            format!(
+                "{}{}{}",
+                containers.join(lang.member_sep()),
+                lang.member_sep(),
+                simple
+            )
         };
         if kind == Kind::Function && !containers.is_empty() && !qualified_already {
             kind = Kind::Method;
@@ -280,10 +313,47 @@ fn collect(
     }
 }
 
+/// Every `type_identifier` of the tree as a type reference, by a cursor walk (much cheaper
+/// than a query pattern that matches every node).
+fn type_refs(tree: &Tree, text: &str, col: &mut Collected) {
+    let Some(kind) =
+        std::num::NonZeroU16::new(tree.language().id_for_node_kind("type_identifier", true))
+    else {
+        return;
+    };
+    let kind = kind.get();
+    let mut c = tree.walk();
+    loop {
+        let n = c.node();
+        if n.kind_id() == kind {
+            col.refs.push(RawRef {
+                name: node_text(n, text).to_string(),
+                pos: n.start_byte(),
+                kind: RefKind::Type,
+            });
+        }
+        if c.goto_first_child() {
+            continue;
+        }
+        loop {
+            if c.goto_next_sibling() {
+                break;
+            }
+            if !c.goto_parent() {
+                return;
+            }
+        }
+    }
+}
+
 fn end_line(n: Node) -> u32 {
     let p = n.end_position();
     // A node ending at column 0 ends on the previous line (its trailing newline).
-    if p.column == 0 && p.row > n.start_position().row { p.row as u32 } else { p.row as u32 + 1 }
+    if p.column == 0 && p.row > n.start_position().row {
+        p.row as u32
+    } else {
+        p.row as u32 + 1
+    }
 }
 
 /// The node whose range we cite: decorators, `export` and declaration wrappers included.
@@ -298,7 +368,8 @@ fn widen(lang: Lang, node: Node) -> Node {
         Lang::JavaScript | Lang::TypeScript | Lang::Tsx => {
             if n.kind() == "variable_declarator"
                 && let Some(p) = n.parent().filter(|p| {
-                    matches!(p.kind(), "lexical_declaration" | "variable_declaration") && p.named_child_count() == 1
+                    matches!(p.kind(), "lexical_declaration" | "variable_declaration")
+                        && p.named_child_count() == 1
                 })
             {
                 n = p;
@@ -309,7 +380,9 @@ fn widen(lang: Lang, node: Node) -> Node {
         }
         Lang::Go => {
             if n.kind() == "type_spec"
-                && let Some(p) = n.parent().filter(|p| p.kind() == "type_declaration" && p.named_child_count() == 1)
+                && let Some(p) = n
+                    .parent()
+                    .filter(|p| p.kind() == "type_declaration" && p.named_child_count() == 1)
             {
                 n = p;
             }
@@ -330,13 +403,24 @@ fn containers_of(lang: Lang, node: Node, text: &str) -> Vec<String> {
     let mut cur = node.parent();
     while let Some(p) = cur {
         let name = match (lang, p.kind()) {
-            (Lang::Rust, "impl_item") => p.child_by_field_name("type").map(|t| rust_type_name(node_text(t, text))),
-            (Lang::Rust, "mod_item") => p.child_by_field_name("name").map(|t| node_text(t, text).to_string()),
-            (Lang::Rust, "trait_item") => p.child_by_field_name("name").map(|t| node_text(t, text).to_string()),
-            (Lang::Python, "class_definition") => p.child_by_field_name("name").map(|t| node_text(t, text).to_string()),
+            (Lang::Rust, "impl_item") => p
+                .child_by_field_name("type")
+                .map(|t| rust_type_name(node_text(t, text))),
+            (Lang::Rust, "mod_item") => p
+                .child_by_field_name("name")
+                .map(|t| node_text(t, text).to_string()),
+            (Lang::Rust, "trait_item") => p
+                .child_by_field_name("name")
+                .map(|t| node_text(t, text).to_string()),
+            (Lang::Python, "class_definition") => p
+                .child_by_field_name("name")
+                .map(|t| node_text(t, text).to_string()),
             (
                 Lang::JavaScript | Lang::TypeScript | Lang::Tsx,
-                "class_declaration" | "class" | "abstract_class_declaration" | "interface_declaration",
+                "class_declaration"
+                | "class"
+                | "abstract_class_declaration"
+                | "interface_declaration",
             ) => p
                 .child_by_field_name("name")
                 .or_else(|| {
@@ -347,11 +431,16 @@ fn containers_of(lang: Lang, node: Node, text: &str) -> Vec<String> {
                 .map(|t| node_text(t, text).to_string()),
             (
                 Lang::Java,
-                "class_declaration" | "interface_declaration" | "enum_declaration" | "record_declaration",
-            ) => p.child_by_field_name("name").map(|t| node_text(t, text).to_string()),
-            (Lang::Cpp, "class_specifier" | "struct_specifier") => {
-                p.child_by_field_name("name").map(|t| node_text(t, text).to_string())
-            }
+                "class_declaration"
+                | "interface_declaration"
+                | "enum_declaration"
+                | "record_declaration",
+            ) => p
+                .child_by_field_name("name")
+                .map(|t| node_text(t, text).to_string()),
+            (Lang::Cpp, "class_specifier" | "struct_specifier") => p
+                .child_by_field_name("name")
+                .map(|t| node_text(t, text).to_string()),
             _ => None,
         };
         if let Some(n) = name.filter(|n| !n.is_empty()) {
@@ -367,7 +456,10 @@ fn containers_of(lang: Lang, node: Node, text: &str) -> Vec<String> {
 fn rust_type_name(t: &str) -> String {
     let t = t.split('<').next().unwrap_or(t);
     let t = t.rsplit("::").next().unwrap_or(t);
-    t.trim_start_matches(['&', ' ']).trim_start_matches("mut ").trim().to_string()
+    t.trim_start_matches(['&', ' '])
+        .trim_start_matches("mut ")
+        .trim()
+        .to_string()
 }
 
 /// The doc comment (comments right above, or a Python docstring) and its byte range.
@@ -519,7 +611,10 @@ fn import_paths(lang: Lang, rel: &str, raw: &str, rust_mod: bool) -> Vec<String>
             } else {
                 let mut base = dir.to_string();
                 for _ in 1..dots {
-                    base = base.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
+                    base = base
+                        .rsplit_once('/')
+                        .map(|(d, _)| d.to_string())
+                        .unwrap_or_default();
                 }
                 vec![join(&base, &rest)]
             }
@@ -541,7 +636,10 @@ fn import_paths(lang: Lang, rel: &str, raw: &str, rust_mod: bool) -> Vec<String>
                     let items: Vec<String> = if inner.contains('{') {
                         Vec::new()
                     } else {
-                        inner.split(',').map(|s| s.split("as").next().unwrap_or(s).to_string()).collect()
+                        inner
+                            .split(',')
+                            .map(|s| s.split("as").next().unwrap_or(s).to_string())
+                            .collect()
                     };
                     (p.trim_end_matches("::").to_string(), items)
                 }
@@ -579,7 +677,10 @@ fn import_paths(lang: Lang, rel: &str, raw: &str, rust_mod: bool) -> Vec<String>
         Lang::Go | Lang::C | Lang::Cpp => {
             let t = raw.trim_matches(|c| c == '"' || c == '<' || c == '>');
             if matches!(lang, Lang::C | Lang::Cpp) {
-                vec![join(dir, t.rsplit_once('.').map(|(a, _)| a).unwrap_or(t)), t.to_string()]
+                vec![
+                    join(dir, t.rsplit_once('.').map(|(a, _)| a).unwrap_or(t)),
+                    t.to_string(),
+                ]
             } else {
                 vec![t.to_string()]
             }
@@ -616,9 +717,18 @@ fn rust_macro_items(
                         continue;
                     };
                     let inner = node_text(tt, text);
-                    let looks_like_items = ["fn ", "struct ", "impl", "enum ", "trait ", "macro_rules!", "mod ", "type "]
-                        .iter()
-                        .any(|k| inner.contains(k));
+                    let looks_like_items = [
+                        "fn ",
+                        "struct ",
+                        "impl",
+                        "enum ",
+                        "trait ",
+                        "macro_rules!",
+                        "mod ",
+                        "type ",
+                    ]
+                    .iter()
+                    .any(|k| inner.contains(k));
                     if !looks_like_items || tt.end_byte() < tt.start_byte() + 2 {
                         continue;
                     }
@@ -627,8 +737,14 @@ fn rust_macro_items(
                     let r = Range {
                         start_byte: tt.start_byte() + 1,
                         end_byte: tt.end_byte() - 1,
-                        start_point: Point { row: sp.row, column: sp.column + 1 },
-                        end_point: Point { row: ep.row, column: ep.column.saturating_sub(1) },
+                        start_point: Point {
+                            row: sp.row,
+                            column: sp.column + 1,
+                        },
+                        end_point: Point {
+                            row: ep.row,
+                            column: ep.column.saturating_sub(1),
+                        },
                     };
                     found.push((r, containers_of(Lang::Rust, child, text)));
                 }
@@ -666,26 +782,29 @@ fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile) {
         }
         stack.push(i);
     }
-    let innermost = |pos: usize, hint: &mut Vec<usize>| -> u32 {
-        // `hint` is a stack for a monotone sweep; positions must be non-decreasing.
+    // The innermost definition containing `pos`: the last one starting at or before it, or
+    // the nearest of its ancestors that still contains it (definitions nest properly).
+    let innermost = |pos: usize| -> u32 {
         let first = defs.partition_point(|d| d.start_byte <= pos);
         // Candidates: the last def starting before pos and its ancestors.
-        hint.clear();
         let mut cand = first.checked_sub(1);
         while let Some(c) = cand {
             if defs[c].end_byte > pos {
                 return c as u32;
             }
-            cand = if parents[c] == NONE { None } else { Some(parents[c] as usize) };
+            cand = if parents[c] == NONE {
+                None
+            } else {
+                Some(parents[c] as usize)
+            };
         }
         NONE
     };
-    let mut scratch = Vec::new();
 
     let mut vocab: HashMap<String, u32> = HashMap::new();
     let mut occ: Vec<(u32, u8, u32)> = Vec::new(); // (doc, field, term)
     let file_doc = defs.len() as u32;
-    let mut intern = |t: &str, vocab: &mut HashMap<String, u32>| -> u32 {
+    let intern = |t: &str, vocab: &mut HashMap<String, u32>| -> u32 {
         if let Some(&id) = vocab.get(t) {
             return id;
         }
@@ -716,7 +835,7 @@ fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile) {
                     dr += 1;
                 }
                 let in_doc = dr < doc_ranges.len() && doc_ranges[dr].0 <= start;
-                let owner = if in_doc { NONE } else { innermost(start, &mut scratch) };
+                let owner = if in_doc { NONE } else { innermost(start) };
                 tokens::for_each_token(&text[start..i], |t| {
                     let id = intern(t, &mut vocab);
                     if owner != NONE {
@@ -804,8 +923,8 @@ fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile) {
         for (t, tfs) in doc.terms.drain(..) {
             match merged.last_mut() {
                 Some(last) if last.0 == t => {
-                    for f in 0..NF {
-                        last.1[f] = last.1[f].saturating_add(tfs[f]);
+                    for (a, b) in last.1.iter_mut().zip(tfs) {
+                        *a = a.saturating_add(b);
                     }
                 }
                 _ => merged.push((t, tfs)),
@@ -820,10 +939,14 @@ fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile) {
         if r.name.len() < 2 {
             continue;
         }
-        let from = innermost(r.pos, &mut scratch);
+        let from = innermost(r.pos);
         let kind_b = r.kind as u8;
         if seen.insert((from, r.name.clone(), kind_b)) {
-            refs.push(Ref { name: r.name, from, kind: r.kind });
+            refs.push(Ref {
+                name: r.name,
+                from,
+                kind: r.kind,
+            });
         }
     }
     let mut vocab_vec = vec![String::new(); vocab.len()];
@@ -845,7 +968,8 @@ fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile) {
             start_byte: d.start_byte as u32,
             end_byte: d.end_byte as u32,
             sig: d.sig,
-            doc: d.doc,
+            // The whole doc was tokenised above; answers show only its opening.
+            doc: truncate_chars(d.doc, 320),
             parent: parents[i],
         })
         .collect();
@@ -856,4 +980,15 @@ fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile) {
     let mut pt: Vec<(u32, u8)> = path_counts.into_iter().collect();
     pt.sort_unstable();
     out.path_terms = pt;
+}
+
+fn truncate_chars(mut s: String, max: usize) -> String {
+    if s.len() > max {
+        let mut cut = max;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+    }
+    s
 }

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::lang::Lang;
-use super::parse::{NF, Ref, RefKind, Symbol};
+use super::parse::{NF, RefKind, Symbol};
 
 pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 7;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Doc {
@@ -28,6 +28,15 @@ pub struct Edge {
     pub kind: RefKind,
 }
 
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct StoredRef {
+    /// Index into `Persist::ref_names`: the last segment of the referenced name.
+    pub name: u32,
+    /// Enclosing symbol, `NONE` for file level.
+    pub from: u32,
+    pub kind: RefKind,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FileRec {
     pub rel: String,
@@ -37,7 +46,9 @@ pub struct FileRec {
     pub lines: u32,
     pub aux: u8,
     pub symbols: Vec<Symbol>,
-    pub refs: Vec<Ref>,
+    /// References by name, the name interned in `Persist::ref_names` (a workspace has far
+    /// fewer distinct referenced names than references).
+    pub refs: Vec<StoredRef>,
     pub imports: Vec<String>,
     /// One per symbol, then the file document.
     pub docs: Vec<Doc>,
@@ -54,6 +65,7 @@ pub struct Persist {
     /// Slots: a deleted file leaves `None` so that file ids in edges stay valid.
     pub files: Vec<Option<FileRec>>,
     pub vocab: Vec<String>,
+    pub ref_names: Vec<String>,
 }
 
 pub fn cache_file(cache_dir: &Path, root: &Path) -> PathBuf {
@@ -69,7 +81,10 @@ pub fn load(path: &Path, root: &Path) -> Option<Persist> {
     }
     let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
     if version != FORMAT_VERSION {
-        tracing::info!(version, "engine cache is of another format version; rebuilding");
+        tracing::info!(
+            version,
+            "engine cache is of another format version; rebuilding"
+        );
         return None;
     }
     match postcard::from_bytes::<Persist>(&bytes[12..]) {
@@ -89,18 +104,30 @@ pub fn load(path: &Path, root: &Path) -> Option<Persist> {
 fn consistent(p: &Persist) -> bool {
     let nv = p.vocab.len() as u32;
     let nf = p.files.len() as u32;
+    let nr = p.ref_names.len() as u32;
     p.files.iter().flatten().all(|f| {
         let ns = f.symbols.len() as u32;
         f.docs.len() == f.symbols.len() + 1
-            && f.docs.iter().all(|d| d.terms.len() == d.tfs.len() && d.terms.iter().all(|t| *t < nv))
+            && f.docs
+                .iter()
+                .all(|d| d.terms.len() == d.tfs.len() && d.terms.iter().all(|t| *t < nv))
             && f.path_terms.iter().all(|(t, _)| *t < nv)
-            && f.symbols.iter().all(|s| s.start >= 1 && s.start <= s.end && s.end <= f.lines.max(1) && (s.parent == super::parse::NONE || s.parent < ns))
-            && f.refs.iter().all(|r| r.from == super::parse::NONE || r.from < ns)
+            && f.symbols.iter().all(|s| {
+                s.start >= 1
+                    && s.start <= s.end
+                    && s.end <= f.lines.max(1)
+                    && (s.parent == super::parse::NONE || s.parent < ns)
+            })
+            && f.refs
+                .iter()
+                .all(|r| (r.from == super::parse::NONE || r.from < ns) && r.name < nr)
             && f.import_files.iter().all(|i| *i < nf)
             && f.edges.iter().all(|e| {
                 e.file < nf
                     && (e.from == super::parse::NONE || e.from < ns)
-                    && p.files[e.file as usize].as_ref().is_some_and(|t| (e.sym as usize) < t.symbols.len())
+                    && p.files[e.file as usize]
+                        .as_ref()
+                        .is_some_and(|t| (e.sym as usize) < t.symbols.len())
             })
     })
 }

@@ -20,11 +20,19 @@ fn open(root: &Path) -> Index {
 fn range(idx: &Index, rel: &str, qual: &str) -> Option<(u32, u32)> {
     let fid = *idx.d.path_ids.get(rel)?;
     let f = idx.file(fid)?;
-    f.symbols.iter().find(|s| s.qual == qual).map(|s| (s.start, s.end))
+    f.symbols
+        .iter()
+        .find(|s| s.qual == qual)
+        .map(|s| (s.start, s.end))
 }
 
 fn quals(idx: &Index, rel: &str) -> Vec<String> {
-    idx.d.path_ids.get(rel).and_then(|id| idx.file(*id)).map(|f| f.symbols.iter().map(|s| s.qual.clone()).collect()).unwrap_or_default()
+    idx.d
+        .path_ids
+        .get(rel)
+        .and_then(|id| idx.file(*id))
+        .map(|f| f.symbols.iter().map(|s| s.qual.clone()).collect())
+        .unwrap_or_default()
 }
 
 #[test]
@@ -64,18 +72,37 @@ fn rust_definitions_ranges_and_names() {
     let idx = open(dir.path());
     // The doc comment above is not part of the range; the struct starts at `pub struct`.
     assert_eq!(range(&idx, "src/net.rs", "Listener"), Some((3, 5)));
-    assert_eq!(range(&idx, "src/net.rs", "Listener::accept"), Some((10, 12)));
+    assert_eq!(
+        range(&idx, "src/net.rs", "Listener::accept"),
+        Some((10, 12))
+    );
     assert_eq!(range(&idx, "src/net.rs", "helper"), Some((15, 17)));
     assert_eq!(range(&idx, "src/net.rs", "shout!"), Some((19, 21)));
     assert_eq!(range(&idx, "src/net.rs", "hidden_in_macro"), Some((24, 26)));
     let f = idx.file(idx.d.path_ids["src/net.rs"]).expect("file");
-    let accept = f.symbols.iter().find(|s| s.name == "accept").expect("accept");
+    let accept = f
+        .symbols
+        .iter()
+        .find(|s| s.name == "accept")
+        .expect("accept");
     assert_eq!(accept.doc, "Accepts one connection.");
     assert_eq!(accept.kind, parse::Kind::Method);
     // accept calls helper: a CALLS edge between them.
-    let helper = f.symbols.iter().position(|s| s.name == "helper").expect("helper") as u32;
-    let accept_i = f.symbols.iter().position(|s| s.name == "accept").expect("accept") as u32;
-    assert!(f.edges.iter().any(|e| e.from == accept_i && e.sym == helper && e.kind == RefKind::Call));
+    let helper = f
+        .symbols
+        .iter()
+        .position(|s| s.name == "helper")
+        .expect("helper") as u32;
+    let accept_i = f
+        .symbols
+        .iter()
+        .position(|s| s.name == "accept")
+        .expect("accept") as u32;
+    assert!(
+        f.edges
+            .iter()
+            .any(|e| e.from == accept_i && e.sym == helper && e.kind == RefKind::Call)
+    );
 }
 
 #[test]
@@ -102,11 +129,19 @@ fn python_decorators_docstrings_and_methods() {
     );
     let idx = open(dir.path());
     assert_eq!(range(&idx, "pkg/app.py", "App"), Some((2, 9)));
-    assert_eq!(range(&idx, "pkg/app.py", "App.name"), Some((5, 9)), "starts at the first decorator");
+    assert_eq!(
+        range(&idx, "pkg/app.py", "App.name"),
+        Some((5, 9)),
+        "starts at the first decorator"
+    );
     assert_eq!(range(&idx, "pkg/app.py", "free"), Some((12, 13)));
     assert_eq!(range(&idx, "pkg/app.py", "LIMIT"), Some((15, 15)));
     let f = idx.file(idx.d.path_ids["pkg/app.py"]).expect("file");
-    let name = f.symbols.iter().find(|s| s.qual == "App.name").expect("App.name");
+    let name = f
+        .symbols
+        .iter()
+        .find(|s| s.qual == "App.name")
+        .expect("App.name");
     assert_eq!(name.doc, "Returns the name. More.");
 }
 
@@ -145,12 +180,35 @@ fn javascript_assignment_style_definitions() {
     let idx = open(dir.path());
     let q = quals(&idx, "lib/router.js");
     assert_eq!(range(&idx, "lib/router.js", "proto"), Some((1, 3)), "{q:?}");
-    assert_eq!(range(&idx, "lib/router.js", "proto.handle"), Some((5, 7)), "{q:?}");
-    assert_eq!(range(&idx, "lib/router.js", "Layer.prototype.match"), Some((9, 11)), "{q:?}");
-    assert_eq!(range(&idx, "lib/router.js", "exports.compile"), Some((13, 15)), "{q:?}");
-    assert_eq!(range(&idx, "lib/router.js", "req.ip"), Some((17, 19)), "{q:?}");
-    assert_eq!(range(&idx, "lib/router.js", "Router.route"), Some((22, 24)), "{q:?}");
-    assert_eq!(idx.find_definition("lib/router.js", "Layer.prototype.match"), Some((9, 11)));
+    assert_eq!(
+        range(&idx, "lib/router.js", "proto.handle"),
+        Some((5, 7)),
+        "{q:?}"
+    );
+    assert_eq!(
+        range(&idx, "lib/router.js", "Layer.prototype.match"),
+        Some((9, 11)),
+        "{q:?}"
+    );
+    assert_eq!(
+        range(&idx, "lib/router.js", "exports.compile"),
+        Some((13, 15)),
+        "{q:?}"
+    );
+    assert_eq!(
+        range(&idx, "lib/router.js", "req.ip"),
+        Some((17, 19)),
+        "{q:?}"
+    );
+    assert_eq!(
+        range(&idx, "lib/router.js", "Router.route"),
+        Some((22, 24)),
+        "{q:?}"
+    );
+    assert_eq!(
+        idx.find_definition("lib/router.js", "Layer.prototype.match"),
+        Some((9, 11))
+    );
     assert_eq!(idx.find_definition("lib/router.js", "handle"), Some((5, 7)));
 }
 
@@ -177,7 +235,11 @@ fn typescript_overloads_and_methods() {
          };\n",
     );
     let idx = open(dir.path());
-    assert_eq!(range(&idx, "src/op.ts", "pick"), Some((3, 5)), "the implementation, not the overloads");
+    assert_eq!(
+        range(&idx, "src/op.ts", "pick"),
+        Some((3, 5)),
+        "the implementation, not the overloads"
+    );
     assert_eq!(range(&idx, "src/op.ts", "Subject.next"), Some((8, 10)));
     assert_eq!(range(&idx, "src/op.ts", "Subject"), Some((7, 11)));
     assert_eq!(range(&idx, "src/op.ts", "config"), Some((13, 15)));
@@ -186,33 +248,68 @@ fn typescript_overloads_and_methods() {
 #[test]
 fn go_java_c_cpp_definitions() {
     let dir = tempfile::tempdir().expect("tempdir");
-    write(dir.path(), "srv/server.go", "package srv\n\n// Server serves.\ntype Server struct {\n\tport int\n}\n\nfunc (s *Server) Start() error {\n\treturn nil\n}\n");
-    write(dir.path(), "src/App.java", "class App {\n  /** Runs. */\n  @Override\n  public void run() {\n  }\n}\n");
-    write(dir.path(), "c/util.c", "#include \"util.h\"\n\n/* adds */\nint add(int a, int b) {\n  return a + b;\n}\n");
-    write(dir.path(), "cc/shape.cpp", "class Shape {\n public:\n  int area() { return 1; }\n};\n\nint Shape::perimeter() {\n  return 2;\n}\n");
+    write(
+        dir.path(),
+        "srv/server.go",
+        "package srv\n\n// Server serves.\ntype Server struct {\n\tport int\n}\n\nfunc (s *Server) Start() error {\n\treturn nil\n}\n",
+    );
+    write(
+        dir.path(),
+        "src/App.java",
+        "class App {\n  /** Runs. */\n  @Override\n  public void run() {\n  }\n}\n",
+    );
+    write(
+        dir.path(),
+        "c/util.c",
+        "#include \"util.h\"\n\n/* adds */\nint add(int a, int b) {\n  return a + b;\n}\n",
+    );
+    write(
+        dir.path(),
+        "cc/shape.cpp",
+        "class Shape {\n public:\n  int area() { return 1; }\n};\n\nint Shape::perimeter() {\n  return 2;\n}\n",
+    );
     let idx = open(dir.path());
     assert_eq!(range(&idx, "srv/server.go", "Server"), Some((4, 6)));
     assert_eq!(range(&idx, "srv/server.go", "Server.Start"), Some((8, 10)));
     assert_eq!(range(&idx, "src/App.java", "App.run"), Some((3, 5)));
     assert_eq!(range(&idx, "c/util.c", "add"), Some((4, 6)));
     assert_eq!(range(&idx, "cc/shape.cpp", "Shape::area"), Some((3, 3)));
-    assert_eq!(idx.find_definition("cc/shape.cpp", "Shape::perimeter"), Some((6, 8)));
+    assert_eq!(
+        idx.find_definition("cc/shape.cpp", "Shape::perimeter"),
+        Some((6, 8))
+    );
 }
 
 #[test]
 fn imports_resolve_calls_across_files() {
     let dir = tempfile::tempdir().expect("tempdir");
-    write(dir.path(), "pkg/a.py", "from .b import target\n\ndef caller():\n    return target()\n");
+    write(
+        dir.path(),
+        "pkg/a.py",
+        "from .b import target\n\ndef caller():\n    return target()\n",
+    );
     write(dir.path(), "pkg/b.py", "def target():\n    return 1\n");
     write(dir.path(), "other/c.py", "def target():\n    return 2\n");
     let idx = open(dir.path());
     let a = idx.d.path_ids["pkg/a.py"];
     let b = idx.d.path_ids["pkg/b.py"];
     let fa = idx.file(a).expect("a");
-    assert_eq!(fa.import_files, vec![b], "relative import resolved to pkg/b.py");
+    assert_eq!(
+        fa.import_files,
+        vec![b],
+        "relative import resolved to pkg/b.py"
+    );
     // `target` is defined twice; the import decides which one is called.
-    assert!(fa.edges.iter().any(|e| e.file == b && e.kind == RefKind::Call));
-    assert!(!fa.edges.iter().any(|e| e.file == idx.d.path_ids["other/c.py"]));
+    assert!(
+        fa.edges
+            .iter()
+            .any(|e| e.file == b && e.kind == RefKind::Call)
+    );
+    assert!(
+        !fa.edges
+            .iter()
+            .any(|e| e.file == idx.d.path_ids["other/c.py"])
+    );
 }
 
 #[test]
@@ -223,27 +320,55 @@ fn retrieval_ranks_the_right_symbol_first() {
         "src/auth/session.py",
         "def verify_password(user, password):\n    \"\"\"Checks a password against the stored hash.\"\"\"\n    return hash_of(password) == user.hash\n\n\ndef hash_of(p):\n    return p\n",
     );
-    write(dir.path(), "src/db/pool.py", "class ConnectionPool:\n    \"\"\"Keeps database connections.\"\"\"\n    def acquire(self):\n        return None\n");
-    write(dir.path(), "tests/test_session.py", "def test_verify_password():\n    verify_password(None, 'x')\n");
+    write(
+        dir.path(),
+        "src/db/pool.py",
+        "class ConnectionPool:\n    \"\"\"Keeps database connections.\"\"\"\n    def acquire(self):\n        return None\n",
+    );
+    write(
+        dir.path(),
+        "tests/test_session.py",
+        "def test_verify_password():\n    verify_password(None, 'x')\n",
+    );
     let idx = open(dir.path());
     let a = idx.answer("Where is the password verified?", None);
-    assert_eq!(a.citations.first().map(|c| (c.path.as_str(), c.start_line, c.end_line)), Some(("src/auth/session.py", 1, 3)));
+    assert_eq!(
+        a.citations
+            .first()
+            .map(|c| (c.path.as_str(), c.start_line, c.end_line)),
+        Some(("src/auth/session.py", 1, 3))
+    );
     let b = idx.answer("How are database connections acquired from the pool?", None);
-    assert_eq!(b.citations.first().map(|c| c.path.as_str()), Some("src/db/pool.py"));
+    assert_eq!(
+        b.citations.first().map(|c| c.path.as_str()),
+        Some("src/db/pool.py")
+    );
     assert!(a.markdown.contains("src/auth/session.py:1-3"));
     assert!(a.markdown.contains("```python"));
     // Every citation is a real range of an existing file.
     for c in a.citations.iter().chain(&b.citations) {
         let text = std::fs::read_to_string(dir.path().join(&c.path)).expect("cited file exists");
-        assert!(c.start_line >= 1 && c.start_line <= c.end_line && c.end_line as usize <= text.lines().count());
+        assert!(
+            c.start_line >= 1
+                && c.start_line <= c.end_line
+                && c.end_line as usize <= text.lines().count()
+        );
     }
 }
 
 #[test]
 fn selection_favours_related_code() {
     let dir = tempfile::tempdir().expect("tempdir");
-    write(dir.path(), "a/render.py", "def render_page(x):\n    return layout(x)\n\ndef layout(x):\n    return x\n");
-    write(dir.path(), "b/other.py", "def render_report(x):\n    return x\n");
+    write(
+        dir.path(),
+        "a/render.py",
+        "def render_page(x):\n    return layout(x)\n\ndef layout(x):\n    return x\n",
+    );
+    write(
+        dir.path(),
+        "b/other.py",
+        "def render_report(x):\n    return x\n",
+    );
     let idx = open(dir.path());
     let sel = Selection {
         path: dir.path().join("a/render.py"),
@@ -253,23 +378,47 @@ fn selection_favours_related_code() {
         text: "def render_page(x):\n    return layout(x)\n".into(),
     };
     let a = idx.answer("what does this render call?", Some(&sel));
-    assert_eq!(a.citations.first().map(|c| c.path.as_str()), Some("a/render.py"));
+    assert_eq!(
+        a.citations.first().map(|c| c.path.as_str()),
+        Some("a/render.py")
+    );
 }
 
 #[test]
 fn incremental_update_reflects_an_edit() {
     let dir = tempfile::tempdir().expect("tempdir");
-    write(dir.path(), "src/lib.rs", "pub fn alpha() -> u8 {\n    1\n}\n");
-    write(dir.path(), "src/other.rs", "pub fn beta() -> u8 {\n    2\n}\n");
+    write(
+        dir.path(),
+        "src/lib.rs",
+        "pub fn alpha() -> u8 {\n    1\n}\n",
+    );
+    write(
+        dir.path(),
+        "src/other.rs",
+        "pub fn beta() -> u8 {\n    2\n}\n",
+    );
     let mut idx = open(dir.path());
     assert!(idx.answer("zebra_crossing", None).citations.is_empty());
-    write(dir.path(), "src/lib.rs", "pub fn alpha() -> u8 {\n    1\n}\n\n/// Handles the zebra crossing.\npub fn zebra_crossing() -> u8 {\n    beta()\n}\n");
+    write(
+        dir.path(),
+        "src/lib.rs",
+        "pub fn alpha() -> u8 {\n    1\n}\n\n/// Handles the zebra crossing.\npub fn zebra_crossing() -> u8 {\n    beta()\n}\n",
+    );
     idx.update_files(&[dir.path().join("src/lib.rs")]);
     let a = idx.answer("where is zebra_crossing?", None);
-    assert_eq!(a.citations.first().map(|c| (c.path.as_str(), c.start_line, c.end_line)), Some(("src/lib.rs", 6, 8)));
+    assert_eq!(
+        a.citations
+            .first()
+            .map(|c| (c.path.as_str(), c.start_line, c.end_line)),
+        Some(("src/lib.rs", 6, 8))
+    );
     // The new call edge is resolved too.
     let f = idx.file(idx.d.path_ids["src/lib.rs"]).expect("lib.rs");
-    assert!(f.edges.iter().any(|e| e.file == idx.d.path_ids["src/other.rs"]));
+    assert!(
+        f.edges
+            .iter()
+            .any(|e| e.file == idx.d.path_ids["src/other.rs"])
+    );
     // Deleting a file drops it.
     std::fs::remove_file(dir.path().join("src/other.rs")).expect("remove");
     idx.update_files(&[dir.path().join("src/other.rs")]);
@@ -287,12 +436,20 @@ fn cache_is_reused_and_changed_files_reparsed() {
     assert_eq!(first.stats().reused, 0);
     let second = Index::open(dir.path(), Some(cache.path()), &|_, _| {}).expect("second");
     assert_eq!(second.stats().reused, 2);
-    write(dir.path(), "b.py", "def two():\n    pass\n\ndef three_more():\n    pass\n");
+    write(
+        dir.path(),
+        "b.py",
+        "def two():\n    pass\n\ndef three_more():\n    pass\n",
+    );
     write(dir.path(), "c.py", "def four():\n    pass\n");
     std::fs::remove_file(dir.path().join("a.py")).expect("remove");
     let third = Index::open(dir.path(), Some(cache.path()), &|_, _| {}).expect("third");
     assert_eq!(third.stats().files, 2);
-    assert_eq!(third.stats().reused, 0, "b.py changed size, c.py is new, a.py is gone");
+    assert_eq!(
+        third.stats().reused,
+        0,
+        "b.py changed size, c.py is new, a.py is gone"
+    );
     assert!(third.find_definition("b.py", "three_more").is_some());
     assert!(third.find_definition("a.py", "one").is_none());
 }
@@ -312,13 +469,22 @@ fn corrupt_truncated_or_old_cache_is_rebuilt() {
     for b in flipped.iter_mut().skip(20).step_by(7) {
         *b ^= 0x5a;
     }
-    for bad in [b"garbage".to_vec(), good[..good.len() / 2].to_vec(), old, flipped, Vec::new()] {
+    for bad in [
+        b"garbage".to_vec(),
+        good[..good.len() / 2].to_vec(),
+        old,
+        flipped,
+        Vec::new(),
+    ] {
         std::fs::write(&file, &bad).expect("write bad cache");
         let idx = Index::open(dir.path(), Some(cache.path()), &|_, _| {}).expect("rebuilt");
         assert_eq!(idx.stats().reused, 0);
         assert_eq!(idx.find_definition("m.py", "solo"), Some((1, 2)));
         // …and the rebuilt cache is valid again.
-        assert_eq!(std::fs::read(&file).expect("rewritten")[..8], store::MAGIC[..]);
+        assert_eq!(
+            std::fs::read(&file).expect("rewritten")[..8],
+            store::MAGIC[..]
+        );
     }
 }
 
@@ -326,9 +492,17 @@ fn corrupt_truncated_or_old_cache_is_rebuilt() {
 fn walk_skips_vendored_generated_binary_and_large_files() {
     let dir = tempfile::tempdir().expect("tempdir");
     write(dir.path(), "src/ok.js", "function ok() { return 1; }\n");
-    write(dir.path(), "node_modules/dep/index.js", "function dep() {}\n");
+    write(
+        dir.path(),
+        "node_modules/dep/index.js",
+        "function dep() {}\n",
+    );
     write(dir.path(), "vendor/x.go", "package x\nfunc X() {}\n");
-    write(dir.path(), "src/gen.go", "// Code generated by tool. DO NOT EDIT.\npackage x\nfunc G() {}\n");
+    write(
+        dir.path(),
+        "src/gen.go",
+        "// Code generated by tool. DO NOT EDIT.\npackage x\nfunc G() {}\n",
+    );
     write(dir.path(), "src/app.min.js", "function a(){}\n");
     write(dir.path(), "src/ignored.py", "def ignored():\n    pass\n");
     write(dir.path(), ".gitignore", "src/ignored.py\n");
@@ -372,7 +546,104 @@ fn llm_helpers_keep_only_known_ids_in_order() {
     assert_eq!(msgs.len(), 2);
     assert!(msgs[0].content.contains("ONLY"));
     assert!(msgs[1].content.contains("[S2] b.rs:1-2"));
-    let cites = llm_citations("See [S3] and [S9], then [S1][S3]; not S10x or XS2.", &snippets);
+    let cites = llm_citations(
+        "See [S3] and [S9], then [S1][S3]; not S10x or XS2.",
+        &snippets,
+    );
     let paths: Vec<&str> = cites.iter().map(|c| c.path.as_str()).collect();
     assert_eq!(paths, vec!["c.rs", "a.rs"]);
+}
+
+#[test]
+fn documents_matching_more_question_words_win() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "src/answers.rs",
+        "/// Saves the answer as a Markdown file.\npub fn write(dir: &str, answer: &str) -> String {\n    format!(\"{dir}/{answer}.md\")\n}\n",
+    );
+    write(
+        dir.path(),
+        "src/paths.rs",
+        "/// The file a written path points at.\npub fn file(written: &str) -> String {\n    written.to_string()\n}\n",
+    );
+    for i in 0..2 {
+        write(
+            dir.path(),
+            &format!("src/answer_{i}.rs"),
+            &format!("pub fn answer_{i}(answer: &str) -> usize {{\n    answer.len()\n}}\n"),
+        );
+    }
+    let idx = open(dir.path());
+    let a = idx.answer("Where are answer files written?", None);
+    assert_eq!(
+        a.citations.first().map(|c| c.path.as_str()),
+        Some("src/answers.rs")
+    );
+}
+
+/// The derived statistics after incremental updates equal those of a full rebuild.
+#[test]
+fn incremental_statistics_match_a_full_rebuild() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "src/lib.rs",
+        "mod other;\npub fn alpha() -> u8 {\n    other::beta()\n}\n",
+    );
+    write(
+        dir.path(),
+        "src/other.rs",
+        "/// Beta.\npub fn beta() -> u8 {\n    2\n}\npub fn gamma() -> u8 {\n    beta()\n}\n",
+    );
+    write(dir.path(), "src/third.rs", "pub fn delta() {}\n");
+    let mut idx = open(dir.path());
+    write(
+        dir.path(),
+        "src/other.rs",
+        "pub fn gamma() -> u8 {\n    beta()\n}\n/// Beta, now second.\npub fn beta() -> u8 {\n    alpha_two()\n}\npub fn alpha_two() -> u8 { 3 }\n",
+    );
+    write(
+        dir.path(),
+        "src/new.rs",
+        "pub fn epsilon() {\n    beta();\n}\n",
+    );
+    std::fs::remove_file(dir.path().join("src/third.rs")).expect("remove");
+    idx.update_files(&[
+        dir.path().join("src/other.rs"),
+        dir.path().join("src/new.rs"),
+        dir.path().join("src/third.rs"),
+    ]);
+    let snapshot = |idx: &Index| {
+        let d = &idx.d;
+        let mut names: Vec<(String, Vec<(u32, u32)>)> = d
+            .names
+            .iter()
+            .map(|(k, v)| {
+                let mut v = v.clone();
+                v.sort_unstable();
+                (k.clone(), v)
+            })
+            .collect();
+        names.sort();
+        let mut counts: Vec<(String, u32)> =
+            d.name_count.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        counts.sort();
+        let mut paths: Vec<(String, u32)> =
+            d.path_ids.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        paths.sort();
+        (
+            d.df_sym.clone(),
+            d.df_file.clone(),
+            (d.n_sym, d.n_file, d.avg_sym, d.avg_file, d.avg_path),
+            names,
+            counts,
+            paths,
+            d.indeg.clone(),
+        )
+    };
+    let incremental = snapshot(&idx);
+    idx.derive();
+    idx.derive_graph();
+    assert_eq!(incremental, snapshot(&idx));
 }

@@ -42,7 +42,7 @@ fn word_tokens(word: &str, buf: &mut String, emit: &mut impl FnMut(&str)) {
     if count > 1 {
         buf.clear();
         buf.extend(word.chars().map(|c| c.to_ascii_lowercase()));
-        emit(buf);
+        emit(stem(buf));
     }
 }
 
@@ -75,6 +75,9 @@ pub fn split_identifier(word: &str, mut f: impl FnMut(&str)) {
 
 /// A light suffix stemmer (plural, -ing, -ed, final e), shared by documents and questions.
 pub fn stem(w: &str) -> &str {
+    if let Some(base) = irregular(w) {
+        return base;
+    }
     let n = w.len();
     if n <= 3 || !w.is_ascii() {
         return w;
@@ -87,9 +90,10 @@ pub fn stem(w: &str) -> &str {
     if s.ends_with("sses") {
         s = &s[..s.len() - 2];
     } else if s.ends_with("ss") || s.ends_with("us") || s.ends_with("is") {
-    } else if let Some(x) = s.strip_suffix("es").filter(|x| {
-        x.ends_with("ch") || x.ends_with("sh") || x.ends_with('x') || x.ends_with("ss")
-    }) {
+    } else if let Some(x) = s
+        .strip_suffix("es")
+        .filter(|x| x.ends_with("ch") || x.ends_with("sh") || x.ends_with('x') || x.ends_with("ss"))
+    {
         s = x;
     } else if let Some(x) = s.strip_suffix('s') {
         s = x;
@@ -108,6 +112,61 @@ pub fn stem(w: &str) -> &str {
     s
 }
 
+/// Irregular past forms of verbs common in code and questions, mapped to the stem of their
+/// base form (`written` → `writ`, as `write` stems), so both meet as one term. Forms that are
+/// also common nouns or adjectives in code (`bound`, `left`, `set`, `read`) are left alone.
+fn irregular(w: &str) -> Option<&'static str> {
+    Some(match w {
+        "written" | "wrote" => "writ",
+        "rewritten" | "rewrote" => "rewrit",
+        "overridden" | "overrode" => "overrid",
+        "sent" => "send",
+        "built" | "rebuilt" => "build",
+        "found" => "find",
+        "caught" => "catch",
+        "thrown" | "threw" => "throw",
+        "ran" => "run",
+        "kept" => "keep",
+        "held" => "hold",
+        "chosen" | "chose" => "choos",
+        "begun" | "began" => "begin",
+        "broken" | "broke" => "break",
+        "taken" | "took" => "tak",
+        "made" => "mak",
+        "stolen" | "stole" => "steal",
+        "frozen" | "froze" => "freez",
+        "forgotten" | "forgot" => "forget",
+        "gotten" | "got" => "get",
+        "hidden" => "hid",
+        "driven" | "drove" => "driv",
+        "spoken" | "spoke" => "speak",
+        "shown" => "show",
+        "known" | "knew" => "know",
+        "grown" | "grew" => "grow",
+        "drawn" | "drew" => "draw",
+        "flown" | "flew" => "fly",
+        "lost" => "los",
+        "paid" => "pay",
+        "said" => "say",
+        "told" => "tell",
+        "sold" => "sell",
+        "sought" => "seek",
+        "thought" => "think",
+        "taught" => "teach",
+        "brought" => "bring",
+        "bought" => "buy",
+        "slept" => "sleep",
+        "spent" => "spend",
+        "stood" => "stand",
+        "understood" => "understand",
+        "hung" => "hang",
+        "spun" => "spin",
+        "fed" => "feed",
+        "led" => "lead",
+        _ => return None,
+    })
+}
+
 fn undouble(x: &str) -> &str {
     let b = x.as_bytes();
     let n = b.len();
@@ -122,59 +181,195 @@ fn undouble(x: &str) -> &str {
 pub fn is_stop(t: &str) -> bool {
     matches!(
         t,
-        "the" | "an" | "and" | "or" | "of" | "to" | "in" | "on" | "at" | "by" | "for" | "it"
-            | "its" | "be" | "as" | "that" | "thi" | "this" | "with" | "from" | "are" | "wa"
-            | "was" | "were" | "if" | "else" | "then" | "let" | "mut" | "fn" | "pub" | "self"
-            | "return" | "def" | "var" | "const" | "function" | "new" | "true" | "false"
-            | "none" | "null" | "undefined" | "use" | "import" | "into" | "not" | "no" | "we"
-            | "can" | "will" | "there" | "which" | "when" | "so" | "do" | "doe" | "is" | "ha"
-            | "has" | "have"
+        "the"
+            | "an"
+            | "and"
+            | "or"
+            | "of"
+            | "to"
+            | "in"
+            | "on"
+            | "at"
+            | "by"
+            | "for"
+            | "it"
+            | "its"
+            | "be"
+            | "as"
+            | "that"
+            | "thi"
+            | "this"
+            | "with"
+            | "from"
+            | "are"
+            | "wa"
+            | "was"
+            | "were"
+            | "if"
+            | "else"
+            | "then"
+            | "let"
+            | "mut"
+            | "fn"
+            | "pub"
+            | "self"
+            | "return"
+            | "def"
+            | "var"
+            | "const"
+            | "function"
+            | "new"
+            | "true"
+            | "false"
+            | "none"
+            | "null"
+            | "undefined"
+            | "use"
+            | "import"
+            | "into"
+            | "not"
+            | "no"
+            | "we"
+            | "can"
+            | "will"
+            | "there"
+            | "which"
+            | "when"
+            | "so"
+            | "do"
+            | "doe"
+            | "is"
+            | "ha"
+            | "has"
+            | "have"
     )
 }
 
 /// Words of a question that say nothing about the code they ask for (`t` is a stemmed token).
 pub fn is_question_stop(t: &str) -> bool {
-    static STEMMED: std::sync::OnceLock<std::collections::HashSet<String>> = std::sync::OnceLock::new();
+    static STEMMED: std::sync::OnceLock<std::collections::HashSet<String>> =
+        std::sync::OnceLock::new();
     let set = STEMMED.get_or_init(|| QUESTION_STOP.iter().map(|w| stem(w).to_string()).collect());
     QUESTION_STOP.contains(&t) || set.contains(t)
 }
 
 const QUESTION_STOP: &[&str] = &[
-    "where", "how", "what", "why", "who", "whom", "whose", "implement", "implemented", "code",
-    "happen", "happens", "work", "works", "define", "defined", "find", "located", "show",
-    "explain", "tell", "me", "my", "you", "your", "call", "called", "calling", "make", "makes",
-    "actually", "decide", "decides", "some", "any", "all", "each", "every", "such", "like",
-    "only", "about", "would", "should", "could", "mean", "exactly", "both", "one", "other",
-    "also", "just", "way", "does", "did", "done", "thing", "part", "given", "turn", "turned",
-    "whether", "right", "away", "us", "our", "them", "they", "their", "than", "but", "up",
-    "out", "i", "after", "before", "while", "library", "project", "happening", "used", "using",
-    "use", "get", "gets", "go", "goes", "into", "once", "same", "time", "times", "still",
-    "need", "needs", "want", "which", "when", "there", "does", "doing", "being", "been",
+    "where",
+    "how",
+    "what",
+    "why",
+    "who",
+    "whom",
+    "whose",
+    "implement",
+    "implemented",
+    "code",
+    "happen",
+    "happens",
+    "work",
+    "works",
+    "define",
+    "defined",
+    "find",
+    "located",
+    "show",
+    "explain",
+    "tell",
+    "me",
+    "my",
+    "you",
+    "your",
+    "call",
+    "called",
+    "calling",
+    "make",
+    "makes",
+    "actually",
+    "decide",
+    "decides",
+    "some",
+    "any",
+    "all",
+    "each",
+    "every",
+    "such",
+    "like",
+    "only",
+    "about",
+    "would",
+    "should",
+    "could",
+    "mean",
+    "exactly",
+    "both",
+    "one",
+    "other",
+    "also",
+    "just",
+    "way",
+    "does",
+    "did",
+    "done",
+    "thing",
+    "part",
+    "given",
+    "turn",
+    "turned",
+    "whether",
+    "right",
+    "away",
+    "us",
+    "our",
+    "them",
+    "they",
+    "their",
+    "than",
+    "but",
+    "up",
+    "out",
+    "i",
+    "after",
+    "before",
+    "while",
+    "library",
+    "project",
+    "happening",
+    "used",
+    "using",
+    "use",
+    "get",
+    "gets",
+    "go",
+    "goes",
+    "into",
+    "once",
+    "same",
+    "time",
+    "times",
+    "still",
+    "need",
+    "needs",
+    "want",
+    "which",
+    "when",
+    "there",
+    "does",
+    "doing",
+    "being",
+    "been",
 ];
 
 /// A small table of code synonyms and abbreviations: each question token also searches these.
 pub fn synonyms(t: &str) -> &'static [&'static str] {
     match t {
-        // Irregular forms the stemmer cannot join.
-        "caught" => &["catch"],
-        "thrown" | "threw" => &["throw"],
-        "ran" => &["run"],
-        "chosen" | "chos" => &["choos", "select"],
-        "written" | "wrot" => &["writ"],
-        "sent" => &["send"],
-        "read" => &["recv", "pol"],
-        "built" => &["build"],
-        "kept" => &["keep"],
-        "held" => &["hold", "lock"],
-        "found" => &["find", "lookup"],
+        "choos" => &["select"],
+        "find" => &["lookup", "search"],
         "variabl" => &["var"],
         "receiv" | "receiver" => &["rx", "recv"],
         "sender" | "transmitt" => &["tx"],
         "number" => &["num", "count"],
         "count" => &["num"],
-        "dropp" | "drop" => &["clos", "releas"],
-        "idl" => &["park", "sleep"],
-        "steal" => &["stolen"],
+        "dropp" | "drop" => &["releas"],
         "auth" => &["authent", "login", "credential"],
         "authent" | "authentication" => &["auth", "login"],
         "login" => &["auth", "authent"],
@@ -226,24 +421,20 @@ pub fn synonyms(t: &str) -> &'static [&'static str] {
         "start" => &["spawn", "run", "begin"],
         "stop" => &["shutdown", "clos", "terminat"],
         "shutdown" => &["stop", "clos"],
-        "emit" => &["next", "send"],
         "listen" | "listener" => &["accept", "bind"],
         "serializ" => &["dump", "encod", "json"],
         "deserializ" => &["load", "decod", "pars"],
         "pars" => &["decod"],
-        "match" => &["rout", "dispatch"],
         "rout" => &["dispatch"],
+        "dispatch" => &["rout"],
         "templat" => &["render", "view"],
         "render" => &["templat", "view"],
         "timer" | "timeout" => &["deadlin", "delay"],
         "delay" => &["timer", "schedul"],
-        "wait" => &["block", "park", "poll"],
-        "fresh" => &["stale", "cach"],
+        "wait" => &["block"],
         "cookie" => &["session"],
         "ip" => &["addr", "address"],
         "hostname" => &["host"],
-        "subscrib" => &["observ", "listen"],
-        "valu" => &["next"],
         _ => &[],
     }
 }
@@ -260,9 +451,16 @@ mod tests {
 
     #[test]
     fn splits_camel_snake_and_keeps_whole() {
-        assert_eq!(toks("AuthService"), vec!["auth", "servic", "authservice"]);
-        assert_eq!(toks("spawn_blocking"), vec!["spawn", "block", "spawn_blocking"]);
-        assert_eq!(toks("parseHTTPResponse"), vec!["pars", "http", "respons", "parsehttpresponse"]);
+        assert_eq!(toks("AuthService"), vec!["auth", "servic", "authservic"]);
+        assert_eq!(
+            toks("spawn_blocking"),
+            vec!["spawn", "block", "spawn_block"]
+        );
+        assert_eq!(toks("ETags"), toks("ETag"));
+        assert_eq!(
+            toks("parseHTTPResponse"),
+            vec!["pars", "http", "respons", "parsehttprespons"]
+        );
         assert_eq!(toks("the TCP listener's"), vec!["tcp", "listener"]);
     }
 
@@ -274,5 +472,16 @@ mod tests {
         assert_eq!(stem("entries"), stem("entry"));
         assert_eq!(stem("running"), "run");
         assert_eq!(stem("class"), "class");
+    }
+
+    #[test]
+    fn irregular_past_forms_meet_their_verb() {
+        assert_eq!(stem("written"), stem("write"));
+        assert_eq!(stem("wrote"), stem("writes"));
+        assert_eq!(stem("sent"), stem("sending"));
+        assert_eq!(stem("built"), stem("build"));
+        assert_eq!(stem("chosen"), stem("choose"));
+        // Nouns that look like past forms stay themselves.
+        assert_eq!(stem("bound"), "bound");
     }
 }

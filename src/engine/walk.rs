@@ -9,10 +9,32 @@ use super::lang::Lang;
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
 const SKIP_DIRS: &[&str] = &[
-    ".git", "node_modules", "vendor", "vendored", "third_party", "third-party", "thirdparty",
-    "bower_components", "target", "dist", "build", "out", "__pycache__", ".venv", "venv",
-    ".tox", ".mypy_cache", ".next", ".nuxt", "coverage", "site-packages", "Pods", ".idea",
-    ".vscode", "external", "deps",
+    ".git",
+    "node_modules",
+    "vendor",
+    "vendored",
+    "third_party",
+    "third-party",
+    "thirdparty",
+    "bower_components",
+    "target",
+    "dist",
+    "build",
+    "out",
+    "__pycache__",
+    ".venv",
+    "venv",
+    ".tox",
+    ".mypy_cache",
+    ".next",
+    ".nuxt",
+    "coverage",
+    "site-packages",
+    "Pods",
+    ".idea",
+    ".vscode",
+    "external",
+    "deps",
 ];
 
 #[derive(Debug, Clone)]
@@ -38,7 +60,11 @@ pub fn rel_path(root: &Path, abs: &Path) -> Option<String> {
             _ => return None,
         }
     }
-    if parts.is_empty() { None } else { Some(parts.join("/")) }
+    if parts.is_empty() {
+        None
+    } else {
+        Some(parts.join("/"))
+    }
 }
 
 pub fn mtime_of(meta: &std::fs::Metadata) -> u64 {
@@ -64,7 +90,13 @@ pub fn candidate(root: &Path, abs: &Path) -> Option<Candidate> {
     if !meta.is_file() || meta.len() > MAX_FILE_BYTES || meta.len() == 0 {
         return None;
     }
-    Some(Candidate { abs: abs.to_path_buf(), rel, lang, size: meta.len(), mtime: mtime_of(&meta) })
+    Some(Candidate {
+        abs: abs.to_path_buf(),
+        rel,
+        lang,
+        size: meta.len(),
+        mtime: mtime_of(&meta),
+    })
 }
 
 pub fn discover(root: &Path) -> Vec<Candidate> {
@@ -77,7 +109,8 @@ pub fn discover(root: &Path) -> Vec<Candidate> {
         .require_git(false)
         .follow_links(false)
         .filter_entry(|e| {
-            !(e.file_type().is_some_and(|t| t.is_dir()) && e.file_name().to_str().is_some_and(is_skipped_dir))
+            !(e.file_type().is_some_and(|t| t.is_dir())
+                && e.file_name().to_str().is_some_and(is_skipped_dir))
         })
         .build();
     for entry in walker.flatten() {
@@ -121,14 +154,28 @@ pub fn auxiliary_class(rel: &str) -> u8 {
     let lower = rel.to_ascii_lowercase();
     let segs: Vec<&str> = lower.split('/').collect();
     let name = segs.last().copied().unwrap_or("");
-    let dir_has = |names: &[&str]| segs[..segs.len().saturating_sub(1)].iter().any(|s| names.contains(s));
-    if dir_has(&["test", "tests", "__tests__", "spec", "specs", "testdata", "fixtures", "test_utils", "testing_utils"])
-        || name.starts_with("test_")
+    let dir_has = |names: &[&str]| {
+        segs[..segs.len().saturating_sub(1)]
+            .iter()
+            .any(|s| names.contains(s))
+    };
+    if dir_has(&[
+        "test",
+        "tests",
+        "__tests__",
+        "spec",
+        "specs",
+        "testdata",
+        "fixtures",
+        "test_utils",
+        "testing_utils",
+    ]) || name.starts_with("test_")
         || name.ends_with("_test.go")
         || name.ends_with("_test.py")
         || name.contains(".test.")
         || name.contains(".spec.")
         || name == "conftest.py"
+        || is_test_file_name(rel.rsplit('/').next().unwrap_or(""))
     {
         return AUX_TEST;
     }
@@ -144,7 +191,54 @@ pub fn auxiliary_class(rel: &str) -> u8 {
     0
 }
 
+/// Test files by the naming conventions of the other supported languages: Rust test modules
+/// (`tests.rs`, `foo_tests.rs`), Python `tests.py`, Java/Kotlin `FooTest.java`, C/C++
+/// `foo_test.cc` and `foo_unittest.cc`. Case matters for the CamelCase ones (`Latest.java` is
+/// not a test).
+fn is_test_file_name(name: &str) -> bool {
+    let Some((stem, ext)) = name.rsplit_once('.') else {
+        return false;
+    };
+    match ext {
+        "rs" | "py" => {
+            stem == "tests" || stem == "test" || stem.ends_with("_tests") || stem.ends_with("_test")
+        }
+        "java" | "kt" => stem.ends_with("Test") || stem.ends_with("Tests") || stem.ends_with("IT"),
+        "c" | "cc" | "cpp" | "cxx" => {
+            stem.ends_with("_test") || stem.ends_with("_unittest") || stem.ends_with("_tests")
+        }
+        _ => false,
+    }
+}
+
 pub const AUX_TEST: u8 = 1;
 pub const AUX_EXAMPLE: u8 = 2;
 pub const AUX_DOCS: u8 = 3;
 pub const AUX_BENCH: u8 = 4;
+
+#[cfg(test)]
+mod test_file_names {
+    use super::*;
+
+    #[test]
+    fn test_files_by_language_conventions() {
+        for test in [
+            "src/citations/tests.rs",
+            "src/net/tcp_tests.rs",
+            "pkg/app/tests.py",
+            "src/main/java/com/x/ParserTest.java",
+            "base/strings_unittest.cc",
+            "lib/foo_test.cpp",
+        ] {
+            assert_eq!(auxiliary_class(test), AUX_TEST, "{test}");
+        }
+        for code in [
+            "src/Latest.java",
+            "src/contest.rs",
+            "src/testing_db.rs",
+            "src/attestation.py",
+        ] {
+            assert_ne!(auxiliary_class(code), AUX_TEST, "{code}");
+        }
+    }
+}

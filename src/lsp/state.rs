@@ -17,7 +17,7 @@ use super::ext::StatusNotification;
 use super::progress::ProgressBar;
 use super::user_error;
 use crate::backend::Session;
-use crate::config::{Env, Settings, WireSettings};
+use crate::config::{Env, Settings, SettingsLayers, WireSettings};
 use crate::model::{ParseState, Status};
 use crate::workspace::Folders;
 
@@ -46,6 +46,7 @@ pub struct State {
     pub client: Client,
     env: Env,
     wire: RwLock<WireSettings>,
+    layers: Mutex<SettingsLayers>,
     folders: RwLock<Folders<Folder>>,
     documents: DashMap<Uri, Document>,
     /// Running questions by progress token.
@@ -63,6 +64,7 @@ impl State {
             client,
             env,
             wire: RwLock::new(WireSettings::default()),
+            layers: Mutex::new(SettingsLayers::default()),
             folders: RwLock::new(Folders::default()),
             documents: DashMap::new(),
             running: DashMap::new(),
@@ -112,7 +114,7 @@ impl State {
         };
         let _ = self.flags.set(flags);
         if let Some(options) = &params.initialization_options {
-            let (wire, warnings) = WireSettings::from_any(options);
+            let (wire, warnings) = self.apply_settings(options);
             for w in warnings {
                 tracing::warn!("{w}");
             }
@@ -190,6 +192,7 @@ impl State {
                 });
             }
             Folder::Ready(session) => {
+                session.mark_preparing();
                 tokio::spawn(self.prepare_with_progress(session));
             }
         }
@@ -343,8 +346,15 @@ impl State {
         }
     }
 
+    fn apply_settings(&self, update: &Value) -> (WireSettings, Vec<String>) {
+        match self.layers.lock() {
+            Ok(mut layers) => layers.apply(update),
+            Err(_) => WireSettings::from_any(update),
+        }
+    }
+
     pub async fn configuration_changed(self: Arc<Self>, settings: &Value) {
-        let (wire, warnings) = WireSettings::from_any(settings);
+        let (wire, warnings) = self.apply_settings(settings);
         for w in &warnings {
             self.client
                 .show_message(MessageType::WARNING, format!("potpie-lsp: {w}"))

@@ -10,4 +10,5 @@
 (preproc_include path: [(string_literal (string_content) @import) (system_lib_string) @import])
 
 (call_expression function: [(identifier) @ref.call (field_expression field: (field_identifier) @ref.call)])
-(type_identifier) @ref.type
+; Type references (`type_identifier` nodes) are collected by a plain tree walk in parse.rs:
+; a catch-all pattern here made the query engine test every node.

@@ -14,4 +14,5 @@
 (base_class_clause (type_identifier) @inherit)
 
 (call_expression function: [(identifier) @ref.call (field_expression field: (field_identifier) @ref.call) (qualified_identifier name: (identifier) @ref.call)])
-(type_identifier) @ref.type
+; Type references (`type_identifier` nodes) are collected by a plain tree walk in parse.rs:
+; a catch-all pattern here made the query engine test every node.

@@ -14,4 +14,5 @@
 
 (method_invocation name: (identifier) @ref.call)
 (object_creation_expression type: (type_identifier) @ref.call)
-(type_identifier) @ref.type
+; Type references (`type_identifier` nodes) are collected by a plain tree walk in parse.rs:
+; a catch-all pattern here made the query engine test every node.

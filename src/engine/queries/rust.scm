@@ -23,4 +23,5 @@
 (call_expression function: (scoped_identifier name: (identifier) @ref.call))
 (call_expression function: (generic_function function: [(identifier) @ref.call (scoped_identifier name: (identifier) @ref.call) (field_expression field: (field_identifier) @ref.call)]))
 (macro_invocation macro: (identifier) @ref.macro)
-(type_identifier) @ref.type
+; Type references (`type_identifier` nodes) are collected by a plain tree walk in parse.rs:
+; a catch-all pattern here made the query engine test every node.

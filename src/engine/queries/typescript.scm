@@ -25,4 +25,5 @@
 
 (call_expression function: [(identifier) @ref.call (member_expression property: (property_identifier) @ref.call)])
 (new_expression constructor: [(identifier) @ref.call (member_expression property: (property_identifier) @ref.call)])
-(type_identifier) @ref.type
+; Type references (`type_identifier` nodes) are collected by a plain tree walk in parse.rs:
+; a catch-all pattern here made the query engine test every node.

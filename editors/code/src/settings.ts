@@ -1,0 +1,87 @@
+// The settings the extension forwards to potpie-lsp. Pure: reads through a tiny interface so
+// that tests can feed plain objects instead of `vscode.WorkspaceConfiguration`.
+
+/** Keys of the server's settings table (shared/lsp-interface.md), minus `apiKey`, which lives
+ * in SecretStorage and never in settings.json. A unit test compares this list, the
+ * `contributes.configuration` of package.json and the contract's table. */
+export const SERVER_SETTING_KEYS = [
+  'backend',
+  'baseUrl',
+  'agent',
+  'repoName',
+  'branchName',
+  'answersDir',
+  'openAnswers',
+  'hints',
+  'llm',
+] as const;
+
+/** Settings that only the extension reads. */
+export const EXTENSION_SETTING_KEYS = ['serverPath'] as const;
+
+export type ServerSettingKey = (typeof SERVER_SETTING_KEYS)[number];
+
+export interface ConfigReader {
+  get<T>(key: string): T | undefined;
+}
+
+/**
+ * The `potpie` settings object for `initializationOptions` and
+ * `workspace/didChangeConfiguration`. Empty strings and nulls are left out, so the server falls
+ * back to its own defaults (environment variables, git detection) instead of receiving "".
+ */
+export function buildServerSettings(cfg: ConfigReader, apiKey?: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of SERVER_SETTING_KEYS) {
+    const value = cfg.get<unknown>(key);
+    if (value === undefined || value === null) {
+      continue;
+    }
+    if (typeof value === 'string') {
+      const trimmed = value.trim();
+      if (trimmed === '') {
+        continue;
+      }
+      out[key] = trimmed;
+      continue;
+    }
+    if (key === 'llm') {
+      const llm = normalizeLlm(value);
+      if (llm) {
+        out[key] = llm;
+      }
+      continue;
+    }
+    out[key] = value;
+  }
+  if (apiKey !== undefined && apiKey.trim() !== '') {
+    out.apiKey = apiKey.trim();
+  }
+  return out;
+}
+
+function normalizeLlm(value: unknown): Record<string, string> | undefined {
+  if (typeof value !== 'object' || value === null) {
+    return undefined;
+  }
+  const v = value as Record<string, unknown>;
+  const out: Record<string, string> = {};
+  for (const k of ['baseUrl', 'model', 'apiKey']) {
+    if (typeof v[k] === 'string' && (v[k] as string).trim() !== '') {
+      out[k] = (v[k] as string).trim();
+    }
+  }
+  return out.baseUrl && out.model ? out : undefined;
+}
+
+/** A copy of settings that is safe to log. */
+export function redactSettings(settings: Record<string, unknown>): Record<string, unknown> {
+  const copy: Record<string, unknown> = { ...settings };
+  if ('apiKey' in copy) {
+    copy.apiKey = '<redacted>';
+  }
+  if (typeof copy.llm === 'object' && copy.llm !== null && 'apiKey' in (copy.llm as object)) {
+    copy.llm = { ...(copy.llm as object), apiKey: '<redacted>' };
+  }
+  return copy;
+}

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import test from 'node:test';
+import { extRoot, load } from './helpers.mjs';
+
+const { buildServerSettings, redactSettings, SERVER_SETTING_KEYS, EXTENSION_SETTING_KEYS } = load('settings');
+
+const reader = (obj) => ({ get: (k) => obj[k] });
+
+test('empty strings and nulls are left to the server defaults', () => {
+  const s = buildServerSettings(
+    reader({ backend: 'local', baseUrl: '', agent: ' codebase_qna_agent ', repoName: '', llm: null, hints: false, openAnswers: false }),
+  );
+  assert.deepEqual(s, { backend: 'local', agent: 'codebase_qna_agent', hints: false, openAnswers: false });
+});
+
+test('the API key is added only when set, and redacted for logs', () => {
+  assert.equal('apiKey' in buildServerSettings(reader({}), ''), false);
+  const s = buildServerSettings(reader({ backend: 'auto' }), 'sk-secret ');
+  assert.equal(s.apiKey, 'sk-secret');
+  const shown = JSON.stringify(redactSettings(s));
+  assert.equal(shown.includes('sk-secret'), false);
+  assert.match(shown, /<redacted>/);
+});
+
+test('llm needs baseUrl and model; its key is redacted too', () => {
+  assert.equal('llm' in buildServerSettings(reader({ llm: { model: 'm' } })), false);
+  const s = buildServerSettings(reader({ llm: { baseUrl: 'http://127.0.0.1:1', model: 'm', apiKey: 'k1', junk: 3 } }));
+  assert.deepEqual(s.llm, { baseUrl: 'http://127.0.0.1:1', model: 'm', apiKey: 'k1' });
+  assert.equal(JSON.stringify(redactSettings(s)).includes('k1'), false);
+});
+
+test('keys outside the contract are not forwarded', () => {
+  const s = buildServerSettings(reader({ serverPath: '/bin/x', 'trace.server': 'verbose', backend: 'potpie' }));
+  assert.deepEqual(Object.keys(s), ['backend']);
+});
+
+const pkg = JSON.parse(fs.readFileSync(path.join(extRoot, 'package.json'), 'utf8'));
+const contributed = Object.keys(pkg.contributes.configuration.properties).map((k) => k.replace(/^potpie\./, ''));
+
+test('package.json contributes exactly the server settings plus serverPath, never apiKey', () => {
+  assert.deepEqual([...contributed].sort(), [...SERVER_SETTING_KEYS, ...EXTENSION_SETTING_KEYS].sort());
+  assert.equal(contributed.includes('apiKey'), false);
+  for (const k of Object.keys(pkg.contributes.configuration.properties)) assert.match(k, /^potpie\./);
+});
+
+// The contract lives beside the repository: <repo>/../shared/lsp-interface.md.
+const contract = path.resolve(extRoot, '..', '..', '..', 'shared', 'lsp-interface.md');
+
+/** Backticked names in the first column of the table under `## heading`. */
+function tableKeys(md, heading) {
+  const lines = md.split('\n');
+  const start = lines.findIndex((l) => l.trim() === `## ${heading}`);
+  assert.notEqual(start, -1, `no "## ${heading}" section in the contract`);
+  const keys = [];
+  for (const line of lines.slice(start + 1)) {
+    if (line.startsWith('## ')) break;
+    if (!line.startsWith('|') || /^\|\s*-/.test(line)) continue;
+    const first = line.split('|')[1];
+    for (const m of first.matchAll(/`([^`]+)`/g)) keys.push(m[1]);
+  }
+  return keys;
+}
+
+test('settings match the contract table (shared/lsp-interface.md)', { skip: !fs.existsSync(contract) && `no ${contract}` }, () => {
+  const md = fs.readFileSync(contract, 'utf8');
+  const keys = tableKeys(md, 'Settings');
+  assert.ok(keys.length >= 5, `parsed too few keys: ${keys}`);
+  assert.deepEqual([...keys].filter((k) => k !== 'apiKey').sort(), [...SERVER_SETTING_KEYS].sort());
+  assert.ok(keys.includes('apiKey'), 'the contract still has apiKey (kept in SecretStorage here)');
+});
+
+test('server command ids match the contract table', { skip: !fs.existsSync(contract) && `no ${contract}` }, () => {
+  const { ServerCommand } = load('protocol');
+  const md = fs.readFileSync(contract, 'utf8');
+  const heading = md.split('\n').find((l) => l.startsWith('## Commands'))?.slice(3);
+  assert.ok(heading);
+  const keys = tableKeys(md, heading).filter((k) => k.startsWith('potpie.'));
+  assert.deepEqual([...keys].sort(), Object.values(ServerCommand).sort());
+  const ours = pkg.contributes.commands.map((c) => c.command);
+  for (const id of ours) assert.match(id, /^potpie-vscode\./, 'UI command ids must not clash with the server ones');
+});

@@ -1,0 +1,552 @@
+-- potpie.nvim: ask Potpie's agents (or potpie-lsp's embedded offline engine) about your
+-- codebase from Neovim ≥ 0.11.
+--
+-- The server does the work; this plugin only adds what the built-in client lacks: it keeps the
+-- `Answer` that `workspace/executeCommand` returns (Neovim drops it for code actions), streams
+-- the answer into a Markdown split, and puts the citations in the quickfix list.
+
+local answer = require('potpie.answer')
+
+local M = {}
+
+M.NAME = 'potpie'
+
+---@class potpie.Options
+local defaults = {
+  --- How to start the server.
+  cmd = { 'potpie-lsp' },
+  --- nil attaches to every filetype; a list restricts it.
+  filetypes = nil,
+  root_markers = { '.git' },
+  --- Start only inside a project (a root marker was found). Otherwise every file outside one —
+  --- such as an answer file in the cache directory — would start a server of its own.
+  workspace_required = true,
+  --- potpie-lsp settings, sent as initializationOptions and in
+  --- `workspace/didChangeConfiguration` (see editors/nvim/README.md for the keys).
+  settings = {},
+  --- Call `vim.lsp.enable('potpie')` from setup().
+  enable = true,
+  answer = {
+    --- 'vsplit' | 'split' | 'tab' | 'current'
+    open = 'vsplit',
+    --- Move the cursor into the answer window.
+    focus = false,
+    --- Width (vsplit) or height (split) of a new answer window.
+    size = nil,
+  },
+  quickfix = {
+    --- Open the quickfix window when an answer has citations.
+    open = false,
+  },
+  progress = {
+    --- Echo the server's progress (parsing, agent activity) in the command line.
+    echo = true,
+  },
+  --- Extra fields merged into the vim.lsp.config (e.g. on_attach, capabilities).
+  lsp = {},
+}
+
+---@type potpie.Options
+M.options = vim.deepcopy(defaults)
+
+--- Last `Status` per client id, from `potpie/status` and command results.
+M.statuses = {}
+
+local function notify(msg, level)
+  vim.notify('Potpie: ' .. msg, level or vim.log.levels.INFO)
+end
+
+local function is_potpie(client)
+  return client and client.name == M.NAME
+end
+
+--- The client for a buffer, else any running one.
+---@param bufnr integer?
+---@return vim.lsp.Client?
+function M.client(bufnr)
+  bufnr = bufnr or vim.api.nvim_get_current_buf()
+  local clients = vim.lsp.get_clients({ name = M.NAME, bufnr = bufnr })
+  if #clients > 0 then
+    return clients[1]
+  end
+  -- an answer buffer belongs to the client that answered it (several projects may be open)
+  local owner = vim.api.nvim_buf_is_valid(bufnr) and vim.b[bufnr].potpie_client
+  local client = owner and vim.lsp.get_client_by_id(owner)
+  if client then
+    return client
+  end
+  return vim.lsp.get_clients({ name = M.NAME })[1]
+end
+
+local function need_client(bufnr)
+  local client = M.client(bufnr)
+  if not client then
+    notify('potpie-lsp is not running; open a file of your project first', vim.log.levels.ERROR)
+  end
+  return client
+end
+
+--- One line for a `Status` object.
+---@param status table?
+---@return string
+function M.format_status(status)
+  if type(status) ~= 'table' then
+    return 'unknown'
+  end
+  local parts = { tostring(status.backend or '?'), tostring(status.state or '?') }
+  if status.repoName then
+    parts[#parts + 1] = status.repoName .. (status.branchName and ('@' .. status.branchName) or '')
+  end
+  local line = table.concat(parts, ' · ')
+  if status.message and status.message ~= '' then
+    line = line .. ' — ' .. status.message
+  end
+  return line
+end
+
+--- A short string for a statusline, empty when no client runs.
+---@return string
+function M.statusline()
+  local client = M.client()
+  if not client then
+    return ''
+  end
+  local s = M.statuses[client.id]
+  local busy = #answer.pending > 0 and ' …' or ''
+  if not s then
+    return 'potpie' .. busy
+  end
+  return ('potpie:%s %s%s'):format(s.backend or '?', s.state or '?', busy)
+end
+
+--- Sends `workspace/executeCommand` and calls back with (err, result). Used instead of
+--- `client:exec_cmd`, because this plugin owns potpie.ask/explain client-side (so that code
+--- actions reach it) and exec_cmd would route straight back here.
+---@param client vim.lsp.Client
+---@param command string
+---@param arguments table
+---@param bufnr integer
+---@param cb fun(err: table?, result: any)
+---@return integer? request id
+local function execute(client, command, arguments, bufnr, cb)
+  local ok, id = client:request('workspace/executeCommand', {
+    command = command,
+    arguments = arguments,
+  }, function(err, result)
+    cb(err, result)
+  end, bufnr)
+  if not ok then
+    cb({ message = 'the server is not running' }, nil)
+    return nil
+  end
+  return id
+end
+
+--- Quickfix entries for `Location`s, in the order the answer cites them.
+---@param locations table[]
+---@param encoding string
+---@return table[]
+function M.locations_to_qf(locations, encoding)
+  local items = {}
+  if type(locations) ~= 'table' then
+    return items -- none, or JSON null
+  end
+  for _, loc in ipairs(locations) do
+    if type(loc) == 'table' and type(loc.uri) == 'string' and type(loc.range) == 'table' then
+      local fname = vim.uri_to_fname(loc.uri)
+      local s, e = loc.range.start, loc.range['end']
+      local lnum = s.line + 1
+      local text = ''
+      local buf = vim.fn.bufnr(fname)
+      if buf > 0 and vim.api.nvim_buf_is_loaded(buf) then
+        text = vim.api.nvim_buf_get_lines(buf, s.line, lnum, false)[1] or ''
+      elseif vim.fn.filereadable(fname) == 1 then
+        local lines = vim.fn.readfile(fname, '', lnum)
+        text = lines[lnum] or ''
+      end
+      local col = vim.str_byteindex(text, encoding, s.character, false)
+      items[#items + 1] = {
+        filename = fname,
+        lnum = lnum,
+        end_lnum = e.line + 1,
+        col = col + 1,
+        text = vim.trim(text),
+        user_data = { potpie = loc },
+      }
+    end
+  end
+  return items
+end
+
+--- Shows an `Answer` result: answer split, quickfix, `User PotpieAnswer` event.
+local function deliver(client, view, result)
+  answer.finish(view, result)
+  local items = M.locations_to_qf(result.citations, client.offset_encoding)
+  if #items > 0 then
+    vim.fn.setqflist({}, ' ', {
+      title = 'Potpie: ' .. view.label,
+      items = items,
+      context = { potpie = { answerId = result.answerId } },
+    })
+    if M.options.quickfix.open then
+      local win = vim.api.nvim_get_current_win()
+      vim.cmd('botright copen')
+      vim.api.nvim_set_current_win(win)
+    end
+  end
+  vim.api.nvim_exec_autocmds('User', {
+    pattern = 'PotpieAnswer',
+    modeline = false,
+    data = { client_id = client.id, bufnr = view.bufnr, answer = result, quickfix = items },
+  })
+end
+
+--- Runs potpie.ask or potpie.explain and shows the answer as it comes.
+---@param client vim.lsp.Client
+---@param command string 'potpie.ask' | 'potpie.explain'
+---@param arg table the single argument object of the command
+---@param label string
+---@param bufnr integer
+---@param on_done fun(err: table?, result: table?)?
+---@return potpie.View
+local function run_question(client, command, arg, label, bufnr, on_done)
+  local view = answer.begin(label, client.id, M.options.answer, client.root_dir)
+  view.request_id = execute(client, command, { arg }, bufnr, function(err, result)
+    if view.done then
+      return -- cancelled meanwhile
+    end
+    if err or type(result) ~= 'table' then
+      local msg = err and err.message or 'the server returned no answer'
+      answer.fail(view, msg)
+      notify(msg, vim.log.levels.ERROR)
+    else
+      deliver(client, view, result)
+    end
+    if on_done then
+      on_done(err, result)
+    end
+  end)
+  return view
+end
+
+--- A label for an explain request: file and lines.
+local function range_label(title, uri, range)
+  local fname = vim.fn.fnamemodify(vim.uri_to_fname(uri), ':~:.')
+  return ('%s %s:%d-%d'):format(title, fname, range.start.line + 1, range['end'].line + 1)
+end
+
+--- The LSP range of whole lines l1..l2 (1-based, inclusive) of a buffer.
+---@return table
+function M.line_range(bufnr, l1, l2, encoding)
+  if l1 > l2 then
+    l1, l2 = l2, l1
+  end
+  local last = vim.api.nvim_buf_get_lines(bufnr, l2 - 1, l2, false)[1] or ''
+  return {
+    start = { line = l1 - 1, character = 0 },
+    ['end'] = { line = l2 - 1, character = vim.str_utfindex(last, encoding) },
+  }
+end
+
+--- Ask a question. opts: agent, bufnr, range (LSP Range of a selection sent along as
+--- context), on_done(err, Answer).
+---@param question string
+---@param opts table?
+function M.ask(question, opts)
+  opts = opts or {}
+  local bufnr = opts.bufnr or vim.api.nvim_get_current_buf()
+  local client = need_client(bufnr)
+  if not client then
+    return
+  end
+  local arg = { question = question, agent = opts.agent }
+  if opts.range then
+    arg.uri = vim.uri_from_bufnr(bufnr)
+    arg.range = opts.range
+  end
+  return run_question(client, 'potpie.ask', arg, question, bufnr, opts.on_done)
+end
+
+--- Explain a range of a buffer. opts: agent, bufnr, range (LSP Range; default: the current
+--- line), on_done(err, Answer).
+---@param opts table?
+function M.explain(opts)
+  opts = opts or {}
+  local bufnr = opts.bufnr or vim.api.nvim_get_current_buf()
+  local client = need_client(bufnr)
+  if not client then
+    return
+  end
+  local range = opts.range
+  if not range then
+    local l = vim.api.nvim_win_get_cursor(0)[1]
+    range = M.line_range(bufnr, l, l, client.offset_encoding)
+  end
+  local arg = { uri = vim.uri_from_bufnr(bufnr), range = range, agent = opts.agent }
+  local title = opts.agent and ('Ask ' .. opts.agent .. ' about') or 'Explain'
+  return run_question(client, 'potpie.explain', arg, range_label(title, arg.uri, range), bufnr, opts.on_done)
+end
+
+local function status_command(command, verb)
+  return function(opts)
+    opts = opts or {}
+    local bufnr = vim.api.nvim_get_current_buf()
+    local client = need_client(bufnr)
+    if not client then
+      return
+    end
+    execute(client, command, {}, bufnr, function(err, result)
+      if err then
+        notify(err.message or tostring(err), vim.log.levels.ERROR)
+      else
+        M.statuses[client.id] = result
+        if not opts.silent then
+          notify(verb .. M.format_status(result))
+        end
+      end
+      if opts.on_done then
+        opts.on_done(err, result)
+      end
+    end)
+  end
+end
+
+--- Shows the server's status. opts: on_done(err, Status), silent.
+M.status = status_command('potpie.status', '')
+--- Asks the server to parse (index) the workspace again. opts: on_done(err, Status), silent.
+M.reparse = status_command('potpie.reparse', 'reparsing: ')
+
+--- Cancels every question still waiting for its answer ($/cancelRequest; with the Potpie
+--- backend the server also stops the conversation). Returns how many were cancelled.
+---@return integer
+function M.cancel()
+  local n = 0
+  for _, view in ipairs(vim.list_slice(answer.pending)) do
+    local client = vim.lsp.get_client_by_id(view.client_id)
+    if client and view.request_id then
+      client:cancel_request(view.request_id)
+    end
+    -- Neovim never calls the handler of a cancelled request, so finish the view here
+    answer.fail(view, 'cancelled')
+    n = n + 1
+  end
+  return n
+end
+
+--- Removes the Hint diagnostics of the last answer. opts: on_done(err).
+function M.clear(opts)
+  opts = opts or {}
+  local bufnr = vim.api.nvim_get_current_buf()
+  local client = need_client(bufnr)
+  if not client then
+    return
+  end
+  execute(client, 'potpie.clearHints', {}, bufnr, function(err)
+    if err then
+      notify(err.message or tostring(err), vim.log.levels.ERROR)
+    end
+    if opts.on_done then
+      opts.on_done(err)
+    end
+  end)
+end
+
+-- Code actions carry potpie.ask/potpie.explain commands. Neovim runs them through
+-- `client:exec_cmd` without a result handler, so the plugin takes them over client-side
+-- (`commands` of the config) and sends them itself, keeping the answer.
+local function code_action_command(command, ctx)
+  local client = vim.lsp.get_client_by_id(ctx.client_id)
+  if not client then
+    return
+  end
+  local arg = type(command.arguments) == 'table' and command.arguments[1] or {}
+  local label
+  if command.command == 'potpie.explain' and type(arg.uri) == 'string' and type(arg.range) == 'table' then
+    label = range_label((command.title or 'Explain'):gsub('^Potpie: ', ''), arg.uri, arg.range)
+  else
+    label = type(arg.question) == 'string' and arg.question or (command.title or command.command)
+  end
+  run_question(client, command.command, arg, label, ctx.bufnr or 0)
+end
+
+local function on_status(_, params, ctx)
+  if type(params) == 'table' then
+    M.statuses[ctx.client_id] = params
+    vim.api.nvim_exec_autocmds('User', {
+      pattern = 'PotpieStatus',
+      modeline = false,
+      data = { client_id = ctx.client_id, status = params },
+    })
+  end
+end
+
+local function on_chunk(_, params, ctx)
+  answer.on_chunk(ctx.client_id, params)
+end
+
+--- The vim.lsp.config for potpie-lsp with this plugin's handlers.
+---@param opts potpie.Options
+---@return vim.lsp.Config
+function M.lsp_config(opts)
+  local init_options = vim.deepcopy(opts.settings or {})
+  -- the plugin shows answers in its own split; the server need not open the answer file
+  if init_options.openAnswers == nil then
+    init_options.openAnswers = false
+  end
+  local cfg = {
+    cmd = opts.cmd,
+    filetypes = opts.filetypes,
+    root_markers = opts.root_markers,
+    workspace_required = opts.workspace_required,
+    init_options = init_options,
+    settings = { potpie = init_options },
+    handlers = {
+      ['potpie/answerChunk'] = on_chunk,
+      ['potpie/status'] = on_status,
+    },
+    commands = {
+      ['potpie.ask'] = code_action_command,
+      ['potpie.explain'] = code_action_command,
+    },
+  }
+  return vim.tbl_deep_extend('force', cfg, opts.lsp or {})
+end
+
+local progress_titles = {}
+
+local function on_progress(ev)
+  local client = vim.lsp.get_client_by_id(ev.data.client_id)
+  if not is_potpie(client) then
+    return
+  end
+  local params = ev.data.params or {}
+  local value = params.value
+  if type(value) ~= 'table' then
+    return
+  end
+  local token = tostring(params.token)
+  if value.kind == 'begin' then
+    progress_titles[token] = value.title
+  end
+  local title = progress_titles[token] or value.title or 'Potpie'
+  if value.kind == 'end' then
+    progress_titles[token] = nil
+  end
+  local msg = value.message
+  if msg and msg ~= '' and value.kind ~= 'end' then
+    answer.on_activity(client.id, msg)
+  end
+  if M.options.progress.echo then
+    local line = title .. (msg and msg ~= '' and (': ' .. msg) or '')
+    if value.percentage then
+      line = line .. (' (%d%%)'):format(value.percentage)
+    end
+    if value.kind == 'end' then
+      line = line .. ' — done'
+    end
+    vim.api.nvim_echo({ { (line:gsub('\n', ' ')) } }, false, {})
+  end
+end
+
+local agents = {
+  'codebase_qna_agent',
+  'debugging_agent',
+  'unit_test_agent',
+  'integration_test_agent',
+  'LLD_agent',
+  'code_changes_agent',
+  'code_generation_agent',
+  'general_purpose_agent',
+}
+
+local function complete_agent(lead)
+  return vim.tbl_filter(function(a)
+    return a:find(lead, 1, true) == 1
+  end, agents)
+end
+
+--- `@agent rest of the question` → agent, question.
+local function split_agent(text)
+  local agent, rest = text:match('^@([%w_%-]+)%s+(.+)$')
+  if agent then
+    return agent, rest
+  end
+  return nil, text
+end
+
+local function create_commands()
+  local cmd = vim.api.nvim_create_user_command
+  cmd('PotpieAsk', function(o)
+    local bufnr = vim.api.nvim_get_current_buf()
+    local range
+    if o.range > 0 then
+      local client = M.client(bufnr)
+      range = M.line_range(bufnr, o.line1, o.line2, client and client.offset_encoding or 'utf-16')
+    end
+    local function go(text)
+      if not text or vim.trim(text) == '' then
+        return
+      end
+      local agent, question = split_agent(vim.trim(text))
+      M.ask(question, { agent = agent, range = range, bufnr = bufnr })
+    end
+    if o.args ~= '' then
+      go(o.args)
+    else
+      vim.ui.input({ prompt = 'Ask Potpie: ' }, go)
+    end
+  end, {
+    nargs = '*',
+    range = true,
+    desc = 'Ask Potpie about the codebase (`@agent question`; a range is sent as context)',
+  })
+  cmd('PotpieExplain', function(o)
+    local bufnr = vim.api.nvim_get_current_buf()
+    local client = need_client(bufnr)
+    if not client then
+      return
+    end
+    local range = M.line_range(bufnr, o.line1, o.line2, client.offset_encoding)
+    M.explain({ range = range, bufnr = bufnr, agent = o.args ~= '' and o.args or nil })
+  end, {
+    nargs = '?',
+    range = true,
+    complete = complete_agent,
+    desc = 'Explain the selected lines (optionally with another agent)',
+  })
+  cmd('PotpieStatus', function()
+    M.status()
+  end, { desc = 'Show the potpie-lsp backend and parse state' })
+  cmd('PotpieReparse', function()
+    M.reparse()
+  end, { desc = 'Parse (index) the workspace again' })
+  cmd('PotpieCancel', function()
+    local n = M.cancel()
+    notify(n == 0 and 'nothing to cancel' or ('cancelled %d question%s'):format(n, n == 1 and '' or 's'))
+  end, { desc = 'Cancel the questions still waiting for an answer' })
+  cmd('PotpieClear', function()
+    M.clear()
+  end, { desc = 'Remove the Hint diagnostics of the last Potpie answer' })
+end
+
+--- Registers potpie-lsp with vim.lsp.config/vim.lsp.enable and creates the commands.
+---@param opts potpie.Options?
+function M.setup(opts)
+  if vim.fn.has('nvim-0.11') ~= 1 then
+    notify('needs Neovim 0.11 or later', vim.log.levels.ERROR)
+    return
+  end
+  M.options = vim.tbl_deep_extend('force', vim.deepcopy(defaults), opts or {})
+  vim.lsp.config(M.NAME, M.lsp_config(M.options))
+  create_commands()
+  local group = vim.api.nvim_create_augroup('potpie', { clear = true })
+  vim.api.nvim_create_autocmd('LspProgress', { group = group, callback = on_progress })
+  if M.options.enable then
+    vim.lsp.enable(M.NAME)
+  end
+end
+
+--- Answer buffers and state, for scripts and tests.
+M.answers = answer
+
+return M
