@@ -61,6 +61,23 @@ async fn next_question_works(server: &Server) {
     );
 }
 
+/// `potpie.reparse`, then wait until the workspace reports `ready` again.
+async fn reparse_until_ready(server: &Server) {
+    server
+        .client
+        .execute("potpie.reparse", json!({}))
+        .await
+        .expect("reparse starts");
+    assert!(
+        eventually(Duration::from_secs(20), || server
+            .client
+            .notifications("potpie/status")
+            .last()
+            .is_some_and(|s| s["state"] == "ready"))
+        .await
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connection_refused() {
     let port = closed_port();
@@ -77,8 +94,9 @@ async fn connection_refused() {
     // Parse is safe to repeat: it was retried with backoff, so this takes seconds, not minutes.
     assert!(took < Duration::from_secs(20), "{took:?}");
     server.still_serves().await;
-    // The service comes back on that port: the next question prepares and answers.
+    // The service comes back on that port: after potpie.reparse the next question answers.
     let _fake = base().port(port).start().await;
+    reparse_until_ready(&server).await;
     next_question_works(&server).await;
     server.stop().await;
 }
@@ -429,6 +447,7 @@ async fn parsing_that_ends_in_error() {
     assert_eq!(fake.count(Route::Message), 0);
     server.still_serves().await;
     fake.update(|c| c.final_status = "ready".into());
+    reparse_until_ready(&server).await;
     next_question_works(&server).await;
     server.stop().await;
 }
