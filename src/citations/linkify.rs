@@ -132,7 +132,51 @@ pub fn linkify(markdown: &str, root: &Path, from_dir: &Path) -> String {
         at = range.end;
     }
     out.push_str(&markdown[at..]);
-    out
+    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    drop_stray_links(out, &root, &linker.from)
+}
+
+/// The scanner reads line by line, but CommonMark lets links and reference definitions span
+/// lines (found by the citations fuzz target). So a real CommonMark parser reads the result,
+/// and every link it finds that leads neither to the web, an anchor nor a file inside the
+/// workspace is replaced by its text with the link syntax escaped.
+fn drop_stray_links(mut text: String, root: &Path, from: &Path) -> String {
+    use pulldown_cmark::{Event as Md, Parser, Tag};
+    let allowed = |dest: &str| {
+        if dest.starts_with('#') || is_web(dest) {
+            return true;
+        }
+        let file = dest.split('#').next().unwrap_or("").replace("%20", " ");
+        if file.is_empty() || file.contains(':') || file.starts_with('/') {
+            return false;
+        }
+        std::fs::canonicalize(from.join(file)).is_ok_and(|p| p.starts_with(root))
+    };
+    // Unlinking can expose another construct (a link inside a link's text): a few passes.
+    for _ in 0..4 {
+        let mut stray: Vec<Range<usize>> = Vec::new();
+        for (event, range) in Parser::new(&text).into_offset_iter() {
+            if let Md::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) = &event
+                && !allowed(dest_url)
+                && stray.last().is_none_or(|r| range.start >= r.end)
+            {
+                stray.push(range);
+            }
+        }
+        if stray.is_empty() {
+            break;
+        }
+        let mut out = String::with_capacity(text.len() + stray.len() * 8);
+        let mut at = 0;
+        for r in stray {
+            out.push_str(&text[at..r.start]);
+            out.push_str(&escape_brackets(&text[r.clone()]).replace('<', "&lt;"));
+            at = r.end;
+        }
+        out.push_str(&text[at..]);
+        text = out;
+    }
+    text
 }
 
 type CacheKey = (
