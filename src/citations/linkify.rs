@@ -248,8 +248,20 @@ fn strip_fragment(target: &str) -> &str {
     t.split(['#', '?']).next().unwrap_or(t)
 }
 
+/// Escapes every bracket that is not escaped yet. Idempotent: escaping `\[` again must not
+/// give `\\[` (an escaped backslash, then a live bracket), which repeated unlinking passes did
+/// (found by the citations fuzz target).
 fn escape_brackets(s: &str) -> String {
-    s.replace('[', "\\[").replace(']', "\\]")
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut backslashes = 0;
+    for c in s.chars() {
+        if matches!(c, '[' | ']') && backslashes % 2 == 0 {
+            out.push('\\');
+        }
+        backslashes = if c == '\\' { backslashes + 1 } else { 0 };
+        out.push(c);
+    }
+    out
 }
 
 /// Escapes `<` that would open raw HTML (`<a href=…>`, `<img …>`, `<!-- -->`).
@@ -313,6 +325,13 @@ mod tests {
             relative_url(Path::new("/w/p/.answers"), Path::new("/w/p/src/x.rs")),
             "../src/x.rs"
         );
+    }
+
+    #[test]
+    fn escaping_brackets_twice_keeps_them_escaped() {
+        let once = escape_brackets(r"a [b] \[c \\[d");
+        assert_eq!(once, r"a \[b\] \[c \\\[d");
+        assert_eq!(escape_brackets(&once), once);
     }
 
     #[test]
