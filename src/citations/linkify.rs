@@ -152,8 +152,10 @@ fn drop_stray_links(mut text: String, root: &Path, from: &Path) -> String {
         }
         std::fs::canonicalize(from.join(file)).is_ok_and(|p| p.starts_with(root))
     };
-    // Unlinking can expose another construct (a link inside a link's text): a few passes.
-    for _ in 0..4 {
+    // Unlinking can expose another construct (a link inside a link's text): a few passes,
+    // then (for pathological input only) every bracket and `<` of the answer is escaped, which
+    // leaves no link syntax at all.
+    for pass in 0..=8 {
         let mut stray: Vec<Range<usize>> = Vec::new();
         for (event, range) in Parser::new(&text).into_offset_iter() {
             if let Md::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) = &event
@@ -165,6 +167,9 @@ fn drop_stray_links(mut text: String, root: &Path, from: &Path) -> String {
         }
         if stray.is_empty() {
             break;
+        }
+        if pass == 8 {
+            return escape_brackets(&text).replace('<', "&lt;");
         }
         let mut out = String::with_capacity(text.len() + stray.len() * 8);
         let mut at = 0;
