@@ -117,10 +117,10 @@ impl Lang {
     }
 
     /// The compiled query of this language; `None` (logged once) if it does not compile.
-    pub fn query(self) -> Option<&'static Query> {
-        static QUERIES: [OnceLock<Option<Query>>; 9] = [const { OnceLock::new() }; 9];
+    pub fn query(self) -> Option<&'static LangQuery> {
+        static QUERIES: [OnceLock<Option<LangQuery>>; 9] = [const { OnceLock::new() }; 9];
         QUERIES[self.slot()]
-            .get_or_init(|| match Query::new(&self.language(), self.query_source()) {
+            .get_or_init(|| match LangQuery::new(self) {
                 Ok(q) => Some(q),
                 Err(e) => {
                     tracing::error!(lang = self.name(), error = %e, "engine query does not compile");
@@ -129,9 +129,63 @@ impl Lang {
             })
             .as_ref()
     }
+}
 
-    pub fn comment_kinds(self, kind: &str) -> bool {
-        matches!(kind, "comment" | "line_comment" | "block_comment")
+/// A language's query and the node kinds at which its patterns start.
+///
+/// Running a query cursor over a whole tree costs more than parsing it (the cursor computes
+/// field and state information at every node). The parse module instead walks the tree once
+/// with a plain cursor and runs the query only at nodes of these kinds, each time limited to
+/// patterns that start right there.
+pub struct LangQuery {
+    pub query: Query,
+    anchors: Vec<bool>,
+    any_anchor: bool,
+}
+
+impl LangQuery {
+    fn new(lang: Lang) -> Result<LangQuery, tree_sitter::QueryError> {
+        let source = lang.query_source();
+        let query = Query::new(&lang.language(), source)?;
+        let mut roots: Vec<&str> = Vec::new();
+        let mut any_anchor = false;
+        for i in 0..query.pattern_count() {
+            let head = source[query.start_byte_for_pattern(i)..].trim_start();
+            let name = head.strip_prefix('(').map(|r| r.trim_start()).map(|r| {
+                &r[..r
+                    .find(|c: char| c.is_whitespace() || c == ')')
+                    .unwrap_or(r.len())]
+            });
+            match name {
+                Some(n) if !n.is_empty() && n != "_" => roots.push(n),
+                // A pattern that starts with alternatives or a wildcard may start anywhere.
+                _ => any_anchor = true,
+            }
+        }
+        let language = lang.language();
+        let anchors = (0..language.node_kind_count() as u16)
+            .map(|id| {
+                language.node_kind_is_named(id)
+                    && language
+                        .node_kind_for_id(id)
+                        .is_some_and(|k| roots.contains(&k))
+            })
+            .collect();
+        Ok(LangQuery {
+            query,
+            anchors,
+            any_anchor,
+        })
+    }
+
+    /// Whether a pattern of the query can start at a node of this kind.
+    pub fn is_anchor(&self, kind_id: u16) -> bool {
+        self.any_anchor
+            || self
+                .anchors
+                .get(usize::from(kind_id))
+                .copied()
+                .unwrap_or(false)
     }
 }
 
@@ -142,8 +196,12 @@ mod tests {
     #[test]
     fn every_query_compiles() {
         for lang in ALL {
-            let q = Query::new(&lang.language(), lang.query_source());
+            let q = LangQuery::new(lang);
             assert!(q.is_ok(), "{}: {:?}", lang.name(), q.err());
+            let q = q.unwrap();
+            // Every pattern starts at a named node kind, so the walk never needs to run the
+            // query at every node.
+            assert!(!q.any_anchor, "{}", lang.name());
         }
     }
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use tree_sitter::{Node, Parser, Point, QueryCursor, Range, StreamingIterator, Tree};
 
-use super::lang::Lang;
+use super::lang::{Lang, LangQuery};
 use super::tokens;
 
 /// Field slots of a token document (the path field lives once per file).
@@ -183,156 +183,53 @@ fn node_text<'a>(n: Node, text: &'a str) -> &'a str {
     text.get(n.start_byte()..n.end_byte()).unwrap_or("")
 }
 
+/// One cursor walk over the tree: `type_identifier` nodes become type references, and at each
+/// node where a query pattern can start the query runs for patterns starting right there. The
+/// walk keeps the ancestors of the current node, so definitions find their containers without
+/// `Node::parent` (which re-descends from the root on every call).
 fn collect(
     tree: &Tree,
-    query: &tree_sitter::Query,
+    lq: &LangQuery,
     lang: Lang,
     text: &str,
     rel: &str,
     outer: &[String],
     col: &mut Collected,
 ) {
-    if lang.has_type_identifiers() {
-        type_refs(tree, text, col);
-    }
-    let names = query.capture_names();
-    let mut cursor = QueryCursor::new();
-    let mut matches = cursor.matches(query, tree.root_node(), text.as_bytes());
-    while let Some(m) = matches.next() {
-        let mut def: Option<(Node, &str)> = None;
-        let mut name: Option<Node> = None;
-        let (mut recv, mut obj, mut prop) = (None, None, None);
-        for c in m.captures() {
-            let cname = names[c.index as usize];
-            match cname {
-                "name" => name = Some(c.node),
-                "recv" => recv = Some(c.node),
-                "obj" => obj = Some(c.node),
-                "prop" => prop = Some(c.node),
-                "import" | "import.mod" => {
-                    let raw = node_text(c.node, text);
-                    for imp in import_paths(lang, rel, raw, cname == "import.mod") {
-                        col.imports.push(imp);
-                    }
-                }
-                "inherit" => col.refs.push(RawRef {
-                    name: node_text(c.node, text).to_string(),
-                    pos: c.node.start_byte(),
-                    kind: RefKind::Inherit,
-                }),
-                _ if cname.starts_with("ref.") => {
-                    let kind = if cname == "ref.type" {
-                        RefKind::Type
-                    } else {
-                        RefKind::Call
-                    };
-                    let mut n = node_text(c.node, text).to_string();
-                    if cname == "ref.macro" {
-                        n.push('!');
-                    }
-                    col.refs.push(RawRef {
-                        name: n,
-                        pos: c.node.start_byte(),
-                        kind,
-                    });
-                }
-                _ if cname.starts_with("def.") => def = Some((c.node, &cname[4..])),
-                _ => {}
-            }
-        }
-        let Some((node, kind_s)) = def else { continue };
-        let mut kind = match kind_s {
-            "function" | "getter" => Kind::Function,
-            "method" => Kind::Method,
-            "class" => Kind::Class,
-            "interface" => Kind::Interface,
-            "constant" => Kind::Constant,
-            "macro" => Kind::Macro,
-            _ => Kind::Module,
-        };
-        let (simple, qualified_already) = if kind_s == "getter" {
-            match (obj, prop) {
-                (Some(o), Some(p)) => (
-                    format!("{}.{}", node_text(o, text), node_text(p, text)),
-                    true,
-                ),
-                _ => continue,
-            }
-        } else {
-            let Some(n) = name else { continue };
-            let t: String = node_text(n, text).split_whitespace().collect();
-            let t = t.trim_matches(|c| c == '"' || c == '\'').to_string();
-            if t.is_empty() || t.len() > 120 {
-                continue;
-            }
-            let q = t.contains('.') || t.contains('[') || t.contains("::");
-            (t, q)
-        };
-        let simple = if kind == Kind::Macro && lang == Lang::Rust {
-            format!("{simple}!")
-        } else {
-            simple
-        };
-        let range = widen(lang, node);
-        let mut containers: Vec<String> = outer.to_vec();
-        containers.extend(containers_of(lang, range, text));
-        if let Some(r) = recv {
-            containers.push(node_text(r, text).to_string());
-        }
-        let qual = if qualified_already || containers.is_empty() {
-            simple.clone()
-        } else {
-            format!(
-                "{}{}{}",
-                containers.join(lang.member_sep()),
-                lang.member_sep(),
-                simple
-            )
-        };
-        if kind == Kind::Function && !containers.is_empty() && !qualified_already {
-            kind = Kind::Method;
-        }
-        let name_simple = if lang == Lang::Cpp && simple.contains("::") {
-            simple.rsplit("::").next().unwrap_or(&simple).to_string()
-        } else {
-            simple.clone()
-        };
-        let (doc, doc_range) = doc_of(lang, range, node, text);
-        col.defs.push(RawDef {
-            kind,
-            name: name_simple,
-            qual,
-            start_byte: range.start_byte(),
-            end_byte: range.end_byte(),
-            start: range.start_position().row as u32 + 1,
-            end: end_line(range),
-            sig: signature(node, text),
-            doc,
-            doc_range,
-        });
-    }
-}
-
-/// Every `type_identifier` of the tree as a type reference, by a cursor walk (much cheaper
-/// than a query pattern that matches every node).
-fn type_refs(tree: &Tree, text: &str, col: &mut Collected) {
-    let Some(kind) =
-        std::num::NonZeroU16::new(tree.language().id_for_node_kind("type_identifier", true))
-    else {
-        return;
+    let type_id = if lang.has_type_identifiers() {
+        tree.language().id_for_node_kind("type_identifier", true)
+    } else {
+        0
     };
-    let kind = kind.get();
+    let cx = FileCtx {
+        lq,
+        lang,
+        text,
+        rel,
+        outer,
+    };
+    let mut qc = QueryCursor::new();
+    qc.set_max_start_depth(Some(0));
+    let mut ancestors: Vec<Node> = Vec::new();
     let mut c = tree.walk();
     loop {
         let n = c.node();
-        if n.kind_id() == kind {
+        let kind = n.kind_id();
+        if kind == type_id && type_id != 0 {
             col.refs.push(RawRef {
                 name: node_text(n, text).to_string(),
                 pos: n.start_byte(),
                 kind: RefKind::Type,
             });
         }
+        if lq.is_anchor(kind) {
+            let mut matches = qc.matches(&lq.query, n, text.as_bytes());
+            while let Some(m) = matches.next() {
+                on_match(m, cx, (n, &ancestors), col);
+            }
+        }
         if c.goto_first_child() {
+            ancestors.push(n);
             continue;
         }
         loop {
@@ -342,8 +239,162 @@ fn type_refs(tree: &Tree, text: &str, col: &mut Collected) {
             if !c.goto_parent() {
                 return;
             }
+            ancestors.pop();
         }
     }
+}
+
+/// What every match in one file shares.
+#[derive(Clone, Copy)]
+struct FileCtx<'a> {
+    lq: &'a LangQuery,
+    lang: Lang,
+    text: &'a str,
+    rel: &'a str,
+    outer: &'a [String],
+}
+
+fn on_match(
+    m: &tree_sitter::QueryMatch,
+    cx: FileCtx,
+    (anchor, anchor_ancestors): (Node, &[Node]),
+    col: &mut Collected,
+) {
+    let FileCtx {
+        lq,
+        lang,
+        text,
+        rel,
+        outer,
+    } = cx;
+    let names = lq.query.capture_names();
+    let mut def: Option<(Node, &str)> = None;
+    let mut name: Option<Node> = None;
+    let (mut recv, mut obj, mut prop) = (None, None, None);
+    for c in m.captures() {
+        let cname = names[c.index as usize];
+        match cname {
+            "name" => name = Some(c.node),
+            "recv" => recv = Some(c.node),
+            "obj" => obj = Some(c.node),
+            "prop" => prop = Some(c.node),
+            "import" | "import.mod" => {
+                let raw = node_text(c.node, text);
+                for imp in import_paths(lang, rel, raw, cname == "import.mod") {
+                    col.imports.push(imp);
+                }
+            }
+            "inherit" => col.refs.push(RawRef {
+                name: node_text(c.node, text).to_string(),
+                pos: c.node.start_byte(),
+                kind: RefKind::Inherit,
+            }),
+            _ if cname.starts_with("ref.") => {
+                let kind = if cname == "ref.type" {
+                    RefKind::Type
+                } else {
+                    RefKind::Call
+                };
+                let mut n = node_text(c.node, text).to_string();
+                if cname == "ref.macro" {
+                    n.push('!');
+                }
+                col.refs.push(RawRef {
+                    name: n,
+                    pos: c.node.start_byte(),
+                    kind,
+                });
+            }
+            _ if cname.starts_with("def.") => def = Some((c.node, &cname[4..])),
+            _ => {}
+        }
+    }
+    let Some((node, kind_s)) = def else { return };
+    let mut kind = match kind_s {
+        "function" | "getter" => Kind::Function,
+        "method" => Kind::Method,
+        "class" => Kind::Class,
+        "interface" => Kind::Interface,
+        "constant" => Kind::Constant,
+        "macro" => Kind::Macro,
+        _ => Kind::Module,
+    };
+    let (simple, qualified_already) = if kind_s == "getter" {
+        match (obj, prop) {
+            (Some(o), Some(p)) => (
+                format!("{}.{}", node_text(o, text), node_text(p, text)),
+                true,
+            ),
+            _ => return,
+        }
+    } else {
+        let Some(n) = name else { return };
+        let t: String = node_text(n, text).split_whitespace().collect();
+        let t = t.trim_matches(|c| c == '"' || c == '\'').to_string();
+        if t.is_empty() || t.len() > 120 {
+            return;
+        }
+        let q = t.contains('.') || t.contains('[') || t.contains("::");
+        (t, q)
+    };
+    let simple = if kind == Kind::Macro && lang == Lang::Rust {
+        format!("{simple}!")
+    } else {
+        simple
+    };
+    // The definition is the pattern's root or (for patterns rooted at the file) lies below it.
+    let ancestors: Vec<Node> = if node == anchor {
+        anchor_ancestors.to_vec()
+    } else {
+        let mut between = Vec::new();
+        let mut cur = node.parent();
+        while let Some(p) = cur.filter(|p| *p != anchor) {
+            between.push(p);
+            cur = p.parent();
+        }
+        between.reverse();
+        let mut all = anchor_ancestors.to_vec();
+        all.push(anchor);
+        all.extend(between);
+        all
+    };
+    let (range, depth) = widen(lang, node, &ancestors);
+    let mut containers: Vec<String> = outer.to_vec();
+    containers.extend(containers_of(lang, &ancestors[..depth], text));
+    if let Some(r) = recv {
+        containers.push(node_text(r, text).to_string());
+    }
+    let qual = if qualified_already || containers.is_empty() {
+        simple.clone()
+    } else {
+        format!(
+            "{}{}{}",
+            containers.join(lang.member_sep()),
+            lang.member_sep(),
+            simple
+        )
+    };
+    if kind == Kind::Function && !containers.is_empty() && !qualified_already {
+        kind = Kind::Method;
+    }
+    let name_simple = if lang == Lang::Cpp && simple.contains("::") {
+        simple.rsplit("::").next().unwrap_or(&simple).to_string()
+    } else {
+        simple.clone()
+    };
+    let (doc, doc_range) = doc_of(lang, range, node, text);
+    col.defs.push(RawDef {
+        kind,
+        name: name_simple,
+        qual,
+        start_byte: range.start_byte(),
+        end_byte: range.end_byte(),
+        start: range.start_position().row as u32 + 1,
+        end: end_line(range),
+        sig: signature(node, text),
+        doc,
+        doc_range,
+    });
 }
 
 fn end_line(n: Node) -> u32 {
@@ -356,52 +407,72 @@ fn end_line(n: Node) -> u32 {
     }
 }
 
-/// The node whose range we cite: decorators, `export` and declaration wrappers included.
-fn widen(lang: Lang, node: Node) -> Node {
+/// The node whose range we cite (decorators, `export` and declaration wrappers included), and
+/// how many of `ancestors` (outermost first) are still above it.
+fn widen<'t>(lang: Lang, node: Node<'t>, ancestors: &[Node<'t>]) -> (Node<'t>, usize) {
     let mut n = node;
+    let mut depth = ancestors.len();
+    let parent = |depth: usize| depth.checked_sub(1).map(|i| ancestors[i]);
     match lang {
         Lang::Python => {
-            if let Some(p) = n.parent().filter(|p| p.kind() == "decorated_definition") {
+            if let Some(p) = parent(depth).filter(|p| p.kind() == "decorated_definition") {
                 n = p;
+                depth -= 1;
             }
         }
         Lang::JavaScript | Lang::TypeScript | Lang::Tsx => {
             if n.kind() == "variable_declarator"
-                && let Some(p) = n.parent().filter(|p| {
+                && let Some(p) = parent(depth).filter(|p| {
                     matches!(p.kind(), "lexical_declaration" | "variable_declaration")
                         && p.named_child_count() == 1
                 })
             {
                 n = p;
+                depth -= 1;
             }
-            if let Some(p) = n.parent().filter(|p| p.kind() == "export_statement") {
+            if let Some(p) = parent(depth).filter(|p| p.kind() == "export_statement") {
                 n = p;
+                depth -= 1;
             }
         }
         Lang::Go => {
             if n.kind() == "type_spec"
-                && let Some(p) = n
-                    .parent()
+                && let Some(p) = parent(depth)
                     .filter(|p| p.kind() == "type_declaration" && p.named_child_count() == 1)
             {
                 n = p;
+                depth -= 1;
             }
         }
         Lang::Cpp => {
-            if let Some(p) = n.parent().filter(|p| p.kind() == "template_declaration") {
+            if let Some(p) = parent(depth).filter(|p| p.kind() == "template_declaration") {
                 n = p;
+                depth -= 1;
             }
         }
         _ => {}
     }
-    n
+    (n, depth)
 }
 
-/// Names of the classes/impls/traits that enclose `node`, outermost first.
-fn containers_of(lang: Lang, node: Node, text: &str) -> Vec<String> {
+/// The ancestors of `node`, outermost first (by `Node::parent`: for the few nodes found
+/// outside the main walk).
+fn ancestors_of(node: Node) -> Vec<Node> {
     let mut out = Vec::new();
     let mut cur = node.parent();
     while let Some(p) = cur {
+        out.push(p);
+        cur = p.parent();
+    }
+    out.reverse();
+    out
+}
+
+/// Names of the classes/impls/traits among `ancestors` (outermost first), in that order.
+fn containers_of(lang: Lang, ancestors: &[Node], text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, p) in ancestors.iter().enumerate() {
+        let p = *p;
         let name = match (lang, p.kind()) {
             (Lang::Rust, "impl_item") => p
                 .child_by_field_name("type")
@@ -424,7 +495,8 @@ fn containers_of(lang: Lang, node: Node, text: &str) -> Vec<String> {
             ) => p
                 .child_by_field_name("name")
                 .or_else(|| {
-                    p.parent()
+                    i.checked_sub(1)
+                        .map(|j| ancestors[j])
                         .filter(|pp| pp.kind() == "variable_declarator")
                         .and_then(|pp| pp.child_by_field_name("name"))
                 })
@@ -446,9 +518,7 @@ fn containers_of(lang: Lang, node: Node, text: &str) -> Vec<String> {
         if let Some(n) = name.filter(|n| !n.is_empty()) {
             out.push(n);
         }
-        cur = p.parent();
     }
-    out.reverse();
     out
 }
 
@@ -462,7 +532,10 @@ fn rust_type_name(t: &str) -> String {
         .to_string()
 }
 
-/// The doc comment (comments right above, or a Python docstring) and its byte range.
+/// The doc comment (comment lines right above, or a Python docstring) and its byte range.
+///
+/// Comments above are read from the text, line by line, rather than through
+/// `Node::prev_sibling`, which costs a scan of all earlier siblings on every call.
 fn doc_of(lang: Lang, range: Node, def: Node, text: &str) -> (String, Option<(usize, usize)>) {
     if lang == Lang::Python
         && let Some(body) = def.child_by_field_name("body")
@@ -474,32 +547,100 @@ fn doc_of(lang: Lang, range: Node, def: Node, text: &str) -> (String, Option<(us
         let raw = node_text(s, text);
         return (clean_doc(raw), Some((s.start_byte(), s.end_byte())));
     }
-    let mut parts: Vec<Node> = Vec::new();
-    let mut next_row = range.start_position().row;
-    let mut cur = range.prev_sibling();
-    while let Some(s) = cur {
-        let k = s.kind();
-        if lang.comment_kinds(k) {
-            if s.end_position().row + 1 < next_row {
-                break;
+    match comment_lines_above(lang, text, range.start_byte()) {
+        Some((start, end)) => {
+            let raw: Vec<&str> = text[start..end]
+                .lines()
+                .filter(|l| !is_attribute_line(lang, l.trim()))
+                .collect();
+            (clean_doc(&raw.join("\n")), Some((start, end)))
+        }
+        None => (String::new(), None),
+    }
+}
+
+/// The byte range of the comment lines directly above the line where `at` starts (attribute and
+/// decorator lines in between are skipped; a blank line or code ends the comment).
+fn comment_lines_above(lang: Lang, text: &str, at: usize) -> Option<(usize, usize)> {
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    if !text[line_start..at].trim().is_empty() {
+        return None; // something else precedes the definition on its line
+    }
+    let python = lang == Lang::Python;
+    let mut cursor = line_start; // start of the line below the one being looked at
+    let (mut first, mut last) = (None, None);
+    let mut in_block = false; // inside a `/* … */` read bottom-up
+    while cursor > 0 {
+        let end = cursor - 1; // the newline ending the line above
+        let start = text[..end].rfind('\n').map_or(0, |i| i + 1);
+        let t = text[start..end].trim();
+        let comment = if in_block {
+            if t.contains("/*") {
+                in_block = false;
             }
-            next_row = s.start_position().row;
-            parts.push(s);
-        } else if k == "attribute_item" || k == "decorator" || k == "annotation" {
-            next_row = s.start_position().row;
+            true
+        } else if python {
+            t.starts_with('#')
+        } else if t.starts_with("//") || t.starts_with("/*") || t.starts_with('*') {
+            in_block = t.ends_with("*/") && !t.contains("/*");
+            true
+        } else if t.ends_with("*/") {
+            in_block = !t.contains("/*");
+            true
+        } else {
+            false
+        };
+        if comment {
+            first = Some(start);
+            last.get_or_insert(end);
+        } else if let Some(attr_start) = attribute_above(lang, text, start, t) {
+            cursor = attr_start;
+            continue;
         } else {
             break;
         }
-        cur = s.prev_sibling();
+        cursor = start;
     }
-    if parts.is_empty() {
-        return (String::new(), None);
+    Some((first?, last?))
+}
+
+/// If the line at `start` (trimmed: `t`) is an attribute or decorator, or the last line of one
+/// spanning a few lines (`#[derive(\n  Debug,\n)]`), the start of its first line.
+fn attribute_above(lang: Lang, text: &str, start: usize, t: &str) -> Option<usize> {
+    if is_attribute_line(lang, t) {
+        return Some(start);
     }
-    parts.reverse();
-    let start = parts[0].start_byte();
-    let end = parts[parts.len() - 1].end_byte();
-    let raw: Vec<&str> = parts.iter().map(|p| node_text(*p, text)).collect();
-    (clean_doc(&raw.join("\n")), Some((start, end)))
+    if !(t.ends_with(')') || t.ends_with(']')) {
+        return None;
+    }
+    let mut cursor = start;
+    for _ in 0..12 {
+        let end = cursor.checked_sub(1)?;
+        let line_start = text[..end].rfind('\n').map_or(0, |i| i + 1);
+        let l = text[line_start..end].trim();
+        if l.is_empty() {
+            return None;
+        }
+        if is_attribute_line(lang, l) {
+            // Only an attribute left open on its first line continues down to here.
+            let depth = |open: char, close: char| {
+                l.matches(open).count() as i64 - l.matches(close).count() as i64
+            };
+            return (depth('(', ')') + depth('[', ']') > 0).then_some(line_start);
+        }
+        cursor = line_start;
+    }
+    None
+}
+
+fn is_attribute_line(lang: Lang, t: &str) -> bool {
+    match lang {
+        Lang::Rust => t.starts_with("#["),
+        Lang::Python | Lang::Java | Lang::JavaScript | Lang::TypeScript | Lang::Tsx => {
+            t.starts_with('@')
+        }
+        _ => false,
+    }
 }
 
 fn clean_doc(raw: &str) -> String {
@@ -694,7 +835,7 @@ fn import_paths(lang: Lang, rel: &str, raw: &str, rust_mod: bool) -> Vec<String>
 fn rust_macro_items(
     parser: &mut Parser,
     tree: &Tree,
-    query: &tree_sitter::Query,
+    query: &LangQuery,
     text: &str,
     rel: &str,
     col: &mut Collected,
@@ -746,7 +887,7 @@ fn rust_macro_items(
                             column: ep.column.saturating_sub(1),
                         },
                     };
-                    found.push((r, containers_of(Lang::Rust, child, text)));
+                    found.push((r, containers_of(Lang::Rust, &ancestors_of(child), text)));
                 }
                 "declaration_list" | "impl_item" | "mod_item" | "trait_item" => stack.push(child),
                 _ => {}
@@ -991,4 +1132,48 @@ fn truncate_chars(mut s: String, max: usize) -> String {
         s.truncate(cut);
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn docs(rel: &str, lang: Lang, text: &str) -> Vec<(String, String)> {
+        let parsed = parse_file(rel, lang, text, &mut Parsers::default());
+        parsed
+            .symbols
+            .into_iter()
+            .map(|s| (s.qual, s.doc))
+            .collect()
+    }
+
+    #[test]
+    fn doc_comments_are_read_from_the_lines_above() {
+        let rust = "//! Module docs.\n\n/* Block\n   spanning lines. */\n#[inline]\n\
+                    pub fn a() {}\n\n// Detached.\n\npub fn b() {}\nlet x = 1; // trailing\n\
+                    pub fn c() {}\n/**\n * Starred.\n */\n#[derive(\n    Debug,\n)]\nstruct D;\n";
+        let got = docs("src/lib.rs", Lang::Rust, rust);
+        let doc = |q: &str| got.iter().find(|(n, _)| n == q).map(|(_, d)| d.as_str());
+        assert_eq!(doc("a"), Some("Block spanning lines."));
+        assert_eq!(doc("b"), Some(""), "a blank line ends a doc comment");
+        assert_eq!(doc("c"), Some(""), "code above is no doc");
+        assert_eq!(
+            doc("D"),
+            Some("Starred."),
+            "past an attribute spanning lines"
+        );
+
+        let py = "import os\n\n# Loads the config.\n# Twice.\n@cached\ndef load():\n    pass\n\
+                  x = f(y)\ndef other():\n    pass\n";
+        let got = docs("app.py", Lang::Python, py);
+        let doc = |q: &str| got.iter().find(|(n, _)| n == q).map(|(_, d)| d.as_str());
+        assert_eq!(doc("load"), Some("Loads the config. Twice."));
+        assert_eq!(doc("other"), Some(""), "a call above is no decorator");
+
+        let ts = "export class A {\n  /** Runs it. */\n  @Dec()\n  run() {}\n  x = 1; /* no */ go() {}\n}\n";
+        let got = docs("a.ts", Lang::TypeScript, ts);
+        let doc = |q: &str| got.iter().find(|(n, _)| n == q).map(|(_, d)| d.as_str());
+        assert_eq!(doc("A.run"), Some("Runs it."));
+        assert_eq!(doc("A.go"), Some(""), "code before it on its line");
+    }
 }
