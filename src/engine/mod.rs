@@ -16,7 +16,11 @@ mod store;
 mod tokens;
 mod walk;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+// FxHash: the keys are terms and names from the user's own workspace, hashed millions of times
+// while indexing; SipHash's protection against chosen collisions buys nothing here.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -143,7 +147,7 @@ impl Index {
         });
 
         let candidates = walk::discover(&root);
-        let mut by_rel: HashMap<&str, usize> = HashMap::new();
+        let mut by_rel: HashMap<&str, usize> = HashMap::default();
         for (i, f) in p.files.iter().enumerate() {
             if let Some(f) = f {
                 by_rel.insert(f.rel.as_str(), i);
@@ -165,7 +169,7 @@ impl Index {
             }
         }
         let reused = keep.iter().filter(|k| **k).count();
-        let mut changed: HashSet<u32> = HashSet::new();
+        let mut changed: HashSet<u32> = HashSet::default();
         for (slot, k) in keep.iter().enumerate() {
             if !k && p.files[slot].is_some() {
                 p.files[slot] = None;
@@ -241,7 +245,7 @@ impl Index {
     /// Re-indexes these files (absolute paths); deleted ones are dropped.
     pub fn update_files(&mut self, paths: &[PathBuf]) {
         let t0 = Instant::now();
-        let mut changed: HashSet<u32> = HashSet::new();
+        let mut changed: HashSet<u32> = HashSet::default();
         let mut structural = false;
         let mut term_ids = std::mem::take(&mut self.d.term_ids);
         for abs in paths {
@@ -600,7 +604,7 @@ impl Index {
             .collect();
         let mut out: Vec<Vec<(u32, f32)>> = vec![Vec::new(); n];
         for (fid, f) in self.files() {
-            let mut w: HashMap<u32, f32> = HashMap::new();
+            let mut w: HashMap<u32, f32> = HashMap::default();
             for e in &f.edges {
                 if let Some(v) = indeg
                     .get_mut(e.file as usize)

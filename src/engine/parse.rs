@@ -1,7 +1,7 @@
 //! One file → its definitions (whole-node ranges, qualified names, doc comments, signatures),
 //! references, imports and token documents, from a single tree-sitter parse.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use serde::{Deserialize, Serialize};
 use tree_sitter::{Node, Parser, Point, QueryCursor, Range, StreamingIterator, Tree};
@@ -942,7 +942,7 @@ fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile) {
         NONE
     };
 
-    let mut vocab: HashMap<String, u32> = HashMap::new();
+    let mut vocab: HashMap<String, u32> = HashMap::default();
     let mut occ: Vec<(u32, u8, u32)> = Vec::new(); // (doc, field, term)
     let file_doc = defs.len() as u32;
     let intern = |t: &str, vocab: &mut HashMap<String, u32>| -> u32 {
@@ -1027,7 +1027,7 @@ fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile) {
             occ.push((file_doc, F_SIG as u8, id));
         });
     }
-    let mut path_counts: HashMap<u32, u8> = HashMap::new();
+    let mut path_counts: HashMap<u32, u8> = HashMap::default();
     let path_no_ext = rel.rsplit_once('.').map(|(a, _)| a).unwrap_or(rel);
     tokens::for_each_token(path_no_ext, |t| {
         let id = intern(t, &mut vocab);
@@ -1075,7 +1075,7 @@ fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile) {
     }
 
     let mut refs: Vec<Ref> = Vec::with_capacity(col.refs.len());
-    let mut seen: std::collections::HashSet<(u32, String, u8)> = std::collections::HashSet::new();
+    let mut seen: rustc_hash::FxHashSet<(u32, String, u8)> = Default::default();
     for r in col.refs {
         if r.name.len() < 2 {
             continue;

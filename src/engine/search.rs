@@ -2,7 +2,7 @@
 //! BM25F over symbol documents (path, name, doc, signature, body) and file documents →
 //! priors (auxiliary files, kinds, exact names, graph) → files ranked by their symbols.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::Index;
 use super::parse::{Kind, NF, NONE};
@@ -59,7 +59,7 @@ pub struct RankedFile {
 }
 
 pub fn parse_question(idx: &Index, question: &str) -> Query {
-    let mut weights: HashMap<u32, (f32, u64)> = HashMap::new();
+    let mut weights: HashMap<u32, (f32, u64)> = HashMap::default();
     let mut code_names = Vec::new();
     let mut words = Vec::new();
     // Code-like words: contain `_`, `::`, `.`, `!`, inner capitals, or are backticked.
@@ -190,7 +190,7 @@ pub fn rank(idx: &Index, question: &str, selection: Option<&Selection>) -> Vec<R
     let sel_file = selection.and_then(|s| idx.d.path_ids.get(&s.rel_path).copied());
     if let Some(sel) = selection {
         // The selection widens the question a little with its own identifiers.
-        let mut extra: HashMap<String, u32> = HashMap::new();
+        let mut extra: HashMap<String, u32> = HashMap::default();
         tokens::for_each_token(&sel.text, |t| *extra.entry(t.to_string()).or_default() += 1);
         let mut extra: Vec<(String, u32)> = extra.into_iter().collect();
         extra.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -210,7 +210,7 @@ pub fn rank(idx: &Index, question: &str, selection: Option<&Selection>) -> Vec<R
         return Vec::new();
     }
     let nq = q.terms.len();
-    let mut slot: HashMap<u32, usize> = HashMap::with_capacity(nq);
+    let mut slot: HashMap<u32, usize> = HashMap::with_capacity_and_hasher(nq, Default::default());
     for (i, t) in q.terms.iter().enumerate() {
         slot.insert(t.id, i);
     }
@@ -279,7 +279,7 @@ pub fn rank(idx: &Index, question: &str, selection: Option<&Selection>) -> Vec<R
             }
         }
     }
-    let mut neighbour: HashMap<(u32, u32), f32> = HashMap::new();
+    let mut neighbour: HashMap<(u32, u32), f32> = HashMap::default();
     if !sel_syms.is_empty() {
         for (fid, f) in idx.files() {
             for e in &f.edges {
@@ -451,7 +451,7 @@ pub fn rank(idx: &Index, question: &str, selection: Option<&Selection>) -> Vec<R
         .collect();
     top.sort_by(|a, b| b.0.total_cmp(&a.0));
     top.truncate(30);
-    let mut boost: HashMap<(u32, u32), f32> = HashMap::new();
+    let mut boost: HashMap<(u32, u32), f32> = HashMap::default();
     for (score, fid, sym) in &top {
         let Some(f) = idx.file(*fid) else { continue };
         for e in f
