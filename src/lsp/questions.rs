@@ -124,6 +124,9 @@ impl Drop for RunningGuard {
     }
 }
 
+/// Bytes of answer text gathered into one `potpie/answerChunk` at most.
+const MAX_COALESCED_CHUNK: usize = 64 * 1024;
+
 async fn run(state: Arc<State>, session: Arc<Session>, question: Question) -> Result<Value> {
     let answer_id = backend::new_answer_id();
     let key = format!("potpie-answer-{answer_id}");
@@ -153,18 +156,38 @@ async fn run(state: Arc<State>, session: Arc<Session>, question: Question) -> Re
         let token = token.clone();
         tokio::spawn(async move { session.ask(question, answer_id, tx, token).await })
     };
+    let send_chunk = |delta: String| {
+        let params = AnswerChunkParams {
+            answer_id: answer_id.clone(),
+            delta,
+        };
+        let client = state.client.clone();
+        async move { client.send_notification::<AnswerChunk>(params).await }
+    };
     while let Some(event) = rx.recv().await {
-        match event {
-            AskEvent::Chunk(delta) => {
-                state
-                    .client
-                    .send_notification::<AnswerChunk>(AnswerChunkParams {
-                        answer_id: answer_id.clone(),
-                        delta,
-                    })
-                    .await
+        // Chunks that queued up while this task waited for its turn go out as one
+        // notification: under load the editor gets fewer, larger messages, and replies to
+        // other requests wait behind fewer of them. No chunk is held back to wait for more.
+        let mut text = String::new();
+        let mut next = Some(event);
+        while let Some(event) = next.take() {
+            match event {
+                AskEvent::Chunk(delta) => {
+                    text.push_str(&delta);
+                    if text.len() < MAX_COALESCED_CHUNK {
+                        next = rx.try_recv().ok();
+                    }
+                }
+                AskEvent::Activity(line) => {
+                    if !text.is_empty() {
+                        send_chunk(std::mem::take(&mut text)).await;
+                    }
+                    bar.report(line).await;
+                }
             }
-            AskEvent::Activity(line) => bar.report(line).await,
+        }
+        if !text.is_empty() {
+            send_chunk(text).await;
         }
     }
     let outcome = match task.await {
