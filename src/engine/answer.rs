@@ -83,17 +83,18 @@ pub fn render(idx: &Index, question: &str, ranked: &[RankedFile]) -> LocalAnswer
         })
         .collect();
 
-    // Read each cited file at most once.
+    // Read each cited file once.
     let mut texts: std::collections::HashMap<u32, Option<String>> =
         std::collections::HashMap::new();
-    let mut lines_of = |fid: u32, start: u32, end: u32, max: u32| -> Option<String> {
-        let text = texts
-            .entry(fid)
-            .or_insert_with(|| {
-                idx.file(fid)
-                    .and_then(|f| std::fs::read_to_string(idx.root.join(&f.rel)).ok())
-            })
-            .as_ref()?;
+    for p in &picks {
+        texts.entry(p.file).or_insert_with(|| {
+            idx.file(p.file)
+                .and_then(|f| std::fs::read_to_string(idx.root.join(&f.rel)).ok())
+        });
+    }
+    let text_of = |fid: u32| texts.get(&fid).and_then(|t| t.as_deref());
+    let lines_of = |fid: u32, start: u32, end: u32, max: u32| -> Option<String> {
+        let text = text_of(fid)?;
         let end = end.min(start + max - 1);
         let out: Vec<&str> = text
             .lines()
@@ -138,8 +139,9 @@ pub fn render(idx: &Index, question: &str, ranked: &[RankedFile]) -> LocalAnswer
         let id = format!("S{}", i + 1);
         match sym {
             Some(s) => {
-                let desc = first_sentence(&s.doc)
-                    .unwrap_or_else(|| format!("`{}`", s.sig.replace('`', "'")));
+                let text = text_of(p.file).unwrap_or("");
+                let desc = first_sentence(&s.doc_in(text))
+                    .unwrap_or_else(|| format!("`{}`", s.signature_in(text).replace('`', "'")));
                 let _ = writeln!(
                     md,
                     "{}. `{}:{}-{}` — {} `{}` — {}",

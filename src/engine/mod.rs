@@ -424,7 +424,12 @@ impl Index {
                 .map(|(i, t)| (t.clone(), i as u32))
                 .collect();
         }
-        let refs = parsed
+        // Collecting `into_iter().map(…)` into a smaller element type reuses the old buffer
+        // (its capacity then counts in the larger type's bytes): kept vectors are shrunk, and
+        // re-allocated here on the indexing thread rather than pinning the parser thread's heap.
+        let mut symbols = parsed.symbols;
+        symbols.shrink_to_fit();
+        let mut refs: Vec<StoredRef> = parsed
             .refs
             .into_iter()
             .map(|r| {
@@ -445,6 +450,7 @@ impl Index {
                 }
             })
             .collect();
+        refs.shrink_to_fit();
         FileRec {
             rel: c.rel.clone(),
             lang: c.lang,
@@ -452,7 +458,7 @@ impl Index {
             mtime: c.mtime,
             lines: parsed.lines,
             aux: walk::auxiliary_class(&c.rel),
-            symbols: parsed.symbols,
+            symbols,
             refs,
             imports: parsed.imports,
             docs,

@@ -53,8 +53,12 @@ pub struct Symbol {
     pub end: u32,
     pub start_byte: u32,
     pub end_byte: u32,
-    pub sig: String,
-    pub doc: String,
+    /// Where the definition node itself starts (its signature is read from there), and the
+    /// bytes of its doc comment or docstring (`doc_start == doc_end` if none). Both are read
+    /// back from the file when an answer shows them, instead of being kept for every symbol.
+    pub sig_at: u32,
+    pub doc_start: u32,
+    pub doc_end: u32,
     /// Index of the innermost enclosing symbol of the same file, `NONE` if top level.
     pub parent: u32,
 }
@@ -125,6 +129,7 @@ struct RawDef {
     start: u32,
     end: u32,
     sig: String,
+    sig_at: usize,
     doc: String,
     doc_range: Option<(usize, usize)>,
 }
@@ -392,6 +397,7 @@ fn on_match(
         start: range.start_position().row as u32 + 1,
         end: end_line(range),
         sig: signature(node, text),
+        sig_at: node.start_byte(),
         doc,
         doc_range,
     });
@@ -643,6 +649,29 @@ fn is_attribute_line(lang: Lang, t: &str) -> bool {
     }
 }
 
+impl Symbol {
+    /// The signature, read from the file's current `text` (empty if it no longer fits).
+    pub fn signature_in(&self, text: &str) -> String {
+        let (start, end) = (self.sig_at as usize, self.end_byte as usize);
+        text.get(start..end.max(start))
+            .map(|t| signature_of_text(t))
+            .unwrap_or_default()
+    }
+
+    /// The doc comment or docstring, read from the file's current `text`.
+    pub fn doc_in(&self, text: &str) -> String {
+        text.get(self.doc_start as usize..self.doc_end as usize)
+            .map(|raw| {
+                let raw: Vec<&str> = raw
+                    .lines()
+                    .filter(|l| !l.trim_start().starts_with("#["))
+                    .collect();
+                clean_doc(&raw.join("\n"))
+            })
+            .unwrap_or_default()
+    }
+}
+
 fn clean_doc(raw: &str) -> String {
     let mut out = String::new();
     let mut in_code = false;
@@ -688,7 +717,10 @@ fn clean_doc(raw: &str) -> String {
 
 /// The first line of the definition (more while a parameter list is still open).
 fn signature(def: Node, text: &str) -> String {
-    let t = node_text(def, text);
+    signature_of_text(node_text(def, text))
+}
+
+fn signature_of_text(t: &str) -> String {
     let mut out = String::new();
     let mut depth: i32 = 0;
     for (i, line) in t.lines().take(6).enumerate() {
@@ -1108,9 +1140,9 @@ fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile) {
             end: d.end.max(d.start),
             start_byte: d.start_byte as u32,
             end_byte: d.end_byte as u32,
-            sig: d.sig,
-            // The whole doc was tokenised above; answers show only its opening.
-            doc: truncate_chars(d.doc, 320),
+            sig_at: d.sig_at as u32,
+            doc_start: d.doc_range.map_or(0, |r| r.0 as u32),
+            doc_end: d.doc_range.map_or(0, |r| r.1 as u32),
             parent: parents[i],
         })
         .collect();
@@ -1123,17 +1155,6 @@ fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile) {
     out.path_terms = pt;
 }
 
-fn truncate_chars(mut s: String, max: usize) -> String {
-    if s.len() > max {
-        let mut cut = max;
-        while !s.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        s.truncate(cut);
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1143,7 +1164,10 @@ mod tests {
         parsed
             .symbols
             .into_iter()
-            .map(|s| (s.qual, s.doc))
+            .map(|s| {
+                let doc = s.doc_in(text);
+                (s.qual, doc)
+            })
             .collect()
     }
 

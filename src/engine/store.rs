@@ -10,7 +10,7 @@ use super::lang::Lang;
 use super::parse::{NF, RefKind, Symbol};
 
 pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
-pub const FORMAT_VERSION: u32 = 7;
+pub const FORMAT_VERSION: u32 = 8;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Doc {

@@ -85,7 +85,9 @@ fn rust_definitions_ranges_and_names() {
         .iter()
         .find(|s| s.name == "accept")
         .expect("accept");
-    assert_eq!(accept.doc, "Accepts one connection.");
+    let text = std::fs::read_to_string(idx.root.join("src/net.rs")).expect("read");
+    assert_eq!(accept.doc_in(&text), "Accepts one connection.");
+    assert!(accept.signature_in(&text).starts_with("pub fn accept("));
     assert_eq!(accept.kind, parse::Kind::Method);
     // accept calls helper: a CALLS edge between them.
     let helper = f
@@ -142,7 +144,8 @@ fn python_decorators_docstrings_and_methods() {
         .iter()
         .find(|s| s.qual == "App.name")
         .expect("App.name");
-    assert_eq!(name.doc, "Returns the name. More.");
+    let text = std::fs::read_to_string(idx.root.join("pkg/app.py")).expect("read");
+    assert_eq!(name.doc_in(&text), "Returns the name. More.");
 }
 
 #[test]
