@@ -654,7 +654,7 @@ impl Symbol {
     pub fn signature_in(&self, text: &str) -> String {
         let (start, end) = (self.sig_at as usize, self.end_byte as usize);
         text.get(start..end.max(start))
-            .map(|t| signature_of_text(t))
+            .map(signature_of_text)
             .unwrap_or_default()
     }
 
