@@ -33,7 +33,7 @@ use crate::model::Selection;
 pub use answer::{llm_citations, llm_messages};
 
 use parse::{NF, ParsedFile, Parsers, RefKind};
-use store::{Doc, Edge, FileRec, Persist, StoredRef};
+use store::{Docs, Edge, FileRec, Persist, StoredRef};
 
 /// What `potpie-lsp index --json` prints (at least these keys).
 #[derive(Debug, Clone, Default, Serialize)]
@@ -392,23 +392,15 @@ impl Index {
                 }
             })
             .collect();
-        let docs = parsed
-            .docs
-            .into_iter()
-            .map(|d| {
-                let mut pairs: Vec<(u32, [u8; NF])> = d
-                    .terms
-                    .into_iter()
-                    .map(|(t, tf)| (map[t as usize], tf))
-                    .collect();
-                pairs.sort_unstable_by_key(|p| p.0);
-                Doc {
-                    terms: pairs.iter().map(|p| p.0).collect(),
-                    tfs: pairs.iter().map(|p| p.1).collect(),
-                    lens: d.lens,
-                }
-            })
-            .collect();
+        let entries = parsed.docs.iter().map(|d| d.terms.len()).sum();
+        let mut docs = Docs::with_capacity(parsed.docs.len(), entries);
+        let mut pairs: Vec<(u32, [u8; NF])> = Vec::new();
+        for d in &parsed.docs {
+            pairs.clear();
+            pairs.extend(d.terms.iter().map(|&(t, tf)| (map[t as usize], tf)));
+            pairs.sort_unstable_by_key(|p| p.0);
+            docs.push(&pairs, d.lens);
+        }
         let path_terms: Vec<(u32, u8)> = parsed
             .path_terms
             .into_iter()
@@ -532,7 +524,7 @@ impl Index {
             } else {
                 &mut d.df_sym
             };
-            for t in &doc.terms {
+            for t in doc.terms {
                 if let Some(v) = df.get_mut(*t as usize) {
                     bump(v);
                 }

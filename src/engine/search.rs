@@ -210,10 +210,22 @@ pub fn rank(idx: &Index, question: &str, selection: Option<&Selection>) -> Vec<R
         return Vec::new();
     }
     let nq = q.terms.len();
-    let mut slot: HashMap<u32, usize> = HashMap::with_capacity_and_hasher(nq, Default::default());
+    // Question slot of every vocabulary term (`NO_SLOT` if not asked): ranking looks up every
+    // term of every document, and an array index is several times cheaper than a hash lookup.
+    const NO_SLOT: u16 = u16::MAX;
+    let mut slots = vec![NO_SLOT; idx.p.vocab.len()];
     for (i, t) in q.terms.iter().enumerate() {
-        slot.insert(t.id, i);
+        if let Some(s) = slots.get_mut(t.id as usize) {
+            *s = i as u16;
+        }
     }
+    let slot = |t: &u32| {
+        slots
+            .get(*t as usize)
+            .copied()
+            .filter(|s| *s != NO_SLOT)
+            .map(usize::from)
+    };
     let idf_sym: Vec<f32> = q
         .terms
         .iter()
@@ -302,7 +314,7 @@ pub fn rank(idx: &Index, question: &str, selection: Option<&Selection>) -> Vec<R
         let pnorm = 1.0 - B_PATH + B_PATH * f32::from(f.path_len) / idx.d.avg_path;
         let mut any_path = false;
         for (t, n) in &f.path_terms {
-            if let Some(&s) = slot.get(t) {
+            if let Some(s) = slot(t) {
                 path_tf[s] = W_PATH * f32::from(*n) / pnorm;
                 any_path = true;
             }
@@ -334,8 +346,8 @@ pub fn rank(idx: &Index, question: &str, selection: Option<&Selection>) -> Vec<R
             }
             acc.copy_from_slice(&path_tf);
             let mut hit = any_path;
-            for (t, tfs) in d.terms.iter().zip(&d.tfs) {
-                if let Some(&s) = slot.get(t) {
+            for (t, tfs) in d.terms.iter().zip(d.tfs) {
+                if let Some(s) = slot(t) {
                     hit = true;
                     let mut v = 0.0;
                     for k in 0..NF {
