@@ -991,12 +991,15 @@ fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile) {
         v.sort();
         v
     };
-    // Bodies: every identifier goes to its innermost symbol and to the file document.
+    // Bodies: every identifier goes to its innermost symbol and to the file document. Most
+    // identifiers recur (`self`, `err`, local names), so each distinct one is split, stemmed
+    // and interned once per file.
     {
         let bytes = text.as_bytes();
         let mut i = 0;
         let mut dr = 0;
-        let mut piece = String::new();
+        let mut seen: HashMap<&str, (u32, u32)> = HashMap::default();
+        let mut seen_ids: Vec<u32> = Vec::new();
         while i < bytes.len() {
             let c = bytes[i];
             if c.is_ascii_alphabetic() || c == b'_' {
@@ -1009,14 +1012,18 @@ fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile) {
                 }
                 let in_doc = dr < doc_ranges.len() && doc_ranges[dr].0 <= start;
                 let owner = if in_doc { NONE } else { innermost(start) };
-                tokens::for_each_token(&text[start..i], |t| {
-                    let id = intern(t, &mut vocab);
+                let word = &text[start..i];
+                let (a, b) = *seen.entry(word).or_insert_with(|| {
+                    let a = seen_ids.len() as u32;
+                    tokens::for_each_token(word, |t| seen_ids.push(intern(t, &mut vocab)));
+                    (a, seen_ids.len() as u32)
+                });
+                for &id in &seen_ids[a as usize..b as usize] {
                     if owner != NONE {
                         occ.push((owner, F_BODY as u8, id));
                     }
                     occ.push((file_doc, F_BODY as u8, id));
-                });
-                let _ = &mut piece;
+                }
             } else {
                 i += 1;
             }
@@ -1106,22 +1113,34 @@ fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile) {
         doc.terms = merged;
     }
 
-    let mut refs: Vec<Ref> = Vec::with_capacity(col.refs.len());
-    let mut seen: rustc_hash::FxHashSet<(u32, String, u8)> = Default::default();
-    for r in col.refs {
-        if r.name.len() < 2 {
-            continue;
+    // Each distinct (enclosing symbol, name, kind) once; names borrowed while deduplicating.
+    let mut kept: Vec<(usize, u32)> = Vec::new();
+    {
+        let mut seen: rustc_hash::FxHashSet<(u32, &str, u8)> = Default::default();
+        for (k, r) in col.refs.iter().enumerate() {
+            if r.name.len() < 2 {
+                continue;
+            }
+            let from = innermost(r.pos);
+            if seen.insert((from, r.name.as_str(), r.kind as u8)) {
+                kept.push((k, from));
+            }
         }
-        let from = innermost(r.pos);
-        let kind_b = r.kind as u8;
-        if seen.insert((from, r.name.clone(), kind_b)) {
-            refs.push(Ref {
+    }
+    let mut kept = kept.into_iter().peekable();
+    let refs: Vec<Ref> = col
+        .refs
+        .into_iter()
+        .enumerate()
+        .filter_map(|(k, r)| {
+            let (_, from) = kept.next_if(|(kk, _)| *kk == k)?;
+            Some(Ref {
                 name: r.name,
                 from,
                 kind: r.kind,
-            });
-        }
-    }
+            })
+        })
+        .collect();
     let mut vocab_vec = vec![String::new(); vocab.len()];
     for (t, id) in vocab {
         vocab_vec[id as usize] = t;
