@@ -24,11 +24,10 @@ fn main() -> ExitCode {
     };
     let result: Result<(), CliError> = match command {
         Command::Lsp => {
-            runtime.block_on(potpie_lsp::lsp::serve(
-                tokio::io::stdin(),
-                tokio::io::stdout(),
-                Env::from_process(),
-            ));
+            runtime.block_on(async {
+                let (input, output) = potpie_lsp::lsp::stdio::stdio();
+                potpie_lsp::lsp::serve(input, output, Env::from_process()).await
+            });
             Ok(())
         }
         Command::Ask {

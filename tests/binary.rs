@@ -52,6 +52,46 @@ async fn serves_lsp_over_stdio_and_exits_promptly() {
     );
 }
 
+/// Most editors connect with pipes, which the server reads through the event loop; Neovim
+/// (libuv) connects with a socket pair, which takes tokio's stdin/stdout path instead. Both
+/// must serve the same.
+#[tokio::test]
+async fn serves_lsp_over_a_socket_pair_as_neovim_connects() {
+    use std::os::fd::OwnedFd;
+    let ws = sample_workspace();
+    let cache = tempfile::tempdir().unwrap();
+    let (ours, theirs) = std::os::unix::net::UnixStream::pair().unwrap();
+    let theirs_out = theirs.try_clone().unwrap();
+    let mut child = tokio::process::Command::new(BIN)
+        .env("POTPIE_LSP_CACHE_DIR", cache.path())
+        .env_remove("POTPIE_API_KEY")
+        .stdin(Stdio::from(OwnedFd::from(theirs)))
+        .stdout(Stdio::from(OwnedFd::from(theirs_out)))
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    ours.set_nonblocking(true).unwrap();
+    let (read, write) = tokio::net::UnixStream::from_std(ours).unwrap().into_split();
+    let client = TestClient::over(read, write);
+    client.initialize(&[ws.path()], json!({})).await;
+    client.wait_status("ready").await;
+    let answer = client
+        .execute(
+            "potpie.ask",
+            json!({"question": "How are application settings loaded?"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer["backend"], "local");
+    client.shutdown().await;
+    let status = tokio::time::timeout(Duration::from_secs(5), child.wait())
+        .await
+        .expect("the server exits after exit")
+        .unwrap();
+    assert!(status.success());
+}
+
 #[test]
 fn cli_ask_prints_one_json_answer_with_citations() {
     let ws = sample_workspace();

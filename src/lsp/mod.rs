@@ -9,6 +9,7 @@ mod framing;
 mod progress;
 mod questions;
 mod state;
+pub mod stdio;
 
 use std::sync::Arc;
 
