@@ -52,9 +52,8 @@ async fn serves_lsp_over_stdio_and_exits_promptly() {
     );
 }
 
-/// Most editors connect with pipes, which the server reads through the event loop; Neovim
-/// (libuv) connects with a socket pair, which takes tokio's stdin/stdout path instead. Both
-/// must serve the same.
+/// VS Code and Neovim (libuv) connect with socket pairs, which the server reads and writes
+/// through the event loop, as it does pipes (the other tests).
 #[tokio::test]
 async fn serves_lsp_over_a_socket_pair_as_neovim_connects() {
     use std::os::fd::OwnedFd;
@@ -90,6 +89,55 @@ async fn serves_lsp_over_a_socket_pair_as_neovim_connects() {
         .expect("the server exits after exit")
         .unwrap();
     assert!(status.success());
+}
+
+/// Standard output that is neither a pipe nor a socket (a file here, a terminal by hand) is
+/// written through tokio's blocking `stdout()` instead, and must work the same.
+#[test]
+fn serves_lsp_to_a_file_on_stdout() {
+    use std::io::Write;
+    use std::os::fd::OwnedFd;
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("out.txt");
+    let (mut ours, theirs) = std::os::unix::net::UnixStream::pair().unwrap();
+    let mut child = std::process::Command::new(BIN)
+        .env("POTPIE_LSP_CACHE_DIR", dir.path().join("cache"))
+        .env_remove("POTPIE_API_KEY")
+        .stdin(Stdio::from(OwnedFd::from(theirs)))
+        .stdout(std::fs::File::create(&out_path).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut send = |v: serde_json::Value| {
+        let body = v.to_string();
+        write!(ours, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+    };
+    send(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}),
+    );
+    let read_out = || std::fs::read_to_string(&out_path).unwrap_or_default();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !read_out().contains("\"id\":1") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(read_out().contains("capabilities"), "{}", read_out());
+    send(json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
+    send(json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}));
+    send(json!({"jsonrpc": "2.0", "method": "exit"}));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the server did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success());
+    assert!(
+        read_out().contains("\"id\":2"),
+        "shutdown answered: {}",
+        read_out()
+    );
 }
 
 #[test]
