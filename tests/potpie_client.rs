@@ -15,7 +15,7 @@ use serde_json::json;
 use support::fake_potpie::{
     DEFAULT_ANSWER, FAKE_KEY, FakeConfig, FakePotpie, FakeToolCall, Forced, Route,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 
 fn key() -> ApiKey {
     ApiKey::new(FAKE_KEY).unwrap_or_else(|| unreachable!("the fake key is not empty"))
@@ -1111,32 +1111,8 @@ async fn stub(responses: Vec<(u16, &'static str)>) -> Stub {
         while let Ok((mut sock, _)) = listener.accept().await {
             let (status, body) = responses[i.min(responses.len() - 1)];
             i += 1;
-            let mut buf = Vec::new();
-            let mut tmp = [0u8; 4096];
-            while let Ok(n) = sock.read(&mut tmp).await {
-                if n == 0 {
-                    break;
-                }
-                buf.extend_from_slice(&tmp[..n]);
-                let text = String::from_utf8_lossy(&buf).to_string();
-                if let Some(end) = text.find("\r\n\r\n") {
-                    let len = text[..end]
-                        .lines()
-                        .find_map(|l| {
-                            l.to_ascii_lowercase()
-                                .strip_prefix("content-length:")
-                                .map(|v| v.trim().to_string())
-                        })
-                        .and_then(|v| v.parse::<usize>().ok())
-                        .unwrap_or(0);
-                    if buf.len() >= end + 4 + len {
-                        break;
-                    }
-                }
-            }
-            log.lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(String::from_utf8_lossy(&buf).to_string());
+            let request = support::read_http_request(&mut sock).await;
+            log.lock().unwrap_or_else(|e| e.into_inner()).push(request);
             let resp = format!(
                 "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                 body.len()
