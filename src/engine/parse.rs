@@ -348,8 +348,9 @@ fn on_match(
         simple
     };
     // The definition is the pattern's root or (for patterns rooted at the file) lies below it.
-    let ancestors: Vec<Node> = if node == anchor {
-        anchor_ancestors.to_vec()
+    let below_anchor: Vec<Node>;
+    let ancestors: &[Node] = if node == anchor {
+        anchor_ancestors
     } else {
         let mut between = Vec::new();
         let mut cur = node.parent();
@@ -358,12 +359,10 @@ fn on_match(
             cur = p.parent();
         }
         between.reverse();
-        let mut all = anchor_ancestors.to_vec();
-        all.push(anchor);
-        all.extend(between);
-        all
+        below_anchor = [anchor_ancestors, &[anchor], &between].concat();
+        &below_anchor
     };
-    let (range, depth) = widen(lang, node, &ancestors);
+    let (range, depth) = widen(lang, node, ancestors);
     let mut containers: Vec<String> = outer.to_vec();
     containers.extend(containers_of(lang, &ancestors[..depth], text));
     if let Some(r) = recv {
@@ -554,13 +553,7 @@ fn doc_of(lang: Lang, range: Node, def: Node, text: &str) -> (String, Option<(us
         return (clean_doc(raw), Some((s.start_byte(), s.end_byte())));
     }
     match comment_lines_above(lang, text, range.start_byte()) {
-        Some((start, end)) => {
-            let raw: Vec<&str> = text[start..end]
-                .lines()
-                .filter(|l| !is_attribute_line(lang, l.trim()))
-                .collect();
-            (clean_doc(&raw.join("\n")), Some((start, end)))
-        }
+        Some((start, end)) => (clean_doc(&text[start..end]), Some((start, end))),
         None => (String::new(), None),
     }
 }
@@ -599,7 +592,11 @@ fn comment_lines_above(lang: Lang, text: &str, at: usize) -> Option<(usize, usiz
         if comment {
             first = Some(start);
             last.get_or_insert(end);
-        } else if let Some(attr_start) = attribute_above(lang, text, start, t) {
+        } else if first.is_none()
+            && let Some(attr_start) = attribute_above(lang, text, start, t)
+        {
+            // Attributes and decorators sit between a definition and its doc comment, never
+            // inside it: the range stays comment lines only.
             cursor = attr_start;
             continue;
         } else {
@@ -661,13 +658,7 @@ impl Symbol {
     /// The doc comment or docstring, read from the file's current `text`.
     pub fn doc_in(&self, text: &str) -> String {
         text.get(self.doc_start as usize..self.doc_end as usize)
-            .map(|raw| {
-                let raw: Vec<&str> = raw
-                    .lines()
-                    .filter(|l| !l.trim_start().starts_with("#["))
-                    .collect();
-                clean_doc(&raw.join("\n"))
-            })
+            .map(clean_doc)
             .unwrap_or_default()
     }
 }
