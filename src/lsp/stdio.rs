@@ -19,45 +19,37 @@ pub type Output = Box<dyn AsyncWrite + Unpin + Send>;
 
 /// Must be called within the runtime (pipes and sockets register with its event loop).
 pub fn stdio() -> (Input, Output) {
-    let input = std::io::stdin()
-        .as_fd()
-        .try_clone_to_owned()
-        .and_then(event_loop_input)
-        .unwrap_or_else(|_| Box::new(tokio::io::stdin()));
-    let output = std::io::stdout()
-        .as_fd()
-        .try_clone_to_owned()
-        .and_then(event_loop_output)
-        .unwrap_or_else(|_| Box::new(tokio::io::stdout()));
+    let input: Input = match endpoint(std::io::stdin()) {
+        Ok(Endpoint::Pipe(file)) => pipe::Receiver::from_file(file).map(|p| Box::new(p) as Input),
+        Ok(Endpoint::Socket(socket)) => Ok(Box::new(socket) as _),
+        Err(e) => Err(e),
+    }
+    .unwrap_or_else(|_| Box::new(tokio::io::stdin()));
+    let output: Output = match endpoint(std::io::stdout()) {
+        Ok(Endpoint::Pipe(file)) => pipe::Sender::from_file(file).map(|p| Box::new(p) as Output),
+        Ok(Endpoint::Socket(socket)) => Ok(Box::new(socket) as _),
+        Err(e) => Err(e),
+    }
+    .unwrap_or_else(|_| Box::new(tokio::io::stdout()));
     (input, output)
 }
 
-fn event_loop_input(fd: OwnedFd) -> std::io::Result<Input> {
-    let file = File::from(fd);
+enum Endpoint {
+    Pipe(File),
+    Socket(tokio::net::UnixStream),
+}
+
+/// A duplicate of `fd` the event loop can drive, if it is a pipe or a socket.
+fn endpoint(fd: impl AsFd) -> std::io::Result<Endpoint> {
+    let file = File::from(fd.as_fd().try_clone_to_owned()?);
     let kind = file.metadata()?.file_type();
     if kind.is_fifo() {
-        Ok(Box::new(pipe::Receiver::from_file(file)?))
+        Ok(Endpoint::Pipe(file))
     } else if kind.is_socket() {
-        Ok(Box::new(socket(file)?))
+        let stream = std::os::unix::net::UnixStream::from(OwnedFd::from(file));
+        stream.set_nonblocking(true)?;
+        Ok(Endpoint::Socket(tokio::net::UnixStream::from_std(stream)?))
     } else {
         Err(std::io::ErrorKind::Unsupported.into())
     }
-}
-
-fn event_loop_output(fd: OwnedFd) -> std::io::Result<Output> {
-    let file = File::from(fd);
-    let kind = file.metadata()?.file_type();
-    if kind.is_fifo() {
-        Ok(Box::new(pipe::Sender::from_file(file)?))
-    } else if kind.is_socket() {
-        Ok(Box::new(socket(file)?))
-    } else {
-        Err(std::io::ErrorKind::Unsupported.into())
-    }
-}
-
-fn socket(file: File) -> std::io::Result<tokio::net::UnixStream> {
-    let stream = std::os::unix::net::UnixStream::from(OwnedFd::from(file));
-    stream.set_nonblocking(true)?;
-    tokio::net::UnixStream::from_std(stream)
 }
