@@ -4,6 +4,7 @@
 
 pub mod answers;
 pub mod backend;
+pub mod blocking;
 pub mod citations;
 pub mod cli;
 pub mod config;

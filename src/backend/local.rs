@@ -110,7 +110,7 @@ impl LocalBackend {
         let _ = events.send(AskEvent::Activity("Searching the local index".into()));
         let slot = self.index.clone();
         let q = question.clone();
-        let retrieved = tokio::task::spawn_blocking(move || {
+        let retrieved = crate::blocking::run(move || {
             let guard = slot
                 .read()
                 .map_err(|_| AskError::Index("the index is unavailable".into()))?;

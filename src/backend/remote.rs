@@ -287,7 +287,7 @@ impl RemoteBackend {
         let listed = listed.to_vec();
         let root = self.root.clone();
         let index = self.index.clone();
-        tokio::task::spawn_blocking(move || {
+        crate::blocking::run(move || {
             let refs = citations::extract(&markdown, &listed);
             let guard = index.read().ok();
             let lookup = guard.as_ref().and_then(|g| g.as_ref()).map(IndexLookup);

@@ -255,8 +255,7 @@ async fn deliver(
             question.text.clone(),
             answer.clone(),
         );
-        tokio::task::spawn_blocking(move || crate::answers::write(&dir, &root, &text, &answer))
-            .await
+        crate::blocking::run(move || crate::answers::write(&dir, &root, &text, &answer)).await
     };
     let answer_path = match written {
         Ok(Ok(p)) => Some(p),
@@ -279,7 +278,7 @@ async fn deliver(
 
     // Locations with whole-line ranges need each cited file's text.
     let citations = answer.citations.clone();
-    let located: Vec<(Location, String)> = tokio::task::spawn_blocking(move || {
+    let located: Vec<(Location, String)> = crate::blocking::run(move || {
         let mut texts: BTreeMap<std::path::PathBuf, Option<String>> = BTreeMap::new();
         citations
             .iter()
