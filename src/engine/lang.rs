@@ -81,6 +81,26 @@ impl Lang {
     }
 
     /// Grammars whose type names are `type_identifier` nodes (collected as type references).
+    /// Node kinds whose subtrees hold nothing the definition walk uses (no pattern start, no
+    /// type name), so the walk does not enter them. A Rust macro body is a flat list of tokens
+    /// (the bodies that hold items are parsed again as items on their own); Rust comments and
+    /// attributes are small trees of punctuation (`//`, `/`, `doc_comment`). In tokio these
+    /// subtrees are a third of all nodes.
+    fn opaque_kinds(self) -> &'static [&'static str] {
+        match self {
+            Lang::Rust => &[
+                "token_tree",
+                "line_comment",
+                "block_comment",
+                "string_literal",
+                "raw_string_literal",
+                "attribute_item",
+                "inner_attribute_item",
+            ],
+            _ => &[],
+        }
+    }
+
     pub fn has_type_identifiers(self) -> bool {
         !matches!(self, Lang::Python | Lang::JavaScript)
     }
@@ -141,6 +161,7 @@ pub struct LangQuery {
     pub query: Query,
     anchors: Vec<bool>,
     any_anchor: bool,
+    opaque: Vec<bool>,
 }
 
 impl LangQuery {
@@ -171,11 +192,29 @@ impl LangQuery {
                         .is_some_and(|k| roots.contains(&k))
             })
             .collect();
+        let opaque_kinds = lang.opaque_kinds();
+        let opaque = (0..language.node_kind_count() as u16)
+            .map(|id| {
+                language.node_kind_is_named(id)
+                    && language
+                        .node_kind_for_id(id)
+                        .is_some_and(|k| opaque_kinds.contains(&k))
+            })
+            .collect();
         Ok(LangQuery {
             query,
             anchors,
             any_anchor,
+            opaque,
         })
+    }
+
+    /// Whether the walk may skip the subtree below a node of this kind.
+    pub fn is_opaque(&self, kind_id: u16) -> bool {
+        self.opaque
+            .get(usize::from(kind_id))
+            .copied()
+            .unwrap_or(false)
     }
 
     /// Whether a pattern of the query can start at a node of this kind.
@@ -192,6 +231,21 @@ impl LangQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_opaque_kind_exists_in_its_grammar() {
+        for lang in ALL {
+            let language = lang.language();
+            for kind in lang.opaque_kinds() {
+                assert_ne!(
+                    language.id_for_node_kind(kind, true),
+                    0,
+                    "{}: no node kind {kind}",
+                    lang.name()
+                );
+            }
+        }
+    }
 
     #[test]
     fn every_query_compiles() {

@@ -233,7 +233,7 @@ fn collect(
                 on_match(m, cx, (n, &ancestors), col);
             }
         }
-        if c.goto_first_child() {
+        if !lq.is_opaque(kind) && c.goto_first_child() {
             ancestors.push(n);
             continue;
         }
@@ -1065,43 +1065,43 @@ fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile) {
         *e = e.saturating_add(1);
     });
 
-    occ.sort_unstable();
+    // Term frequencies per document without sorting the occurrences (millions in a big file
+    // set): group them by document with a counting sort, then count each document's terms in
+    // a dense table indexed by the file-local term id. Terms stay in first-seen order;
+    // `make_rec` orders them by global id.
     let mut docs: Vec<LocalDoc> = vec![LocalDoc::default(); defs.len() + 1];
-    let mut k = 0;
-    while k < occ.len() {
-        let (d, _, t) = occ[k];
-        let mut tfs = [0u8; NF];
-        let mut j = k;
-        while j < occ.len() && occ[j].0 == d && occ[j].2 == t {
-            j += 1;
-        }
-        // occ is sorted by (doc, field, term): gather all fields of (doc, term) separately below.
-        for o in &occ[k..j] {
-            let f = o.1 as usize;
-            tfs[f] = tfs[f].saturating_add(1);
-        }
-        let doc = &mut docs[d as usize];
-        for (f, n) in tfs.iter().enumerate() {
-            doc.lens[f] = doc.lens[f].saturating_add(u16::from(*n));
-        }
-        doc.terms.push((t, tfs));
-        k = j;
+    let mut start = vec![0u32; docs.len() + 1];
+    for o in &occ {
+        start[o.0 as usize + 1] += 1;
     }
-    // Same (doc, term) may appear in several field runs; merge them.
-    for doc in &mut docs {
-        doc.terms.sort_unstable_by_key(|x| x.0);
-        let mut merged: Vec<(u32, [u8; NF])> = Vec::with_capacity(doc.terms.len());
-        for (t, tfs) in doc.terms.drain(..) {
-            match merged.last_mut() {
-                Some(last) if last.0 == t => {
-                    for (a, b) in last.1.iter_mut().zip(tfs) {
-                        *a = a.saturating_add(b);
-                    }
-                }
-                _ => merged.push((t, tfs)),
+    for d in 0..docs.len() {
+        start[d + 1] += start[d];
+    }
+    let mut grouped = vec![(0u8, 0u32); occ.len()];
+    let mut fill = start.clone();
+    for &(d, f, t) in &occ {
+        let at = &mut fill[d as usize];
+        grouped[*at as usize] = (f, t);
+        *at += 1;
+    }
+    drop(occ);
+    let mut slot_of_term = vec![u32::MAX; vocab.len()];
+    for (d, doc) in docs.iter_mut().enumerate() {
+        for &(f, t) in &grouped[start[d] as usize..start[d + 1] as usize] {
+            let slot = &mut slot_of_term[t as usize];
+            if *slot == u32::MAX {
+                *slot = doc.terms.len() as u32;
+                doc.terms.push((t, [0; NF]));
+            }
+            let tf = &mut doc.terms[*slot as usize].1[f as usize];
+            *tf = tf.saturating_add(1);
+        }
+        for (t, tfs) in &doc.terms {
+            slot_of_term[*t as usize] = u32::MAX;
+            for (len, n) in doc.lens.iter_mut().zip(tfs) {
+                *len = len.saturating_add(u16::from(*n));
             }
         }
-        doc.terms = merged;
     }
 
     // Each distinct (enclosing symbol, name, kind) once; names borrowed while deduplicating.
