@@ -13,7 +13,10 @@ fn main() {
     match potpie_lsp::engine::Index::open(std::path::Path::new(&dir), None, &|_, _| {}) {
         Ok(index) => {
             let s = index.stats();
-            eprintln!("{} files, {} symbols, {} edges", s.files, s.symbols, s.edges);
+            eprintln!(
+                "{} files, {} symbols, {} edges",
+                s.files, s.symbols, s.edges
+            );
         }
         Err(e) => {
             eprintln!("cannot index {dir}: {e}");

@@ -116,7 +116,7 @@ pub fn render(idx: &Index, question: &str, ranked: &[RankedFile]) -> LocalAnswer
     let top_name = top
         .sym
         .and_then(|s| idx.file(top.file).and_then(|f| f.symbols.get(s as usize)))
-        .map(|s| s.qual.as_str());
+        .map(|s| s.qual());
     match (top_name, dir.is_empty()) {
         (Some(n), false) => {
             let _ = writeln!(
@@ -150,7 +150,7 @@ pub fn render(idx: &Index, question: &str, ranked: &[RankedFile]) -> LocalAnswer
                     p.start,
                     p.end,
                     s.kind.as_str(),
-                    s.qual,
+                    s.qual(),
                     desc
                 );
             }
@@ -175,7 +175,7 @@ pub fn render(idx: &Index, question: &str, ranked: &[RankedFile]) -> LocalAnswer
                 start_line: p.start,
                 end_line: p.end,
                 kind: sym.map_or("file", |s| s.kind.as_str()).to_string(),
-                name: sym.map_or_else(|| f.rel.clone(), |s| s.qual.clone()),
+                name: sym.map_or_else(|| f.rel.clone(), |s| s.qual().to_string()),
                 text,
             });
         }
@@ -207,7 +207,10 @@ fn neighbours(idx: &Index, fid: u32, sym: u32) -> (Vec<String>, Vec<String>) {
         let d = file.symbols.get(s as usize)?;
         Some(format!(
             "`{}` (`{}:{}-{}`)",
-            d.qual, file.rel, d.start, d.end
+            d.qual(),
+            file.rel,
+            d.start,
+            d.end
         ))
     };
     let mut callers = Vec::new();

@@ -13,6 +13,7 @@ mod lang;
 mod parse;
 mod search;
 mod store;
+mod strids;
 mod tokens;
 mod walk;
 
@@ -34,6 +35,7 @@ pub use answer::{llm_citations, llm_messages};
 
 use parse::{NF, ParsedFile, Parsers, RefKind};
 use store::{Docs, Edge, FileRec, Persist, StoredRef};
+use strids::StrIds;
 
 /// What `potpie-lsp index --json` prints (at least these keys).
 #[derive(Debug, Clone, Default, Serialize)]
@@ -87,9 +89,10 @@ pub struct ChatMessage {
 /// Structures derived from the persisted files; rebuilt after loading and after updates.
 #[derive(Default)]
 struct Derived {
-    term_ids: HashMap<String, u32>,
+    /// `Persist::vocab` → index.
+    term_ids: StrIds,
     /// `Persist::ref_names` → index.
-    ref_ids: HashMap<String, u32>,
+    ref_ids: StrIds,
     path_ids: HashMap<String, u32>,
     /// Symbol documents / file documents containing each term.
     df_sym: Vec<u32>,
@@ -191,14 +194,8 @@ impl Index {
             stats: IndexStats::default(),
         };
         let mut term_ids = std::mem::take(&mut idx.d.term_ids);
-        if term_ids.is_empty() {
-            term_ids = idx
-                .p
-                .vocab
-                .iter()
-                .enumerate()
-                .map(|(i, t)| (t.clone(), i as u32))
-                .collect();
+        if term_ids.len() != idx.p.vocab.len() {
+            term_ids = StrIds::build(&idx.p.vocab);
         }
         // Each parsed file is folded into the index as soon as it arrives, so only a few
         // parse results (with their file-local vocabularies) are alive at any time: the peak
@@ -329,8 +326,8 @@ impl Index {
             .to_string();
         let mut best: Option<(u32, &parse::Symbol)> = None;
         for s in &f.symbols {
-            let q = norm(&s.qual);
-            let n = norm(&s.name);
+            let q = norm(s.qual());
+            let n = norm(s.name());
             let score = if q == want_n || n == want_n {
                 4
             } else if q.ends_with(&format!(".{want_n}")) {
@@ -376,21 +373,12 @@ impl Index {
         &mut self,
         c: &walk::Candidate,
         parsed: ParsedFile,
-        term_ids: &mut HashMap<String, u32>,
+        term_ids: &mut StrIds,
     ) -> FileRec {
         let map: Vec<u32> = parsed
             .vocab
-            .into_iter()
-            .map(|t| {
-                if let Some(&id) = term_ids.get(&t) {
-                    id
-                } else {
-                    let id = self.p.vocab.len() as u32;
-                    self.p.vocab.push(t.clone());
-                    term_ids.insert(t, id);
-                    id
-                }
-            })
+            .iter()
+            .map(|t| term_ids.intern(&mut self.p.vocab, t))
             .collect();
         let entries = parsed.docs.iter().map(|d| d.terms.len()).sum();
         let mut docs = Docs::with_capacity(parsed.docs.len(), entries);
@@ -408,13 +396,7 @@ impl Index {
             .collect();
         let path_len = path_terms.iter().map(|p| u16::from(p.1)).sum();
         if self.d.ref_ids.len() != self.p.ref_names.len() {
-            self.d.ref_ids = self
-                .p
-                .ref_names
-                .iter()
-                .enumerate()
-                .map(|(i, t)| (t.clone(), i as u32))
-                .collect();
+            self.d.ref_ids = StrIds::build(&self.p.ref_names);
         }
         // Collecting `into_iter().map(…)` into a smaller element type reuses the old buffer
         // (its capacity then counts in the larger type's bytes): kept vectors are shrunk, and
@@ -426,15 +408,7 @@ impl Index {
             .into_iter()
             .map(|r| {
                 let key = r.name.rsplit(['.', ':']).next().unwrap_or(&r.name);
-                let name = match self.d.ref_ids.get(key) {
-                    Some(&id) => id,
-                    None => {
-                        let id = self.p.ref_names.len() as u32;
-                        self.p.ref_names.push(key.to_string());
-                        self.d.ref_ids.insert(key.to_string(), id);
-                        id
-                    }
-                };
+                let name = self.d.ref_ids.intern(&mut self.p.ref_names, key);
                 StoredRef {
                     name,
                     from: r.from,
@@ -466,13 +440,7 @@ impl Index {
     fn derive(&mut self) {
         let nv = self.p.vocab.len();
         if self.d.term_ids.len() != nv {
-            self.d.term_ids = self
-                .p
-                .vocab
-                .iter()
-                .enumerate()
-                .map(|(i, t)| (t.clone(), i as u32))
-                .collect();
+            self.d.term_ids = StrIds::build(&self.p.vocab);
         }
         let term_ids = std::mem::take(&mut self.d.term_ids);
         let ref_ids = std::mem::take(&mut self.d.ref_ids);
@@ -543,10 +511,10 @@ impl Index {
         }
         for (si, sym) in f.symbols.iter().enumerate() {
             let last = sym
-                .name
+                .name()
                 .rsplit(['.', ':'])
                 .next()
-                .unwrap_or(&sym.name)
+                .unwrap_or(sym.name())
                 .trim_end_matches('!')
                 .to_ascii_lowercase();
             if add {
@@ -557,7 +525,7 @@ impl Index {
                     d.name_count.remove(&last);
                 }
             }
-            for key in name_keys(&sym.name) {
+            for key in name_keys(sym.name()) {
                 if add {
                     d.names.entry(key).or_default().push((fid, si as u32));
                 } else if let Some(v) = d.names.get_mut(&key) {

@@ -83,7 +83,7 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
         }
     }
     let add = |t: &str, w: f32, c: u64, weights: &mut HashMap<u32, (f32, u64)>| {
-        if let Some(&id) = idx.d.term_ids.get(t) {
+        if let Some(id) = idx.d.term_ids.get(&idx.p.vocab, t) {
             let e = weights.entry(id).or_insert((0.0, 0));
             if w > e.0 {
                 e.0 = w;
@@ -195,7 +195,7 @@ pub fn rank(idx: &Index, question: &str, selection: Option<&Selection>) -> Vec<R
         let mut extra: Vec<(String, u32)> = extra.into_iter().collect();
         extra.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         for (t, _) in extra.into_iter().take(24) {
-            if let Some(&id) = idx.d.term_ids.get(&t)
+            if let Some(id) = idx.d.term_ids.get(&idx.p.vocab, &t)
                 && !q.terms.iter().any(|x| x.id == id)
             {
                 q.terms.push(QTerm {
@@ -393,16 +393,16 @@ pub fn rank(idx: &Index, question: &str, selection: Option<&Selection>) -> Vec<R
             }
             m *= 1.0 + 0.06 * (span.min(200) as f32).ln();
             // Unit tests inline in source files (`mod tests`) are tests too.
-            if f.aux == 0 && !q.wants_aux[walk::AUX_TEST as usize] && is_test_qual(&sym.qual) {
+            if f.aux == 0 && !q.wants_aux[walk::AUX_TEST as usize] && is_test_qual(sym.qual()) {
                 m *= 0.3;
             }
             let qual = sym
-                .qual
+                .qual()
                 .to_ascii_lowercase()
                 .replace("::", ".")
                 .replace(".prototype.", ".");
             let name = sym
-                .name
+                .name()
                 .to_ascii_lowercase()
                 .trim_end_matches('!')
                 .to_string();
@@ -520,7 +520,7 @@ pub fn rank(idx: &Index, question: &str, selection: Option<&Selection>) -> Vec<R
             let syms: Vec<String> = rf
                 .syms
                 .iter()
-                .map(|s| format!("{}={:.2}", f.symbols[s.sym as usize].qual, s.score))
+                .map(|s| format!("{}={:.2}", f.symbols[s.sym as usize].qual(), s.score))
                 .collect();
             tracing::debug!(file = %f.rel, score = rf.score, ?syms, "ranked");
         }

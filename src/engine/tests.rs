@@ -22,7 +22,7 @@ fn range(idx: &Index, rel: &str, qual: &str) -> Option<(u32, u32)> {
     let f = idx.file(fid)?;
     f.symbols
         .iter()
-        .find(|s| s.qual == qual)
+        .find(|s| s.qual() == qual)
         .map(|s| (s.start, s.end))
 }
 
@@ -31,7 +31,7 @@ fn quals(idx: &Index, rel: &str) -> Vec<String> {
         .path_ids
         .get(rel)
         .and_then(|id| idx.file(*id))
-        .map(|f| f.symbols.iter().map(|s| s.qual.clone()).collect())
+        .map(|f| f.symbols.iter().map(|s| s.qual().to_string()).collect())
         .unwrap_or_default()
 }
 
@@ -83,7 +83,7 @@ fn rust_definitions_ranges_and_names() {
     let accept = f
         .symbols
         .iter()
-        .find(|s| s.name == "accept")
+        .find(|s| s.name() == "accept")
         .expect("accept");
     let text = std::fs::read_to_string(idx.root.join("src/net.rs")).expect("read");
     assert_eq!(accept.doc_in(&text), "Accepts one connection.");
@@ -93,12 +93,12 @@ fn rust_definitions_ranges_and_names() {
     let helper = f
         .symbols
         .iter()
-        .position(|s| s.name == "helper")
+        .position(|s| s.name() == "helper")
         .expect("helper") as u32;
     let accept_i = f
         .symbols
         .iter()
-        .position(|s| s.name == "accept")
+        .position(|s| s.name() == "accept")
         .expect("accept") as u32;
     assert!(
         f.edges
@@ -142,7 +142,7 @@ fn python_decorators_docstrings_and_methods() {
     let name = f
         .symbols
         .iter()
-        .find(|s| s.qual == "App.name")
+        .find(|s| s.qual() == "App.name")
         .expect("App.name");
     let text = std::fs::read_to_string(idx.root.join("pkg/app.py")).expect("read");
     assert_eq!(name.doc_in(&text), "Returns the name. More.");
