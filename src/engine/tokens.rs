@@ -32,7 +32,8 @@ fn word_tokens(word: &str, buf: &mut String, emit: &mut impl FnMut(&str)) {
         count += 1;
         if p.len() >= 2 && p.bytes().any(|b| b.is_ascii_alphabetic()) {
             buf.clear();
-            buf.extend(p.chars().map(|c| c.to_ascii_lowercase()));
+            buf.push_str(p);
+            buf.make_ascii_lowercase();
             let s = stem(buf);
             if !is_stop(s) {
                 emit(s);
@@ -41,7 +42,8 @@ fn word_tokens(word: &str, buf: &mut String, emit: &mut impl FnMut(&str)) {
     });
     if count > 1 {
         buf.clear();
-        buf.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+        buf.push_str(word);
+        buf.make_ascii_lowercase();
         emit(stem(buf));
     }
 }
