@@ -184,23 +184,19 @@ impl LangQuery {
             }
         }
         let language = lang.language();
-        let anchors = (0..language.node_kind_count() as u16)
-            .map(|id| {
-                language.node_kind_is_named(id)
-                    && language
-                        .node_kind_for_id(id)
-                        .is_some_and(|k| roots.contains(&k))
-            })
-            .collect();
-        let opaque_kinds = lang.opaque_kinds();
-        let opaque = (0..language.node_kind_count() as u16)
-            .map(|id| {
-                language.node_kind_is_named(id)
-                    && language
-                        .node_kind_for_id(id)
-                        .is_some_and(|k| opaque_kinds.contains(&k))
-            })
-            .collect();
+        // One flag per node kind id: whether it is a named kind listed in `names`.
+        let kinds_named = |names: &[&str]| -> Vec<bool> {
+            (0..language.node_kind_count() as u16)
+                .map(|id| {
+                    language.node_kind_is_named(id)
+                        && language
+                            .node_kind_for_id(id)
+                            .is_some_and(|k| names.contains(&k))
+                })
+                .collect()
+        };
+        let anchors = kinds_named(&roots);
+        let opaque = kinds_named(lang.opaque_kinds());
         Ok(LangQuery {
             query,
             anchors,
