@@ -80,7 +80,6 @@ impl Lang {
         }
     }
 
-    /// Grammars whose type names are `type_identifier` nodes (collected as type references).
     /// Node kinds whose subtrees hold nothing the definition walk uses (no pattern start, no
     /// type name), so the walk does not enter them. A Rust macro body is a flat list of tokens
     /// (the bodies that hold items are parsed again as items on their own); Rust comments and
@@ -101,6 +100,7 @@ impl Lang {
         }
     }
 
+    /// Grammars whose type names are `type_identifier` nodes (collected as type references).
     pub fn has_type_identifiers(self) -> bool {
         !matches!(self, Lang::Python | Lang::JavaScript)
     }

@@ -398,9 +398,9 @@ impl Index {
         if self.d.ref_ids.len() != self.p.ref_names.len() {
             self.d.ref_ids = StrIds::build(&self.p.ref_names);
         }
-        // Collecting `into_iter().map(…)` into a smaller element type reuses the old buffer
-        // (its capacity then counts in the larger type's bytes): kept vectors are shrunk, and
-        // re-allocated here on the indexing thread rather than pinning the parser thread's heap.
+        // Kept vectors are shrunk: parsing grows them by doubling, and collecting
+        // `into_iter().map(…)` into a smaller element type reuses the old buffer, whose capacity
+        // then counts in the larger type's bytes.
         let mut symbols = parsed.symbols;
         symbols.shrink_to_fit();
         let mut refs: Vec<StoredRef> = parsed

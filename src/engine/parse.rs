@@ -77,6 +77,21 @@ impl Symbol {
         &self.qual
     }
 
+    /// The signature, read from the file's current `text` (empty if it no longer fits).
+    pub fn signature_in(&self, text: &str) -> String {
+        let (start, end) = (self.sig_at as usize, self.end_byte as usize);
+        text.get(start..end.max(start))
+            .map(signature_of_text)
+            .unwrap_or_default()
+    }
+
+    /// The doc comment or docstring, read from the file's current `text`.
+    pub fn doc_in(&self, text: &str) -> String {
+        text.get(self.doc_start as usize..self.doc_end as usize)
+            .map(clean_doc)
+            .unwrap_or_default()
+    }
+
     /// `(qual, name_at)` for a qualified name ending in `name`, as every definition's does.
     fn qual_and_name(qual: String, name: &str) -> (Box<str>, u32) {
         match qual.strip_suffix(name) {
@@ -668,23 +683,6 @@ fn is_attribute_line(lang: Lang, t: &str) -> bool {
             t.starts_with('@')
         }
         _ => false,
-    }
-}
-
-impl Symbol {
-    /// The signature, read from the file's current `text` (empty if it no longer fits).
-    pub fn signature_in(&self, text: &str) -> String {
-        let (start, end) = (self.sig_at as usize, self.end_byte as usize);
-        text.get(start..end.max(start))
-            .map(signature_of_text)
-            .unwrap_or_default()
-    }
-
-    /// The doc comment or docstring, read from the file's current `text`.
-    pub fn doc_in(&self, text: &str) -> String {
-        text.get(self.doc_start as usize..self.doc_end as usize)
-            .map(clean_doc)
-            .unwrap_or_default()
     }
 }
 
