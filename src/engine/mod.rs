@@ -11,6 +11,7 @@
 mod answer;
 mod lang;
 mod parse;
+mod rust_macros;
 mod search;
 mod store;
 mod strids;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use tree_sitter::{Node, Parser, Point, QueryCursor, Range, StreamingIterator, Tree};
 
 use super::lang::{Lang, LangQuery};
-use super::tokens;
+use super::{rust_macros, tokens};
 
 /// Field slots of a token document (the path field lives once per file).
 pub const F_NAME: usize = 0;
@@ -194,8 +194,13 @@ pub fn parse_file(rel: &str, lang: Lang, text: &str, parsers: &mut Parsers) -> P
     };
     let mut col = Collected::default();
     if let (Some(query), Some(parser)) = (lang.query(), parsers.get(lang)) {
-        let _ = parser.set_included_ranges(&[]);
-        if let Some(tree) = parser.parse(text, None) {
+        let tree = if lang == Lang::Rust {
+            parse_rust(parser, text, &mut col)
+        } else {
+            let _ = parser.set_included_ranges(&[]);
+            parser.parse(text, None)
+        };
+        if let Some(tree) = tree {
             collect(&tree, query, lang, text, rel, &[], &mut col);
             if lang == Lang::Rust {
                 rust_macro_items(parser, &tree, query, text, rel, &mut col, 0);
@@ -876,6 +881,75 @@ fn import_paths(lang: Lang, rel: &str, raw: &str, rust_mod: bool) -> Vec<String>
     }
 }
 
+/// A Rust file parsed with its item macros' bodies read as items in place (see `rust_macros`).
+/// A body the scan misjudged shows up as an error inside that macro: it is dropped, and the
+/// file parsed again incrementally (only the changed ranges are re-read); the parse-again pass
+/// then reads that body on its own, as before. The macros' own names become references, as
+/// the query makes them for other invocations.
+fn parse_rust(parser: &mut Parser, text: &str, col: &mut Collected) -> Option<Tree> {
+    let mut macros = rust_macros::find(text);
+    let mut old: Option<Tree> = None;
+    for _ in 0..3 {
+        if macros.is_empty()
+            || parser
+                .set_included_ranges(&rust_macros::included_ranges(text, &macros))
+                .is_err()
+        {
+            break;
+        }
+        let tree = parser.parse(text, old.as_ref())?;
+        let failed = failed_macros(&tree, &macros);
+        if failed.is_empty() {
+            for m in &macros {
+                col.refs.push(RawRef {
+                    name: format!("{}!", &text[m.name.0..m.name.1]),
+                    pos: m.name.0,
+                    kind: RefKind::Call,
+                });
+            }
+            return Some(tree);
+        }
+        let mut i = 0;
+        macros.retain(|_| {
+            i += 1;
+            !failed.contains(&(i - 1))
+        });
+        old = Some(tree);
+    }
+    parser.set_included_ranges(&[]).ok()?;
+    parser.parse(text, old.as_ref())
+}
+
+/// Indexes of the macros whose bodies hold a syntax error: each error node counts against the
+/// innermost macro it overlaps (one that spills past a body still counts). Errors outside
+/// every macro are the file's own.
+fn failed_macros(tree: &Tree, macros: &[rust_macros::ItemMacro]) -> Vec<usize> {
+    let mut failed = Vec::new();
+    if !tree.root_node().has_error() {
+        return failed;
+    }
+    let mut stack = vec![tree.root_node()];
+    while let Some(n) = stack.pop() {
+        if n.is_error() || n.is_missing() {
+            let (s, e) = (n.start_byte(), n.end_byte());
+            let innermost = macros
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| m.name.0 < e.max(s + 1) && s <= m.close)
+                .max_by_key(|(_, m)| m.name.0);
+            if let Some((i, _)) = innermost
+                && !failed.contains(&i)
+            {
+                failed.push(i);
+            }
+            continue;
+        }
+        let mut c = n.walk();
+        stack.extend(n.children(&mut c).filter(|c| c.has_error()));
+    }
+    failed
+}
+
 /// Rust items hidden in macro invocations (`cfg_rt! { … }`, `doc! { macro_rules! … }`) are token
 /// trees to the grammar; parse their insides again as items, in place.
 fn rust_macro_items(
@@ -903,20 +977,9 @@ fn rust_macro_items(
                     else {
                         continue;
                     };
-                    let inner = node_text(tt, text);
-                    let looks_like_items = [
-                        "fn ",
-                        "struct ",
-                        "impl",
-                        "enum ",
-                        "trait ",
-                        "macro_rules!",
-                        "mod ",
-                        "type ",
-                    ]
-                    .iter()
-                    .any(|k| inner.contains(k));
-                    if !looks_like_items || tt.end_byte() < tt.start_byte() + 2 {
+                    if !rust_macros::looks_like_items(node_text(tt, text))
+                        || tt.end_byte() < tt.start_byte() + 2
+                    {
                         continue;
                     }
                     let sp = tt.start_position();
@@ -1235,5 +1298,33 @@ mod tests {
         let doc = |q: &str| got.iter().find(|(n, _)| n == q).map(|(_, d)| d.as_str());
         assert_eq!(doc("A.run"), Some("Runs it."));
         assert_eq!(doc("A.go"), Some(""), "code before it on its line");
+    }
+
+    #[test]
+    fn item_macro_bodies_are_items_in_one_parse_and_misread_bodies_still_count() {
+        let rust = "impl Handle {\n    cfg_a! {\n        cfg_b! {\n            pub fn nested(&self) {}\n        }\n    }\n}\n\
+                    cfg_rt! {\n    /// Spawns.\n    pub fn spawn() {\n        helper()\n    }\n}\n\
+                    mock! {\n    pub File {\n        fn open() {}\n    }\n}\n\
+                    fn after() {}\n";
+        let parsed = parse_file("src/lib.rs", Lang::Rust, rust, &mut Parsers::default());
+        let sym = |q: &str| {
+            parsed
+                .symbols
+                .iter()
+                .find(|s| s.qual() == q)
+                .map(|s| (s.start, s.end, s.kind))
+        };
+        // Nested in two macros inside an impl: still a method of Handle.
+        assert_eq!(sym("Handle::nested"), Some((4, 4, Kind::Method)));
+        assert_eq!(sym("spawn"), Some((10, 12, Kind::Function)));
+        let spawn = parsed.symbols.iter().find(|s| s.qual() == "spawn").unwrap();
+        assert_eq!(spawn.doc_in(rust), "Spawns.");
+        // `mock!` is not items as written: it is read apart, and the file around it is intact.
+        assert_eq!(sym("open"), Some((16, 16, Kind::Function)));
+        assert_eq!(sym("after"), Some((19, 19, Kind::Function)));
+        let refs: Vec<&str> = parsed.refs.iter().map(|r| r.name.as_str()).collect();
+        for name in ["cfg_a!", "cfg_b!", "cfg_rt!", "helper"] {
+            assert!(refs.contains(&name), "{name} in {refs:?}");
+        }
     }
 }

@@ -1,0 +1,502 @@
+//! Rust item macros (`cfg_rt! { pub fn … }`) found by a lexical pre-scan, so that a single parse
+//! reads their bodies as items in place: each invocation's `name! {` and its closing `}` are left
+//! out of the parser's included ranges, and byte offsets and lines stay those of the file.
+//!
+//! Without this the grammar reads every such body as a token tree, and the body has to be parsed
+//! a second time as items (`parse::rust_macro_items`, which still handles whatever this scan does
+//! not take). The scan only decides where braces open and close; when it misjudges a body, the
+//! parse of the file reports an error and the caller parses the file as written instead.
+
+use tree_sitter::{Point, Range};
+
+/// One brace-delimited macro invocation at item level whose body reads as items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemMacro {
+    /// Byte range of the macro's name (`cfg_rt`).
+    pub name: (usize, usize),
+    /// Byte offsets of the body's `{` and `}`.
+    pub open: usize,
+    pub close: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tok {
+    Ident,
+    Punct(u8),
+    Literal,
+    Lifetime,
+}
+
+/// The next token at or after `*pos` (whitespace and comments skipped), or `None` at the end.
+/// `Err` for an unterminated comment or literal: the scan then gives up on the file.
+fn next_token(b: &[u8], pos: &mut usize) -> Result<Option<(Tok, usize, usize)>, ()> {
+    let n = b.len();
+    let mut i = *pos;
+    loop {
+        while i < n && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i + 1 < n && b[i] == b'/' && b[i + 1] == b'/' {
+            while i < n && b[i] != b'\n' {
+                i += 1;
+            }
+            continue;
+        }
+        if i + 1 < n && b[i] == b'/' && b[i + 1] == b'*' {
+            // Block comments nest in Rust.
+            let mut depth = 0usize;
+            loop {
+                if i + 1 >= n {
+                    return Err(());
+                }
+                if b[i] == b'/' && b[i + 1] == b'*' {
+                    depth += 1;
+                    i += 2;
+                } else if b[i] == b'*' && b[i + 1] == b'/' {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            continue;
+        }
+        break;
+    }
+    if i >= n {
+        *pos = n;
+        return Ok(None);
+    }
+    let start = i;
+    let c = b[i];
+    let tok = if is_ident_byte(c) && !c.is_ascii_digit() {
+        while i < n && is_ident_byte(b[i]) {
+            i += 1;
+        }
+        let word = &b[start..i];
+        match (word, b.get(i)) {
+            // Raw strings (`r"…"`, `br#"…"#`, `cr"…"`), unless `r#name` is a raw identifier.
+            (b"r" | b"br" | b"cr", Some(b'"' | b'#')) => {
+                let mut hashes = 0;
+                while i < n && b[i] == b'#' {
+                    hashes += 1;
+                    i += 1;
+                }
+                if i < n && b[i] == b'"' {
+                    i = raw_string_end(b, i + 1, hashes).ok_or(())?;
+                    Tok::Literal
+                } else if word == b"r" && hashes == 1 {
+                    while i < n && is_ident_byte(b[i]) {
+                        i += 1;
+                    }
+                    Tok::Ident
+                } else {
+                    *pos = start + 1;
+                    return Ok(Some((Tok::Ident, start, start + 1)));
+                }
+            }
+            (b"b" | b"c", Some(b'"')) => {
+                i = string_end(b, i + 1, b'"').ok_or(())?;
+                Tok::Literal
+            }
+            (b"b", Some(b'\'')) => {
+                i = string_end(b, i + 1, b'\'').ok_or(())?;
+                Tok::Literal
+            }
+            _ => Tok::Ident,
+        }
+    } else if c.is_ascii_digit() {
+        while i < n && is_ident_byte(b[i]) {
+            i += 1;
+        }
+        Tok::Literal
+    } else if c == b'"' {
+        i = string_end(b, i + 1, b'"').ok_or(())?;
+        Tok::Literal
+    } else if c == b'\'' {
+        // A character literal (`'x'`, `'\n'`, `'é'`) or a lifetime / label (`'a`).
+        let next = b.get(i + 1).copied();
+        let width = next.map_or(1, utf8_width);
+        if next == Some(b'\\') {
+            i = string_end(b, i + 1, b'\'').ok_or(())?;
+            Tok::Literal
+        } else if b.get(i + 1 + width) == Some(&b'\'') {
+            i += 2 + width;
+            Tok::Literal
+        } else {
+            i += 1;
+            while i < n && is_ident_byte(b[i]) {
+                i += 1;
+            }
+            Tok::Lifetime
+        }
+    } else {
+        i += 1;
+        Tok::Punct(c)
+    };
+    *pos = i;
+    Ok(Some((tok, start, i)))
+}
+
+fn is_ident_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
+}
+
+fn utf8_width(first: u8) -> usize {
+    match first {
+        0xF0..=0xFF => 4,
+        0xE0..=0xEF => 3,
+        0xC0..=0xDF => 2,
+        _ => 1,
+    }
+}
+
+/// The offset just past the closing `quote` of a literal whose contents start at `i`.
+fn string_end(b: &[u8], mut i: usize, quote: u8) -> Option<usize> {
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            c if c == quote => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+fn raw_string_end(b: &[u8], mut i: usize, hashes: usize) -> Option<usize> {
+    while i < b.len() {
+        if b[i] == b'"'
+            && b[i + 1..]
+                .iter()
+                .take(hashes)
+                .filter(|&&h| h == b'#')
+                .count()
+                == hashes
+        {
+            return Some(i + 1 + hashes);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Where the current item of an item-level block stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Item {
+    /// Before the item's first decisive token (attributes and `pub` keep it here).
+    Start,
+    /// `impl`, `trait` or `mod`: its block holds items.
+    Opens,
+    /// `extern`, possibly followed by an ABI string: a block after it holds items.
+    Extern,
+    /// A plain identifier first: `name!` makes it a macro.
+    Ident(usize, usize),
+    /// `name!`: a `{` now opens a macro body.
+    Bang(usize, usize),
+    /// Anything else: its braces hold no items.
+    Other,
+}
+
+struct Frame {
+    items: bool,
+    state: Item,
+    /// Open `(` and `[` inside this block; tokens inside them decide nothing.
+    nest: u32,
+    /// Set when this block is a macro body: its name, `{`, and how many macros had been found
+    /// before it (those found inside are dropped if the body turns out not to be items).
+    body_of: Option<((usize, usize), usize, usize)>,
+    /// The body's first token, to tell items (`pub fn`) from other syntax (`if #[cfg] …`).
+    first: Option<(Tok, usize, usize)>,
+}
+
+impl Frame {
+    fn new(items: bool, body_of: Option<((usize, usize), usize, usize)>) -> Frame {
+        Frame {
+            items,
+            state: Item::Start,
+            nest: 0,
+            body_of,
+            first: None,
+        }
+    }
+}
+
+/// Item-level macro invocations whose bodies read as items, outermost first, nested ones
+/// included. Empty when the file does not lex as Rust.
+pub fn find(text: &str) -> Vec<ItemMacro> {
+    let b = text.as_bytes();
+    // Most files have no `name! {` at all; finding a `!` is far cheaper than lexing.
+    let has_brace_bang = text.match_indices('!').any(|(i, _)| {
+        b[i + 1..]
+            .iter()
+            .find(|c| !c.is_ascii_whitespace())
+            .is_some_and(|&c| c == b'{')
+    });
+    if !has_brace_bang {
+        return Vec::new();
+    }
+    let mut found: Vec<ItemMacro> = Vec::new();
+    let mut frames = vec![Frame::new(true, None)];
+    let mut pos = 0;
+    loop {
+        let Ok(next) = next_token(b, &mut pos) else {
+            return Vec::new();
+        };
+        let Some((tok, start, end)) = next else { break };
+        let Some(f) = frames.last_mut() else {
+            return Vec::new();
+        };
+        if f.first.is_none() {
+            f.first = Some((tok, start, end));
+        }
+        let decides = f.items && f.nest == 0;
+        match tok {
+            Tok::Punct(b'{') => {
+                let (items, body_of) = if decides {
+                    let opened = match f.state {
+                        Item::Opens | Item::Extern => (true, None),
+                        Item::Bang(s, e) => (true, Some(((s, e), start, found.len()))),
+                        _ => (false, None),
+                    };
+                    f.state = Item::Other;
+                    opened
+                } else {
+                    (false, None)
+                };
+                frames.push(Frame::new(items, body_of));
+            }
+            Tok::Punct(b'}') => {
+                let Some(done) = frames.pop() else {
+                    return Vec::new();
+                };
+                if let Some((name, open, found_before)) = done.body_of {
+                    let body = &text[open + 1..start];
+                    if starts_like_item(text, done.first) && looks_like_items(body) {
+                        found.insert(
+                            found_before,
+                            ItemMacro {
+                                name,
+                                open,
+                                close: start,
+                            },
+                        );
+                    } else {
+                        found.truncate(found_before);
+                    }
+                }
+                match frames.last_mut() {
+                    Some(parent) if parent.items && parent.nest == 0 => parent.state = Item::Start,
+                    Some(_) => {}
+                    None => return Vec::new(),
+                }
+            }
+            Tok::Punct(b'(' | b'[') => f.nest += 1,
+            Tok::Punct(b')' | b']') => f.nest = f.nest.saturating_sub(1),
+            _ if !decides => {}
+            Tok::Punct(b';') => f.state = Item::Start,
+            Tok::Ident => {
+                let word = &text[start..end];
+                f.state = match f.state {
+                    Item::Start => match word {
+                        "pub" | "unsafe" | "async" | "default" | "auto" | "safe" => Item::Start,
+                        "impl" | "trait" | "mod" => Item::Opens,
+                        "extern" => Item::Extern,
+                        "macro_rules" => Item::Other,
+                        _ => Item::Ident(start, end),
+                    },
+                    Item::Opens => Item::Opens,
+                    _ => Item::Other,
+                };
+            }
+            Tok::Punct(b'!') => {
+                f.state = match f.state {
+                    Item::Ident(s, e) => Item::Bang(s, e),
+                    // `#![…]`, `impl !Send for …`
+                    Item::Start | Item::Opens => f.state,
+                    _ => Item::Other,
+                };
+            }
+            Tok::Punct(b'#') if f.state == Item::Start => {}
+            Tok::Literal if f.state == Item::Extern => {}
+            Tok::Lifetime => {}
+            _ => {
+                if f.state != Item::Opens {
+                    f.state = Item::Other;
+                }
+            }
+        }
+    }
+    if frames.len() != 1 {
+        return Vec::new();
+    }
+    found
+}
+
+/// Whether a body's first token can start an item (`#[cfg]`, `pub`, `fn`, `name!`), rather than
+/// an expression or a macro's own syntax (`if #[cfg(unix)] { … }`, `$x:expr`).
+fn starts_like_item(text: &str, first: Option<(Tok, usize, usize)>) -> bool {
+    match first {
+        Some((Tok::Punct(b'#'), _, _)) => true,
+        Some((Tok::Ident, s, e)) => !matches!(
+            &text[s..e],
+            "if" | "else"
+                | "let"
+                | "match"
+                | "for"
+                | "while"
+                | "loop"
+                | "return"
+                | "self"
+                | "Self"
+                | "super"
+                | "crate"
+                | "true"
+                | "false"
+                | "move"
+                | "ref"
+                | "mut"
+                | "in"
+                | "as"
+                | "where"
+        ),
+        _ => false,
+    }
+}
+
+/// Whether a macro body holds item keywords at all (shared with the parse-again fallback).
+pub fn looks_like_items(inner: &str) -> bool {
+    [
+        "fn ",
+        "struct ",
+        "impl",
+        "enum ",
+        "trait ",
+        "macro_rules!",
+        "mod ",
+        "type ",
+    ]
+    .iter()
+    .any(|k| inner.contains(k))
+}
+
+/// The parser's included ranges for `text` with every macro's `name! {` and `}` left out.
+pub fn included_ranges(text: &str, macros: &[ItemMacro]) -> Vec<Range> {
+    let mut cuts: Vec<(usize, usize)> = Vec::with_capacity(macros.len() * 2);
+    for m in macros {
+        cuts.push((m.name.0, m.open + 1));
+        cuts.push((m.close, m.close + 1));
+    }
+    cuts.sort_unstable();
+    let mut bounds: Vec<(usize, usize)> = Vec::with_capacity(cuts.len() + 1);
+    let mut at = 0;
+    for (s, e) in cuts {
+        if s > at {
+            bounds.push((at, s));
+        }
+        at = at.max(e);
+    }
+    if at < text.len() {
+        bounds.push((at, text.len()));
+    }
+    // Points for every boundary, from one pass over the text (boundaries are sorted).
+    let b = text.as_bytes();
+    let (mut row, mut line_start, mut scanned) = (0usize, 0usize, 0usize);
+    let mut point = |offset: usize| {
+        for (i, &c) in b[scanned..offset].iter().enumerate() {
+            if c == b'\n' {
+                row += 1;
+                line_start = scanned + i + 1;
+            }
+        }
+        scanned = offset;
+        Point {
+            row,
+            column: offset - line_start,
+        }
+    };
+    bounds
+        .into_iter()
+        .map(|(s, e)| Range {
+            start_byte: s,
+            end_byte: e,
+            start_point: point(s),
+            end_point: point(e),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(text: &str) -> Vec<&str> {
+        find(text)
+            .iter()
+            .map(|m| &text[m.name.0..m.name.1])
+            .collect()
+    }
+
+    #[test]
+    fn item_macros_at_item_level_are_found_with_their_braces() {
+        let text = "cfg_rt! {\n    pub fn spawn() {}\n}\nfn f() { inner! { fn g() {} } }\n";
+        let found = find(text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(&text[found[0].name.0..found[0].name.1], "cfg_rt");
+        assert_eq!(&text[found[0].open..=found[0].open], "{");
+        assert_eq!(&text[found[0].close..=found[0].close], "}");
+        assert_eq!(found[0].close, text.find("}\nfn").unwrap());
+    }
+
+    #[test]
+    fn macros_inside_impls_mods_and_other_macros_are_found_in_order() {
+        let text = "mod m {\n  impl<'a> X<'a> {\n    cfg_a! { pub fn a(&self) {} }\n  }\n}\n\
+                    outer! {\n  #[cfg(x)]\n  inner! { struct S; }\n}\n\
+                    impl !Send for Y { cfg_b! { fn b() {} } }\n";
+        assert_eq!(names(text), ["cfg_a", "outer", "inner", "cfg_b"]);
+    }
+
+    #[test]
+    fn bodies_that_are_not_items_are_left_alone() {
+        let text = "macro_rules! m { () => { fn x() {} } }\n\
+                    cfg_if! { if #[cfg(unix)] { fn u() {} } else { fn w() {} } }\n\
+                    thread_local! { static X: u8 = 1; }\n\
+                    paren!(fn p() {});\n\
+                    const C: T = make! { fn c() {} };\n\
+                    fn body() { cfg_rt! { fn hidden() {} } }\n";
+        assert!(names(text).is_empty(), "{:?}", names(text));
+    }
+
+    #[test]
+    fn braces_in_literals_comments_and_lifetimes_do_not_count() {
+        let text = "const A: &str = \"}\";\nconst B: char = '}';\nconst C: char = '\\'';\n\
+                    const D: &str = r#\"}\"# ;\nconst E: u8 = b'{';\n/* } /* nested } */ { */\n\
+                    // }\nfn f<'a>(x: &'a str) -> &'a str { x }\nlet r#type = 1;\n\
+                    items! { fn g() {} }\n";
+        assert_eq!(names(text), ["items"]);
+    }
+
+    #[test]
+    fn unbalanced_or_unterminated_text_finds_nothing() {
+        assert!(find("items! { fn g() {} ").is_empty());
+        assert!(find("items! { fn g() {} }\nconst S: &str = \"open").is_empty());
+        assert!(find("items! { fn g() {} }\n/* open").is_empty());
+    }
+
+    #[test]
+    fn included_ranges_skip_the_invocation_and_keep_lines() {
+        let text = "use a;\nm! {\n    fn f() {}\n}\nfn g() {}\n";
+        let found = find(text);
+        let ranges = included_ranges(text, &found);
+        let kept: String = ranges
+            .iter()
+            .map(|r| &text[r.start_byte..r.end_byte])
+            .collect();
+        assert_eq!(kept, "use a;\n\n    fn f() {}\n\nfn g() {}\n");
+        assert_eq!(ranges[1].start_point, Point { row: 1, column: 4 });
+        assert_eq!(ranges[1].end_point, Point { row: 3, column: 0 });
+        assert_eq!(ranges[2].start_point, Point { row: 3, column: 1 });
+    }
+}
