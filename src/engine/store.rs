@@ -10,7 +10,8 @@ use super::lang::Lang;
 use super::parse::{NF, RefKind, Symbol};
 
 pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
-pub const FORMAT_VERSION: u32 = 10;
+// 11: items in nested macros inside impls keep their container (parse of item macros in place).
+pub const FORMAT_VERSION: u32 = 11;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most
