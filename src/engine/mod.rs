@@ -11,7 +11,7 @@
 mod answer;
 mod lang;
 mod parse;
-mod rust_macros;
+mod rust_scan;
 mod search;
 mod store;
 mod strids;

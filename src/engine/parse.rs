@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use tree_sitter::{Node, Parser, Point, QueryCursor, Range, StreamingIterator, Tree};
 
 use super::lang::{Lang, LangQuery};
-use super::{rust_macros, tokens};
+use super::{rust_scan, tokens};
 
 /// Field slots of a token document (the path field lives once per file).
 pub const F_NAME: usize = 0;
@@ -881,25 +881,34 @@ fn import_paths(lang: Lang, rel: &str, raw: &str, rust_mod: bool) -> Vec<String>
     }
 }
 
-/// A Rust file parsed with its item macros' bodies read as items in place (see `rust_macros`).
-/// A body the scan misjudged shows up as an error inside that macro: it is dropped, and the
-/// file parsed again incrementally (only the changed ranges are re-read); the parse-again pass
-/// then reads that body on its own, as before. The macros' own names become references, as
-/// the query makes them for other invocations.
+/// A Rust file parsed without its comments and with its item macros' bodies read as items in
+/// place (see `rust_scan`). When the tree has errors, the parse is repeated incrementally (only
+/// the changed ranges are re-read) with less left out: first without the macros whose bodies
+/// hold the errors (the parse-again pass then reads those bodies on their own, as before), then
+/// with the comments back in; errors that remain are the file's own. The macros' own names
+/// become references, as the query makes them for other invocations.
 fn parse_rust(parser: &mut Parser, text: &str, col: &mut Collected) -> Option<Tree> {
-    let mut macros = rust_macros::find(text);
+    let rust_scan::Scan {
+        mut macros,
+        mut comments,
+    } = rust_scan::scan(text);
     let mut old: Option<Tree> = None;
-    for _ in 0..3 {
-        if macros.is_empty()
-            || parser
-                .set_included_ranges(&rust_macros::included_ranges(text, &macros))
-                .is_err()
-        {
+    while !(macros.is_empty() && comments.is_empty()) {
+        let ranges = rust_scan::included_ranges(text, &macros, &comments);
+        if parser.set_included_ranges(&ranges).is_err() {
             break;
         }
         let tree = parser.parse(text, old.as_ref())?;
         let failed = failed_macros(&tree, &macros);
-        if failed.is_empty() {
+        if !failed.is_empty() {
+            let mut i = 0;
+            macros.retain(|_| {
+                i += 1;
+                !failed.contains(&(i - 1))
+            });
+        } else if tree.root_node().has_error() && !comments.is_empty() {
+            comments.clear();
+        } else {
             for m in &macros {
                 col.refs.push(RawRef {
                     name: format!("{}!", &text[m.name.0..m.name.1]),
@@ -909,11 +918,6 @@ fn parse_rust(parser: &mut Parser, text: &str, col: &mut Collected) -> Option<Tr
             }
             return Some(tree);
         }
-        let mut i = 0;
-        macros.retain(|_| {
-            i += 1;
-            !failed.contains(&(i - 1))
-        });
         old = Some(tree);
     }
     parser.set_included_ranges(&[]).ok()?;
@@ -923,7 +927,7 @@ fn parse_rust(parser: &mut Parser, text: &str, col: &mut Collected) -> Option<Tr
 /// Indexes of the macros whose bodies hold a syntax error: each error node counts against the
 /// innermost macro it overlaps (one that spills past a body still counts). Errors outside
 /// every macro are the file's own.
-fn failed_macros(tree: &Tree, macros: &[rust_macros::ItemMacro]) -> Vec<usize> {
+fn failed_macros(tree: &Tree, macros: &[rust_scan::ItemMacro]) -> Vec<usize> {
     let mut failed = Vec::new();
     if !tree.root_node().has_error() {
         return failed;
@@ -977,7 +981,7 @@ fn rust_macro_items(
                     else {
                         continue;
                     };
-                    if !rust_macros::looks_like_items(node_text(tt, text))
+                    if !rust_scan::looks_like_items(node_text(tt, text))
                         || tt.end_byte() < tt.start_byte() + 2
                     {
                         continue;
@@ -1326,5 +1330,19 @@ mod tests {
         for name in ["cfg_a!", "cfg_b!", "cfg_rt!", "helper"] {
             assert!(refs.contains(&name), "{name} in {refs:?}");
         }
+    }
+
+    #[test]
+    fn a_rust_file_with_its_own_syntax_error_keeps_its_definitions_and_lines() {
+        let rust = "/// One.\nfn one() {}\n\nfn broken( {\n// inside\n}\n\n/// Two.\nfn two() {}\n";
+        let parsed = parse_file("src/lib.rs", Lang::Rust, rust, &mut Parsers::default());
+        let two = parsed
+            .symbols
+            .iter()
+            .find(|s| s.qual() == "two")
+            .expect("two");
+        assert_eq!((two.start, two.end), (9, 9));
+        assert_eq!(two.doc_in(rust), "Two.");
+        assert!(parsed.symbols.iter().any(|s| s.qual() == "one"));
     }
 }
