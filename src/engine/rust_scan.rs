@@ -458,6 +458,8 @@ pub fn included_ranges(
 
 #[cfg(test)]
 mod tests {
+    use super::super::lang::Lang;
+    use super::super::parse;
     use super::*;
 
     fn names(text: &str) -> Vec<&str> {
@@ -560,5 +562,76 @@ mod tests {
             kept,
             "\nfn f() {} \nlet s = \"// not a comment\";\nlet a = x/* glued */y;\nlet b = x y;\n"
         );
+    }
+
+    /// Rust-ish text from the pieces the scan treats specially.
+    fn rustish() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let atoms = prop::sample::select(vec![
+            "m! {",
+            "{",
+            "}",
+            "(",
+            ")",
+            "[",
+            "]",
+            ";",
+            "!",
+            "#",
+            "pub ",
+            "fn f() ",
+            "impl X ",
+            "mod m ",
+            "extern \"C\" ",
+            "macro_rules! ",
+            "struct S ",
+            "//",
+            "/*",
+            "*/",
+            "\n",
+            " ",
+            "\"",
+            "'",
+            "'a",
+            "'x'",
+            "r#\"",
+            "\"#",
+            "b'",
+            "\\",
+            "é",
+            "x",
+            "1",
+        ]);
+        prop::collection::vec(atoms, 0..60).prop_map(|v| v.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn any_text_scans_to_sorted_ranges_and_parses_to_real_lines(text in rustish(), any in ".{0,120}") {
+            let mut parsers = parse::Parsers::default();
+            for text in [&text, &any] {
+                let found = scan(text);
+                for m in &found.macros {
+                    proptest::prop_assert!(m.name.0 < m.name.1 && m.name.1 <= m.open);
+                    proptest::prop_assert!(m.open < m.close && m.close < text.len());
+                    proptest::prop_assert_eq!(&text[m.open..=m.open], "{");
+                    proptest::prop_assert_eq!(&text[m.close..=m.close], "}");
+                }
+                let ranges = included_ranges(text, &found.macros, &found.comments);
+                let mut at = 0;
+                for r in &ranges {
+                    proptest::prop_assert!(at <= r.start_byte && r.start_byte < r.end_byte);
+                    proptest::prop_assert!(r.end_byte <= text.len());
+                    at = r.end_byte;
+                }
+                let parsed = parse::parse_file("a.rs", Lang::Rust, text, &mut parsers);
+                for sym in &parsed.symbols {
+                    proptest::prop_assert!(1 <= sym.start && sym.start <= sym.end);
+                    proptest::prop_assert!(sym.end <= parsed.lines.max(1));
+                }
+            }
+        }
     }
 }
