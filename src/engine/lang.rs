@@ -6,6 +6,8 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 use tree_sitter::{Language, Query};
 
+use super::refpat::{self, RefPattern};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Lang {
     Rust,
@@ -157,17 +159,31 @@ impl Lang {
 /// field and state information at every node). The parse module instead walks the tree once
 /// with a plain cursor and runs the query only at nodes of these kinds, each time limited to
 /// patterns that start right there.
+///
+/// Reference patterns simple enough for `refpat` are matched there and left out of the query.
 pub struct LangQuery {
     pub query: Query,
     anchors: Vec<bool>,
     any_anchor: bool,
     opaque: Vec<bool>,
+    /// Reference patterns by root kind id (empty for kinds that root none).
+    ref_patterns: Vec<Vec<RefPattern>>,
 }
 
 impl LangQuery {
     fn new(lang: Lang) -> Result<LangQuery, tree_sitter::QueryError> {
-        let source = lang.query_source();
-        let query = Query::new(&lang.language(), source)?;
+        let language = lang.language();
+        let mut ref_patterns: Vec<Vec<RefPattern>> = Vec::new();
+        ref_patterns.resize_with(language.node_kind_count(), Vec::new);
+        let mut rest: Vec<&str> = Vec::new();
+        for pattern in refpat::split_patterns(lang.query_source()) {
+            match RefPattern::parse(pattern, &language) {
+                Some(p) => ref_patterns[usize::from(p.root)].push(p),
+                None => rest.push(pattern),
+            }
+        }
+        let source = &rest.join("\n");
+        let query = Query::new(&language, source)?;
         let mut roots: Vec<&str> = Vec::new();
         let mut any_anchor = false;
         for i in 0..query.pattern_count() {
@@ -183,7 +199,6 @@ impl LangQuery {
                 _ => any_anchor = true,
             }
         }
-        let language = lang.language();
         // One flag per node kind id: whether it is a named kind listed in `names`.
         let kinds_named = |names: &[&str]| -> Vec<bool> {
             (0..language.node_kind_count() as u16)
@@ -202,7 +217,15 @@ impl LangQuery {
             anchors,
             any_anchor,
             opaque,
+            ref_patterns,
         })
+    }
+
+    /// The reference patterns rooted at nodes of this kind.
+    pub fn ref_patterns(&self, kind_id: u16) -> &[RefPattern] {
+        self.ref_patterns
+            .get(usize::from(kind_id))
+            .map_or(&[], Vec::as_slice)
     }
 
     /// Whether the walk may skip the subtree below a node of this kind.

@@ -11,6 +11,7 @@
 mod answer;
 mod lang;
 mod parse;
+mod refpat;
 mod rust_scan;
 mod search;
 mod store;

@@ -272,6 +272,11 @@ fn collect(
                 kind: RefKind::Type,
             });
         }
+        for pattern in lq.ref_patterns(kind) {
+            pattern.for_each_capture(n, &mut |cname, node| {
+                push_ref(cname, node, text, col);
+            });
+        }
         if lq.is_anchor(kind) {
             let mut matches = qc.matches(&lq.query, n, text.as_bytes());
             while let Some(m) = matches.next() {
@@ -334,26 +339,8 @@ fn on_match(
                     col.imports.push(imp);
                 }
             }
-            "inherit" => col.refs.push(RawRef {
-                name: node_text(c.node, text).to_string(),
-                pos: c.node.start_byte(),
-                kind: RefKind::Inherit,
-            }),
-            _ if cname.starts_with("ref.") => {
-                let kind = if cname == "ref.type" {
-                    RefKind::Type
-                } else {
-                    RefKind::Call
-                };
-                let mut n = node_text(c.node, text).to_string();
-                if cname == "ref.macro" {
-                    n.push('!');
-                }
-                col.refs.push(RawRef {
-                    name: n,
-                    pos: c.node.start_byte(),
-                    kind,
-                });
+            _ if cname == "inherit" || cname.starts_with("ref.") => {
+                push_ref(cname, c.node, text, col)
             }
             _ if cname.starts_with("def.") => def = Some((c.node, &cname[4..])),
             _ => {}
@@ -444,6 +431,24 @@ fn on_match(
         sig_at: node.start_byte(),
         doc,
         doc_range,
+    });
+}
+
+/// The reference an `@inherit` or `@ref.*` capture names.
+fn push_ref(cname: &str, node: Node, text: &str, col: &mut Collected) {
+    let kind = match cname {
+        "inherit" => RefKind::Inherit,
+        "ref.type" => RefKind::Type,
+        _ => RefKind::Call,
+    };
+    let mut name = node_text(node, text).to_string();
+    if cname == "ref.macro" {
+        name.push('!');
+    }
+    col.refs.push(RawRef {
+        name,
+        pos: node.start_byte(),
+        kind,
     });
 }
 
