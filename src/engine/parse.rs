@@ -274,7 +274,7 @@ fn collect(
         }
         for pattern in lq.ref_patterns(kind) {
             pattern.for_each_capture(n, &mut |cname, node| {
-                push_ref(cname, node, text, col);
+                push_ref(cname, node_text(node, text), node.start_byte(), col);
             });
         }
         if lq.is_anchor(kind) {
@@ -340,7 +340,7 @@ fn on_match(
                 }
             }
             _ if cname == "inherit" || cname.starts_with("ref.") => {
-                push_ref(cname, c.node, text, col)
+                push_ref(cname, node_text(c.node, text), c.node.start_byte(), col)
             }
             _ if cname.starts_with("def.") => def = Some((c.node, &cname[4..])),
             _ => {}
@@ -434,22 +434,18 @@ fn on_match(
     });
 }
 
-/// The reference an `@inherit` or `@ref.*` capture names.
-fn push_ref(cname: &str, node: Node, text: &str, col: &mut Collected) {
+/// The reference an `@inherit` or `@ref.*` capture of `name` at byte `pos` makes.
+fn push_ref(cname: &str, name: &str, pos: usize, col: &mut Collected) {
     let kind = match cname {
         "inherit" => RefKind::Inherit,
         "ref.type" => RefKind::Type,
         _ => RefKind::Call,
     };
-    let mut name = node_text(node, text).to_string();
+    let mut name = name.to_string();
     if cname == "ref.macro" {
         name.push('!');
     }
-    col.refs.push(RawRef {
-        name,
-        pos: node.start_byte(),
-        kind,
-    });
+    col.refs.push(RawRef { name, pos, kind });
 }
 
 fn end_line(n: Node) -> u32 {
@@ -915,11 +911,7 @@ fn parse_rust(parser: &mut Parser, text: &str, col: &mut Collected) -> Option<Tr
             comments.clear();
         } else {
             for m in &macros {
-                col.refs.push(RawRef {
-                    name: format!("{}!", &text[m.name.0..m.name.1]),
-                    pos: m.name.0,
-                    kind: RefKind::Call,
-                });
+                push_ref("ref.macro", &text[m.name.0..m.name.1], m.name.0, col);
             }
             return Some(tree);
         }

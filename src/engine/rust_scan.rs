@@ -37,10 +37,11 @@ enum Tok {
 /// parse goes to `comments`. `Err` for an unterminated comment or literal: the scan then gives
 /// up on the file.
 fn next_token(
-    b: &[u8],
+    text: &str,
     pos: &mut usize,
     comments: &mut Vec<(usize, usize)>,
 ) -> Result<Option<(Tok, usize, usize)>, ()> {
+    let b = text.as_bytes();
     let n = b.len();
     let mut i = *pos;
     let mut run: Option<(usize, usize)> = None;
@@ -145,7 +146,8 @@ fn next_token(
     } else if c == b'\'' {
         // A character literal (`'x'`, `'\n'`, `'é'`) or a lifetime / label (`'a`).
         let next = b.get(i + 1).copied();
-        let width = next.map_or(1, utf8_width);
+        // `i + 1` follows an ASCII quote, so it starts a character.
+        let width = text[i + 1..].chars().next().map_or(1, char::len_utf8);
         if next == Some(b'\\') {
             i = string_end(b, i + 1, b'\'').ok_or(())?;
             Tok::Literal
@@ -169,15 +171,6 @@ fn next_token(
 
 fn is_ident_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
-}
-
-fn utf8_width(first: u8) -> usize {
-    match first {
-        0xF0..=0xFF => 4,
-        0xE0..=0xEF => 3,
-        0xC0..=0xDF => 2,
-        _ => 1,
-    }
 }
 
 /// The offset just past the closing `quote` of a literal whose contents start at `i`.
@@ -260,13 +253,12 @@ pub struct Scan {
 
 /// Scans `text`. Finds nothing when the file does not lex as Rust.
 pub fn scan(text: &str) -> Scan {
-    let b = text.as_bytes();
     let mut found: Vec<ItemMacro> = Vec::new();
     let mut comments: Vec<(usize, usize)> = Vec::new();
     let mut frames = vec![Frame::new(true, None)];
     let mut pos = 0;
     loop {
-        let Ok(next) = next_token(b, &mut pos, &mut comments) else {
+        let Ok(next) = next_token(text, &mut pos, &mut comments) else {
             return Scan::default();
         };
         let Some((tok, start, end)) = next else { break };
