@@ -10,8 +10,7 @@
 
 #![allow(clippy::print_stdout)] // a benchmark reports on stdout
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+use potpie_test_support as support;
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};

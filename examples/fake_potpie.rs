@@ -7,9 +7,7 @@
 //! Prints `listening http://127.0.0.1:PORT` on stdout once it accepts connections, then serves
 //! until killed (or Ctrl-C).
 
-#[allow(dead_code)]
-#[path = "../tests/support/fake_potpie.rs"]
-mod fake_potpie;
+use potpie_test_support::fake_potpie;
 
 use std::io::Write;
 use std::time::Duration;

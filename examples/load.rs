@@ -14,12 +14,7 @@
 // Its output is the report.
 #![allow(clippy::print_stdout)]
 
-#[allow(dead_code)]
-#[path = "../tests/support/fake_potpie.rs"]
-mod fake_potpie;
-#[allow(dead_code)]
-#[path = "../tests/support/lsp_client.rs"]
-mod lsp_client;
+use potpie_test_support::{fake_potpie, lsp_client};
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;

@@ -1,4 +1,8 @@
-#![allow(dead_code)]
+//! What potpie-lsp's tests, benchmarks and examples share: a fake Potpie server on 127.0.0.1
+//! that behaves like the real one (`fake_potpie`), and an LSP client that drives the server
+//! over any byte streams (`lsp_client`). It knows nothing of potpie-lsp's internals, so every
+//! test through it is a black-box test of the protocol the editors see.
+
 pub mod fake_potpie;
 pub mod lsp_client;
 

@@ -2,8 +2,8 @@
 //! workspace. None of it may reach `citations`, the hints, or a link in the answer file, and
 //! answer files go only into `answersDir` under names the server picks.
 
-mod reliability_support;
-mod support;
+use crate::support;
+use crate::support::reliability as reliability_support;
 
 use std::path::{Path, PathBuf};
 

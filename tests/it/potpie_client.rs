@@ -1,7 +1,7 @@
 //! The Potpie client against the fake Potpie server (real HTTP on 127.0.0.1), and the
 //! OpenAI-compatible chat client against a tiny stub server.
 
-mod support;
+use crate::support;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

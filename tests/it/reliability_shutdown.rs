@@ -2,8 +2,8 @@
 //! flight; a closed stdin ends it too; no answer file is ever left half-written (answers are
 //! written to a temporary file and renamed).
 
-mod reliability_support;
-mod support;
+use crate::support;
+use crate::support::reliability as reliability_support;
 
 use std::time::{Duration, Instant};
 

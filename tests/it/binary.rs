@@ -1,6 +1,6 @@
 //! The real binary: LSP over stdio, and the CLI.
 
-mod support;
+use crate::support;
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};

@@ -8,8 +8,8 @@
 //! `POTPIE_LSP_READ_TIMEOUT_MS` variables so that a 35 s header wait or a stalled stream is
 //! tested in seconds.
 
-mod reliability_support;
-mod support;
+use crate::support;
+use crate::support::reliability as reliability_support;
 
 use std::time::{Duration, Instant};
 

@@ -3,8 +3,8 @@
 //! answering meanwhile, and afterwards no stream is left open at the service. No timing
 //! assertions here; the figures come from the bench.
 
-mod reliability_support;
-mod support;
+use crate::support;
+use crate::support::reliability as reliability_support;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -2,8 +2,7 @@
 //! missing or wrong arguments, a 50 MB document, invalid UTF-8, positions outside a document.
 //! Each gets a JSON-RPC error or is ignored, and the server keeps serving.
 
-mod reliability_support;
-mod support;
+use crate::support;
 
 use potpie_lsp::config::Env;
 use serde_json::{Value, json};
@@ -26,7 +25,7 @@ struct Fixture {
 async fn fixture() -> Fixture {
     let ws = sample_workspace();
     let cache = tempfile::tempdir().unwrap();
-    let client = TestClient::in_process(env(cache.path()));
+    let client = support::lsp_client::in_process(env(cache.path()));
     client.initialize(&[ws.path()], json!({})).await;
     client.wait_status("ready").await;
     Fixture {

@@ -1,7 +1,7 @@
 //! The whole LSP flow against the embedded engine (no API key): initialize → indexing
 //! progress → ask → Answer, answer file, showDocument, hints, code actions, re-index on save.
 
-mod support;
+use crate::support;
 
 use potpie_lsp::config::Env;
 use serde_json::{Value, json};
@@ -16,7 +16,7 @@ fn env(cache: &std::path::Path) -> Env {
 }
 
 async fn ready_client(ws: &std::path::Path, cache: &std::path::Path) -> TestClient {
-    let client = TestClient::in_process(env(cache));
+    let client = support::lsp_client::in_process(env(cache));
     let init = client.initialize(&[ws], json!({})).await;
     let commands = &init["capabilities"]["executeCommandProvider"]["commands"];
     for c in [

@@ -1,5 +1,5 @@
-//! An LSP client for tests: talks to the real server over `tokio::io::duplex` (in process) or
-//! over a child process's stdio, frames messages with `Content-Length`, answers the server's
+//! An LSP client for tests: talks to the real server over any pair of byte streams (a child
+//! process's stdio, or in-memory pipes to a server in the test's own process), frames messages with `Content-Length`, answers the server's
 //! requests (`window/workDoneProgress/create`, `window/showDocument`, `client/registerCapability`)
 //! and records every notification.
 
@@ -8,7 +8,6 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use potpie_lsp::config::Env;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::{Notify, oneshot};
@@ -32,15 +31,6 @@ pub struct TestClient {
 }
 
 impl TestClient {
-    /// A server in this process, over in-memory pipes.
-    pub fn in_process(env: Env) -> TestClient {
-        let (client_io, server_io) = tokio::io::duplex(1 << 20);
-        let (server_read, server_write) = tokio::io::split(server_io);
-        tokio::spawn(potpie_lsp::lsp::serve(server_read, server_write, env));
-        let (client_read, client_write) = tokio::io::split(client_io);
-        TestClient::over(client_read, client_write)
-    }
-
     pub fn over<R, W>(read: R, write: W) -> TestClient
     where
         R: AsyncRead + Unpin + Send + 'static,

@@ -4,8 +4,8 @@
 //! key goes to no host but the configured base URL: not to the LLM endpoint, not through a
 //! redirect to another origin.
 
-mod reliability_support;
-mod support;
+use crate::support;
+use crate::support::reliability as reliability_support;
 
 use std::time::Duration;
 
