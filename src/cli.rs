@@ -61,6 +61,15 @@ pub enum Command {
         #[arg(long)]
         rebuild: bool,
     },
+    /// Approve an origin to receive your Potpie (or LLM) key, for editors that cannot ask (Helix).
+    /// Without an origin, lists the approved ones.
+    Trust {
+        /// The origin, e.g. https://potpie.example.com
+        origin: Option<String>,
+        /// Withdraw the approval of ORIGIN instead.
+        #[arg(long)]
+        revoke: bool,
+    },
 }
 
 /// A failure of a CLI command: one line for stderr, exit status 1.
@@ -95,9 +104,11 @@ pub async fn ask(
         agent,
         ..WireSettings::default()
     };
-    let settings = Settings::resolve(&wire, &Env::from_process());
+    let env = Env::from_process();
+    let settings = Settings::resolve(&wire, &env);
     let agent = settings.agent.clone();
-    let session = Session::new(&root, settings).map_err(|e| CliError(e.to_string()))?;
+    let session =
+        Session::new(&root, settings, &env.approvals()).map_err(|e| CliError(e.to_string()))?;
 
     // Status lines go to stderr only while the remote parse is slow enough to matter.
     let mut status_rx = session.subscribe();
@@ -183,6 +194,75 @@ pub async fn ask(
         }
     }
     let _ = out.flush();
+    Ok(())
+}
+
+/// `potpie-lsp trust [--revoke] [ORIGIN]`: the approvals file in the user's config directory.
+pub fn trust(origin: Option<String>, revoke: bool) -> Result<(), CliError> {
+    use crate::config::trust::{Purpose, TrustReason, Untrusted, check, origin_of};
+    let env = Env::from_process();
+    let approvals = env.approvals();
+    let file = approvals
+        .file()
+        .map(|f| f.display().to_string())
+        .ok_or_else(|| CliError("this system has no config directory to keep approvals in: set POTPIE_LSP_CONFIG_DIR".into()))?;
+    let mut out = std::io::stdout().lock();
+    let Some(origin) = origin else {
+        if revoke {
+            return Err(CliError("--revoke needs the origin to withdraw".into()));
+        }
+        let saved = approvals.saved();
+        if saved.is_empty() {
+            let _ = writeln!(out, "No approved origins ({file}).");
+        }
+        for o in saved {
+            let _ = writeln!(out, "{o}");
+        }
+        return Ok(());
+    };
+    let origin = origin_of(&origin).map_err(|why| {
+        CliError(format!(
+            "{origin:?} is not an origin ({why}): give one such as https://host"
+        ))
+    })?;
+    if revoke {
+        let had = approvals
+            .revoke(&origin)
+            .map_err(|e| CliError(format!("cannot update {file}: {e}")))?;
+        let _ = writeln!(
+            out,
+            "{}",
+            if had {
+                format!("Withdrew the approval of {origin}.")
+            } else {
+                format!("{origin} was not approved.")
+            }
+        );
+        return Ok(());
+    }
+    match check(
+        &origin,
+        Purpose::Potpie,
+        None,
+        &crate::config::trust::Approvals::in_memory(),
+    ) {
+        Ok(t) if t.reason() != TrustReason::Approved => {
+            let _ = writeln!(
+                out,
+                "{origin} needs no approval (the default service, or this machine)."
+            );
+            return Ok(());
+        }
+        Err(e @ Untrusted::PlainHttp { .. }) => return Err(CliError(e.to_string())),
+        _ => {}
+    }
+    approvals
+        .approve_always(&origin)
+        .map_err(|e| CliError(format!("cannot write {file}: {e}")))?;
+    let _ = writeln!(
+        out,
+        "Approved {origin}: potpie-lsp may send your Potpie or LLM key there (kept in {file}). Re-parse or restart the editor's server to use it."
+    );
     Ok(())
 }
 

@@ -42,6 +42,7 @@ fn main() -> ExitCode {
             json,
             rebuild,
         } => cli::index(root, json, rebuild),
+        Command::Trust { origin, revoke } => cli::trust(origin, revoke),
     };
     // Questions or indexing still running must not keep the process alive after `exit`.
     runtime.shutdown_timeout(Duration::from_millis(200));

@@ -1,30 +1,23 @@
 //! The optional LLM step of the local backend: the model writes prose over the retrieved
 //! snippets, and only citations of snippets it was given survive.
 
-use crate::config::LlmSettings;
 use crate::engine::{self, EngineCitation, LocalAnswer};
-use crate::potpie::ClientOptions;
 use crate::potpie::llm::{LlmClient, LlmMessage};
 
 /// Returns the Markdown to show and its citations. When the model cannot be reached, or cites
 /// nothing it was given, the retrieval answer is returned with a note, so the user still gets
 /// an answer with valid citations.
 pub(super) async fn write_prose(
-    llm: &LlmSettings,
+    llm: &Result<LlmClient, String>,
     question: &str,
     local: &LocalAnswer,
 ) -> (String, Vec<EngineCitation>) {
     if local.snippets.is_empty() {
         return (local.markdown.clone(), local.citations.clone());
     }
-    let client = match LlmClient::new(
-        &llm.base_url,
-        &llm.model,
-        llm.api_key.clone(),
-        ClientOptions::default(),
-    ) {
+    let client = match llm {
         Ok(c) => c,
-        Err(e) => return with_note(local, &e.to_string()),
+        Err(why) => return with_note(local, why),
     };
     let messages: Vec<LlmMessage> = engine::llm_messages(question, &local.snippets)
         .into_iter()

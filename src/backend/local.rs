@@ -9,9 +9,11 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::{AskError, Session};
+use crate::config::trust::TrustedUrl;
 use crate::config::{LlmSettings, Settings};
 use crate::engine::{EngineCitation, Index, IndexStats, LocalAnswer};
 use crate::model::{Answer, AskEvent, BackendKind, ParseState, Question, SourceLocation};
+use crate::potpie::{ClientOptions, LlmClient};
 
 /// Status updates while indexing are throttled to this rate so that a big repository does
 /// not flood the editor with progress notifications.
@@ -21,16 +23,32 @@ pub(super) struct LocalBackend {
     root: PathBuf,
     cache_dir: PathBuf,
     index: super::IndexSlot,
-    llm: Option<LlmSettings>,
+    /// The model that writes prose, one client for the session's life; `Err` says why it
+    /// cannot be used (shown under each answer).
+    llm: Option<Result<LlmClient, String>>,
 }
 
 impl LocalBackend {
-    pub(super) fn new(root: &Path, settings: &Settings) -> Self {
+    /// `llm`: the endpoint the user approved (see `config::trust`), if any.
+    pub(super) fn new(
+        root: &Path,
+        settings: &Settings,
+        llm: Option<(LlmSettings, TrustedUrl)>,
+    ) -> Self {
+        let llm = llm.map(|(llm, url)| {
+            LlmClient::new(
+                &url,
+                &llm.model,
+                llm.api_key.clone(),
+                ClientOptions::default(),
+            )
+            .map_err(|e| e.to_string())
+        });
         LocalBackend {
             root: root.to_path_buf(),
             cache_dir: settings.index_dir(),
             index: Arc::new(RwLock::new(None)),
-            llm: settings.llm.clone(),
+            llm,
         }
     }
 
@@ -125,7 +143,9 @@ impl LocalBackend {
         };
         let (markdown, cited) = match &self.llm {
             Some(llm) => {
-                let _ = events.send(AskEvent::Activity(format!("Asking {}", llm.model)));
+                if let Ok(client) = llm {
+                    let _ = events.send(AskEvent::Activity(format!("Asking {}", client.model())));
+                }
                 tokio::select! {
                     r = super::llm::write_prose(llm, &question.text, &local) => r,
                     _ = cancel.cancelled() => return Err(AskError::Cancelled),

@@ -20,6 +20,7 @@ use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
+use crate::config::trust::{self, Approvals, Purpose, Untrusted};
 use crate::model::{Answer, AskEvent, BackendKind, ParseState, Question, Status};
 
 use local::LocalBackend;
@@ -33,12 +34,16 @@ pub struct Session {
     /// Cancels background preparation when the session is replaced or dropped.
     shutdown: CancellationToken,
     inner: Inner,
+    /// What the settings asked to send somewhere the user has not approved, and was not sent.
+    held_back: Vec<Untrusted>,
+    /// The sentence that says so, first in every answer and in the status.
+    notice: Option<String>,
 }
 
+// Both boxed: each holds an HTTP client (the local one for its optional LLM), hundreds of bytes.
 enum Inner {
-    // Boxed: the remote backend (HTTP client, maps) is much larger than the local one.
     Remote(Box<RemoteBackend>),
-    Local(LocalBackend),
+    Local(Box<LocalBackend>),
 }
 
 /// Unique enough for file names and correlation: a process-wide counter plus the start time.
@@ -54,19 +59,71 @@ pub fn new_answer_id() -> String {
 
 impl Session {
     /// A session for `root` (canonicalised when possible). Fails only for settings that cannot
-    /// work at all (for example `backend: "potpie"` without a key).
-    pub fn new(root: &Path, settings: Settings) -> Result<Arc<Session>, AskError> {
+    /// work at all (for example `backend: "potpie"` without a key). A key is sent only where
+    /// `approvals` and [`trust::check`] allow; otherwise the local engine answers, saying why.
+    pub fn new(
+        root: &Path,
+        settings: Settings,
+        approvals: &Approvals,
+    ) -> Result<Arc<Session>, AskError> {
         let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-        let kind = settings.effective_backend();
-        let inner = match kind {
-            BackendKind::Potpie => Inner::Remote(Box::new(RemoteBackend::new(&root, &settings)?)),
-            BackendKind::Local => Inner::Local(LocalBackend::new(&root, &settings)),
+        let mut held_back = Vec::new();
+        let mut notice = None;
+        let potpie_url = match settings.effective_backend() {
+            BackendKind::Potpie if settings.api_key.is_some() => {
+                match trust::check(
+                    &settings.base_url,
+                    Purpose::Potpie,
+                    settings.env_base_url.as_deref(),
+                    approvals,
+                ) {
+                    Ok(url) => Some(url),
+                    Err(why) => {
+                        notice = Some(format!(
+                            "Answered by the local engine: your Potpie key was not sent, because {why}."
+                        ));
+                        held_back.push(why);
+                        None
+                    }
+                }
+            }
+            BackendKind::Potpie => {
+                // No key: RemoteBackend::new says so.
+                return Err(RemoteBackend::missing_key());
+            }
+            BackendKind::Local => None,
+        };
+        let inner = match potpie_url {
+            Some(url) => Inner::Remote(Box::new(RemoteBackend::new(&root, &settings, &url)?)),
+            None => {
+                let llm = settings.llm.as_ref().and_then(|llm| {
+                    let purpose = Purpose::Llm {
+                        sends_key: llm.api_key.is_some(),
+                    };
+                    match trust::check(&llm.base_url, purpose, None, approvals) {
+                        Ok(url) => Some((llm.clone(), url)),
+                        Err(why) => {
+                            notice.get_or_insert_with(|| {
+                                format!("Written by the local engine alone: the configured LLM was not used, because {why}.")
+                            });
+                            held_back.push(why);
+                            None
+                        }
+                    }
+                });
+                Inner::Local(Box::new(LocalBackend::new(&root, &settings, llm)))
+            }
+        };
+        let kind = match inner {
+            Inner::Remote(_) => BackendKind::Potpie,
+            Inner::Local(_) => BackendKind::Local,
         };
         let mut status = Status::new(kind, ParseState::Unbound);
         if let Inner::Remote(r) = &inner {
             status.repo_name = r.repo_name().map(str::to_string);
             status.branch_name = r.branch_name().map(str::to_string);
         }
+        status.message = notice.clone();
         let (tx, _) = watch::channel(status);
         Ok(Arc::new(Session {
             root,
@@ -74,7 +131,14 @@ impl Session {
             status: Arc::new(tx),
             shutdown: CancellationToken::new(),
             inner,
+            held_back,
+            notice,
         }))
+    }
+
+    /// What the settings asked to send to an origin the user has not approved (and was not).
+    pub fn held_back(&self) -> &[Untrusted] {
+        &self.held_back
     }
 
     pub fn root(&self) -> &Path {
@@ -138,6 +202,16 @@ impl Session {
         tokio::select! {
             _ = run => {}
             _ = self.shutdown.cancelled() => {}
+        }
+        if let Some(notice) = &self.notice {
+            self.set_status(|s| {
+                if s.state.is_usable() {
+                    s.message = Some(match s.message.take() {
+                        Some(m) => format!("{notice} ({m})"),
+                        None => notice.clone(),
+                    });
+                }
+            });
         }
         self.status()
     }
@@ -203,10 +277,18 @@ impl Session {
         cancel: CancellationToken,
     ) -> Result<Answer, AskError> {
         self.ready(&cancel).await?;
-        match &self.inner {
+        let first_line = self.notice.as_ref().map(|n| format!("_{n}_\n\n"));
+        if let Some(line) = &first_line {
+            let _ = events.send(AskEvent::Chunk(line.clone()));
+        }
+        let mut answer = match &self.inner {
             Inner::Remote(r) => r.ask(self, question, answer_id, events, cancel).await,
             Inner::Local(l) => l.ask(self, question, answer_id, events, cancel).await,
+        }?;
+        if let Some(line) = first_line {
+            answer.markdown.insert_str(0, &line);
         }
+        Ok(answer)
     }
 
     /// Files changed on disk: the local index re-parses just these.

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use super::{AskError, IndexLookup, Session};
 use crate::citations;
 use crate::config::Settings;
+use crate::config::trust::TrustedUrl;
 use crate::engine::{Index, IndexStats};
 use crate::model::{Answer, AskEvent, BackendKind, ParseState, Question, SourceLocation};
 use crate::potpie::{
@@ -40,14 +41,21 @@ pub(super) struct RemoteBackend {
 }
 
 impl RemoteBackend {
-    pub(super) fn new(root: &Path, settings: &Settings) -> Result<Self, AskError> {
-        let key = settings.api_key.clone().ok_or_else(|| {
-            AskError::Config(
-                "No Potpie API key is set: set potpie.apiKey or POTPIE_API_KEY, or use backend \"local\"."
-                    .into(),
-            )
-        })?;
-        let client = PotpieClient::new(&settings.base_url, key, client_options())?;
+    pub(super) fn missing_key() -> AskError {
+        AskError::Config(
+            "No Potpie API key is set: set potpie.apiKey or POTPIE_API_KEY, or use backend \"local\"."
+                .into(),
+        )
+    }
+
+    /// `base_url` passed the trust check (see `config::trust`).
+    pub(super) fn new(
+        root: &Path,
+        settings: &Settings,
+        base_url: &TrustedUrl,
+    ) -> Result<Self, AskError> {
+        let key = settings.api_key.clone().ok_or_else(Self::missing_key)?;
+        let client = PotpieClient::new(base_url, key, client_options())?;
         let detected = workspace::detect_repo(root);
         Ok(RemoteBackend {
             client,

@@ -17,6 +17,7 @@ use super::ext::StatusNotification;
 use super::progress::ProgressBar;
 use super::user_error;
 use crate::backend::Session;
+use crate::config::trust::{Approvals, Untrusted};
 use crate::config::{Env, Settings, SettingsLayers, WireSettings};
 use crate::model::{ParseState, Status};
 use crate::workspace::Folders;
@@ -54,6 +55,10 @@ pub struct State {
     /// Files that carry hints of the last answer.
     hinted: Mutex<HashSet<Uri>>,
     flags: OnceLock<ClientFlags>,
+    /// Where the user's keys may go beyond the defaults (see `config::trust`).
+    approvals: Arc<Approvals>,
+    /// Origins the user was already asked about in this process: asked once, not per folder.
+    asked: Mutex<HashSet<String>>,
     /// Cancelled on shutdown: stops every background task.
     shutdown: CancellationToken,
 }
@@ -62,6 +67,8 @@ impl State {
     pub fn new(client: Client, env: Env) -> State {
         State {
             client,
+            approvals: Arc::new(env.approvals()),
+            asked: Mutex::new(HashSet::new()),
             env,
             wire: RwLock::new(WireSettings::default()),
             layers: Mutex::new(SettingsLayers::default()),
@@ -137,7 +144,7 @@ impl State {
         let settings = self.settings();
         if let Ok(mut folders) = self.folders.write() {
             for root in roots {
-                let folder = make_folder(&root, &settings);
+                let folder = self.make_folder(&root, &settings);
                 folders.insert(folder_root(&folder), folder);
             }
         }
@@ -192,10 +199,69 @@ impl State {
                 });
             }
             Folder::Ready(session) => {
+                for held in session.held_back() {
+                    self.clone().ask_approval(held.clone());
+                }
                 session.mark_preparing();
                 tokio::spawn(self.prepare_with_progress(session));
             }
         }
+    }
+
+    /// Asks the user, once per origin and process, whether a key may go to an origin a
+    /// workspace setting names; an approval rebuilds the sessions so that they use it. A client
+    /// that cannot ask (Helix 25.07 answers "method not found") is told how to approve.
+    fn ask_approval(self: Arc<Self>, held: Untrusted) {
+        let (Some(origin), Some(question)) = (
+            held.approvable_origin().map(str::to_string),
+            held.approval_question(),
+        ) else {
+            return;
+        };
+        let first_time = self
+            .asked
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(origin.clone());
+        if !first_time {
+            return;
+        }
+        tokio::spawn(async move {
+            let actions = ["Once", "Always", "No"]
+                .map(|title| MessageActionItem {
+                    title: title.into(),
+                    properties: Default::default(),
+                })
+                .to_vec();
+            let reply = tokio::select! {
+                r = self.client.show_message_request(MessageType::WARNING, question, Some(actions)) => r,
+                _ = self.shutdown.cancelled() => return,
+            };
+            match reply.as_ref().map(|a| a.as_ref().map(|a| a.title.as_str())) {
+                Ok(Some("Once")) => self.approvals.approve_once(&origin),
+                Ok(Some("Always")) => {
+                    if let Err(e) = self.approvals.approve_always(&origin) {
+                        self.approvals.approve_once(&origin);
+                        self.client
+                            .show_message(
+                                MessageType::WARNING,
+                                format!("potpie-lsp approved {origin} for this session only: the approval could not be saved ({e})."),
+                            )
+                            .await;
+                    }
+                }
+                Ok(_) => return,
+                Err(e) => {
+                    tracing::debug!("the client cannot ask for approval: {e}");
+                    self.client
+                        .show_message(MessageType::WARNING, format!("potpie-lsp: {held}"))
+                        .await;
+                    return;
+                }
+            }
+            let settings = self.settings();
+            self.rebuild_folders(&settings);
+        });
     }
 
     /// Runs `prepare`, mirroring every status change as `potpie/status` and as progress.
@@ -380,7 +446,7 @@ impl State {
                 if let Some(Folder::Ready(old)) = folders.remove(&root) {
                     old.shut_down();
                 }
-                let folder = make_folder(&root, settings);
+                let folder = self.make_folder(&root, settings);
                 folders.insert(folder_root(&folder), folder.clone());
                 started.push(folder);
             }
@@ -404,7 +470,7 @@ impl State {
             }
             for added in &event.added {
                 if let Some(root) = uri_to_path(&added.uri) {
-                    let folder = make_folder(&root, &settings);
+                    let folder = self.make_folder(&root, &settings);
                     folders.insert(folder_root(&folder), folder.clone());
                     started.push(folder);
                 }
@@ -431,7 +497,7 @@ impl State {
             if let Folder::Ready(old) = &folder {
                 old.shut_down();
             }
-            let fresh = make_folder(&root, &settings);
+            let fresh = self.make_folder(&root, &settings);
             if let Ok(mut folders) = self.folders.write() {
                 folders.insert(root.clone(), fresh.clone());
             }
@@ -514,13 +580,15 @@ fn folder_root(folder: &Folder) -> PathBuf {
     }
 }
 
-fn make_folder(root: &std::path::Path, settings: &Settings) -> Folder {
-    match Session::new(root, settings.clone()) {
-        Ok(s) => Folder::Ready(s),
-        Err(e) => Folder::Failed {
-            root: std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf()),
-            message: e.to_string(),
-        },
+impl State {
+    fn make_folder(&self, root: &std::path::Path, settings: &Settings) -> Folder {
+        match Session::new(root, settings.clone(), &self.approvals) {
+            Ok(s) => Folder::Ready(s),
+            Err(e) => Folder::Failed {
+                root: std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf()),
+                message: e.to_string(),
+            },
+        }
     }
 }
 

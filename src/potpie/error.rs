@@ -305,6 +305,15 @@ fn describe(e: &PotpieError, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             service,
             origin,
             reason,
+        } if untrusted_certificate(reason) => write!(
+            f,
+            "The certificate of {} at {origin} is not trusted ({reason}): if it is issued by your company's CA or a TLS-inspecting proxy, add that CA to the system's certificate store, or point SSL_CERT_FILE at a PEM file that holds it, then restart potpie-lsp",
+            service.name()
+        ),
+        Tls {
+            service,
+            origin,
+            reason,
         } => write!(
             f,
             "The secure connection to {} at {origin} failed ({reason}): check {} (http vs https) and the system's certificates",
@@ -390,6 +399,17 @@ fn describe(e: &PotpieError, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         ),
         Other(s) => f.write_str(s),
     }
+}
+
+/// Whether a TLS failure is a certificate the verifier does not trust (rather than, say, a
+/// protocol mismatch), which the user fixes by trusting a CA.
+fn untrusted_certificate(reason: &str) -> bool {
+    let r = reason.to_ascii_lowercase();
+    r.contains("unknownissuer")
+        || r.contains("unknown issuer")
+        || r.contains("invalid peer certificate")
+        || r.contains("self-signed")
+        || r.contains("self signed")
 }
 
 /// Server text as a clause: trimmed, without its final period.

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::{ClientOptions, Http, PotpieError, Retry, Service, parse_base};
 use crate::config::ApiKey;
+use crate::config::trust::TrustedUrl;
 
 /// One chat message (`role` is `system`, `user` or `assistant`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,7 +76,7 @@ impl LlmClient {
     /// `base_url` may be given with or without a trailing `/v1` (both `http://host:11434` and
     /// `http://host:11434/v1/` reach `http://host:11434/v1/chat/completions`).
     pub fn new(
-        base_url: &str,
+        base_url: &TrustedUrl,
         model: &str,
         api_key: Option<ApiKey>,
         opts: ClientOptions,
@@ -104,6 +105,10 @@ impl LlmClient {
             model: model.to_string(),
             auth,
         })
+    }
+
+    pub fn model(&self) -> &str {
+        &self.model
     }
 
     /// The full URL requests go to.

@@ -29,6 +29,7 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use crate::config::ApiKey;
+use crate::config::trust::TrustedUrl;
 use error::{TransportKind, classify_chain, from_status, parse_retry_after};
 
 /// The User-Agent of every request.
@@ -109,6 +110,7 @@ impl Http {
         secret: Option<ApiKey>,
     ) -> Result<Http, PotpieError> {
         let client = reqwest::Client::builder()
+            .use_preconfigured_tls(tls_config().clone())
             .user_agent(USER_AGENT)
             .connect_timeout(opts.connect_timeout)
             .tcp_nodelay(true)
@@ -316,6 +318,38 @@ impl Http {
     }
 }
 
+/// The TLS configuration of every client: the platform's verifier over the system's trust
+/// store (on Linux the CA bundle, or `SSL_CERT_FILE`/`SSL_CERT_DIR` when set), so a company CA
+/// or a TLS-inspecting proxy is trusted as the rest of the system trusts it, plus the bundled
+/// web roots, so a machine without a CA bundle still reaches public services. Built once: the
+/// system store is read from disk.
+fn tls_config() -> &'static rustls::ClientConfig {
+    static CONFIG: std::sync::OnceLock<rustls::ClientConfig> = std::sync::OnceLock::new();
+    CONFIG.get_or_init(|| {
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let bundled = webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().cloned();
+        let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .unwrap_or_else(|_| unreachable!("ring supports the default protocol versions"));
+        match rustls_platform_verifier::Verifier::new_with_extra_roots(bundled, provider) {
+            Ok(verifier) => builder
+                .dangerous()
+                .with_custom_certificate_verifier(std::sync::Arc::new(verifier))
+                .with_no_client_auth(),
+            Err(e) => {
+                // Only a bundled root that does not parse gets here; the bundled roots alone
+                // still verify public services.
+                tracing::warn!("the system's certificate store is not used: {e}");
+                let mut roots = rustls::RootCertStore::empty();
+                roots.add_parsable_certificates(
+                    webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().cloned(),
+                );
+                builder.with_root_certificates(roots).with_no_client_auth()
+            }
+        }
+    })
+}
+
 /// Capped exponential backoff with jitter in [50 %, 100 %] of the step.
 fn backoff(opts: &ClientOptions, attempt: u32) -> Duration {
     let step = opts
@@ -325,9 +359,9 @@ fn backoff(opts: &ClientOptions, attempt: u32) -> Duration {
     step.mul_f64(0.5 + fastrand::f64() * 0.5)
 }
 
-/// Parses a base URL given as an origin; a trailing `/` or `/api/v2` is dropped.
-fn parse_base(service: Service, base_url: &str) -> Result<url::Url, PotpieError> {
-    let trimmed = base_url.trim();
+/// Parses a base URL that passed the trust check.
+fn parse_base(service: Service, base_url: &TrustedUrl) -> Result<url::Url, PotpieError> {
+    let trimmed = base_url.as_str().trim();
     let invalid = |reason: &str| PotpieError::InvalidBaseUrl {
         service,
         url: trimmed.to_string(),
@@ -362,8 +396,13 @@ impl std::fmt::Debug for PotpieClient {
 
 impl PotpieClient {
     /// `base_url` is the server's origin (e.g. `https://production-api.potpie.ai`); a trailing
-    /// `/` or `/api/v2` is tolerated.
-    pub fn new(base_url: &str, key: ApiKey, opts: ClientOptions) -> Result<Self, PotpieError> {
+    /// `/` or `/api/v2` is tolerated. It must have passed `config::trust::check`: that is where
+    /// the user's key may go.
+    pub fn new(
+        base_url: &TrustedUrl,
+        key: ApiKey,
+        opts: ClientOptions,
+    ) -> Result<Self, PotpieError> {
         let url = parse_base(Service::Potpie, base_url)?;
         let mut key_header =
             HeaderValue::from_str(key.expose()).map_err(|_| PotpieError::UnsendableApiKey {
@@ -710,7 +749,10 @@ mod tests {
 
     #[test]
     fn base_url_forms_are_normalised() {
+        use crate::config::trust::{Approvals, Purpose, check};
         let key = ApiKey::new("sk-test").unwrap_or_else(|| unreachable!());
+        let approvals = Approvals::in_memory();
+        approvals.approve_once("https://example.test");
         for (given, want) in [
             ("http://127.0.0.1:8001", "http://127.0.0.1:8001"),
             ("http://127.0.0.1:8001/", "http://127.0.0.1:8001"),
@@ -720,17 +762,17 @@ mod tests {
                 "https://example.test/potpie",
             ),
         ] {
-            let c = PotpieClient::new(given, key.clone(), ClientOptions::default());
+            let url = check(given, Purpose::Potpie, None, &approvals);
+            let c = url.map(|u| PotpieClient::new(&u, key.clone(), ClientOptions::default()));
             assert_eq!(
-                c.map(|c| c.base_url().to_string()).ok().as_deref(),
+                c.ok()
+                    .and_then(Result::ok)
+                    .map(|c| c.base_url().to_string())
+                    .as_deref(),
                 Some(want),
                 "{given}"
             );
         }
-        let bad = PotpieClient::new("ftp://x", key.clone(), ClientOptions::default());
-        assert!(matches!(bad, Err(PotpieError::InvalidBaseUrl { .. })));
-        let bad = PotpieClient::new("not a url", key, ClientOptions::default());
-        assert!(bad.is_err_and(|e| e.to_string().contains("potpie.baseUrl")));
     }
 
     #[test]

@@ -40,7 +40,7 @@ fn client(fake: &FakePotpie) -> PotpieClient {
 }
 
 fn client_with(fake: &FakePotpie, opts: ClientOptions) -> PotpieClient {
-    match PotpieClient::new(&fake.url(), key(), opts) {
+    match PotpieClient::new(&support::loopback(&fake.url()), key(), opts) {
         Ok(c) => c,
         Err(e) => panic!("client: {e}"),
     }
@@ -568,7 +568,8 @@ async fn a_wrong_key_is_named_without_showing_it() {
         let Some(k) = ApiKey::new(wrong) else {
             unreachable!()
         };
-        let c = PotpieClient::new(&fake.url(), k, opts()).unwrap_or_else(|e| panic!("{e}"));
+        let c = PotpieClient::new(&support::loopback(&fake.url()), k, opts())
+            .unwrap_or_else(|e| panic!("{e}"));
         let e = c
             .list_agents()
             .await
@@ -794,8 +795,12 @@ async fn connection_refused_says_where_and_what_to_check() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
         l.local_addr().unwrap_or_else(|e| panic!("{e}")).port()
     };
-    let c = PotpieClient::new(&format!("http://127.0.0.1:{port}"), key(), opts())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let c = PotpieClient::new(
+        &support::loopback(&format!("http://127.0.0.1:{port}")),
+        key(),
+        opts(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let e = c
         .list_agents()
         .await
@@ -820,7 +825,8 @@ async fn connection_refused_says_where_and_what_to_check() {
 async fn tls_to_a_plain_http_server_is_a_tls_error() {
     let fake = FakeConfig::new().start().await;
     let url = fake.url().replace("http://", "https://");
-    let c = PotpieClient::new(&url, key(), opts()).unwrap_or_else(|e| panic!("{e}"));
+    let c = PotpieClient::new(&support::loopback(&url), key(), opts())
+        .unwrap_or_else(|e| panic!("{e}"));
     let e = c
         .list_agents()
         .await
@@ -1071,7 +1077,7 @@ fn the_fake_also_runs_on_its_own_thread() {
     drop(fake);
     let after = rt.block_on(async {
         let c = PotpieClient::new(
-            &url,
+            &support::loopback(&url),
             key(),
             ClientOptions {
                 max_retries: 0,
@@ -1131,8 +1137,8 @@ async fn llm_chat_posts_the_openai_body_and_returns_the_content() {
     let s = stub(vec![(200, COMPLETION)]).await;
     for base in [s.url.clone(), format!("{}/v1/", s.url)] {
         let k = ApiKey::new("sk-llm-secret");
-        let llm =
-            LlmClient::new(&base, "qwen2.5-coder", k, opts()).unwrap_or_else(|e| panic!("{e}"));
+        let llm = LlmClient::new(&support::loopback(&base), "qwen2.5-coder", k, opts())
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(llm.endpoint(), format!("{}/v1/chat/completions", s.url));
         let msgs = [
             LlmMessage::system("Be brief."),
@@ -1165,7 +1171,8 @@ async fn llm_chat_posts_the_openai_body_and_returns_the_content() {
 #[tokio::test]
 async fn llm_without_a_key_sends_no_authorization() {
     let s = stub(vec![(200, COMPLETION)]).await;
-    let llm = LlmClient::new(&s.url, "m", None, opts()).unwrap_or_else(|e| panic!("{e}"));
+    let llm = LlmClient::new(&support::loopback(&s.url), "m", None, opts())
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(llm.chat(&[LlmMessage::user("hi")]).await.is_ok());
     let reqs = s.requests.lock().unwrap_or_else(|e| e.into_inner()).clone();
     assert!(
@@ -1187,7 +1194,7 @@ async fn llm_errors_use_the_same_classes_and_name_the_llm_settings() {
     ])
     .await;
     let llm = LlmClient::new(
-        &s.url,
+        &support::loopback(&s.url),
         "m",
         ApiKey::new("sk-llm-secret"),
         ClientOptions {
@@ -1239,7 +1246,7 @@ async fn llm_errors_use_the_same_classes_and_name_the_llm_settings() {
         l.local_addr().unwrap_or_else(|e| panic!("{e}")).port()
     };
     let down = LlmClient::new(
-        &format!("http://127.0.0.1:{port}/v1"),
+        &support::loopback(&format!("http://127.0.0.1:{port}/v1")),
         "m",
         None,
         ClientOptions {
@@ -1301,8 +1308,12 @@ async fn a_question_is_resent_when_the_connection_was_refused() {
         retry_max_delay: Duration::from_millis(400),
         ..opts()
     };
-    let c = PotpieClient::new(&format!("http://127.0.0.1:{port}"), key(), retrying)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let c = PotpieClient::new(
+        &support::loopback(&format!("http://127.0.0.1:{port}")),
+        key(),
+        retrying,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     // Nothing listens yet: the first attempts are refused, then the server comes up.
     let ask = tokio::spawn({
         let c = c.clone();

@@ -116,9 +116,11 @@ async fn connection_refused_after_parsing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dns_failure_fails_fast() {
-    // `.invalid` never resolves (RFC 2606); the resolver answers without network traffic.
+    // `.invalid` never resolves (RFC 2606); the resolver answers without network traffic. The
+    // origin comes from the environment, so it is the user's and the key may go there.
     let started = Instant::now();
-    let server = Launch::new(options("http://potpie-lsp-test.invalid:8001"))
+    let server = Launch::new(json!({"apiKey": FAKE_KEY}))
+        .env("POTPIE_BASE_URL", "https://potpie-lsp-test.invalid:8001")
         .start()
         .await;
     let status = server.client.wait_status("error").await;

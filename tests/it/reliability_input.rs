@@ -13,6 +13,7 @@ fn env(cache: &std::path::Path) -> Env {
         api_key: None,
         base_url: None,
         cache_dir: Some(cache.to_path_buf()),
+        config_dir: Some(cache.join("config")),
     }
 }
 

@@ -28,6 +28,9 @@ pub struct TestClient {
     next_id: std::sync::atomic::AtomicI64,
     /// Whether to answer `window/showDocument` with success.
     pub show_document_ok: Arc<std::sync::atomic::AtomicBool>,
+    /// Replies to server requests by method (`{"result": …}` or `{"error": …}`), for requests
+    /// the client answers other than by default (`null`).
+    replies: Arc<Mutex<HashMap<String, Value>>>,
 }
 
 impl TestClient {
@@ -42,11 +45,13 @@ impl TestClient {
             notify: Arc::new(Notify::new()),
             next_id: std::sync::atomic::AtomicI64::new(1),
             show_document_ok: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+            replies: Arc::new(Mutex::new(HashMap::new())),
         };
         let shared = client.shared.clone();
         let notify = client.notify.clone();
         let (reply_tx, mut reply_rx) = tokio::sync::mpsc::unbounded_channel::<Value>();
         let show_ok = client.show_document_ok.clone();
+        let replies = client.replies.clone();
         tokio::spawn(async move {
             let mut reader = BufReader::new(read);
             while let Some(msg) = read_message(&mut reader).await {
@@ -62,14 +67,19 @@ impl TestClient {
                 if let (Some(id), Some(method)) =
                     (msg.get("id"), msg.get("method").and_then(Value::as_str))
                 {
-                    let result = match method {
-                        "window/showDocument" => {
-                            json!({ "success": show_ok.load(std::sync::atomic::Ordering::SeqCst) })
-                        }
-                        "workspace/configuration" => json!([]),
-                        _ => Value::Null,
-                    };
-                    let _ = reply_tx.send(json!({"jsonrpc": "2.0", "id": id, "result": result}));
+                    let configured = replies.lock().unwrap().get(method).cloned();
+                    let mut reply = configured.unwrap_or_else(|| {
+                        json!({"result": match method {
+                            "window/showDocument" => {
+                                json!({ "success": show_ok.load(std::sync::atomic::Ordering::SeqCst) })
+                            }
+                            "workspace/configuration" => json!([]),
+                            _ => Value::Null,
+                        }})
+                    });
+                    reply["jsonrpc"] = json!("2.0");
+                    reply["id"] = id.clone();
+                    let _ = reply_tx.send(reply);
                 }
                 shared.lock().unwrap().received.push(msg);
                 notify.notify_waiters();
@@ -83,6 +93,23 @@ impl TestClient {
             }
         });
         client
+    }
+
+    /// Answers every later `method` request from the server with `result`.
+    pub fn reply_with(&self, method: &str, result: Value) {
+        self.replies
+            .lock()
+            .unwrap()
+            .insert(method.to_string(), json!({ "result": result }));
+    }
+
+    /// Answers every later `method` request from the server with a JSON-RPC error, as a client
+    /// that does not implement it (`-32601`, method not found).
+    pub fn refuse(&self, method: &str) {
+        self.replies.lock().unwrap().insert(
+            method.to_string(),
+            json!({ "error": {"code": -32601, "message": format!("Method not found: {method}")} }),
+        );
     }
 
     async fn write(&self, msg: &Value) {

@@ -5,6 +5,14 @@ pub mod reliability;
 
 pub use potpie_test_support::{fake_potpie, read_http_request};
 
+use potpie_lsp::config::trust::{Approvals, Purpose, TrustedUrl, check};
+
+/// A URL of a server on this machine, which the trust check lets the key reach.
+pub fn loopback(url: &str) -> TrustedUrl {
+    check(url, Purpose::Potpie, None, &Approvals::in_memory())
+        .unwrap_or_else(|e| panic!("{url} is not a loopback URL: {e}"))
+}
+
 pub mod lsp_client {
     pub use potpie_test_support::lsp_client::*;
 

@@ -98,6 +98,10 @@ pub struct Launch {
     pub log: String,
     pub ws: Option<tempfile::TempDir>,
     pub roots: usize,
+    /// Replies to server requests, set before `initialize` (see `TestClient::reply_with`).
+    pub replies: Vec<(String, Value)>,
+    /// Server requests the client answers with "method not found".
+    pub refused: Vec<String>,
 }
 
 impl Launch {
@@ -108,7 +112,20 @@ impl Launch {
             log: "debug".into(),
             ws: None,
             roots: 1,
+            replies: Vec::new(),
+            refused: Vec::new(),
         }
+    }
+    /// The client answers the server's `method` requests with "method not found", as a client
+    /// that does not implement them.
+    pub fn refusing(mut self, method: &str) -> Launch {
+        self.refused.push(method.into());
+        self
+    }
+    /// The client answers the server's `method` requests with `result`.
+    pub fn reply(mut self, method: &str, result: Value) -> Launch {
+        self.replies.push((method.into(), result));
+        self
     }
     pub fn env(mut self, name: &str, value: &str) -> Launch {
         self.env.push((name.into(), value.into()));
@@ -129,6 +146,7 @@ impl Launch {
         let cache = tempfile::tempdir().unwrap();
         let mut cmd = tokio::process::Command::new(bin());
         cmd.env("POTPIE_LSP_CACHE_DIR", cache.path())
+            .env("POTPIE_LSP_CONFIG_DIR", cache.path().join("config"))
             .env_remove("POTPIE_API_KEY")
             .env_remove("POTPIE_BASE_URL")
             .env("POTPIE_LSP_LOG", &self.log)
@@ -163,6 +181,12 @@ impl Launch {
         };
         let stdin = Stdin(Arc::new(Mutex::new(Some(stdin))));
         let client = TestClient::over(tee, stdin.clone());
+        for (method, result) in self.replies {
+            client.reply_with(&method, result);
+        }
+        for method in self.refused {
+            client.refuse(&method);
+        }
         client.initialize(&[ws.path()], self.options).await;
         Server {
             client,

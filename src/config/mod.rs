@@ -4,6 +4,8 @@
 //! Every key is optional; unknown keys are ignored; a key of the wrong type is reported and
 //! ignored rather than failing the whole object.
 
+pub mod trust;
+
 use std::fmt;
 use std::path::PathBuf;
 
@@ -204,6 +206,9 @@ pub struct Env {
     pub base_url: Option<String>,
     /// `POTPIE_LSP_CACHE_DIR`: where indexes and answer files go (default: the user's cache).
     pub cache_dir: Option<PathBuf>,
+    /// `POTPIE_LSP_CONFIG_DIR`: where the user's approvals live (default: the user's config
+    /// directory). Only the environment can move it, never a workspace setting.
+    pub config_dir: Option<PathBuf>,
 }
 
 impl Env {
@@ -216,6 +221,17 @@ impl Env {
             cache_dir: std::env::var_os("POTPIE_LSP_CACHE_DIR")
                 .filter(|s| !s.is_empty())
                 .map(PathBuf::from),
+            config_dir: std::env::var_os("POTPIE_LSP_CONFIG_DIR")
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from),
+        }
+    }
+
+    /// The user's approvals of origins (see [`trust`]).
+    pub fn approvals(&self) -> trust::Approvals {
+        match self.config_dir.clone().or_else(default_config_root) {
+            Some(dir) => trust::Approvals::in_dir(&dir),
+            None => trust::Approvals::in_memory(),
         }
     }
 }
@@ -226,6 +242,8 @@ pub struct Settings {
     pub backend: BackendChoice,
     pub api_key: Option<ApiKey>,
     pub base_url: String,
+    /// `POTPIE_BASE_URL`, which the user set outside any repository (see [`trust`]).
+    pub env_base_url: Option<String>,
     pub agent: String,
     pub repo_name: Option<String>,
     pub branch_name: Option<String>,
@@ -250,6 +268,7 @@ impl Settings {
                 .trim()
                 .trim_end_matches('/')
                 .to_string(),
+            env_base_url: env.base_url.clone(),
             agent: wire
                 .agent
                 .clone()
@@ -291,6 +310,11 @@ pub fn default_cache_root() -> PathBuf {
     dirs::cache_dir()
         .map(|d| d.join("potpie-lsp"))
         .unwrap_or_else(|| std::env::temp_dir().join("potpie-lsp"))
+}
+
+/// The user's config directory for potpie-lsp (approvals), if the platform has one.
+pub fn default_config_root() -> Option<PathBuf> {
+    dirs::config_dir().map(|d| d.join("potpie-lsp"))
 }
 
 /// The cache directory in effect for this process (`POTPIE_LSP_CACHE_DIR`, else the default).
@@ -354,7 +378,7 @@ mod tests {
         let env = Env {
             api_key: ApiKey::new("sk-abc"),
             base_url: Some("http://127.0.0.1:9/".into()),
-            cache_dir: None,
+            ..Env::default()
         };
         let s = Settings::resolve(&WireSettings::default(), &env);
         assert_eq!(s.effective_backend(), BackendKind::Potpie);
