@@ -277,7 +277,8 @@ async fn every_route_accepts_a_trailing_slash_and_any_key_case() {
         Some("ApiKey")
     );
     let body: serde_json::Value = resp.json().await.unwrap_or_default();
-    assert_eq!(body, json!({"detail": "API key is required"}));
+    // The text since Potpie fell back to Firebase Bearer auth (api_key_deps.py, 56433aa2).
+    assert_eq!(body, json!({"detail": "Bearer authentication is needed"}));
     assert!(!fake.requests_to(Route::Parse)[0].had_api_key);
 }
 
@@ -298,31 +299,53 @@ async fn streamed_answer_arrives_as_placeholder_tool_calls_then_text() {
             && chunks[0].tool_calls.is_empty()
             && chunks[0].thinking.is_none()
     );
-    // Then tool-call-only objects, call/result pairs with summaries.
-    let events: Vec<(String, String)> = chunks
+    // Then tool activity as a real multi-agent run sends it: a delegation, and per tool the
+    // argument deltas, a preview with the call in one object, then the result; several events
+    // share objects, and the first text arrives in the same object as the last result.
+    let events: Vec<(String, String, bool)> = chunks
         .iter()
         .flat_map(|c| c.tool_calls.iter())
-        .map(|t| (t.event_type.clone(), t.tool_name.clone()))
+        .map(|t| {
+            (
+                t.event_type.clone(),
+                t.tool_name.clone(),
+                t.is_complete.unwrap_or(true),
+            )
+        })
         .collect();
+    let ev =
+        |kind: &str, tool: &str, complete: bool| (kind.to_string(), tool.to_string(), complete);
+    let kg = "ask_knowledge_graph_queries";
+    let delegate = support::fake_potpie::DELEGATE;
     assert_eq!(
         events,
         vec![
-            (
-                "call".to_string(),
-                "ask_knowledge_graph_queries".to_string()
-            ),
-            (
-                "result".to_string(),
-                "ask_knowledge_graph_queries".to_string()
-            ),
-            ("call".to_string(), "fetch_file".to_string()),
-            ("result".to_string(), "fetch_file".to_string()),
+            ev("delegation_call", delegate, true),
+            ev("tool_call_request_delta", kg, false),
+            ev("call", kg, false),
+            ev("call", kg, true),
+            ev("result", kg, true),
+            ev("tool_call_request_delta", "fetch_file", false),
+            ev("call", "fetch_file", false),
+            ev("call", "fetch_file", true),
+            ev("result", "fetch_file", true),
+            ev("delegation_result", delegate, true),
         ]
     );
-    assert!(chunks[1..5].iter().all(|c| c.message.is_empty()));
-    assert_eq!(
-        chunks[3].tool_calls[0].summary(),
-        Some("Reading file: src/auth/service.py")
+    assert!(chunks.iter().any(|c| c.tool_calls.len() > 1));
+    let last_result = chunks
+        .iter()
+        .rfind(|c| c.tool_calls.iter().any(|t| t.event_type == "result"))
+        .unwrap();
+    assert!(
+        !last_result.message.is_empty(),
+        "text shares an object with tool events"
+    );
+    assert!(
+        chunks
+            .iter()
+            .flat_map(|c| c.tool_calls.iter())
+            .any(|t| t.summary() == Some("Reading file: src/auth/service.py"))
     );
     // Then text deltas that join to the Markdown answer (non-ASCII went through \u escapes).
     assert_eq!(text_of(&items), DEFAULT_ANSWER);
@@ -360,7 +383,8 @@ async fn one_character_deltas_with_citations_and_thinking() {
     assert_eq!(all.message, "Ünïcode 😀 \"quoted\" \\ path `a/b.rs:3`");
     assert_eq!(all.citations, vec!["a/b.rs", "c/d.rs"]);
     assert_eq!(all.thinking.as_deref(), Some("reasoning"));
-    assert_eq!(all.tool_calls.len(), 2);
+    // delegation call, argument delta, preview, call, result, delegation result
+    assert_eq!(all.tool_calls.len(), 6);
 }
 
 #[tokio::test]
@@ -517,11 +541,16 @@ async fn stop_ends_an_open_stream() {
     assert_eq!(stop.message, "Cancellation signal sent and task revoked");
     assert!(s.next().await.is_none(), "the stream ends after /stop");
     assert_eq!(fake.count(Route::Stop), 1);
+    assert!(fake.running().is_empty());
+    // With a session id the real server never says "no active session" (CS:1871, 2043).
     let idle = c
         .stop(&conv, Some("run-1"))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(idle.message, "No active session to stop");
+    assert_eq!(idle.message, "Cancellation signal sent and task revoked");
+    // Without one, and nothing left to stop:
+    let none = c.stop(&conv, None).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(none.message, "No active session to stop");
     assert_eq!(
         fake.requests_to(Route::Stop)[1]
             .query_param("session_id")

@@ -17,6 +17,18 @@
 //! tests without a runtime, e.g. ones that drive the LSP binary). Either way the server stops
 //! when the `FakePotpie` is dropped. Every request is recorded (`requests()`, `count()`), and
 //! the configuration can be changed while it runs (`update()`).
+//!
+//! Where the real server is unkind, so is the fake (potpie-audit.md, "The fake Potpie"):
+//! - an answer is a *run* that goes on without its HTTP connection, as a Celery task writing to
+//!   a Redis stream does: a broken connection does not stop it, and a `cursor` re-attaches to
+//!   it (replaying from the start) without starting another;
+//! - `/stop` with a `session_id` always says "Cancellation signal sent and task revoked"; without
+//!   one it stops only the run whose newest event is the latest, finished or not;
+//! - tool events come several to an object, with request deltas, previews, delegations and
+//!   text in the same objects; the workspace banner (`banner()`) is glued to the answer text;
+//! - `commit_id`, `hidden`, `session_id` and `cursor` are honoured, `node_ids` items are
+//!   validated (422 without `name`), a missing key gets "Bearer authentication is needed";
+//! - connections are kept alive between requests, and closed after 5 s idle (uvicorn).
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -262,19 +274,22 @@ impl Forced {
     }
 }
 
-/// Byte-level faults of the message stream. Each `*_after: Some(n)` fires once `n` objects
-/// (the placeholder counts as the first) have been written.
+/// Faults of a run and of its stream connections. Each `*_after: Some(n)` fires once `n`
+/// objects (the placeholder counts as the first) have been produced, or written to that
+/// connection.
 #[derive(Debug, Clone, Default)]
 pub struct StreamFaults {
-    /// Hold the connection open, writing nothing, until `/stop` or shutdown.
+    /// The run produces nothing more and never ends, until `/stop` or shutdown.
     pub stall_after: Option<usize>,
-    /// Reset the TCP connection (RST).
+    /// Every stream connection is reset (RST) after writing this many objects; the run goes on.
     pub reset_after: Option<usize>,
-    /// Write only the placeholder, then end the body.
+    /// Only a run's first stream connection is reset; a re-attach gets the whole answer.
+    pub reset_once_after: Option<usize>,
+    /// Produce only the placeholder, then end.
     pub placeholder_only: bool,
-    /// Write [`MALFORMED_OBJECT`] at this point, then carry on.
+    /// Produce [`MALFORMED_OBJECT`] at this point, then carry on.
     pub malformed_after: Option<usize>,
-    /// Delete the conversation's project (parsing-status turns 404) and end the body early.
+    /// Delete the conversation's project (parsing-status turns 404) and end the run early.
     pub delete_project_after: Option<usize>,
 }
 
@@ -316,7 +331,20 @@ pub struct FakeConfig {
     /// `(needle, text)`: a question containing `needle` is answered with `text` (first match
     /// wins) instead of `answer.text`.
     pub scripted: Vec<(String, String)>,
+    /// Commits the remote has: a parse pinned to any other ends in `error`. `None`: any.
+    pub remote_commits: Option<Vec<String>>,
+    /// The branch head Potpie sees: a project parsed at another commit is not `latest`.
+    pub branch_head: Option<String>,
+    /// The caller's custom agents, `(id, role, goal)`, listed after the system agents.
+    pub custom_agents: Vec<(String, String, String)>,
+    /// Start each answer with the workspace banner, glued to the text (CS:884-888).
+    pub banner: bool,
+    /// How long an idle kept-alive connection stays open.
+    pub keep_alive: Duration,
 }
+
+/// The text delta the server sends while it prepares a sandbox, with no newline after it.
+pub const BANNER: &str = "\u{23f3} Setting up repository workspace, please wait...";
 
 impl Default for FakeConfig {
     fn default() -> Self {
@@ -330,6 +358,11 @@ impl Default for FakeConfig {
             forced: HashMap::new(),
             faults: StreamFaults::default(),
             scripted: Vec::new(),
+            remote_commits: None,
+            branch_head: None,
+            custom_agents: Vec::new(),
+            banner: false,
+            keep_alive: Duration::from_secs(5),
             search_nodes: vec![
                 FakeNode::new(
                     "login",
@@ -447,6 +480,28 @@ impl FakeConfig {
     }
     pub fn reset_after(mut self, objects: usize) -> Self {
         self.faults.reset_after = Some(objects);
+        self
+    }
+    pub fn reset_once_after(mut self, objects: usize) -> Self {
+        self.faults.reset_once_after = Some(objects);
+        self
+    }
+    /// Only these commits exist on the remote (a parse pinned to another one fails).
+    pub fn remote_commits(mut self, commits: &[&str]) -> Self {
+        self.remote_commits = Some(commits.iter().map(|c| c.to_string()).collect());
+        self
+    }
+    pub fn branch_head(mut self, commit: &str) -> Self {
+        self.branch_head = Some(commit.to_string());
+        self
+    }
+    pub fn custom_agent(mut self, id: &str, role: &str, goal: &str) -> Self {
+        self.custom_agents
+            .push((id.to_string(), role.to_string(), goal.to_string()));
+        self
+    }
+    pub fn banner(mut self) -> Self {
+        self.banner = true;
         self
     }
     pub fn placeholder_only(mut self) -> Self {
@@ -569,6 +624,10 @@ impl RecordedRequest {
 struct Project {
     repo: String,
     branch: Option<String>,
+    /// The commit it was parsed at (`commit_id`, else the branch head of the time).
+    commit: Option<String>,
+    /// Pinned to a commit the remote does not have: ends in `error`.
+    fails: bool,
     polls: u32,
     deleted: bool,
 }
@@ -576,16 +635,53 @@ struct Project {
 #[derive(Debug, Clone)]
 struct Conversation {
     project_id: String,
+    agent_id: String,
+    hidden: bool,
+    deleted: bool,
+}
+
+/// One agent run: a Celery task writing to a Redis stream, read by any number of stream
+/// connections, going on whether or not anyone reads.
+struct Run {
+    conversation: String,
+    id: String,
+    /// Every object produced so far (the placeholder first).
+    events: Vec<String>,
+    finished: bool,
+    /// Sequence number of its newest event (which run `/stop` without a session picks).
+    newest: u64,
+    /// Stream connections attached so far.
+    attached: usize,
+    /// Set by `/stop`: the producer ends.
+    stop: watch::Sender<bool>,
+    /// Bumped on every change, so readers wake up.
+    changed: watch::Sender<u64>,
+}
+
+/// What a test can see of a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunInfo {
+    pub conversation: String,
+    pub run_id: String,
+    pub finished: bool,
+    pub objects: usize,
 }
 
 struct State {
     cfg: FakeConfig,
     projects: HashMap<String, Project>,
+    /// In the order they were registered (a lookup by branch takes the first).
+    project_order: Vec<String>,
     conversations: HashMap<String, Conversation>,
     requests: Vec<RecordedRequest>,
-    /// Open streams: id → (conversation, stop signal).
-    streams: HashMap<u64, (String, watch::Sender<bool>)>,
+    runs: Vec<Run>,
+    /// Run ids ever reserved, per conversation (the server's `SET NX` reservations).
+    reserved: std::collections::HashSet<(String, String)>,
+    /// Runs that `/stop` ended, `(conversation, run id)`.
+    stopped: Vec<(String, String)>,
+    open_streams: usize,
     next_id: u64,
+    seq: u64,
     /// When each write of a message stream completed (for latency benchmarks).
     stream_writes: Vec<std::time::Instant>,
 }
@@ -595,10 +691,15 @@ impl State {
         State {
             cfg,
             projects: HashMap::new(),
+            project_order: Vec::new(),
             conversations: HashMap::new(),
             requests: Vec::new(),
-            streams: HashMap::new(),
+            runs: Vec::new(),
+            reserved: std::collections::HashSet::new(),
+            stopped: Vec::new(),
+            open_streams: 0,
             next_id: 1,
+            seq: 0,
             stream_writes: Vec::new(),
         }
     }
@@ -617,15 +718,75 @@ impl State {
         )
     }
 
-    fn status_of(&self, polls: u32) -> String {
-        let mut left = polls;
+    fn status_of(&self, project: &Project) -> String {
+        let mut left = project.polls;
         for (name, n) in &self.cfg.stages {
             if left < *n {
                 return name.clone();
             }
             left -= n;
         }
+        if project.fails {
+            return "error".to_string();
+        }
         self.cfg.final_status.clone()
+    }
+
+    /// `ready` at the commit the branch head is at (or at any commit when the fake has no head).
+    fn latest(&self, project: &Project) -> bool {
+        self.status_of(project) == "ready"
+            && match (&self.cfg.branch_head, &project.commit) {
+                (Some(head), Some(commit)) => head == commit,
+                (Some(_), None) => false,
+                (None, _) => true,
+            }
+    }
+
+    /// The first live project of `repo` at `commit` (exact), else on `branch`.
+    fn find_project(
+        &self,
+        repo: &str,
+        branch: Option<&str>,
+        commit: Option<&str>,
+    ) -> Option<String> {
+        self.project_order
+            .iter()
+            .find(|id| {
+                let p = &self.projects[*id];
+                !p.deleted
+                    && p.repo == repo
+                    && match commit {
+                        Some(c) => p.commit.as_deref() == Some(c),
+                        None => p.branch.as_deref() == branch,
+                    }
+            })
+            .cloned()
+    }
+
+    fn add_project(&mut self, project: Project) -> String {
+        let id = self.new_id();
+        self.projects.insert(id.clone(), project);
+        self.project_order.push(id.clone());
+        id
+    }
+
+    fn run(&mut self, conversation: &str, run_id: &str) -> Option<&mut Run> {
+        self.runs
+            .iter_mut()
+            .find(|r| r.conversation == conversation && r.id == run_id)
+    }
+
+    /// Ends a run for good, as `/stop` does: its stream keys are deleted.
+    fn remove_run(&mut self, conversation: &str, run_id: &str) -> Option<Run> {
+        let i = self
+            .runs
+            .iter()
+            .position(|r| r.conversation == conversation && r.id == run_id)?;
+        let run = self.runs.remove(i);
+        let _ = run.stop.send(true);
+        let next = *run.changed.borrow() + 1;
+        let _ = run.changed.send(next);
+        Some(run)
     }
 }
 
@@ -653,7 +814,7 @@ impl FakePotpie {
     pub fn key(&self) -> String {
         lock(&self.state).cfg.key.clone()
     }
-    /// Every request so far, in order.
+    /// Every request so far, in order: the request log tests assert on.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.state).requests.clone()
     }
@@ -665,12 +826,11 @@ impl FakePotpie {
             .cloned()
             .collect()
     }
-    /// How many requests reached `route`.
     /// When each write of any message stream completed, in order.
     pub fn stream_write_times(&self) -> Vec<std::time::Instant> {
         lock(&self.state).stream_writes.clone()
     }
-
+    /// How many requests reached `route`.
     pub fn count(&self, route: Route) -> usize {
         lock(&self.state)
             .requests
@@ -691,9 +851,16 @@ impl FakePotpie {
             .or_default()
             .push_back(forced);
     }
-    /// Ids of the projects registered by parse, deleted ones included.
+    /// Ids of the projects registered by parse, deleted ones included, oldest first.
     pub fn project_ids(&self) -> Vec<String> {
-        lock(&self.state).projects.keys().cloned().collect()
+        lock(&self.state).project_order.clone()
+    }
+    /// The commit a project was parsed at.
+    pub fn project_commit(&self, project_id: &str) -> Option<String> {
+        lock(&self.state)
+            .projects
+            .get(project_id)
+            .and_then(|p| p.commit.clone())
     }
     /// Deletes a project: parsing-status answers 404 from now on.
     pub fn delete_project(&self, project_id: &str) {
@@ -701,7 +868,16 @@ impl FakePotpie {
             p.deleted = true;
         }
     }
-    /// Streams currently open.
+    /// Deletes a conversation: messages to it get the placeholder, then nothing.
+    pub fn delete_conversation(&self, conversation_id: &str) {
+        if let Some(c) = lock(&self.state).conversations.get_mut(conversation_id) {
+            c.deleted = true;
+        }
+    }
+    /// Moves the branch head Potpie sees (projects parsed before are no longer `latest`).
+    pub fn set_branch_head(&self, commit: &str) {
+        lock(&self.state).cfg.branch_head = Some(commit.to_string());
+    }
     /// `(conversation id, project id)` of every conversation created.
     pub fn conversations(&self) -> Vec<(String, String)> {
         lock(&self.state)
@@ -710,8 +886,44 @@ impl FakePotpie {
             .map(|(id, c)| (id.clone(), c.project_id.clone()))
             .collect()
     }
+    /// The agent a conversation was created for.
+    pub fn conversation_agent(&self, conversation_id: &str) -> Option<String> {
+        lock(&self.state)
+            .conversations
+            .get(conversation_id)
+            .map(|c| c.agent_id.clone())
+    }
+    /// Whether a conversation was created hidden (the default) or visible in the web app.
+    pub fn conversation_hidden(&self, conversation_id: &str) -> Option<bool> {
+        lock(&self.state)
+            .conversations
+            .get(conversation_id)
+            .map(|c| c.hidden)
+    }
+    /// Stream connections open now.
     pub fn open_streams(&self) -> usize {
-        lock(&self.state).streams.len()
+        lock(&self.state).open_streams
+    }
+    /// Every run that has not been stopped, finished or not.
+    pub fn runs(&self) -> Vec<RunInfo> {
+        lock(&self.state)
+            .runs
+            .iter()
+            .map(|r| RunInfo {
+                conversation: r.conversation.clone(),
+                run_id: r.id.clone(),
+                finished: r.finished,
+                objects: r.events.len(),
+            })
+            .collect()
+    }
+    /// Runs still producing: what would go on costing the user if nobody stopped them.
+    pub fn running(&self) -> Vec<RunInfo> {
+        self.runs().into_iter().filter(|r| !r.finished).collect()
+    }
+    /// `(conversation, run id)` of every run `/stop` ended.
+    pub fn stopped_runs(&self) -> Vec<(String, String)> {
+        lock(&self.state).stopped.clone()
     }
 }
 
@@ -852,8 +1064,9 @@ async fn respond(
     extra: &[(String, String)],
     body: &[u8],
 ) {
+    // HTTP/1.1 keeps the connection alive: the next request may come on it.
     let mut head = format!(
-        "HTTP/1.1 {status} {}\r\nserver: uvicorn\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n",
+        "HTTP/1.1 {status} {}\r\nserver: uvicorn\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n",
         reason(status),
         body.len()
     );
@@ -864,7 +1077,6 @@ async fn respond(
     let _ = sock.write_all(head.as_bytes()).await;
     let _ = sock.write_all(body).await;
     let _ = sock.flush().await;
-    let _ = sock.shutdown().await;
 }
 
 async fn respond_json(sock: &mut TcpStream, status: u16, body: &Value) {
@@ -892,14 +1104,37 @@ fn missing(loc: &[&str], kind: &str, msg: &str) -> Value {
     json!({"detail": [{"type": kind, "loc": loc, "msg": msg, "input": null}]})
 }
 
+/// Serves requests on one connection until the client closes it, asks to, a fault breaks it,
+/// or it stays idle for the keep-alive time.
 async fn serve(mut sock: TcpStream, state: Arc<Mutex<State>>, shutdown: watch::Receiver<bool>) {
-    let Some(req) = read_request(&mut sock).await else {
-        return;
-    };
+    loop {
+        let idle = lock(&state).cfg.keep_alive;
+        let Ok(Some(req)) = tokio::time::timeout(idle, read_request(&mut sock)).await else {
+            return;
+        };
+        let close = req
+            .headers
+            .iter()
+            .any(|(n, v)| n == "connection" && v.eq_ignore_ascii_case("close"));
+        let keep = handle(&mut sock, req, &state, shutdown.clone()).await;
+        if !keep || close || *shutdown.borrow() {
+            let _ = sock.shutdown().await;
+            return;
+        }
+    }
+}
+
+/// Answers one request; `false` when the connection cannot carry another.
+async fn handle(
+    sock: &mut TcpStream,
+    req: Request,
+    state: &Arc<Mutex<State>>,
+    shutdown: watch::Receiver<bool>,
+) -> bool {
     let (route, param, method_ok) = Route::of(&req.method, &req.path);
     let had_api_key = req.headers.iter().any(|(n, _)| n == "x-api-key");
     let (forced, delay, key) = {
-        let mut st = lock(&state);
+        let mut st = lock(state);
         st.requests.push(RecordedRequest {
             method: req.method.clone(),
             path: req.path.clone(),
@@ -932,28 +1167,31 @@ async fn serve(mut sock: TcpStream, state: Arc<Mutex<State>>, shutdown: watch::R
         let mut sd = shutdown.clone();
         tokio::select! {
             _ = tokio::time::sleep(d) => {}
-            _ = sd.wait_for(|s| *s) => return,
+            _ = sd.wait_for(|s| *s) => return false,
         }
     }
     if let Some(f) = forced {
         respond(
-            &mut sock,
+            sock,
             f.status,
             &f.content_type,
             &f.headers,
             f.body.as_bytes(),
         )
         .await;
-        return;
+        return true;
     }
     if route == Route::Unknown {
-        return detail(&mut sock, 404, "Not Found").await;
+        detail(sock, 404, "Not Found").await;
+        return true;
     }
     if !method_ok {
-        return detail(&mut sock, 405, "Method Not Allowed").await;
+        detail(sock, 405, "Method Not Allowed").await;
+        return true;
     }
     if route == Route::Health {
-        return respond_json(&mut sock, 200, &json!({"status": "ok", "version": "fake"})).await;
+        respond_json(sock, 200, &json!({"status": "ok", "version": "fake"})).await;
+        return true;
     }
     match req
         .headers
@@ -961,9 +1199,14 @@ async fn serve(mut sock: TcpStream, state: Arc<Mutex<State>>, shutdown: watch::R
         .find(|(n, _)| n == "x-api-key")
         .map(|(_, v)| v.as_str())
     {
-        None => return detail(&mut sock, 401, "API key is required").await,
+        // Since 56433aa2 a request without a key falls back to Firebase Bearer auth.
+        None => {
+            detail(sock, 401, "Bearer authentication is needed").await;
+            return true;
+        }
         Some(k) if !k.starts_with("sk-") || k != key => {
-            return detail(&mut sock, 401, "Invalid API key").await;
+            detail(sock, 401, "Invalid API key").await;
+            return true;
         }
         Some(_) => {}
     }
@@ -980,8 +1223,8 @@ async fn serve(mut sock: TcpStream, state: Arc<Mutex<State>>, shutdown: watch::R
         Ok(v) if v.is_object() => v,
         _ if !needs_body => Value::Null,
         Ok(_) => {
-            return respond_json(
-                &mut sock,
+            respond_json(
+                sock,
                 422,
                 &missing(
                     &["body"],
@@ -990,181 +1233,198 @@ async fn serve(mut sock: TcpStream, state: Arc<Mutex<State>>, shutdown: watch::R
                 ),
             )
             .await;
+            return true;
         }
         Err(_) => {
-            return respond_json(
-                &mut sock,
+            respond_json(
+                sock,
                 422,
                 &missing(&["body"], "json_invalid", "JSON decode error"),
             )
             .await;
+            return true;
         }
     };
     let param = param.unwrap_or_default();
+    let query = Query(&req.query);
     match route {
-        Route::Parse => parse(&mut sock, &state, &body).await,
-        Route::ParsingStatus => {
-            let answer = {
-                let mut st = lock(&state);
-                let polls = match st.projects.get_mut(&param) {
-                    Some(p) if !p.deleted => {
-                        let polls = p.polls;
-                        p.polls += 1;
-                        Some(polls)
-                    }
-                    _ => None,
-                };
-                polls.map(|polls| st.status_of(polls))
-            };
-            match answer {
-                Some(status) => {
-                    let latest = status == "ready";
-                    respond_json(&mut sock, 200, &json!({"status": status, "latest": latest})).await
-                }
-                None => detail(&mut sock, 404, "Project not found or access denied").await,
-            }
-        }
-        Route::ParsingStatusByRepo => {
-            let Some(repo) = body.get("repo_name").and_then(Value::as_str) else {
-                return respond_json(
-                    &mut sock,
-                    422,
-                    &missing(&["body", "repo_name"], "missing", "Field required"),
-                )
-                .await;
-            };
-            let branch = body.get("branch_name").and_then(Value::as_str);
-            let found = {
-                let st = lock(&state);
-                st.projects
-                    .iter()
-                    .find(|(_, p)| !p.deleted && p.repo == repo && p.branch.as_deref() == branch)
-                    .map(|(id, p)| (id.clone(), st.status_of(p.polls)))
-            };
-            match found {
-                Some((id, status)) => {
-                    let latest = status == "ready";
-                    respond_json(&mut sock, 200, &json!({"project_id": id, "repo_name": repo, "status": status, "latest": latest})).await
-                }
-                None => {
-                    detail(
-                        &mut sock,
-                        404,
-                        "Project not found for the given repo_name and commit_id/branch_name",
-                    )
-                    .await
-                }
-            }
-        }
+        Route::Parse => parse(sock, state, &body).await,
+        Route::ParsingStatus => parsing_status(sock, state, &param).await,
+        Route::ParsingStatusByRepo => parsing_status_by_repo(sock, state, &body).await,
         Route::ProjectsList => {
             let list: Vec<Value> = {
-                let st = lock(&state);
-                st.projects
+                let st = lock(state);
+                st.project_order
                     .iter()
+                    .map(|id| (id, &st.projects[id]))
                     .filter(|(_, p)| !p.deleted)
-                    .map(|(id, p)| json!({"id": id, "repo_name": p.repo, "branch_name": p.branch, "status": st.status_of(p.polls)}))
+                    .map(|(id, p)| json!({"id": id, "repo_name": p.repo, "branch_name": p.branch, "status": st.status_of(p)}))
                     .collect()
             };
-            respond_json(&mut sock, 200, &Value::Array(list)).await
+            respond_json(sock, 200, &Value::Array(list)).await
         }
         Route::ListAgents => {
+            let custom = lock(state).cfg.custom_agents.clone();
             let list: Vec<Value> = SYSTEM_AGENTS
                 .iter()
                 .map(|(id, name, desc)| json!({"id": id, "name": name, "description": desc, "status": "SYSTEM", "visibility": null}))
+                .chain(custom.iter().map(|(id, role, goal)| json!({"id": id, "name": role, "description": goal, "status": "STOPPED", "visibility": "private"})))
                 .collect();
-            respond_json(&mut sock, 200, &Value::Array(list)).await
+            respond_json(sock, 200, &Value::Array(list)).await
         }
-        Route::Conversations => conversations(&mut sock, &state, &body).await,
-        Route::Message => message(sock, &state, &param, &req.query, &body, shutdown).await,
-        Route::Stop => {
-            let stopped = {
-                let mut st = lock(&state);
-                let ids: Vec<u64> = st
-                    .streams
-                    .iter()
-                    .filter(|(_, (c, _))| *c == param)
-                    .map(|(id, _)| *id)
-                    .collect();
-                for id in &ids {
-                    if let Some((_, tx)) = st.streams.remove(id) {
-                        let _ = tx.send(true);
-                    }
-                }
-                !ids.is_empty()
-            };
-            let body = if stopped {
-                json!({"status": "success", "message": "Cancellation signal sent and task revoked", "saved_partial": true, "message_id": null})
-            } else {
-                json!({"status": "success", "message": "No active session to stop"})
-            };
-            respond_json(&mut sock, 200, &body).await
-        }
-        Route::Search => search(&mut sock, &state, &body).await,
+        Route::Conversations => conversations(sock, state, &query, &body).await,
+        Route::Message => return message(sock, state, &param, &query, &body, shutdown).await,
+        Route::Stop => stop(sock, state, &param, query.get("session_id")).await,
+        Route::Search => search(sock, state, &body).await,
         Route::Health | Route::Unknown => {}
+    }
+    true
+}
+
+/// The query string of a request.
+struct Query<'a>(&'a str);
+
+impl Query<'_> {
+    fn get(&self, name: &str) -> Option<String> {
+        self.0.split('&').find_map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            (k == name).then(|| percent_decode(v))
+        })
+    }
+
+    /// A FastAPI bool parameter: missing is `default`, unreadable is `Err` (a 422).
+    fn flag(&self, name: &str, default: bool) -> Result<bool, Value> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(v) => parse_bool(&v).ok_or_else(|| {
+                missing(
+                    &["query", name],
+                    "bool_parsing",
+                    "Input should be a valid boolean, unable to interpret input",
+                )
+            }),
+        }
+    }
+}
+
+async fn parsing_status(sock: &mut TcpStream, state: &Mutex<State>, project_id: &str) {
+    let answer = {
+        let mut st = lock(state);
+        let found = st.projects.get(project_id).filter(|p| !p.deleted).cloned();
+        found.map(|p| {
+            if let Some(live) = st.projects.get_mut(project_id) {
+                live.polls += 1;
+            }
+            (st.status_of(&p), st.latest(&p))
+        })
+    };
+    match answer {
+        Some((status, latest)) => {
+            respond_json(sock, 200, &json!({"status": status, "latest": latest})).await
+        }
+        None => detail(sock, 404, "Project not found or access denied").await,
+    }
+}
+
+async fn parsing_status_by_repo(sock: &mut TcpStream, state: &Mutex<State>, body: &Value) {
+    let Some(repo) = body.get("repo_name").and_then(Value::as_str) else {
+        return respond_json(
+            sock,
+            422,
+            &missing(&["body", "repo_name"], "missing", "Field required"),
+        )
+        .await;
+    };
+    let branch = body.get("branch_name").and_then(Value::as_str);
+    let commit = body.get("commit_id").and_then(Value::as_str);
+    let found = {
+        let st = lock(state);
+        st.find_project(repo, branch, commit).map(|id| {
+            let p = &st.projects[&id];
+            (id.clone(), st.status_of(p), st.latest(p))
+        })
+    };
+    match found {
+        Some((id, status, latest)) => {
+            respond_json(
+                sock,
+                200,
+                &json!({"project_id": id, "repo_name": repo, "status": status, "latest": latest}),
+            )
+            .await
+        }
+        None => {
+            detail(
+                sock,
+                404,
+                "Project not found for the given repo_name and commit_id/branch_name",
+            )
+            .await
+        }
     }
 }
 
 async fn parse(sock: &mut TcpStream, state: &Mutex<State>, body: &Value) {
-    let repo_name = body
-        .get("repo_name")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty());
-    let repo_path = body
-        .get("repo_path")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty());
-    let branch = body
-        .get("branch_name")
-        .and_then(Value::as_str)
-        .map(str::to_string);
+    let text = |k: &str| {
+        body.get(k)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let (repo_name, repo_path, branch, commit) = (
+        text("repo_name"),
+        text("repo_path"),
+        text("branch_name"),
+        text("commit_id"),
+    );
     let (id, status) = {
         let mut st = lock(state);
         if let Some(path) = repo_path {
             // Local repositories get a new project on every call (potpie-api.md §3.1).
-            let id = st.new_id();
-            let repo = path.rsplit('/').next().unwrap_or(path).to_string();
-            st.projects.insert(
-                id.clone(),
-                Project {
-                    repo,
-                    branch,
-                    polls: 0,
-                    deleted: false,
-                },
-            );
+            let repo = path.rsplit('/').next().unwrap_or(&path).to_string();
+            let id = st.add_project(Project {
+                repo,
+                branch,
+                commit,
+                fails: false,
+                polls: 0,
+                deleted: false,
+            });
             (id, "submitted".to_string())
         } else if let Some(repo) = repo_name {
-            let existing = st
-                .projects
-                .iter()
-                .find(|(_, p)| !p.deleted && p.repo == repo && p.branch == branch)
-                .map(|(id, p)| (id.clone(), p.polls));
-            match existing {
-                Some((id, polls)) => {
-                    let current = st.status_of(polls);
-                    let status = match current.as_str() {
-                        "ready" | "inferring" => current,
-                        _ => {
-                            // Anything else is re-submitted and starts over.
-                            if let Some(p) = st.projects.get_mut(&id) {
-                                p.polls = 0;
-                            }
-                            "submitted".to_string()
+            // With a commit only an exact match counts; without one, the branch (PC:214-327).
+            match st.find_project(&repo, branch.as_deref(), commit.as_deref()) {
+                Some(id) => {
+                    let project = st.projects[&id].clone();
+                    let current = st.status_of(&project);
+                    let unchanged = current == "inferring"
+                        || (current == "ready" && (commit.is_some() || st.latest(&project)))
+                        || (current == "ready" && st.cfg.branch_head.is_none());
+                    let status = if unchanged {
+                        current
+                    } else {
+                        // Anything else is re-queued with graph cleanup and starts over.
+                        if let Some(p) = st.projects.get_mut(&id) {
+                            p.polls = 0;
                         }
+                        "submitted".to_string()
                     };
                     (id, status)
                 }
                 None => {
-                    let id = st.new_id();
-                    st.projects.insert(
-                        id.clone(),
-                        Project {
-                            repo: repo.to_string(),
-                            branch,
-                            polls: 0,
-                            deleted: false,
-                        },
-                    );
+                    let fails = match (&commit, &st.cfg.remote_commits) {
+                        (Some(c), Some(known)) => !known.contains(c),
+                        _ => false,
+                    };
+                    let commit = commit.or_else(|| st.cfg.branch_head.clone());
+                    let id = st.add_project(Project {
+                        repo,
+                        branch,
+                        commit,
+                        fails,
+                        polls: 0,
+                        deleted: false,
+                    });
                     (id, "submitted".to_string())
                 }
             }
@@ -1185,7 +1445,12 @@ async fn parse(sock: &mut TcpStream, state: &Mutex<State>, body: &Value) {
     respond_json(sock, 200, &json!({"project_id": id, "status": status})).await
 }
 
-async fn conversations(sock: &mut TcpStream, state: &Mutex<State>, body: &Value) {
+async fn conversations(
+    sock: &mut TcpStream,
+    state: &Mutex<State>,
+    query: &Query<'_>,
+    body: &Value,
+) {
     for field in ["project_ids", "agent_ids"] {
         match body.get(field) {
             None => {
@@ -1211,6 +1476,10 @@ async fn conversations(sock: &mut TcpStream, state: &Mutex<State>, body: &Value)
             _ => {}
         }
     }
+    let hidden = match query.flag("hidden", true) {
+        Ok(h) => h,
+        Err(e) => return respond_json(sock, 422, &e).await,
+    };
     let first = |f: &str| {
         body.get(f)
             .and_then(|v| v.get(0))
@@ -1223,14 +1492,22 @@ async fn conversations(sock: &mut TcpStream, state: &Mutex<State>, body: &Value)
         let project_ok = project
             .as_ref()
             .is_some_and(|p| st.projects.get(p).is_some_and(|p| !p.deleted));
-        let agent_ok = agent
-            .as_ref()
-            .is_some_and(|a| SYSTEM_AGENTS.iter().any(|(id, _, _)| id == a));
-        match project {
-            Some(project_id) if project_ok && agent_ok => {
+        let agent_ok = agent.as_ref().is_some_and(|a| {
+            SYSTEM_AGENTS.iter().any(|(id, _, _)| id == a)
+                || st.cfg.custom_agents.iter().any(|(id, _, _)| id == a)
+        });
+        match (project, agent) {
+            (Some(project_id), Some(agent_id)) if project_ok && agent_ok => {
                 let id = st.new_id();
-                st.conversations
-                    .insert(id.clone(), Conversation { project_id });
+                st.conversations.insert(
+                    id.clone(),
+                    Conversation {
+                        project_id,
+                        agent_id,
+                        hidden,
+                        deleted: false,
+                    },
+                );
                 Some(id)
             }
             _ => None,
@@ -1245,6 +1522,7 @@ async fn conversations(sock: &mut TcpStream, state: &Mutex<State>, body: &Value)
             )
             .await
         }
+        // Every failure, a wrong agent id included, is this one generic 500 (CS:444-447).
         None => {
             detail(
                 sock,
@@ -1345,27 +1623,64 @@ fn parse_bool(v: &str) -> Option<bool> {
     }
 }
 
+/// `node_ids` as the server's model reads it: `null`, or a list of `{"node_id", "name"}` with
+/// both keys strings (message_schema.py:10-12). `Err` is the 422 body.
+fn check_node_ids(body: &Value) -> Result<(), Value> {
+    let Some(v) = body.get("node_ids").filter(|v| !v.is_null()) else {
+        return Ok(());
+    };
+    let Some(items) = v.as_array() else {
+        return Err(missing(
+            &["body", "node_ids"],
+            "list_type",
+            "Input should be a valid list",
+        ));
+    };
+    for (i, item) in items.iter().enumerate() {
+        for key in ["node_id", "name"] {
+            match item.get(key) {
+                Some(Value::String(_)) => {}
+                None => {
+                    let loc = json!(["body", "node_ids", i, key]);
+                    return Err(
+                        json!({"detail": [{"type": "missing", "loc": loc, "msg": "Field required", "input": item}]}),
+                    );
+                }
+                Some(_) => {
+                    let loc = json!(["body", "node_ids", i, key]);
+                    return Err(
+                        json!({"detail": [{"type": "string_type", "loc": loc, "msg": "Input should be a valid string", "input": item[key]}]}),
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `POST /conversations/{id}/message`. Returns whether the connection can be reused.
 async fn message(
-    mut sock: TcpStream,
-    state: &Mutex<State>,
+    sock: &mut TcpStream,
+    state: &Arc<Mutex<State>>,
     conversation_id: &str,
-    query: &str,
+    query: &Query<'_>,
     body: &Value,
     shutdown: watch::Receiver<bool>,
-) {
+) -> bool {
     let content = match body.get("content") {
         None => {
-            return respond_json(
-                &mut sock,
+            respond_json(
+                sock,
                 422,
                 &missing(&["body", "content"], "missing", "Field required"),
             )
             .await;
+            return true;
         }
         Some(Value::String(s)) => s.clone(),
         Some(_) => {
-            return respond_json(
-                &mut sock,
+            respond_json(
+                sock,
                 422,
                 &missing(
                     &["body", "content"],
@@ -1374,38 +1689,32 @@ async fn message(
                 ),
             )
             .await;
+            return true;
+        }
+    };
+    if let Err(e) = check_node_ids(body) {
+        respond_json(sock, 422, &e).await;
+        return true;
+    }
+    let stream = match query.flag("stream", true) {
+        Ok(s) => s,
+        Err(e) => {
+            respond_json(sock, 422, &e).await;
+            return true;
         }
     };
     if content.trim().is_empty() {
-        return detail(&mut sock, 400, "Message content cannot be empty").await;
+        detail(sock, 400, "Message content cannot be empty").await;
+        return true;
     }
-    let stream_param = query
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("stream="))
-        .map(percent_decode);
-    let stream = match stream_param.as_deref().map(parse_bool) {
-        None => true,
-        Some(Some(b)) => b,
-        Some(None) => {
-            return respond_json(
-                &mut sock,
-                422,
-                &missing(
-                    &["query", "stream"],
-                    "bool_parsing",
-                    "Input should be a valid boolean, unable to interpret input",
-                ),
-            )
-            .await;
-        }
-    };
-    let (mut cfg, project_id) = {
+    let (mut cfg, conversation) = {
         let st = lock(state);
         (
             st.cfg.clone(),
             st.conversations
                 .get(conversation_id)
-                .map(|c| c.project_id.clone()),
+                .filter(|c| !c.deleted)
+                .cloned(),
         )
     };
     if let Some((_, text)) = cfg
@@ -1416,8 +1725,9 @@ async fn message(
         cfg.answer.text = text.clone();
     }
     if !stream {
-        if project_id.is_none() {
-            return detail(&mut sock, 500, "An internal error occurred.").await;
+        if conversation.is_none() {
+            detail(sock, 500, "An internal error occurred.").await;
+            return true;
         }
         let tool_calls: Vec<Value> = cfg
             .answer
@@ -1427,97 +1737,273 @@ async fn message(
             .flat_map(|(i, t)| [tool_event(i, t, "call"), tool_event(i, t, "result")])
             .map(|p| p.to_json())
             .collect();
-        let body = json!({"message": cfg.answer.text, "citations": cfg.answer.citations, "tool_calls": tool_calls, "thinking": null});
-        return respond_json(&mut sock, 200, &body).await;
+        // The worker always streams, so the banner ends up in the whole answer too.
+        let text = if cfg.banner {
+            format!("{BANNER}{}", cfg.answer.text)
+        } else {
+            cfg.answer.text.clone()
+        };
+        let body = json!({"message": text, "citations": cfg.answer.citations, "tool_calls": tool_calls, "thinking": null});
+        respond_json(sock, 200, &body).await;
+        return true;
     }
-    let head = "HTTP/1.1 200 OK\r\nserver: uvicorn\r\ncontent-type: text/event-stream; charset=utf-8\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n";
-    if sock.write_all(head.as_bytes()).await.is_err() {
-        return;
-    }
-    let mut objects = vec![PLACEHOLDER.to_string()];
-    if project_id.is_some() && !cfg.faults.placeholder_only {
-        objects.extend(answer_objects(&cfg.answer));
-    }
-    let (stop_tx, mut stop_rx) = watch::channel(false);
-    let stream_id = {
-        let mut st = lock(state);
-        let id = st.next_id;
-        st.next_id += 1;
-        st.streams
-            .insert(id, (conversation_id.to_string(), stop_tx));
-        id
+    let cursor = query.get("cursor").filter(|c| !c.is_empty());
+    let session = query.get("session_id").filter(|s| !s.is_empty());
+    let run_id = match (&cursor, session) {
+        // A cursor re-attaches to that run as named; nothing new starts (CR:289-294).
+        (Some(_), Some(sid)) => sid,
+        (Some(_), None) => format!("conversation:{FAKE_USER}:new"),
+        (None, sid) => {
+            let base = sid.unwrap_or_else(|| format!("conversation:{FAKE_USER}:new"));
+            let mut st = lock(state);
+            let mut run_id = base.clone();
+            let mut n = 1;
+            while !st
+                .reserved
+                .insert((conversation_id.to_string(), run_id.clone()))
+            {
+                run_id = format!("{base}-{n}");
+                n += 1;
+            }
+            let objects = if conversation.is_some() && !cfg.faults.placeholder_only {
+                let mut all = vec![PLACEHOLDER.to_string()];
+                all.extend(answer_objects(&cfg.answer, cfg.banner));
+                all
+            } else {
+                // An unknown or deleted conversation: the task fails before any text.
+                vec![PLACEHOLDER.to_string()]
+            };
+            let (stop_tx, stop_rx) = watch::channel(false);
+            let (changed, _) = watch::channel(0u64);
+            st.runs.push(Run {
+                conversation: conversation_id.to_string(),
+                id: run_id.clone(),
+                events: Vec::new(),
+                finished: false,
+                newest: 0,
+                attached: 0,
+                stop: stop_tx,
+                changed,
+            });
+            drop(st);
+            let project = conversation.map(|c| c.project_id);
+            tokio::spawn(produce(
+                state.clone(),
+                conversation_id.to_string(),
+                run_id.clone(),
+                objects,
+                project,
+                cfg.clone(),
+                stop_rx,
+                shutdown.clone(),
+            ));
+            run_id
+        }
     };
-    let mut shutdown = shutdown;
-    let faults = cfg.faults.clone();
-    let mut carry = String::new();
+    stream_run(sock, state, conversation_id, &run_id, shutdown).await
+}
+
+/// The user every request of the fake runs as (run ids are scoped by it).
+const FAKE_USER: &str = "fake-user";
+
+/// The worker of a run: produces its objects over time, whether or not anyone reads them.
+#[allow(clippy::too_many_arguments)]
+async fn produce(
+    state: Arc<Mutex<State>>,
+    conversation: String,
+    run_id: String,
+    objects: Vec<String>,
+    project: Option<String>,
+    cfg: FakeConfig,
+    mut stop: watch::Receiver<bool>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let faults = &cfg.faults;
+    let publish = |obj: &str| {
+        let mut st = lock(&state);
+        st.seq += 1;
+        let seq = st.seq;
+        let Some(run) = st.run(&conversation, &run_id) else {
+            return false;
+        };
+        run.events.push(obj.to_string());
+        run.newest = seq;
+        let next = *run.changed.borrow() + 1;
+        let _ = run.changed.send(next);
+        true
+    };
     for (i, obj) in objects.iter().enumerate() {
-        if *stop_rx.borrow() {
-            break;
+        if *stop.borrow() {
+            return;
         }
         if faults.stall_after == Some(i) {
             tokio::select! {
-                _ = stop_rx.wait_for(|s| *s) => {}
+                _ = stop.wait_for(|s| *s) => {}
                 _ = shutdown.wait_for(|s| *s) => {}
             }
-            break;
-        }
-        if faults.reset_after == Some(i) {
-            let _ = sock.set_zero_linger();
-            lock(state).streams.remove(&stream_id);
-            drop(sock);
             return;
         }
         if faults.delete_project_after == Some(i) {
-            if let Some(id) = &project_id
-                && let Some(p) = lock(state).projects.get_mut(id)
+            if let Some(id) = &project
+                && let Some(p) = lock(&state).projects.get_mut(id)
             {
                 p.deleted = true;
             }
             break;
         }
-        if faults.malformed_after == Some(i)
-            && write_chunk(&mut sock, MALFORMED_OBJECT.as_bytes())
-                .await
-                .is_err()
-        {
-            break;
-        }
         if i > 0 && !cfg.answer.chunk_delay.is_zero() {
             tokio::select! {
                 _ = tokio::time::sleep(cfg.answer.chunk_delay) => {}
-                _ = stop_rx.wait_for(|s| *s) => break,
-                _ = shutdown.wait_for(|s| *s) => break,
+                _ = stop.wait_for(|s| *s) => return,
+                _ = shutdown.wait_for(|s| *s) => return,
             }
         }
-        // Vary the framing like a real network: some objects share a write, some are split
-        // across two writes (inside a `\u` escape when there is one).
-        let last = i + 1 == objects.len();
-        if i % 4 == 3 && !last {
-            carry.push_str(obj);
-            continue;
+        if faults.malformed_after == Some(i) && !publish(MALFORMED_OBJECT) {
+            return;
         }
-        let mut data = std::mem::take(&mut carry);
-        data.push_str(obj);
-        let ok = if i % 3 == 1 && data.len() > 8 {
-            let cut = split_point(&data);
-            let first = write_chunk(&mut sock, &data.as_bytes()[..cut]).await;
-            tokio::task::yield_now().await;
-            first.is_ok()
-                && write_chunk(&mut sock, &data.as_bytes()[cut..])
-                    .await
-                    .is_ok()
-        } else {
-            write_chunk(&mut sock, data.as_bytes()).await.is_ok()
+        if !publish(obj) {
+            return;
+        }
+    }
+    let mut st = lock(&state);
+    if let Some(run) = st.run(&conversation, &run_id) {
+        run.finished = true;
+        let next = *run.changed.borrow() + 1;
+        let _ = run.changed.send(next);
+    }
+}
+
+/// Streams a run's objects from its first one (a fresh attach and a `cursor` of `0-0` both
+/// replay from the start) until it ends or is stopped. Returns whether the connection can be
+/// reused.
+async fn stream_run(
+    sock: &mut TcpStream,
+    state: &Mutex<State>,
+    conversation: &str,
+    run_id: &str,
+    mut shutdown: watch::Receiver<bool>,
+) -> bool {
+    let (reset_after, mut changed) = {
+        let mut st = lock(state);
+        let faults = st.cfg.faults.clone();
+        st.open_streams += 1;
+        match st.run(conversation, run_id) {
+            Some(run) => {
+                run.attached += 1;
+                let reset = faults.reset_after.or(if run.attached == 1 {
+                    faults.reset_once_after
+                } else {
+                    None
+                });
+                (reset, Some(run.changed.subscribe()))
+            }
+            // Stopped or expired: the stream ends at once.
+            None => (None, None),
+        }
+    };
+    let head = "HTTP/1.1 200 OK\r\nserver: uvicorn\r\ncontent-type: text/event-stream; charset=utf-8\r\ntransfer-encoding: chunked\r\n\r\n";
+    let mut alive = sock.write_all(head.as_bytes()).await.is_ok();
+    let mut next = 0usize;
+    while alive {
+        let Some(rx) = changed.as_mut() else { break };
+        let (batch, finished) = {
+            let mut st = lock(state);
+            match st.run(conversation, run_id) {
+                Some(run) => (
+                    run.events[next.min(run.events.len())..].to_vec(),
+                    run.finished,
+                ),
+                None => (Vec::new(), true),
+            }
         };
-        if !ok {
+        let mut carry = String::new();
+        for (j, obj) in batch.iter().enumerate() {
+            if reset_after == Some(next) {
+                let _ = sock.set_zero_linger();
+                lock(state).open_streams -= 1;
+                return false;
+            }
+            next += 1;
+            // Vary the framing like a real network: some objects share a write, some are
+            // split across two writes (inside a `\u` escape when there is one).
+            if next.is_multiple_of(4) && j + 1 < batch.len() {
+                carry.push_str(obj);
+                continue;
+            }
+            let mut data = std::mem::take(&mut carry);
+            data.push_str(obj);
+            let ok = if next % 3 == 2 && data.len() > 8 {
+                let cut = split_point(&data);
+                let first = write_chunk(sock, &data.as_bytes()[..cut]).await;
+                tokio::task::yield_now().await;
+                first.is_ok() && write_chunk(sock, &data.as_bytes()[cut..]).await.is_ok()
+            } else {
+                write_chunk(sock, data.as_bytes()).await.is_ok()
+            };
+            if !ok {
+                alive = false;
+                break;
+            }
+            lock(state).stream_writes.push(std::time::Instant::now());
+        }
+        if !alive || (finished && batch.is_empty()) {
             break;
         }
-        lock(state).stream_writes.push(std::time::Instant::now());
+        if finished {
+            continue;
+        }
+        tokio::select! {
+            r = rx.changed() => if r.is_err() { break },
+            _ = shutdown.wait_for(|s| *s) => { alive = false; }
+        }
     }
-    lock(state).streams.remove(&stream_id);
+    lock(state).open_streams -= 1;
+    if !alive {
+        return false;
+    }
     let _ = sock.write_all(b"0\r\n\r\n").await;
-    let _ = sock.flush().await;
-    let _ = sock.shutdown().await;
+    sock.flush().await.is_ok()
+}
+
+/// `POST /conversations/{id}/stop[?session_id=]` (CS:1863-1896, session_service.py:225-252).
+async fn stop(
+    sock: &mut TcpStream,
+    state: &Mutex<State>,
+    conversation: &str,
+    session: Option<String>,
+) {
+    let outcome = {
+        let mut st = lock(state);
+        let target = match session.filter(|s| !s.is_empty()) {
+            Some(sid) => Some(sid),
+            // Without a session: the stream with the newest event, even a finished one.
+            None => st
+                .runs
+                .iter()
+                .filter(|r| r.conversation == conversation)
+                .max_by_key(|r| r.newest)
+                .map(|r| r.id.clone()),
+        };
+        match target {
+            None => None,
+            Some(sid) => {
+                let removed = st.remove_run(conversation, &sid);
+                let partial = removed.as_ref().is_some_and(|r| r.events.len() > 1);
+                if removed.is_some() {
+                    st.stopped.push((conversation.to_string(), sid));
+                }
+                Some(partial)
+            }
+        }
+    };
+    let body = match outcome {
+        // With an explicit session id this is the answer even when nothing ran.
+        Some(saved_partial) => {
+            json!({"status": "success", "message": "Cancellation signal sent and task revoked", "saved_partial": saved_partial, "message_id": null})
+        }
+        None => json!({"status": "success", "message": "No active session to stop"}),
+    };
+    respond_json(sock, 200, &body).await
 }
 
 async fn write_chunk(sock: &mut TcpStream, data: &[u8]) -> std::io::Result<()> {
@@ -1633,37 +2119,127 @@ fn tool_event(i: usize, t: &FakeToolCall, kind: &str) -> Py {
     } else {
         &t.result_text
     };
+    tool_object(
+        &format!("toolu_{i:02}"),
+        kind,
+        &t.tool_name,
+        text,
+        Py::Obj(vec![("summary".into(), Py::Str(t.summary.clone()))]),
+        None,
+        true,
+    )
+}
+
+fn tool_object(
+    call_id: &str,
+    kind: &str,
+    tool_name: &str,
+    response: &str,
+    details: Py,
+    stream_part: Option<&str>,
+    complete: bool,
+) -> Py {
     Py::Obj(vec![
-        ("call_id".into(), Py::Str(format!("toolu_{i:02}"))),
+        ("call_id".into(), Py::Str(call_id.into())),
         ("event_type".into(), Py::Str(kind.into())),
-        ("tool_name".into(), Py::Str(t.tool_name.clone())),
-        ("tool_response".into(), Py::Str(text.clone())),
+        ("tool_name".into(), Py::Str(tool_name.into())),
+        ("tool_response".into(), Py::Str(response.into())),
+        ("tool_call_details".into(), details),
         (
-            "tool_call_details".into(),
-            Py::Obj(vec![("summary".into(), Py::Str(t.summary.clone()))]),
+            "stream_part".into(),
+            stream_part.map_or(Py::Null, |p| Py::Str(p.into())),
         ),
-        ("stream_part".into(), Py::Null),
-        ("is_complete".into(), Py::Bool(true)),
+        ("is_complete".into(), Py::Bool(complete)),
         ("is_truncated".into(), Py::Bool(false)),
         ("original_length".into(), Py::Null),
     ])
 }
 
-/// The objects after the placeholder: tool-call pairs, then text deltas (citations and
-/// thinking on the last one).
-pub fn answer_objects(answer: &FakeAnswer) -> Vec<String> {
+/// The tool name of the sub-agent the supervisor delegates to in every scripted run.
+pub const DELEGATE: &str = "delegate_to_think_execute";
+
+/// The objects after the placeholder, shaped like a real multi-agent run (potpie-api.md §4.3,
+/// §5): the optional banner glued to the text; a delegation to a sub-agent; per tool call, the
+/// model writing its arguments (`tool_call_request_delta`, `is_complete: false`), a preview and
+/// the call in one object, then the result; the first text delta in the same object as the
+/// last result and the delegation's end; `thinking` and citations on the last delta.
+pub fn answer_objects(answer: &FakeAnswer, banner: bool) -> Vec<String> {
     let mut out = Vec::new();
-    for (i, t) in answer.tool_calls.iter().enumerate() {
-        out.push(chunk("", &[], vec![tool_event(i, t, "call")], None).dumps());
-        out.push(chunk("", &[], vec![tool_event(i, t, "result")], None).dumps());
+    if banner {
+        out.push(chunk(BANNER, &[], vec![], None).dumps());
+    }
+    let details = |summary: &str| Py::Obj(vec![("summary".into(), Py::Str(summary.into()))]);
+    let delegating = !answer.tool_calls.is_empty();
+    if delegating {
+        out.push(
+            chunk(
+                "",
+                &[],
+                vec![tool_object(
+                    "toolu_d0",
+                    "delegation_call",
+                    DELEGATE,
+                    "Delegating to a sub-agent",
+                    details("Explore the code that answers the question"),
+                    None,
+                    true,
+                )],
+                None,
+            )
+            .dumps(),
+        );
     }
     let chars: Vec<char> = answer.text.chars().collect();
-    let pieces: Vec<String> = chars
+    let mut pieces: std::collections::VecDeque<String> = chars
         .chunks(answer.delta_chars.max(1))
         .map(|c| c.iter().collect())
         .collect();
+    let n_tools = answer.tool_calls.len();
+    for (i, t) in answer.tool_calls.iter().enumerate() {
+        let id = format!("toolu_{i:02}");
+        let delta = tool_object(
+            &id,
+            "tool_call_request_delta",
+            &t.tool_name,
+            "",
+            Py::Obj(vec![]),
+            Some("{\"query\": \""),
+            false,
+        );
+        out.push(chunk("", &[], vec![delta], None).dumps());
+        let preview = tool_object(
+            &id,
+            "call",
+            &t.tool_name,
+            &t.call_text,
+            details(&t.summary),
+            None,
+            false,
+        );
+        out.push(chunk("", &[], vec![preview, tool_event(i, t, "call")], None).dumps());
+        let mut events = vec![tool_event(i, t, "result")];
+        let last_tool = i + 1 == n_tools;
+        if last_tool {
+            events.push(tool_object(
+                "toolu_d0",
+                "delegation_result",
+                DELEGATE,
+                "Sub-agent finished",
+                details("Explored the code"),
+                None,
+                true,
+            ));
+        }
+        // Text starts in the same object as the last result, as a real run's can.
+        let text = if last_tool && pieces.len() > 1 {
+            pieces.pop_front().unwrap_or_default()
+        } else {
+            String::new()
+        };
+        out.push(chunk(&text, &[], events, None).dumps());
+    }
     let n = pieces.len();
-    for (i, p) in pieces.iter().enumerate() {
+    for (i, p) in pieces.into_iter().enumerate() {
         let last = i + 1 == n;
         let cites: &[String] = if last { &answer.citations } else { &[] };
         let thinking = if last {
@@ -1671,7 +2247,7 @@ pub fn answer_objects(answer: &FakeAnswer) -> Vec<String> {
         } else {
             None
         };
-        out.push(chunk(p, cites, vec![], thinking).dumps());
+        out.push(chunk(&p, cites, vec![], thinking).dumps());
     }
     if n == 0 && (!answer.citations.is_empty() || answer.thinking.is_some()) {
         out.push(chunk("", &answer.citations, vec![], answer.thinking.as_deref()).dumps());
