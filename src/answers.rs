@@ -150,6 +150,7 @@ mod tests {
                 start_line: 1,
                 end_line: 1,
             }],
+            conversation_id: None,
         };
         let written = write(answers.path(), ws.path(), "Where is a?", &answer).unwrap();
         assert!(written.starts_with(std::fs::canonicalize(answers.path()).unwrap()));

@@ -148,6 +148,7 @@ pub async fn ask(
         text: question,
         agent,
         selection: None,
+        thread: None,
     };
     let task = {
         let session = session.clone();

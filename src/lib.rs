@@ -2,6 +2,7 @@
 //!
 //! See ARCHITECTURE.md for the code map and its invariants.
 
+pub mod agents;
 pub mod answers;
 pub mod backend;
 pub mod blocking;

@@ -27,6 +27,17 @@ pub enum AskError {
     },
     #[error("The local index failed: {0}")]
     Index(String),
+    #[error(
+        "Potpie has no agent {agent:?}: use one of {} (set potpie.agent, or pass \"agent\").",
+        valid.join(", ")
+    )]
+    UnknownAgent { agent: String, valid: Vec<String> },
+    #[error(
+        "Potpie could not start a conversation with the agent {agent:?} ({reason}): check that the agent exists (potpie.agents lists them), then ask again."
+    )]
+    Conversation { agent: String, reason: String },
+    #[error("The agent run failed on Potpie's side ({0}); ask again, or ask another agent.")]
+    RunFailed(String),
 }
 
 impl AskError {

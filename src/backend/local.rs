@@ -125,6 +125,15 @@ impl LocalBackend {
         events: mpsc::UnboundedSender<AskEvent>,
         cancel: CancellationToken,
     ) -> Result<Answer, AskError> {
+        if !crate::agents::LOCAL.iter().any(|a| a.id == question.agent) {
+            return Err(AskError::UnknownAgent {
+                agent: question.agent,
+                valid: crate::agents::LOCAL
+                    .iter()
+                    .map(|a| a.id.to_string())
+                    .collect(),
+            });
+        }
         let _ = events.send(AskEvent::Activity("Searching the local index".into()));
         let slot = self.index.clone();
         let q = question.clone();
@@ -160,6 +169,7 @@ impl LocalBackend {
             agent: question.agent,
             markdown,
             citations: self.locations(&cited),
+            conversation_id: None,
         })
     }
 

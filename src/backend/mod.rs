@@ -8,6 +8,7 @@
 mod error;
 mod llm;
 mod local;
+mod projects;
 mod remote;
 
 pub use error::AskError;
@@ -38,6 +39,9 @@ pub struct Session {
     held_back: Vec<Untrusted>,
     /// The sentence that says so, first in every answer and in the status.
     notice: Option<String>,
+    /// Something the last preparation wants the user told, beyond the status (a re-parse that
+    /// failed while the previous graph stays in use).
+    problem: std::sync::Mutex<Option<String>>,
 }
 
 // Both boxed: each holds an HTTP client (the local one for its optional LLM), hundreds of bytes.
@@ -133,6 +137,7 @@ impl Session {
             inner,
             held_back,
             notice,
+            problem: std::sync::Mutex::new(None),
         }))
     }
 
@@ -175,6 +180,49 @@ impl Session {
         self.status.send_modify(update);
     }
 
+    pub(crate) fn report_problem(&self, message: String) {
+        *self.problem.lock().unwrap_or_else(|p| p.into_inner()) = Some(message);
+    }
+
+    /// What the last preparation wants the user told beyond the status, once.
+    pub fn take_problem(&self) -> Option<String> {
+        self.problem
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+    }
+
+    /// Whether this session must be built again for `new` settings (see
+    /// [`Settings::session_differs`]).
+    pub fn needs_rebuild(&self, new: &Settings) -> bool {
+        self.settings.session_differs(new)
+    }
+
+    /// The agents a question may name: with Potpie, its system agents and the user's custom
+    /// ones (fetched once per session; `refresh` fetches again); with the local engine, the
+    /// agents it imitates.
+    pub async fn agents(&self, refresh: bool) -> Result<Vec<AgentInfo>, AskError> {
+        match &self.inner {
+            Inner::Remote(r) => Ok(r
+                .agents(refresh)
+                .await?
+                .iter()
+                .map(AgentInfo::from_potpie)
+                .collect()),
+            Inner::Local(_) => Ok(local_agents()),
+        }
+    }
+
+    /// The agents as known now, without waiting: the local list, or Potpie's once fetched.
+    pub fn known_agents(&self) -> Option<Vec<AgentInfo>> {
+        match &self.inner {
+            Inner::Remote(r) => r
+                .cached_agents()
+                .map(|list| list.iter().map(AgentInfo::from_potpie).collect()),
+            Inner::Local(_) => Some(local_agents()),
+        }
+    }
+
     /// A handle that blocking work (indexing threads) can report status through.
     pub(crate) fn status_sender(&self) -> Arc<watch::Sender<Status>> {
         self.status.clone()
@@ -193,9 +241,19 @@ impl Session {
     /// change, until it is usable or failed. Never returns an error: failures end in
     /// `state: error` with a message saying what to do. Safe to call again to retry.
     pub async fn prepare(&self) -> Status {
+        self.prepare_as(false).await
+    }
+
+    /// `potpie.reparse`: Potpie parses a ready graph again at the HEAD commit (a parse under
+    /// way is left alone); the local engine re-reads changed files.
+    pub async fn reparse(&self) -> Status {
+        self.prepare_as(true).await
+    }
+
+    async fn prepare_as(&self, refresh: bool) -> Status {
         let run = async {
             match &self.inner {
-                Inner::Remote(r) => r.prepare(self).await,
+                Inner::Remote(r) => r.prepare(self, refresh).await,
                 Inner::Local(l) => l.prepare(self).await,
             }
         };
@@ -313,6 +371,41 @@ impl Session {
             Inner::Remote(r) => r.index_stats(),
         }
     }
+}
+
+/// An agent a question can be asked of (`potpie.agents`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AgentInfo {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub custom: bool,
+}
+
+impl AgentInfo {
+    fn from_potpie(a: &crate::potpie::AgentInfo) -> AgentInfo {
+        AgentInfo {
+            id: a.id.clone(),
+            name: a.name.clone(),
+            description: a.description.clone(),
+            // System agents say "SYSTEM"; a custom agent's status is its deployment state.
+            custom: a.status != "SYSTEM",
+        }
+    }
+}
+
+/// The agents the local engine imitates: each changes what the answer is for, not where it
+/// comes from.
+fn local_agents() -> Vec<AgentInfo> {
+    crate::agents::LOCAL
+        .iter()
+        .map(|a| AgentInfo {
+            id: a.id.to_string(),
+            name: a.name.to_string(),
+            description: a.description.to_string(),
+            custom: false,
+        })
+        .collect()
 }
 
 /// The local index of a session, shared with blocking threads.

@@ -109,6 +109,8 @@ pub struct WireSettings {
     pub open_answers: Option<bool>,
     pub hints: Option<bool>,
     pub llm: Option<LlmSettings>,
+    /// Seconds an answer may stay silent before it is given up.
+    pub read_timeout: Option<f64>,
 }
 
 impl WireSettings {
@@ -155,6 +157,15 @@ impl WireSettings {
         out.open_answers = field(obj, "openAnswers", &mut warnings);
         out.hints = field(obj, "hints", &mut warnings);
         out.llm = field(obj, "llm", &mut warnings);
+        out.read_timeout = field::<f64>(obj, "readTimeout", &mut warnings).filter(|s| {
+            let ok = s.is_finite() && *s >= 1.0;
+            if !ok {
+                warnings.push(format!(
+                    "ignoring setting potpie.readTimeout: {s} is not a number of seconds of at least 1"
+                ));
+            }
+            ok
+        });
         (out, warnings)
     }
 
@@ -251,9 +262,15 @@ pub struct Settings {
     pub open_answers: bool,
     pub hints: bool,
     pub llm: Option<LlmSettings>,
+    /// Longest silence inside a streamed answer before it is given up.
+    pub read_timeout: std::time::Duration,
     /// Root of everything written to disk outside `answersDir`: indexes, default answers.
     pub cache_dir: PathBuf,
 }
+
+/// Potpie's agents and their tools may run 300 s without sending a byte
+/// (delegation_streamer.py:35-38, 359); a little more, so a slow step is not cut off.
+pub const DEFAULT_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(330);
 
 impl Settings {
     pub fn resolve(wire: &WireSettings, env: &Env) -> Settings {
@@ -279,8 +296,33 @@ impl Settings {
             open_answers: wire.open_answers.unwrap_or(true),
             hints: wire.hints.unwrap_or(true),
             llm: wire.llm.clone(),
+            read_timeout: wire
+                .read_timeout
+                .map(std::time::Duration::from_secs_f64)
+                .unwrap_or(DEFAULT_READ_TIMEOUT),
             cache_dir: env.cache_dir.clone().unwrap_or_else(default_cache_root),
         }
+    }
+
+    /// Whether a workspace session built with `self` must be built again for `new`. Settings
+    /// that only shape delivery (`hints`, `openAnswers`, `answersDir`, the default `agent`) are
+    /// read live and never rebuild a session, so they never touch a Potpie project; `llm`
+    /// matters to the local engine only.
+    pub fn session_differs(&self, new: &Settings) -> bool {
+        let backend_key = |s: &Settings| {
+            (
+                s.effective_backend(),
+                s.api_key.clone(),
+                s.base_url.clone(),
+                s.env_base_url.clone(),
+                s.repo_name.clone(),
+                s.branch_name.clone(),
+                s.read_timeout,
+                s.cache_dir.clone(),
+            )
+        };
+        backend_key(self) != backend_key(new)
+            || (self.effective_backend() == BackendKind::Local && self.llm != new.llm)
     }
 
     /// Where the local index of any root is cached.
@@ -405,6 +447,31 @@ mod tests {
         assert_eq!(w.hints, Some(true));
         let (w, _) = layers.apply(&json!({"settings": {"potpie": {"apiKey": null}}}));
         assert!(w.api_key.is_none(), "null returns a key to its default");
+    }
+
+    #[test]
+    fn delivery_settings_never_rebuild_a_session() {
+        let env = Env {
+            api_key: ApiKey::new("sk-abc"),
+            ..Env::default()
+        };
+        let base = Settings::resolve(&WireSettings::default(), &env);
+        let (ui, _) = WireSettings::from_json(&json!({"hints": false, "openAnswers": false,
+            "answersDir": "/tmp/a", "agent": "debugging_agent",
+            "llm": {"baseUrl": "http://127.0.0.1:1", "model": "m"}}));
+        assert!(!base.session_differs(&Settings::resolve(&ui, &env)));
+        let (other, _) = WireSettings::from_json(&json!({"branchName": "dev"}));
+        assert!(base.session_differs(&Settings::resolve(&other, &env)));
+        let (slow, w) = WireSettings::from_json(&json!({"readTimeout": 600}));
+        assert!(w.is_empty());
+        let slow = Settings::resolve(&slow, &env);
+        assert_eq!(slow.read_timeout.as_secs(), 600);
+        assert!(base.session_differs(&slow));
+        let (bad, w) = WireSettings::from_json(&json!({"readTimeout": 0}));
+        assert!(bad.read_timeout.is_none() && w.len() == 1);
+        // For the local engine the LLM is part of the session.
+        let local = Settings::resolve(&WireSettings::default(), &Env::default());
+        assert!(local.session_differs(&Settings::resolve(&ui, &Env::default())));
     }
 
     #[test]

@@ -61,6 +61,15 @@ pub struct EngineCitation {
     pub end_line: u32,
 }
 
+/// A definition that encloses some lines (see [`Index::symbol_enclosing`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnclosingSymbol {
+    pub qualified: String,
+    pub name: String,
+    pub start_line: u32,
+    pub end_line: u32,
+}
+
 /// A retrieved piece of code, with an id the LLM path can cite.
 #[derive(Debug, Clone, Serialize)]
 pub struct Snippet {
@@ -355,6 +364,28 @@ impl Index {
             }
         }
         best.map(|(_, s)| (s.start, s.end))
+    }
+
+    /// The innermost definition in `rel_path` whose lines hold `start..=end`: its qualified
+    /// name, simple name and lines. The symbol a selection or a citation is about.
+    pub fn symbol_enclosing(
+        &self,
+        rel_path: &str,
+        start: u32,
+        end: u32,
+    ) -> Option<EnclosingSymbol> {
+        let rel = rel_path.trim_start_matches("./");
+        let f = self.file(*self.d.path_ids.get(rel)?)?;
+        f.symbols
+            .iter()
+            .filter(|s| s.start <= start && end <= s.end)
+            .min_by_key(|s| s.end - s.start)
+            .map(|s| EnclosingSymbol {
+                qualified: s.qual().to_string(),
+                name: s.name().to_string(),
+                start_line: s.start,
+                end_line: s.end,
+            })
     }
 
     // ---- internals -------------------------------------------------------------------------

@@ -1,12 +1,21 @@
-//! Code actions, computed from the open document alone: they never wait for the network.
+//! Code actions, computed from the open document and what is cached: they never wait for the
+//! network.
 
-use serde_json::json;
 use tower_lsp_server::ls_types::*;
 
 use super::convert::utf16_col_to_byte;
-use super::ext::{CMD_ASK, CMD_EXPLAIN};
+use super::ext::{AskArgs, CMD_ASK, CMD_EXPLAIN, ExplainArgs};
+use crate::agents;
+use crate::backend::AgentInfo;
 
-pub fn actions(params: &CodeActionParams, text: Option<&str>) -> CodeActionResponse {
+/// The actions for `params`. `agents` is the folder's agent list when known: the per-agent
+/// actions are offered for the agents the user has (all built-in ones while it is unknown),
+/// and one more action for each of the user's custom agents.
+pub fn actions(
+    params: &CodeActionParams,
+    text: Option<&str>,
+    agents: Option<&[AgentInfo]>,
+) -> CodeActionResponse {
     let uri = &params.text_document.uri;
     let range = params.range;
     let mut out = Vec::new();
@@ -21,11 +30,22 @@ pub fn actions(params: &CodeActionParams, text: Option<&str>) -> CodeActionRespo
             ..CodeAction::default()
         }));
     };
-    if range.start != range.end {
+    let explain = |agent: Option<&str>| {
+        serde_json::to_value(ExplainArgs {
+            uri: uri.clone(),
+            range,
+            agent: agent.map(str::to_string),
+        })
+        .unwrap_or_default()
+    };
+    let ask = |args: AskArgs| serde_json::to_value(args).unwrap_or_default();
+    let has = |id: &str| agents.is_none_or(|list| list.iter().any(|a| a.id == id));
+    let selected = range.start != range.end;
+    if selected {
         push(
             "Potpie: Explain this code".into(),
             CMD_EXPLAIN,
-            json!({ "uri": uri, "range": range }),
+            explain(None),
         );
     }
     let line = text.and_then(|t| t.lines().nth(range.start.line as usize));
@@ -40,27 +60,47 @@ pub fn actions(params: &CodeActionParams, text: Option<&str>) -> CodeActionRespo
         push(
             format!("Potpie: Ask \"{question}\""),
             CMD_ASK,
-            json!({ "question": question, "uri": uri, "range": line_range }),
+            ask(AskArgs {
+                question,
+                uri: Some(uri.clone()),
+                range: Some(line_range),
+                ..AskArgs::default()
+            }),
         );
     }
     if let Some(symbol) = line.and_then(|l| identifier_at(l, range.start.character)) {
         push(
             format!("Potpie: Where is {symbol} used?"),
             CMD_ASK,
-            json!({ "question": format!("Where is `{symbol}` used?"), "uri": uri }),
+            ask(AskArgs {
+                question: format!("Where is `{symbol}` used?"),
+                uri: Some(uri.clone()),
+                ..AskArgs::default()
+            }),
         );
     }
-    if range.start != range.end {
-        push(
-            "Potpie: Write unit tests for this".into(),
-            CMD_EXPLAIN,
-            json!({ "uri": uri, "range": range, "agent": "unit_test_agent" }),
-        );
-        push(
-            "Potpie: Debug this".into(),
-            CMD_EXPLAIN,
-            json!({ "uri": uri, "range": range, "agent": "debugging_agent" }),
-        );
+    if selected {
+        if has(agents::UNIT_TEST.id) {
+            push(
+                "Potpie: Write unit tests for this".into(),
+                CMD_EXPLAIN,
+                explain(Some(agents::UNIT_TEST.id)),
+            );
+        }
+        if has(agents::DEBUGGING.id) {
+            push(
+                "Potpie: Debug this".into(),
+                CMD_EXPLAIN,
+                explain(Some(agents::DEBUGGING.id)),
+            );
+        }
+        for custom in agents.unwrap_or_default().iter().filter(|a| a.custom) {
+            push(
+                agents::action_title(&custom.name),
+                CMD_EXPLAIN,
+                explain(Some(&custom.id)),
+            );
+        }
     }
     out
 }

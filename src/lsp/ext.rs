@@ -10,13 +10,15 @@ pub const CMD_EXPLAIN: &str = "potpie.explain";
 pub const CMD_REPARSE: &str = "potpie.reparse";
 pub const CMD_STATUS: &str = "potpie.status";
 pub const CMD_CLEAR_HINTS: &str = "potpie.clearHints";
+pub const CMD_AGENTS: &str = "potpie.agents";
 
-pub const COMMANDS: [&str; 5] = [
+pub const COMMANDS: [&str; 6] = [
     CMD_ASK,
     CMD_EXPLAIN,
     CMD_REPARSE,
     CMD_STATUS,
     CMD_CLEAR_HINTS,
+    CMD_AGENTS,
 ];
 
 /// `potpie/status`: the `Status` of a workspace folder, whenever it changes.
@@ -42,27 +44,37 @@ impl Notification for AnswerChunk {
     const METHOD: &'static str = "potpie/answerChunk";
 }
 
-/// Arguments of `potpie.ask`.
-#[derive(Debug, Clone, Deserialize)]
+/// Arguments of `potpie.ask` (also what its code actions send).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AskArgs {
     pub question: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uri: Option<Uri>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub range: Option<Range>,
 }
 
-/// Arguments of `potpie.explain`.
-#[derive(Debug, Clone, Deserialize)]
+/// Arguments of `potpie.explain` (also what its code actions send).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExplainArgs {
     pub uri: Uri,
     pub range: Range,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<String>,
+}
+
+/// Optional argument of `potpie.agents`: which folder, and whether to ask Potpie again
+/// instead of using the list fetched earlier in this session.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AgentsArgs {
+    #[serde(default)]
+    pub uri: Option<Uri>,
+    #[serde(default)]
+    pub refresh: bool,
 }
 
 /// Optional argument of `potpie.status` / `potpie.reparse`: which folder.

@@ -186,10 +186,14 @@ impl LanguageServer for PotpieServer {
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        let text = self.state.document_text(&params.text_document.uri);
+        let uri = &params.text_document.uri;
+        let text = self.state.document_text(uri);
+        // The agents as cached now: code actions never wait for the network.
+        let agents = self.state.known_agents(uri);
         Ok(Some(code_actions::actions(
             &params,
             text.as_deref().map(String::as_str),
+            agents.as_deref(),
         )))
     }
 
@@ -218,6 +222,15 @@ impl LanguageServer for PotpieServer {
             ext::CMD_CLEAR_HINTS => {
                 state.clear_hints().await;
                 Ok(Some(Value::Null))
+            }
+            ext::CMD_AGENTS => {
+                let args = optional_arg::<ext::AgentsArgs>(&params.arguments);
+                let session = state.session_for(args.uri.as_ref())?;
+                let agents = session
+                    .agents(args.refresh)
+                    .await
+                    .map_err(|e| user_error(e.to_string()))?;
+                Ok(Some(serde_json::to_value(agents).unwrap_or(Value::Null)))
             }
             other => Err(invalid_params(format!(
                 "Unknown command {other:?}; potpie-lsp offers {}.",

@@ -30,13 +30,12 @@ pub async fn ask(state: Arc<State>, args: AskArgs) -> Result<Value> {
         }
         _ => None,
     };
-    let agent = args
-        .agent
-        .unwrap_or_else(|| session.settings().agent.clone());
+    let agent = args.agent.unwrap_or_else(|| state.settings().agent);
     let question = Question {
         text: args.question,
         agent,
         selection,
+        thread: None,
     };
     run(state, session, question).await
 }
@@ -50,27 +49,18 @@ pub async fn explain(state: Arc<State>, args: ExplainArgs) -> Result<Value> {
                 "potpie.explain needs a range over readable text in a file of the workspace.",
             )
         })?;
-    let agent = args
-        .agent
-        .unwrap_or_else(|| session.settings().agent.clone());
-    let text = match agent.as_str() {
-        "unit_test_agent" => format!(
-            "Write unit tests for this code from `{}` (lines {}-{}).",
-            selection.rel_path, selection.start_line, selection.end_line
-        ),
-        "debugging_agent" => format!(
-            "Debug this code from `{}` (lines {}-{}): find likely bugs and their causes.",
-            selection.rel_path, selection.start_line, selection.end_line
-        ),
-        _ => format!(
-            "Explain this code from `{}` (lines {}-{}): what it does, how, and how it is used.",
-            selection.rel_path, selection.start_line, selection.end_line
-        ),
-    };
+    let agent = args.agent.unwrap_or_else(|| state.settings().agent);
+    let text = crate::agents::explain_prompt(
+        &agent,
+        &selection.rel_path,
+        selection.start_line,
+        selection.end_line,
+    );
     let question = Question {
         text,
         agent,
         selection: Some(selection),
+        thread: None,
     };
     run(state, session, question).await
 }
@@ -241,7 +231,8 @@ async fn deliver(
     question: &Question,
     answer: &Answer,
 ) -> AnswerResult {
-    let settings = session.settings().clone();
+    // Delivery settings are read live: changing them never rebuilds a session.
+    let settings = state.settings();
     let root = session.root().to_path_buf();
     let dir = settings
         .answers_dir

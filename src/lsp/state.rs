@@ -203,7 +203,7 @@ impl State {
                     self.clone().ask_approval(held.clone());
                 }
                 session.mark_preparing();
-                tokio::spawn(self.prepare_with_progress(session));
+                tokio::spawn(self.prepare_with_progress(session, false));
             }
         }
     }
@@ -260,12 +260,13 @@ impl State {
                 }
             }
             let settings = self.settings();
-            self.rebuild_folders(&settings);
+            self.rebuild_folders(&settings, true);
         });
     }
 
-    /// Runs `prepare`, mirroring every status change as `potpie/status` and as progress.
-    async fn prepare_with_progress(self: Arc<Self>, session: Arc<Session>) {
+    /// Runs `prepare` (or, with `refresh`, `reparse`), mirroring every status change as
+    /// `potpie/status` and as progress.
+    async fn prepare_with_progress(self: Arc<Self>, session: Arc<Session>, refresh: bool) {
         let mut rx = session.subscribe();
         let title = format!(
             "Potpie: parsing {}",
@@ -285,7 +286,13 @@ impl State {
             false,
         )
         .await;
-        let prepare = session.prepare();
+        let prepare = async {
+            if refresh {
+                session.reparse().await
+            } else {
+                session.prepare().await
+            }
+        };
         tokio::pin!(prepare);
         let mut last_sent: Option<Status> = None;
         loop {
@@ -317,6 +324,14 @@ impl State {
             self.client
                 .show_message(MessageType::ERROR, format!("Potpie: {message}"))
                 .await;
+        } else if let Some(problem) = session.take_problem() {
+            self.client
+                .show_message(MessageType::WARNING, format!("Potpie: {problem}"))
+                .await;
+        }
+        if status.state.is_usable() {
+            // Warm the agent list, so that code actions can offer the user's agents at once.
+            let _ = session.agents(false).await;
         }
         bar.end(Some(match status.state {
             ParseState::Error => "failed".to_string(),
@@ -402,6 +417,14 @@ impl State {
         folders.iter().next().map(|(_, f)| f.clone())
     }
 
+    /// The agents of the folder of `uri` as cached now (never waits).
+    pub fn known_agents(&self, uri: &Uri) -> Option<Vec<crate::backend::AgentInfo>> {
+        match self.folder_for(Some(uri))? {
+            Folder::Ready(s) => s.known_agents(),
+            Folder::Failed { .. } => None,
+        }
+    }
+
     pub fn session_for(&self, uri: Option<&Uri>) -> Result<Arc<Session>> {
         match self.folder_for(uri) {
             Some(Folder::Ready(s)) => Ok(s),
@@ -426,23 +449,28 @@ impl State {
                 .show_message(MessageType::WARNING, format!("potpie-lsp: {w}"))
                 .await;
         }
-        let before = self.settings();
         if let Ok(mut g) = self.wire.write() {
             *g = wire;
         }
         let after = self.settings();
-        if before == after {
-            return;
-        }
-        self.rebuild_folders(&after);
+        self.rebuild_folders(&after, false);
     }
 
-    /// New sessions for every folder (settings changed), then prepare them.
-    fn rebuild_folders(self: Arc<Self>, settings: &Settings) {
+    /// New sessions for the folders whose session depends on what changed (all of them with
+    /// `all`), then prepares them. A session whose settings did not change is left alone: its
+    /// Potpie project is not looked up, let alone parsed, again.
+    fn rebuild_folders(self: Arc<Self>, settings: &Settings, all: bool) {
         let mut started = Vec::new();
         if let Ok(mut folders) = self.folders.write() {
-            let roots: Vec<PathBuf> = folders.iter().map(|(r, _)| r.to_path_buf()).collect();
-            for root in roots {
+            let stale: Vec<PathBuf> = folders
+                .iter()
+                .filter(|(_, f)| match f {
+                    Folder::Ready(s) => all || s.needs_rebuild(settings),
+                    Folder::Failed { .. } => true,
+                })
+                .map(|(r, _)| r.to_path_buf())
+                .collect();
+            for root in stale {
                 if let Some(Folder::Ready(old)) = folders.remove(&root) {
                     old.shut_down();
                 }
@@ -481,6 +509,8 @@ impl State {
         }
     }
 
+    /// `potpie.reparse`: a working session re-parses in place (Potpie: a ready graph at the HEAD
+    /// commit, see `Session::reparse`); a folder that has no session is built again.
     pub async fn reparse(self: Arc<Self>, uri: Option<&Uri>) -> Result<Value> {
         let targets: Vec<Folder> = match uri {
             Some(_) => self.folder_for(uri).into_iter().collect(),
@@ -492,25 +522,33 @@ impl State {
         let settings = self.settings();
         let mut first: Option<Status> = None;
         for folder in targets {
-            // A fresh session: forgets the old project, conversations and any failure.
-            let root = folder_root(&folder);
-            if let Folder::Ready(old) = &folder {
-                old.shut_down();
-            }
-            let fresh = self.make_folder(&root, &settings);
-            if let Ok(mut folders) = self.folders.write() {
-                folders.insert(root.clone(), fresh.clone());
-            }
-            let status = match &fresh {
-                Folder::Ready(s) => {
-                    let mut st = s.status();
-                    st.state = ParseState::Parsing;
-                    st
+            let status = match folder {
+                Folder::Ready(session) => {
+                    if !session.status().state.is_usable() {
+                        session.mark_preparing();
+                    }
+                    let status = session.status();
+                    tokio::spawn(self.clone().prepare_with_progress(session, true));
+                    status
                 }
-                Folder::Failed { message, .. } => failed_status(&settings, message),
+                Folder::Failed { root, .. } => {
+                    let fresh = self.make_folder(&root, &settings);
+                    if let Ok(mut folders) = self.folders.write() {
+                        folders.insert(root.clone(), fresh.clone());
+                    }
+                    let status = match &fresh {
+                        Folder::Ready(s) => {
+                            let mut st = s.status();
+                            st.state = ParseState::Parsing;
+                            st
+                        }
+                        Folder::Failed { message, .. } => failed_status(&settings, message),
+                    };
+                    self.clone().start_folder(fresh);
+                    status
+                }
             };
             first.get_or_insert(status);
-            self.clone().start_folder(fresh);
         }
         Ok(serde_json::to_value(first).unwrap_or(Value::Null))
     }

@@ -505,6 +505,20 @@ impl PotpieClient {
         self.call(Method::GET, &path, &[], None, Retry::Safe).await
     }
 
+    /// `POST /api/v2/parsing-status`: the project of a repository and branch (or commit), if
+    /// Potpie has one; `NotFound` otherwise.
+    pub async fn find_project(
+        &self,
+        repo_name: &str,
+        branch_name: Option<&str>,
+        commit_id: Option<&str>,
+    ) -> Result<ProjectLookup, PotpieError> {
+        let body =
+            json!({"repo_name": repo_name, "branch_name": branch_name, "commit_id": commit_id});
+        self.call(Method::POST, "parsing-status", &[], Some(body), Retry::Safe)
+            .await
+    }
+
     /// `GET /api/v2/list-available-agents`: system agents first, then the caller's own.
     pub async fn list_agents(&self) -> Result<Vec<AgentInfo>, PotpieError> {
         self.call(Method::GET, "list-available-agents", &[], None, Retry::Safe)
@@ -532,21 +546,29 @@ impl PotpieClient {
 
     /// `POST /api/v2/conversations/{id}/message?stream=true`. Returns once the headers arrived
     /// (up to `headers_timeout`); the chunks then come from [`MessageStream::next`].
+    ///
+    /// `run.session_id` names the run, so that exactly it can be stopped; with `run.cursor` the
+    /// request re-attaches to that run's stream (replaying from the cursor) and starts nothing
+    /// (CR:289-294).
     pub async fn send_message_stream(
         &self,
         conversation_id: &str,
         req: &MessageRequest,
+        run: RunRef<'_>,
     ) -> Result<MessageStream, PotpieError> {
         let path = format!("conversations/{}/message", segment(conversation_id));
         let what = "POST /api/v2/conversations/…/message";
+        let mut query: Vec<(&str, &str)> = vec![("stream", "true")];
+        if let Some(s) = run.session_id {
+            query.push(("session_id", s));
+        }
+        if let Some(c) = run.cursor {
+            query.push(("cursor", c));
+        }
         let resp = self
             .http
             .send(
-                || {
-                    self.request(Method::POST, &path)
-                        .query(&[("stream", "true")])
-                        .json(req)
-                },
+                || self.request(Method::POST, &path).query(&query).json(req),
                 Retry::OnlyUnsent,
                 what,
                 self.http.opts.headers_timeout,
@@ -605,6 +627,18 @@ impl PotpieClient {
         Ok(resp.results)
     }
 }
+
+/// Which run a message request starts or re-attaches to.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunRef<'a> {
+    /// The run id (`session_id`), chosen by the client.
+    pub session_id: Option<&'a str>,
+    /// A stream position to replay from (`0-0`: the start); re-attaches instead of starting.
+    pub cursor: Option<&'a str>,
+}
+
+/// The cursor that replays a run's stream from its first event.
+pub const FROM_START: &str = "0-0";
 
 /// Ids go into paths; anything that is not a plain id character is percent-encoded so a
 /// hostile id cannot change the route.

@@ -42,6 +42,16 @@ impl ParsingStatus {
     }
 }
 
+/// Answer of `POST /api/v2/parsing-status` (a project looked up by repository).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProjectLookup {
+    pub project_id: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub status: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub latest: bool,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct AgentInfo {
     pub id: String,
@@ -126,6 +136,17 @@ pub struct ChatChunk {
     pub tool_calls: Vec<ToolCall>,
     #[serde(default)]
     pub thinking: Option<String>,
+    /// `"error"` on the frame newer servers send when a run fails (with `message` saying how);
+    /// absent on ordinary chunks.
+    #[serde(default)]
+    pub event: Option<String>,
+}
+
+impl ChatChunk {
+    /// A failed run's diagnostic frame rather than answer text.
+    pub fn is_error_frame(&self) -> bool {
+        self.event.as_deref() == Some("error")
+    }
 }
 
 pub type ChatMessageResponse = ChatChunk;

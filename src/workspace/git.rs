@@ -43,10 +43,15 @@ pub fn detect_repo(root: &Path) -> RepoInfo {
         .and_then(|cfg| remote_url(&cfg))
         .and_then(|url| parse_remote_url(&url));
 
+    let upstream = branch
+        .as_ref()
+        .and_then(|b| resolve_ref(&git_dir, &common_dir, &format!("refs/remotes/origin/{b}")));
+
     RepoInfo {
         repo_name,
         branch,
         commit,
+        upstream,
     }
 }
 
@@ -389,8 +394,15 @@ mod tests {
                 repo_name: Some("owner/repo".into()),
                 branch: Some("main".into()),
                 commit: Some(SHA.into()),
+                upstream: None,
             }
         );
+        // After a fetch, origin/main says what the remote has.
+        write(
+            &g.join("packed-refs"),
+            &format!("{SHA2} refs/remotes/origin/main\n"),
+        );
+        assert_eq!(detect_repo(t.path()).upstream.as_deref(), Some(SHA2));
     }
 
     #[test]
@@ -474,6 +486,7 @@ mod tests {
                 repo_name: Some("owner/repo".into()),
                 branch: Some("wt-branch".into()),
                 commit: Some(SHA2.into()),
+                upstream: None,
             }
         );
     }

@@ -19,6 +19,9 @@ pub struct RepoInfo {
     pub repo_name: Option<String>,
     pub branch: Option<String>,
     pub commit: Option<String>,
+    /// Where `origin/<branch>` pointed at the last fetch: HEAD is surely pushed when it is
+    /// this commit.
+    pub upstream: Option<String>,
 }
 
 /// Workspace folders with a value each; documents route to the longest matching root.

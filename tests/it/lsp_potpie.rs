@@ -120,12 +120,21 @@ async fn parse_progress_then_a_streamed_answer_with_citations_from_the_text() {
         "{reports:?}"
     );
 
-    // One conversation per agent, reused.
+    // A question without a thread starts its own conversation, and names its run.
     client
         .execute("potpie.ask", json!({"question": "again?"}))
         .await
         .unwrap();
-    assert_eq!(fake.count(Route::Conversations), 1);
+    assert_eq!(fake.count(Route::Conversations), 2);
+    let runs: Vec<Option<String>> = fake
+        .requests_to(Route::Message)
+        .iter()
+        .map(|r| r.query_param("session_id"))
+        .collect();
+    assert!(
+        runs.iter().all(Option::is_some) && runs[0] != runs[1],
+        "{runs:?}"
+    );
     client
         .execute(
             "potpie.ask",
@@ -133,13 +142,13 @@ async fn parse_progress_then_a_streamed_answer_with_citations_from_the_text() {
         )
         .await
         .unwrap();
-    assert_eq!(fake.count(Route::Conversations), 2);
+    assert_eq!(fake.count(Route::Conversations), 3);
     let bodies: Vec<Value> = fake
         .requests_to(Route::Conversations)
         .iter()
         .map(|r| r.json().unwrap())
         .collect();
-    assert_eq!(bodies[1]["agent_ids"], json!(["debugging_agent"]));
+    assert_eq!(bodies[2]["agent_ids"], json!(["debugging_agent"]));
 
     // The key went only in the header, and never came back in anything the server sent.
     assert!(

@@ -9,7 +9,7 @@ use std::time::Duration;
 use potpie_lsp::config::ApiKey;
 use potpie_lsp::potpie::{
     ChatChunk, ClientOptions, LlmClient, LlmMessage, MessageRequest, MessageStream, ParseRequest,
-    PotpieClient, PotpieError, TimeoutPhase,
+    PotpieClient, PotpieError, RunRef, TimeoutPhase,
 };
 use serde_json::json;
 use support::fake_potpie::{
@@ -288,7 +288,7 @@ async fn streamed_answer_arrives_as_placeholder_tool_calls_then_text() {
     let c = client(&fake);
     let conv = conversation(&c).await;
     let stream = c
-        .send_message_stream(&conv, &question("How does login work?"))
+        .send_message_stream(&conv, &question("How does login work?"), RunRef::default())
         .await;
     let items = drain(stream.unwrap_or_else(|e| panic!("{e}"))).await;
     assert!(items.iter().all(|r| r.is_ok()), "{items:?}");
@@ -376,7 +376,7 @@ async fn one_character_deltas_with_citations_and_thinking() {
     let c = client(&fake);
     let conv = conversation(&c).await;
     let stream = c
-        .send_message_stream(&conv, &question("q"))
+        .send_message_stream(&conv, &question("q"), RunRef::default())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let all = stream.collect().await.unwrap_or_else(|e| panic!("{e}"));
@@ -399,7 +399,9 @@ async fn answers_can_be_scripted_per_question() {
         let c = c.clone();
         let conv = conv.clone();
         async move {
-            let s = c.send_message_stream(&conv, &question(q)).await;
+            let s = c
+                .send_message_stream(&conv, &question(q), RunRef::default())
+                .await;
             s.unwrap_or_else(|e| panic!("{e}"))
                 .collect()
                 .await
@@ -443,7 +445,11 @@ async fn unknown_conversation_streams_only_the_placeholder() {
     let fake = FakeConfig::new().start().await;
     let c = client(&fake);
     let s = c
-        .send_message_stream("0196f0c2-0000-7000-8000-000000000000", &question("q"))
+        .send_message_stream(
+            "0196f0c2-0000-7000-8000-000000000000",
+            &question("q"),
+            RunRef::default(),
+        )
         .await;
     let items = drain(s.unwrap_or_else(|e| panic!("{e}"))).await;
     assert_eq!(items.len(), 1);
@@ -456,7 +462,7 @@ async fn placeholder_only_fault_ends_after_the_placeholder() {
     let c = client(&fake);
     let conv = conversation(&c).await;
     let items = drain(
-        c.send_message_stream(&conv, &question("q"))
+        c.send_message_stream(&conv, &question("q"), RunRef::default())
             .await
             .unwrap_or_else(|e| panic!("{e}")),
     )
@@ -510,7 +516,7 @@ async fn empty_message_is_a_400_with_the_detail() {
     let c = client(&fake);
     let conv = conversation(&c).await;
     let e = c
-        .send_message_stream(&conv, &question("   "))
+        .send_message_stream(&conv, &question("   "), RunRef::default())
         .await
         .err()
         .unwrap_or_else(|| panic!("expected 400"));
@@ -526,7 +532,7 @@ async fn stop_ends_an_open_stream() {
     let c = client(&fake);
     let conv = conversation(&c).await;
     let mut s = c
-        .send_message_stream(&conv, &question("q"))
+        .send_message_stream(&conv, &question("q"), RunRef::default())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let mut got = 0;
@@ -752,14 +758,21 @@ async fn a_message_is_not_retried_after_a_500() {
         "{text}"
     );
     assert_eq!(fake.count(Route::Message), 1);
-    let e = c.send_message_stream(&conv, &question("q")).await.err();
+    let e = c
+        .send_message_stream(&conv, &question("q"), RunRef::default())
+        .await
+        .err();
     assert!(e.is_none(), "the next question goes through: {e:?}");
     let fake2 = FakeConfig::new()
         .force(Route::Message, Forced::detail(503, "busy"))
         .start()
         .await;
     let c2 = client(&fake2);
-    assert!(c2.send_message_stream("c", &question("q")).await.is_err());
+    assert!(
+        c2.send_message_stream("c", &question("q"), RunRef::default())
+            .await
+            .is_err()
+    );
     assert_eq!(
         fake2.count(Route::Message),
         1,
@@ -843,7 +856,10 @@ async fn connection_refused_says_where_and_what_to_check() {
             "Could not connect to Potpie at http://127.0.0.1:{port} (connection refused): check potpie.baseUrl and that the server is running"
         )
     );
-    let e = c.send_message_stream("c", &question("q")).await.err();
+    let e = c
+        .send_message_stream("c", &question("q"), RunRef::default())
+        .await
+        .err();
     assert!(
         matches!(e, Some(PotpieError::ConnectionRefused { .. })),
         "{e:?}"
@@ -883,7 +899,7 @@ async fn waiting_too_long_for_headers_is_a_timeout_that_is_not_resent() {
         },
     );
     let e = c
-        .send_message_stream("c", &question("q"))
+        .send_message_stream("c", &question("q"), RunRef::default())
         .await
         .err()
         .unwrap_or_else(|| panic!("expected a timeout"));
@@ -920,7 +936,7 @@ async fn a_stalled_stream_times_out_between_reads() {
     );
     let conv = conversation(&c).await;
     let items = drain(
-        c.send_message_stream(&conv, &question("q"))
+        c.send_message_stream(&conv, &question("q"), RunRef::default())
             .await
             .unwrap_or_else(|e| panic!("{e}")),
     )
@@ -950,7 +966,7 @@ async fn a_reset_mid_stream_is_a_lost_connection() {
     let c = client(&fake);
     let conv = conversation(&c).await;
     let items = drain(
-        c.send_message_stream(&conv, &question("q"))
+        c.send_message_stream(&conv, &question("q"), RunRef::default())
             .await
             .unwrap_or_else(|e| panic!("{e}")),
     )
@@ -978,7 +994,7 @@ async fn a_malformed_object_mid_stream_costs_one_error_item() {
     let c = client(&fake);
     let conv = conversation(&c).await;
     let items = drain(
-        c.send_message_stream(&conv, &question("q"))
+        c.send_message_stream(&conv, &question("q"), RunRef::default())
             .await
             .unwrap_or_else(|e| panic!("{e}")),
     )
@@ -1008,7 +1024,7 @@ async fn a_five_megabyte_answer_streams_whole() {
     let c = client(&fake);
     let conv = conversation(&c).await;
     let s = c
-        .send_message_stream(&conv, &question("q"))
+        .send_message_stream(&conv, &question("q"), RunRef::default())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let all = s.collect().await.unwrap_or_else(|e| panic!("{e}"));
@@ -1037,7 +1053,7 @@ async fn bodies_over_the_limits_are_refused() {
         "{e}"
     );
     let items = drain(
-        c.send_message_stream(&conv, &question("q"))
+        c.send_message_stream(&conv, &question("q"), RunRef::default())
             .await
             .unwrap_or_else(|e| panic!("{e}")),
     )
@@ -1077,7 +1093,7 @@ async fn a_project_deleted_while_answering_ends_the_stream_and_turns_404() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let items = drain(
-        c.send_message_stream(&conv, &question("q"))
+        c.send_message_stream(&conv, &question("q"), RunRef::default())
             .await
             .unwrap_or_else(|e| panic!("{e}")),
     )
@@ -1347,7 +1363,10 @@ async fn a_question_is_resent_when_the_connection_was_refused() {
     let ask = tokio::spawn({
         let c = c.clone();
         async move {
-            match c.send_message_stream("c-1", &question("q")).await {
+            match c
+                .send_message_stream("c-1", &question("q"), RunRef::default())
+                .await
+            {
                 Ok(s) => s.collect().await,
                 Err(e) => Err(e),
             }

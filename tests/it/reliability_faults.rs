@@ -217,6 +217,28 @@ async fn a_stream_that_stalls_mid_answer() {
     server.stop().await;
 }
 
+/// The question's message started one run; the client re-attached to it once (`cursor`,
+/// same `session_id`), and when that broke as well it stopped exactly that run.
+async fn assert_one_run_reattached_then_stopped(fake: &FakePotpie) {
+    let sent = fake.requests_to(Route::Message);
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    let run = sent[0].query_param("session_id");
+    assert!(run.is_some() && sent[0].query_param("cursor").is_none());
+    assert_eq!(sent[1].query_param("session_id"), run);
+    assert_eq!(sent[1].query_param("cursor").as_deref(), Some("0-0"));
+    // The stop goes out in the background, right after the error.
+    assert!(
+        eventually(Duration::from_secs(10), || fake
+            .requests_to(Route::Stop)
+            .iter()
+            .any(|s| s.query_param("session_id") == run))
+        .await,
+        "{:?}",
+        fake.requests_to(Route::Stop)
+    );
+    assert!(fake.running().is_empty(), "{:?}", fake.running());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connection_reset_mid_stream() {
     let (fake, server) = ready(base().reset_after(3), &[]).await;
@@ -225,7 +247,7 @@ async fn connection_reset_mid_stream() {
     assert_user_message(&message, FAKE_KEY);
     assert!(message.contains("broke off"), "{message}");
     assert!(took < Duration::from_secs(10), "{took:?}");
-    assert_eq!(fake.count(Route::Message), 1);
+    assert_one_run_reattached_then_stopped(&fake).await;
     fake.update(|c| c.faults.reset_after = None);
     server.still_serves().await;
     next_question_works(&server).await;
@@ -239,8 +261,9 @@ async fn connection_reset_before_any_text() {
     report("reset after the placeholder", &message, took);
     assert_user_message(&message, FAKE_KEY);
     assert!(took < Duration::from_secs(10), "{took:?}");
-    // The request reached the service (it answered with the placeholder): not re-sent.
-    assert_eq!(fake.count(Route::Message), 1);
+    // The request reached the service (it answered with the placeholder): not sent again,
+    // only re-attached to, and the run was stopped when that broke too.
+    assert_one_run_reattached_then_stopped(&fake).await;
     fake.update(|c| c.faults.reset_after = None);
     next_question_works(&server).await;
     server.stop().await;

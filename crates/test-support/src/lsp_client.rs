@@ -317,6 +317,9 @@ pub async fn read_message<R: AsyncRead + Unpin>(reader: &mut BufReader<R>) -> Op
 }
 
 /// A small real workspace: a Rust file, a Python file, a git config with a remote.
+/// The HEAD commit of [`sample_workspace`] (pushed: `origin/main` is the same).
+pub const SAMPLE_HEAD: &str = "5a3c1f0e9d8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c";
+
 pub fn sample_workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let w = |rel: &str, text: &str| {
@@ -337,6 +340,9 @@ pub fn sample_workspace() -> tempfile::TempDir {
         "import os\n\n\nclass Settings:\n    \"\"\"Application settings read from the environment.\"\"\"\n\n    def __init__(self):\n        self.debug = os.environ.get(\"DEBUG\") == \"1\"\n\n\ndef load_settings():\n    return Settings()\n",
     );
     w(".git/HEAD", "ref: refs/heads/main\n");
+    // HEAD is pushed: origin/main is the same commit.
+    w(".git/refs/heads/main", &format!("{SAMPLE_HEAD}\n"));
+    w(".git/refs/remotes/origin/main", &format!("{SAMPLE_HEAD}\n"));
     w(
         ".git/config",
         "[core]\n\trepositoryformatversion = 0\n[remote \"origin\"]\n\turl = git@github.com:acme/widgets.git\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n",
