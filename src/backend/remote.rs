@@ -142,28 +142,24 @@ impl RemoteBackend {
             self.find_or_parse(session, &repo).await
         };
         match found {
-            Ok(Some((project_id, pinned))) => {
-                self.poll(session, &repo, &project_id, pinned.as_deref())
-                    .await
-            }
+            Ok(Some(found)) => self.poll(session, &repo, found).await,
             Ok(None) => {}
             Err(e) => fail(session, &e),
         }
     }
 
-    /// The project to use and the commit it was pinned to, if any.
     async fn find_or_parse(
         &self,
         session: &Session,
         repo: &str,
-    ) -> Result<Option<(String, Option<String>)>, PotpieError> {
+    ) -> Result<Option<Found>, PotpieError> {
         session.set_status(|s| {
             s.state = ParseState::Parsing;
             s.message = Some("looking up the Potpie project".into());
         });
         if let Some(id) = self.memory.as_ref().and_then(ProjectMemory::get) {
             match self.client.parsing_status(&id).await {
-                Ok(st) if !st.is_error() => return Ok(Some((id, None))),
+                Ok(st) if !st.is_error() => return Ok(Some(Found::known(id, st))),
                 Ok(_) | Err(PotpieError::NotFound { .. }) => {
                     tracing::debug!("the remembered project is gone or failed; looking further")
                 }
@@ -175,7 +171,13 @@ impl RemoteBackend {
             .find_project(repo, self.branch_name.as_deref(), None)
             .await
         {
-            Ok(found) if found.status != "error" => return Ok(Some((found.project_id, None))),
+            Ok(found) if found.status != "error" => {
+                let status = ParsingStatus {
+                    status: found.status,
+                    latest: found.latest,
+                };
+                return Ok(Some(Found::known(found.project_id, status)));
+            }
             // A server without this route answers 404 too: parse.
             Ok(_) | Err(PotpieError::NotFound { .. }) => {}
             Err(e) => return Err(e),
@@ -183,11 +185,7 @@ impl RemoteBackend {
         self.parse(session, repo, None).await.map(Some)
     }
 
-    async fn refresh(
-        &self,
-        session: &Session,
-        repo: &str,
-    ) -> Result<Option<(String, Option<String>)>, PotpieError> {
+    async fn refresh(&self, session: &Session, repo: &str) -> Result<Option<Found>, PotpieError> {
         let current = self.project_id();
         let status = match &current {
             Some(id) => match self.client.parsing_status(id).await {
@@ -201,7 +199,7 @@ impl RemoteBackend {
         match (current, status) {
             // Nothing usable yet, and Potpie has the project now: take it.
             (Some(id), Some(st)) if !usable && (st.is_ready() || st.is_inferring()) => {
-                Ok(Some((id, None)))
+                Ok(Some(Found::known(id, st)))
             }
             (Some(id), Some(st)) if in_progress(&st.status) => {
                 session.set_status(|s| {
@@ -210,7 +208,7 @@ impl RemoteBackend {
                         st.status
                     ))
                 });
-                Ok(Some((id, None)))
+                Ok(Some(Found::known(id, st)))
             }
             (Some(_), Some(st)) if st.is_ready() || st.is_inferring() => {
                 // Without a commit Potpie returns a ready project unchanged (PC:230-235): a
@@ -244,7 +242,11 @@ impl RemoteBackend {
                     ..ParseRequest::default()
                 };
                 let parsed = self.client.parse(&request).await?;
-                Ok(Some((parsed.project_id, Some(commit))))
+                Ok(Some(Found {
+                    project_id: parsed.project_id,
+                    pinned: Some(commit),
+                    status: None,
+                }))
             }
             _ => self.parse(session, repo, None).await.map(Some),
         }
@@ -255,7 +257,7 @@ impl RemoteBackend {
         session: &Session,
         repo: &str,
         commit: Option<String>,
-    ) -> Result<(String, Option<String>), PotpieError> {
+    ) -> Result<Found, PotpieError> {
         session.set_status(|s| {
             s.state = ParseState::Parsing;
             s.message = Some("submitting".into());
@@ -267,12 +269,22 @@ impl RemoteBackend {
             ..ParseRequest::default()
         };
         let parsed = self.client.parse(&request).await?;
-        Ok((parsed.project_id, commit))
+        Ok(Found {
+            project_id: parsed.project_id,
+            pinned: commit,
+            status: None,
+        })
     }
 
-    /// Polls `project_id` until it is ready or failed. A graph that is usable already (a
+    /// Polls the project until it is ready or failed. A graph that is usable already (a
     /// refresh parsing a new commit) stays in use until the new one is.
-    async fn poll(&self, session: &Session, repo: &str, project_id: &str, pinned: Option<&str>) {
+    async fn poll(&self, session: &Session, repo: &str, found: Found) {
+        let Found {
+            project_id,
+            pinned,
+            status: mut known,
+        } = found;
+        let (project_id, pinned) = (project_id.as_str(), pinned.as_deref());
         let replacing = self
             .project_id()
             .is_some_and(|old| old != project_id && session.status().state.is_usable());
@@ -284,7 +296,11 @@ impl RemoteBackend {
                 wait = (wait * 3 / 2).min(POLL_CAP);
             }
             first = false;
-            let st = match self.client.parsing_status(project_id).await {
+            let polled = match known.take() {
+                Some(st) => Ok(st),
+                None => self.client.parsing_status(project_id).await,
+            };
+            let st = match polled {
                 Ok(st) => st,
                 Err(e) if replacing => {
                     session.report_problem(format!(
@@ -714,6 +730,25 @@ impl RemoteBackend {
     }
 }
 
+/// The project a preparation settled on.
+struct Found {
+    project_id: String,
+    /// The commit it was parsed at on request (a refresh), for the error message.
+    pinned: Option<String>,
+    /// Its status, when the lookup already read it (no need to ask again at once).
+    status: Option<ParsingStatus>,
+}
+
+impl Found {
+    fn known(project_id: String, status: ParsingStatus) -> Found {
+        Found {
+            project_id,
+            pinned: None,
+            status: Some(status),
+        }
+    }
+}
+
 /// What one run's stream brought.
 #[derive(Default)]
 struct RunOutcome {
@@ -936,6 +971,21 @@ mod tests {
         assert!(same_file("./src/auth.rs", "src/auth.rs"));
         assert!(!same_file("src/xauth.rs", "auth.rs"));
         assert!(!same_file("src/auth.rs", "src/auth.py"));
+    }
+
+    #[test]
+    fn an_error_frame_ends_the_run_with_its_message() {
+        // Newer servers send this frame instead of just closing the body (CR:31-47 today).
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let frame: ChatChunk = serde_json::from_value(serde_json::json!({
+            "event": "error", "status": "error", "message": "An internal error occurred.",
+            "citations": [], "tool_calls": [], "thinking": null, "run_id": "r"
+        }))
+        .unwrap();
+        let mut out = RunOutcome::default();
+        assert!(ChunkReader::default().take(frame, &mut out, &tx));
+        assert_eq!(out.failed.as_deref(), Some("An internal error occurred."));
+        assert!(out.markdown.is_empty(), "the error is not answer text");
     }
 
     #[test]

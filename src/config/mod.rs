@@ -403,6 +403,8 @@ mod tests {
         assert_eq!(s.agent, DEFAULT_AGENT);
         assert!(s.open_answers && s.hints);
         assert_eq!(s.effective_backend(), BackendKind::Local);
+        // Longer than Potpie's 300 s agent steps, during which a stream sends nothing.
+        assert_eq!(s.read_timeout.as_secs(), 330);
     }
 
     #[test]

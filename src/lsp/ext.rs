@@ -1,5 +1,5 @@
 //! The `potpie/*` notifications and `potpie.*` commands this server adds to LSP.
-//! Documented in docs/lsp-extensions.md; mirrored by editors/code/src/lsp_ext.ts.
+//! Documented in docs/lsp-extensions.md; mirrored by editors/code/src/protocol.ts.
 
 use serde::{Deserialize, Serialize};
 use tower_lsp_server::ls_types::notification::Notification;

@@ -10,6 +10,7 @@ mod hostile_workspace;
 mod lsp_local;
 mod lsp_potpie;
 mod potpie_client;
+mod potpie_fidelity;
 mod reliability_faults;
 mod reliability_fuzz_regressions;
 mod reliability_hostile;
