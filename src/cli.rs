@@ -9,6 +9,7 @@ use serde_json::json;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::answers::threads::ThreadStore;
 use crate::backend::{self, Session};
 use crate::config::{BackendChoice, Env, Settings, WireSettings};
 use crate::engine::Index;
@@ -47,6 +48,9 @@ pub enum Command {
         /// Print one JSON object instead of Markdown.
         #[arg(long)]
         json: bool,
+        /// Continue a thread: its id, or `last` for the most recent one of this folder.
+        #[arg(long, value_name = "ID|last")]
+        thread: Option<String>,
         /// The question.
         #[arg(required = true, num_args = 1..)]
         question: Vec<String>,
@@ -88,13 +92,25 @@ fn resolve_root(root: Option<PathBuf>) -> Result<PathBuf, CliError> {
         .map_err(|e| CliError(format!("cannot open {}: {e}", root.display())))
 }
 
-pub async fn ask(
-    root: Option<PathBuf>,
-    agent: Option<String>,
-    backend_choice: BackendChoice,
-    json_out: bool,
-    question: String,
-) -> Result<(), CliError> {
+/// `potpie-lsp ask`: what the command line gave.
+pub struct AskCommand {
+    pub root: Option<PathBuf>,
+    pub agent: Option<String>,
+    pub backend: BackendChoice,
+    pub json: bool,
+    pub thread: Option<String>,
+    pub question: String,
+}
+
+pub async fn ask(cmd: AskCommand) -> Result<(), CliError> {
+    let AskCommand {
+        root,
+        agent,
+        backend: backend_choice,
+        json: json_out,
+        thread: thread_id,
+        question,
+    } = cmd;
     let root = resolve_root(root)?;
     if question.trim().is_empty() {
         return Err(CliError("the question is empty".into()));
@@ -106,7 +122,17 @@ pub async fn ask(
     };
     let env = Env::from_process();
     let settings = Settings::resolve(&wire, &env);
-    let agent = settings.agent.clone();
+    let store = ThreadStore::open(&settings.cache_dir, &root);
+    let thread = match thread_id.as_deref() {
+        Some(id) => store.find(id).map_err(|e| CliError(e.to_string()))?,
+        None => None,
+    };
+    // A follow-up keeps talking to the thread's agent unless another is named.
+    let agent = wire
+        .agent
+        .clone()
+        .or_else(|| thread.as_ref().map(|t| t.agent.clone()))
+        .unwrap_or_else(|| settings.agent.clone());
     let session =
         Session::new(&root, settings, &env.approvals()).map_err(|e| CliError(e.to_string()))?;
 
@@ -144,11 +170,18 @@ pub async fn ask(
             }
         })
     };
+    let context = thread.as_ref().map(|t| {
+        let mut ctx = ThreadStore::context(t, session.root());
+        if t.agent != agent {
+            ctx.conversation_id = None;
+        }
+        ctx
+    });
     let q = Question {
-        text: question,
+        text: question.clone(),
         agent,
         selection: None,
-        thread: None,
+        thread: context,
     };
     let task = {
         let session = session.clone();
@@ -167,19 +200,33 @@ pub async fn ask(
         }
     }
     ctrl_c.abort();
+    let record = |answer: &crate::model::Answer| {
+        let symbol_at = |rel: &str, s: u32, e: u32| session.symbol_at(rel, s, e);
+        let delivered =
+            crate::answers::deliver(None, &store, thread.clone(), &question, answer, &symbol_at);
+        match delivered.thread {
+            Ok(t) => Some(t.id),
+            Err(e) => {
+                tracing::warn!("the thread could not be saved: {e}");
+                None
+            }
+        }
+    };
     let answer = match task.await {
         Ok(Ok(a)) => a,
         Ok(Err(backend::AskError::Interrupted { reason, partial })) => {
+            let thread_id = record(&partial);
             if json_out {
-                let _ = writeln!(out, "{}", answer_json(&partial));
+                let _ = writeln!(out, "{}", answer_json(&partial, thread_id.as_deref()));
             }
             return Err(CliError(format!("the answer broke off part-way: {reason}")));
         }
         Ok(Err(e)) => return Err(CliError(e.to_string())),
         Err(e) => return Err(CliError(format!("the question stopped unexpectedly: {e}"))),
     };
+    let thread_id = record(&answer);
     if json_out {
-        let _ = writeln!(out, "{}", answer_json(&answer));
+        let _ = writeln!(out, "{}", answer_json(&answer, thread_id.as_deref()));
     } else {
         if !streamed {
             let _ = out.write_all(answer.markdown.as_bytes());
@@ -192,6 +239,12 @@ pub async fn ask(
             for c in &answer.citations {
                 let _ = writeln!(out, "  {}:{}-{}", c.rel_path, c.start_line, c.end_line);
             }
+        }
+        if let Some(id) = &thread_id {
+            let _ = writeln!(
+                out,
+                "\nThread {id}: follow up with `potpie-lsp ask --thread last …`"
+            );
         }
     }
     let _ = out.flush();
@@ -267,8 +320,9 @@ pub fn trust(origin: Option<String>, revoke: bool) -> Result<(), CliError> {
     Ok(())
 }
 
-fn answer_json(answer: &crate::model::Answer) -> String {
+fn answer_json(answer: &crate::model::Answer, thread_id: Option<&str>) -> String {
     json!({
+        "threadId": thread_id,
         "backend": answer.backend.as_str(),
         "agent": answer.agent,
         "markdown": answer.markdown,

@@ -35,8 +35,16 @@ fn main() -> ExitCode {
             agent,
             backend,
             json,
+            thread,
             question,
-        } => runtime.block_on(cli::ask(root, agent, backend, json, question.join(" "))),
+        } => runtime.block_on(cli::ask(cli::AskCommand {
+            root,
+            agent,
+            backend,
+            json,
+            thread,
+            question: question.join(" "),
+        })),
         Command::Index {
             root,
             json,

@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use super::{AskError, Session};
 use crate::config::trust::TrustedUrl;
 use crate::config::{LlmSettings, Settings};
-use crate::engine::{EngineCitation, Index, IndexStats, LocalAnswer};
+use crate::engine::{EngineCitation, Index, IndexStats, LocalAnswer, followup};
 use crate::model::{Answer, AskEvent, BackendKind, ParseState, Question, SourceLocation};
 use crate::potpie::{ClientOptions, LlmClient};
 
@@ -22,7 +22,7 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 pub(super) struct LocalBackend {
     root: PathBuf,
     cache_dir: PathBuf,
-    index: super::IndexSlot,
+    pub(super) index: super::IndexSlot,
     /// The model that writes prose, one client for the session's life; `Err` says why it
     /// cannot be used (shown under each answer).
     llm: Option<Result<LlmClient, String>>,
@@ -144,12 +144,34 @@ impl LocalBackend {
             let index = guard
                 .as_ref()
                 .ok_or_else(|| AskError::NotReady("the local index is not built yet".into()))?;
-            Ok::<LocalAnswer, AskError>(index.answer(&q.text, q.selection.as_ref()))
+            // A follow-up that says "it" or "the caller" is about what the thread cited.
+            let earlier: Vec<followup::EarlierTurn> = q
+                .thread
+                .iter()
+                .flat_map(|t| &t.earlier)
+                .map(|t| followup::EarlierTurn {
+                    question: t.question.clone(),
+                    citations: t
+                        .citations
+                        .iter()
+                        .map(|c| (c.rel_path.clone(), c.start_line, c.end_line))
+                        .collect(),
+                })
+                .collect();
+            let resolved = followup::resolve(index, &q.text, &earlier);
+            let text = resolved
+                .as_ref()
+                .map_or(q.text.as_str(), |(t, _)| t.as_str());
+            let answer = index.answer(text, q.selection.as_ref());
+            Ok::<(LocalAnswer, Option<String>), AskError>((answer, resolved.map(|(_, n)| n)))
         });
-        let local = tokio::select! {
+        let (mut local, referent) = tokio::select! {
             r = retrieved => r.map_err(|e| AskError::Index(e.to_string()))??,
             _ = cancel.cancelled() => return Err(AskError::Cancelled),
         };
+        if let Some(name) = referent {
+            local.markdown = format!("_Following up on `{name}`._\n\n{}", local.markdown);
+        }
         let (markdown, cited) = match &self.llm {
             Some(llm) => {
                 if let Ok(client) = llm {

@@ -371,6 +371,23 @@ impl Session {
             Inner::Remote(r) => r.index_stats(),
         }
     }
+
+    fn index_slot(&self) -> &IndexSlot {
+        match &self.inner {
+            Inner::Local(l) => &l.index,
+            Inner::Remote(r) => &r.index,
+        }
+    }
+
+    /// The name of the innermost definition holding lines `start..=end` of `rel_path`, from
+    /// the local index (blocking: call it off the event loop).
+    pub fn symbol_at(&self, rel_path: &str, start: u32, end: u32) -> Option<String> {
+        let guard = self.index_slot().read().ok()?;
+        guard
+            .as_ref()?
+            .symbol_enclosing(rel_path, start, end)
+            .map(|s| s.name)
+    }
 }
 
 /// An agent a question can be asked of (`potpie.agents`).

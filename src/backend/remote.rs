@@ -47,7 +47,7 @@ pub(super) struct RemoteBackend {
     agents: RwLock<Option<Arc<Vec<AgentInfo>>>>,
     /// A local index of the same folder: it points file-only citations at symbols and finds
     /// the symbol a selection is in.
-    index: super::IndexSlot,
+    pub(super) index: super::IndexSlot,
     index_dir: PathBuf,
 }
 

@@ -9,6 +9,7 @@
 //! Everything here is linear in the answer's size and bounded in the number of references, so
 //! that a huge or hostile answer cannot stall the server.
 
+mod anchor;
 mod definition;
 mod linkify;
 mod paths;
@@ -19,6 +20,7 @@ use std::path::Path;
 
 use crate::model::SourceLocation;
 
+pub use anchor::{Anchor, FileLines};
 pub use linkify::linkify;
 use paths::Resolver;
 use scan::{Event, Form};

@@ -9,6 +9,7 @@
 //!   citations, snippets and the LLM helpers.
 
 mod answer;
+pub mod followup;
 mod lang;
 mod parse;
 mod refpat;

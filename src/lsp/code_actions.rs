@@ -35,6 +35,7 @@ pub fn actions(
             uri: uri.clone(),
             range,
             agent: agent.map(str::to_string),
+            thread_id: None,
         })
         .unwrap_or_default()
     };

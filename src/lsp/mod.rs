@@ -6,6 +6,7 @@ mod code_actions;
 mod convert;
 pub mod ext;
 mod framing;
+mod hints;
 mod progress;
 mod questions;
 mod state;
@@ -150,11 +151,9 @@ impl LanguageServer for PotpieServer {
         if let Some(change) = params.content_changes.into_iter().last()
             && change.range.is_none()
         {
-            self.state.set_document(
-                &params.text_document.uri,
-                params.text_document.version,
-                change.text,
-            );
+            let (uri, version) = (params.text_document.uri, params.text_document.version);
+            self.state.set_document(&uri, version, change.text);
+            self.state.clone().document_changed(uri, version);
         }
     }
 
@@ -222,6 +221,10 @@ impl LanguageServer for PotpieServer {
             ext::CMD_CLEAR_HINTS => {
                 state.clear_hints().await;
                 Ok(Some(Value::Null))
+            }
+            ext::CMD_THREADS => {
+                let args = optional_arg::<ext::FolderArgs>(&params.arguments);
+                Ok(Some(state.threads_json(args.uri.as_ref()).await?))
             }
             ext::CMD_AGENTS => {
                 let args = optional_arg::<ext::AgentsArgs>(&params.arguments);

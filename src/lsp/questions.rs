@@ -1,7 +1,7 @@
 //! `potpie.ask` / `potpie.explain`: run a question in a spawned task, stream its chunks and
-//! activity, and deliver the answer three ways (result, answer file, hints).
+//! activity, and deliver the answer three ways (result, answer file, hints), as a turn of its
+//! thread.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,9 +13,11 @@ use tower_lsp_server::ls_types::*;
 
 use super::convert::{self, uri_to_path};
 use super::ext::{AnswerChunk, AnswerChunkParams, AnswerResult, AskArgs, ExplainArgs};
+use super::hints::NewHint;
 use super::progress::ProgressBar;
 use super::state::State;
 use super::{invalid_params, user_error};
+use crate::answers::threads::{Thread, ThreadStore};
 use crate::backend::{self, AskError, Session};
 use crate::model::{Answer, AskEvent, Question, Selection};
 
@@ -30,14 +32,15 @@ pub async fn ask(state: Arc<State>, args: AskArgs) -> Result<Value> {
         }
         _ => None,
     };
-    let agent = args.agent.unwrap_or_else(|| state.settings().agent);
+    let thread = follow_up(&state, &session, args.thread_id.as_deref()).await?;
+    let agent = agent_for(&state, args.agent, thread.as_ref());
     let question = Question {
         text: args.question,
         agent,
         selection,
         thread: None,
     };
-    run(state, session, question).await
+    run(state, session, question, thread).await
 }
 
 pub async fn explain(state: Arc<State>, args: ExplainArgs) -> Result<Value> {
@@ -49,7 +52,8 @@ pub async fn explain(state: Arc<State>, args: ExplainArgs) -> Result<Value> {
                 "potpie.explain needs a range over readable text in a file of the workspace.",
             )
         })?;
-    let agent = args.agent.unwrap_or_else(|| state.settings().agent);
+    let thread = follow_up(&state, &session, args.thread_id.as_deref()).await?;
+    let agent = agent_for(&state, args.agent, thread.as_ref());
     let text = crate::agents::explain_prompt(
         &agent,
         &selection.rel_path,
@@ -62,7 +66,32 @@ pub async fn explain(state: Arc<State>, args: ExplainArgs) -> Result<Value> {
         selection: Some(selection),
         thread: None,
     };
-    run(state, session, question).await
+    run(state, session, question, thread).await
+}
+
+/// The thread a `threadId` names (`"last"`: the folder's most recent, if any).
+async fn follow_up(
+    state: &State,
+    session: &Session,
+    thread_id: Option<&str>,
+) -> Result<Option<Thread>> {
+    let Some(id) = thread_id.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let store = state.threads(session);
+    let id = id.to_string();
+    crate::blocking::run(move || store.find(&id))
+        .await
+        .map_err(|e| user_error(e.to_string()))?
+        .map_err(|e| user_error(e.to_string()))
+}
+
+/// The agent asked: as given, else the thread's (a follow-up keeps talking to it), else the
+/// default.
+fn agent_for(state: &State, given: Option<String>, thread: Option<&Thread>) -> String {
+    given
+        .or_else(|| thread.map(|t| t.agent.clone()))
+        .unwrap_or_else(|| state.settings().agent)
 }
 
 fn is_empty(range: &Range) -> bool {
@@ -117,7 +146,21 @@ impl Drop for RunningGuard {
 /// Bytes of answer text gathered into one `potpie/answerChunk` at most.
 const MAX_COALESCED_CHUNK: usize = 64 * 1024;
 
-async fn run(state: Arc<State>, session: Arc<Session>, question: Question) -> Result<Value> {
+async fn run(
+    state: Arc<State>,
+    session: Arc<Session>,
+    mut question: Question,
+    thread: Option<Thread>,
+) -> Result<Value> {
+    // A Potpie conversation answers with the agent it was created for: a follow-up to
+    // another agent starts a conversation of its own (in the same thread).
+    question.thread = thread.as_ref().map(|t| {
+        let mut ctx = ThreadStore::context(t, session.root());
+        if t.agent != question.agent {
+            ctx.conversation_id = None;
+        }
+        ctx
+    });
     let answer_id = backend::new_answer_id();
     let key = format!("potpie-answer-{answer_id}");
     let token = state.register_question(&key);
@@ -188,13 +231,13 @@ async fn run(state: Arc<State>, session: Arc<Session>, question: Question) -> Re
     };
     match outcome {
         Ok(answer) => {
-            let result = deliver(&state, &session, &question, &answer).await;
+            let result = deliver(&state, &session, &question, &answer, thread).await;
             bar.end(Some(format!("{} citations", answer.citations.len())))
                 .await;
             Ok(serde_json::to_value(result).unwrap_or(Value::Null))
         }
         Err(AskError::Interrupted { reason, partial }) => {
-            let result = deliver(&state, &session, &question, &partial).await;
+            let result = deliver(&state, &session, &question, &partial, thread).await;
             bar.end(Some("interrupted".into())).await;
             let where_ = result
                 .answer_uri
@@ -224,72 +267,87 @@ async fn run(state: Arc<State>, session: Arc<Session>, question: Question) -> Re
     }
 }
 
-/// Answer file, `window/showDocument`, hints; returns the command result.
+/// Answer file, thread, `window/showDocument`, hints; returns the command result.
 async fn deliver(
-    state: &State,
-    session: &Session,
+    state: &Arc<State>,
+    session: &Arc<Session>,
     question: &Question,
     answer: &Answer,
+    thread: Option<Thread>,
 ) -> AnswerResult {
     // Delivery settings are read live: changing them never rebuilds a session.
     let settings = state.settings();
-    let root = session.root().to_path_buf();
-    let dir = settings
-        .answers_dir
-        .clone()
-        .map(|d| if d.is_absolute() { d } else { root.join(d) })
-        .unwrap_or_else(|| crate::answers::default_dir(&settings.cache_dir, &root));
-    let written = {
-        let (dir, root, text, answer) = (
-            dir.clone(),
-            root.clone(),
-            question.text.clone(),
-            answer.clone(),
-        );
-        crate::blocking::run(move || crate::answers::write(&dir, &root, &text, &answer)).await
+    let dir = crate::answers::dir_for(&settings, session.root());
+    let store = state.threads(session);
+    let follow_up = thread.is_some();
+    let delivered = {
+        let (session, text, answer) = (session.clone(), question.text.clone(), answer.clone());
+        crate::blocking::run(move || {
+            let symbol_at = |rel: &str, s: u32, e: u32| session.symbol_at(rel, s, e);
+            crate::answers::deliver(Some(&dir), &store, thread, &text, &answer, &symbol_at)
+        })
+        .await
     };
-    let answer_path = match written {
-        Ok(Ok(p)) => Some(p),
-        Ok(Err(e)) => {
+    let Ok(delivered) = delivered else {
+        return AnswerResult {
+            answer_id: answer.id.clone(),
+            backend: answer.backend,
+            agent: answer.agent.clone(),
+            markdown: answer.markdown.clone(),
+            citations: Vec::new(),
+            answer_uri: None,
+            thread_id: String::new(),
+            transcript_uri: None,
+        };
+    };
+    let answer_uri = match &delivered.answer_file {
+        Some(Ok(p)) => convert::path_to_uri(p),
+        Some(Err(e)) => {
             state
                 .client
-                .show_message(
-                    MessageType::WARNING,
-                    format!(
-                        "potpie-lsp could not write the answer file in {}: {e}",
-                        dir.display()
-                    ),
-                )
+                .show_message(MessageType::WARNING, format!("potpie-lsp {e}"))
                 .await;
             None
         }
-        Err(_) => None,
+        None => None,
     };
-    let answer_uri = answer_path.as_deref().and_then(convert::path_to_uri);
+    let (thread_id, transcript_uri) = match &delivered.thread {
+        Ok(t) => (
+            t.id.clone(),
+            convert::path_to_uri(&state.threads(session).transcript_path(&t.id)),
+        ),
+        Err(e) => {
+            tracing::warn!("the thread could not be saved: {e}");
+            (String::new(), None)
+        }
+    };
+    let located: Vec<(Location, NewHint)> = delivered
+        .placed
+        .into_iter()
+        .filter_map(|p| {
+            let location = convert::location(&p.location, p.text.as_deref().map(String::as_str))?;
+            let hint = NewHint {
+                uri: location.uri.clone(),
+                anchor: p.anchor,
+                text: p.text,
+            };
+            Some((location, hint))
+        })
+        .collect();
 
-    // Locations with whole-line ranges need each cited file's text.
-    let citations = answer.citations.clone();
-    let located: Vec<(Location, String)> = crate::blocking::run(move || {
-        let mut texts: BTreeMap<std::path::PathBuf, Option<String>> = BTreeMap::new();
-        citations
-            .iter()
-            .filter_map(|c| {
-                let text = texts
-                    .entry(c.path.clone())
-                    .or_insert_with(|| std::fs::read_to_string(&c.path).ok());
-                convert::location(c, text.as_deref()).map(|l| (l, c.rel_path.clone()))
-            })
-            .collect()
-    })
-    .await
-    .unwrap_or_default();
-
+    // A follow-up opens the thread's transcript, so the whole conversation is in view
+    // (in Helix, the only place an answer shows); a first answer, its answer file.
+    let shown = if follow_up {
+        transcript_uri.clone()
+    } else {
+        answer_uri.clone()
+    };
     if settings.open_answers
-        && state.flags().show_document
-        && let Some(uri) = &answer_uri
+        && state.show_documents()
+        && let Some(uri) = shown
     {
         let params = ShowDocumentParams {
-            uri: uri.clone(),
+            uri,
             external: Some(false),
             take_focus: Some(true),
             selection: None,
@@ -303,6 +361,7 @@ async fn deliver(
         }
     }
 
+    let citations: Vec<Location> = located.iter().map(|(l, _)| l.clone()).collect();
     if settings.hints {
         let summary: String = question
             .text
@@ -312,32 +371,10 @@ async fn deliver(
             .chars()
             .take(80)
             .collect();
-        let mut by_file: BTreeMap<String, (Uri, Vec<Diagnostic>)> = BTreeMap::new();
-        for (i, (loc, _)) in located.iter().enumerate() {
-            let related = (state.flags().related_information)
-                .then(|| answer_uri.clone())
-                .flatten()
-                .map(|u| {
-                    vec![DiagnosticRelatedInformation {
-                        location: Location::new(u, Range::default()),
-                        message: "the answer citing this code".into(),
-                    }]
-                });
-            let diag = Diagnostic {
-                range: loc.range,
-                severity: Some(DiagnosticSeverity::HINT),
-                source: Some("potpie".into()),
-                message: format!("Potpie citation {} for: {summary}", i + 1),
-                related_information: related,
-                ..Diagnostic::default()
-            };
-            by_file
-                .entry(loc.uri.as_str().to_string())
-                .or_insert_with(|| (loc.uri.clone(), Vec::new()))
-                .1
-                .push(diag);
-        }
-        state.publish_hints(by_file.into_values().collect()).await;
+        let hints = located.into_iter().map(|(_, h)| h).collect();
+        state
+            .show_hints(&answer.id, &thread_id, summary, answer_uri.clone(), hints)
+            .await;
     }
 
     AnswerResult {
@@ -345,7 +382,9 @@ async fn deliver(
         backend: answer.backend,
         agent: answer.agent.clone(),
         markdown: answer.markdown.clone(),
-        citations: located.into_iter().map(|(l, _)| l).collect(),
+        citations,
         answer_uri,
+        thread_id,
+        transcript_uri,
     }
 }

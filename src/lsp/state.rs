@@ -13,9 +13,11 @@ use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 
 use super::convert::uri_to_path;
-use super::ext::StatusNotification;
+use super::ext::{CitationsMoved, StatusNotification, ThreadInfo};
+use super::hints::{Hints, NewHint};
 use super::progress::ProgressBar;
 use super::user_error;
+use crate::answers::threads::{ThreadStore, rfc3339};
 use crate::backend::Session;
 use crate::config::trust::{Approvals, Untrusted};
 use crate::config::{Env, Settings, SettingsLayers, WireSettings};
@@ -52,8 +54,8 @@ pub struct State {
     documents: DashMap<Uri, Document>,
     /// Running questions by progress token.
     running: DashMap<String, CancellationToken>,
-    /// Files that carry hints of the last answer.
-    hinted: Mutex<HashSet<Uri>>,
+    /// The last answer's citations, kept on their code as it changes.
+    hints: Hints,
     flags: OnceLock<ClientFlags>,
     /// Where the user's keys may go beyond the defaults (see `config::trust`).
     approvals: Arc<Approvals>,
@@ -75,7 +77,7 @@ impl State {
             folders: RwLock::new(Folders::default()),
             documents: DashMap::new(),
             running: DashMap::new(),
-            hinted: Mutex::new(HashSet::new()),
+            hints: Hints::default(),
             flags: OnceLock::new(),
             shutdown: CancellationToken::new(),
         }
@@ -83,6 +85,38 @@ impl State {
 
     pub fn flags(&self) -> ClientFlags {
         self.flags.get().copied().unwrap_or_default()
+    }
+
+    /// Whether to open answers with `window/showDocument`.
+    pub fn show_documents(&self) -> bool {
+        self.flags().show_document
+    }
+
+    /// The threads of a session's folder.
+    pub fn threads(&self, session: &Session) -> ThreadStore {
+        ThreadStore::open(&self.settings().cache_dir, session.root())
+    }
+
+    /// `potpie.threads`: the folder's threads, most recent first.
+    pub async fn threads_json(&self, uri: Option<&Uri>) -> Result<Value> {
+        let session = self.session_for(uri)?;
+        let store = self.threads(&session);
+        let listed = crate::blocking::run(move || store.list())
+            .await
+            .unwrap_or_default();
+        let infos: Vec<ThreadInfo> = listed
+            .into_iter()
+            .map(|t| ThreadInfo {
+                transcript_uri: super::convert::path_to_uri(&t.transcript),
+                thread_id: t.id,
+                title: t.title,
+                agent: t.agent,
+                backend: t.backend,
+                updated_at: rfc3339(t.updated_at),
+                answers: t.answers,
+            })
+            .collect();
+        Ok(serde_json::to_value(infos).unwrap_or(Value::Null))
     }
 
     pub fn settings(&self) -> Settings {
@@ -375,6 +409,51 @@ impl State {
         self.documents.remove(uri);
     }
 
+    /// A document's text changed in the editor: once typing pauses, its citations are
+    /// re-anchored to the new text and republished (off the event loop; a newer change
+    /// supersedes this one).
+    pub fn document_changed(self: Arc<Self>, uri: Uri, version: i32) {
+        if !self.hints.cites(&uri) {
+            return;
+        }
+        tokio::spawn(async move {
+            tokio::time::sleep(REANCHOR_PAUSE).await;
+            let current = self
+                .documents
+                .get(&uri)
+                .map(|d| (d.version, d.text.clone()));
+            let Some((v, text)) = current else { return };
+            if v != version {
+                return;
+            }
+            self.reanchor(uri, text).await;
+        });
+    }
+
+    /// Re-anchors the hints of `uri` to `text` and republishes them when they moved.
+    async fn reanchor(self: &Arc<Self>, uri: Uri, text: Arc<String>) {
+        let state = self.clone();
+        let key = uri.clone();
+        let moved = crate::blocking::run(move || {
+            let read = |u: &Uri| {
+                state
+                    .document_text(u)
+                    .map(|t| t.to_string())
+                    .or_else(|| uri_to_path(u).and_then(|p| std::fs::read_to_string(p).ok()))
+            };
+            state.hints.reanchor(&key, &text, &read)
+        })
+        .await
+        .ok()
+        .flatten();
+        if let Some((diagnostics, moved)) = moved {
+            self.client
+                .publish_diagnostics(uri, diagnostics, None)
+                .await;
+            self.client.send_notification::<CitationsMoved>(moved).await;
+        }
+    }
+
     pub fn document_text(&self, uri: &Uri) -> Option<Arc<String>> {
         self.documents.get(uri).map(|d| d.text.clone())
     }
@@ -391,6 +470,9 @@ impl State {
             .map(|b| Arc::new(String::from_utf8_lossy(&b).into_owned()))
     }
 
+    /// Files changed on disk (saved, or changed outside the editor): the local index re-reads
+    /// them, and citations of them — the published hints and every thread's — follow their
+    /// code.
     pub fn files_changed(self: Arc<Self>, uris: Vec<Uri>) {
         let paths: Vec<PathBuf> = uris.iter().filter_map(uri_to_path).collect();
         if paths.is_empty() {
@@ -399,7 +481,38 @@ impl State {
         for folder in self.folder_list() {
             if let Folder::Ready(session) = folder {
                 let paths = paths.clone();
-                tokio::spawn(async move { session.files_changed(paths).await });
+                let store = self.threads(&session);
+                tokio::spawn(async move {
+                    let root = session.root().to_path_buf();
+                    session.files_changed(paths.clone()).await;
+                    let _ = crate::blocking::run(move || {
+                        for path in paths {
+                            let canonical = std::fs::canonicalize(&path).unwrap_or(path);
+                            let (Ok(rel), Ok(text)) = (
+                                canonical.strip_prefix(&root),
+                                std::fs::read_to_string(&canonical),
+                            ) else {
+                                continue;
+                            };
+                            let rel = rel.to_string_lossy().replace('\\', "/");
+                            store.reanchor(&rel, &text);
+                        }
+                    })
+                    .await;
+                });
+            }
+        }
+        for uri in uris {
+            if self.hints.cites(&uri) && self.document_text(&uri).is_none() {
+                let state = self.clone();
+                tokio::spawn(async move {
+                    let Some(path) = uri_to_path(&uri) else {
+                        return;
+                    };
+                    if let Ok(text) = tokio::fs::read_to_string(&path).await {
+                        state.reanchor(uri, Arc::new(text)).await;
+                    }
+                });
             }
         }
     }
@@ -581,35 +694,33 @@ impl State {
         }
     }
 
-    /// Replaces the hints of the previous answer by `by_file`.
-    pub async fn publish_hints(&self, by_file: Vec<(Uri, Vec<Diagnostic>)>) {
-        let new: HashSet<Uri> = by_file.iter().map(|(u, _)| u.clone()).collect();
-        let stale: Vec<Uri> = match self.hinted.lock() {
-            Ok(mut g) => {
-                let stale = g.difference(&new).cloned().collect();
-                *g = new;
-                stale
-            }
-            Err(_) => Vec::new(),
-        };
-        for uri in stale {
-            self.client.publish_diagnostics(uri, Vec::new(), None).await;
-        }
+    /// Publishes an answer's citations as hints, replacing the previous answer's.
+    pub async fn show_hints(
+        &self,
+        answer_id: &str,
+        thread_id: &str,
+        summary: String,
+        answer_uri: Option<Uri>,
+        hints: Vec<NewHint>,
+    ) {
+        let related = self.flags().related_information;
+        let by_file = self
+            .hints
+            .replace(answer_id, thread_id, summary, answer_uri, related, hints);
         for (uri, diags) in by_file {
             self.client.publish_diagnostics(uri, diags, None).await;
         }
     }
 
     pub async fn clear_hints(&self) {
-        let uris: Vec<Uri> = match self.hinted.lock() {
-            Ok(mut g) => g.drain().collect(),
-            Err(_) => Vec::new(),
-        };
-        for uri in uris {
+        for uri in self.hints.clear() {
             self.client.publish_diagnostics(uri, Vec::new(), None).await;
         }
     }
 }
+
+/// How long typing must pause before citations are re-anchored to an edited document.
+const REANCHOR_PAUSE: std::time::Duration = std::time::Duration::from_millis(150);
 
 fn folder_root(folder: &Folder) -> PathBuf {
     match folder {

@@ -18,4 +18,5 @@ mod reliability_input;
 mod reliability_load;
 mod reliability_secrets;
 mod reliability_shutdown;
+mod threads;
 mod tls;

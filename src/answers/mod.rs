@@ -1,21 +1,114 @@
-//! Answer files: each answer written as Markdown into `answersDir`, with citations as links
-//! relative to the file, so that any editor can open it and follow them.
+//! What an answer leaves behind, for every front end (the LSP and the CLI): its Markdown answer
+//! file in `answersDir`, with citations as links relative to the file so that any editor can
+//! open it and follow them; its turn in its thread ([`threads`]); and its citations anchored
+//! to the code they cite, so they can follow it as it changes.
 //!
 //! Invariants: files are written only inside the answers folder, under names the server
 //! chooses (`<answer id>.md`), by writing a temporary file and renaming it, so no reader ever
 //! sees half an answer.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
-use crate::citations;
+pub mod threads;
+
+use crate::citations::{self, Anchor};
+use crate::config::Settings;
 use crate::model::{Answer, SourceLocation};
+use threads::{Cited, Thread, ThreadStore};
 
 /// The default answers folder of a workspace root: inside the cache directory.
 pub fn default_dir(cache_dir: &Path, root: &Path) -> PathBuf {
     cache_dir
         .join("answers")
         .join(crate::config::cache_key_for_root(root))
+}
+
+/// Where answers about `root` are written: `answersDir` (relative to the root when relative),
+/// else a folder of the cache.
+pub fn dir_for(settings: &Settings, root: &Path) -> PathBuf {
+    match &settings.answers_dir {
+        Some(d) if d.is_absolute() => d.clone(),
+        Some(d) => root.join(d),
+        None => default_dir(&settings.cache_dir, root),
+    }
+}
+
+/// A citation placed in its file: where, what it remembers of the code, and the file's text
+/// as read (front ends that need columns use it).
+#[derive(Debug, Clone)]
+pub struct Placed {
+    pub location: SourceLocation,
+    pub anchor: Anchor,
+    pub text: Option<Arc<String>>,
+}
+
+/// What [`deliver`] wrote and found.
+#[derive(Debug)]
+pub struct Delivered {
+    /// The answer file, when one was asked for; `Err` says why it could not be written.
+    pub answer_file: Option<Result<PathBuf, String>>,
+    /// The thread the answer now belongs to; `Err` says why it could not be saved.
+    pub thread: Result<Thread, String>,
+    pub placed: Vec<Placed>,
+}
+
+/// Leaves an answer behind (blocking: file I/O): the answer file in `answers_dir` when given,
+/// the turn in `thread` (a new thread when `None`) with its transcript, and each citation
+/// anchored to the lines it cites. `symbol_at(rel_path, start, end)` names the definition
+/// there, so a citation can find its code again when the lines around it change.
+pub fn deliver(
+    answers_dir: Option<&Path>,
+    store: &ThreadStore,
+    thread: Option<Thread>,
+    question: &str,
+    answer: &Answer,
+    symbol_at: &dyn Fn(&str, u32, u32) -> Option<String>,
+) -> Delivered {
+    let answer_file = answers_dir.map(|dir| {
+        write(dir, store.root(), question, answer)
+            .map_err(|e| format!("could not write the answer file in {}: {e}", dir.display()))
+    });
+    let mut texts: BTreeMap<PathBuf, Option<Arc<String>>> = BTreeMap::new();
+    let placed: Vec<Placed> = answer
+        .citations
+        .iter()
+        .map(|c| {
+            let text = texts
+                .entry(c.path.clone())
+                .or_insert_with(|| std::fs::read_to_string(&c.path).ok().map(Arc::new))
+                .clone();
+            let symbol = symbol_at(&c.rel_path, c.start_line, c.end_line);
+            let anchor = Anchor::new(
+                text.as_deref().map(String::as_str).unwrap_or(""),
+                c.start_line,
+                c.end_line,
+                symbol,
+            );
+            Placed {
+                location: c.clone(),
+                anchor,
+                text,
+            }
+        })
+        .collect();
+    let cited = placed
+        .iter()
+        .map(|p| Cited {
+            rel_path: p.location.rel_path.clone(),
+            anchor: p.anchor.clone(),
+        })
+        .collect();
+    let thread = store
+        .record(thread, question, answer, cited)
+        .map_err(|e| e.to_string());
+    Delivered {
+        answer_file,
+        thread,
+        placed,
+    }
 }
 
 /// Writes `answer` (asked as `question`, about `root`) into `dir`; returns the file's path.
@@ -71,7 +164,7 @@ pub fn render(dir: &Path, root: &Path, question: &str, answer: &Answer) -> Strin
     out
 }
 
-fn label(c: &SourceLocation) -> String {
+pub(crate) fn label(c: &SourceLocation) -> String {
     if c.start_line == c.end_line {
         format!("{}:{}", c.rel_path, c.start_line)
     } else {
