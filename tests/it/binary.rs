@@ -162,6 +162,64 @@ fn cli_ask_prints_one_json_answer_with_citations() {
 }
 
 #[test]
+fn cli_follow_ups_continue_the_last_thread() {
+    let ws = sample_workspace();
+    let cache = tempfile::tempdir().unwrap();
+    let ask = |args: &[&str]| {
+        let out = std::process::Command::new(BIN)
+            .args(["ask", "--backend", "local", "--json", "--root"])
+            .arg(ws.path())
+            .args(args)
+            .env("POTPIE_LSP_CACHE_DIR", cache.path())
+            .env_remove("POTPIE_API_KEY")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let first = ask(&["Where is the password verified?"]);
+    let thread = first["threadId"].as_str().unwrap().to_string();
+    let follow = ask(&["--thread", "last", "Who calls it?"]);
+    assert_eq!(follow["threadId"], thread.as_str());
+    assert!(
+        follow["markdown"]
+            .as_str()
+            .unwrap()
+            .starts_with("_Following up on `verify_password`._"),
+        "{follow}"
+    );
+    // Asked with the name: the definition and its caller lead.
+    let paths: Vec<&str> = follow["citations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(2)
+        .filter_map(|c| c["path"].as_str())
+        .collect();
+    assert!(paths.contains(&"src/server.rs"), "{follow}");
+    let by_id = ask(&["--thread", &thread, "And what does it return?"]);
+    assert_eq!(by_id["threadId"], thread.as_str());
+    // An unknown thread: exit 1 with one line that says what to do.
+    let out = std::process::Command::new(BIN)
+        .args(["ask", "--backend", "local", "--thread", "t-nope", "--root"])
+        .arg(ws.path())
+        .arg("q")
+        .env("POTPIE_LSP_CACHE_DIR", cache.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("potpie.threads") && err.lines().count() == 1,
+        "{err}"
+    );
+}
+
+#[test]
 fn cli_index_reports_what_it_found() {
     let ws = sample_workspace();
     let cache = tempfile::tempdir().unwrap();
