@@ -14,4 +14,5 @@ pub mod logging;
 pub mod lsp;
 pub mod model;
 pub mod potpie;
+pub mod sync;
 pub mod workspace;

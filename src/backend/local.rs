@@ -1,6 +1,7 @@
 //! The embedded backend: index the folder (reusing the cached index), answer from it, and
 //! optionally let an OpenAI-compatible model write the prose over the retrieved snippets.
 
+use crate::sync::{LockExt, RwLockExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -70,7 +71,7 @@ impl LocalBackend {
         let built = tokio::task::spawn_blocking(move || {
             let last = std::sync::Mutex::new(Instant::now() - PROGRESS_EVERY);
             let progress = |done: usize, total: usize| {
-                let Ok(mut last) = last.lock() else { return };
+                let mut last = last.locked();
                 if done < total && last.elapsed() < PROGRESS_EVERY {
                     return;
                 }
@@ -83,9 +84,7 @@ impl LocalBackend {
         match built {
             Ok(Ok(index)) => {
                 let stats = index.stats();
-                if let Ok(mut slot) = self.index.write() {
-                    *slot = Some(index);
-                }
+                *self.index.writing() = Some(index);
                 let millis = started.elapsed().as_millis();
                 session.set_status(|s| {
                     s.state = ParseState::Ready;
@@ -110,7 +109,7 @@ impl LocalBackend {
     }
 
     pub(super) fn stats(&self) -> Option<IndexStats> {
-        self.index.read().ok()?.as_ref().map(Index::stats)
+        self.index.reading().as_ref().map(Index::stats)
     }
 
     pub(super) async fn files_changed(&self, paths: Vec<PathBuf>) {
@@ -138,9 +137,7 @@ impl LocalBackend {
         let slot = self.index.clone();
         let q = question.clone();
         let retrieved = crate::blocking::run(move || {
-            let guard = slot
-                .read()
-                .map_err(|_| AskError::Index("the index is unavailable".into()))?;
+            let guard = slot.reading();
             let index = guard
                 .as_ref()
                 .ok_or_else(|| AskError::NotReady("the local index is not built yet".into()))?;

@@ -23,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::Settings;
 use crate::config::trust::{self, Approvals, Purpose, Untrusted};
 use crate::model::{Answer, AskEvent, BackendKind, ParseState, Question, Status};
+use crate::sync::{LockExt, RwLockExt};
 
 use local::LocalBackend;
 use remote::RemoteBackend;
@@ -181,15 +182,12 @@ impl Session {
     }
 
     pub(crate) fn report_problem(&self, message: String) {
-        *self.problem.lock().unwrap_or_else(|p| p.into_inner()) = Some(message);
+        *self.problem.locked() = Some(message);
     }
 
     /// What the last preparation wants the user told beyond the status, once.
     pub fn take_problem(&self) -> Option<String> {
-        self.problem
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
+        self.problem.locked().take()
     }
 
     /// Whether this session must be built again for `new` settings (see
@@ -382,7 +380,7 @@ impl Session {
     /// The name of the innermost definition holding lines `start..=end` of `rel_path`, from
     /// the local index (blocking: call it off the event loop).
     pub fn symbol_at(&self, rel_path: &str, start: u32, end: u32) -> Option<String> {
-        let guard = self.index_slot().read().ok()?;
+        let guard = self.index_slot().reading();
         guard
             .as_ref()?
             .symbol_enclosing(rel_path, start, end)
@@ -432,7 +430,7 @@ pub(crate) type IndexSlot = Arc<std::sync::RwLock<Option<crate::engine::Index>>>
 pub(crate) async fn update_index(slot: &IndexSlot, paths: Vec<PathBuf>, cache_dir: PathBuf) {
     let slot = slot.clone();
     let _ = tokio::task::spawn_blocking(move || {
-        let Ok(mut guard) = slot.write() else { return };
+        let mut guard = slot.writing();
         let Some(index) = guard.as_mut() else { return };
         index.update_files(&paths);
         if let Err(e) = index.save(&cache_dir) {

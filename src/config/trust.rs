@@ -12,6 +12,7 @@
 //! Plain `http://` carries a key only to loopback. Only [`check`] makes a [`TrustedUrl`], and
 //! the HTTP clients take nothing else, so no other path can point them at an origin.
 
+use crate::sync::LockExt;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::net::IpAddr;
@@ -254,21 +255,14 @@ impl Approvals {
 
     pub fn is_approved(&self, origin: &str) -> bool {
         let origin = &normalise(origin);
-        let once = self
-            .this_process
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .contains(origin);
+        let once = self.this_process.locked().contains(origin);
         once || self.saved().contains(origin)
     }
 
     /// Approves `origin` until this process ends.
     pub fn approve_once(&self, origin: &str) {
         let origin = normalise(origin);
-        self.this_process
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(origin);
+        self.this_process.locked().insert(origin);
     }
 
     /// Approves `origin` from now on: adds it to the approvals file.
@@ -288,11 +282,7 @@ impl Approvals {
     /// Withdraws an approval; returns whether there was one.
     pub fn revoke(&self, origin: &str) -> std::io::Result<bool> {
         let origin = &normalise(origin);
-        let once = self
-            .this_process
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(origin);
+        let once = self.this_process.locked().remove(origin);
         let Some(file) = &self.file else {
             return Ok(once);
         };

@@ -6,7 +6,8 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{ClientOptions, Http, PotpieError, Retry, Service, parse_base};
+use super::http::{Http, Retry, parse_base};
+use super::{ClientOptions, PotpieError, Service};
 use crate::config::ApiKey;
 use crate::config::trust::TrustedUrl;
 
