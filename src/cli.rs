@@ -337,7 +337,8 @@ fn answer_json(answer: &crate::model::Answer, thread_id: Option<&str>) -> String
 
 pub fn index(root: Option<PathBuf>, json_out: bool, rebuild: bool) -> Result<(), CliError> {
     let root = resolve_root(root)?;
-    let cache = crate::config::cache_root().join("index");
+    // The same index the server uses (the cache the settings name).
+    let cache = Settings::resolve(&WireSettings::default(), &Env::from_process()).index_dir();
     let started = Instant::now();
     let index = Index::open(&root, (!rebuild).then_some(cache.as_path()), &|_, _| {})
         .map_err(|e| CliError(format!("cannot index {}: {e}", root.display())))?;

@@ -171,6 +171,32 @@ impl Question {
     }
 }
 
+/// One message of a chat with an OpenAI-compatible model (`role` is `system`, `user` or
+/// `assistant`): what the engine asks and the LLM client sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    pub role: String,
+    pub content: String,
+}
+
+impl ChatMessage {
+    pub fn system(content: impl Into<String>) -> Self {
+        Self::with_role("system", content)
+    }
+    pub fn user(content: impl Into<String>) -> Self {
+        Self::with_role("user", content)
+    }
+    pub fn assistant(content: impl Into<String>) -> Self {
+        Self::with_role("assistant", content)
+    }
+    fn with_role(role: &str, content: impl Into<String>) -> Self {
+        ChatMessage {
+            role: role.to_string(),
+            content: content.into(),
+        }
+    }
+}
+
 /// Something that happened while a question was being answered.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AskEvent {

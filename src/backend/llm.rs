@@ -2,7 +2,7 @@
 //! snippets, and only citations of snippets it was given survive.
 
 use crate::engine::{self, EngineCitation, LocalAnswer};
-use crate::potpie::llm::{LlmClient, LlmMessage};
+use crate::potpie::llm::LlmClient;
 
 /// Returns the Markdown to show and its citations. When the model cannot be reached, or cites
 /// nothing it was given, the retrieval answer is returned with a note, so the user still gets
@@ -19,13 +19,7 @@ pub(super) async fn write_prose(
         Ok(c) => c,
         Err(why) => return with_note(local, why),
     };
-    let messages: Vec<LlmMessage> = engine::llm_messages(question, &local.snippets)
-        .into_iter()
-        .map(|m| LlmMessage {
-            role: m.role,
-            content: m.content,
-        })
-        .collect();
+    let messages = engine::llm_messages(question, &local.snippets);
     let reply = match client.chat(&messages).await {
         Ok(r) => r,
         Err(e) => return with_note(local, &e.to_string()),

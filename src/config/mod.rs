@@ -220,6 +220,34 @@ pub struct Env {
     /// `POTPIE_LSP_CONFIG_DIR`: where the user's approvals live (default: the user's config
     /// directory). Only the environment can move it, never a workspace setting.
     pub config_dir: Option<PathBuf>,
+    /// Hidden timeout overrides, so reliability tests can exercise timeouts in seconds
+    /// (docs/reliability.md); not user settings.
+    pub timeouts: TimeoutOverrides,
+}
+
+/// `POTPIE_LSP_{CONNECT,HEADERS,READ}_TIMEOUT_MS`, each ignored unless a positive integer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TimeoutOverrides {
+    pub connect: Option<std::time::Duration>,
+    pub headers: Option<std::time::Duration>,
+    pub read: Option<std::time::Duration>,
+}
+
+impl TimeoutOverrides {
+    fn from_process() -> TimeoutOverrides {
+        let ms = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .filter(|&v| v > 0)
+                .map(std::time::Duration::from_millis)
+        };
+        TimeoutOverrides {
+            connect: ms("POTPIE_LSP_CONNECT_TIMEOUT_MS"),
+            headers: ms("POTPIE_LSP_HEADERS_TIMEOUT_MS"),
+            read: ms("POTPIE_LSP_READ_TIMEOUT_MS"),
+        }
+    }
 }
 
 impl Env {
@@ -235,6 +263,7 @@ impl Env {
             config_dir: std::env::var_os("POTPIE_LSP_CONFIG_DIR")
                 .filter(|s| !s.is_empty())
                 .map(PathBuf::from),
+            timeouts: TimeoutOverrides::from_process(),
         }
     }
 
@@ -264,6 +293,8 @@ pub struct Settings {
     pub llm: Option<LlmSettings>,
     /// Longest silence inside a streamed answer before it is given up.
     pub read_timeout: std::time::Duration,
+    /// From the environment, for tests (see [`TimeoutOverrides`]).
+    pub timeout_overrides: TimeoutOverrides,
     /// Root of everything written to disk outside `answersDir`: indexes, default answers.
     pub cache_dir: PathBuf,
 }
@@ -300,6 +331,7 @@ impl Settings {
                 .read_timeout
                 .map(std::time::Duration::from_secs_f64)
                 .unwrap_or(DEFAULT_READ_TIMEOUT),
+            timeout_overrides: env.timeouts,
             cache_dir: env.cache_dir.clone().unwrap_or_else(default_cache_root),
         }
     }
@@ -357,13 +389,6 @@ pub fn default_cache_root() -> PathBuf {
 /// The user's config directory for potpie-lsp (approvals), if the platform has one.
 pub fn default_config_root() -> Option<PathBuf> {
     dirs::config_dir().map(|d| d.join("potpie-lsp"))
-}
-
-/// The cache directory in effect for this process (`POTPIE_LSP_CACHE_DIR`, else the default).
-pub fn cache_root() -> PathBuf {
-    Env::from_process()
-        .cache_dir
-        .unwrap_or_else(default_cache_root)
 }
 
 /// A stable, file-name-safe name for a workspace root inside the cache.

@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 
 use super::parse::NONE;
 use super::search::RankedFile;
-use super::{ChatMessage, EngineCitation, Index, LocalAnswer, Snippet};
+use super::{EngineCitation, Index, LocalAnswer, Snippet};
+use crate::model::ChatMessage;
 
 const MAX_FILES: usize = 8;
 const SNIPPET_LINES: u32 = 15;
@@ -300,16 +301,7 @@ pub fn llm_messages(question: &str, snippets: &[Snippet]) -> Vec<ChatMessage> {
         user,
         "Answer the question from these snippets only, citing their ids."
     );
-    vec![
-        ChatMessage {
-            role: "system".into(),
-            content: system,
-        },
-        ChatMessage {
-            role: "user".into(),
-            content: user,
-        },
-    ]
+    vec![ChatMessage::system(system), ChatMessage::user(user)]
 }
 
 /// Citations from an LLM reply: only those naming ids of `snippets`, in order of first mention.

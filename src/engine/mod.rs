@@ -91,13 +91,6 @@ pub struct LocalAnswer {
     pub snippets: Vec<Snippet>,
 }
 
-/// A message for an OpenAI-compatible chat endpoint.
-#[derive(Debug, Clone, Serialize)]
-pub struct ChatMessage {
-    pub role: String,
-    pub content: String,
-}
-
 /// Structures derived from the persisted files; rebuilt after loading and after updates.
 #[derive(Default)]
 struct Derived {

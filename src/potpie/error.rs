@@ -159,8 +159,6 @@ pub enum PotpieError {
         url: String,
         reason: String,
     },
-    /// Kept for callers that need a free-form sentence.
-    Other(String),
 }
 
 impl fmt::Display for PotpieError {
@@ -397,7 +395,6 @@ fn describe(e: &PotpieError, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 Service::Llm => "http://127.0.0.1:11434/v1",
             }
         ),
-        Other(s) => f.write_str(s),
     }
 }
 

@@ -3,41 +3,14 @@
 //! timeouts, retry rules and error classes; errors name the `potpie.llm.*` settings.
 
 use reqwest::Method;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 
 use super::http::{Http, Retry, parse_base};
 use super::{ClientOptions, PotpieError, Service};
 use crate::config::ApiKey;
 use crate::config::trust::TrustedUrl;
-
-/// One chat message (`role` is `system`, `user` or `assistant`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LlmMessage {
-    pub role: String,
-    pub content: String,
-}
-
-impl LlmMessage {
-    pub fn system(content: impl Into<String>) -> Self {
-        LlmMessage {
-            role: "system".into(),
-            content: content.into(),
-        }
-    }
-    pub fn user(content: impl Into<String>) -> Self {
-        LlmMessage {
-            role: "user".into(),
-            content: content.into(),
-        }
-    }
-    pub fn assistant(content: impl Into<String>) -> Self {
-        LlmMessage {
-            role: "assistant".into(),
-            content: content.into(),
-        }
-    }
-}
+use crate::model::ChatMessage;
 
 #[derive(Deserialize)]
 struct Completion {
@@ -119,7 +92,7 @@ impl LlmClient {
 
     /// Sends the conversation and returns `choices[0].message.content`. A completion is not
     /// idempotent in cost, so it is re-sent only when it never reached the server.
-    pub async fn chat(&self, messages: &[LlmMessage]) -> Result<String, PotpieError> {
+    pub async fn chat(&self, messages: &[ChatMessage]) -> Result<String, PotpieError> {
         let body = json!({"model": self.model, "messages": messages, "stream": false});
         let what = "POST /v1/chat/completions";
         let resp = self

@@ -17,7 +17,7 @@ pub mod models;
 pub mod stream;
 
 pub use error::{PotpieError, Service, TimeoutPhase};
-pub use llm::{LlmClient, LlmMessage};
+pub use llm::LlmClient;
 pub use models::*;
 pub use stream::{DecodeError, StreamDecoder};
 

@@ -3,21 +3,11 @@
 
 use crate::support;
 
-use potpie_lsp::config::Env;
 use serde_json::{Value, json};
 use support::lsp_client::{TestClient, file_uri, sample_workspace};
 
-fn env(cache: &std::path::Path) -> Env {
-    Env {
-        api_key: None,
-        base_url: None,
-        cache_dir: Some(cache.to_path_buf()),
-        config_dir: Some(cache.join("config")),
-    }
-}
-
 async fn ready_client(ws: &std::path::Path, cache: &std::path::Path) -> TestClient {
-    let client = support::lsp_client::in_process(env(cache));
+    let client = support::lsp_client::in_process(support::env(cache));
     let init = client.initialize(&[ws], json!({})).await;
     let commands = &init["capabilities"]["executeCommandProvider"]["commands"];
     for c in [

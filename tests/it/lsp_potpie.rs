@@ -5,21 +5,11 @@ use crate::support;
 
 use std::time::{Duration, Instant};
 
-use potpie_lsp::config::Env;
 use serde_json::{Value, json};
 use support::fake_potpie::{FakeConfig, FakePotpie, FakeToolCall, Forced, Route};
 use support::lsp_client::{TestClient, file_uri, full_capabilities, sample_workspace};
 
 const ANSWER: &str = "Passwords are checked by `verify_password` in `src/auth.rs`, called from `src/server.rs:4-7`.\n\nSettings are loaded by `load_settings` in app/config.py. Nothing in ../../etc/passwd or /etc/shadow.";
-
-fn env(cache: &std::path::Path) -> Env {
-    Env {
-        api_key: None,
-        base_url: None,
-        cache_dir: Some(cache.to_path_buf()),
-        config_dir: Some(cache.join("config")),
-    }
-}
 
 fn options(fake: &FakePotpie) -> Value {
     json!({"apiKey": fake.key(), "baseUrl": fake.url()})
@@ -31,7 +21,7 @@ async fn started(
     let fake = config.start().await;
     let ws = sample_workspace();
     let cache = tempfile::tempdir().unwrap();
-    let client = support::lsp_client::in_process(env(cache.path()));
+    let client = support::lsp_client::in_process(support::env(cache.path()));
     client.initialize(&[ws.path()], options(&fake)).await;
     (fake, ws, cache, client)
 }
@@ -337,7 +327,7 @@ async fn a_rejected_key_is_an_error_status_that_says_what_to_do() {
     let fake = FakeConfig::new().start().await;
     let ws = sample_workspace();
     let cache = tempfile::tempdir().unwrap();
-    let client = support::lsp_client::in_process(env(cache.path()));
+    let client = support::lsp_client::in_process(support::env(cache.path()));
     client
         .initialize(
             &[ws.path()],
@@ -366,7 +356,7 @@ async fn parsing_that_ends_in_error_is_shown_and_reparse_retries() {
         .await;
     let ws = sample_workspace();
     let cache = tempfile::tempdir().unwrap();
-    let client = support::lsp_client::in_process(env(cache.path()));
+    let client = support::lsp_client::in_process(support::env(cache.path()));
     client.initialize(&[ws.path()], options(&fake)).await;
     let status = client.wait_status("error").await;
     assert!(
@@ -424,7 +414,7 @@ async fn a_helix_like_client_still_gets_the_answer_file_and_hints() {
         .await;
     let ws = sample_workspace();
     let cache = tempfile::tempdir().unwrap();
-    let client = support::lsp_client::in_process(env(cache.path()));
+    let client = support::lsp_client::in_process(support::env(cache.path()));
     let helix_caps = json!({
         "window": {"workDoneProgress": true, "showDocument": {"support": true}},
         "textDocument": {"publishDiagnostics": {"versionSupport": true}},
@@ -490,7 +480,7 @@ async fn multi_root_folders_are_separate_projects_and_documents_route_by_longest
     .unwrap();
     std::fs::write(inner_root.join("lib.rs"), "pub fn inner() {}\n").unwrap();
     let cache = tempfile::tempdir().unwrap();
-    let client = support::lsp_client::in_process(env(cache.path()));
+    let client = support::lsp_client::in_process(support::env(cache.path()));
     client
         .initialize_with(
             &[outer.path(), &inner_root],
@@ -547,7 +537,7 @@ async fn configuration_changes_switch_backends_and_keep_what_was_not_resent() {
         .await;
     let ws = sample_workspace();
     let cache = tempfile::tempdir().unwrap();
-    let client = support::lsp_client::in_process(env(cache.path()));
+    let client = support::lsp_client::in_process(support::env(cache.path()));
     // No key: the local engine answers.
     client
         .initialize(&[ws.path()], json!({"baseUrl": fake.url()}))
@@ -623,7 +613,7 @@ async fn the_local_index_points_file_only_citations_at_the_named_symbol() {
         .ready_after(1);
     let fake = config.start().await;
     let cache = tempfile::tempdir().unwrap();
-    let client = support::lsp_client::in_process(env(cache.path()));
+    let client = support::lsp_client::in_process(support::env(cache.path()));
     client.initialize(&[ws.path()], options(&fake)).await;
     client.wait_status("ready").await;
     // The index is built in the background next to the parse; ask until it is used (bounded).

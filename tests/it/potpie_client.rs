@@ -7,9 +7,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use potpie_lsp::config::ApiKey;
+use potpie_lsp::model::ChatMessage;
 use potpie_lsp::potpie::{
-    ChatChunk, ClientOptions, LlmClient, LlmMessage, MessageRequest, MessageStream, ParseRequest,
-    PotpieClient, PotpieError, RunRef, TimeoutPhase,
+    ChatChunk, ClientOptions, LlmClient, MessageRequest, MessageStream, ParseRequest, PotpieClient,
+    PotpieError, RunRef, TimeoutPhase,
 };
 use serde_json::json;
 use support::fake_potpie::{
@@ -1186,8 +1187,8 @@ async fn llm_chat_posts_the_openai_body_and_returns_the_content() {
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(llm.endpoint(), format!("{}/v1/chat/completions", s.url));
         let msgs = [
-            LlmMessage::system("Be brief."),
-            LlmMessage::user("Where is login?"),
+            ChatMessage::system("Be brief."),
+            ChatMessage::user("Where is login?"),
         ];
         let answer = llm.chat(&msgs).await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(answer, "Login lives in src/auth.rs.");
@@ -1218,7 +1219,7 @@ async fn llm_without_a_key_sends_no_authorization() {
     let s = stub(vec![(200, COMPLETION)]).await;
     let llm = LlmClient::new(&support::loopback(&s.url), "m", None, opts())
         .unwrap_or_else(|e| panic!("{e}"));
-    assert!(llm.chat(&[LlmMessage::user("hi")]).await.is_ok());
+    assert!(llm.chat(&[ChatMessage::user("hi")]).await.is_ok());
     let reqs = s.requests.lock().unwrap_or_else(|e| e.into_inner()).clone();
     assert!(
         !reqs[0].to_ascii_lowercase().contains("authorization"),
@@ -1248,7 +1249,7 @@ async fn llm_errors_use_the_same_classes_and_name_the_llm_settings() {
         },
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let msgs = [LlmMessage::user("hi")];
+    let msgs = [ChatMessage::user("hi")];
     let mut texts = Vec::new();
     let e = llm
         .chat(&msgs)

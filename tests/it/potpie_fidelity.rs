@@ -6,21 +6,12 @@ use crate::support;
 
 use std::time::Duration;
 
-use potpie_lsp::config::Env;
 use serde_json::{Value, json};
 use support::fake_potpie::{BANNER, FakeConfig, FakeNode, FakePotpie, Route};
 use support::lsp_client::{SAMPLE_HEAD, TestClient, file_uri, sample_workspace};
 use support::reliability::eventually;
 
 const ANSWER: &str = "Passwords are checked by `verify_password` in `src/auth.rs`.";
-
-fn env(cache: &std::path::Path) -> Env {
-    Env {
-        cache_dir: Some(cache.to_path_buf()),
-        config_dir: Some(cache.join("config")),
-        ..Env::default()
-    }
-}
 
 fn options(fake: &FakePotpie) -> Value {
     json!({"apiKey": fake.key(), "baseUrl": fake.url()})
@@ -29,7 +20,7 @@ fn options(fake: &FakePotpie) -> Value {
 /// A server in this process on `ws`, its cache in `cache` (a second one with the same cache
 /// is the same user restarting the editor).
 async fn server(fake: &FakePotpie, ws: &std::path::Path, cache: &std::path::Path) -> TestClient {
-    let client = support::lsp_client::in_process(env(cache));
+    let client = support::lsp_client::in_process(support::env(cache));
     client.initialize(&[ws], options(fake)).await;
     client
 }
@@ -327,7 +318,7 @@ async fn b4_a_silent_run_is_given_up_after_read_timeout_and_stopped() {
     let fake = base().stall_after(3).start().await;
     let ws = sample_workspace();
     let cache = tempfile::tempdir().unwrap();
-    let client = support::lsp_client::in_process(env(cache.path()));
+    let client = support::lsp_client::in_process(support::env(cache.path()));
     let mut opts = options(&fake);
     opts["readTimeout"] = json!(1);
     client.initialize(&[ws.path()], opts).await;

@@ -4,18 +4,8 @@
 
 use crate::support;
 
-use potpie_lsp::config::Env;
 use serde_json::{Value, json};
 use support::lsp_client::{TestClient, file_uri, sample_workspace};
-
-fn env(cache: &std::path::Path) -> Env {
-    Env {
-        api_key: None,
-        base_url: None,
-        cache_dir: Some(cache.to_path_buf()),
-        config_dir: Some(cache.join("config")),
-    }
-}
 
 struct Fixture {
     client: TestClient,
@@ -26,7 +16,7 @@ struct Fixture {
 async fn fixture() -> Fixture {
     let ws = sample_workspace();
     let cache = tempfile::tempdir().unwrap();
-    let client = support::lsp_client::in_process(env(cache.path()));
+    let client = support::lsp_client::in_process(support::env(cache.path()));
     client.initialize(&[ws.path()], json!({})).await;
     client.wait_status("ready").await;
     Fixture {

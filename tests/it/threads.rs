@@ -5,22 +5,13 @@ use crate::support;
 
 use std::time::Duration;
 
-use potpie_lsp::config::Env;
 use serde_json::{Value, json};
 use support::fake_potpie::{FakeConfig, FakePotpie, Route};
 use support::lsp_client::{TestClient, file_uri, sample_workspace};
 use support::reliability::eventually;
 
-fn env(cache: &std::path::Path) -> Env {
-    Env {
-        cache_dir: Some(cache.to_path_buf()),
-        config_dir: Some(cache.join("config")),
-        ..Env::default()
-    }
-}
-
 async fn potpie(fake: &FakePotpie, ws: &std::path::Path, cache: &std::path::Path) -> TestClient {
-    let client = support::lsp_client::in_process(env(cache));
+    let client = support::lsp_client::in_process(support::env(cache));
     client
         .initialize(&[ws], json!({"apiKey": fake.key(), "baseUrl": fake.url()}))
         .await;
@@ -29,7 +20,7 @@ async fn potpie(fake: &FakePotpie, ws: &std::path::Path, cache: &std::path::Path
 }
 
 async fn local(ws: &std::path::Path, cache: &std::path::Path) -> TestClient {
-    let client = support::lsp_client::in_process(env(cache));
+    let client = support::lsp_client::in_process(support::env(cache));
     client.initialize(&[ws], json!({"backend": "local"})).await;
     client.wait_status("ready").await;
     client

@@ -388,32 +388,17 @@ fn short(commit: &str) -> &str {
     &commit[..commit.len().min(7)]
 }
 
-/// The HTTP client's options: the settings, and hidden overrides that exist only so that
-/// reliability tests can exercise timeouts in seconds instead of minutes; they are read from
-/// the process environment (milliseconds) and ignored unless they parse as a positive number.
-/// See docs/reliability.md.
+/// The HTTP client's options: the settings, and the hidden test overrides of the environment
+/// (`config::TimeoutOverrides`).
 fn client_options(settings: &Settings) -> ClientOptions {
-    let ms = |name: &str| {
-        std::env::var(name)
-            .ok()
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .filter(|&v| v > 0)
-            .map(Duration::from_millis)
-    };
-    let mut opts = ClientOptions {
-        read_timeout: settings.read_timeout,
-        ..ClientOptions::default()
-    };
-    if let Some(d) = ms("POTPIE_LSP_CONNECT_TIMEOUT_MS") {
-        opts.connect_timeout = d;
+    let overrides = settings.timeout_overrides;
+    let defaults = ClientOptions::default();
+    ClientOptions {
+        connect_timeout: overrides.connect.unwrap_or(defaults.connect_timeout),
+        headers_timeout: overrides.headers.unwrap_or(defaults.headers_timeout),
+        read_timeout: overrides.read.unwrap_or(settings.read_timeout),
+        ..defaults
     }
-    if let Some(d) = ms("POTPIE_LSP_HEADERS_TIMEOUT_MS") {
-        opts.headers_timeout = d;
-    }
-    if let Some(d) = ms("POTPIE_LSP_READ_TIMEOUT_MS") {
-        opts.read_timeout = d;
-    }
-    opts
 }
 
 #[cfg(test)]

@@ -5,7 +5,18 @@ pub mod reliability;
 
 pub use potpie_test_support::{fake_potpie, read_http_request};
 
+use potpie_lsp::config::Env;
 use potpie_lsp::config::trust::{Approvals, Purpose, TrustedUrl, check};
+
+/// The environment of a server in this process: its cache (and config) in `cache`, nothing
+/// else taken from the test's own environment.
+pub fn env(cache: &std::path::Path) -> Env {
+    Env {
+        cache_dir: Some(cache.to_path_buf()),
+        config_dir: Some(cache.join("config")),
+        ..Env::default()
+    }
+}
 
 /// A URL of a server on this machine, which the trust check lets the key reach.
 pub fn loopback(url: &str) -> TrustedUrl {
