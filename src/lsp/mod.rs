@@ -4,6 +4,7 @@
 
 mod code_actions;
 mod convert;
+mod errors;
 pub mod ext;
 mod framing;
 mod hints;
@@ -15,11 +16,12 @@ pub mod stdio;
 use std::sync::Arc;
 
 use serde_json::Value;
-use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 
 use crate::config::Env;
+use errors::{guarded, invalid_params, user_error};
 use state::State;
 
 /// How many requests may run at once. Far above the number of questions a user keeps in
@@ -77,23 +79,6 @@ impl PotpieServer {
     async fn progress_cancel(&self, params: WorkDoneProgressCancelParams) {
         let token = progress::token_key(&params.token);
         self.state.cancel_question(&token);
-    }
-}
-
-/// A JSON-RPC error whose message is meant for the user.
-pub(crate) fn user_error(message: impl Into<String>) -> Error {
-    Error {
-        code: ErrorCode::ServerError(-32001),
-        message: message.into().into(),
-        data: None,
-    }
-}
-
-pub(crate) fn invalid_params(message: impl Into<String>) -> Error {
-    Error {
-        code: ErrorCode::InvalidParams,
-        message: message.into().into(),
-        data: None,
     }
 }
 
@@ -185,6 +170,19 @@ impl LanguageServer for PotpieServer {
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        guarded("textDocument/codeAction", async {
+            self.code_actions(params)
+        })
+        .await
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
+        guarded("workspace/executeCommand", self.execute(params)).await
+    }
+}
+
+impl PotpieServer {
+    fn code_actions(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         let uri = &params.text_document.uri;
         let text = self.state.document_text(uri);
         // The agents as cached now: code actions never wait for the network.
@@ -196,7 +194,7 @@ impl LanguageServer for PotpieServer {
         )))
     }
 
-    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
+    async fn execute(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
         let state = self.state.clone();
         match params.command.as_str() {
             ext::CMD_ASK => {

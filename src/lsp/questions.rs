@@ -12,11 +12,11 @@ use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 
 use super::convert::{self, uri_to_path};
+use super::errors::{invalid_params, user_error};
 use super::ext::{AnswerChunk, AnswerChunkParams, AnswerResult, AskArgs, ExplainArgs};
 use super::hints::NewHint;
 use super::progress::ProgressBar;
 use super::state::State;
-use super::{invalid_params, user_error};
 use crate::answers::threads::{Thread, ThreadStore};
 use crate::backend::{self, AskError, Session};
 use crate::model::{Answer, AskEvent, Question, Selection};

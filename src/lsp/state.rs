@@ -13,10 +13,10 @@ use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 
 use super::convert::uri_to_path;
+use super::errors::user_error;
 use super::ext::{CitationsMoved, StatusNotification, ThreadInfo};
 use super::hints::{Hints, NewHint};
 use super::progress::ProgressBar;
-use super::user_error;
 use crate::answers::threads::{ThreadStore, rfc3339};
 use crate::backend::Session;
 use crate::config::trust::{Approvals, Untrusted};
