@@ -13,6 +13,7 @@ mod anchor;
 mod definition;
 mod linkify;
 mod paths;
+mod refs;
 mod scan;
 
 use std::collections::HashMap;
