@@ -135,8 +135,57 @@ pub async fn ask(cmd: AskCommand) -> Result<(), CliError> {
         .unwrap_or_else(|| settings.agent.clone());
     let session =
         Session::new(&root, settings, &env.approvals()).map_err(|e| CliError(e.to_string()))?;
+    prepare(&session).await?;
+    let context = thread.as_ref().map(|t| {
+        let mut ctx = ThreadStore::context(t, session.root());
+        if t.agent != agent {
+            ctx.conversation_id = None;
+        }
+        ctx
+    });
+    let q = Question {
+        text: question.clone(),
+        agent,
+        selection: None,
+        thread: context,
+    };
+    let mut out = std::io::stdout().lock();
+    let (outcome, streamed) = answer(&session, q, (!json_out).then_some(&mut out)).await;
+    let record = |answer: &crate::model::Answer| {
+        let symbol_at = |rel: &str, s: u32, e: u32| session.symbol_at(rel, s, e);
+        let delivered =
+            crate::answers::deliver(None, &store, thread.clone(), &question, answer, &symbol_at);
+        match delivered.thread {
+            Ok(t) => Some(t.id),
+            Err(e) => {
+                tracing::warn!("the thread could not be saved: {e}");
+                None
+            }
+        }
+    };
+    let answer = match outcome {
+        Ok(a) => a,
+        Err(backend::AskError::Interrupted { reason, partial }) => {
+            let thread_id = record(&partial);
+            if json_out {
+                let _ = writeln!(out, "{}", answer_json(&partial, thread_id.as_deref()));
+            }
+            return Err(CliError(format!("the answer broke off part-way: {reason}")));
+        }
+        Err(e) => return Err(CliError(e.to_string())),
+    };
+    let thread_id = record(&answer);
+    if json_out {
+        let _ = writeln!(out, "{}", answer_json(&answer, thread_id.as_deref()));
+    } else {
+        print_answer(&mut out, &answer, streamed, thread_id.as_deref());
+    }
+    let _ = out.flush();
+    Ok(())
+}
 
-    // Status lines go to stderr only while the remote parse is slow enough to matter.
+/// Prepares the session, printing the remote parse's status lines to stderr.
+async fn prepare(session: &Session) -> Result<(), CliError> {
     let mut status_rx = session.subscribe();
     let verbose_status = session.backend() == crate::model::BackendKind::Potpie;
     let status_printer = tokio::spawn(async move {
@@ -159,7 +208,16 @@ pub async fn ask(cmd: AskCommand) -> Result<(), CliError> {
                 .unwrap_or_else(|| "preparing the workspace failed".into()),
         ));
     }
+    Ok(())
+}
 
+/// Asks `question`, writing the answer text to `stream` as it arrives (Ctrl-C cancels);
+/// returns the outcome and whether any text was streamed.
+async fn answer(
+    session: &std::sync::Arc<Session>,
+    question: Question,
+    mut stream: Option<&mut std::io::StdoutLock<'_>>,
+) -> (Result<crate::model::Answer, backend::AskError>, bool) {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let cancel = CancellationToken::new();
     let ctrl_c = {
@@ -170,85 +228,55 @@ pub async fn ask(cmd: AskCommand) -> Result<(), CliError> {
             }
         })
     };
-    let context = thread.as_ref().map(|t| {
-        let mut ctx = ThreadStore::context(t, session.root());
-        if t.agent != agent {
-            ctx.conversation_id = None;
-        }
-        ctx
-    });
-    let q = Question {
-        text: question.clone(),
-        agent,
-        selection: None,
-        thread: context,
-    };
     let task = {
         let session = session.clone();
-        let cancel = cancel.clone();
-        tokio::spawn(async move { session.ask(q, backend::new_answer_id(), tx, cancel).await })
+        tokio::spawn(async move {
+            session
+                .ask(question, backend::new_answer_id(), tx, cancel)
+                .await
+        })
     };
     let mut streamed = false;
-    let mut out = std::io::stdout().lock();
     while let Some(event) = rx.recv().await {
-        if let AskEvent::Chunk(delta) = event
-            && !json_out
-        {
+        if let (AskEvent::Chunk(delta), Some(out)) = (event, stream.as_mut()) {
             let _ = out.write_all(delta.as_bytes());
             let _ = out.flush();
             streamed = true;
         }
     }
     ctrl_c.abort();
-    let record = |answer: &crate::model::Answer| {
-        let symbol_at = |rel: &str, s: u32, e: u32| session.symbol_at(rel, s, e);
-        let delivered =
-            crate::answers::deliver(None, &store, thread.clone(), &question, answer, &symbol_at);
-        match delivered.thread {
-            Ok(t) => Some(t.id),
-            Err(e) => {
-                tracing::warn!("the thread could not be saved: {e}");
-                None
-            }
-        }
-    };
-    let answer = match task.await {
-        Ok(Ok(a)) => a,
-        Ok(Err(backend::AskError::Interrupted { reason, partial })) => {
-            let thread_id = record(&partial);
-            if json_out {
-                let _ = writeln!(out, "{}", answer_json(&partial, thread_id.as_deref()));
-            }
-            return Err(CliError(format!("the answer broke off part-way: {reason}")));
-        }
-        Ok(Err(e)) => return Err(CliError(e.to_string())),
-        Err(e) => return Err(CliError(format!("the question stopped unexpectedly: {e}"))),
-    };
-    let thread_id = record(&answer);
-    if json_out {
-        let _ = writeln!(out, "{}", answer_json(&answer, thread_id.as_deref()));
-    } else {
-        if !streamed {
-            let _ = out.write_all(answer.markdown.as_bytes());
-        }
-        if !answer.markdown.ends_with('\n') {
-            let _ = writeln!(out);
-        }
-        if !answer.citations.is_empty() {
-            let _ = writeln!(out, "\nCitations:");
-            for c in &answer.citations {
-                let _ = writeln!(out, "  {}:{}-{}", c.rel_path, c.start_line, c.end_line);
-            }
-        }
-        if let Some(id) = &thread_id {
-            let _ = writeln!(
-                out,
-                "\nThread {id}: follow up with `potpie-lsp ask --thread last …`"
-            );
+    let outcome = task.await.unwrap_or_else(|e| {
+        Err(backend::AskError::Invalid(format!(
+            "the question stopped unexpectedly: {e}"
+        )))
+    });
+    (outcome, streamed)
+}
+
+fn print_answer(
+    out: &mut impl Write,
+    answer: &crate::model::Answer,
+    streamed: bool,
+    thread_id: Option<&str>,
+) {
+    if !streamed {
+        let _ = out.write_all(answer.markdown.as_bytes());
+    }
+    if !answer.markdown.ends_with('\n') {
+        let _ = writeln!(out);
+    }
+    if !answer.citations.is_empty() {
+        let _ = writeln!(out, "\nCitations:");
+        for c in &answer.citations {
+            let _ = writeln!(out, "  {}:{}-{}", c.rel_path, c.start_line, c.end_line);
         }
     }
-    let _ = out.flush();
-    Ok(())
+    if let Some(id) = thread_id {
+        let _ = writeln!(
+            out,
+            "\nThread {id}: follow up with `potpie-lsp ask --thread last …`"
+        );
+    }
 }
 
 /// `potpie-lsp trust [--revoke] [ORIGIN]`: the approvals file in the user's config directory.
