@@ -452,7 +452,7 @@ impl Index {
         refs.shrink_to_fit();
         FileRec {
             rel: c.rel.clone(),
-            lang: c.lang,
+            lang: parsed.lang,
             size: c.size,
             mtime: c.mtime,
             lines: parsed.lines,

@@ -127,8 +127,10 @@ pub struct LocalDoc {
     pub lens: [u16; NF],
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ParsedFile {
+    /// The language the file was parsed as (a `.h` header may turn out to be C++).
+    pub lang: Lang,
     pub lines: u32,
     pub symbols: Vec<Symbol>,
     pub refs: Vec<Ref>,
@@ -188,9 +190,16 @@ struct Collected {
 }
 
 pub fn parse_file(rel: &str, lang: Lang, text: &str, parsers: &mut Parsers) -> ParsedFile {
+    let lang = lang.refine(rel, text);
     let mut out = ParsedFile {
+        lang,
         lines: count_lines(text),
-        ..Default::default()
+        symbols: Vec::new(),
+        refs: Vec::new(),
+        imports: Vec::new(),
+        vocab: Vec::new(),
+        docs: Vec::new(),
+        path_terms: Vec::new(),
     };
     let mut col = Collected::default();
     if let (Some(query), Some(parser)) = (lang.query(), parsers.get(lang)) {
