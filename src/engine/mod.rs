@@ -11,6 +11,7 @@
 mod answer;
 mod lang;
 mod parse;
+mod question;
 mod refpat;
 mod rust_scan;
 mod search;
@@ -131,8 +132,12 @@ struct Derived {
 
 pub struct Index {
     root: PathBuf,
-    p: Persist,
-    d: Derived,
+    /// What the cache stores: every file's record (symbols, references, token documents) and
+    /// the vocabularies they index into.
+    stored: Persist,
+    /// What is computed from `stored` after loading and after each update: term ids, document
+    /// frequencies and averages, name and module maps, the reference graph's in-degrees and rank.
+    derived: Derived,
     stats: IndexStats,
 }
 
@@ -200,13 +205,13 @@ impl Index {
         }
         let mut idx = Index {
             root,
-            p,
-            d: Derived::default(),
+            stored: p,
+            derived: Derived::default(),
             stats: IndexStats::default(),
         };
-        let mut term_ids = std::mem::take(&mut idx.d.term_ids);
-        if term_ids.len() != idx.p.vocab.len() {
-            term_ids = StrIds::build(&idx.p.vocab);
+        let mut term_ids = std::mem::take(&mut idx.derived.term_ids);
+        if term_ids.len() != idx.stored.vocab.len() {
+            term_ids = StrIds::build(&idx.stored.vocab);
         }
         // Each parsed file is folded into the index as soon as it arrives, so only a few
         // parse results (with their file-local vocabularies) are alive at any time: the peak
@@ -218,14 +223,14 @@ impl Index {
             for (i, parsed) in rx {
                 let Some(parsed) = parsed else { continue };
                 let rec = idx.make_rec(&todo[i].1, parsed, &mut term_ids);
-                idx.p.files[slots[i]] = Some(rec);
+                idx.stored.files[slots[i]] = Some(rec);
                 changed.insert(slots[i] as u32);
             }
         });
-        while idx.p.files.last().is_some_and(|f| f.is_none()) {
-            idx.p.files.pop();
+        while idx.stored.files.last().is_some_and(|f| f.is_none()) {
+            idx.stored.files.pop();
         }
-        idx.d.term_ids = term_ids;
+        idx.derived.term_ids = term_ids;
         let dirty = !changed.is_empty() || !had_cache;
         idx.derive();
         if dirty {
@@ -255,12 +260,12 @@ impl Index {
         let t0 = Instant::now();
         let mut changed: HashSet<u32> = HashSet::default();
         let mut structural = false;
-        let mut term_ids = std::mem::take(&mut self.d.term_ids);
+        let mut term_ids = std::mem::take(&mut self.derived.term_ids);
         for abs in paths {
             let Some(rel) = walk::rel_path(&self.root, abs) else {
                 continue;
             };
-            let slot = self.d.path_ids.get(&rel).copied();
+            let slot = self.derived.path_ids.get(&rel).copied();
             let parsed = walk::candidate(&self.root, abs).and_then(|c| {
                 let bytes = std::fs::read(&c.abs).ok()?;
                 let text = walk::accept_content(&bytes)?;
@@ -274,13 +279,13 @@ impl Index {
                     let id = match slot {
                         Some(s) => {
                             self.count_file(s, false);
-                            self.p.files[s as usize] = Some(rec);
+                            self.stored.files[s as usize] = Some(rec);
                             s
                         }
                         None => {
                             structural = true;
-                            self.p.files.push(Some(rec));
-                            (self.p.files.len() - 1) as u32
+                            self.stored.files.push(Some(rec));
+                            (self.stored.files.len() - 1) as u32
                         }
                     };
                     self.count_file(id, true);
@@ -289,13 +294,13 @@ impl Index {
                 (None, Some(s)) => {
                     structural = true;
                     self.count_file(s, false);
-                    self.p.files[s as usize] = None;
+                    self.stored.files[s as usize] = None;
                     changed.insert(s);
                 }
                 (None, None) => {}
             }
         }
-        self.d.term_ids = term_ids;
+        self.derived.term_ids = term_ids;
         if changed.is_empty() {
             return;
         }
@@ -303,13 +308,13 @@ impl Index {
         // In-degrees follow the re-resolved edges; the PageRank prior is left as it is (one
         // edited file barely moves it, and it is recomputed on the next open).
         self.resolve_after_change(&changed, true, structural);
-        self.d.file_rank.resize(self.p.files.len(), 1.0);
+        self.derived.file_rank.resize(self.stored.files.len(), 1.0);
         self.stats = self.compute_stats(0, t0);
     }
 
     /// Writes the index to the cache (atomically).
     pub fn save(&self, cache_dir: &Path) -> std::io::Result<()> {
-        store::save(&store::cache_file(cache_dir, &self.root), &self.p)
+        store::save(&store::cache_file(cache_dir, &self.root), &self.stored)
     }
 
     /// Answers a question from the index alone.
@@ -321,7 +326,7 @@ impl Index {
     /// The definition of `symbol` in the file `rel_path`, as 1-based inclusive lines.
     pub fn find_definition(&self, rel_path: &str, symbol: &str) -> Option<(u32, u32)> {
         let rel = rel_path.trim_start_matches("./");
-        let &fid = self.d.path_ids.get(rel)?;
+        let &fid = self.derived.path_ids.get(rel)?;
         let f = self.file(fid)?;
         let want = symbol.trim().trim_end_matches("()");
         if want.is_empty() {
@@ -375,7 +380,7 @@ impl Index {
         end: u32,
     ) -> Option<EnclosingSymbol> {
         let rel = rel_path.trim_start_matches("./");
-        let f = self.file(*self.d.path_ids.get(rel)?)?;
+        let f = self.file(*self.derived.path_ids.get(rel)?)?;
         f.symbols
             .iter()
             .filter(|s| s.start <= start && end <= s.end)
@@ -391,11 +396,11 @@ impl Index {
     // ---- internals -------------------------------------------------------------------------
 
     fn file(&self, id: u32) -> Option<&FileRec> {
-        self.p.files.get(id as usize).and_then(|f| f.as_ref())
+        self.stored.files.get(id as usize).and_then(|f| f.as_ref())
     }
 
     fn files(&self) -> impl Iterator<Item = (u32, &FileRec)> {
-        self.p
+        self.stored
             .files
             .iter()
             .enumerate()
@@ -411,7 +416,7 @@ impl Index {
         let map: Vec<u32> = parsed
             .vocab
             .iter()
-            .map(|t| term_ids.intern(&mut self.p.vocab, t))
+            .map(|t| term_ids.intern(&mut self.stored.vocab, t))
             .collect();
         let entries = parsed.docs.iter().map(|d| d.terms.len()).sum();
         let mut docs = Docs::with_capacity(parsed.docs.len(), entries);
@@ -428,8 +433,8 @@ impl Index {
             .map(|(t, n)| (map[t as usize], n))
             .collect();
         let path_len = path_terms.iter().map(|p| u16::from(p.1)).sum();
-        if self.d.ref_ids.len() != self.p.ref_names.len() {
-            self.d.ref_ids = StrIds::build(&self.p.ref_names);
+        if self.derived.ref_ids.len() != self.stored.ref_names.len() {
+            self.derived.ref_ids = StrIds::build(&self.stored.ref_names);
         }
         // Kept vectors are shrunk: parsing grows them by doubling, and collecting
         // `into_iter().map(…)` into a smaller element type reuses the old buffer, whose capacity
@@ -441,7 +446,7 @@ impl Index {
             .into_iter()
             .map(|r| {
                 let key = r.name.rsplit(['.', ':']).next().unwrap_or(&r.name);
-                let name = self.d.ref_ids.intern(&mut self.p.ref_names, key);
+                let name = self.derived.ref_ids.intern(&mut self.stored.ref_names, key);
                 StoredRef {
                     name,
                     from: r.from,
@@ -471,24 +476,24 @@ impl Index {
     /// Rebuilds document frequencies, averages, name and module maps (cheap: linear in the
     /// number of distinct terms per document).
     fn derive(&mut self) {
-        let nv = self.p.vocab.len();
-        if self.d.term_ids.len() != nv {
-            self.d.term_ids = StrIds::build(&self.p.vocab);
+        let nv = self.stored.vocab.len();
+        if self.derived.term_ids.len() != nv {
+            self.derived.term_ids = StrIds::build(&self.stored.vocab);
         }
-        let term_ids = std::mem::take(&mut self.d.term_ids);
-        let ref_ids = std::mem::take(&mut self.d.ref_ids);
+        let term_ids = std::mem::take(&mut self.derived.term_ids);
+        let ref_ids = std::mem::take(&mut self.derived.ref_ids);
         let (file_rank, indeg) = (
-            std::mem::take(&mut self.d.file_rank),
-            std::mem::take(&mut self.d.indeg),
+            std::mem::take(&mut self.derived.file_rank),
+            std::mem::take(&mut self.derived.indeg),
         );
-        self.d = Derived {
+        self.derived = Derived {
             term_ids,
             ref_ids,
             file_rank,
             indeg,
             ..Default::default()
         };
-        for fid in 0..self.p.files.len() as u32 {
+        for fid in 0..self.stored.files.len() as u32 {
             self.count_file(fid, true);
         }
         self.update_averages();
@@ -497,11 +502,11 @@ impl Index {
     /// Adds (or removes) one file's documents, names, module and path to the derived maps, so
     /// that saving one file costs time in proportion to that file, not to the workspace.
     fn count_file(&mut self, fid: u32, add: bool) {
-        let Some(f) = self.p.files.get(fid as usize).and_then(|f| f.as_ref()) else {
+        let Some(f) = self.stored.files.get(fid as usize).and_then(|f| f.as_ref()) else {
             return;
         };
-        let d = &mut self.d;
-        let nv = self.p.vocab.len();
+        let d = &mut self.derived;
+        let nv = self.stored.vocab.len();
         if d.df_sym.len() < nv {
             d.df_sym.resize(nv, 0);
             d.df_file.resize(nv, 0);
@@ -586,7 +591,7 @@ impl Index {
             }
             a
         };
-        let d = &mut self.d;
+        let d = &mut self.derived;
         d.avg_sym = avg(d.sum_sym, d.n_sym);
         d.avg_file = avg(d.sum_file, d.n_file);
         d.avg_path = ((d.sum_path / f64::from(d.n_file.max(1))) as f32).max(1.0);
@@ -594,9 +599,9 @@ impl Index {
 
     /// In-degrees and a PageRank over the file graph, from the resolved edges.
     fn derive_graph(&mut self) {
-        let n = self.p.files.len();
+        let n = self.stored.files.len();
         let mut indeg: Vec<Vec<u16>> = self
-            .p
+            .stored
             .files
             .iter()
             .map(|f| vec![0u16; f.as_ref().map_or(0, |f| f.symbols.len())])
@@ -620,7 +625,7 @@ impl Index {
             }
             out[fid as usize] = w.into_iter().map(|(k, v)| (k, v.sqrt())).collect();
         }
-        let live: Vec<bool> = self.p.files.iter().map(|f| f.is_some()).collect();
+        let live: Vec<bool> = self.stored.files.iter().map(|f| f.is_some()).collect();
         let nl = live.iter().filter(|l| **l).count().max(1) as f32;
         let mut rank: Vec<f32> = live
             .iter()
@@ -652,8 +657,8 @@ impl Index {
             }
             rank = next;
         }
-        self.d.file_rank = rank.into_iter().map(|r| r * nl).collect();
-        self.d.indeg = indeg;
+        self.derived.file_rank = rank.into_iter().map(|r| r * nl).collect();
+        self.derived.indeg = indeg;
     }
 
     /// Re-resolves the files that changed and every file whose edges pointed into them.
@@ -687,10 +692,10 @@ impl Index {
             })
             .collect();
         if incremental {
-            let indeg = &mut self.d.indeg;
-            indeg.resize(self.p.files.len(), Vec::new());
+            let indeg = &mut self.derived.indeg;
+            indeg.resize(self.stored.files.len(), Vec::new());
             for (fid, _, _) in &resolved {
-                let Some(f) = self.p.files[*fid as usize].as_ref() else {
+                let Some(f) = self.stored.files[*fid as usize].as_ref() else {
                     continue;
                 };
                 for e in &f.edges {
@@ -704,7 +709,7 @@ impl Index {
                 }
             }
             for c in changed {
-                let n = self.p.files[*c as usize]
+                let n = self.stored.files[*c as usize]
                     .as_ref()
                     .map_or(0, |f| f.symbols.len());
                 indeg[*c as usize] = vec![0; n];
@@ -721,7 +726,7 @@ impl Index {
             }
         }
         for (fid, imports, edges) in resolved {
-            if let Some(f) = self.p.files[fid as usize].as_mut() {
+            if let Some(f) = self.stored.files[fid as usize].as_mut() {
                 f.import_files = imports;
                 f.edges = edges;
             }
@@ -734,7 +739,7 @@ impl Index {
             let segs: Vec<&str> = imp.split('/').filter(|s| !s.is_empty()).collect();
             for len in (1..=segs.len()).rev() {
                 let want = &segs[..len];
-                let Some(cands) = want.last().and_then(|l| self.d.modules.get(*l)) else {
+                let Some(cands) = want.last().and_then(|l| self.derived.modules.get(*l)) else {
                     continue;
                 };
                 let hits: Vec<u32> = cands
@@ -765,10 +770,10 @@ impl Index {
         let mut edges = Vec::new();
         for r in &f.refs {
             let Some(cands) = self
-                .p
+                .stored
                 .ref_names
                 .get(r.name as usize)
-                .and_then(|key| self.d.names.get(key))
+                .and_then(|key| self.derived.names.get(key))
             else {
                 continue;
             };

@@ -18,7 +18,7 @@ fn open(root: &Path) -> Index {
 
 /// (start, end) of the symbol with this qualified name in `rel`.
 fn range(idx: &Index, rel: &str, qual: &str) -> Option<(u32, u32)> {
-    let fid = *idx.d.path_ids.get(rel)?;
+    let fid = *idx.derived.path_ids.get(rel)?;
     let f = idx.file(fid)?;
     f.symbols
         .iter()
@@ -27,7 +27,7 @@ fn range(idx: &Index, rel: &str, qual: &str) -> Option<(u32, u32)> {
 }
 
 fn quals(idx: &Index, rel: &str) -> Vec<String> {
-    idx.d
+    idx.derived
         .path_ids
         .get(rel)
         .and_then(|id| idx.file(*id))
@@ -79,7 +79,7 @@ fn rust_definitions_ranges_and_names() {
     assert_eq!(range(&idx, "src/net.rs", "helper"), Some((15, 17)));
     assert_eq!(range(&idx, "src/net.rs", "shout!"), Some((19, 21)));
     assert_eq!(range(&idx, "src/net.rs", "hidden_in_macro"), Some((24, 26)));
-    let f = idx.file(idx.d.path_ids["src/net.rs"]).expect("file");
+    let f = idx.file(idx.derived.path_ids["src/net.rs"]).expect("file");
     let accept = f
         .symbols
         .iter()
@@ -138,7 +138,7 @@ fn python_decorators_docstrings_and_methods() {
     );
     assert_eq!(range(&idx, "pkg/app.py", "free"), Some((12, 13)));
     assert_eq!(range(&idx, "pkg/app.py", "LIMIT"), Some((15, 15)));
-    let f = idx.file(idx.d.path_ids["pkg/app.py"]).expect("file");
+    let f = idx.file(idx.derived.path_ids["pkg/app.py"]).expect("file");
     let name = f
         .symbols
         .iter()
@@ -294,8 +294,8 @@ fn imports_resolve_calls_across_files() {
     write(dir.path(), "pkg/b.py", "def target():\n    return 1\n");
     write(dir.path(), "other/c.py", "def target():\n    return 2\n");
     let idx = open(dir.path());
-    let a = idx.d.path_ids["pkg/a.py"];
-    let b = idx.d.path_ids["pkg/b.py"];
+    let a = idx.derived.path_ids["pkg/a.py"];
+    let b = idx.derived.path_ids["pkg/b.py"];
     let fa = idx.file(a).expect("a");
     assert_eq!(
         fa.import_files,
@@ -311,7 +311,7 @@ fn imports_resolve_calls_across_files() {
     assert!(
         !fa.edges
             .iter()
-            .any(|e| e.file == idx.d.path_ids["other/c.py"])
+            .any(|e| e.file == idx.derived.path_ids["other/c.py"])
     );
 }
 
@@ -416,16 +416,18 @@ fn incremental_update_reflects_an_edit() {
         Some(("src/lib.rs", 6, 8))
     );
     // The new call edge is resolved too.
-    let f = idx.file(idx.d.path_ids["src/lib.rs"]).expect("lib.rs");
+    let f = idx
+        .file(idx.derived.path_ids["src/lib.rs"])
+        .expect("lib.rs");
     assert!(
         f.edges
             .iter()
-            .any(|e| e.file == idx.d.path_ids["src/other.rs"])
+            .any(|e| e.file == idx.derived.path_ids["src/other.rs"])
     );
     // Deleting a file drops it.
     std::fs::remove_file(dir.path().join("src/other.rs")).expect("remove");
     idx.update_files(&[dir.path().join("src/other.rs")]);
-    assert!(!idx.d.path_ids.contains_key("src/other.rs"));
+    assert!(!idx.derived.path_ids.contains_key("src/other.rs"));
     assert_eq!(idx.stats().files, 1);
 }
 
@@ -618,7 +620,7 @@ fn incremental_statistics_match_a_full_rebuild() {
         dir.path().join("src/third.rs"),
     ]);
     let snapshot = |idx: &Index| {
-        let d = &idx.d;
+        let d = &idx.derived;
         let mut names: Vec<(String, Vec<(u32, u32)>)> = d
             .names
             .iter()
