@@ -376,7 +376,12 @@ fn on_match(
     } else {
         let Some(n) = name else { return };
         let t: String = node_text(n, text).split_whitespace().collect();
-        let t = t.trim_matches(|c| c == '"' || c == '\'').to_string();
+        let t = t.trim_matches(|c| c == '"' || c == '\'');
+        let t = if lang == Lang::Cpp {
+            without_template_args(t)
+        } else {
+            t.to_string()
+        };
         if t.is_empty() || t.len() > 120 {
             return;
         }
@@ -419,7 +424,11 @@ fn on_match(
             simple
         )
     };
-    if kind == Kind::Function && !containers.is_empty() && !qualified_already {
+    // A C++ definition out of its class (`void DBImpl::Write(…)`) is a method of that class.
+    if kind == Kind::Function
+        && (!containers.is_empty() && !qualified_already
+            || lang == Lang::Cpp && simple.contains("::"))
+    {
         kind = Kind::Method;
     }
     let name_simple = if lang == Lang::Cpp && simple.contains("::") {
@@ -441,6 +450,26 @@ fn on_match(
         doc,
         doc_range,
     });
+}
+
+/// `SkipList<Key, Comparator>::Insert` → `SkipList::Insert`: a C++ out-of-line definition is
+/// named as its class's member, whatever the class's template parameters are called. Operator
+/// names keep their angle brackets.
+fn without_template_args(name: &str) -> String {
+    if !name.contains('<') || name.contains("operator") {
+        return name.to_string();
+    }
+    let mut out = String::with_capacity(name.len());
+    let mut depth = 0u32;
+    for c in name.chars() {
+        match c {
+            '<' => depth += 1,
+            '>' if depth > 0 => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The reference an `@inherit` or `@ref.*` capture of `name` at byte `pos` makes.

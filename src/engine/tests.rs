@@ -284,6 +284,68 @@ fn go_java_c_cpp_definitions() {
 }
 
 #[test]
+fn cpp_headers_and_out_of_line_template_members() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "db/skiplist.h",
+        "namespace db {\n\ntemplate <typename Key, class Cmp>\nclass SkipList {\n public:\n  \
+         void Insert(const Key& key);\n\n private:\n  int RandomHeight();\n};\n\n\
+         template <typename Key, class Cmp>\nint SkipList<Key, Cmp>::RandomHeight() {\n  \
+         return 1;\n}\n\n}  // namespace db\n",
+    );
+    let idx = open(dir.path());
+    let fid = idx.derived.path_ids["db/skiplist.h"];
+    assert_eq!(idx.file(fid).map(|f| f.lang), Some(lang::Lang::Cpp));
+    assert_eq!(range(&idx, "db/skiplist.h", "SkipList"), Some((3, 10)));
+    assert_eq!(
+        range(&idx, "db/skiplist.h", "SkipList::RandomHeight"),
+        Some((12, 15)),
+        "{:?}",
+        quals(&idx, "db/skiplist.h")
+    );
+    let f = idx.file(fid).expect("file");
+    let m = f.symbols.iter().find(|s| s.name() == "RandomHeight");
+    assert_eq!(m.map(|s| s.kind), Some(parse::Kind::Method));
+}
+
+#[test]
+fn a_long_class_is_cited_by_its_head_and_its_member_by_itself() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut java =
+        String::from("package p;\n\n/** Manages plugins. */\npublic class PluginManager {\n");
+    java.push_str("  private final Registry registry;\n\n");
+    for i in 0..40 {
+        java.push_str(&format!(
+            "  /** Helper {i}. */\n  void helper{i}() {{\n    registry.touch();\n  }}\n"
+        ));
+    }
+    java.push_str("  /** Loads every plugin jar from the plugin folder. */\n");
+    java.push_str("  public void loadPlugins() {\n    for (Jar jar : folder.jars()) {\n      registry.load(jar);\n    }\n  }\n}\n");
+    write(dir.path(), "src/PluginManager.java", &java);
+    let idx = open(dir.path());
+    let a = idx.answer(
+        "How does the plugin manager load plugin jars from the plugin folder?",
+        None,
+    );
+    let (class_start, class_end) =
+        range(&idx, "src/PluginManager.java", "PluginManager").expect("class");
+    assert!(class_end - class_start > 150);
+    let load = range(&idx, "src/PluginManager.java", "PluginManager.loadPlugins").expect("method");
+    let cited: Vec<(u32, u32)> = a
+        .citations
+        .iter()
+        .map(|c| (c.start_line, c.end_line))
+        .collect();
+    assert!(cited.contains(&load), "{cited:?}");
+    // The class, when cited, is its head: declaration and fields, not its 170 lines.
+    for (s, e) in &cited {
+        assert!(e - s < 150, "{cited:?}");
+    }
+    assert!(cited.iter().all(|c| *c != (class_start, class_end)));
+}
+
+#[test]
 fn imports_resolve_calls_across_files() {
     let dir = tempfile::tempdir().expect("tempdir");
     write(
