@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use super::*;
+use parse::RefKind;
 
 fn write(root: &Path, rel: &str, text: &str) {
     let p = root.join(rel);
@@ -713,4 +714,58 @@ fn incremental_statistics_match_a_full_rebuild() {
     idx.derive();
     idx.derive_graph();
     assert_eq!(incremental, snapshot(&idx));
+}
+
+#[test]
+fn a_cold_build_answers_partially_from_what_it_has_so_far() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "src/scheduler.rs",
+        "/// Picks the next task.\npub fn next_task(queue: &mut Vec<u32>) -> Option<u32> {\n    queue.pop()\n}\n",
+    );
+    write(
+        dir.path(),
+        "src/timer.rs",
+        "// The wheel of timers.\nfn tick() {}\n\n\n\n\n\nfn expire_timers() {\n    // every timer whose deadline passed\n}\n",
+    );
+    let building = Building::default();
+    assert!(
+        building.answer("anything").is_none(),
+        "nothing before the walk"
+    );
+    // A build that has found both files and parsed one.
+    let root = std::fs::canonicalize(dir.path()).expect("root");
+    building.discovered(&root, ["src/scheduler.rs", "src/timer.rs"].into_iter());
+    let parsed = parse::parse_file(
+        "src/scheduler.rs",
+        lang::Lang::Rust,
+        &std::fs::read_to_string(root.join("src/scheduler.rs")).expect("read"),
+        &mut parse::Parsers::default(),
+    );
+    building.indexed("src/scheduler.rs", &parsed.symbols);
+    assert_eq!(building.progress(), Some((1, 2)));
+
+    let a = building
+        .answer("How is the next task picked?")
+        .expect("answer");
+    assert!(a.markdown.starts_with("_Partial answer"), "{}", a.markdown);
+    assert!(a.markdown.contains("1 of 2 files"), "{}", a.markdown);
+    // The parsed file is cited at its definition.
+    assert_eq!(a.citations[0].path, "src/scheduler.rs");
+    assert_eq!((a.citations[0].start_line, a.citations[0].end_line), (2, 4));
+    // The file not parsed yet is found by its words and cited around its best line.
+    let a = building
+        .answer("Where do timers expire once their deadline passed?")
+        .expect("answer");
+    assert_eq!(a.citations[0].path, "src/timer.rs");
+    assert_eq!(
+        (a.citations[0].start_line, a.citations[0].end_line),
+        (1, 10)
+    );
+
+    // A whole build through the observer ends with every file indexed.
+    let observed = Building::default();
+    Index::open_observed(dir.path(), None, &|_, _| {}, &observed).expect("index");
+    assert_eq!(observed.progress(), Some((2, 2)));
 }
