@@ -22,70 +22,82 @@ struct Pick {
     end: u32,
 }
 
-pub fn render(idx: &Index, question: &str, ranked: &[RankedFile]) -> LocalAnswer {
+/// The definitions cited for each of the best files, best files first.
+fn pick_all(idx: &Index, ranked: &[RankedFile]) -> Vec<Pick> {
     let mut picks: Vec<Pick> = Vec::new();
     for (rank, rf) in ranked.iter().take(MAX_FILES).enumerate() {
         // The best files get more of their definitions cited.
         let per_file = if rank < 2 { 4 } else { 2 };
-        let Some(f) = idx.file(rf.file) else { continue };
-        if rf.syms.is_empty() {
-            picks.push(Pick {
-                file: rf.file,
-                sym: None,
-                start: 1,
-                end: f.lines.max(1),
-            });
-            continue;
-        }
-        let best = rf.syms[0].score;
-        let mut taken: Vec<u32> = Vec::new();
-        for s in &rf.syms {
-            if taken.len() >= per_file || (!taken.is_empty() && s.score < 0.5 * best) {
-                break;
-            }
-            let Some(sym) = f.symbols.get(s.sym as usize) else {
-                continue;
-            };
-            // A member of a container cited whole is cited already, and so is a container
-            // whose member is.
-            let cited_whole = |o: &super::parse::Symbol| o.end - o.start < CITED_WHOLE;
-            if taken.iter().any(|t| {
-                f.symbols.get(*t as usize).is_some_and(|o| {
-                    o.start <= sym.start && o.end >= sym.end && cited_whole(o)
-                        || sym.start <= o.start && sym.end >= o.end && cited_whole(sym)
-                })
-            }) {
-                continue;
-            }
-            taken.push(s.sym);
-            picks.push(Pick {
-                file: rf.file,
-                sym: Some(s.sym),
-                start: sym.start,
-                end: sym.end.min(f.lines.max(sym.start)),
-            });
-        }
-        // A container cited by its head has its best member cited too, whatever its score.
-        for &t in taken.clone().iter() {
-            let Some(o) = f.symbols.get(t as usize) else {
-                continue;
-            };
-            if o.end - o.start < CITED_WHOLE || taken.iter().any(|m| is_member(f, *m, t)) {
-                continue;
-            }
-            if let Some(m) = rf.syms.iter().find(|m| is_member(f, m.sym, t))
-                && let Some(ms) = f.symbols.get(m.sym as usize)
-            {
-                taken.push(m.sym);
-                picks.push(Pick {
-                    file: rf.file,
-                    sym: Some(m.sym),
-                    start: ms.start,
-                    end: ms.end.min(f.lines.max(ms.start)),
-                });
-            }
+        if let Some(f) = idx.file(rf.file) {
+            pick_file(f, rf, per_file, &mut picks);
         }
     }
+    picks
+}
+
+/// Up to `per_file` of the file's ranked definitions scoring at least half the best one.
+fn pick_file(f: &super::store::FileRec, rf: &RankedFile, per_file: usize, picks: &mut Vec<Pick>) {
+    if rf.syms.is_empty() {
+        picks.push(Pick {
+            file: rf.file,
+            sym: None,
+            start: 1,
+            end: f.lines.max(1),
+        });
+        return;
+    }
+    let best = rf.syms[0].score;
+    let mut taken: Vec<u32> = Vec::new();
+    for s in &rf.syms {
+        if taken.len() >= per_file || (!taken.is_empty() && s.score < 0.5 * best) {
+            break;
+        }
+        let Some(sym) = f.symbols.get(s.sym as usize) else {
+            continue;
+        };
+        // A member of a container cited whole is cited already, and so is a container
+        // whose member is.
+        let cited_whole = |o: &super::parse::Symbol| o.end - o.start < CITED_WHOLE;
+        if taken.iter().any(|t| {
+            f.symbols.get(*t as usize).is_some_and(|o| {
+                o.start <= sym.start && o.end >= sym.end && cited_whole(o)
+                    || sym.start <= o.start && sym.end >= o.end && cited_whole(sym)
+            })
+        }) {
+            continue;
+        }
+        taken.push(s.sym);
+        picks.push(Pick {
+            file: rf.file,
+            sym: Some(s.sym),
+            start: sym.start,
+            end: sym.end.min(f.lines.max(sym.start)),
+        });
+    }
+    // A container cited by its head has its best member cited too, whatever its score.
+    for &t in taken.clone().iter() {
+        let Some(o) = f.symbols.get(t as usize) else {
+            continue;
+        };
+        if o.end - o.start < CITED_WHOLE || taken.iter().any(|m| is_member(f, *m, t)) {
+            continue;
+        }
+        if let Some(m) = rf.syms.iter().find(|m| is_member(f, m.sym, t))
+            && let Some(ms) = f.symbols.get(m.sym as usize)
+        {
+            taken.push(m.sym);
+            picks.push(Pick {
+                file: rf.file,
+                sym: Some(m.sym),
+                start: ms.start,
+                end: ms.end.min(f.lines.max(ms.start)),
+            });
+        }
+    }
+}
+
+pub fn render(idx: &Index, question: &str, ranked: &[RankedFile]) -> LocalAnswer {
+    let mut picks = pick_all(idx, ranked);
     if picks.is_empty() {
         return LocalAnswer {
             markdown: format!(
@@ -126,17 +138,19 @@ pub fn render(idx: &Index, question: &str, ranked: &[RankedFile]) -> LocalAnswer
         })
         .collect();
 
-    let lines_of = |fid: u32, start: u32, end: u32, max: u32| -> Option<String> {
-        let text = text_of(fid)?;
-        let end = end.min(start + max - 1);
-        let out: Vec<&str> = text
-            .lines()
-            .skip(start as usize - 1)
-            .take((end + 1 - start) as usize)
-            .collect();
-        Some(out.join("\n"))
-    };
+    let mut md = summary_line(idx, &picks);
+    let snippets = write_locations(idx, &picks, &text_of, &mut md);
+    write_related(idx, &picks[0], &mut md);
+    let _ = question;
+    LocalAnswer {
+        markdown: md,
+        citations,
+        snippets,
+    }
+}
 
+/// "Most relevant: `name` in `file` (mainly under `dir/`)."
+fn summary_line(idx: &Index, picks: &[Pick]) -> String {
     let mut md = String::new();
     let top = &picks[0];
     let top_file = idx.file(top.file).map(|f| f.rel.as_str()).unwrap_or("");
@@ -164,6 +178,27 @@ pub fn render(idx: &Index, question: &str, ranked: &[RankedFile]) -> LocalAnswer
             let _ = writeln!(md, "Most relevant: `{top_file}`.\n");
         }
     }
+    md
+}
+
+/// The numbered locations with a description and, for the first three, their code; returns the
+/// snippets the LLM path may cite.
+fn write_locations<'t>(
+    idx: &Index,
+    picks: &[Pick],
+    text_of: &dyn Fn(u32) -> Option<&'t str>,
+    md: &mut String,
+) -> Vec<Snippet> {
+    let lines_of = |fid: u32, start: u32, end: u32, max: u32| -> Option<String> {
+        let text = text_of(fid)?;
+        let end = end.min(start + max - 1);
+        let out: Vec<&str> = text
+            .lines()
+            .skip(start as usize - 1)
+            .take((end + 1 - start) as usize)
+            .collect();
+        Some(out.join("\n"))
+    };
     let _ = writeln!(md, "### Top locations\n");
     let mut snippets = Vec::new();
     for (i, p) in picks.iter().enumerate() {
@@ -213,7 +248,11 @@ pub fn render(idx: &Index, question: &str, ranked: &[RankedFile]) -> LocalAnswer
             });
         }
     }
-    // Related: callers and callees of the best symbol.
+    snippets
+}
+
+/// Callers and callees of the best symbol.
+fn write_related(idx: &Index, top: &Pick, md: &mut String) {
     if let Some(s) = top.sym {
         let (callers, callees) = neighbours(idx, top.file, s);
         if !callers.is_empty() || !callees.is_empty() {
@@ -225,12 +264,6 @@ pub fn render(idx: &Index, question: &str, ranked: &[RankedFile]) -> LocalAnswer
                 let _ = writeln!(md, "- Calls: {}", callees.join(", "));
             }
         }
-    }
-    let _ = question;
-    LocalAnswer {
-        markdown: md,
-        citations,
-        snippets,
     }
 }
 

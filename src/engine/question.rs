@@ -29,28 +29,8 @@ pub struct Query {
 /// The weighted terms of `question` in the index's vocabulary.
 pub fn parse_question(idx: &Index, question: &str) -> Query {
     let mut weights: HashMap<u32, (f32, u64)> = HashMap::default();
-    let mut code_names = Vec::new();
     let mut words = Vec::new();
-    // Code-like words: contain `_`, `::`, `.`, `!`, inner capitals, or are backticked.
-    for raw in question
-        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '?' | ';' | '"' | '(' | ')' | '\''))
-    {
-        let w = raw.trim_matches(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '!'));
-        let w = w.trim_end_matches('!');
-        if w.len() < 3 {
-            continue;
-        }
-        let has_inner_cap = w.chars().skip(1).any(|c| c.is_ascii_uppercase())
-            && w.chars().any(|c| c.is_ascii_lowercase());
-        if w.contains('_')
-            || w.contains("::")
-            || (w.contains('.') && !w.ends_with('.'))
-            || has_inner_cap
-            || raw.contains('`')
-        {
-            code_names.push(w.to_string());
-        }
-    }
+    let code_names = code_style_names(question);
     let add = |t: &str, w: f32, c: u64, weights: &mut HashMap<u32, (f32, u64)>| {
         if let Some(id) = idx.derived.term_ids.get(&idx.stored.vocab, t) {
             let e = weights.entry(id).or_insert((0.0, 0));
@@ -122,6 +102,48 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
             }
         }
     }
+    let wants_aux = wants_aux(question);
+    let mut terms: Vec<QTerm> = weights
+        .into_iter()
+        .map(|(id, (w, concepts))| QTerm { id, w, concepts })
+        .collect();
+    terms.sort_by_key(|t| t.id);
+    Query {
+        terms,
+        code_names,
+        words,
+        wants_aux,
+    }
+}
+
+/// Identifiers written in code style: with `_`, `::`, `.`, `!` or inner capitals, or backticked.
+fn code_style_names(question: &str) -> Vec<String> {
+    let mut code_names = Vec::new();
+    for raw in question
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '?' | ';' | '"' | '(' | ')' | '\''))
+    {
+        let w = raw.trim_matches(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '!'));
+        let w = w.trim_end_matches('!');
+        if w.len() < 3 {
+            continue;
+        }
+        let has_inner_cap = w.chars().skip(1).any(|c| c.is_ascii_uppercase())
+            && w.chars().any(|c| c.is_ascii_lowercase());
+        if w.contains('_')
+            || w.contains("::")
+            || (w.contains('.') && !w.ends_with('.'))
+            || has_inner_cap
+            || raw.contains('`')
+        {
+            code_names.push(w.to_string());
+        }
+    }
+    code_names
+}
+
+/// Which auxiliary files (tests, examples, docs, benchmarks) the question asks for by name;
+/// ordinary files are always wanted.
+fn wants_aux(question: &str) -> [bool; 5] {
     let q = question.to_ascii_lowercase();
     let has = |ws: &[&str]| {
         ws.iter().any(|w| {
@@ -136,15 +158,5 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
     wants_aux[walk::AUX_EXAMPLE as usize] = has(&["example", "examples", "sample", "demo"]);
     wants_aux[walk::AUX_DOCS as usize] = has(&["doc", "docs", "documentation", "tutorial"]);
     wants_aux[walk::AUX_BENCH as usize] = has(&["bench", "benchmark", "benchmarks", "performance"]);
-    let mut terms: Vec<QTerm> = weights
-        .into_iter()
-        .map(|(id, (w, concepts))| QTerm { id, w, concepts })
-        .collect();
-    terms.sort_by_key(|t| t.id);
-    Query {
-        terms,
-        code_names,
-        words,
-        wants_aux,
-    }
+    wants_aux
 }
