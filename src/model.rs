@@ -58,6 +58,12 @@ pub struct Status {
     /// `false` when Potpie's graph is behind the branch (`message` then says how to refresh).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub latest: Option<bool>,
+    /// While the local index is being built: files indexed so far and files in all. Questions
+    /// asked meanwhile get partial answers, marked as such in their first line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub indexed: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<usize>,
 }
 
 impl Status {
@@ -70,6 +76,8 @@ impl Status {
             branch_name: None,
             message: None,
             latest: None,
+            indexed: None,
+            total: None,
         }
     }
 

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use super::{AskError, Session};
 use crate::config::trust::TrustedUrl;
 use crate::config::{LlmSettings, Settings};
-use crate::engine::{EngineCitation, Index, IndexStats, LocalAnswer, followup};
+use crate::engine::{Building, EngineCitation, Index, IndexStats, LocalAnswer, followup};
 use crate::model::{Answer, AskEvent, BackendKind, ParseState, Question, SourceLocation};
 use crate::potpie::{ClientOptions, LlmClient};
 
@@ -24,6 +24,8 @@ pub(super) struct LocalBackend {
     root: PathBuf,
     cache_dir: PathBuf,
     pub(super) index: super::IndexSlot,
+    /// The cold build in progress, which answers questions until the index is ready.
+    building: std::sync::Mutex<Option<Arc<Building>>>,
     /// The model that writes prose, one client for the session's life; `Err` says why it
     /// cannot be used (shown under each answer).
     llm: Option<Result<LlmClient, String>>,
@@ -49,6 +51,7 @@ impl LocalBackend {
             root: root.to_path_buf(),
             cache_dir: settings.index_dir(),
             index: Arc::new(RwLock::new(None)),
+            building: std::sync::Mutex::new(None),
             llm,
         }
     }
@@ -68,6 +71,10 @@ impl LocalBackend {
         let cache_dir = self.cache_dir.clone();
         let status = session.status_sender();
         let started = Instant::now();
+        let building = Arc::new(Building::default());
+        if let Ok(mut b) = self.building.lock() {
+            *b = Some(building.clone());
+        }
         let built = tokio::task::spawn_blocking(move || {
             let last = std::sync::Mutex::new(Instant::now() - PROGRESS_EVERY);
             let progress = |done: usize, total: usize| {
@@ -76,26 +83,45 @@ impl LocalBackend {
                     return;
                 }
                 *last = Instant::now();
-                status.send_modify(|s| s.message = Some(format!("indexing {done}/{total} files")));
+                status.send_modify(|s| {
+                    s.message = Some(format!("indexing {done}/{total} files"));
+                    s.indexed = Some(done);
+                    s.total = Some(total);
+                });
             };
-            Index::open(&root, Some(&cache_dir), &progress)
+            Index::open_observed(&root, Some(&cache_dir), &progress, &building)
         })
         .await;
+        if let Ok(mut b) = self.building.lock() {
+            *b = None;
+        }
         match built {
             Ok(Ok(index)) => {
                 let stats = index.stats();
                 *self.index.writing() = Some(index);
                 let millis = started.elapsed().as_millis();
+                // Nothing is left out silently: files over the size limit are counted.
+                let skipped = match stats.too_large {
+                    0 => String::new(),
+                    n => format!(
+                        "; {n} source files over {} MB not indexed",
+                        stats.max_file_bytes / (1024 * 1024)
+                    ),
+                };
                 session.set_status(|s| {
                     s.state = ParseState::Ready;
+                    s.indexed = None;
+                    s.total = None;
                     s.message = Some(format!(
-                        "{} files, {} symbols indexed in {millis} ms",
+                        "{} files, {} symbols indexed in {millis} ms{skipped}",
                         stats.files, stats.symbols
                     ));
                 });
             }
             Ok(Err(e)) => session.set_status(|s| {
                 s.state = ParseState::Error;
+                s.indexed = None;
+                s.total = None;
                 s.message = Some(format!(
                     "Could not index {}: {e}. Fix the folder's permissions, then run potpie.reparse.",
                     self.root.display()
@@ -103,6 +129,8 @@ impl LocalBackend {
             }),
             Err(e) => session.set_status(|s| {
                 s.state = ParseState::Error;
+                s.indexed = None;
+                s.total = None;
                 s.message = Some(format!("Indexing stopped unexpectedly ({e}); run potpie.reparse."));
             }),
         }
@@ -116,9 +144,52 @@ impl LocalBackend {
         super::update_index(&self.index, paths, self.cache_dir.clone()).await;
     }
 
+    /// The cold build in progress, if any.
+    fn building(&self) -> Option<Arc<Building>> {
+        self.building.lock().ok()?.clone()
+    }
+
+    /// Waits until the index is built or a cold build can answer partially, while another task
+    /// prepares the folder; `Ok(Some(answer))` is a partial answer.
+    async fn partial_or_ready(
+        &self,
+        session: &Session,
+        question: &Question,
+        cancel: &CancellationToken,
+    ) -> Result<Option<LocalAnswer>, AskError> {
+        loop {
+            if self.index.read().is_ok_and(|i| i.is_some()) {
+                return Ok(None);
+            }
+            match session.status().state {
+                ParseState::Error => {
+                    let message = session.status().message;
+                    return Err(AskError::NotReady(
+                        message.unwrap_or_else(|| "indexing failed".into()),
+                    ));
+                }
+                ParseState::Parsing => {}
+                _ => return Ok(None),
+            }
+            if let Some(b) = self.building().filter(|b| b.progress().is_some()) {
+                let text = question.text.clone();
+                let partial = crate::blocking::run(move || b.answer(&text));
+                return tokio::select! {
+                    r = partial => Ok(r.map_err(|e| AskError::Index(e.to_string()))?),
+                    _ = cancel.cancelled() => Err(AskError::Cancelled),
+                };
+            }
+            // The walk that finds the files takes a moment on a large folder.
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(20)) => {}
+                _ = cancel.cancelled() => return Err(AskError::Cancelled),
+            }
+        }
+    }
+
     pub(super) async fn ask(
         &self,
-        _session: &Session,
+        session: &Session,
         question: Question,
         answer_id: String,
         events: mpsc::UnboundedSender<AskEvent>,
@@ -131,6 +202,17 @@ impl LocalBackend {
                     .iter()
                     .map(|a| a.id.to_string())
                     .collect(),
+            });
+        }
+        if let Some(partial) = self.partial_or_ready(session, &question, &cancel).await? {
+            let _ = events.send(AskEvent::Chunk(partial.markdown.clone()));
+            return Ok(Answer {
+                id: answer_id,
+                backend: BackendKind::Local,
+                agent: question.agent,
+                markdown: partial.markdown,
+                citations: self.locations(&partial.citations),
+                conversation_id: None,
             });
         }
         let _ = events.send(AskEvent::Activity("Searching the local index".into()));

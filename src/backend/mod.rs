@@ -332,7 +332,13 @@ impl Session {
         events: mpsc::UnboundedSender<AskEvent>,
         cancel: CancellationToken,
     ) -> Result<Answer, AskError> {
-        self.ready(&cancel).await?;
+        // While another task builds the local index, the local backend answers at once from
+        // what is indexed so far (see `LocalBackend::ask`) instead of waiting for all of it.
+        let building_locally =
+            matches!(self.inner, Inner::Local(_)) && self.status().state == ParseState::Parsing;
+        if !building_locally {
+            self.ready(&cancel).await?;
+        }
         let first_line = self.notice.as_ref().map(|n| format!("_{n}_\n\n"));
         if let Some(line) = &first_line {
             let _ = events.send(AskEvent::Chunk(line.clone()));

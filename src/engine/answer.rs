@@ -11,6 +11,10 @@ use crate::model::ChatMessage;
 const MAX_FILES: usize = 8;
 const SNIPPET_LINES: u32 = 15;
 const LLM_SNIPPET_LINES: u32 = 60;
+/// A container (class, module, struct with methods) this long or longer is cited by its head
+/// (its declaration, doc and fields, up to its first member) rather than whole: hundreds of
+/// lines ahead of the method that answers say little, and the members are cited on their own.
+const CITED_WHOLE: u32 = 150;
 
 struct Pick {
     file: u32,
@@ -19,48 +23,82 @@ struct Pick {
     end: u32,
 }
 
-pub fn render(idx: &Index, question: &str, ranked: &[RankedFile]) -> LocalAnswer {
+/// The definitions cited for each of the best files, best files first.
+fn pick_all(idx: &Index, ranked: &[RankedFile]) -> Vec<Pick> {
     let mut picks: Vec<Pick> = Vec::new();
     for (rank, rf) in ranked.iter().take(MAX_FILES).enumerate() {
         // The best files get more of their definitions cited.
         let per_file = if rank < 2 { 4 } else { 2 };
-        let Some(f) = idx.file(rf.file) else { continue };
-        if rf.syms.is_empty() {
-            picks.push(Pick {
-                file: rf.file,
-                sym: None,
-                start: 1,
-                end: f.lines.max(1),
-            });
+        if let Some(f) = idx.file(rf.file) {
+            pick_file(f, rf, per_file, &mut picks);
+        }
+    }
+    picks
+}
+
+/// Up to `per_file` of the file's ranked definitions scoring at least half the best one.
+fn pick_file(f: &super::store::FileRec, rf: &RankedFile, per_file: usize, picks: &mut Vec<Pick>) {
+    if rf.syms.is_empty() {
+        picks.push(Pick {
+            file: rf.file,
+            sym: None,
+            start: 1,
+            end: f.lines.max(1),
+        });
+        return;
+    }
+    let best = rf.syms[0].score;
+    let mut taken: Vec<u32> = Vec::new();
+    for s in &rf.syms {
+        if taken.len() >= per_file || (!taken.is_empty() && s.score < 0.5 * best) {
+            break;
+        }
+        let Some(sym) = f.symbols.get(s.sym as usize) else {
+            continue;
+        };
+        // A member of a container cited whole is cited already, and so is a container
+        // whose member is.
+        let cited_whole = |o: &super::parse::Symbol| o.end - o.start < CITED_WHOLE;
+        if taken.iter().any(|t| {
+            f.symbols.get(*t as usize).is_some_and(|o| {
+                o.start <= sym.start && o.end >= sym.end && cited_whole(o)
+                    || sym.start <= o.start && sym.end >= o.end && cited_whole(sym)
+            })
+        }) {
             continue;
         }
-        let best = rf.syms[0].score;
-        let mut taken: Vec<u32> = Vec::new();
-        for s in &rf.syms {
-            if taken.len() >= per_file || (!taken.is_empty() && s.score < 0.5 * best) {
-                break;
-            }
-            let Some(sym) = f.symbols.get(s.sym as usize) else {
-                continue;
-            };
-            // Skip a symbol nested in (or containing) one already cited, unless it is much
-            // smaller: the method is the better citation than its class.
-            if taken.iter().any(|t| {
-                f.symbols.get(*t as usize).is_some_and(|o| {
-                    o.start <= sym.start && o.end >= sym.end && o.end - o.start < 150
-                })
-            }) {
-                continue;
-            }
-            taken.push(s.sym);
+        taken.push(s.sym);
+        picks.push(Pick {
+            file: rf.file,
+            sym: Some(s.sym),
+            start: sym.start,
+            end: sym.end.min(f.lines.max(sym.start)),
+        });
+    }
+    // A container cited by its head has its best member cited too, whatever its score.
+    for &t in taken.clone().iter() {
+        let Some(o) = f.symbols.get(t as usize) else {
+            continue;
+        };
+        if o.end - o.start < CITED_WHOLE || taken.iter().any(|m| is_member(f, *m, t)) {
+            continue;
+        }
+        if let Some(m) = rf.syms.iter().find(|m| is_member(f, m.sym, t))
+            && let Some(ms) = f.symbols.get(m.sym as usize)
+        {
+            taken.push(m.sym);
             picks.push(Pick {
                 file: rf.file,
-                sym: Some(s.sym),
-                start: sym.start,
-                end: sym.end.min(f.lines.max(sym.start)),
+                sym: Some(m.sym),
+                start: ms.start,
+                end: ms.end.min(f.lines.max(ms.start)),
             });
         }
     }
+}
+
+pub fn render(idx: &Index, question: &str, ranked: &[RankedFile]) -> LocalAnswer {
+    let mut picks = pick_all(idx, ranked);
     if picks.is_empty() {
         return LocalAnswer {
             markdown: format!(
@@ -73,6 +111,23 @@ pub fn render(idx: &Index, question: &str, ranked: &[RankedFile]) -> LocalAnswer
             ..Default::default()
         };
     }
+    // Read each cited file once.
+    let mut texts: std::collections::HashMap<u32, Option<String>> =
+        std::collections::HashMap::new();
+    for p in &picks {
+        texts.entry(p.file).or_insert_with(|| {
+            idx.file(p.file)
+                .and_then(|f| std::fs::read_to_string(idx.root.join(&f.rel)).ok())
+        });
+    }
+    let text_of = |fid: u32| texts.get(&fid).and_then(|t| t.as_deref());
+    for p in &mut picks {
+        if let (Some(si), Some(f)) = (p.sym, idx.file(p.file)) {
+            let (start, end) = cited_lines(f, si, text_of(p.file).unwrap_or(""));
+            p.start = start;
+            p.end = end.min(f.lines.max(start));
+        }
+    }
     let citations: Vec<EngineCitation> = picks
         .iter()
         .filter_map(|p| {
@@ -84,27 +139,19 @@ pub fn render(idx: &Index, question: &str, ranked: &[RankedFile]) -> LocalAnswer
         })
         .collect();
 
-    // Read each cited file once.
-    let mut texts: std::collections::HashMap<u32, Option<String>> =
-        std::collections::HashMap::new();
-    for p in &picks {
-        texts.entry(p.file).or_insert_with(|| {
-            idx.file(p.file)
-                .and_then(|f| std::fs::read_to_string(idx.root.join(&f.rel)).ok())
-        });
+    let mut md = summary_line(idx, &picks);
+    let snippets = write_locations(idx, &picks, &text_of, &mut md);
+    write_related(idx, &picks[0], &mut md);
+    let _ = question;
+    LocalAnswer {
+        markdown: md,
+        citations,
+        snippets,
     }
-    let text_of = |fid: u32| texts.get(&fid).and_then(|t| t.as_deref());
-    let lines_of = |fid: u32, start: u32, end: u32, max: u32| -> Option<String> {
-        let text = text_of(fid)?;
-        let end = end.min(start + max - 1);
-        let out: Vec<&str> = text
-            .lines()
-            .skip(start as usize - 1)
-            .take((end + 1 - start) as usize)
-            .collect();
-        Some(out.join("\n"))
-    };
+}
 
+/// "Most relevant: `name` in `file` (mainly under `dir/`)."
+fn summary_line(idx: &Index, picks: &[Pick]) -> String {
     let mut md = String::new();
     let top = &picks[0];
     let top_file = idx.file(top.file).map(|f| f.rel.as_str()).unwrap_or("");
@@ -132,6 +179,27 @@ pub fn render(idx: &Index, question: &str, ranked: &[RankedFile]) -> LocalAnswer
             let _ = writeln!(md, "Most relevant: `{top_file}`.\n");
         }
     }
+    md
+}
+
+/// The numbered locations with a description and, for the first three, their code; returns the
+/// snippets the LLM path may cite.
+fn write_locations<'t>(
+    idx: &Index,
+    picks: &[Pick],
+    text_of: &dyn Fn(u32) -> Option<&'t str>,
+    md: &mut String,
+) -> Vec<Snippet> {
+    let lines_of = |fid: u32, start: u32, end: u32, max: u32| -> Option<String> {
+        let text = text_of(fid)?;
+        let end = end.min(start + max - 1);
+        let out: Vec<&str> = text
+            .lines()
+            .skip(start as usize - 1)
+            .take((end + 1 - start) as usize)
+            .collect();
+        Some(out.join("\n"))
+    };
     let _ = writeln!(md, "### Top locations\n");
     let mut snippets = Vec::new();
     for (i, p) in picks.iter().enumerate() {
@@ -181,7 +249,11 @@ pub fn render(idx: &Index, question: &str, ranked: &[RankedFile]) -> LocalAnswer
             });
         }
     }
-    // Related: callers and callees of the best symbol.
+    snippets
+}
+
+/// Callers and callees of the best symbol.
+fn write_related(idx: &Index, top: &Pick, md: &mut String) {
     if let Some(s) = top.sym {
         let (callers, callees) = neighbours(idx, top.file, s);
         if !callers.is_empty() || !callees.is_empty() {
@@ -194,11 +266,44 @@ pub fn render(idx: &Index, question: &str, ranked: &[RankedFile]) -> LocalAnswer
             }
         }
     }
-    let _ = question;
-    LocalAnswer {
-        markdown: md,
-        citations,
-        snippets,
+}
+
+/// Whether symbol `m` of `f` lies inside symbol `c`.
+fn is_member(f: &super::store::FileRec, m: u32, c: u32) -> bool {
+    m != c
+        && matches!(
+            (f.symbols.get(m as usize), f.symbols.get(c as usize)),
+            (Some(ms), Some(cs)) if cs.start <= ms.start && cs.end >= ms.end
+        )
+}
+
+/// The lines to cite for symbol `si` of `f`: the whole definition, or the head of a long
+/// container (see `CITED_WHOLE`), which ends above its first member and that member's doc
+/// comment.
+fn cited_lines(f: &super::store::FileRec, si: u32, text: &str) -> (u32, u32) {
+    let Some(s) = f.symbols.get(si as usize) else {
+        return (1, 1);
+    };
+    if s.end - s.start < CITED_WHOLE {
+        return (s.start, s.end);
+    }
+    let first_member = f
+        .symbols
+        .iter()
+        .filter(|m| m.parent == si && m.start > s.start)
+        .min_by_key(|m| m.start);
+    match first_member {
+        Some(m) => {
+            // The member's doc comment belongs to it: stop above its first line.
+            let doc_lines = if m.doc_end > m.doc_start && m.doc_start < m.start_byte {
+                text.get(m.doc_start as usize..m.start_byte as usize)
+                    .map_or(0, |t| t.matches('\n').count() as u32)
+            } else {
+                0
+            };
+            (s.start, m.start.saturating_sub(1 + doc_lines).max(s.start))
+        }
+        None => (s.start, s.end),
     }
 }
 

@@ -50,6 +50,18 @@ impl Lang {
         })
     }
 
+    /// The language of a file whose extension alone does not say: a `.h` header is read as
+    /// C++ when its code uses C++ (`class`, `namespace`, `template`, access labels, `std::`),
+    /// else as C. A C++ header parsed as C yields broken definitions (a method's range running
+    /// to the end of its class).
+    pub fn refine(self, rel: &str, text: &str) -> Lang {
+        if self == Lang::C && rel.ends_with(".h") && looks_like_cpp(text) {
+            Lang::Cpp
+        } else {
+            self
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Lang::Rust => "rust",
@@ -151,6 +163,23 @@ impl Lang {
             })
             .as_ref()
     }
+}
+
+fn looks_like_cpp(text: &str) -> bool {
+    text.lines().any(|line| {
+        let t = line.trim_start();
+        let word = |w: &str| {
+            t.strip_prefix(w)
+                .is_some_and(|rest| rest.starts_with([' ', '<', '\t']) || rest.is_empty())
+        };
+        word("class") && !t.ends_with(';')
+            || word("namespace")
+            || word("template")
+            || t.starts_with("public:")
+            || t.starts_with("private:")
+            || t.starts_with("protected:")
+            || (!t.starts_with("//") && !t.starts_with('*') && t.contains("std::"))
+    })
 }
 
 /// A language's query and the node kinds at which its patterns start.
@@ -264,6 +293,20 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_header_is_cpp_when_its_code_is() {
+        let cpp = "#pragma once\nnamespace db {\nclass Table {\n public:\n  int Get();\n};\n}\n";
+        assert_eq!(Lang::C.refine("db/table.h", cpp), Lang::Cpp);
+        let c = "#ifndef L_H\n/* the class of a value */\nstruct Table { int n; };\n\
+                 #ifdef __cplusplus\nextern \"C\" {\n#endif\nint get(struct Table *t);\n";
+        assert_eq!(Lang::C.refine("src/table.h", c), Lang::C);
+        assert_eq!(
+            Lang::C.refine("src/table.c", cpp),
+            Lang::C,
+            "a .c file is C"
+        );
     }
 
     #[test]

@@ -10,8 +10,11 @@
 
 mod answer;
 pub mod followup;
+mod graph;
 mod lang;
 mod parse;
+mod partial;
+mod question;
 mod refpat;
 mod rust_scan;
 mod search;
@@ -35,9 +38,10 @@ use serde::Serialize;
 use crate::model::Selection;
 
 pub use answer::{llm_citations, llm_messages};
+pub use partial::Building;
 
-use parse::{NF, ParsedFile, Parsers, RefKind};
-use store::{Docs, Edge, FileRec, Persist, StoredRef};
+use parse::{NF, ParsedFile, Parsers};
+use store::{Docs, FileRec, Persist, StoredRef};
 use strids::StrIds;
 
 /// What `potpie-lsp index --json` prints (at least these keys).
@@ -52,6 +56,9 @@ pub struct IndexStats {
     pub lines: u64,
     /// Files taken unchanged from the cache instead of being parsed again.
     pub reused: usize,
+    /// Source files left out because they are larger than `max_file_bytes`.
+    pub too_large: usize,
+    pub max_file_bytes: u64,
 }
 
 /// A citation produced by the engine: relative path, 1-based inclusive lines.
@@ -125,8 +132,12 @@ struct Derived {
 
 pub struct Index {
     root: PathBuf,
-    p: Persist,
-    d: Derived,
+    /// What the cache stores: every file's record (symbols, references, token documents) and
+    /// the vocabularies they index into.
+    stored: Persist,
+    /// What is computed from `stored` after loading and after each update: term ids, document
+    /// frequencies and averages, name and module maps, the reference graph's in-degrees and rank.
+    derived: Derived,
     stats: IndexStats,
 }
 
@@ -137,6 +148,17 @@ impl Index {
         root: &Path,
         cache_dir: Option<&Path>,
         progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> std::io::Result<Index> {
+        Index::open_observed(root, cache_dir, progress, &Building::default())
+    }
+
+    /// [`Index::open`], publishing what is indexed so far to `building`, which can answer
+    /// questions meanwhile ([`Building::answer`]).
+    pub fn open_observed(
+        root: &Path,
+        cache_dir: Option<&Path>,
+        progress: &(dyn Fn(usize, usize) + Sync),
+        building: &Building,
     ) -> std::io::Result<Index> {
         let t0 = Instant::now();
         let root = std::fs::canonicalize(root)?;
@@ -154,7 +176,11 @@ impl Index {
             ..Default::default()
         });
 
-        let candidates = walk::discover(&root);
+        let walk::Discovered {
+            files: candidates,
+            too_large,
+        } = walk::discover(&root);
+        building.discovered(&root, candidates.iter().map(|c| c.rel.as_str()));
         let mut by_rel: HashMap<&str, usize> = HashMap::default();
         for (i, f) in p.files.iter().enumerate() {
             if let Some(f) = f {
@@ -177,6 +203,11 @@ impl Index {
             }
         }
         let reused = keep.iter().filter(|k| **k).count();
+        for (slot, _) in keep.iter().enumerate().filter(|(_, k)| **k) {
+            if let Some(f) = &p.files[slot] {
+                building.indexed(&f.rel, &f.symbols);
+            }
+        }
         let mut changed: HashSet<u32> = HashSet::default();
         for (slot, k) in keep.iter().enumerate() {
             if !k && p.files[slot].is_some() {
@@ -194,13 +225,13 @@ impl Index {
         }
         let mut idx = Index {
             root,
-            p,
-            d: Derived::default(),
+            stored: p,
+            derived: Derived::default(),
             stats: IndexStats::default(),
         };
-        let mut term_ids = std::mem::take(&mut idx.d.term_ids);
-        if term_ids.len() != idx.p.vocab.len() {
-            term_ids = StrIds::build(&idx.p.vocab);
+        let mut term_ids = std::mem::take(&mut idx.derived.term_ids);
+        if term_ids.len() != idx.stored.vocab.len() {
+            term_ids = StrIds::build(&idx.stored.vocab);
         }
         // Each parsed file is folded into the index as soon as it arrives, so only a few
         // parse results (with their file-local vocabularies) are alive at any time: the peak
@@ -212,14 +243,15 @@ impl Index {
             for (i, parsed) in rx {
                 let Some(parsed) = parsed else { continue };
                 let rec = idx.make_rec(&todo[i].1, parsed, &mut term_ids);
-                idx.p.files[slots[i]] = Some(rec);
+                building.indexed(&rec.rel, &rec.symbols);
+                idx.stored.files[slots[i]] = Some(rec);
                 changed.insert(slots[i] as u32);
             }
         });
-        while idx.p.files.last().is_some_and(|f| f.is_none()) {
-            idx.p.files.pop();
+        while idx.stored.files.last().is_some_and(|f| f.is_none()) {
+            idx.stored.files.pop();
         }
-        idx.d.term_ids = term_ids;
+        idx.derived.term_ids = term_ids;
         let dirty = !changed.is_empty() || !had_cache;
         idx.derive();
         if dirty {
@@ -227,6 +259,7 @@ impl Index {
         }
         idx.derive_graph();
         idx.stats = idx.compute_stats(reused, t0);
+        idx.stats.too_large = too_large;
         if dirty
             && let Some(dir) = cache_dir
             && let Err(e) = idx.save(dir)
@@ -249,12 +282,12 @@ impl Index {
         let t0 = Instant::now();
         let mut changed: HashSet<u32> = HashSet::default();
         let mut structural = false;
-        let mut term_ids = std::mem::take(&mut self.d.term_ids);
+        let mut term_ids = std::mem::take(&mut self.derived.term_ids);
         for abs in paths {
             let Some(rel) = walk::rel_path(&self.root, abs) else {
                 continue;
             };
-            let slot = self.d.path_ids.get(&rel).copied();
+            let slot = self.derived.path_ids.get(&rel).copied();
             let parsed = walk::candidate(&self.root, abs).and_then(|c| {
                 let bytes = std::fs::read(&c.abs).ok()?;
                 let text = walk::accept_content(&bytes)?;
@@ -268,13 +301,13 @@ impl Index {
                     let id = match slot {
                         Some(s) => {
                             self.count_file(s, false);
-                            self.p.files[s as usize] = Some(rec);
+                            self.stored.files[s as usize] = Some(rec);
                             s
                         }
                         None => {
                             structural = true;
-                            self.p.files.push(Some(rec));
-                            (self.p.files.len() - 1) as u32
+                            self.stored.files.push(Some(rec));
+                            (self.stored.files.len() - 1) as u32
                         }
                     };
                     self.count_file(id, true);
@@ -283,13 +316,13 @@ impl Index {
                 (None, Some(s)) => {
                     structural = true;
                     self.count_file(s, false);
-                    self.p.files[s as usize] = None;
+                    self.stored.files[s as usize] = None;
                     changed.insert(s);
                 }
                 (None, None) => {}
             }
         }
-        self.d.term_ids = term_ids;
+        self.derived.term_ids = term_ids;
         if changed.is_empty() {
             return;
         }
@@ -297,13 +330,13 @@ impl Index {
         // In-degrees follow the re-resolved edges; the PageRank prior is left as it is (one
         // edited file barely moves it, and it is recomputed on the next open).
         self.resolve_after_change(&changed, true, structural);
-        self.d.file_rank.resize(self.p.files.len(), 1.0);
+        self.derived.file_rank.resize(self.stored.files.len(), 1.0);
         self.stats = self.compute_stats(0, t0);
     }
 
     /// Writes the index to the cache (atomically).
     pub fn save(&self, cache_dir: &Path) -> std::io::Result<()> {
-        store::save(&store::cache_file(cache_dir, &self.root), &self.p)
+        store::save(&store::cache_file(cache_dir, &self.root), &self.stored)
     }
 
     /// Answers a question from the index alone.
@@ -315,7 +348,7 @@ impl Index {
     /// The definition of `symbol` in the file `rel_path`, as 1-based inclusive lines.
     pub fn find_definition(&self, rel_path: &str, symbol: &str) -> Option<(u32, u32)> {
         let rel = rel_path.trim_start_matches("./");
-        let &fid = self.d.path_ids.get(rel)?;
+        let &fid = self.derived.path_ids.get(rel)?;
         let f = self.file(fid)?;
         let want = symbol.trim().trim_end_matches("()");
         if want.is_empty() {
@@ -369,7 +402,7 @@ impl Index {
         end: u32,
     ) -> Option<EnclosingSymbol> {
         let rel = rel_path.trim_start_matches("./");
-        let f = self.file(*self.d.path_ids.get(rel)?)?;
+        let f = self.file(*self.derived.path_ids.get(rel)?)?;
         f.symbols
             .iter()
             .filter(|s| s.start <= start && end <= s.end)
@@ -385,11 +418,11 @@ impl Index {
     // ---- internals -------------------------------------------------------------------------
 
     fn file(&self, id: u32) -> Option<&FileRec> {
-        self.p.files.get(id as usize).and_then(|f| f.as_ref())
+        self.stored.files.get(id as usize).and_then(|f| f.as_ref())
     }
 
     fn files(&self) -> impl Iterator<Item = (u32, &FileRec)> {
-        self.p
+        self.stored
             .files
             .iter()
             .enumerate()
@@ -405,7 +438,7 @@ impl Index {
         let map: Vec<u32> = parsed
             .vocab
             .iter()
-            .map(|t| term_ids.intern(&mut self.p.vocab, t))
+            .map(|t| term_ids.intern(&mut self.stored.vocab, t))
             .collect();
         let entries = parsed.docs.iter().map(|d| d.terms.len()).sum();
         let mut docs = Docs::with_capacity(parsed.docs.len(), entries);
@@ -422,8 +455,8 @@ impl Index {
             .map(|(t, n)| (map[t as usize], n))
             .collect();
         let path_len = path_terms.iter().map(|p| u16::from(p.1)).sum();
-        if self.d.ref_ids.len() != self.p.ref_names.len() {
-            self.d.ref_ids = StrIds::build(&self.p.ref_names);
+        if self.derived.ref_ids.len() != self.stored.ref_names.len() {
+            self.derived.ref_ids = StrIds::build(&self.stored.ref_names);
         }
         // Kept vectors are shrunk: parsing grows them by doubling, and collecting
         // `into_iter().map(…)` into a smaller element type reuses the old buffer, whose capacity
@@ -435,7 +468,7 @@ impl Index {
             .into_iter()
             .map(|r| {
                 let key = r.name.rsplit(['.', ':']).next().unwrap_or(&r.name);
-                let name = self.d.ref_ids.intern(&mut self.p.ref_names, key);
+                let name = self.derived.ref_ids.intern(&mut self.stored.ref_names, key);
                 StoredRef {
                     name,
                     from: r.from,
@@ -446,7 +479,7 @@ impl Index {
         refs.shrink_to_fit();
         FileRec {
             rel: c.rel.clone(),
-            lang: c.lang,
+            lang: parsed.lang,
             size: c.size,
             mtime: c.mtime,
             lines: parsed.lines,
@@ -465,24 +498,24 @@ impl Index {
     /// Rebuilds document frequencies, averages, name and module maps (cheap: linear in the
     /// number of distinct terms per document).
     fn derive(&mut self) {
-        let nv = self.p.vocab.len();
-        if self.d.term_ids.len() != nv {
-            self.d.term_ids = StrIds::build(&self.p.vocab);
+        let nv = self.stored.vocab.len();
+        if self.derived.term_ids.len() != nv {
+            self.derived.term_ids = StrIds::build(&self.stored.vocab);
         }
-        let term_ids = std::mem::take(&mut self.d.term_ids);
-        let ref_ids = std::mem::take(&mut self.d.ref_ids);
+        let term_ids = std::mem::take(&mut self.derived.term_ids);
+        let ref_ids = std::mem::take(&mut self.derived.ref_ids);
         let (file_rank, indeg) = (
-            std::mem::take(&mut self.d.file_rank),
-            std::mem::take(&mut self.d.indeg),
+            std::mem::take(&mut self.derived.file_rank),
+            std::mem::take(&mut self.derived.indeg),
         );
-        self.d = Derived {
+        self.derived = Derived {
             term_ids,
             ref_ids,
             file_rank,
             indeg,
             ..Default::default()
         };
-        for fid in 0..self.p.files.len() as u32 {
+        for fid in 0..self.stored.files.len() as u32 {
             self.count_file(fid, true);
         }
         self.update_averages();
@@ -491,11 +524,11 @@ impl Index {
     /// Adds (or removes) one file's documents, names, module and path to the derived maps, so
     /// that saving one file costs time in proportion to that file, not to the workspace.
     fn count_file(&mut self, fid: u32, add: bool) {
-        let Some(f) = self.p.files.get(fid as usize).and_then(|f| f.as_ref()) else {
+        let Some(f) = self.stored.files.get(fid as usize).and_then(|f| f.as_ref()) else {
             return;
         };
-        let d = &mut self.d;
-        let nv = self.p.vocab.len();
+        let d = &mut self.derived;
+        let nv = self.stored.vocab.len();
         if d.df_sym.len() < nv {
             d.df_sym.resize(nv, 0);
             d.df_file.resize(nv, 0);
@@ -580,240 +613,17 @@ impl Index {
             }
             a
         };
-        let d = &mut self.d;
+        let d = &mut self.derived;
         d.avg_sym = avg(d.sum_sym, d.n_sym);
         d.avg_file = avg(d.sum_file, d.n_file);
         d.avg_path = ((d.sum_path / f64::from(d.n_file.max(1))) as f32).max(1.0);
     }
 
-    /// In-degrees and a PageRank over the file graph, from the resolved edges.
-    fn derive_graph(&mut self) {
-        let n = self.p.files.len();
-        let mut indeg: Vec<Vec<u16>> = self
-            .p
-            .files
-            .iter()
-            .map(|f| vec![0u16; f.as_ref().map_or(0, |f| f.symbols.len())])
-            .collect();
-        let mut out: Vec<Vec<(u32, f32)>> = vec![Vec::new(); n];
-        for (fid, f) in self.files() {
-            let mut w: HashMap<u32, f32> = HashMap::default();
-            for e in &f.edges {
-                if let Some(v) = indeg
-                    .get_mut(e.file as usize)
-                    .and_then(|v| v.get_mut(e.sym as usize))
-                {
-                    *v = v.saturating_add(1);
-                }
-                if e.file != fid {
-                    *w.entry(e.file).or_default() += 1.0;
-                }
-            }
-            for i in &f.import_files {
-                *w.entry(*i).or_default() += 1.0;
-            }
-            out[fid as usize] = w.into_iter().map(|(k, v)| (k, v.sqrt())).collect();
-        }
-        let live: Vec<bool> = self.p.files.iter().map(|f| f.is_some()).collect();
-        let nl = live.iter().filter(|l| **l).count().max(1) as f32;
-        let mut rank: Vec<f32> = live
-            .iter()
-            .map(|l| if *l { 1.0 / nl } else { 0.0 })
-            .collect();
-        for _ in 0..20 {
-            let mut next: Vec<f32> = live
-                .iter()
-                .map(|l| if *l { 0.15 / nl } else { 0.0 })
-                .collect();
-            let mut dangling = 0.0;
-            for (i, edges) in out.iter().enumerate() {
-                if !live[i] {
-                    continue;
-                }
-                let total: f32 = edges.iter().map(|e| e.1).sum();
-                if total <= 0.0 {
-                    dangling += rank[i];
-                    continue;
-                }
-                for (j, w) in edges {
-                    next[*j as usize] += 0.85 * rank[i] * w / total;
-                }
-            }
-            for (i, v) in next.iter_mut().enumerate() {
-                if live[i] {
-                    *v += 0.85 * dangling / nl;
-                }
-            }
-            rank = next;
-        }
-        self.d.file_rank = rank.into_iter().map(|r| r * nl).collect();
-        self.d.indeg = indeg;
-    }
-
-    /// Re-resolves the files that changed and every file whose edges pointed into them.
-    /// With `incremental`, the in-degrees are adjusted for the edges that were replaced. Only
-    /// when files were added or removed (`structural`) can an unresolved import start to
-    /// resolve, so only then are files with unresolved imports retried.
-    fn resolve_after_change(
-        &mut self,
-        changed: &HashSet<u32>,
-        incremental: bool,
-        structural: bool,
-    ) {
-        let mut todo: Vec<u32> = Vec::new();
-        for (fid, f) in self.files() {
-            if changed.contains(&fid)
-                || f.edges.iter().any(|e| changed.contains(&e.file))
-                || f.import_files.iter().any(|i| changed.contains(i))
-                || structural && f.import_files.is_empty() && !f.imports.is_empty()
-            {
-                todo.push(fid);
-            }
-        }
-        let resolved: Vec<(u32, Vec<u32>, Vec<Edge>)> = todo
-            .par_iter()
-            .filter_map(|&fid| {
-                self.file(fid).map(|f| {
-                    let imports = self.resolve_imports(f);
-                    let edges = self.resolve_refs(fid, f, &imports);
-                    (fid, imports, edges)
-                })
-            })
-            .collect();
-        if incremental {
-            let indeg = &mut self.d.indeg;
-            indeg.resize(self.p.files.len(), Vec::new());
-            for (fid, _, _) in &resolved {
-                let Some(f) = self.p.files[*fid as usize].as_ref() else {
-                    continue;
-                };
-                for e in &f.edges {
-                    if !changed.contains(&e.file)
-                        && let Some(v) = indeg
-                            .get_mut(e.file as usize)
-                            .and_then(|v| v.get_mut(e.sym as usize))
-                    {
-                        *v = v.saturating_sub(1);
-                    }
-                }
-            }
-            for c in changed {
-                let n = self.p.files[*c as usize]
-                    .as_ref()
-                    .map_or(0, |f| f.symbols.len());
-                indeg[*c as usize] = vec![0; n];
-            }
-            for (_, _, edges) in &resolved {
-                for e in edges {
-                    if let Some(v) = indeg
-                        .get_mut(e.file as usize)
-                        .and_then(|v| v.get_mut(e.sym as usize))
-                    {
-                        *v = v.saturating_add(1);
-                    }
-                }
-            }
-        }
-        for (fid, imports, edges) in resolved {
-            if let Some(f) = self.p.files[fid as usize].as_mut() {
-                f.import_files = imports;
-                f.edges = edges;
-            }
-        }
-    }
-
-    fn resolve_imports(&self, f: &FileRec) -> Vec<u32> {
-        let mut out: Vec<u32> = Vec::new();
-        for imp in &f.imports {
-            let segs: Vec<&str> = imp.split('/').filter(|s| !s.is_empty()).collect();
-            for len in (1..=segs.len()).rev() {
-                let want = &segs[..len];
-                let Some(cands) = want.last().and_then(|l| self.d.modules.get(*l)) else {
-                    continue;
-                };
-                let hits: Vec<u32> = cands
-                    .iter()
-                    .copied()
-                    .filter(|c| {
-                        self.file(*c).is_some_and(|cf| {
-                            let mp = module_path(&cf.rel);
-                            let ms: Vec<&str> = mp.split('/').collect();
-                            ms.len() >= want.len() && ms[ms.len() - want.len()..] == *want
-                        })
-                    })
-                    .collect();
-                if !hits.is_empty() {
-                    if hits.len() <= 3 {
-                        out.extend(hits);
-                    }
-                    break;
-                }
-            }
-        }
-        out.sort_unstable();
-        out.dedup();
-        out
-    }
-
-    fn resolve_refs(&self, fid: u32, f: &FileRec, imports: &[u32]) -> Vec<Edge> {
-        let mut edges = Vec::new();
-        for r in &f.refs {
-            let Some(cands) = self
-                .p
-                .ref_names
-                .get(r.name as usize)
-                .and_then(|key| self.d.names.get(key))
-            else {
-                continue;
-            };
-            let same: Vec<&(u32, u32)> = cands.iter().filter(|(cf, _)| *cf == fid).collect();
-            let chosen: Vec<(u32, u32)> = if !same.is_empty() {
-                same.into_iter().copied().take(3).collect()
-            } else {
-                let imported: Vec<(u32, u32)> = cands
-                    .iter()
-                    .copied()
-                    .filter(|(cf, _)| imports.contains(cf))
-                    .collect();
-                if !imported.is_empty() {
-                    imported.into_iter().take(3).collect()
-                } else {
-                    let mut files: Vec<u32> = cands.iter().map(|c| c.0).collect();
-                    files.dedup();
-                    if files.len() == 1 && cands.len() <= 2 {
-                        cands.clone()
-                    } else {
-                        Vec::new()
-                    }
-                }
-            };
-            for (tf, ts) in chosen {
-                if tf == fid && ts == r.from {
-                    continue;
-                }
-                // A type reference to a function, or a call to a plain constant, is noise.
-                let Some(target) = self.file(tf).and_then(|t| t.symbols.get(ts as usize)) else {
-                    continue;
-                };
-                if r.kind == RefKind::Type
-                    && matches!(target.kind, parse::Kind::Function | parse::Kind::Method)
-                {
-                    continue;
-                }
-                edges.push(Edge {
-                    from: r.from,
-                    file: tf,
-                    sym: ts,
-                    kind: r.kind,
-                });
-            }
-        }
-        edges
-    }
-
     fn compute_stats(&self, reused: usize, t0: Instant) -> IndexStats {
         let mut s = IndexStats {
             reused,
+            max_file_bytes: walk::MAX_FILE_BYTES,
+            too_large: self.stats.too_large,
             ..Default::default()
         };
         for (_, f) in self.files() {

@@ -43,44 +43,7 @@ fn next_token(
 ) -> Result<Option<(Tok, usize, usize)>, ()> {
     let b = text.as_bytes();
     let n = b.len();
-    let mut i = *pos;
-    let mut run: Option<(usize, usize)> = None;
-    loop {
-        while i < n && b[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        let start = i;
-        if i + 1 < n && b[i] == b'/' && b[i + 1] == b'/' {
-            // Up to the newline, which stays: it ends the comment for the parser too.
-            i = memchr::memchr(b'\n', &b[i..]).map_or(n, |k| i + k);
-            run = Some((run.map_or(start, |r| r.0), i));
-            continue;
-        }
-        if i + 1 < n && b[i] == b'/' && b[i + 1] == b'*' {
-            // Block comments nest in Rust.
-            let mut depth = 0usize;
-            loop {
-                if i + 1 >= n {
-                    return Err(());
-                }
-                if b[i] == b'/' && b[i + 1] == b'*' {
-                    depth += 1;
-                    i += 2;
-                } else if b[i] == b'*' && b[i + 1] == b'/' {
-                    depth -= 1;
-                    i += 2;
-                    if depth == 0 {
-                        break;
-                    }
-                } else {
-                    i += 1;
-                }
-            }
-            run = Some((run.map_or(start, |r| r.0), i));
-            continue;
-        }
-        break;
-    }
+    let (mut i, run) = skip_comments(b, *pos)?;
     // Leaving a run out must not join the tokens on either side (`a/* */b`): it needs
     // whitespace (or the file's edge) on one side. And it must pay: tree-sitter's lexer looks
     // for its place among the included ranges by a linear scan on most tokens, so every range
@@ -167,6 +130,50 @@ fn next_token(
     };
     *pos = i;
     Ok(Some((tok, start, i)))
+}
+
+/// Skips whitespace and comments from `i`: the offset of the next token and the run of comments
+/// (with only whitespace between them) passed on the way. `Err` for an unterminated comment.
+fn skip_comments(b: &[u8], mut i: usize) -> Result<(usize, Option<(usize, usize)>), ()> {
+    let n = b.len();
+    let mut run: Option<(usize, usize)> = None;
+    loop {
+        while i < n && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let start = i;
+        if i + 1 < n && b[i] == b'/' && b[i + 1] == b'/' {
+            // Up to the newline, which stays: it ends the comment for the parser too.
+            i = memchr::memchr(b'\n', &b[i..]).map_or(n, |k| i + k);
+            run = Some((run.map_or(start, |r| r.0), i));
+            continue;
+        }
+        if i + 1 < n && b[i] == b'/' && b[i + 1] == b'*' {
+            // Block comments nest in Rust.
+            let mut depth = 0usize;
+            loop {
+                if i + 1 >= n {
+                    return Err(());
+                }
+                if b[i] == b'/' && b[i + 1] == b'*' {
+                    depth += 1;
+                    i += 2;
+                } else if b[i] == b'*' && b[i + 1] == b'/' {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            run = Some((run.map_or(start, |r| r.0), i));
+            continue;
+        }
+        break;
+    }
+    Ok((i, run))
 }
 
 fn is_ident_byte(c: u8) -> bool {

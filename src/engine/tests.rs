@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use super::*;
+use parse::RefKind;
 
 fn write(root: &Path, rel: &str, text: &str) {
     let p = root.join(rel);
@@ -18,7 +19,7 @@ fn open(root: &Path) -> Index {
 
 /// (start, end) of the symbol with this qualified name in `rel`.
 fn range(idx: &Index, rel: &str, qual: &str) -> Option<(u32, u32)> {
-    let fid = *idx.d.path_ids.get(rel)?;
+    let fid = *idx.derived.path_ids.get(rel)?;
     let f = idx.file(fid)?;
     f.symbols
         .iter()
@@ -27,7 +28,7 @@ fn range(idx: &Index, rel: &str, qual: &str) -> Option<(u32, u32)> {
 }
 
 fn quals(idx: &Index, rel: &str) -> Vec<String> {
-    idx.d
+    idx.derived
         .path_ids
         .get(rel)
         .and_then(|id| idx.file(*id))
@@ -79,7 +80,7 @@ fn rust_definitions_ranges_and_names() {
     assert_eq!(range(&idx, "src/net.rs", "helper"), Some((15, 17)));
     assert_eq!(range(&idx, "src/net.rs", "shout!"), Some((19, 21)));
     assert_eq!(range(&idx, "src/net.rs", "hidden_in_macro"), Some((24, 26)));
-    let f = idx.file(idx.d.path_ids["src/net.rs"]).expect("file");
+    let f = idx.file(idx.derived.path_ids["src/net.rs"]).expect("file");
     let accept = f
         .symbols
         .iter()
@@ -138,7 +139,7 @@ fn python_decorators_docstrings_and_methods() {
     );
     assert_eq!(range(&idx, "pkg/app.py", "free"), Some((12, 13)));
     assert_eq!(range(&idx, "pkg/app.py", "LIMIT"), Some((15, 15)));
-    let f = idx.file(idx.d.path_ids["pkg/app.py"]).expect("file");
+    let f = idx.file(idx.derived.path_ids["pkg/app.py"]).expect("file");
     let name = f
         .symbols
         .iter()
@@ -284,6 +285,68 @@ fn go_java_c_cpp_definitions() {
 }
 
 #[test]
+fn cpp_headers_and_out_of_line_template_members() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "db/skiplist.h",
+        "namespace db {\n\ntemplate <typename Key, class Cmp>\nclass SkipList {\n public:\n  \
+         void Insert(const Key& key);\n\n private:\n  int RandomHeight();\n};\n\n\
+         template <typename Key, class Cmp>\nint SkipList<Key, Cmp>::RandomHeight() {\n  \
+         return 1;\n}\n\n}  // namespace db\n",
+    );
+    let idx = open(dir.path());
+    let fid = idx.derived.path_ids["db/skiplist.h"];
+    assert_eq!(idx.file(fid).map(|f| f.lang), Some(lang::Lang::Cpp));
+    assert_eq!(range(&idx, "db/skiplist.h", "SkipList"), Some((3, 10)));
+    assert_eq!(
+        range(&idx, "db/skiplist.h", "SkipList::RandomHeight"),
+        Some((12, 15)),
+        "{:?}",
+        quals(&idx, "db/skiplist.h")
+    );
+    let f = idx.file(fid).expect("file");
+    let m = f.symbols.iter().find(|s| s.name() == "RandomHeight");
+    assert_eq!(m.map(|s| s.kind), Some(parse::Kind::Method));
+}
+
+#[test]
+fn a_long_class_is_cited_by_its_head_and_its_member_by_itself() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut java =
+        String::from("package p;\n\n/** Manages plugins. */\npublic class PluginManager {\n");
+    java.push_str("  private final Registry registry;\n\n");
+    for i in 0..40 {
+        java.push_str(&format!(
+            "  /** Helper {i}. */\n  void helper{i}() {{\n    registry.touch();\n  }}\n"
+        ));
+    }
+    java.push_str("  /** Loads every plugin jar from the plugin folder. */\n");
+    java.push_str("  public void loadPlugins() {\n    for (Jar jar : folder.jars()) {\n      registry.load(jar);\n    }\n  }\n}\n");
+    write(dir.path(), "src/PluginManager.java", &java);
+    let idx = open(dir.path());
+    let a = idx.answer(
+        "How does the plugin manager load plugin jars from the plugin folder?",
+        None,
+    );
+    let (class_start, class_end) =
+        range(&idx, "src/PluginManager.java", "PluginManager").expect("class");
+    assert!(class_end - class_start > 150);
+    let load = range(&idx, "src/PluginManager.java", "PluginManager.loadPlugins").expect("method");
+    let cited: Vec<(u32, u32)> = a
+        .citations
+        .iter()
+        .map(|c| (c.start_line, c.end_line))
+        .collect();
+    assert!(cited.contains(&load), "{cited:?}");
+    // The class, when cited, is its head: declaration and fields, not its 170 lines.
+    for (s, e) in &cited {
+        assert!(e - s < 150, "{cited:?}");
+    }
+    assert!(cited.iter().all(|c| *c != (class_start, class_end)));
+}
+
+#[test]
 fn imports_resolve_calls_across_files() {
     let dir = tempfile::tempdir().expect("tempdir");
     write(
@@ -294,8 +357,8 @@ fn imports_resolve_calls_across_files() {
     write(dir.path(), "pkg/b.py", "def target():\n    return 1\n");
     write(dir.path(), "other/c.py", "def target():\n    return 2\n");
     let idx = open(dir.path());
-    let a = idx.d.path_ids["pkg/a.py"];
-    let b = idx.d.path_ids["pkg/b.py"];
+    let a = idx.derived.path_ids["pkg/a.py"];
+    let b = idx.derived.path_ids["pkg/b.py"];
     let fa = idx.file(a).expect("a");
     assert_eq!(
         fa.import_files,
@@ -311,7 +374,7 @@ fn imports_resolve_calls_across_files() {
     assert!(
         !fa.edges
             .iter()
-            .any(|e| e.file == idx.d.path_ids["other/c.py"])
+            .any(|e| e.file == idx.derived.path_ids["other/c.py"])
     );
 }
 
@@ -416,16 +479,18 @@ fn incremental_update_reflects_an_edit() {
         Some(("src/lib.rs", 6, 8))
     );
     // The new call edge is resolved too.
-    let f = idx.file(idx.d.path_ids["src/lib.rs"]).expect("lib.rs");
+    let f = idx
+        .file(idx.derived.path_ids["src/lib.rs"])
+        .expect("lib.rs");
     assert!(
         f.edges
             .iter()
-            .any(|e| e.file == idx.d.path_ids["src/other.rs"])
+            .any(|e| e.file == idx.derived.path_ids["src/other.rs"])
     );
     // Deleting a file drops it.
     std::fs::remove_file(dir.path().join("src/other.rs")).expect("remove");
     idx.update_files(&[dir.path().join("src/other.rs")]);
-    assert!(!idx.d.path_ids.contains_key("src/other.rs"));
+    assert!(!idx.derived.path_ids.contains_key("src/other.rs"));
     assert_eq!(idx.stats().files, 1);
 }
 
@@ -618,7 +683,7 @@ fn incremental_statistics_match_a_full_rebuild() {
         dir.path().join("src/third.rs"),
     ]);
     let snapshot = |idx: &Index| {
-        let d = &idx.d;
+        let d = &idx.derived;
         let mut names: Vec<(String, Vec<(u32, u32)>)> = d
             .names
             .iter()
@@ -649,4 +714,58 @@ fn incremental_statistics_match_a_full_rebuild() {
     idx.derive();
     idx.derive_graph();
     assert_eq!(incremental, snapshot(&idx));
+}
+
+#[test]
+fn a_cold_build_answers_partially_from_what_it_has_so_far() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "src/scheduler.rs",
+        "/// Picks the next task.\npub fn next_task(queue: &mut Vec<u32>) -> Option<u32> {\n    queue.pop()\n}\n",
+    );
+    write(
+        dir.path(),
+        "src/timer.rs",
+        "// The wheel of timers.\nfn tick() {}\n\n\n\n\n\nfn expire_timers() {\n    // every timer whose deadline passed\n}\n",
+    );
+    let building = Building::default();
+    assert!(
+        building.answer("anything").is_none(),
+        "nothing before the walk"
+    );
+    // A build that has found both files and parsed one.
+    let root = std::fs::canonicalize(dir.path()).expect("root");
+    building.discovered(&root, ["src/scheduler.rs", "src/timer.rs"].into_iter());
+    let parsed = parse::parse_file(
+        "src/scheduler.rs",
+        lang::Lang::Rust,
+        &std::fs::read_to_string(root.join("src/scheduler.rs")).expect("read"),
+        &mut parse::Parsers::default(),
+    );
+    building.indexed("src/scheduler.rs", &parsed.symbols);
+    assert_eq!(building.progress(), Some((1, 2)));
+
+    let a = building
+        .answer("How is the next task picked?")
+        .expect("answer");
+    assert!(a.markdown.starts_with("_Partial answer"), "{}", a.markdown);
+    assert!(a.markdown.contains("1 of 2 files"), "{}", a.markdown);
+    // The parsed file is cited at its definition.
+    assert_eq!(a.citations[0].path, "src/scheduler.rs");
+    assert_eq!((a.citations[0].start_line, a.citations[0].end_line), (2, 4));
+    // The file not parsed yet is found by its words and cited around its best line.
+    let a = building
+        .answer("Where do timers expire once their deadline passed?")
+        .expect("answer");
+    assert_eq!(a.citations[0].path, "src/timer.rs");
+    assert_eq!(
+        (a.citations[0].start_line, a.citations[0].end_line),
+        (1, 10)
+    );
+
+    // A whole build through the observer ends with every file indexed.
+    let observed = Building::default();
+    Index::open_observed(dir.path(), None, &|_, _| {}, &observed).expect("index");
+    assert_eq!(observed.progress(), Some((2, 2)));
 }

@@ -99,8 +99,15 @@ pub fn candidate(root: &Path, abs: &Path) -> Option<Candidate> {
     })
 }
 
-pub fn discover(root: &Path) -> Vec<Candidate> {
+/// The files a walk found to index, and how many source files it left out for their size.
+pub struct Discovered {
+    pub files: Vec<Candidate>,
+    pub too_large: usize,
+}
+
+pub fn discover(root: &Path) -> Discovered {
     let mut out = Vec::new();
+    let mut too_large = 0;
     let walker = ignore::WalkBuilder::new(root)
         .hidden(true)
         .git_ignore(true)
@@ -114,13 +121,23 @@ pub fn discover(root: &Path) -> Vec<Candidate> {
         })
         .build();
     for entry in walker.flatten() {
-        if entry.file_type().is_some_and(|t| t.is_file())
-            && let Some(c) = candidate(root, entry.path())
-        {
-            out.push(c);
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            continue;
+        }
+        match candidate(root, entry.path()) {
+            Some(c) => out.push(c),
+            None => {
+                let big = entry.metadata().is_ok_and(|m| m.len() > MAX_FILE_BYTES);
+                if big && Lang::from_path(&entry.file_name().to_string_lossy()).is_some() {
+                    too_large += 1;
+                }
+            }
         }
     }
-    out
+    Discovered {
+        files: out,
+        too_large,
+    }
 }
 
 /// Content checks: binary, generated, minified. `None` means "skip this file".

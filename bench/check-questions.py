@@ -1,0 +1,644 @@
+#!/usr/bin/env python3
+"""Checks (or fills in) the gold answers of a benchmark question file against the corpora.
+
+    check-questions.py --corpora DIR [--questions FILE] [--fill OUT] [--show]
+
+For every gold entry {"path", "symbol", "lines": [a, b]} it checks that the file exists under
+DIR/<corpus>/, that 1 <= a <= b <= its line count, and that a..b is exactly the definition of
+`symbol`: from the definition's first line (a Python decorator, a Java annotation, a C++
+`template <...>` line, a C/C++ return type written on the line above the name) to the line
+that closes it. Doc comments above are not part of it. Found by language:
+
+  .py             Python's ast
+  .rs             `Type::method`, `free_fn`, `Type`, `name!`
+  .js .ts ...     `Class.method`, `function`, assignment-style `proto.handle`, `req.ip`
+  .go             `Type.Method` (receiver), `Func`, `Type`
+  .java           `Class.method`, `Class` (nested: `Outer.Inner`, `Outer.Inner.method`)
+  .c .h           `function`, `struct_or_typedef`, `MACRO`
+  .cc .cpp .hpp   `Class::method` (in the class or out of line), `function`, `Class`
+                  (a .h file is read as C++ when the corpus has C++ sources)
+
+Code is compared with comments, strings and character literals blanked, so braces inside them
+do not count. A range that is not found by name is still accepted when its first line names
+the symbol and the construct starting there ends exactly at its last line (definitions made by
+macros or registration calls).
+
+--fill OUT writes the questions with missing "lines" computed (when exactly one candidate).
+--show prints each gold range's first and last line. Exit status 1 on any problem.
+Python 3.11 standard library only.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import re
+import sys
+from pathlib import Path
+
+EXT_LANG = {
+    ".py": "py", ".rs": "rust",
+    ".js": "js", ".mjs": "js", ".cjs": "js", ".jsx": "js", ".ts": "js", ".tsx": "js", ".mts": "js", ".cts": "js",
+    ".go": "go", ".java": "java", ".c": "c", ".h": "c",
+    ".cc": "cpp", ".cpp": "cpp", ".cxx": "cpp", ".hpp": "cpp", ".hh": "cpp", ".hxx": "cpp",
+}
+
+
+# --------------------------------------------------------------------------- blanking
+
+def blank_code(text: str, lang: str) -> list[str]:
+    """The lines of `text` with comments and the insides of string and character literals
+    replaced by spaces (newlines kept), so brackets and semicolons can be counted."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    last = ""  # last significant character, to tell a JS regex literal from a division
+
+    def blank(seg: str) -> None:
+        out.append("".join("\n" if ch == "\n" else " " for ch in seg))
+
+    while i < n:
+        c = text[i]
+        two = text[i:i + 2]
+        if two == "//" or (lang == "py" and c == "#"):
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            blank(text[i:j])
+            i = j
+            continue
+        if two == "/*" and lang != "py":
+            depth, j = 1, i + 2
+            while j < n and depth:
+                if lang == "rust" and text.startswith("/*", j):
+                    depth, j = depth + 1, j + 2
+                elif text.startswith("*/", j):
+                    depth, j = depth - 1, j + 2
+                else:
+                    j += 1
+            blank(text[i:j])
+            i = j
+            continue
+        if lang == "rust" and c == "r" and re.match(r'r#*"', text[i:i + 10]) and not (
+                i and (text[i - 1].isalnum() or text[i - 1] == "_")):
+            m = re.match(r'r(#*)"', text[i:])
+            end = text.find('"' + m.group(1), i + len(m.group(0)))
+            j = n if end < 0 else end + 1 + len(m.group(1))
+            blank(text[i:j])
+            i, last = j, '"'
+            continue
+        if lang == "java" and text.startswith('"""', i):
+            end = text.find('"""', i + 3)
+            j = n if end < 0 else end + 3
+            blank(text[i:j])
+            i, last = j, '"'
+            continue
+        quotes = '"' + ("'`" if lang == "js" else "`" if lang == "go" else "'" if lang in ("c", "cpp", "java") else "")
+        if lang == "rust" and c == "'":
+            m = re.match(r"'(\\u\{[0-9a-fA-F]+\}|\\.|[^\\'])'", text[i:i + 12])
+            if m:
+                blank(m.group(0))
+                i += len(m.group(0))
+                continue
+        if c in quotes:
+            j = i + 1
+            while j < n:
+                ch = text[j]
+                if ch == "\\" and c != "`" or (ch == "\\" and lang == "js"):
+                    j += 2
+                    continue
+                if ch == c:
+                    j += 1
+                    break
+                if c == "`" and lang == "js" and text.startswith("${", j):
+                    depth = 0
+                    while j < n:
+                        if text[j] == "{":
+                            depth += 1
+                        elif text[j] == "}":
+                            depth -= 1
+                            if depth == 0:
+                                break
+                        j += 1
+                if ch == "\n" and c in "\"'" and lang in ("c", "cpp", "java", "go"):
+                    break  # unterminated on its line: give up on it there
+                j += 1
+            blank(text[i:j])
+            i, last = j, c
+            continue
+        if lang == "js" and c == "/" and (last == "" or last in "(,=:[!&|?{};+-*%<>~^"):
+            j, in_class = i + 1, False
+            while j < n and text[j] != "\n":
+                ch = text[j]
+                if ch == "\\":
+                    j += 2
+                    continue
+                if ch == "[":
+                    in_class = True
+                elif ch == "]":
+                    in_class = False
+                elif ch == "/" and not in_class:
+                    j += 1
+                    break
+                j += 1
+            blank(text[i:j])
+            i, last = j, "/"
+            continue
+        if c.isalnum() or c == "_" or c == "$":
+            j = i
+            while j < n and (text[j].isalnum() or text[j] in "_$"):
+                j += 1
+            word = text[i:j]
+            out.append(word)
+            last = "(" if word in ("return", "typeof", "case", "in", "of", "yield", "await") else "a"
+            i = j
+            continue
+        out.append(c)
+        if not c.isspace():
+            last = "a" if c == "!" and last in ")]a" else c
+        i += 1
+    return "".join(out).split("\n")
+
+
+class Source:
+    def __init__(self, path: Path, lang: str):
+        self.path = path
+        self.lang = lang
+        self.text = path.read_text(encoding="utf-8", errors="replace")
+        self.lines = self.text.split("\n")
+        if self.lines and self.lines[-1] == "":
+            self.lines.pop()
+        self._code: list[str] | None = None
+
+    @property
+    def code(self) -> list[str]:
+        if self._code is None:
+            self._code = blank_code(self.text, self.lang)
+        return self._code
+
+    def block_end(self, start: int) -> int | None:
+        """1-based line where the construct starting at line `start` ends: the '}' closing the
+        first brace opened outside parentheses, or a ';' outside all brackets. Go and C macros,
+        which need neither, end at the first line whose brackets are balanced and that opens
+        no block (or, for a macro, does not end with a backslash)."""
+        if self.lang in ("c", "cpp") and self.code[start - 1].lstrip().startswith("#"):
+            ln = start - 1
+            while ln < len(self.lines) and self.lines[ln].rstrip().endswith("\\"):
+                ln += 1
+            return ln + 1
+        depth_p = depth_b = depth_a = 0
+        opened = False
+        is_prop = self.lang == "js" and re.match(r"^\s*[\w$]+\s*:(?!:)", self.code[start - 1])
+        for ln in range(start - 1, len(self.code)):
+            prev = ""
+            for ch in self.code[ln]:
+                if ch in "([":
+                    depth_p += 1
+                elif ch in ")]":
+                    depth_p -= 1
+                elif ch == "<" and not opened and self.lang in ("rust", "js", "java"):
+                    depth_a += 1
+                elif ch == ">" and not opened and prev not in "=-" and self.lang in ("rust", "js", "java"):
+                    depth_a = max(0, depth_a - 1)
+                elif ch == "{":
+                    if depth_p == 0 and depth_b == 0 and depth_a == 0:
+                        opened = True
+                    depth_b += 1
+                elif ch == "}":
+                    depth_b -= 1
+                    if opened and depth_b == 0 and depth_p == 0:
+                        # C/C++ `struct X { ... } name;` and Java/C++ enums end at the ';'
+                        rest = self.code[ln][self.code[ln].rfind("}") + 1:]
+                        if self.lang in ("c", "cpp") and rest.strip() and ";" not in rest:
+                            continue
+                        return ln + 1
+                    if is_prop and depth_b < 0:
+                        return ln + 1
+                elif ch == "," and is_prop and depth_p == 0 and depth_b == 0:
+                    return ln + 1
+                elif ch == ";" and depth_p == 0 and depth_b == 0:
+                    return ln + 1
+                if not ch.isspace():
+                    prev = ch
+            if self.lang == "go" and not opened and depth_p == 0 and depth_b == 0:
+                return ln + 1
+        return None
+
+
+def indent(s: str) -> int:
+    return len(s) - len(s.lstrip())
+
+
+# --------------------------------------------------------------------------- locating
+
+def py_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
+    try:
+        tree = ast.parse(src.text)
+    except SyntaxError:
+        return []
+
+    def span(node):
+        return (min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]), node.end_lineno)
+
+    def find(body, names):
+        res = []
+        for node in body:
+            name = None
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                name = node.name
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                for t in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                    if isinstance(t, ast.Name):
+                        name = t.id
+            elif isinstance(node, ast.If):
+                res += find(node.body, names) + find(node.orelse, names)
+                continue
+            elif isinstance(node, ast.Try):
+                res += find(node.body, names)
+                for h in node.handlers:
+                    res += find(h.body, names)
+                continue
+            if name != names[0]:
+                continue
+            if len(names) == 1:
+                res.append(span(node))
+            elif isinstance(node, ast.ClassDef):
+                res += find(node.body, names[1:])
+        return res
+
+    return find(tree.body, symbol.split("."))
+
+
+def enclosing_open(src: Source, i: int) -> int | None:
+    """0-based line of the '{' opening the block that encloses line i."""
+    depth = 0
+    for j in range(i - 1, -1, -1):
+        for ch in reversed(src.code[j]):
+            if ch == "}":
+                depth += 1
+            elif ch == "{":
+                if depth == 0:
+                    return j
+                depth -= 1
+    return None
+
+
+def header_of(src: Source, j: int) -> str:
+    """The text of the header whose block opens on line j (a few lines up, to a statement end)."""
+    head = src.code[j].split("{")[0]
+    k = j
+    while k > 0 and src.code[k - 1].strip() and not re.search(r"[;{}]\s*$", src.code[k - 1]) and j - k < 40:
+        k -= 1
+        head = src.code[k] + " " + head
+    return head.strip()
+
+
+RUST_ITEM = r"^\s*(?:pub(?:\([^)]*\))?\s+)?(?:default\s+)?(?:const\s+)?(?:async\s+)?(?:unsafe\s+)?(?:extern\s+\"[^\"]*\"\s+)?"
+
+
+def rust_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
+    res = []
+    if symbol.endswith("!"):
+        pat = re.compile(r"^\s*macro_rules!\s*" + re.escape(symbol[:-1]) + r"\b")
+        return [(i + 1, e) for i, l in enumerate(src.lines) if pat.search(l) and (e := src.block_end(i + 1))]
+    parts = symbol.split("::")
+    name, owner = parts[-1], parts[-2] if len(parts) > 1 else None
+    fn_pat = re.compile(RUST_ITEM + r"fn\s+" + re.escape(name) + r"\b")
+    ty_pat = re.compile(RUST_ITEM + r"(?:struct|enum|trait|union|type|mod|static|const)\s+" + re.escape(name) + r"\b")
+    for i, l in enumerate(src.lines):
+        is_fn, is_ty = bool(fn_pat.search(l)), bool(ty_pat.search(l))
+        if not (is_fn or is_ty):
+            continue
+        j = enclosing_open(src, i)
+        head = header_of(src, j) if j is not None else ""
+        in_impl = bool(re.match(r"^(?:unsafe\s+)?impl\b|^(?:pub(?:\([^)]*\))?\s+)?(?:unsafe\s+)?trait\b", head))
+        if owner is None and is_fn and not is_ty and in_impl:
+            continue
+        if owner is not None and not (in_impl and re.search(r"\b" + re.escape(owner) + r"\b", head)):
+            continue
+        if e := src.block_end(i + 1):
+            res.append((i + 1, e))
+    return res
+
+
+def js_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
+    lines, res = src.lines, []
+    if "." in symbol:
+        obj, _, prop = symbol.rpartition(".")
+        pat = re.compile(r"^\s*" + re.escape(symbol) + r"\s*=|^\s*(?:defineGetter|Object\.defineProperty)\(\s*"
+                         + re.escape(obj) + r"\s*,\s*['\"]" + re.escape(prop) + r"['\"]")
+        res = [(i + 1, e) for i, l in enumerate(lines) if pat.search(l) and (e := src.block_end(i + 1))]
+        if res:
+            return res
+    parts = symbol.split(".")
+    name = parts[-1]
+    if len(parts) == 1:
+        decl = re.compile(r"^\s*(?:export\s+)?(?:default\s+)?(?:declare\s+)?(?:async\s+)?(?:abstract\s+)?"
+                          r"(?:function\s*\*?\s*|class\s+|interface\s+|enum\s+|type\s+|const\s+|let\s+|var\s+)"
+                          + re.escape(name) + r"\b")
+        hits = [i for i, l in enumerate(lines) if decl.search(l) and indent(l) == 0] or \
+               [i for i, l in enumerate(lines) if decl.search(l)]
+        return with_bodies(src, hits)
+    cdecl = re.compile(r"^\s*(?:export\s+)?(?:default\s+)?(?:abstract\s+)?(?:class\s+|interface\s+|(?:const|let|var)\s+|function\s+)"
+                       + re.escape(parts[-2]) + r"\b")
+    member = re.compile(r"^\s*(?:(?:public|private|protected|static|async|readonly|override|abstract|get|set|declare)\s+)*\*?\s*"
+                        + re.escape(name) + r"\s*(?:[<(?!:=]|$)")
+    for ci, cl in enumerate(lines):
+        if cdecl.search(cl) and (cend := src.block_end(ci + 1)):
+            res += with_bodies(src, members(src, ci, cend, member))
+    return res
+
+
+def members(src: Source, ci: int, cend: int, member: re.Pattern) -> list[int]:
+    """0-based lines of the members matching `member` that start a line directly inside the
+    block that opens on line ci (0-based) and ends at line cend (1-based), by brace depth."""
+    hits, depth, opened = [], 0, False
+    for i in range(ci, cend):
+        code = src.code[i]
+        if opened and depth == 1 and code.strip() and member.search(code):
+            hits.append(i)
+        for ch in code:
+            if ch == "{":
+                depth += 1
+                opened = True
+            elif ch == "}":
+                depth -= 1
+    return hits
+
+
+def with_bodies(src: Source, hits: list[int]) -> list[tuple[int, int]]:
+    """Ranges of the declarations that have a body; bodiless ones (TypeScript overloads, C and
+    C++ prototypes) only when none has."""
+    res, sigs = [], []
+    for i in hits:
+        e = src.block_end(i + 1)
+        if e is None:
+            continue
+        has_body = any("{" in src.code[k] for k in range(i, e))
+        (res if has_body else sigs).append((i + 1, e))
+    return res or sigs
+
+
+def go_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
+    parts = symbol.split(".")
+    name = re.escape(parts[-1])
+    if len(parts) == 2:
+        pat = re.compile(r"^func\s*\(\s*\w*\s*\*?\s*" + re.escape(parts[0]) + r"(?:\[[^\]]*\])?\s*\)\s*" + name + r"\b")
+    else:
+        pat = re.compile(r"^func\s+" + name + r"\b|^type\s+" + name + r"\b")
+    hits = [i for i, l in enumerate(src.lines) if pat.search(l)]
+    if len(parts) == 1 and not hits:
+        # a type in a `type ( ... )` group
+        hits = [i for i, l in enumerate(src.lines) if re.match(r"^\s+" + name + r"\s+(?:struct|interface|func|\w)", l)
+                and (j := enclosing_group(src, i)) is not None and src.code[j].startswith("type")]
+    return [(i + 1, e) for i in hits if (e := src.block_end(i + 1))]
+
+
+def enclosing_group(src: Source, i: int) -> int | None:
+    for j in range(i - 1, -1, -1):
+        if src.code[j].rstrip().endswith("("):
+            return j
+        if not src.code[j].startswith((" ", "\t")) and src.code[j].strip():
+            return None
+    return None
+
+
+def annotated_start(src: Source, i: int, prefixes: tuple[str, ...]) -> int:
+    """Line i moved up over the lines right above it that start with one of `prefixes`
+    (Java annotations, C++ `template <...>`)."""
+    while i > 0 and src.code[i - 1].strip().startswith(prefixes):
+        i -= 1
+    return i
+
+
+JAVA_TYPE = r"(?:class|interface|enum|record|@interface)\s+"
+
+
+def java_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
+    parts = symbol.split(".")
+    blocks = [(0, len(src.lines) + 1)]  # (0-based open line, 1-based end) of the enclosing body
+    for k, part in enumerate(parts):
+        last = k == len(parts) - 1
+        ty = re.compile(r"^\s*(?:(?:public|private|protected|static|final|abstract|sealed|non-sealed|strictfp)\s+)*"
+                        + JAVA_TYPE + re.escape(part) + r"\b")
+        found = []
+        for (ci, cend) in blocks:
+            rng = range(ci + (0 if k == 0 else 1), cend - 1)
+            hits = [i for i in rng if ty.search(src.code[i])]
+            if k > 0:
+                body = set(members(src, ci, cend, ty))
+                hits = [i for i in hits if i in body]
+            found += [(i, e) for i in hits if (e := src.block_end(i + 1))]
+        if last and found:
+            return [(annotated_start(src, i, ("@",)) + 1, e) for i, e in found]
+        if last:
+            method = re.compile(r"^\s*(?:(?:public|private|protected|static|final|abstract|synchronized|native|default|@\w+(?:\([^)]*\))?)\s+)*"
+                                r"(?:<[^>]*>\s+)?(?:[\w.$<>\[\],? ]+\s+)?" + re.escape(part) + r"\s*\(")
+            res = []
+            for (ci, cend) in blocks:
+                for i in members(src, ci, cend, method):
+                    if (e := src.block_end(i + 1)):
+                        res.append((annotated_start(src, i, ("@",)) + 1, e))
+            return res
+        blocks = found
+    return []
+
+
+C_DECL_END = re.compile(r"[;{}]\s*$|^\s*$|^\s*#|^\s*//|\*/\s*$")
+
+
+def c_ranges(src: Source, symbol: str, cpp: bool) -> list[tuple[int, int]]:
+    parts = symbol.split("::")
+    name = re.escape(parts[-1])
+    res = []
+    # a macro
+    mac = re.compile(r"^\s*#\s*define\s+" + name + r"\b")
+    res += [(i + 1, e) for i, l in enumerate(src.lines) if mac.search(l) and (e := src.block_end(i + 1))]
+    if res:
+        return res
+    # a type: struct/union/enum/class NAME {...}; typedef ... NAME;
+    ty = re.compile(r"^\s*(?:typedef\s+)?(?:template\s*<.*>\s*)?(?:class|struct|union|enum(?:\s+class)?)\s+(?:\w+\s+)*?" + name + r"\b(?!\s*;)(?!\s*\*)(?!\s*\w+\s*[;(])")
+    for i, l in enumerate(src.code):
+        if ty.search(l) and "(" not in l.split(parts[-1])[0]:
+            if len(parts) > 1 and not nested_in(src, i, parts[-2]):
+                continue
+            e = src.block_end(i + 1)
+            if e and any("{" in src.code[k] for k in range(i, e)):
+                res.append((annotated_start(src, i, ("template",)) + 1, e))
+    td = re.compile(r"^\s*typedef\b.*\b" + name + r"\s*;")
+    if not res:
+        for i, l in enumerate(src.code):
+            if td.search(l):
+                res.append((i + 1, i + 1))
+        # `typedef struct X { ... } NAME;` starts at its typedef line
+        fixed = []
+        for (a, b) in res:
+            if src.code[a - 1].lstrip().startswith("}"):
+                depth = 0
+                for j in range(a - 1, -1, -1):
+                    depth += src.code[j].count("}") - src.code[j].count("{")
+                    if depth == 0 and src.code[j].lstrip().startswith("typedef"):
+                        fixed.append((j + 1, b))
+                        break
+            else:
+                fixed.append((a, b))
+        res = fixed
+    if res:
+        return res
+    # a function: NAME( or Owner::NAME( at the start of a declarator
+    qual = (r"(?:\w+::)*" + re.escape(parts[-2]) + r"(?:<[^>]*>)?::") if len(parts) > 1 else ""
+    fn_out = re.compile(r"(?:^|[\s*&])" + (r"~?" if cpp else "") + qual + name + r"\s*\(")
+    fn_in = re.compile(r"(?:^|[\s*&])~?" + name + r"\s*\(")
+    cand = []
+    for i, l in enumerate(src.code):
+        if l.lstrip().startswith(("#", "return", "if", "else", "while", "for", "switch")):
+            continue
+        if re.search(r"[=,]\s*$", src.code[i - 1] if i else "") or re.search(r"(?<![<>=!])=\s*[^=]*" + name + r"\s*\(", l):
+            continue
+        out_of_line = fn_out.search(l) and (indent(l) == 0 or qual)
+        in_class = cpp and qual and fn_in.search(l) and inside_class(src, i, parts)
+        if not (out_of_line or in_class):
+            continue
+        e = src.block_end(i + 1)
+        if e is None:
+            continue
+        start = i
+        # the return type on the line(s) above (`static int\nname (...)`)
+        while start > 0 and not C_DECL_END.search(src.code[start - 1]) and not src.code[start - 1].rstrip().endswith((")", ",")):
+            start -= 1
+        if cpp:
+            start = annotated_start(src, start, ("template",))
+        cand.append(start)
+    if len(parts) == 1:
+        cand = [i for i in cand if not (cpp and enclosing_class(src, i))]
+    return with_bodies_at(src, cand)
+
+
+def with_bodies_at(src: Source, starts: list[int]) -> list[tuple[int, int]]:
+    res, sigs = [], []
+    for i in starts:
+        k = i
+        while k < len(src.code) and src.code[k].lstrip().startswith("template"):
+            k += 1
+        e = src.block_end(k + 1)
+        if e is None:
+            continue
+        body = any("{" in src.code[j] for j in range(k, e))
+        (res if body else sigs).append((i + 1, e))
+    return sorted(set(res or sigs))
+
+
+def enclosing_class(src: Source, i: int) -> str | None:
+    j = enclosing_open(src, i)
+    while j is not None:
+        h = header_of(src, j)
+        m = re.search(r"\b(?:class|struct|union)\s+(?:\w+\s+)*?(\w+)\s*(?:final\s*)?(?::[^{]*)?$", h)
+        if m:
+            return m.group(1)
+        if not re.match(r"^(?:namespace|extern)\b", h):
+            return None
+        j = enclosing_open(src, j)
+    return None
+
+
+def nested_in(src: Source, i: int, owner: str) -> bool:
+    return enclosing_class(src, i) == owner
+
+
+def inside_class(src: Source, i: int, parts: list[str]) -> bool:
+    return len(parts) > 1 and enclosing_class(src, i) == parts[-2]
+
+
+def locate(src: Source, symbol: str) -> list[tuple[int, int]]:
+    return {
+        "py": py_ranges, "rust": rust_ranges, "js": js_ranges, "go": go_ranges, "java": java_ranges,
+        "c": lambda s, y: c_ranges(s, y, False), "cpp": lambda s, y: c_ranges(s, y, True),
+    }[src.lang](src, symbol)
+
+
+def anchored(src: Source, symbol: str, a: int, b: int) -> bool:
+    last = re.split(r"::|\.", symbol.rstrip("!"))[-1]
+    if not any(re.search(r"(?<![\w$])" + re.escape(last) + r"(?![\w$])", src.lines[k]) for k in range(a - 1, min(a + 2, b))):
+        return False
+    if src.lang == "py":
+        try:
+            tree = ast.parse(src.text)
+        except SyntaxError:
+            return False
+        return any(getattr(n, "lineno", None) == a and getattr(n, "end_lineno", None) == b for n in ast.walk(tree))
+    return src.block_end(a) == b
+
+
+# --------------------------------------------------------------------------- main
+
+def corpus_has_cpp(root: Path, cache: dict) -> bool:
+    if root not in cache:
+        cache[root] = any(p.suffix in (".cc", ".cpp", ".cxx", ".hpp", ".hh") for p in root.rglob("*") if p.is_file())
+    return cache[root]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpora", required=True)
+    ap.add_argument("--questions", default=str(Path(__file__).with_name("questions.jsonl")))
+    ap.add_argument("--fill", metavar="OUT")
+    ap.add_argument("--show", action="store_true")
+    args = ap.parse_args()
+    corpora = Path(args.corpora)
+    with open(args.questions, encoding="utf-8") as fh:
+        rows = [json.loads(l) for l in fh if l.strip()]
+    bad, seen, cpp_cache = 0, set(), {}
+    for q in rows:
+        qid = q.get("id")
+        for key in ("id", "corpus", "question", "gold", "kind"):
+            if key not in q:
+                print(f"{qid}: missing key {key}")
+                bad += 1
+        if qid in seen:
+            print(f"{qid}: duplicate id")
+            bad += 1
+        seen.add(qid)
+        if q.get("kind") not in ("where", "how", "what"):
+            print(f"{qid}: kind must be where|how|what")
+            bad += 1
+        root = corpora / q["corpus"]
+        for g in q["gold"]:
+            p = root / g["path"]
+            if not p.is_file():
+                print(f"{qid}: MISSING FILE {g['path']}")
+                bad += 1
+                continue
+            lang = EXT_LANG.get(p.suffix, "c")
+            if lang == "c" and p.suffix == ".h" and corpus_has_cpp(root, cpp_cache):
+                lang = "cpp"
+            src = Source(p, lang)
+            cands = locate(src, g["symbol"])
+            if not g.get("lines"):
+                if len(cands) != 1:
+                    print(f"{qid}: CANNOT FILL {g['path']} {g['symbol']}: candidates {cands}")
+                    bad += 1
+                    continue
+                g["lines"] = list(cands[0])
+                print(f"{qid}: filled {g['path']} {g['symbol']} -> {cands[0]}")
+            a, b = g["lines"]
+            if not (1 <= a <= b <= len(src.lines)):
+                print(f"{qid}: BAD RANGE {g['path']} {a}-{b} (file has {len(src.lines)} lines)")
+                bad += 1
+                continue
+            how = "exact" if (a, b) in cands else "anchored" if anchored(src, g["symbol"], a, b) else None
+            if how is None:
+                print(f"{qid}: RANGE MISMATCH {g['path']} {g['symbol']} {a}-{b}; candidates {cands}")
+                bad += 1
+                continue
+            if args.show:
+                print(f"{qid} {g['path']}:{a}-{b} {g['symbol']} [{how}]")
+                print(f"    {a:5d}| {src.lines[a - 1][:110]}")
+                print(f"    {b:5d}| {src.lines[b - 1][:110]}")
+    if args.fill:
+        with open(args.fill, "w", encoding="utf-8") as fh:
+            for q in rows:
+                fh.write(json.dumps(q, ensure_ascii=False) + "\n")
+    print(f"checked {len(rows)} questions, {sum(len(q['gold']) for q in rows)} gold entries, {bad} problems")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

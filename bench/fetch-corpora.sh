@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# bench/fetch-corpora.sh DEST
+#
+# Fetches the quality-benchmark corpora at pinned versions with the ordinary package clients
+# (cargo, pip, npm, apt-get) and unpacks each into DEST/<corpus>/. Every artifact is checked
+# against a pinned sha256 before it is unpacked. Idempotent: a corpus whose stamp
+# (DEST/.<corpus>.stamp) matches is left alone. Prints each corpus's file count; any failure
+# stops the script with exit 1 and one line on stderr.
+#
+# Debian source packages ("debsrc") are fetched with `apt-get source --tar-only` through a
+# private apt state folder whose source list is the machine's own Debian entries turned into
+# deb-src ones, so the machine's apt configuration is not touched. Only the upstream tarball
+# (`*.orig.tar.*`) is used: it is the project's source as its authors released it.
+#
+# Build output that duplicates the source (npm "dist/") is pruned; nothing else is touched.
+set -euo pipefail
+
+# corpus   kind    package                        version         sha256 of the artifact                                             prune  sentinel
+CORPORA=(
+  "tokio    crate   tokio                          1.47.1          89e49afdadebb872d3145a5638b59eb0691ea23e46ca484037cfab3b76b95038  -      src/net/tcp/listener.rs"
+  "flask    pypi    flask                          3.1.1           284c7b8f2f58cb737f0cf1c30fd7eaf0ccfcde196099d24ecede3fc2005aa59e  -      src/flask/app.py"
+  "express  npm     express                        4.21.2          fc43a91e7dc7affb53c6ad7123a4f35485ed3c45226ae7a3847b7738e783e008  -      lib/router/index.js"
+  "rxjs     npm     rxjs                           7.8.2           2312f8ffd9726ffd7bd53ea12c5f13663d09a3dc3326f448c70b88f5ef6fac82  dist   src/internal/Observable.ts"
+  "gin      debsrc  golang-github-gin-gonic-gin    1.8.1-1         9f6a9a6c2b96c323902d8ee1728152bafdf1894130554a93af5d3f1807c0403b  -      gin.go"
+  "jsoup    debsrc  jsoup                          1.15.3-1        052511f0be47511f9b2a17d44fc1eccc4b5373e77cc5a3221e34b6af437e1e2e  -      src/main/java/org/jsoup/Jsoup.java"
+  "lua      debsrc  lua5.4                         5.4.4-3+deb12u1 164c7849653b80ae67bec4b7473b884bf5cc8d2dca05653475ec2ed27b9ebf61  -      src/lvm.c"
+  "leveldb  debsrc  leveldb                        1.23-4          9a37f8a6174f09bd622bc723b55881dc541cd50747cbd08831c2a82d620f6d76  -      db/db_impl.cc"
+)
+
+die() { echo "fetch-corpora: error: $*" >&2; exit 1; }
+trap 'echo "fetch-corpora: error: command failed (line $LINENO): $BASH_COMMAND" >&2' ERR
+
+[ $# -eq 1 ] || { echo "usage: $0 DEST" >&2; exit 2; }
+mkdir -p "$1" || die "cannot create $1"
+DEST=$(cd "$1" && pwd)
+
+for tool in tar sha256sum find; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool not found on PATH"
+done
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/fetch-corpora.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+# Each fetch_* writes the published artifact (a tarball) to $3.
+fetch_crate() {
+  local pkg=$1 ver=$2 out=$3 proj="$WORK/cargo-$1"
+  command -v cargo >/dev/null 2>&1 || die "cargo not found on PATH"
+  mkdir -p "$proj/src"
+  printf '[package]\nname = "bench-fetch"\nversion = "0.0.0"\nedition = "2021"\npublish = false\n\n[workspace]\n\n[dependencies]\n%s = { version = "=%s", default-features = false }\n' \
+    "$pkg" "$ver" >"$proj/Cargo.toml"
+  echo 'fn main() {}' >"$proj/src/main.rs"
+  cargo fetch --quiet --manifest-path "$proj/Cargo.toml" || die "cargo fetch of $pkg =$ver failed"
+  local home=${CARGO_HOME:-$HOME/.cargo} c
+  for c in "$home"/registry/cache/*/"$pkg-$ver.crate"; do
+    [ -f "$c" ] && { cp "$c" "$out"; return; }
+  done
+  die "cargo fetched $pkg $ver but $pkg-$ver.crate is not under $home/registry/cache"
+}
+
+fetch_pypi() {
+  local pkg=$1 ver=$2 out=$3 dl="$WORK/pip-$1" f
+  command -v pip >/dev/null 2>&1 || die "pip not found on PATH"
+  mkdir -p "$dl"
+  pip download --quiet --no-deps --no-binary :all: "$pkg==$ver" -d "$dl" \
+    || die "pip download of $pkg==$ver (sdist) failed"
+  f=$(find "$dl" -maxdepth 1 -name '*.tar.gz' | head -n1)
+  [ -n "$f" ] || die "pip download of $pkg==$ver produced no .tar.gz sdist"
+  cp "$f" "$out"
+}
+
+fetch_npm() {
+  local pkg=$1 ver=$2 out=$3 dl="$WORK/npm-$1" f
+  command -v npm >/dev/null 2>&1 || die "npm not found on PATH"
+  mkdir -p "$dl"
+  (cd "$dl" && npm pack --silent "$pkg@$ver" >/dev/null) || die "npm pack $pkg@$ver failed"
+  f=$(find "$dl" -maxdepth 1 -name '*.tgz' | head -n1)
+  [ -n "$f" ] || die "npm pack $pkg@$ver produced no .tgz"
+  cp "$f" "$out"
+}
+
+APT_OPTS=()
+apt_setup() {
+  [ ${#APT_OPTS[@]} -eq 0 ] || return 0
+  command -v apt-get >/dev/null 2>&1 || die "apt-get not found (Debian source packages need a Debian-based system)"
+  local a="$WORK/apt" f n=0
+  mkdir -p "$a/parts" "$a/lists/partial" "$a/cache/archives/partial"
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    sed -E 's/^Types:.*$/Types: deb-src/' "$f" >"$a/parts/$(basename "$f")"
+    n=$((n + 1))
+  done
+  if [ -f /etc/apt/sources.list ]; then
+    sed -nE 's/^deb[[:space:]]/deb-src /p' /etc/apt/sources.list >"$a/parts/sources.list" || true
+    [ -s "$a/parts/sources.list" ] && n=$((n + 1))
+  fi
+  [ "$n" -gt 0 ] || die "no Debian package sources configured in /etc/apt"
+  APT_OPTS=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$a/parts"
+            -o "Dir::State::Lists=$a/lists" -o "Dir::Cache=$a/cache" -o Debug::NoLocking=1)
+  apt-get "${APT_OPTS[@]}" -qq update >/dev/null 2>"$WORK/apt-update.err" \
+    || die "apt-get update of the Debian source lists failed: $(tail -n1 "$WORK/apt-update.err")"
+}
+
+fetch_debsrc() {
+  local pkg=$1 ver=$2 out=$3 dl="$WORK/deb-$1" f
+  apt_setup
+  mkdir -p "$dl"
+  (cd "$dl" && apt-get "${APT_OPTS[@]}" -qq source --download-only --tar-only "$pkg=$ver" \
+      >/dev/null 2>"$dl.err") || die "apt-get source $pkg=$ver failed: $(grep -v unsandboxed "$dl.err" | tail -n1)"
+  f=$(find "$dl" -maxdepth 1 -name '*.orig.tar.*' | head -n1)
+  [ -n "$f" ] || die "apt-get source $pkg=$ver produced no upstream tarball"
+  cp "$f" "$out"
+}
+
+for row in "${CORPORA[@]}"; do
+  read -r name kind pkg ver sha prune sentinel <<<"$row"
+  target="$DEST/$name"
+  stamp="$DEST/.$name.stamp"
+  want="$kind $pkg $ver $sha $prune"
+  if [ -d "$target" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -f "$target/$sentinel" ]; then
+    status="present"
+  else
+    rm -rf "$target" "$stamp" "$DEST/.$name.tmp"
+    art="$WORK/$name.artifact"
+    "fetch_$kind" "$pkg" "$ver" "$art"
+    got=$(sha256sum "$art" | awk '{print $1}')
+    [ "$got" = "$sha" ] || die "$pkg $ver: sha256 $got does not match the pinned $sha"
+    tops=$(tar taf "$art" | awk -F/ '{print $1}' | sort -u | wc -l)
+    [ "$tops" -eq 1 ] || die "$pkg $ver: artifact does not have a single top-level folder"
+    mkdir -p "$DEST/.$name.tmp"
+    tar xaf "$art" --no-same-owner --strip-components=1 -C "$DEST/.$name.tmp" || die "cannot unpack $pkg $ver"
+    chmod -R u+rwX,go+rX "$DEST/.$name.tmp"
+    if [ "$prune" != "-" ]; then
+      IFS=, read -r -a dirs <<<"$prune"
+      for d in "${dirs[@]}"; do rm -rf "${DEST:?}/.$name.tmp/$d"; done
+    fi
+    [ -f "$DEST/.$name.tmp/$sentinel" ] || die "$pkg $ver: expected file $sentinel is missing after unpacking"
+    mv "$DEST/.$name.tmp" "$target"
+    echo "$want" >"$stamp"
+    status="fetched"
+  fi
+  count=$(find "$target" -type f | wc -l)
+  printf '%-9s %-7s %-30s %-16s %6d files  (%s)\n' "$name" "$kind" "$pkg" "$ver" "$count" "$status"
+done

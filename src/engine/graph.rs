@@ -1,0 +1,237 @@
+//! The reference graph: references resolved by name into CALLS/REFERENCES/INHERITS edges
+//! (same file first, then imported files, then a name defined once), imports resolved to
+//! files, and the in-degrees and PageRank that ranking uses as priors.
+
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+use super::parse::{self, RefKind};
+use super::store::{Edge, FileRec};
+use super::{Index, module_path};
+
+impl Index {
+    /// In-degrees and a PageRank over the file graph, from the resolved edges.
+    pub(super) fn derive_graph(&mut self) {
+        let n = self.stored.files.len();
+        let mut indeg: Vec<Vec<u16>> = self
+            .stored
+            .files
+            .iter()
+            .map(|f| vec![0u16; f.as_ref().map_or(0, |f| f.symbols.len())])
+            .collect();
+        let mut out: Vec<Vec<(u32, f32)>> = vec![Vec::new(); n];
+        for (fid, f) in self.files() {
+            let mut w: HashMap<u32, f32> = HashMap::default();
+            for e in &f.edges {
+                if let Some(v) = indeg
+                    .get_mut(e.file as usize)
+                    .and_then(|v| v.get_mut(e.sym as usize))
+                {
+                    *v = v.saturating_add(1);
+                }
+                if e.file != fid {
+                    *w.entry(e.file).or_default() += 1.0;
+                }
+            }
+            for i in &f.import_files {
+                *w.entry(*i).or_default() += 1.0;
+            }
+            out[fid as usize] = w.into_iter().map(|(k, v)| (k, v.sqrt())).collect();
+        }
+        let live: Vec<bool> = self.stored.files.iter().map(|f| f.is_some()).collect();
+        let nl = live.iter().filter(|l| **l).count().max(1) as f32;
+        let mut rank: Vec<f32> = live
+            .iter()
+            .map(|l| if *l { 1.0 / nl } else { 0.0 })
+            .collect();
+        for _ in 0..20 {
+            let mut next: Vec<f32> = live
+                .iter()
+                .map(|l| if *l { 0.15 / nl } else { 0.0 })
+                .collect();
+            let mut dangling = 0.0;
+            for (i, edges) in out.iter().enumerate() {
+                if !live[i] {
+                    continue;
+                }
+                let total: f32 = edges.iter().map(|e| e.1).sum();
+                if total <= 0.0 {
+                    dangling += rank[i];
+                    continue;
+                }
+                for (j, w) in edges {
+                    next[*j as usize] += 0.85 * rank[i] * w / total;
+                }
+            }
+            for (i, v) in next.iter_mut().enumerate() {
+                if live[i] {
+                    *v += 0.85 * dangling / nl;
+                }
+            }
+            rank = next;
+        }
+        self.derived.file_rank = rank.into_iter().map(|r| r * nl).collect();
+        self.derived.indeg = indeg;
+    }
+
+    /// Re-resolves the files that changed and every file whose edges pointed into them.
+    /// With `incremental`, the in-degrees are adjusted for the edges that were replaced. Only
+    /// when files were added or removed (`structural`) can an unresolved import start to
+    /// resolve, so only then are files with unresolved imports retried.
+    pub(super) fn resolve_after_change(
+        &mut self,
+        changed: &HashSet<u32>,
+        incremental: bool,
+        structural: bool,
+    ) {
+        let mut todo: Vec<u32> = Vec::new();
+        for (fid, f) in self.files() {
+            if changed.contains(&fid)
+                || f.edges.iter().any(|e| changed.contains(&e.file))
+                || f.import_files.iter().any(|i| changed.contains(i))
+                || structural && f.import_files.is_empty() && !f.imports.is_empty()
+            {
+                todo.push(fid);
+            }
+        }
+        let resolved: Vec<(u32, Vec<u32>, Vec<Edge>)> = todo
+            .par_iter()
+            .filter_map(|&fid| {
+                self.file(fid).map(|f| {
+                    let imports = self.resolve_imports(f);
+                    let edges = self.resolve_refs(fid, f, &imports);
+                    (fid, imports, edges)
+                })
+            })
+            .collect();
+        if incremental {
+            let indeg = &mut self.derived.indeg;
+            indeg.resize(self.stored.files.len(), Vec::new());
+            for (fid, _, _) in &resolved {
+                let Some(f) = self.stored.files[*fid as usize].as_ref() else {
+                    continue;
+                };
+                for e in &f.edges {
+                    if !changed.contains(&e.file)
+                        && let Some(v) = indeg
+                            .get_mut(e.file as usize)
+                            .and_then(|v| v.get_mut(e.sym as usize))
+                    {
+                        *v = v.saturating_sub(1);
+                    }
+                }
+            }
+            for c in changed {
+                let n = self.stored.files[*c as usize]
+                    .as_ref()
+                    .map_or(0, |f| f.symbols.len());
+                indeg[*c as usize] = vec![0; n];
+            }
+            for (_, _, edges) in &resolved {
+                for e in edges {
+                    if let Some(v) = indeg
+                        .get_mut(e.file as usize)
+                        .and_then(|v| v.get_mut(e.sym as usize))
+                    {
+                        *v = v.saturating_add(1);
+                    }
+                }
+            }
+        }
+        for (fid, imports, edges) in resolved {
+            if let Some(f) = self.stored.files[fid as usize].as_mut() {
+                f.import_files = imports;
+                f.edges = edges;
+            }
+        }
+    }
+
+    fn resolve_imports(&self, f: &FileRec) -> Vec<u32> {
+        let mut out: Vec<u32> = Vec::new();
+        for imp in &f.imports {
+            let segs: Vec<&str> = imp.split('/').filter(|s| !s.is_empty()).collect();
+            for len in (1..=segs.len()).rev() {
+                let want = &segs[..len];
+                let Some(cands) = want.last().and_then(|l| self.derived.modules.get(*l)) else {
+                    continue;
+                };
+                let hits: Vec<u32> = cands
+                    .iter()
+                    .copied()
+                    .filter(|c| {
+                        self.file(*c).is_some_and(|cf| {
+                            let mp = module_path(&cf.rel);
+                            let ms: Vec<&str> = mp.split('/').collect();
+                            ms.len() >= want.len() && ms[ms.len() - want.len()..] == *want
+                        })
+                    })
+                    .collect();
+                if !hits.is_empty() {
+                    if hits.len() <= 3 {
+                        out.extend(hits);
+                    }
+                    break;
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    fn resolve_refs(&self, fid: u32, f: &FileRec, imports: &[u32]) -> Vec<Edge> {
+        let mut edges = Vec::new();
+        for r in &f.refs {
+            let Some(cands) = self
+                .stored
+                .ref_names
+                .get(r.name as usize)
+                .and_then(|key| self.derived.names.get(key))
+            else {
+                continue;
+            };
+            let same: Vec<&(u32, u32)> = cands.iter().filter(|(cf, _)| *cf == fid).collect();
+            let chosen: Vec<(u32, u32)> = if !same.is_empty() {
+                same.into_iter().copied().take(3).collect()
+            } else {
+                let imported: Vec<(u32, u32)> = cands
+                    .iter()
+                    .copied()
+                    .filter(|(cf, _)| imports.contains(cf))
+                    .collect();
+                if !imported.is_empty() {
+                    imported.into_iter().take(3).collect()
+                } else {
+                    let mut files: Vec<u32> = cands.iter().map(|c| c.0).collect();
+                    files.dedup();
+                    if files.len() == 1 && cands.len() <= 2 {
+                        cands.clone()
+                    } else {
+                        Vec::new()
+                    }
+                }
+            };
+            for (tf, ts) in chosen {
+                if tf == fid && ts == r.from {
+                    continue;
+                }
+                // A type reference to a function, or a call to a plain constant, is noise.
+                let Some(target) = self.file(tf).and_then(|t| t.symbols.get(ts as usize)) else {
+                    continue;
+                };
+                if r.kind == RefKind::Type
+                    && matches!(target.kind, parse::Kind::Function | parse::Kind::Method)
+                {
+                    continue;
+                }
+                edges.push(Edge {
+                    from: r.from,
+                    file: tf,
+                    sym: ts,
+                    kind: r.kind,
+                });
+            }
+        }
+        edges
+    }
+}

@@ -1,0 +1,202 @@
+//! Doc comments and signatures of definitions, read from the file's text: the comment lines
+//! right above a definition (past attributes and decorators) or a Python docstring, cleaned of
+//! comment markers and code examples; the definition's first line as its signature.
+
+use tree_sitter::Node;
+
+use super::node_text;
+use crate::engine::lang::Lang;
+
+/// The doc comment (comment lines right above, or a Python docstring) and its byte range.
+///
+/// Comments above are read from the text, line by line, rather than through
+/// `Node::prev_sibling`, which costs a scan of all earlier siblings on every call.
+pub(super) fn doc_of(
+    lang: Lang,
+    range: Node,
+    def: Node,
+    text: &str,
+) -> (String, Option<(usize, usize)>) {
+    if lang == Lang::Python
+        && let Some(body) = def.child_by_field_name("body")
+        && let Some(first) = body.named_child(0)
+        && first.kind() == "expression_statement"
+        && let Some(s) = first.named_child(0)
+        && s.kind() == "string"
+    {
+        let raw = node_text(s, text);
+        return (clean_doc(raw), Some((s.start_byte(), s.end_byte())));
+    }
+    match comment_lines_above(lang, text, range.start_byte()) {
+        Some((start, end)) => (clean_doc(&text[start..end]), Some((start, end))),
+        None => (String::new(), None),
+    }
+}
+
+/// The byte range of the comment lines directly above the line where `at` starts (attribute and
+/// decorator lines in between are skipped; a blank line or code ends the comment).
+fn comment_lines_above(lang: Lang, text: &str, at: usize) -> Option<(usize, usize)> {
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    if !text[line_start..at].trim().is_empty() {
+        return None; // something else precedes the definition on its line
+    }
+    let python = lang == Lang::Python;
+    let mut cursor = line_start; // start of the line below the one being looked at
+    let (mut first, mut last) = (None, None);
+    let mut in_block = false; // inside a `/* … */` read bottom-up
+    while cursor > 0 {
+        let end = cursor - 1; // the newline ending the line above
+        let start = text[..end].rfind('\n').map_or(0, |i| i + 1);
+        let t = text[start..end].trim();
+        let comment = if in_block {
+            if t.contains("/*") {
+                in_block = false;
+            }
+            true
+        } else if python {
+            t.starts_with('#')
+        } else if t.starts_with("//") || t.starts_with("/*") || t.starts_with('*') {
+            in_block = t.ends_with("*/") && !t.contains("/*");
+            true
+        } else if t.ends_with("*/") {
+            in_block = !t.contains("/*");
+            true
+        } else {
+            false
+        };
+        if comment {
+            first = Some(start);
+            last.get_or_insert(end);
+        } else if first.is_none()
+            && let Some(attr_start) = attribute_above(lang, text, start, t)
+        {
+            // Attributes and decorators sit between a definition and its doc comment, never
+            // inside it: the range stays comment lines only.
+            cursor = attr_start;
+            continue;
+        } else {
+            break;
+        }
+        cursor = start;
+    }
+    Some((first?, last?))
+}
+
+/// If the line at `start` (trimmed: `t`) is an attribute or decorator, or the last line of one
+/// spanning a few lines (`#[derive(\n  Debug,\n)]`), the start of its first line.
+fn attribute_above(lang: Lang, text: &str, start: usize, t: &str) -> Option<usize> {
+    if is_attribute_line(lang, t) {
+        return Some(start);
+    }
+    if !(t.ends_with(')') || t.ends_with(']')) {
+        return None;
+    }
+    let mut cursor = start;
+    for _ in 0..12 {
+        let end = cursor.checked_sub(1)?;
+        let line_start = text[..end].rfind('\n').map_or(0, |i| i + 1);
+        let l = text[line_start..end].trim();
+        if l.is_empty() {
+            return None;
+        }
+        if is_attribute_line(lang, l) {
+            // Only an attribute left open on its first line continues down to here.
+            let depth = |open: char, close: char| {
+                l.matches(open).count() as i64 - l.matches(close).count() as i64
+            };
+            return (depth('(', ')') + depth('[', ']') > 0).then_some(line_start);
+        }
+        cursor = line_start;
+    }
+    None
+}
+
+fn is_attribute_line(lang: Lang, t: &str) -> bool {
+    match lang {
+        Lang::Rust => t.starts_with("#["),
+        Lang::Python | Lang::Java | Lang::JavaScript | Lang::TypeScript | Lang::Tsx => {
+            t.starts_with('@')
+        }
+        _ => false,
+    }
+}
+
+pub(super) fn clean_doc(raw: &str) -> String {
+    let mut out = String::new();
+    let mut in_code = false;
+    for line in raw.lines() {
+        // Examples inside doc comments are code about other things; keep the prose only.
+        let bare = line.trim().trim_start_matches(['/', '!', '*', '#']).trim();
+        if bare.starts_with("```") {
+            in_code = !in_code;
+            continue;
+        }
+        if in_code {
+            continue;
+        }
+        let l = line
+            .trim()
+            .trim_start_matches("/**")
+            .trim_start_matches("/*!")
+            .trim_start_matches("/*")
+            .trim_end_matches("*/")
+            .trim_start_matches("///")
+            .trim_start_matches("//!")
+            .trim_start_matches("//")
+            .trim_start_matches('#')
+            .trim_start_matches('*')
+            .trim_matches(|c| c == '"' || c == '\'')
+            .trim();
+        if l.is_empty() {
+            if !out.is_empty() && !out.ends_with("\n\n") {
+                out.push_str("\n\n");
+            }
+            continue;
+        }
+        if !out.is_empty() && !out.ends_with('\n') {
+            out.push(' ');
+        }
+        out.push_str(l);
+        if out.len() > 1200 {
+            break;
+        }
+    }
+    out.trim().to_string()
+}
+
+/// The first line of the definition (more while a parameter list is still open).
+pub(super) fn signature(def: Node, text: &str) -> String {
+    signature_of_text(node_text(def, text))
+}
+
+pub(super) fn signature_of_text(t: &str) -> String {
+    let mut out = String::new();
+    let mut depth: i32 = 0;
+    for (i, line) in t.lines().take(6).enumerate() {
+        let l = line.trim();
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(l);
+        for c in l.chars() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ => {}
+            }
+        }
+        if depth <= 0 || out.len() > 200 {
+            break;
+        }
+    }
+    let out = out.trim_end_matches('{').trim().to_string();
+    if out.len() > 240 {
+        let mut cut = 240;
+        while !out.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        format!("{}…", &out[..cut])
+    } else {
+        out
+    }
+}

@@ -1,0 +1,280 @@
+//! A file's token documents (one per definition, then the file's own), the definitions'
+//! parents, and each reference's enclosing definition, from what the walk collected.
+
+use rustc_hash::FxHashMap as HashMap;
+
+use super::{
+    Collected, F_BODY, F_DOC, F_NAME, F_SIG, LocalDoc, NF, NONE, ParsedFile, RawDef, RawRef, Ref,
+    Symbol,
+};
+use crate::engine::tokens;
+
+/// Token documents, parents and enclosing symbols, from the collected definitions (sorted by
+/// start ascending, end descending).
+pub(super) fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile) {
+    let defs = col.defs;
+    let parents = parents_of(&defs);
+    let nest = Nesting {
+        defs: &defs,
+        parents: &parents,
+    };
+    let mut terms = Terms::default();
+    body_occurrences(text, &nest, &mut terms);
+    definition_occurrences(&defs, &parents, &mut terms);
+    let file_doc = defs.len() as u32;
+    file_occurrences(rel, &col.imports, file_doc, &mut terms);
+    let path_terms = path_terms(rel, &mut terms);
+    out.docs = term_frequencies(&terms.occ, defs.len() + 1, terms.vocab.len());
+    out.refs = distinct_refs(col.refs, &nest);
+    out.vocab = terms.into_vocab();
+    let mut imports = col.imports;
+    imports.sort();
+    imports.dedup();
+    out.imports = imports;
+    out.symbols = defs
+        .into_iter()
+        .zip(parents)
+        .map(|(d, parent)| {
+            let (qual, name_at) = Symbol::qual_and_name(d.qual, &d.name);
+            Symbol {
+                qual,
+                name_at,
+                kind: d.kind,
+                start: d.start,
+                end: d.end.max(d.start),
+                start_byte: d.start_byte as u32,
+                end_byte: d.end_byte as u32,
+                sig_at: d.sig_at as u32,
+                doc_start: d.doc_range.map_or(0, |r| r.0 as u32),
+                doc_end: d.doc_range.map_or(0, |r| r.1 as u32),
+                parent,
+            }
+        })
+        .collect();
+    out.path_terms = path_terms;
+}
+
+/// Parents by a stack sweep over definitions sorted by (start asc, end desc).
+fn parents_of(defs: &[RawDef]) -> Vec<u32> {
+    let mut parents = vec![NONE; defs.len()];
+    let mut stack: Vec<usize> = Vec::new();
+    for (i, d) in defs.iter().enumerate() {
+        while let Some(&top) = stack.last() {
+            if defs[top].end_byte >= d.end_byte && defs[top].start_byte <= d.start_byte {
+                break;
+            }
+            stack.pop();
+        }
+        if let Some(&top) = stack.last() {
+            parents[i] = top as u32;
+        }
+        stack.push(i);
+    }
+    parents
+}
+
+/// The definitions and their parents, to find the innermost definition around a byte.
+struct Nesting<'a> {
+    defs: &'a [RawDef],
+    parents: &'a [u32],
+}
+
+impl Nesting<'_> {
+    /// The innermost definition containing `pos`: the last one starting at or before it, or
+    /// the nearest of its ancestors that still contains it (definitions nest properly).
+    fn innermost(&self, pos: usize) -> u32 {
+        let first = self.defs.partition_point(|d| d.start_byte <= pos);
+        let mut cand = first.checked_sub(1);
+        while let Some(c) = cand {
+            if self.defs[c].end_byte > pos {
+                return c as u32;
+            }
+            cand = (self.parents[c] != NONE).then_some(self.parents[c] as usize);
+        }
+        NONE
+    }
+}
+
+/// The file-local vocabulary and every (document, field, term) occurrence.
+#[derive(Default)]
+struct Terms {
+    vocab: HashMap<String, u32>,
+    occ: Vec<(u32, u8, u32)>,
+}
+
+impl Terms {
+    fn intern(&mut self, t: &str) -> u32 {
+        if let Some(&id) = self.vocab.get(t) {
+            return id;
+        }
+        let id = self.vocab.len() as u32;
+        self.vocab.insert(t.to_string(), id);
+        id
+    }
+
+    /// Every token of `text` as an occurrence in `doc`'s `field`.
+    fn add_text(&mut self, doc: u32, field: usize, text: &str) {
+        tokens::for_each_token(text, |t| {
+            let id = self.intern(t);
+            self.occ.push((doc, field as u8, id));
+        });
+    }
+
+    fn into_vocab(self) -> Vec<String> {
+        let mut out = vec![String::new(); self.vocab.len()];
+        for (t, id) in self.vocab {
+            out[id as usize] = t;
+        }
+        out
+    }
+}
+
+/// Bodies: every identifier outside doc comments goes to its innermost definition's body and
+/// to the file document. Most identifiers recur (`self`, `err`, local names), so each distinct
+/// one is split, stemmed and interned once per file.
+fn body_occurrences(text: &str, nest: &Nesting, terms: &mut Terms) {
+    let file_doc = nest.defs.len() as u32;
+    let mut doc_ranges: Vec<(usize, usize)> =
+        nest.defs.iter().filter_map(|d| d.doc_range).collect();
+    doc_ranges.sort();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let mut dr = 0;
+    let mut seen: HashMap<&str, (u32, u32)> = HashMap::default();
+    let mut seen_ids: Vec<u32> = Vec::new();
+    while i < bytes.len() {
+        let c = bytes[i];
+        if !(c.is_ascii_alphabetic() || c == b'_') {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+            i += 1;
+        }
+        while dr < doc_ranges.len() && doc_ranges[dr].1 <= start {
+            dr += 1;
+        }
+        let in_doc = dr < doc_ranges.len() && doc_ranges[dr].0 <= start;
+        let owner = if in_doc { NONE } else { nest.innermost(start) };
+        let word = &text[start..i];
+        let (a, b) = *seen.entry(word).or_insert_with(|| {
+            let a = seen_ids.len() as u32;
+            tokens::for_each_token(word, |t| seen_ids.push(terms.intern(t)));
+            (a, seen_ids.len() as u32)
+        });
+        for &id in &seen_ids[a as usize..b as usize] {
+            if owner != NONE {
+                terms.occ.push((owner, F_BODY as u8, id));
+            }
+            terms.occ.push((file_doc, F_BODY as u8, id));
+        }
+    }
+}
+
+/// A definition's name, doc and signature fields; a container mentions its members by name.
+fn definition_occurrences(defs: &[RawDef], parents: &[u32], terms: &mut Terms) {
+    for (i, d) in defs.iter().enumerate() {
+        let di = i as u32;
+        terms.add_text(di, F_NAME, &d.name);
+        terms.add_text(di, F_NAME, &d.qual);
+        terms.add_text(di, F_DOC, &d.doc);
+        terms.add_text(di, F_SIG, &d.sig);
+        if parents[i] != NONE {
+            terms.add_text(parents[i], F_BODY, &d.name);
+        }
+    }
+}
+
+/// The file document: name = file stem, sig = the last segment of each import.
+fn file_occurrences(rel: &str, imports: &[String], file_doc: u32, terms: &mut Terms) {
+    let stem = rel.rsplit('/').next().unwrap_or(rel);
+    terms.add_text(file_doc, F_NAME, stem.split('.').next().unwrap_or(stem));
+    for imp in imports {
+        terms.add_text(file_doc, F_SIG, imp.rsplit('/').next().unwrap_or(imp));
+    }
+}
+
+/// The path's terms (without its extension) and how often each occurs, sorted by term.
+fn path_terms(rel: &str, terms: &mut Terms) -> Vec<(u32, u8)> {
+    let mut counts: HashMap<u32, u8> = HashMap::default();
+    let no_ext = rel.rsplit_once('.').map(|(a, _)| a).unwrap_or(rel);
+    tokens::for_each_token(no_ext, |t| {
+        let e = counts.entry(terms.intern(t)).or_insert(0);
+        *e = e.saturating_add(1);
+    });
+    let mut out: Vec<(u32, u8)> = counts.into_iter().collect();
+    out.sort_unstable();
+    out
+}
+
+/// Term frequencies per document without sorting the occurrences (millions in a big file set):
+/// group them by document with a counting sort, then count each document's terms in a dense
+/// table indexed by the file-local term id. Terms stay in first-seen order; `make_rec` orders
+/// them by global id.
+fn term_frequencies(occ: &[(u32, u8, u32)], n_docs: usize, n_terms: usize) -> Vec<LocalDoc> {
+    let mut docs: Vec<LocalDoc> = vec![LocalDoc::default(); n_docs];
+    let mut start = vec![0u32; n_docs + 1];
+    for o in occ {
+        start[o.0 as usize + 1] += 1;
+    }
+    for d in 0..n_docs {
+        start[d + 1] += start[d];
+    }
+    let mut grouped = vec![(0u8, 0u32); occ.len()];
+    let mut fill = start.clone();
+    for &(d, f, t) in occ {
+        let at = &mut fill[d as usize];
+        grouped[*at as usize] = (f, t);
+        *at += 1;
+    }
+    let mut slot_of_term = vec![u32::MAX; n_terms];
+    for (d, doc) in docs.iter_mut().enumerate() {
+        for &(f, t) in &grouped[start[d] as usize..start[d + 1] as usize] {
+            let slot = &mut slot_of_term[t as usize];
+            if *slot == u32::MAX {
+                *slot = doc.terms.len() as u32;
+                doc.terms.push((t, [0; NF]));
+            }
+            let tf = &mut doc.terms[*slot as usize].1[f as usize];
+            *tf = tf.saturating_add(1);
+        }
+        for (t, tfs) in &doc.terms {
+            slot_of_term[*t as usize] = u32::MAX;
+            for (len, n) in doc.lens.iter_mut().zip(tfs) {
+                *len = len.saturating_add(u16::from(*n));
+            }
+        }
+    }
+    docs
+}
+
+/// Each distinct (enclosing definition, name, kind) once, in file order; names borrowed while
+/// deduplicating.
+fn distinct_refs(refs: Vec<RawRef>, nest: &Nesting) -> Vec<Ref> {
+    let mut kept: Vec<(usize, u32)> = Vec::new();
+    {
+        let mut seen: rustc_hash::FxHashSet<(u32, &str, u8)> = Default::default();
+        for (k, r) in refs.iter().enumerate() {
+            if r.name.len() < 2 {
+                continue;
+            }
+            let from = nest.innermost(r.pos);
+            if seen.insert((from, r.name.as_str(), r.kind as u8)) {
+                kept.push((k, from));
+            }
+        }
+    }
+    let mut kept = kept.into_iter().peekable();
+    refs.into_iter()
+        .enumerate()
+        .filter_map(|(k, r)| {
+            let (_, from) = kept.next_if(|(kk, _)| *kk == k)?;
+            Some(Ref {
+                name: r.name,
+                from,
+                kind: r.kind,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,114 @@
+//! What an import statement refers to, as `/`-separated module paths relative to the root
+//! (relative imports joined to the importing file's folder), per language.
+
+use crate::engine::lang::Lang;
+
+/// Module paths an import statement refers to.
+pub(super) fn import_paths(lang: Lang, rel: &str, raw: &str, rust_mod: bool) -> Vec<String> {
+    let dir = rel.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    let join = |base: &str, tail: &str| -> String {
+        let mut segs: Vec<&str> = base.split('/').filter(|s| !s.is_empty()).collect();
+        for s in tail.split('/') {
+            match s {
+                "" | "." => {}
+                ".." => {
+                    segs.pop();
+                }
+                s => segs.push(s),
+            }
+        }
+        segs.join("/")
+    };
+    match lang {
+        Lang::JavaScript | Lang::TypeScript | Lang::Tsx => {
+            if raw.starts_with('.') {
+                vec![join(dir, raw)]
+            } else {
+                vec![raw.to_string()]
+            }
+        }
+        Lang::Python => {
+            let dots = raw.chars().take_while(|c| *c == '.').count();
+            let rest = raw[dots..].replace('.', "/");
+            if dots == 0 {
+                vec![rest]
+            } else {
+                let mut base = dir.to_string();
+                for _ in 1..dots {
+                    base = base
+                        .rsplit_once('/')
+                        .map(|(d, _)| d.to_string())
+                        .unwrap_or_default();
+                }
+                vec![join(&base, &rest)]
+            }
+        }
+        Lang::Rust => {
+            if rust_mod {
+                let stem = rel.rsplit_once('/').map(|(_, f)| f).unwrap_or(rel);
+                let here = if matches!(stem, "mod.rs" | "lib.rs" | "main.rs") {
+                    dir.to_string()
+                } else {
+                    join(dir, stem.trim_end_matches(".rs"))
+                };
+                return vec![join(&here, raw)];
+            }
+            let flat: String = raw.split_whitespace().collect();
+            let (prefix, items) = match flat.split_once('{') {
+                Some((p, rest)) => {
+                    let inner = rest.trim_end_matches('}');
+                    let items: Vec<String> = if inner.contains('{') {
+                        Vec::new()
+                    } else {
+                        inner
+                            .split(',')
+                            .map(|s| s.split("as").next().unwrap_or(s).to_string())
+                            .collect()
+                    };
+                    (p.trim_end_matches("::").to_string(), items)
+                }
+                None => (flat.clone(), Vec::new()),
+            };
+            let norm = |p: &str| -> String {
+                let mut segs: Vec<&str> = Vec::new();
+                let mut base: Vec<&str> = Vec::new();
+                for (i, s) in p.split("::").enumerate() {
+                    match s {
+                        "crate" | "self" if i == 0 => {}
+                        "super" => {
+                            if base.is_empty() {
+                                base = dir.split('/').collect();
+                            }
+                            base.pop();
+                        }
+                        "" | "*" => {}
+                        s => segs.push(s),
+                    }
+                }
+                let mut all = base;
+                all.extend(segs);
+                all.join("/")
+            };
+            let mut v = vec![norm(&prefix)];
+            for it in items {
+                let it = it.trim();
+                if !it.is_empty() && it != "self" {
+                    v.push(norm(&format!("{prefix}::{it}")));
+                }
+            }
+            v
+        }
+        Lang::Go | Lang::C | Lang::Cpp => {
+            let t = raw.trim_matches(|c| c == '"' || c == '<' || c == '>');
+            if matches!(lang, Lang::C | Lang::Cpp) {
+                vec![
+                    join(dir, t.rsplit_once('.').map(|(a, _)| a).unwrap_or(t)),
+                    t.to_string(),
+                ]
+            } else {
+                vec![t.to_string()]
+            }
+        }
+        Lang::Java => vec![raw.replace('.', "/")],
+    }
+}

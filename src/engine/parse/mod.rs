@@ -1,0 +1,737 @@
+//! One file → its definitions (whole-node ranges, qualified names, doc comments, signatures),
+//! references, imports and token documents, from a single tree-sitter parse.
+
+use rustc_hash::FxHashMap as HashMap;
+
+use serde::{Deserialize, Serialize};
+use tree_sitter::{Node, Parser, QueryCursor, StreamingIterator, Tree};
+
+use super::lang::{Lang, LangQuery};
+
+mod docs;
+mod documents;
+mod imports;
+mod rust;
+
+use docs::{clean_doc, doc_of, signature, signature_of_text};
+use documents::build;
+use imports::import_paths;
+use rust::{parse_rust, rust_macro_items};
+
+/// Field slots of a token document (the path field lives once per file).
+pub const F_NAME: usize = 0;
+pub const F_DOC: usize = 1;
+pub const F_SIG: usize = 2;
+pub const F_BODY: usize = 3;
+pub const NF: usize = 4;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Kind {
+    Function,
+    Method,
+    Class,
+    Interface,
+    Constant,
+    Macro,
+    Module,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Function => "function",
+            Kind::Method => "method",
+            Kind::Class => "class",
+            Kind::Interface => "interface",
+            Kind::Constant => "constant",
+            Kind::Macro => "macro",
+            Kind::Module => "module",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Symbol {
+    /// Qualified with its containers (`TcpListener::accept`, `Flask.wsgi_app`). The simple
+    /// name is its tail from `name_at`: one string per symbol instead of two (a million lines
+    /// of code have about 180,000 symbols).
+    qual: Box<str>,
+    name_at: u32,
+    pub kind: Kind,
+    /// 1-based inclusive lines of the whole definition node.
+    pub start: u32,
+    pub end: u32,
+    pub start_byte: u32,
+    pub end_byte: u32,
+    /// Where the definition node itself starts (its signature is read from there), and the
+    /// bytes of its doc comment or docstring (`doc_start == doc_end` if none). Both are read
+    /// back from the file when an answer shows them, instead of being kept for every symbol.
+    pub sig_at: u32,
+    pub doc_start: u32,
+    pub doc_end: u32,
+    /// Index of the innermost enclosing symbol of the same file, `NONE` if top level.
+    pub parent: u32,
+}
+
+pub const NONE: u32 = u32::MAX;
+
+impl Symbol {
+    /// The simple name (`accept`, `select!`, `res.send` for assignment-style JS).
+    pub fn name(&self) -> &str {
+        self.qual.get(self.name_at as usize..).unwrap_or(&self.qual)
+    }
+
+    /// The name qualified with its containers.
+    pub fn qual(&self) -> &str {
+        &self.qual
+    }
+
+    /// The signature, read from the file's current `text` (empty if it no longer fits).
+    pub fn signature_in(&self, text: &str) -> String {
+        let (start, end) = (self.sig_at as usize, self.end_byte as usize);
+        text.get(start..end.max(start))
+            .map(signature_of_text)
+            .unwrap_or_default()
+    }
+
+    /// The doc comment or docstring, read from the file's current `text`.
+    pub fn doc_in(&self, text: &str) -> String {
+        text.get(self.doc_start as usize..self.doc_end as usize)
+            .map(clean_doc)
+            .unwrap_or_default()
+    }
+
+    /// `(qual, name_at)` for a qualified name ending in `name`, as every definition's does.
+    fn qual_and_name(qual: String, name: &str) -> (Box<str>, u32) {
+        match qual.strip_suffix(name) {
+            Some(head) => {
+                let at = head.len() as u32;
+                (qual.into_boxed_str(), at)
+            }
+            // Not reached: qualified names are built by appending the name to its containers.
+            None => (name.into(), 0),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RefKind {
+    Call,
+    Type,
+    Inherit,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Ref {
+    pub name: String,
+    /// Enclosing symbol, `NONE` for file level.
+    pub from: u32,
+    pub kind: RefKind,
+}
+
+/// Per-document term counts over a file-local vocabulary.
+#[derive(Debug, Clone, Default)]
+pub struct LocalDoc {
+    pub terms: Vec<(u32, [u8; NF])>,
+    pub lens: [u16; NF],
+}
+
+#[derive(Debug)]
+pub struct ParsedFile {
+    /// The language the file was parsed as (a `.h` header may turn out to be C++).
+    pub lang: Lang,
+    pub lines: u32,
+    pub symbols: Vec<Symbol>,
+    pub refs: Vec<Ref>,
+    /// Import targets as `/`-separated module paths, relative ones already joined to the file's
+    /// directory (`lib/router/layer`, `src/flask/ctx`, `runtime/task`).
+    pub imports: Vec<String>,
+    pub vocab: Vec<String>,
+    /// One per symbol, then the file document last.
+    pub docs: Vec<LocalDoc>,
+    pub path_terms: Vec<(u32, u8)>,
+}
+
+/// One parser per language, per thread.
+#[derive(Default)]
+pub struct Parsers {
+    slots: HashMap<Lang, Parser>,
+}
+
+impl Parsers {
+    fn get(&mut self, lang: Lang) -> Option<&mut Parser> {
+        match self.slots.entry(lang) {
+            std::collections::hash_map::Entry::Occupied(e) => Some(e.into_mut()),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                let mut p = Parser::new();
+                p.set_language(&lang.language()).ok()?;
+                Some(v.insert(p))
+            }
+        }
+    }
+}
+
+struct RawDef {
+    kind: Kind,
+    name: String,
+    qual: String,
+    start_byte: usize,
+    end_byte: usize,
+    start: u32,
+    end: u32,
+    sig: String,
+    sig_at: usize,
+    doc: String,
+    doc_range: Option<(usize, usize)>,
+}
+
+struct RawRef {
+    name: String,
+    pos: usize,
+    kind: RefKind,
+}
+
+#[derive(Default)]
+struct Collected {
+    defs: Vec<RawDef>,
+    refs: Vec<RawRef>,
+    imports: Vec<String>,
+}
+
+pub fn parse_file(rel: &str, lang: Lang, text: &str, parsers: &mut Parsers) -> ParsedFile {
+    let lang = lang.refine(rel, text);
+    let mut out = ParsedFile {
+        lang,
+        lines: count_lines(text),
+        symbols: Vec::new(),
+        refs: Vec::new(),
+        imports: Vec::new(),
+        vocab: Vec::new(),
+        docs: Vec::new(),
+        path_terms: Vec::new(),
+    };
+    let mut col = Collected::default();
+    if let (Some(query), Some(parser)) = (lang.query(), parsers.get(lang)) {
+        let tree = if lang == Lang::Rust {
+            parse_rust(parser, text, &mut col)
+        } else {
+            let _ = parser.set_included_ranges(&[]);
+            parser.parse(text, None)
+        };
+        if let Some(tree) = tree {
+            collect(&tree, query, lang, text, rel, &[], &mut col);
+            if lang == Lang::Rust {
+                rust_macro_items(parser, &tree, query, text, rel, &mut col, 0);
+                let _ = parser.set_included_ranges(&[]);
+            }
+        }
+    }
+    col.defs.sort_by(|a, b| {
+        a.start_byte
+            .cmp(&b.start_byte)
+            .then(b.end_byte.cmp(&a.end_byte))
+    });
+    col.defs.dedup_by(|a, b| {
+        a.start_byte == b.start_byte && a.end_byte == b.end_byte && a.name == b.name
+    });
+    build(rel, text, col, &mut out);
+    out
+}
+
+pub fn count_lines(text: &str) -> u32 {
+    let n = text.bytes().filter(|b| *b == b'\n').count() as u32;
+    if text.is_empty() || text.ends_with('\n') {
+        n
+    } else {
+        n + 1
+    }
+}
+
+fn node_text<'a>(n: Node, text: &'a str) -> &'a str {
+    text.get(n.start_byte()..n.end_byte()).unwrap_or("")
+}
+
+/// One cursor walk over the tree: `type_identifier` nodes become type references, and at each
+/// node where a query pattern can start the query runs for patterns starting right there. The
+/// walk keeps the ancestors of the current node, so definitions find their containers without
+/// `Node::parent` (which re-descends from the root on every call).
+fn collect(
+    tree: &Tree,
+    lq: &LangQuery,
+    lang: Lang,
+    text: &str,
+    rel: &str,
+    outer: &[String],
+    col: &mut Collected,
+) {
+    let type_id = if lang.has_type_identifiers() {
+        tree.language().id_for_node_kind("type_identifier", true)
+    } else {
+        0
+    };
+    let cx = FileCtx {
+        lq,
+        lang,
+        text,
+        rel,
+        outer,
+    };
+    let mut qc = QueryCursor::new();
+    qc.set_max_start_depth(Some(0));
+    let mut ancestors: Vec<Node> = Vec::new();
+    let mut c = tree.walk();
+    loop {
+        let n = c.node();
+        let kind = n.kind_id();
+        if kind == type_id && type_id != 0 {
+            col.refs.push(RawRef {
+                name: node_text(n, text).to_string(),
+                pos: n.start_byte(),
+                kind: RefKind::Type,
+            });
+        }
+        for pattern in lq.ref_patterns(kind) {
+            pattern.for_each_capture(n, &mut |cname, node| {
+                push_ref(cname, node_text(node, text), node.start_byte(), col);
+            });
+        }
+        if lq.is_anchor(kind) {
+            let mut matches = qc.matches(&lq.query, n, text.as_bytes());
+            while let Some(m) = matches.next() {
+                on_match(m, cx, (n, &ancestors), col);
+            }
+        }
+        if !lq.is_opaque(kind) && c.goto_first_child() {
+            ancestors.push(n);
+            continue;
+        }
+        loop {
+            if c.goto_next_sibling() {
+                break;
+            }
+            if !c.goto_parent() {
+                return;
+            }
+            ancestors.pop();
+        }
+    }
+}
+
+/// What every match in one file shares.
+#[derive(Clone, Copy)]
+struct FileCtx<'a> {
+    lq: &'a LangQuery,
+    lang: Lang,
+    text: &'a str,
+    rel: &'a str,
+    outer: &'a [String],
+}
+
+fn on_match(
+    m: &tree_sitter::QueryMatch,
+    cx: FileCtx,
+    (anchor, anchor_ancestors): (Node, &[Node]),
+    col: &mut Collected,
+) {
+    let FileCtx {
+        lq,
+        lang,
+        text,
+        rel,
+        outer,
+    } = cx;
+    let names = lq.query.capture_names();
+    let mut def: Option<(Node, &str)> = None;
+    let mut name: Option<Node> = None;
+    let (mut recv, mut obj, mut prop) = (None, None, None);
+    for c in m.captures() {
+        let cname = names[c.index as usize];
+        match cname {
+            "name" => name = Some(c.node),
+            "recv" => recv = Some(c.node),
+            "obj" => obj = Some(c.node),
+            "prop" => prop = Some(c.node),
+            "import" | "import.mod" => {
+                let raw = node_text(c.node, text);
+                for imp in import_paths(lang, rel, raw, cname == "import.mod") {
+                    col.imports.push(imp);
+                }
+            }
+            _ if cname == "inherit" || cname.starts_with("ref.") => {
+                push_ref(cname, node_text(c.node, text), c.node.start_byte(), col)
+            }
+            _ if cname.starts_with("def.") => def = Some((c.node, &cname[4..])),
+            _ => {}
+        }
+    }
+    let Some((node, kind_s)) = def else { return };
+    let mut kind = kind_of(kind_s);
+    let Some((simple, qualified_already)) =
+        definition_name(kind_s, kind, lang, text, name, (obj, prop))
+    else {
+        return;
+    };
+    // The definition is the pattern's root or (for patterns rooted at the file) lies below it.
+    let below_anchor: Vec<Node>;
+    let ancestors: &[Node] = if node == anchor {
+        anchor_ancestors
+    } else {
+        let mut between = Vec::new();
+        let mut cur = node.parent();
+        while let Some(p) = cur.filter(|p| *p != anchor) {
+            between.push(p);
+            cur = p.parent();
+        }
+        between.reverse();
+        below_anchor = [anchor_ancestors, &[anchor], &between].concat();
+        &below_anchor
+    };
+    let (range, depth) = widen(lang, node, ancestors);
+    let mut containers: Vec<String> = outer.to_vec();
+    containers.extend(containers_of(lang, &ancestors[..depth], text));
+    if let Some(r) = recv {
+        containers.push(node_text(r, text).to_string());
+    }
+    let qual = if qualified_already || containers.is_empty() {
+        simple.clone()
+    } else {
+        format!(
+            "{}{}{}",
+            containers.join(lang.member_sep()),
+            lang.member_sep(),
+            simple
+        )
+    };
+    // A C++ definition out of its class (`void DBImpl::Write(…)`) is a method of that class.
+    if kind == Kind::Function
+        && (!containers.is_empty() && !qualified_already
+            || lang == Lang::Cpp && simple.contains("::"))
+    {
+        kind = Kind::Method;
+    }
+    let name_simple = if lang == Lang::Cpp && simple.contains("::") {
+        simple.rsplit("::").next().unwrap_or(&simple).to_string()
+    } else {
+        simple.clone()
+    };
+    let (doc, doc_range) = doc_of(lang, range, node, text);
+    col.defs.push(RawDef {
+        kind,
+        name: name_simple,
+        qual,
+        start_byte: range.start_byte(),
+        end_byte: range.end_byte(),
+        start: range.start_position().row as u32 + 1,
+        end: end_line(range),
+        sig: signature(node, text),
+        sig_at: node.start_byte(),
+        doc,
+        doc_range,
+    });
+}
+
+fn kind_of(def_capture: &str) -> Kind {
+    match def_capture {
+        "function" | "getter" => Kind::Function,
+        "method" => Kind::Method,
+        "class" => Kind::Class,
+        "interface" => Kind::Interface,
+        "constant" => Kind::Constant,
+        "macro" => Kind::Macro,
+        _ => Kind::Module,
+    }
+}
+
+/// A definition's simple name from its `@name` capture (or `obj.prop` for a JS getter made by a
+/// call), and whether that name is qualified already (`res.send`, `Shape::area`).
+fn definition_name(
+    def_capture: &str,
+    kind: Kind,
+    lang: Lang,
+    text: &str,
+    name: Option<Node>,
+    (obj, prop): (Option<Node>, Option<Node>),
+) -> Option<(String, bool)> {
+    let (simple, qualified) = if def_capture == "getter" {
+        let (o, p) = (obj?, prop?);
+        (
+            format!("{}.{}", node_text(o, text), node_text(p, text)),
+            true,
+        )
+    } else {
+        let t: String = node_text(name?, text).split_whitespace().collect();
+        let t = t.trim_matches(|c| c == '"' || c == '\'');
+        let t = if lang == Lang::Cpp {
+            without_template_args(t)
+        } else {
+            t.to_string()
+        };
+        if t.is_empty() || t.len() > 120 {
+            return None;
+        }
+        let q = t.contains('.') || t.contains('[') || t.contains("::");
+        (t, q)
+    };
+    if kind == Kind::Macro && lang == Lang::Rust {
+        return Some((format!("{simple}!"), qualified));
+    }
+    Some((simple, qualified))
+}
+
+/// `SkipList<Key, Comparator>::Insert` → `SkipList::Insert`: a C++ out-of-line definition is
+/// named as its class's member, whatever the class's template parameters are called. Operator
+/// names keep their angle brackets.
+fn without_template_args(name: &str) -> String {
+    if !name.contains('<') || name.contains("operator") {
+        return name.to_string();
+    }
+    let mut out = String::with_capacity(name.len());
+    let mut depth = 0u32;
+    for c in name.chars() {
+        match c {
+            '<' => depth += 1,
+            '>' if depth > 0 => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The reference an `@inherit` or `@ref.*` capture of `name` at byte `pos` makes.
+fn push_ref(cname: &str, name: &str, pos: usize, col: &mut Collected) {
+    let kind = match cname {
+        "inherit" => RefKind::Inherit,
+        "ref.type" => RefKind::Type,
+        _ => RefKind::Call,
+    };
+    let mut name = name.to_string();
+    if cname == "ref.macro" {
+        name.push('!');
+    }
+    col.refs.push(RawRef { name, pos, kind });
+}
+
+fn end_line(n: Node) -> u32 {
+    let p = n.end_position();
+    // A node ending at column 0 ends on the previous line (its trailing newline).
+    if p.column == 0 && p.row > n.start_position().row {
+        p.row as u32
+    } else {
+        p.row as u32 + 1
+    }
+}
+
+/// The node whose range we cite (decorators, `export` and declaration wrappers included), and
+/// how many of `ancestors` (outermost first) are still above it.
+fn widen<'t>(lang: Lang, node: Node<'t>, ancestors: &[Node<'t>]) -> (Node<'t>, usize) {
+    let mut n = node;
+    let mut depth = ancestors.len();
+    let parent = |depth: usize| depth.checked_sub(1).map(|i| ancestors[i]);
+    match lang {
+        Lang::Python => {
+            if let Some(p) = parent(depth).filter(|p| p.kind() == "decorated_definition") {
+                n = p;
+                depth -= 1;
+            }
+        }
+        Lang::JavaScript | Lang::TypeScript | Lang::Tsx => {
+            if n.kind() == "variable_declarator"
+                && let Some(p) = parent(depth).filter(|p| {
+                    matches!(p.kind(), "lexical_declaration" | "variable_declaration")
+                        && p.named_child_count() == 1
+                })
+            {
+                n = p;
+                depth -= 1;
+            }
+            if let Some(p) = parent(depth).filter(|p| p.kind() == "export_statement") {
+                n = p;
+                depth -= 1;
+            }
+        }
+        Lang::Go => {
+            if n.kind() == "type_spec"
+                && let Some(p) = parent(depth)
+                    .filter(|p| p.kind() == "type_declaration" && p.named_child_count() == 1)
+            {
+                n = p;
+                depth -= 1;
+            }
+        }
+        Lang::Cpp => {
+            if let Some(p) = parent(depth).filter(|p| p.kind() == "template_declaration") {
+                n = p;
+                depth -= 1;
+            }
+        }
+        _ => {}
+    }
+    (n, depth)
+}
+
+/// The ancestors of `node`, outermost first (by `Node::parent`: for the few nodes found
+/// outside the main walk).
+fn ancestors_of(node: Node) -> Vec<Node> {
+    let mut out = Vec::new();
+    let mut cur = node.parent();
+    while let Some(p) = cur {
+        out.push(p);
+        cur = p.parent();
+    }
+    out.reverse();
+    out
+}
+
+/// Names of the classes/impls/traits among `ancestors` (outermost first), in that order.
+fn containers_of(lang: Lang, ancestors: &[Node], text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, p) in ancestors.iter().enumerate() {
+        let p = *p;
+        let name = match (lang, p.kind()) {
+            (Lang::Rust, "impl_item") => p
+                .child_by_field_name("type")
+                .map(|t| rust_type_name(node_text(t, text))),
+            (Lang::Rust, "mod_item") => p
+                .child_by_field_name("name")
+                .map(|t| node_text(t, text).to_string()),
+            (Lang::Rust, "trait_item") => p
+                .child_by_field_name("name")
+                .map(|t| node_text(t, text).to_string()),
+            (Lang::Python, "class_definition") => p
+                .child_by_field_name("name")
+                .map(|t| node_text(t, text).to_string()),
+            (
+                Lang::JavaScript | Lang::TypeScript | Lang::Tsx,
+                "class_declaration"
+                | "class"
+                | "abstract_class_declaration"
+                | "interface_declaration",
+            ) => p
+                .child_by_field_name("name")
+                .or_else(|| {
+                    i.checked_sub(1)
+                        .map(|j| ancestors[j])
+                        .filter(|pp| pp.kind() == "variable_declarator")
+                        .and_then(|pp| pp.child_by_field_name("name"))
+                })
+                .map(|t| node_text(t, text).to_string()),
+            (
+                Lang::Java,
+                "class_declaration"
+                | "interface_declaration"
+                | "enum_declaration"
+                | "record_declaration",
+            ) => p
+                .child_by_field_name("name")
+                .map(|t| node_text(t, text).to_string()),
+            (Lang::Cpp, "class_specifier" | "struct_specifier") => p
+                .child_by_field_name("name")
+                .map(|t| node_text(t, text).to_string()),
+            _ => None,
+        };
+        if let Some(n) = name.filter(|n| !n.is_empty()) {
+            out.push(n);
+        }
+    }
+    out
+}
+
+/// `Foo<T>` / `crate::a::Foo<'a>` / `&mut Foo` → `Foo`.
+fn rust_type_name(t: &str) -> String {
+    let t = t.split('<').next().unwrap_or(t);
+    let t = t.rsplit("::").next().unwrap_or(t);
+    t.trim_start_matches(['&', ' '])
+        .trim_start_matches("mut ")
+        .trim()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn docs(rel: &str, lang: Lang, text: &str) -> Vec<(String, String)> {
+        let parsed = parse_file(rel, lang, text, &mut Parsers::default());
+        parsed
+            .symbols
+            .into_iter()
+            .map(|s| {
+                let doc = s.doc_in(text);
+                (s.qual().to_string(), doc)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn doc_comments_are_read_from_the_lines_above() {
+        let rust = "//! Module docs.\n\n/* Block\n   spanning lines. */\n#[inline]\n\
+                    pub fn a() {}\n\n// Detached.\n\npub fn b() {}\nlet x = 1; // trailing\n\
+                    pub fn c() {}\n/**\n * Starred.\n */\n#[derive(\n    Debug,\n)]\nstruct D;\n";
+        let got = docs("src/lib.rs", Lang::Rust, rust);
+        let doc = |q: &str| got.iter().find(|(n, _)| n == q).map(|(_, d)| d.as_str());
+        assert_eq!(doc("a"), Some("Block spanning lines."));
+        assert_eq!(doc("b"), Some(""), "a blank line ends a doc comment");
+        assert_eq!(doc("c"), Some(""), "code above is no doc");
+        assert_eq!(
+            doc("D"),
+            Some("Starred."),
+            "past an attribute spanning lines"
+        );
+
+        let py = "import os\n\n# Loads the config.\n# Twice.\n@cached\ndef load():\n    pass\n\
+                  x = f(y)\ndef other():\n    pass\n";
+        let got = docs("app.py", Lang::Python, py);
+        let doc = |q: &str| got.iter().find(|(n, _)| n == q).map(|(_, d)| d.as_str());
+        assert_eq!(doc("load"), Some("Loads the config. Twice."));
+        assert_eq!(doc("other"), Some(""), "a call above is no decorator");
+
+        let ts = "export class A {\n  /** Runs it. */\n  @Dec()\n  run() {}\n  x = 1; /* no */ go() {}\n}\n";
+        let got = docs("a.ts", Lang::TypeScript, ts);
+        let doc = |q: &str| got.iter().find(|(n, _)| n == q).map(|(_, d)| d.as_str());
+        assert_eq!(doc("A.run"), Some("Runs it."));
+        assert_eq!(doc("A.go"), Some(""), "code before it on its line");
+    }
+
+    #[test]
+    fn item_macro_bodies_are_items_in_one_parse_and_misread_bodies_still_count() {
+        let rust = "impl Handle {\n    cfg_a! {\n        cfg_b! {\n            pub fn nested(&self) {}\n        }\n    }\n}\n\
+                    cfg_rt! {\n    /// Spawns.\n    pub fn spawn() {\n        helper()\n    }\n}\n\
+                    mock! {\n    pub File {\n        fn open() {}\n    }\n}\n\
+                    fn after() {}\n";
+        let parsed = parse_file("src/lib.rs", Lang::Rust, rust, &mut Parsers::default());
+        let sym = |q: &str| {
+            parsed
+                .symbols
+                .iter()
+                .find(|s| s.qual() == q)
+                .map(|s| (s.start, s.end, s.kind))
+        };
+        // Nested in two macros inside an impl: still a method of Handle.
+        assert_eq!(sym("Handle::nested"), Some((4, 4, Kind::Method)));
+        assert_eq!(sym("spawn"), Some((10, 12, Kind::Function)));
+        let spawn = parsed.symbols.iter().find(|s| s.qual() == "spawn").unwrap();
+        assert_eq!(spawn.doc_in(rust), "Spawns.");
+        // `mock!` is not items as written: it is read apart, and the file around it is intact.
+        assert_eq!(sym("open"), Some((16, 16, Kind::Function)));
+        assert_eq!(sym("after"), Some((19, 19, Kind::Function)));
+        let refs: Vec<&str> = parsed.refs.iter().map(|r| r.name.as_str()).collect();
+        for name in ["cfg_a!", "cfg_b!", "cfg_rt!", "helper"] {
+            assert!(refs.contains(&name), "{name} in {refs:?}");
+        }
+    }
+
+    #[test]
+    fn a_rust_file_with_its_own_syntax_error_keeps_its_definitions_and_lines() {
+        let rust = "/// One.\nfn one() {}\n\nfn broken( {\n// inside\n}\n\n/// Two.\nfn two() {}\n";
+        let parsed = parse_file("src/lib.rs", Lang::Rust, rust, &mut Parsers::default());
+        let two = parsed
+            .symbols
+            .iter()
+            .find(|s| s.qual() == "two")
+            .expect("two");
+        assert_eq!((two.start, two.end), (9, 9));
+        assert_eq!(two.doc_in(rust), "Two.");
+        assert!(parsed.symbols.iter().any(|s| s.qual() == "one"));
+    }
+}

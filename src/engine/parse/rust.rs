@@ -1,0 +1,142 @@
+//! Rust's parse: comments and item-macro delimiters left out of the parser's included ranges
+//! (see `rust_scan`), repeated with less left out when the tree has errors, and items in macro
+//! bodies that still read as token trees parsed again in place.
+
+use tree_sitter::{Parser, Point, Range, Tree};
+
+use super::{Collected, ancestors_of, collect, containers_of, node_text, push_ref};
+use crate::engine::lang::{Lang, LangQuery};
+use crate::engine::rust_scan;
+
+/// A Rust file parsed without its comments and with its item macros' bodies read as items in
+/// place (see `rust_scan`). When the tree has errors, the parse is repeated incrementally (only
+/// the changed ranges are re-read) with less left out: first without the macros whose bodies
+/// hold the errors (the parse-again pass then reads those bodies on their own, as before), then
+/// with the comments back in; errors that remain are the file's own. The macros' own names
+/// become references, as the query makes them for other invocations.
+pub(super) fn parse_rust(parser: &mut Parser, text: &str, col: &mut Collected) -> Option<Tree> {
+    let rust_scan::Scan {
+        mut macros,
+        mut comments,
+    } = rust_scan::scan(text);
+    let mut old: Option<Tree> = None;
+    while !(macros.is_empty() && comments.is_empty()) {
+        let ranges = rust_scan::included_ranges(text, &macros, &comments);
+        if parser.set_included_ranges(&ranges).is_err() {
+            break;
+        }
+        let tree = parser.parse(text, old.as_ref())?;
+        let failed = failed_macros(&tree, &macros);
+        if !failed.is_empty() {
+            let mut i = 0;
+            macros.retain(|_| {
+                i += 1;
+                !failed.contains(&(i - 1))
+            });
+        } else if tree.root_node().has_error() && !comments.is_empty() {
+            comments.clear();
+        } else {
+            for m in &macros {
+                push_ref("ref.macro", &text[m.name.0..m.name.1], m.name.0, col);
+            }
+            return Some(tree);
+        }
+        old = Some(tree);
+    }
+    parser.set_included_ranges(&[]).ok()?;
+    parser.parse(text, old.as_ref())
+}
+
+/// Indexes of the macros whose bodies hold a syntax error: each error node counts against the
+/// innermost macro it overlaps (one that spills past a body still counts). Errors outside
+/// every macro are the file's own.
+fn failed_macros(tree: &Tree, macros: &[rust_scan::ItemMacro]) -> Vec<usize> {
+    let mut failed = Vec::new();
+    if !tree.root_node().has_error() {
+        return failed;
+    }
+    let mut stack = vec![tree.root_node()];
+    while let Some(n) = stack.pop() {
+        if n.is_error() || n.is_missing() {
+            let (s, e) = (n.start_byte(), n.end_byte());
+            let innermost = macros
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| m.name.0 < e.max(s + 1) && s <= m.close)
+                .max_by_key(|(_, m)| m.name.0);
+            if let Some((i, _)) = innermost
+                && !failed.contains(&i)
+            {
+                failed.push(i);
+            }
+            continue;
+        }
+        let mut c = n.walk();
+        stack.extend(n.children(&mut c).filter(|c| c.has_error()));
+    }
+    failed
+}
+
+/// Rust items hidden in macro invocations (`cfg_rt! { … }`, `doc! { macro_rules! … }`) are token
+/// trees to the grammar; parse their insides again as items, in place.
+pub(super) fn rust_macro_items(
+    parser: &mut Parser,
+    tree: &Tree,
+    query: &LangQuery,
+    text: &str,
+    rel: &str,
+    col: &mut Collected,
+    depth: u32,
+) {
+    if depth > 3 {
+        return;
+    }
+    let mut stack = vec![tree.root_node()];
+    let mut found: Vec<(Range, Vec<String>)> = Vec::new();
+    while let Some(n) = stack.pop() {
+        let mut c = n.walk();
+        for child in n.named_children(&mut c) {
+            match child.kind() {
+                "macro_invocation" => {
+                    let Some(tt) = (0..child.named_child_count())
+                        .filter_map(|i| child.named_child(i as u32))
+                        .find(|c| c.kind() == "token_tree")
+                    else {
+                        continue;
+                    };
+                    if !rust_scan::looks_like_items(node_text(tt, text))
+                        || tt.end_byte() < tt.start_byte() + 2
+                    {
+                        continue;
+                    }
+                    let sp = tt.start_position();
+                    let ep = tt.end_position();
+                    let r = Range {
+                        start_byte: tt.start_byte() + 1,
+                        end_byte: tt.end_byte() - 1,
+                        start_point: Point {
+                            row: sp.row,
+                            column: sp.column + 1,
+                        },
+                        end_point: Point {
+                            row: ep.row,
+                            column: ep.column.saturating_sub(1),
+                        },
+                    };
+                    found.push((r, containers_of(Lang::Rust, &ancestors_of(child), text)));
+                }
+                "declaration_list" | "impl_item" | "mod_item" | "trait_item" => stack.push(child),
+                _ => {}
+            }
+        }
+    }
+    for (r, outer) in found {
+        if parser.set_included_ranges(&[r]).is_err() {
+            continue;
+        }
+        if let Some(sub) = parser.parse(text, None) {
+            collect(&sub, query, Lang::Rust, text, rel, &outer, col);
+            rust_macro_items(parser, &sub, query, text, rel, col, depth + 1);
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! A question as weighted vocabulary terms: stopwords out, words stemmed, synonyms and
+//! abbreviations, adjacent words joined (`final handler` → `finalhandler`), prefix expansion
+//! against the vocabulary, code-style names kept whole, and which auxiliary files it asks for.
+
+use rustc_hash::FxHashMap as HashMap;
+
+use super::Index;
+use super::tokens;
+use super::walk;
+
+#[derive(Debug, Clone)]
+pub struct QTerm {
+    pub id: u32,
+    pub w: f32,
+    /// The question words (bit i = i-th distinct word) this term stands for: a synonym or an
+    /// expansion counts for its source word, a joined pair for both words.
+    pub concepts: u64,
+}
+
+pub struct Query {
+    pub terms: Vec<QTerm>,
+    /// Identifiers written in code style (`spawn_blocking`, `TcpListener::accept`, `res.send`).
+    pub code_names: Vec<String>,
+    /// Plain words of the question (stemmed), for name matches.
+    pub words: Vec<String>,
+    pub wants_aux: [bool; 5],
+}
+
+/// The weighted terms of `question` in the index's vocabulary.
+pub fn parse_question(idx: &Index, question: &str) -> Query {
+    let mut weights: HashMap<u32, (f32, u64)> = HashMap::default();
+    let mut words = Vec::new();
+    let code_names = code_style_names(question);
+    let add = |t: &str, w: f32, c: u64, weights: &mut HashMap<u32, (f32, u64)>| {
+        if let Some(id) = idx.derived.term_ids.get(&idx.stored.vocab, t) {
+            let e = weights.entry(id).or_insert((0.0, 0));
+            if w > e.0 {
+                e.0 = w;
+            }
+            e.1 |= c;
+        }
+    };
+    let bit = |i: usize| if i < 64 { 1u64 << i } else { 0 };
+    let mut base: Vec<String> = Vec::new();
+    tokens::for_each_token(question, |t| {
+        if !tokens::is_question_stop(t) && !base.iter().any(|b| b == t) {
+            base.push(t.to_string());
+        }
+    });
+    for (i, t) in base.iter().enumerate() {
+        add(t, 1.0, bit(i), &mut weights);
+        words.push(t.clone());
+        for s in tokens::synonyms(t) {
+            add(s, 0.4, bit(i), &mut weights);
+        }
+    }
+    let concept_of = |w: &str| {
+        let st = tokens::stem(w);
+        base.iter().position(|b| b == st).map_or(0, bit)
+    };
+    // Adjacent words may be one identifier in the code: "final handler" → `finalhandler`.
+    let raw_words: Vec<String> = question
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| w.len() >= 2)
+        .map(|w| w.to_ascii_lowercase())
+        .collect();
+    for pair in raw_words.windows(2) {
+        let joined = format!("{}{}", pair[0], pair[1]);
+        if tokens::is_question_stop(tokens::stem(&pair[0]))
+            || tokens::is_question_stop(tokens::stem(&pair[1]))
+        {
+            continue;
+        }
+        let c = concept_of(&pair[0]) | concept_of(&pair[1]);
+        add(&joined, 0.8, c, &mut weights);
+        add(tokens::stem(&joined), 0.8, c, &mut weights);
+        add(&format!("{}_{}", pair[0], pair[1]), 0.8, c, &mut weights);
+    }
+    // Prefix expansion against the vocabulary: `auth` → `authent`, `authentication` → `auth`.
+    let expandable: Vec<(u64, &String)> = base
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.len() >= 4 && !t.contains('_'))
+        .map(|(i, t)| (bit(i), t))
+        .collect();
+    if !expandable.is_empty() {
+        for (id, v) in idx.stored.vocab.iter().enumerate() {
+            if v.len() < 4 || v.contains('_') || v.bytes().any(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            for (c, t) in &expandable {
+                if v.len() != t.len()
+                    && (v.starts_with(t.as_str()) && v.len() <= t.len() + 4
+                        || t.starts_with(v.as_str()) && v.len() * 2 >= t.len())
+                {
+                    let e = weights.entry(id as u32).or_insert((0.0, 0));
+                    if e.0 < 0.3 {
+                        e.0 = 0.3;
+                    }
+                    e.1 |= c;
+                }
+            }
+        }
+    }
+    let wants_aux = wants_aux(question);
+    let mut terms: Vec<QTerm> = weights
+        .into_iter()
+        .map(|(id, (w, concepts))| QTerm { id, w, concepts })
+        .collect();
+    terms.sort_by_key(|t| t.id);
+    Query {
+        terms,
+        code_names,
+        words,
+        wants_aux,
+    }
+}
+
+/// Identifiers written in code style: with `_`, `::`, `.`, `!` or inner capitals, or backticked.
+fn code_style_names(question: &str) -> Vec<String> {
+    let mut code_names = Vec::new();
+    for raw in question
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '?' | ';' | '"' | '(' | ')' | '\''))
+    {
+        let w = raw.trim_matches(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '!'));
+        let w = w.trim_end_matches('!');
+        if w.len() < 3 {
+            continue;
+        }
+        let has_inner_cap = w.chars().skip(1).any(|c| c.is_ascii_uppercase())
+            && w.chars().any(|c| c.is_ascii_lowercase());
+        if w.contains('_')
+            || w.contains("::")
+            || (w.contains('.') && !w.ends_with('.'))
+            || has_inner_cap
+            || raw.contains('`')
+        {
+            code_names.push(w.to_string());
+        }
+    }
+    code_names
+}
+
+/// Which auxiliary files (tests, examples, docs, benchmarks) the question asks for by name;
+/// ordinary files are always wanted.
+fn wants_aux(question: &str) -> [bool; 5] {
+    let q = question.to_ascii_lowercase();
+    let has = |ws: &[&str]| {
+        ws.iter().any(|w| {
+            q.split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|x| x == *w)
+        })
+    };
+    let mut wants_aux = [true; 5];
+    wants_aux[walk::AUX_TEST as usize] = has(&[
+        "test", "tests", "testing", "spec", "specs", "fixture", "fixtures",
+    ]);
+    wants_aux[walk::AUX_EXAMPLE as usize] = has(&["example", "examples", "sample", "demo"]);
+    wants_aux[walk::AUX_DOCS as usize] = has(&["doc", "docs", "documentation", "tutorial"]);
+    wants_aux[walk::AUX_BENCH as usize] = has(&["bench", "benchmark", "benchmarks", "performance"]);
+    wants_aux
+}
