@@ -11,6 +11,7 @@ use tower_lsp_server::ls_types::*;
 use super::convert;
 use super::ext::{CitationsMovedParams, LiveCitation};
 use crate::citations::{Anchor, FileLines};
+use crate::sync::LockExt;
 
 /// The suffix of a stale citation's message (the contract's wording).
 pub const STALE_SUFFIX: &str = "(changed since the answer)";
@@ -41,7 +42,7 @@ pub struct Hints {
 
 impl Hints {
     fn book(&self) -> std::sync::MutexGuard<'_, Option<Book>> {
-        self.book.lock().unwrap_or_else(|p| p.into_inner())
+        self.book.locked()
     }
 
     /// Replaces the published hints by those of a new answer. Returns what to publish: each

@@ -4,8 +4,10 @@
 
 mod code_actions;
 mod convert;
+mod documents;
 mod errors;
 pub mod ext;
+mod folders;
 mod framing;
 mod hints;
 mod progress;
