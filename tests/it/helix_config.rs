@@ -1,9 +1,12 @@
 //! The Helix setup in `editors/helix/` must be valid and must not take servers away from users.
 //!
-//! Helix cannot run here, so this checks the documented `languages.toml` snippet the way Helix
-//! reads it: it parses, defines `[language-server.potpie]`, its `config` is settings the server
-//! accepts, and — because listing a language's `language-servers` replaces Helix's defaults —
-//! every language that adds potpie still lists the servers Helix ships for it.
+//! The real Helix runs in `tests/editors_helix.sh` (tmux, on a git checkout of flask), which
+//! also compares the snippet with the servers that Helix build ships. These checks need no
+//! Helix at all, so they run in every `cargo test`: the snippet parses, defines
+//! `[language-server.potpie]`, its `config` is settings the server accepts, every language that
+//! adds potpie still lists the servers Helix 25.07 ships for it (listing `language-servers`
+//! replaces Helix's defaults, and a missing server is skipped silently, so nothing on screen
+//! would show the loss), and the README's TOML parses.
 
 use std::path::PathBuf;
 
