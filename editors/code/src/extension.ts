@@ -45,6 +45,9 @@ class Controller implements vscode.Disposable {
   private lastCitations: LspLocation[] = [];
   /** Which binary runs, for the status bar (set once it is found). */
   private serverLine = '';
+  /** For the log line that says how long the first start took. */
+  private readonly activatedAt = Date.now();
+  private readyLogged = false;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -286,6 +289,10 @@ class Controller implements vscode.Disposable {
   // ---- status -----------------------------------------------------------------------------
 
   private setStatus(s: Status): void {
+    if (s.state === 'ready' && !this.readyLogged) {
+      this.readyLogged = true;
+      this.log.info(`ready ${Date.now() - this.activatedAt} ms after activation (${this.serverLine})`);
+    }
     this.status = s;
     this.renderStatus(statusView(s));
   }
@@ -313,7 +320,9 @@ class Controller implements vscode.Disposable {
       this.log.warn(`potpie.status: ${errorMessage(e)}`);
     }
     const head = s ? `Potpie — ${describeStatus(s)}` : 'Potpie: the server has not reported a status yet.';
-    const text = this.serverLine ? `${head} · ${this.serverLine}` : head;
+    const notes = [this.serverLine];
+    if (!vscode.workspace.isTrusted) notes.push('Restricted Mode: local engine only, no key, no network');
+    const text = [head, ...notes.filter((n) => n !== '')].join(' · ');
     const pick = await vscode.window.showInformationMessage(text, 'Show Log');
     if (pick) this.log.show();
   }
