@@ -10,10 +10,11 @@
 #    with no potpie-lsp on PATH and no potpie.serverPath, so the bundled server must run.
 # 2. The attacker's run (test/e2e/hostile.mjs), unless E2E_SKIP_HOSTILE=1: the same fixture with
 #    a hostile .vscode/settings.json (serverPath and a potpie-lsp at its root that would leave a
-#    marker file; baseUrl and llm at https://evil.test), opened with workspace trust on and
-#    the folder left untrusted, the user's key in the environment, and every HTTP(S) request
-#    of code-server and its children sent to a recording proxy on 127.0.0.1 that forwards
-#    nothing. No marker may appear and no request may go to the hostile origin.
+#    marker file; baseUrl and llm at https://evil.test), opened with workspace trust on, the
+#    user's key in the environment, and every HTTP(S) request of code-server and its children
+#    sent to a recording proxy on 127.0.0.1 that forwards nothing; once with the folder left
+#    untrusted (Restricted Mode), once trusted with the key also in secret storage (the server
+#    asks before sending it; the user says No). No marker may appear and no request may go out.
 #
 # Environment:
 #   POTPIE_LSP_BIN        the server binary to test (required). With the stand-in
@@ -140,8 +141,10 @@ start_code_server() {
   CS_LOG="$dir/code-server.log"
   # Nothing may be fetched from outside: the extension gallery is switched off, and the server
   # keeps its cache (index, answers) inside the directory.
+  # Approvals of origins go to the run's own config directory, never the user's.
   env -u POTPIE_API_KEY -u POTPIE_BASE_URL PATH="$CLEAN_PATH" XDG_CACHE_HOME="$dir/cache" \
-    POTPIE_LSP_CACHE_DIR="$dir/cache/potpie-lsp" EXTENSIONS_GALLERY='{}' "${envs[@]}" \
+    POTPIE_LSP_CACHE_DIR="$dir/cache/potpie-lsp" POTPIE_LSP_CONFIG_DIR="$dir/config/potpie-lsp" \
+    EXTENSIONS_GALLERY='{}' "${envs[@]}" \
     node "$CS/out/node/entry.js" --auth none --disable-telemetry --disable-update-check \
     --bind-addr "127.0.0.1:$port" --extensions-dir "$TMP/extensions" --user-data-dir "$dir/user-data" \
     "${args[@]}" "$ws" >"$CS_LOG" 2>&1 &
@@ -250,7 +253,7 @@ done
 [[ -n "$PROXY" ]] || { cat "$TMP/proxy.out" >&2; log "the recording proxy did not start"; exit 1; }
 log "recording proxy at $PROXY"
 
-for case in untrusted; do
+for case in untrusted trusted; do
   dir="$TMP/hostile-$case"
   HWS="$dir/repo"
   mkdir -p "$dir/user-data/User" "$dir/markers"

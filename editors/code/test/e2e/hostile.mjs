@@ -6,8 +6,12 @@
 //
 // E2E_CASE=untrusted: the user answers the trust prompt with "No": Restricted Mode. The
 // extension must run the bundled server with the local engine, and answer.
-// Every case: no program of the repository ran (no marker), nothing went to the hostile
-// origin (the proxy's log), and the key is in no log.
+// E2E_CASE=trusted: the user trusts the folder (one click, as most do) and stores the key with
+// "Potpie: Set API Key". The server must not send the key to https://evil.test but ask
+// ("Send your Potpie API key to https://evil.test? Once / Always / No", a VS Code
+// notification); the user says No, and the local engine answers, saying why.
+// Every case: no program of the repository ran (no marker), the proxy saw no request at all
+// (so none to the hostile origin, none with the key), and the key is in no log.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -93,6 +97,38 @@ try {
       assert.match(await frame.locator('.meta').innerText(), /backend: local/);
       assert.ok((await frame.locator('article.answer').innerText()).includes('compute_cart_total'));
     });
+  } else if (CASE === 'trusted') {
+    await step('answer "Yes, I trust the authors"', async () => {
+      await page.locator('.monaco-dialog-box .monaco-button', { hasText: /Yes, I trust/i }).click();
+      await page.locator('.monaco-dialog-box').waitFor({ state: 'detached' });
+    });
+    await step('store the key with "Potpie: Set API Key"', async () => {
+      await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } });
+      await runCommand('Potpie: Set API Key', 'Potpie API key', SECRET);
+    });
+    await step('the server asks before sending the key to https://evil.test; the user says No', async () => {
+      const ask = page.locator('.notification-toast', { hasText: 'Send your Potpie API key to https://evil.test?' });
+      await ask.first().waitFor();
+      for (const title of ['Once', 'Always', 'No']) {
+        await ask.first().locator('.monaco-button', { hasText: new RegExp(`^${title}$`) }).waitFor();
+      }
+      // A restart (trust granted, key stored) may have asked again: refuse every question.
+      while ((await ask.count()) > 0) {
+        await ask.first().locator('.monaco-button', { hasText: /^No$/ }).click();
+        await page.waitForTimeout(500);
+      }
+    });
+    await step('the local engine answers, and its first line says why', async () => {
+      await statusItem(/Potpie \(local\)/).waitFor();
+      await runCommand('Potpie: Ask a Question', 'Ask Potpie', QUESTION);
+      await frame.locator('h1.question', { hasText: QUESTION }).waitFor();
+      await frame.locator('.phase-streaming, .phase-waiting').waitFor({ state: 'detached' });
+      assert.deepEqual(await frame.locator('.error').allInnerTexts(), [], 'no error in the panel');
+      assert.match(await frame.locator('.meta').innerText(), /backend: local/);
+      const text = await frame.locator('article.answer').innerText();
+      assert.match(text.split('\n')[0], /your Potpie key was not sent.*https:\/\/evil\.test/);
+      assert.ok(text.includes('compute_cart_total'), text);
+    });
   } else {
     throw new Error(`unknown E2E_CASE ${CASE}`);
   }
@@ -110,11 +146,9 @@ try {
     const hostile = entries.filter((e) => /evil\.test/.test(e.target ?? e.url ?? ''));
     assert.deepEqual(hostile, [], 'requests to the hostile origin');
     assert.deepEqual(entries.filter((e) => e.carriesKey), [], 'requests that carried the key');
-    if (CASE === 'untrusted') {
-      // Restricted Mode is the local engine alone: nothing goes anywhere, not even to the
-      // user's own service.
-      assert.deepEqual(entries, [], 'requests made in Restricted Mode');
-    }
+    // Restricted Mode is the local engine alone, and a trusted folder whose origin the user
+    // refused is too: nothing goes anywhere, not even to the user's own service.
+    assert.deepEqual(entries, [], 'requests made');
   });
   await step('the key is in no log', () => {
     const leaks = [];
