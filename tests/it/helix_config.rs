@@ -235,3 +235,42 @@ fn toml_blocks_in_the_readme_parse() {
     }
     assert!(blocks > 0, "the README shows its TOML");
 }
+
+/// The top README's Helix section shows a block a new user copies: it must say what the
+/// snippet says.
+#[test]
+fn the_top_readme_helix_block_is_the_snippet() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let text = std::fs::read_to_string(&path).expect("README.md");
+    let section = text
+        .split("\n### Helix")
+        .nth(1)
+        .and_then(|s| s.split("\n### ").next())
+        .expect("the README has a Helix section");
+    let start = section.find("```toml\n").expect("with a TOML block") + "```toml\n".len();
+    let body = &section[start..];
+    let block: toml::Table = body[..body.find("```").expect("closed")]
+        .lines()
+        .map(str::trim_start)
+        .collect::<Vec<_>>()
+        .join("\n")
+        .parse()
+        .expect("the README's Helix block parses");
+    let snippet = snippet();
+    let (ours, theirs) = (potpie_server(&block), potpie_server(&snippet));
+    for key in ["command", "timeout"] {
+        assert_eq!(ours.get(key), theirs.get(key), "README vs snippet: {key}");
+    }
+    for lang in languages(&block) {
+        let name = lang.get("name").and_then(|n| n.as_str()).unwrap();
+        let same = languages(&snippet)
+            .into_iter()
+            .find(|l| l.get("name").and_then(|n| n.as_str()) == Some(name))
+            .unwrap_or_else(|| panic!("{name} is not in the snippet"));
+        assert_eq!(
+            lang.get("language-servers"),
+            same.get("language-servers"),
+            "README vs snippet: {name}"
+        );
+    }
+}

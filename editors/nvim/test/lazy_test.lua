@@ -31,8 +31,26 @@ local function readme_spec()
   return chunk()
 end
 
+--- The lua block of the top README's Neovim section, dedented.
+local function top_readme_block()
+  local text = H.read(REPO .. '/README.md') or ''
+  local section = text:match('\n### Neovim[^\n]*\n(.-)\n### ')
+  H.check(section ~= nil, 'the top README has a Neovim section')
+  local block = section:match('```lua\n(.-)\n%s*```')
+  H.check(block ~= nil, 'with a lua block')
+  local indent = block:match('^(%s*)')
+  local lines = {}
+  for _, l in ipairs(vim.split(block, '\n')) do
+    lines[#lines + 1] = l:sub(1, #indent) == indent and l:sub(#indent + 1) or l
+  end
+  return table.concat(lines, '\n')
+end
+
 H.run(function()
   local spec = readme_spec()
+  local text = H.read(REPO .. '/editors/nvim/README.md') or ''
+  local ours = text:match('\n### lazy%.nvim\n.-```lua\n(.-)\n```')
+  H.check(top_readme_block() == ours, "the top README's spec is the plugin README's")
   H.check(type(spec.build) == 'string', 'the spec has a build step')
   H.check(spec.build:match('^cargo build %-%-release') ~= nil, 'that builds the release server: ' .. spec.build)
   H.check(spec.build:find('--locked', 1, true) and spec.build:find('--bin potpie-lsp', 1, true), 'locked, the potpie-lsp binary only')

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import test from 'node:test';
-import { load, vscode } from './helpers.mjs';
+import { extRoot, load, vscode } from './helpers.mjs';
 
 test('citations become real Location objects for showReferences', () => {
   const { toLocation, showReferencesArgs, selectionFor } = load('citations');
@@ -90,4 +92,22 @@ test('the extension module loads against the vscode API (with the real languagec
   const ext = load('extension');
   assert.equal(typeof ext.activate, 'function');
   assert.equal(typeof ext.deactivate, 'function');
+});
+
+test("the top README's VS Code steps are what the package does", () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(extRoot, 'package.json'), 'utf8'));
+  const readme = fs.readFileSync(path.join(extRoot, '..', '..', 'README.md'), 'utf8');
+  const section = readme.split('\n### VS Code')[1]?.split('\n### ')[0];
+  assert.ok(section, 'the README has a VS Code section');
+  const m = /npm run package -- --target (\S+)\s+# → (\S+\.vsix)/.exec(section);
+  assert.ok(m, 'it packages for a target');
+  assert.equal(pkg.scripts.package, 'bash scripts/package.sh');
+  const sh = fs.readFileSync(path.join(extRoot, 'scripts', 'package.sh'), 'utf8');
+  const platform = new RegExp(`${m[1].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\) echo (\\S+) ;;`).exec(sh)?.[1];
+  assert.equal(m[2], `potpie-vscode-${platform}.vsix`, 'the file package.sh writes for that target');
+  assert.ok(section.includes(`code --install-extension ${m[2]}`));
+  const titles = pkg.contributes.commands.map((c) => `${c.category}: ${c.title}`);
+  for (const [, name] of section.matchAll(/\*(Potpie: [^*]+)\*/g)) {
+    assert.ok(titles.includes(name), `"${name}" is a command of the extension`);
+  }
 });
