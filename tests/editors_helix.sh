@@ -109,6 +109,12 @@ screen() { # capture the pane into $last_screen and a numbered file
 fail() {
   failed=1
   echo "FAIL [$suite]: $*" >&2
+  # the screens before the last, then the last: what led up to the failure, in the log
+  local f
+  for f in $(ls "$screens" 2>/dev/null | sort | tail -n 4 | head -n 3); do
+    echo "--- earlier screen $f" >&2
+    cat "$screens/$f" >&2
+  done
   echo "--- the screen ($screens/$(printf '%03d' $shot)-*.txt; every capture is in $screens)" >&2
   printf '%s\n' "$last_screen" >&2
   if [ -f "$work/xdg/cache/helix/helix.log" ]; then
