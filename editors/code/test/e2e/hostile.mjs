@@ -5,7 +5,9 @@
 // in code-server's environment and routes every HTTP(S) request through a recording proxy.
 //
 // E2E_CASE=untrusted: the user answers the trust prompt with "No": Restricted Mode. The
-// extension must run the bundled server with the local engine, and answer.
+// extension must run the bundled server with the local engine, and answer. Trusting the
+// folder afterwards restarts the server with the key, and the server asks before using the
+// repository's origin (answered No).
 // E2E_CASE=trusted: the user trusts the folder (one click, as most do) and stores the key with
 // "Potpie: Set API Key". The server must not send the key to https://evil.test but ask
 // ("Send your Potpie API key to https://evil.test? Once / Always / No", a VS Code
@@ -96,6 +98,17 @@ try {
       assert.deepEqual(await frame.locator('.error').allInnerTexts(), [], 'no error in the panel');
       assert.match(await frame.locator('.meta').innerText(), /backend: local/);
       assert.ok((await frame.locator('article.answer').innerText()).includes('compute_cart_total'));
+    });
+    await step('granting trust later restarts the server with the key: it asks first; No', async () => {
+      await runCommand('Workspaces: Manage Workspace Trust');
+      await page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust$/ }).first().click();
+      const ask = page.locator('.notification-toast', { hasText: 'Send your Potpie API key to https://evil.test?' });
+      await ask.first().waitFor();
+      while ((await ask.count()) > 0) {
+        await ask.first().locator('.monaco-button', { hasText: /^No$/ }).click();
+        await page.waitForTimeout(500);
+      }
+      await statusItem(/Potpie \(local\)/).waitFor();
     });
   } else if (CASE === 'trusted') {
     await step('answer "Yes, I trust the authors"', async () => {
