@@ -78,6 +78,12 @@ else
   out="${out:-$HERE/potpie-vscode.vsix}"
 fi
 
+# Relative links of the README (the screenshot lives in the repository's docs/) resolve from
+# this directory of the repository; vsce alone would resolve them from its root.
+web=$(node -p 'const r = require("./package.json").repository; r.url.replace(/\.git$/, "") + " " + (r.directory || "")')
+read -r repo_url repo_dir <<<"$web"
+vsce_args+=(--baseImagesUrl "$repo_url/raw/HEAD/$repo_dir/" --baseContentUrl "$repo_url/blob/HEAD/$repo_dir/")
+
 # vsce runs vscode:prepublish (type check, then the esbuild bundle).
 npx vsce package "${vsce_args[@]}" -o "$out"
 python3 - "$out" <<'PY'
