@@ -17,7 +17,8 @@
 #      opens the answer file (window/showDocument) with the answer in it;
 #   3. `space D` lists the citation hints with what each place is; choosing one jumps to the
 #      cited file and line;
-#   4. `:lsp-workspace-command potpie.ask {"question": …}` opens the answer the same way;
+#   4. `:lsp-workspace-command potpie.ask {"question": …}` opens the answer the same way, and
+#      a follow-up with `"threadId": "last"` opens the thread's transcript with both answers;
 #   5. `space a` on the keyword `from` offers no "Where is from used?", on a name it does.
 # Suites: `local` (embedded engine) and `potpie` (examples/fake_potpie on 127.0.0.1, serving
 # tests/helix/fake-answer.md). A failed run keeps its temp directory, prints the last screen
@@ -280,6 +281,20 @@ for suite in "${suites[@]}"; do
   wait_for ask-answer "$answer_words"
   grep -Eq 'answer-[0-9a-f-]+\.md' <<<"$(status_line)" || fail "the answer is not an answer file"
   echo "ok  :lsp-workspace-command potpie.ask opens the answer file"
+
+  # 4b. a follow-up in that thread opens the thread's transcript, both answers in it (asked,
+  # like every command, from a file of the project: Markdown has no potpie)
+  keys C-o
+  wait_for back 'src/flask/sessions.py'
+  text ':lsp-workspace-command potpie.ask {"question": "And who calls it?", "threadId": "last"}'
+  keys Enter
+  wait_for follow-up 'thread `t[^`]+` · 2 answers'
+  grep -Eq 't[0-9a-f-]+\.md' <<<"$(status_line)" || fail "the follow-up did not open the thread's transcript"
+  keys /
+  text '## And who calls it'
+  keys Enter
+  wait_for follow-up-found '## And who calls it\?'
+  echo "ok  a follow-up with \"threadId\": \"last\" opens the transcript with both answers"
 
   # 5. "Where is … used?" on names only
   text ':open src/flask/sessions.py'
