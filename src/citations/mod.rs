@@ -11,6 +11,7 @@
 
 mod anchor;
 mod definition;
+mod describe;
 mod linkify;
 mod paths;
 mod refs;
@@ -22,6 +23,7 @@ use std::path::Path;
 use crate::model::SourceLocation;
 
 pub use anchor::{Anchor, FileLines};
+pub use describe::{hint_message, symbol_at};
 pub use linkify::linkify;
 use paths::Resolver;
 use scan::{Event, Form};

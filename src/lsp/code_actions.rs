@@ -69,7 +69,11 @@ pub fn actions(
             }),
         );
     }
-    if let Some(symbol) = line.and_then(|l| identifier_at(l, range.start.character)) {
+    let is_keyword = |w: &str| crate::keywords::is_keyword(uri.path().as_str(), w);
+    if let Some(symbol) = line
+        .and_then(|l| identifier_at(l, range.start.character))
+        .filter(|w| !is_keyword(w))
+    {
         push(
             format!("Potpie: Where is {symbol} used?"),
             CMD_ASK,
@@ -182,5 +186,45 @@ mod tests {
         assert_eq!(identifier_at("x = 12;", 5), None);
         assert_eq!(identifier_at("   ", 1), None);
         assert_eq!(identifier_at("é.naïve()", 3).as_deref(), Some("naïve"));
+    }
+
+    fn titles(uri: &str, text: &str, line: u32, col: u32) -> Vec<String> {
+        let params = CodeActionParams {
+            text_document: TextDocumentIdentifier {
+                uri: uri.parse().unwrap(),
+            },
+            range: Range::new(Position::new(line, col), Position::new(line, col)),
+            context: CodeActionContext::default(),
+            work_done_progress_params: WorkDoneProgressParams::default(),
+            partial_result_params: PartialResultParams::default(),
+        };
+        actions(&params, Some(text), None)
+            .into_iter()
+            .map(|a| match a {
+                CodeActionOrCommand::CodeAction(a) => a.title,
+                CodeActionOrCommand::Command(c) => c.title,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn where_is_used_only_on_identifiers_never_on_keywords() {
+        let py = "from flask import Flask\n";
+        assert!(titles("file:///ws/app.py", py, 0, 1).is_empty(), "from");
+        assert_eq!(
+            titles("file:///ws/app.py", py, 0, 19),
+            ["Potpie: Where is Flask used?"]
+        );
+        let rs = "pub fn serve() {}\n";
+        assert!(titles("file:///ws/lib.rs", rs, 0, 5).is_empty(), "fn");
+        assert_eq!(
+            titles("file:///ws/lib.rs", rs, 0, 8),
+            ["Potpie: Where is serve used?"]
+        );
+        // a word that is a keyword elsewhere is a name in a language without it
+        assert_eq!(
+            titles("file:///ws/notes.txt", "from here\n", 0, 1),
+            ["Potpie: Where is from used?"]
+        );
     }
 }

@@ -20,19 +20,23 @@ pub const STALE_SUFFIX: &str = "(changed since the answer)";
 struct Book {
     answer_id: String,
     thread_id: String,
-    /// The start of each hint's message.
+    /// The question, for hints without a message of their own.
     summary: String,
+    /// Each citation's message (what the place is), in the answer's order.
+    messages: Vec<String>,
     answer_uri: Option<Uri>,
     related: bool,
     /// By URI string: each file's citations, numbered in the answer's order.
     files: BTreeMap<String, (Uri, Vec<(usize, Anchor)>)>,
 }
 
-/// One citation to publish: where (its anchor) and in which file.
+/// One citation to publish: where (its anchor), in which file, and what the place is
+/// (`citations::hint_message`; empty for none).
 pub struct NewHint {
     pub uri: Uri,
     pub anchor: Anchor,
     pub text: Option<std::sync::Arc<String>>,
+    pub message: String,
 }
 
 #[derive(Default)]
@@ -59,7 +63,9 @@ impl Hints {
     ) -> Vec<(Uri, Vec<Diagnostic>)> {
         let mut files: BTreeMap<String, (Uri, Vec<(usize, Anchor)>)> = BTreeMap::new();
         let mut texts: BTreeMap<String, Option<std::sync::Arc<String>>> = BTreeMap::new();
+        let mut messages = Vec::with_capacity(hints.len());
         for (i, h) in hints.into_iter().enumerate() {
+            messages.push(h.message);
             let key = h.uri.as_str().to_string();
             texts.entry(key.clone()).or_insert(h.text);
             files
@@ -72,6 +78,7 @@ impl Hints {
             answer_id: answer_id.to_string(),
             thread_id: thread_id.to_string(),
             summary,
+            messages,
             answer_uri,
             related,
             files,
@@ -185,7 +192,10 @@ impl Book {
                     message: "the answer citing this code".into(),
                 }]
             });
-        let mut message = format!("Potpie citation {number} for: {}", self.summary);
+        let mut message = match self.messages.get(number - 1) {
+            Some(m) if !m.is_empty() => m.clone(),
+            _ => format!("Potpie citation {number} for: {}", self.summary),
+        };
         if anchor.stale {
             message.push(' ');
             message.push_str(STALE_SUFFIX);

@@ -325,11 +325,15 @@ async fn deliver(
         .placed
         .into_iter()
         .filter_map(|p| {
-            let location = convert::location(&p.location, p.text.as_deref().map(String::as_str))?;
+            let text = p.text.as_deref().map(String::as_str);
+            let location = convert::location(&p.location, text)?;
+            let message =
+                crate::citations::hint_message(&answer.markdown, &question.text, &p.location, text);
             let hint = NewHint {
                 uri: location.uri.clone(),
                 anchor: p.anchor,
                 text: p.text,
+                message,
             };
             Some((location, hint))
         })

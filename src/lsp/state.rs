@@ -34,6 +34,13 @@ pub struct ClientFlags {
     pub watched_files_dynamic: bool,
 }
 
+/// Clients that open `window/showDocument` files without advertising the capability. Helix
+/// (24.03 and later) does, and since it drops command results, the answer file is the only
+/// place its users read an answer.
+fn shows_documents_unadvertised(info: Option<&ClientInfo>) -> bool {
+    info.is_some_and(|i| i.name.eq_ignore_ascii_case("helix"))
+}
+
 /// A workspace folder: its session, or why it has none.
 #[derive(Clone)]
 pub enum Folder {
@@ -140,7 +147,8 @@ impl State {
                 .as_ref()
                 .and_then(|w| w.show_document.as_ref())
                 .map(|s| s.support)
-                .unwrap_or(false),
+                .unwrap_or(false)
+                || shows_documents_unadvertised(params.client_info.as_ref()),
             related_information: caps
                 .text_document
                 .as_ref()

@@ -1,9 +1,12 @@
 //! The Helix setup in `editors/helix/` must be valid and must not take servers away from users.
 //!
-//! Helix cannot run here, so this checks the documented `languages.toml` snippet the way Helix
-//! reads it: it parses, defines `[language-server.potpie]`, its `config` is settings the server
-//! accepts, and — because listing a language's `language-servers` replaces Helix's defaults —
-//! every language that adds potpie still lists the servers Helix ships for it.
+//! The real Helix runs in `tests/editors_helix.sh` (tmux, on a git checkout of flask), which
+//! also compares the snippet with the servers that Helix build ships. These checks need no
+//! Helix at all, so they run in every `cargo test`: the snippet parses, defines
+//! `[language-server.potpie]`, its `config` is settings the server accepts, every language that
+//! adds potpie still lists the servers Helix 25.07 ships for it (listing `language-servers`
+//! replaces Helix's defaults, and a missing server is skipped silently, so nothing on screen
+//! would show the loss), and the README's TOML parses.
 
 use std::path::PathBuf;
 
@@ -231,4 +234,43 @@ fn toml_blocks_in_the_readme_parse() {
         rest = &body[end + 3..];
     }
     assert!(blocks > 0, "the README shows its TOML");
+}
+
+/// The top README's Helix section shows a block a new user copies: it must say what the
+/// snippet says.
+#[test]
+fn the_top_readme_helix_block_is_the_snippet() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let text = std::fs::read_to_string(&path).expect("README.md");
+    let section = text
+        .split("\n### Helix")
+        .nth(1)
+        .and_then(|s| s.split("\n### ").next())
+        .expect("the README has a Helix section");
+    let start = section.find("```toml\n").expect("with a TOML block") + "```toml\n".len();
+    let body = &section[start..];
+    let block: toml::Table = body[..body.find("```").expect("closed")]
+        .lines()
+        .map(str::trim_start)
+        .collect::<Vec<_>>()
+        .join("\n")
+        .parse()
+        .expect("the README's Helix block parses");
+    let snippet = snippet();
+    let (ours, theirs) = (potpie_server(&block), potpie_server(&snippet));
+    for key in ["command", "timeout"] {
+        assert_eq!(ours.get(key), theirs.get(key), "README vs snippet: {key}");
+    }
+    for lang in languages(&block) {
+        let name = lang.get("name").and_then(|n| n.as_str()).unwrap();
+        let same = languages(&snippet)
+            .into_iter()
+            .find(|l| l.get("name").and_then(|n| n.as_str()) == Some(name))
+            .unwrap_or_else(|| panic!("{name} is not in the snippet"));
+        assert_eq!(
+            lang.get("language-servers"),
+            same.get("language-servers"),
+            "README vs snippet: {name}"
+        );
+    }
 }

@@ -402,8 +402,10 @@ async fn a_stream_with_only_the_placeholder_is_no_answer() {
     client.shutdown().await;
 }
 
-/// Helix: no relatedInformation, no progress, ignores command results, never cancels and
-/// gives up after 20 s. The answer must still reach the user by the file and the hints.
+/// Helix 25.07: no relatedInformation, ignores command results, never cancels, gives up after
+/// 20 s, and opens `window/showDocument` files without advertising it (its capabilities, from
+/// helix-lsp/src/client.rs, have `window.workDoneProgress` only). The answer must still reach
+/// the user by the file and the hints, whose messages say what each place is.
 #[tokio::test]
 async fn a_helix_like_client_still_gets_the_answer_file_and_hints() {
     let fake = FakeConfig::new()
@@ -416,12 +418,17 @@ async fn a_helix_like_client_still_gets_the_answer_file_and_hints() {
     let cache = tempfile::tempdir().unwrap();
     let client = support::lsp_client::in_process(support::env(cache.path()));
     let helix_caps = json!({
-        "window": {"workDoneProgress": true, "showDocument": {"support": true}},
+        "window": {"workDoneProgress": true},
         "textDocument": {"publishDiagnostics": {"versionSupport": true}},
         "workspace": {"executeCommand": {}, "workspaceFolders": true, "didChangeWatchedFiles": {"dynamicRegistration": true}}
     });
     client
-        .initialize_with(&[ws.path()], options(&fake), helix_caps)
+        .initialize_as(
+            &[ws.path()],
+            options(&fake),
+            helix_caps,
+            json!({"name": "helix", "version": "25.7.1"}),
+        )
         .await;
     client.wait_status("ready").await;
     let (_id, response) = client
@@ -458,6 +465,10 @@ async fn a_helix_like_client_still_gets_the_answer_file_and_hints() {
         d.get("relatedInformation").is_none() || d["relatedInformation"].is_null(),
         "{d}"
     );
+    // what the place is: the symbol there, in the answer's words
+    let message = d["message"].as_str().unwrap();
+    assert!(message.contains("verify_password"), "{message}");
+    assert!(!message.contains("citation 1"), "{message}");
     client.shutdown().await;
 }
 

@@ -224,6 +224,18 @@ impl TestClient {
         options: Value,
         capabilities: Value,
     ) -> Value {
+        self.initialize_as(roots, options, capabilities, Value::Null)
+            .await
+    }
+
+    /// `initialize` with a `clientInfo` (`{"name", "version"}`), for behaviour keyed by client.
+    pub async fn initialize_as(
+        &self,
+        roots: &[&Path],
+        options: Value,
+        capabilities: Value,
+        client_info: Value,
+    ) -> Value {
         let folders: Vec<Value> = roots
             .iter()
             .map(|r| json!({"uri": file_uri(r), "name": r.file_name().unwrap().to_string_lossy()}))
@@ -235,6 +247,7 @@ impl TestClient {
                     "processId": null,
                     "rootUri": roots.first().map(|r| file_uri(r)),
                     "capabilities": capabilities,
+                    "clientInfo": client_info,
                     "workspaceFolders": folders,
                     "initializationOptions": options,
                 }),

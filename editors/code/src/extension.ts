@@ -3,6 +3,7 @@
 // SecretStorage).
 import * as fs from 'fs';
 import * as os from 'os';
+import * as path from 'path';
 import * as vscode from 'vscode';
 import {
   DidChangeConfigurationNotification,
@@ -26,8 +27,8 @@ import {
   ServerCommand,
   Status,
 } from './protocol';
-import { resolveServerPath } from './serverPath';
-import { buildServerSettings, redactSettings } from './settings';
+import { bundledServerName, describeServer, resolveServerPath } from './serverPath';
+import { buildServerSettings, redactSettings, serverEnvironment } from './settings';
 import { describeStatus, serverMissingView, statusView, StatusView } from './status';
 
 const SECRET_API_KEY = 'potpie.apiKey';
@@ -42,6 +43,11 @@ class Controller implements vscode.Disposable {
   private readonly router = new ChunkRouter();
   private current?: { session: AnswerSession; cts: vscode.CancellationTokenSource };
   private lastCitations: LspLocation[] = [];
+  /** Which binary runs, for the status bar (set once it is found). */
+  private serverLine = '';
+  /** For the log line that says how long the first start took. */
+  private readonly activatedAt = Date.now();
+  private readyLogged = false;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -92,13 +98,12 @@ class Controller implements vscode.Disposable {
 
   private async doStart(): Promise<void> {
     const cfg = vscode.workspace.getConfiguration(SECTION);
-    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const resolved = resolveServerPath({
       configured: cfg.get<string>('serverPath'),
       envPath: process.env.PATH,
       platform: process.platform,
       home: os.homedir(),
-      workspaceRoot: root,
+      bundled: path.join(this.context.extensionPath, 'server', bundledServerName(process.platform)),
       isExecutable: isExecutableFile,
     });
     if (!resolved.ok) {
@@ -107,15 +112,18 @@ class Controller implements vscode.Disposable {
       void this.offerSetup(resolved.message);
       return;
     }
-    const apiKey = await this.context.secrets.get(SECRET_API_KEY);
+    this.serverLine = describeServer(resolved.path, resolved.source);
+    const trusted = vscode.workspace.isTrusted;
+    const apiKey = trusted ? await this.context.secrets.get(SECRET_API_KEY) : undefined;
     const tracing = this.tracing();
-    const initializationOptions = buildServerSettings(cfg, tracing ? undefined : apiKey);
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    if (tracing && apiKey) {
+    const initializationOptions = buildServerSettings(cfg, tracing ? undefined : apiKey, trusted);
+    const env = serverEnvironment(process.env, { trusted, tracing, apiKey });
+    if (!trusted) {
+      this.log.info('Restricted Mode: the local engine only, without the API key or any origin from settings');
+    } else if (tracing && apiKey) {
       this.log.warn('potpie.trace.server is on: the API key goes to the server in its environment instead');
-      env.POTPIE_API_KEY = apiKey;
     }
-    this.log.info(`starting ${resolved.path} with ${JSON.stringify(redactSettings(initializationOptions))}`);
+    this.log.info(`starting ${this.serverLine} with ${JSON.stringify(redactSettings(initializationOptions))}`);
     // No `transport`: TransportKind.stdio would append `--stdio`, which the CLI does not take;
     // without it the client still talks over stdin/stdout.
     const run = { command: resolved.path, args: [] as string[], options: { env } };
@@ -137,7 +145,12 @@ class Controller implements vscode.Disposable {
         workspace: {
           configuration: async (params, token, next) => {
             const result = await next(params, token);
-            if (!Array.isArray(result) || this.tracing()) return result;
+            if (!Array.isArray(result)) return result;
+            if (!vscode.workspace.isTrusted) {
+              const safe = buildServerSettings(vscode.workspace.getConfiguration(SECTION), undefined, false);
+              return result.map((value, i) => (params.items[i]?.section === SECTION ? safe : value));
+            }
+            if (this.tracing()) return result;
             const key = await this.context.secrets.get(SECRET_API_KEY);
             if (!key) return result;
             return result.map((value, i) =>
@@ -248,8 +261,9 @@ class Controller implements vscode.Disposable {
       await this.restart();
       return;
     }
-    const key = await this.context.secrets.get(SECRET_API_KEY);
-    const settings = buildServerSettings(vscode.workspace.getConfiguration(SECTION), key);
+    const trusted = vscode.workspace.isTrusted;
+    const key = trusted ? await this.context.secrets.get(SECRET_API_KEY) : undefined;
+    const settings = buildServerSettings(vscode.workspace.getConfiguration(SECTION), key, trusted);
     this.log.info(`settings changed: ${JSON.stringify(redactSettings(settings))}`);
     await client.sendNotification(DidChangeConfigurationNotification.type, { settings: { [SECTION]: settings } });
   }
@@ -275,13 +289,21 @@ class Controller implements vscode.Disposable {
   // ---- status -----------------------------------------------------------------------------
 
   private setStatus(s: Status): void {
+    if (s.state === 'ready' && !this.readyLogged) {
+      this.readyLogged = true;
+      this.log.info(`ready ${Date.now() - this.activatedAt} ms after activation (${this.serverLine})`);
+    }
     this.status = s;
     this.renderStatus(statusView(s));
   }
 
   private renderStatus(v: StatusView): void {
+    const notes = [this.serverLine];
+    if (!vscode.workspace.isTrusted) {
+      notes.push('Restricted Mode: the local engine only (no key, no network); trust the folder to use Potpie');
+    }
     this.statusItem.text = v.text;
-    this.statusItem.tooltip = v.tooltip;
+    this.statusItem.tooltip = [v.tooltip, ...notes.filter((n) => n !== '')].join('\n');
     this.statusItem.command = v.command;
     this.statusItem.backgroundColor = v.error ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
   }
@@ -297,7 +319,10 @@ class Controller implements vscode.Disposable {
     } catch (e) {
       this.log.warn(`potpie.status: ${errorMessage(e)}`);
     }
-    const text = s ? `Potpie — ${describeStatus(s)}` : 'Potpie: the server has not reported a status yet.';
+    const head = s ? `Potpie — ${describeStatus(s)}` : 'Potpie: the server has not reported a status yet.';
+    const notes = [this.serverLine];
+    if (!vscode.workspace.isTrusted) notes.push('Restricted Mode: local engine only, no key, no network');
+    const text = [head, ...notes.filter((n) => n !== '')].join(' · ');
     const pick = await vscode.window.showInformationMessage(text, 'Show Log');
     if (pick) this.log.show();
   }
@@ -468,6 +493,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   reg('potpie-vscode.restart', () => c.restart());
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => guard(() => c.onConfigurationChanged(e))()),
+    // Trust brings the key, the origin and the LLM endpoint back; only a fresh server gets the
+    // environment that goes with them.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => guard(() => c.restart())()),
     context.secrets.onDidChange((e) => {
       if (e.key === SECRET_API_KEY) void guard(() => c.onApiKeyChanged())();
     }),

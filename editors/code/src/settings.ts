@@ -19,6 +19,17 @@ export const SERVER_SETTING_KEYS = [
 /** Settings that only the extension reads. */
 export const EXTENSION_SETTING_KEYS = ['serverPath'] as const;
 
+/**
+ * Settings that name a program, an origin the API key may travel to, or a place outside the
+ * workspace to write to: `capabilities.untrustedWorkspaces.restrictedConfigurations` in
+ * package.json lists exactly these (a unit test compares), so an untrusted workspace's own
+ * values for them are ignored by VS Code.
+ */
+export const RESTRICTED_SETTING_KEYS = ['serverPath', 'baseUrl', 'llm', 'answersDir'] as const;
+
+/** What restricted mode leaves out: everything that reaches the network or carries a key. */
+const NETWORK_SETTING_KEYS: readonly string[] = ['baseUrl', 'llm'];
+
 export type ServerSettingKey = (typeof SERVER_SETTING_KEYS)[number];
 
 export interface ConfigReader {
@@ -29,10 +40,17 @@ export interface ConfigReader {
  * The `potpie` settings object for `initializationOptions` and
  * `workspace/didChangeConfiguration`. Empty strings and nulls are left out, so the server falls
  * back to its own defaults (environment variables, git detection) instead of receiving "".
+ *
+ * In an untrusted workspace (`trusted` false) the server runs the local engine only: backend
+ * `local`, no key, no origin, no LLM endpoint, so nothing leaves the machine whatever the
+ * repository's settings say.
  */
-export function buildServerSettings(cfg: ConfigReader, apiKey?: string): Record<string, unknown> {
+export function buildServerSettings(cfg: ConfigReader, apiKey?: string, trusted = true): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of SERVER_SETTING_KEYS) {
+    if (!trusted && NETWORK_SETTING_KEYS.includes(key)) {
+      continue;
+    }
     const value = cfg.get<unknown>(key);
     if (value === undefined || value === null) {
       continue;
@@ -54,10 +72,37 @@ export function buildServerSettings(cfg: ConfigReader, apiKey?: string): Record<
     }
     out[key] = value;
   }
+  if (!trusted) {
+    out.backend = 'local';
+    return out;
+  }
   if (apiKey !== undefined && apiKey.trim() !== '') {
     out.apiKey = apiKey.trim();
   }
   return out;
+}
+
+/** Variables through which a key or an origin reaches the server. */
+const KEY_ENV = ['POTPIE_API_KEY', 'POTPIE_BASE_URL'];
+
+/**
+ * The server's environment. Untrusted: without the key and origin variables (the server would
+ * read them itself). Trusted with tracing on: the key goes here instead of into the protocol,
+ * so that traces never show it.
+ */
+export function serverEnvironment(
+  base: Record<string, string | undefined>,
+  opts: { trusted: boolean; tracing: boolean; apiKey?: string },
+): Record<string, string | undefined> {
+  const env = { ...base };
+  if (!opts.trusted) {
+    for (const k of KEY_ENV) delete env[k];
+    return env;
+  }
+  if (opts.tracing && opts.apiKey) {
+    env.POTPIE_API_KEY = opts.apiKey;
+  }
+  return env;
 }
 
 function normalizeLlm(value: unknown): Record<string, string> | undefined {

@@ -4,7 +4,8 @@ import path from 'node:path';
 import test from 'node:test';
 import { extRoot, load } from './helpers.mjs';
 
-const { buildServerSettings, redactSettings, SERVER_SETTING_KEYS, EXTENSION_SETTING_KEYS } = load('settings');
+const { buildServerSettings, redactSettings, serverEnvironment, SERVER_SETTING_KEYS, EXTENSION_SETTING_KEYS, RESTRICTED_SETTING_KEYS } =
+  load('settings');
 
 const reader = (obj) => ({ get: (k) => obj[k] });
 
@@ -36,6 +37,22 @@ test('keys outside the contract are not forwarded', () => {
   assert.deepEqual(Object.keys(s), ['backend']);
 });
 
+test('untrusted: backend local, no key, no origin, no LLM endpoint', () => {
+  const cfg = reader({ backend: 'potpie', baseUrl: 'https://evil.test', llm: { baseUrl: 'https://evil.test', model: 'm' }, agent: 'a', hints: true });
+  const s = buildServerSettings(cfg, 'sk-secret', false);
+  assert.deepEqual(s, { backend: 'local', agent: 'a', hints: true });
+  const trusted = buildServerSettings(cfg, 'sk-secret', true);
+  assert.equal(trusted.baseUrl, 'https://evil.test'); // the server's own policy decides where the key may go
+  assert.equal(trusted.apiKey, 'sk-secret');
+});
+
+test('untrusted: the server environment carries no key and no origin', () => {
+  const base = { PATH: '/usr/bin', POTPIE_API_KEY: 'sk-env', POTPIE_BASE_URL: 'https://self.hosted' };
+  assert.deepEqual(serverEnvironment(base, { trusted: false, tracing: true, apiKey: 'sk-secret' }), { PATH: '/usr/bin' });
+  assert.deepEqual(serverEnvironment(base, { trusted: true, tracing: false, apiKey: 'sk-secret' }), base);
+  assert.equal(serverEnvironment(base, { trusted: true, tracing: true, apiKey: 'sk-secret' }).POTPIE_API_KEY, 'sk-secret');
+});
+
 const pkg = JSON.parse(fs.readFileSync(path.join(extRoot, 'package.json'), 'utf8'));
 const contributed = Object.keys(pkg.contributes.configuration.properties).map((k) => k.replace(/^potpie\./, ''));
 
@@ -45,7 +62,24 @@ test('package.json contributes exactly the server settings plus serverPath, neve
   for (const k of Object.keys(pkg.contributes.configuration.properties)) assert.match(k, /^potpie\./);
 });
 
-// The contract lives beside the repository: <repo>/../shared/lsp-interface.md.
+test('workspace trust: serverPath is machine-scoped and the restricted settings are declared', () => {
+  const props = pkg.contributes.configuration.properties;
+  assert.equal(props['potpie.serverPath'].scope, 'machine');
+  const untrusted = pkg.capabilities?.untrustedWorkspaces;
+  assert.equal(untrusted?.supported, 'limited');
+  assert.match(untrusted.description, /local engine/);
+  assert.deepEqual([...untrusted.restrictedConfigurations].sort(), RESTRICTED_SETTING_KEYS.map((k) => `potpie.${k}`).sort());
+  for (const k of untrusted.restrictedConfigurations) assert.ok(props[k], `${k} is a contributed setting`);
+  // every setting that can name an origin or a program is restricted
+  for (const [k, v] of Object.entries(props)) {
+    if (/origin|binary|endpoint|program/i.test(v.markdownDescription ?? v.description ?? '')) {
+      assert.ok(untrusted.restrictedConfigurations.includes(k), `${k} names an origin or a program but is not restricted`);
+    }
+  }
+});
+
+// The contract lives in the shared folder beside the repository (shared/lsp-interface.md); a
+// clone on its own skips these checks.
 const contract = path.resolve(extRoot, '..', '..', '..', 'shared', 'lsp-interface.md');
 
 /** Backticked names in the first column of the table under `## heading`. */

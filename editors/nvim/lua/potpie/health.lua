@@ -10,13 +10,18 @@ function M.check()
     h.error('Neovim 0.11 or later is required (vim.lsp.config / vim.lsp.enable)')
   end
   local ok, potpie = pcall(require, 'potpie')
-  local cmd = ok and potpie.options.cmd or { 'potpie-lsp' }
+  local cmd = ok and potpie.server_cmd(potpie.options.cmd) or { 'potpie-lsp' }
   if type(cmd) == 'table' and cmd[1] and vim.fn.executable(cmd[1]) == 1 then
     h.ok(('server: %s (%s)'):format(cmd[1], vim.fn.exepath(cmd[1])))
   elseif type(cmd) == 'table' then
     h.error(('%s is not executable'):format(tostring(cmd[1])), {
-      'cargo install --path . (in the potpie-lsp repository), or set cmd in setup()',
+      'cargo install --path . (in the potpie-lsp repository), the build step of the lazy.nvim spec, or set cmd in setup()',
     })
+  end
+  local markers = (ok and potpie.options.root_markers) or require('potpie.root').default_markers
+  h.info('project roots: the nearest of ' .. table.concat(markers, ', ') .. '; else the working directory (never ~ or /)')
+  if ok and potpie.last_problem then
+    h.warn('last file without a server: ' .. potpie.last_problem)
   end
   if not vim.lsp.is_enabled('potpie') then
     h.warn("the 'potpie' config is not enabled: call require('potpie').setup() or vim.lsp.enable('potpie')")

@@ -6,6 +6,7 @@
 -- the answer into a Markdown split, and puts the citations in the quickfix list.
 
 local answer = require('potpie.answer')
+local root = require('potpie.root')
 
 local M = {}
 
@@ -17,9 +18,13 @@ local defaults = {
   cmd = { 'potpie-lsp' },
   --- nil attaches to every filetype; a list restricts it.
   filetypes = nil,
-  root_markers = { '.git' },
-  --- Start only inside a project (a root marker was found). Otherwise every file outside one —
-  --- such as an answer file in the cache directory — would start a server of its own.
+  --- What marks a project's top directory, earlier entries first; nil: `.git`, `.hg`, `.jj`,
+  --- `.svn`, then common manifests (pyproject.toml, package.json, Cargo.toml, go.mod, …; see
+  --- lua/potpie/root.lua). A file in no project uses the working directory when it lies
+  --- inside it (never the home directory or `/`).
+  root_markers = nil,
+  --- Start only inside a project. Otherwise every file outside one — such as an answer file in
+  --- the cache directory — would start a server of its own.
   workspace_required = true,
   --- potpie-lsp settings, sent as initializationOptions and in
   --- `workspace/didChangeConfiguration` (see editors/nvim/README.md for the keys).
@@ -78,12 +83,79 @@ function M.client(bufnr)
   return vim.lsp.get_clients({ name = M.NAME })[1]
 end
 
+--- Why the server did not start for the last file that could not have it, if any.
+---@type string?
+M.last_problem = nil
+local told = {}
+
+--- Remembers why the server cannot start and says so, once per reason.
+local function problem(msg)
+  M.last_problem = msg
+  if not told[msg] then
+    told[msg] = true
+    notify(msg, vim.log.levels.WARN)
+  end
+end
+
 local function need_client(bufnr)
   local client = M.client(bufnr)
   if not client then
-    notify('potpie-lsp is not running; open a file of your project first', vim.log.levels.ERROR)
+    notify(
+      M.last_problem
+        or ('potpie-lsp is not running for this buffer: it starts with a file inside a project (a directory with %s, …), or inside the directory Neovim started in. :checkhealth potpie says more.'):format(
+          table.concat(vim.list_slice(M.options.root_markers or root.default_markers, 1, 4), ', ')
+        ),
+      vim.log.levels.ERROR
+    )
   end
   return client
+end
+
+--- The plugin directory's repository, when the plugin runs from a clone of potpie-lsp (as
+--- lazy.nvim installs it): its release build is the server when none is on PATH.
+local function repo_server()
+  local here = debug.getinfo(1, 'S').source:sub(2)
+  local repo = vim.fs.dirname(vim.fs.dirname(vim.fs.dirname(vim.fs.dirname(vim.fs.dirname(here)))))
+  local bin = repo .. '/target/release/potpie-lsp' .. (vim.fn.has('win32') == 1 and '.exe' or '')
+  return vim.fn.executable(bin) == 1 and bin or nil
+end
+
+--- The command that starts the server: `cmd` as given; the default `potpie-lsp` when it is on
+--- PATH, else the clone's release build (the lazy.nvim `build` step makes it).
+---@param cmd string[]|fun(...)
+function M.server_cmd(cmd)
+  if type(cmd) == 'table' and #cmd == 1 and cmd[1] == 'potpie-lsp' and vim.fn.executable('potpie-lsp') ~= 1 then
+    local built = repo_server()
+    if built then
+      return { built }
+    end
+  end
+  return cmd
+end
+
+local function missing_server(program)
+  return ('cannot start: %s is not a program on this machine. Build the server (`cargo install --path .` in the potpie-lsp repository, or the `build` step of the lazy.nvim spec), or set cmd in setup() to its path.'):format(
+    program
+  )
+end
+
+--- `root_dir` for vim.lsp.config: the project of the buffer's file (see lua/potpie/root.lua),
+--- or no server, with a message saying why and what to do.
+---@param opts potpie.Options
+function M.root_dir(opts)
+  return function(bufnr, on_dir)
+    local fname = vim.api.nvim_buf_get_name(bufnr)
+    if fname == '' or vim.bo[bufnr].buftype ~= '' then
+      return
+    end
+    local dir, why = root.find(fname, opts.root_markers or root.default_markers, vim.fn.getcwd())
+    if dir then
+      on_dir(dir)
+    elseif not fname:find('/potpie%-lsp/answers/') then
+      -- answer files the server opens live in its cache, in no project: no news
+      problem(why)
+    end
+  end
 end
 
 --- One line for a `Status` object.
@@ -394,9 +466,9 @@ function M.lsp_config(opts)
     init_options.openAnswers = false
   end
   local cfg = {
-    cmd = opts.cmd,
+    cmd = M.server_cmd(opts.cmd),
     filetypes = opts.filetypes,
-    root_markers = opts.root_markers,
+    root_dir = M.root_dir(opts),
     workspace_required = opts.workspace_required,
     init_options = init_options,
     settings = { potpie = init_options },
@@ -541,6 +613,19 @@ function M.setup(opts)
   create_commands()
   local group = vim.api.nvim_create_augroup('potpie', { clear = true })
   vim.api.nvim_create_autocmd('LspProgress', { group = group, callback = on_progress })
+  local cmd = M.server_cmd(M.options.cmd)
+  if M.options.enable and type(cmd) == 'table' and vim.fn.executable(cmd[1]) ~= 1 then
+    -- Neovim skips a config whose program is missing with a line in lsp.log only; say it
+    -- where the user looks, when the first file that would have started it opens.
+    vim.api.nvim_create_autocmd('FileType', {
+      group = group,
+      callback = function(ev)
+        if vim.bo[ev.buf].buftype == '' and vim.api.nvim_buf_get_name(ev.buf) ~= '' then
+          problem(missing_server(cmd[1]))
+        end
+      end,
+    })
+  end
   if M.options.enable then
     vim.lsp.enable(M.NAME)
   end
