@@ -72,9 +72,7 @@ impl LocalBackend {
         let status = session.status_sender();
         let started = Instant::now();
         let building = Arc::new(Building::default());
-        if let Ok(mut b) = self.building.lock() {
-            *b = Some(building.clone());
-        }
+        *self.building.locked() = Some(building.clone());
         let built = tokio::task::spawn_blocking(move || {
             let last = std::sync::Mutex::new(Instant::now() - PROGRESS_EVERY);
             let progress = |done: usize, total: usize| {
@@ -92,9 +90,7 @@ impl LocalBackend {
             Index::open_observed(&root, Some(&cache_dir), &progress, &building)
         })
         .await;
-        if let Ok(mut b) = self.building.lock() {
-            *b = None;
-        }
+        *self.building.locked() = None;
         match built {
             Ok(Ok(index)) => {
                 let stats = index.stats();
@@ -146,7 +142,7 @@ impl LocalBackend {
 
     /// The cold build in progress, if any.
     fn building(&self) -> Option<Arc<Building>> {
-        self.building.lock().ok()?.clone()
+        self.building.locked().clone()
     }
 
     /// Waits until the index is built or a cold build can answer partially, while another task

@@ -11,6 +11,8 @@
 use std::path::PathBuf;
 use std::sync::Mutex;
 
+use crate::sync::LockExt;
+
 use rustc_hash::FxHashMap as HashMap;
 
 use super::parse::{Kind, Symbol};
@@ -49,7 +51,7 @@ struct Span {
 impl Building {
     /// `(files indexed so far, files in all)`, once the walk has found them.
     pub fn progress(&self) -> Option<(usize, usize)> {
-        let s = self.state.lock().ok()?;
+        let s = self.state.locked();
         let files = s.files.as_ref()?;
         Some((s.parsed.len().min(files.len()), files.len()))
     }
@@ -59,10 +61,9 @@ impl Building {
         root: &std::path::Path,
         files: impl Iterator<Item = &'a str>,
     ) {
-        if let Ok(mut s) = self.state.lock() {
-            s.root = root.to_path_buf();
-            s.files = Some(files.map(str::to_string).collect());
-        }
+        let mut s = self.state.locked();
+        s.root = root.to_path_buf();
+        s.files = Some(files.map(str::to_string).collect());
     }
 
     pub(super) fn indexed(&self, rel: &str, symbols: &[Symbol]) {
@@ -75,20 +76,19 @@ impl Building {
                 kind: s.kind,
             })
             .collect();
-        if let Ok(mut s) = self.state.lock() {
-            s.parsed.insert(rel.to_string(), spans);
-        }
+        let mut s = self.state.locked();
+        s.parsed.insert(rel.to_string(), spans);
     }
 
     /// A partial answer to `question`, or `None` before the walk has found the files.
     pub fn answer(&self, question: &str) -> Option<LocalAnswer> {
         let (root, files, done) = {
-            let s = self.state.lock().ok()?;
+            let s = self.state.locked();
             (s.root.clone(), s.files.clone()?, s.parsed.len())
         };
         let words = question_words(question);
         let ranked = rank_files(&root, &files, &words);
-        let s = self.state.lock().ok()?;
+        let s = self.state.locked();
         let mut citations = Vec::new();
         let mut lines = Vec::new();
         for (rel, best_line, n_lines) in ranked.into_iter().take(MAX_FILES) {
