@@ -96,6 +96,22 @@ fn de_api_key<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<ApiKey>, 
     Ok(s.and_then(ApiKey::new))
 }
 
+/// Every key of the `potpie` settings object, as documented in docs/lsp-extensions.md
+/// ("Settings"); tests/it/contract.rs holds this list, the docs and the VS Code manifest together.
+pub const SETTING_KEYS: [&str; 11] = [
+    "backend",
+    "apiKey",
+    "baseUrl",
+    "agent",
+    "repoName",
+    "branchName",
+    "answersDir",
+    "openAnswers",
+    "hints",
+    "llm",
+    "readTimeout",
+];
+
 /// The settings object exactly as clients send it. Missing keys stay `None`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WireSettings {
@@ -420,6 +436,21 @@ pub fn cache_key_for_root(root: &std::path::Path) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn every_listed_key_is_read() {
+        // A value of the wrong type is named in a warning only when `from_json` reads the key,
+        // so a key listed but never read (or read under another spelling) fails here.
+        for key in SETTING_KEYS {
+            let (_, warnings) = WireSettings::from_json(&json!({ key: [] }));
+            assert!(
+                warnings
+                    .iter()
+                    .any(|w| w.contains(&format!("potpie.{key}"))),
+                "{key} is listed but not read: {warnings:?}"
+            );
+        }
+    }
 
     #[test]
     fn missing_keys_take_defaults() {

@@ -5,6 +5,7 @@ mod support;
 
 mod binary;
 mod citations_links;
+mod contract;
 mod helix_config;
 mod hostile_workspace;
 mod lsp_local;

@@ -1,4 +1,4 @@
-// Wire shapes of the potpie-lsp contract (shared/lsp-interface.md). Kept free of any
+// Wire shapes of the potpie-lsp contract (docs/lsp-extensions.md). Kept free of any
 // `vscode` import so that the pure modules (and their unit tests) can use them.
 
 export interface LspPosition {

@@ -1,7 +1,7 @@
 // The settings the extension forwards to potpie-lsp. Pure: reads through a tiny interface so
 // that tests can feed plain objects instead of `vscode.WorkspaceConfiguration`.
 
-/** Keys of the server's settings table (shared/lsp-interface.md), minus `apiKey`, which lives
+/** Keys of the server's settings table (docs/lsp-extensions.md), minus `apiKey`, which lives
  * in SecretStorage and never in settings.json. A unit test compares this list, the
  * `contributes.configuration` of package.json and the contract's table. */
 export const SERVER_SETTING_KEYS = [
@@ -14,6 +14,7 @@ export const SERVER_SETTING_KEYS = [
   'openAnswers',
   'hints',
   'llm',
+  'readTimeout',
 ] as const;
 
 /** Settings that only the extension reads. */
