@@ -33,5 +33,11 @@ if [ -n "$leaning" ]; then
   fail=1
 fi
 
+# No file over 800 lines, no function over 120, outside tests and the written exceptions.
+if ! python3 scripts/size-limits.py >/dev/null; then
+  python3 scripts/size-limits.py >&2 || true
+  fail=1
+fi
+
 [ "$fail" -eq 0 ] && echo "repository hygiene: ok"
 exit "$fail"

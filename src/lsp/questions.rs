@@ -321,23 +321,7 @@ async fn deliver(
             (String::new(), None)
         }
     };
-    let located: Vec<(Location, NewHint)> = delivered
-        .placed
-        .into_iter()
-        .filter_map(|p| {
-            let text = p.text.as_deref().map(String::as_str);
-            let location = convert::location(&p.location, text)?;
-            let message =
-                crate::citations::hint_message(&answer.markdown, &question.text, &p.location, text);
-            let hint = NewHint {
-                uri: location.uri.clone(),
-                anchor: p.anchor,
-                text: p.text,
-                message,
-            };
-            Some((location, hint))
-        })
-        .collect();
+    let located = locate_citations(delivered.placed, &answer.markdown, &question.text);
 
     // A follow-up opens the thread's transcript, so the whole conversation is in view
     // (in Helix, the only place an answer shows); a first answer, its answer file.
@@ -347,22 +331,9 @@ async fn deliver(
         answer_uri.clone()
     };
     if settings.open_answers
-        && state.show_documents()
         && let Some(uri) = shown
     {
-        let params = ShowDocumentParams {
-            uri,
-            external: Some(false),
-            take_focus: Some(true),
-            selection: None,
-        };
-        match tokio::time::timeout(SHOW_DOCUMENT_TIMEOUT, state.client.show_document(params)).await
-        {
-            Ok(Ok(true)) => {}
-            Ok(Ok(false)) => tracing::debug!("client declined to open the answer file"),
-            Ok(Err(e)) => tracing::debug!("showDocument failed: {e}"),
-            Err(_) => tracing::debug!("showDocument timed out"),
-        }
+        open_in_editor(state, uri).await;
     }
 
     let citations: Vec<Location> = located.iter().map(|(l, _)| l.clone()).collect();
@@ -390,5 +361,48 @@ async fn deliver(
         answer_uri,
         thread_id,
         transcript_uri,
+    }
+}
+
+/// Each placed citation as an LSP location and the hint that shows it.
+fn locate_citations(
+    placed: Vec<crate::answers::Placed>,
+    markdown: &str,
+    question: &str,
+) -> Vec<(Location, NewHint)> {
+    placed
+        .into_iter()
+        .filter_map(|p| {
+            let text = p.text.as_deref().map(String::as_str);
+            let location = convert::location(&p.location, text)?;
+            let message = crate::citations::hint_message(markdown, question, &p.location, text);
+            let hint = NewHint {
+                uri: location.uri.clone(),
+                anchor: p.anchor,
+                text: p.text,
+                message,
+            };
+            Some((location, hint))
+        })
+        .collect()
+}
+
+/// Asks the editor to show `uri`, when it is known to handle `window/showDocument`; an editor
+/// that never answers does not hold the answer up.
+async fn open_in_editor(state: &State, uri: Uri) {
+    if !state.show_documents() {
+        return;
+    }
+    let params = ShowDocumentParams {
+        uri,
+        external: Some(false),
+        take_focus: Some(true),
+        selection: None,
+    };
+    match tokio::time::timeout(SHOW_DOCUMENT_TIMEOUT, state.client.show_document(params)).await {
+        Ok(Ok(true)) => {}
+        Ok(Ok(false)) => tracing::debug!("client declined to open the answer file"),
+        Ok(Err(e)) => tracing::debug!("showDocument failed: {e}"),
+        Err(_) => tracing::debug!("showDocument timed out"),
     }
 }
