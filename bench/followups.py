@@ -8,7 +8,7 @@ fresh with the name written out ("named"), and fresh with the pronoun left as it
 what a tool without threads does). Scores: hit1 (the first cited file is a gold file) for each,
 and how often the follow-up's first citation is the named question's.
 
-    python3 bench/followups.py --bin target/release/potpie-lsp --corpora ~/bench-corpora
+    python3 bench/followups.py --bin target/release/potpie-lsp --corpora ~/potpie-corpora
 """
 import argparse
 import json
