@@ -4,10 +4,20 @@
 import * as crypto from 'crypto';
 import * as vscode from 'vscode';
 import { selectionFor, showReferencesArgs } from './citations';
-import { LspLocation } from './protocol';
+import { applyCitationsMoved } from './answers';
+import { CitationsMoved, LspLocation } from './protocol';
 import { AnswerView, parseWebviewMessage, renderBody, renderPage } from './render';
 
 export const VIEW_TYPE = 'potpie.answer';
+
+/** What the panel's buttons ask the extension to do. */
+export interface PanelActions {
+  cancel(): void;
+  /** Ask `question` as a follow-up in `threadId`. */
+  followUp(threadId: string, question: string): Promise<unknown>;
+  /** Ask a question in a new thread (prompts for it). */
+  newQuestion(): Promise<unknown>;
+}
 
 export class AnswerPanel implements vscode.Disposable {
   private panel?: vscode.WebviewPanel;
@@ -17,7 +27,7 @@ export class AnswerPanel implements vscode.Disposable {
 
   constructor(
     private readonly log: vscode.LogOutputChannel,
-    private readonly onCancel: () => void,
+    private readonly actions: PanelActions,
   ) {}
 
   get current(): AnswerView | undefined {
@@ -69,6 +79,13 @@ export class AnswerPanel implements vscode.Disposable {
     this.postRender();
   }
 
+  /** `potpie/citations`: the shown answer's citations moved (or went stale). */
+  citationsMoved(moved: CitationsMoved): boolean {
+    if (!applyCitationsMoved(this.view, moved)) return false;
+    this.update();
+    return true;
+  }
+
   private roots(): string[] {
     return (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.toString());
   }
@@ -108,7 +125,18 @@ export class AnswerPanel implements vscode.Disposable {
           await showCitations(this.view?.citations ?? [], this.editorColumn());
           break;
         case 'cancel':
-          this.onCancel();
+          this.actions.cancel();
+          break;
+        case 'followUp': {
+          const thread = this.view?.threadId;
+          if (thread) await this.actions.followUp(thread, m.question);
+          break;
+        }
+        case 'newQuestion':
+          await this.actions.newQuestion();
+          break;
+        case 'openTranscript':
+          if (this.view?.transcriptUri) await openTranscript(this.view.transcriptUri, this.editorColumn());
           break;
       }
     } catch (e) {
@@ -178,4 +206,13 @@ export async function showCitations(
     selection: new vscode.Range(args[1], args[1]),
   });
   await vscode.commands.executeCommand('editor.action.showReferences', ...args);
+}
+
+/** Opens a thread's Markdown transcript (the server's own file, in its cache). */
+export async function openTranscript(uri: string, column: vscode.ViewColumn = vscode.ViewColumn.One): Promise<void> {
+  const parsed = vscode.Uri.parse(uri, true);
+  if (parsed.scheme !== 'file' || !parsed.path.endsWith('.md')) {
+    throw new Error(`not a transcript: ${uri}`);
+  }
+  await vscode.window.showTextDocument(parsed, { viewColumn: column, preview: true });
 }

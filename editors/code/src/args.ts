@@ -19,7 +19,8 @@ export function isEmptyRange(r: LspRange): boolean {
   return r.start.line === r.end.line && r.start.character === r.end.character;
 }
 
-export function askParams(question: string, agent?: string, ctx?: EditorContext): ExecuteCommandParams {
+/** `threadId`: continue that thread (a follow-up); without it the server starts a new one. */
+export function askParams(question: string, agent?: string, ctx?: EditorContext, threadId?: string): ExecuteCommandParams {
   const q = question.trim();
   if (q === '') {
     throw new Error('The question is empty.');
@@ -31,6 +32,9 @@ export function askParams(question: string, agent?: string, ctx?: EditorContext)
   if (ctx && !isEmptyRange(ctx.range)) {
     arg.uri = ctx.uri;
     arg.range = ctx.range;
+  }
+  if (threadId && threadId.trim() !== '') {
+    arg.threadId = threadId.trim();
   }
   return { command: ServerCommand.ask, arguments: [arg] };
 }
