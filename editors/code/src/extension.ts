@@ -31,7 +31,7 @@ import {
   ThreadInfo,
 } from './protocol';
 import { bundledServerName, describeServer, resolveServerPath } from './serverPath';
-import { buildServerSettings, redactSettings, serverEnvironment } from './settings';
+import { buildServerSettings, redactSettings, serverEnvironment, userBaseUrl } from './settings';
 import { describeStatus, serverMissingView, statusView, StatusView } from './status';
 
 const SECRET_API_KEY = 'potpie.apiKey';
@@ -126,7 +126,12 @@ class Controller implements vscode.Disposable {
     const apiKey = trusted ? await this.context.secrets.get(SECRET_API_KEY) : undefined;
     const tracing = this.tracing();
     const initializationOptions = buildServerSettings(cfg, tracing ? undefined : apiKey, trusted);
-    const env = serverEnvironment(process.env, { trusted, tracing, apiKey });
+    const env = serverEnvironment(process.env, {
+      trusted,
+      tracing,
+      apiKey,
+      userBaseUrl: userBaseUrl(cfg.inspect<string>('baseUrl')),
+    });
     if (!trusted) {
       this.log.info('Restricted Mode: the local engine only, without the API key or any origin from settings');
     } else if (tracing && apiKey) {
@@ -252,7 +257,12 @@ class Controller implements vscode.Disposable {
 
   async onConfigurationChanged(e: vscode.ConfigurationChangeEvent): Promise<void> {
     if (!e.affectsConfiguration(SECTION)) return;
-    if (e.affectsConfiguration(`${SECTION}.serverPath`) || e.affectsConfiguration(`${SECTION}.trace`)) {
+    // baseUrl: the user's own value travels in the server's environment (see userBaseUrl).
+    if (
+      e.affectsConfiguration(`${SECTION}.serverPath`) ||
+      e.affectsConfiguration(`${SECTION}.trace`) ||
+      e.affectsConfiguration(`${SECTION}.baseUrl`)
+    ) {
       await this.restart();
       return;
     }
