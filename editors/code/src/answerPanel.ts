@@ -51,8 +51,14 @@ export class AnswerPanel implements vscode.Disposable {
         this.panel = undefined;
       }, null, this.disposables);
       this.panel.webview.onDidReceiveMessage((m) => this.onMessage(m), null, this.disposables);
+      // The page is dropped while hidden (no retainContextWhenHidden), so it is written again
+      // when it shows; not on mere focus changes, which would reload it under the user's
+      // fingers (a follow-up being typed, a click in flight).
+      let wasVisible = true;
       this.panel.onDidChangeViewState((e) => {
-        if (e.webviewPanel.visible) this.setHtml();
+        const visible = e.webviewPanel.visible;
+        if (visible && !wasVisible) this.setHtml();
+        wasVisible = visible;
       }, null, this.disposables);
     } else {
       this.panel.reveal(undefined, true);
