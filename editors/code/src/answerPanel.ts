@@ -13,8 +13,8 @@ export const VIEW_TYPE = 'potpie.answer';
 /** What the panel's buttons ask the extension to do. */
 export interface PanelActions {
   cancel(): void;
-  /** Ask `question` as a follow-up in `threadId`. */
-  followUp(threadId: string, question: string): Promise<unknown>;
+  /** Ask `question` as a follow-up in `threadId` (of the folder `folderUri` is in). */
+  followUp(threadId: string, question: string, folderUri?: string): Promise<unknown>;
   /** Ask a question in a new thread (prompts for it). */
   newQuestion(): Promise<unknown>;
 }
@@ -135,7 +135,7 @@ export class AnswerPanel implements vscode.Disposable {
           break;
         case 'followUp': {
           const thread = this.view?.threadId;
-          if (thread) await this.actions.followUp(thread, m.question);
+          if (thread) await this.actions.followUp(thread, m.question, this.view?.folderUri);
           break;
         }
         case 'newQuestion':

@@ -44,6 +44,7 @@ export class AnswerSession {
     this.view.answerId = a.answerId;
     if (typeof a.threadId === 'string' && a.threadId !== '') this.view.threadId = a.threadId;
     this.view.transcriptUri = typeof a.transcriptUri === 'string' ? a.transcriptUri : undefined;
+    this.view.folderUri ??= this.view.citations[0]?.uri;
     this.view.phase = 'done';
     this.view.error = undefined;
   }

@@ -39,6 +39,17 @@ export function askParams(question: string, agent?: string, ctx?: EditorContext,
   return { command: ServerCommand.ask, arguments: [arg] };
 }
 
+/**
+ * A follow-up in `threadId`. `folderUri` (any URI inside the thread's workspace folder) goes
+ * along as `uri`, which only picks the folder: the server looks threads up per folder, and
+ * without it takes the first one, which in a multi-root workspace may not hold the thread.
+ */
+export function followUpParams(question: string, threadId: string, folderUri?: string): ExecuteCommandParams {
+  const params = askParams(question, undefined, undefined, threadId);
+  if (folderUri) (params.arguments[0] as AskArgs).uri = folderUri;
+  return params;
+}
+
 export function explainParams(ctx: EditorContext, agent?: string): ExecuteCommandParams {
   if (isEmptyRange(ctx.range)) {
     throw new Error('Select the code to explain first.');

@@ -16,7 +16,7 @@ import {
 } from 'vscode-languageclient/node';
 import { AnswerPanel, openTranscript, showCitations } from './answerPanel';
 import { AnswerSession, ChunkRouter, errorMessage, isCancellation } from './answers';
-import { askParams, EditorContext, ExecuteCommandParams, explainParams, questionTitle } from './args';
+import { askParams, EditorContext, ExecuteCommandParams, explainParams, followUpParams, questionTitle } from './args';
 import {
   Answer,
   isAnswer,
@@ -62,7 +62,7 @@ class Controller implements vscode.Disposable {
     this.statusItem.name = 'Potpie';
     this.panel = new AnswerPanel(log, {
       cancel: () => this.cancel(),
-      followUp: (threadId, question) => this.runQuestion(askParams(question, undefined, undefined, threadId)),
+      followUp: (threadId, question, folderUri) => this.runQuestion(followUpParams(question, threadId, folderUri)),
       newQuestion: () => this.ask(false),
     });
     this.renderStatus(statusView(undefined));
@@ -368,9 +368,10 @@ class Controller implements vscode.Disposable {
 
   /** Sends a question, shows it in the panel as it streams, and returns the answer. */
   async runQuestion(params: ExecuteCommandParams): Promise<Answer | undefined> {
-    const arg = (params.arguments[0] ?? {}) as { agent?: string; threadId?: string };
+    const arg = (params.arguments[0] ?? {}) as { agent?: string; threadId?: string; uri?: string };
     const thread = arg.threadId && arg.threadId !== 'last' ? arg.threadId : undefined;
     const session = new AnswerSession(questionTitle(params), arg.agent, thread);
+    session.view.folderUri = arg.uri;
     // One question at a time: the panel shows the newest, so the previous one is stopped.
     this.cancel();
     const cts = new vscode.CancellationTokenSource();
@@ -455,7 +456,16 @@ class Controller implements vscode.Disposable {
   /** "Potpie: Threads": the workspace's threads, most recent first; the chosen one's
    * transcript opens, and the panel's follow-up box continues it. */
   async showThreads(): Promise<void> {
-    const threads = parseThreads(await this.request<unknown>(ServerCommand.threads, []));
+    // The server keeps threads per workspace folder: ask each folder (one request without any).
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.toString());
+    const threads: (ThreadInfo & { folderUri?: string })[] = [];
+    for (const folderUri of folders.length > 0 ? folders : [undefined]) {
+      const args = folderUri ? [{ uri: folderUri }] : [];
+      for (const t of parseThreads(await this.request<unknown>(ServerCommand.threads, args))) {
+        if (!threads.some((x) => x.threadId === t.threadId)) threads.push({ ...t, folderUri });
+      }
+    }
+    threads.sort((a, b) => (b.updatedAt ?? '').localeCompare(a.updatedAt ?? ''));
     if (threads.length === 0) {
       void vscode.window.showInformationMessage('Potpie: no threads yet; ask a question first.');
       return;
@@ -476,6 +486,7 @@ class Controller implements vscode.Disposable {
       backend: t.backend,
       threadId: t.threadId,
       transcriptUri: t.transcriptUri ?? undefined,
+      folderUri: t.folderUri,
     });
     if (t.transcriptUri) await openTranscript(t.transcriptUri, this.panel.editorColumn());
   }

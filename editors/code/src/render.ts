@@ -25,6 +25,8 @@ export interface AnswerView {
   threadId?: string;
   /** The thread's Markdown transcript. */
   transcriptUri?: string;
+  /** A URI inside the thread's workspace folder (follow-ups send it to pick that folder). */
+  folderUri?: string;
 }
 
 export interface WorkspaceLink {

@@ -8,7 +8,7 @@ import { extRoot, load } from './helpers.mjs';
 
 const r = load('render');
 const { AnswerSession, applyCitationsMoved } = load('answers');
-const { askParams } = load('args');
+const { askParams, followUpParams } = load('args');
 const { parseCitationsMoved, parseThreads } = load('protocol');
 const roots = ['file:///work/ws'];
 const loc = (uri, a, b) => ({ uri, range: { start: { line: a, character: 0 }, end: { line: b, character: 0 } } });
@@ -17,6 +17,19 @@ test('askParams carries threadId for a follow-up, and nothing for a new question
   assert.deepEqual(askParams('Who calls it?', undefined, undefined, 't1').arguments[0], { question: 'Who calls it?', threadId: 't1' });
   assert.equal('threadId' in askParams('Who calls it?').arguments[0], false);
   assert.equal('threadId' in askParams('q', undefined, undefined, '  ').arguments[0], false);
+});
+
+test('a follow-up names the thread, and the folder it is in when known', () => {
+  assert.deepEqual(followUpParams('Who calls it?', 't1', 'file:///work/b/x.py').arguments[0], {
+    question: 'Who calls it?',
+    threadId: 't1',
+    uri: 'file:///work/b/x.py',
+  });
+  assert.deepEqual(followUpParams('Who calls it?', 't1').arguments[0], { question: 'Who calls it?', threadId: 't1' });
+  // an answer without a question uri takes its folder from its first citation
+  const s = new AnswerSession('q');
+  s.complete({ answerId: 'a', backend: 'local', agent: 'x', markdown: '', citations: [loc('file:///work/b/y.py', 1, 2)] });
+  assert.equal(s.view.folderUri, 'file:///work/b/y.py');
 });
 
 test('a finished answer keeps its thread and transcript; the panel offers a follow-up box in it', () => {
