@@ -4,10 +4,20 @@
 import * as crypto from 'crypto';
 import * as vscode from 'vscode';
 import { selectionFor, showReferencesArgs } from './citations';
-import { LspLocation } from './protocol';
+import { applyCitationsMoved } from './answers';
+import { CitationsMoved, LspLocation } from './protocol';
 import { AnswerView, parseWebviewMessage, renderBody, renderPage } from './render';
 
 export const VIEW_TYPE = 'potpie.answer';
+
+/** What the panel's buttons ask the extension to do. */
+export interface PanelActions {
+  cancel(): void;
+  /** Ask `question` as a follow-up in `threadId` (of the folder `folderUri` is in). */
+  followUp(threadId: string, question: string, folderUri?: string): Promise<unknown>;
+  /** Ask a question in a new thread (prompts for it). */
+  newQuestion(): Promise<unknown>;
+}
 
 export class AnswerPanel implements vscode.Disposable {
   private panel?: vscode.WebviewPanel;
@@ -17,7 +27,7 @@ export class AnswerPanel implements vscode.Disposable {
 
   constructor(
     private readonly log: vscode.LogOutputChannel,
-    private readonly onCancel: () => void,
+    private readonly actions: PanelActions,
   ) {}
 
   get current(): AnswerView | undefined {
@@ -41,8 +51,14 @@ export class AnswerPanel implements vscode.Disposable {
         this.panel = undefined;
       }, null, this.disposables);
       this.panel.webview.onDidReceiveMessage((m) => this.onMessage(m), null, this.disposables);
+      // The page is dropped while hidden (no retainContextWhenHidden), so it is written again
+      // when it shows; not on mere focus changes, which would reload it under the user's
+      // fingers (a follow-up being typed, a click in flight).
+      let wasVisible = true;
       this.panel.onDidChangeViewState((e) => {
-        if (e.webviewPanel.visible) this.setHtml();
+        const visible = e.webviewPanel.visible;
+        if (visible && !wasVisible) this.setHtml();
+        wasVisible = visible;
       }, null, this.disposables);
     } else {
       this.panel.reveal(undefined, true);
@@ -67,6 +83,13 @@ export class AnswerPanel implements vscode.Disposable {
       this.pendingRender = undefined;
     }
     this.postRender();
+  }
+
+  /** `potpie/citations`: the shown answer's citations moved (or went stale). */
+  citationsMoved(moved: CitationsMoved): boolean {
+    if (!applyCitationsMoved(this.view, moved)) return false;
+    this.update();
+    return true;
   }
 
   private roots(): string[] {
@@ -108,7 +131,18 @@ export class AnswerPanel implements vscode.Disposable {
           await showCitations(this.view?.citations ?? [], this.editorColumn());
           break;
         case 'cancel':
-          this.onCancel();
+          this.actions.cancel();
+          break;
+        case 'followUp': {
+          const thread = this.view?.threadId;
+          if (thread) await this.actions.followUp(thread, m.question, this.view?.folderUri);
+          break;
+        }
+        case 'newQuestion':
+          await this.actions.newQuestion();
+          break;
+        case 'openTranscript':
+          if (this.view?.transcriptUri) await openTranscript(this.view.transcriptUri, this.editorColumn());
           break;
       }
     } catch (e) {
@@ -178,4 +212,13 @@ export async function showCitations(
     selection: new vscode.Range(args[1], args[1]),
   });
   await vscode.commands.executeCommand('editor.action.showReferences', ...args);
+}
+
+/** Opens a thread's Markdown transcript (the server's own file, in its cache). */
+export async function openTranscript(uri: string, column: vscode.ViewColumn = vscode.ViewColumn.One): Promise<void> {
+  const parsed = vscode.Uri.parse(uri, true);
+  if (parsed.scheme !== 'file' || !parsed.path.endsWith('.md')) {
+    throw new Error(`not a transcript: ${uri}`);
+  }
+  await vscode.window.showTextDocument(parsed, { viewColumn: column, preview: true });
 }

@@ -3,7 +3,7 @@
 // The server names an answer (answerId) only in its chunks and in the final result, so the
 // first chunk with an unknown id while a question is pending is taken to belong to it; chunks
 // of other answers (for example a second client, or a question already cancelled) are dropped.
-import { Answer, AnswerChunk } from './protocol';
+import { Answer, AnswerChunk, CitationsMoved } from './protocol';
 import { AnswerView } from './render';
 
 export class AnswerSession {
@@ -11,8 +11,9 @@ export class AnswerSession {
   answerId?: string;
   private finished = false;
 
-  constructor(title: string, agent?: string) {
-    this.view = { title, phase: 'waiting', markdown: '', citations: [], agent };
+  /** `threadId`: the thread this question continues (a follow-up), if any. */
+  constructor(title: string, agent?: string, threadId?: string) {
+    this.view = { title, phase: 'waiting', markdown: '', citations: [], agent, threadId };
   }
 
   get done(): boolean {
@@ -40,6 +41,10 @@ export class AnswerSession {
     this.view.citations = a.citations.filter(isLocation);
     this.view.backend = a.backend;
     this.view.agent = a.agent || this.view.agent;
+    this.view.answerId = a.answerId;
+    if (typeof a.threadId === 'string' && a.threadId !== '') this.view.threadId = a.threadId;
+    this.view.transcriptUri = typeof a.transcriptUri === 'string' ? a.transcriptUri : undefined;
+    this.view.folderUri ??= this.view.citations[0]?.uri;
     this.view.phase = 'done';
     this.view.error = undefined;
   }
@@ -64,6 +69,13 @@ function isLocation(v: unknown): boolean {
     typeof l.range?.start?.line === 'number' &&
     typeof l.range?.end?.line === 'number'
   );
+}
+
+/** Applies `potpie/citations` to the answer it is about; returns whether `view` changed. */
+export function applyCitationsMoved(view: AnswerView | undefined, moved: CitationsMoved): boolean {
+  if (!view || view.phase !== 'done' || view.answerId !== moved.answerId) return false;
+  view.citations = moved.citations;
+  return true;
 }
 
 /** Routes chunks to sessions: the pending one, or one that already claimed the id. */

@@ -19,7 +19,8 @@ export function isEmptyRange(r: LspRange): boolean {
   return r.start.line === r.end.line && r.start.character === r.end.character;
 }
 
-export function askParams(question: string, agent?: string, ctx?: EditorContext): ExecuteCommandParams {
+/** `threadId`: continue that thread (a follow-up); without it the server starts a new one. */
+export function askParams(question: string, agent?: string, ctx?: EditorContext, threadId?: string): ExecuteCommandParams {
   const q = question.trim();
   if (q === '') {
     throw new Error('The question is empty.');
@@ -32,7 +33,21 @@ export function askParams(question: string, agent?: string, ctx?: EditorContext)
     arg.uri = ctx.uri;
     arg.range = ctx.range;
   }
+  if (threadId && threadId.trim() !== '') {
+    arg.threadId = threadId.trim();
+  }
   return { command: ServerCommand.ask, arguments: [arg] };
+}
+
+/**
+ * A follow-up in `threadId`. `folderUri` (any URI inside the thread's workspace folder) goes
+ * along as `uri`, which only picks the folder: the server looks threads up per folder, and
+ * without it takes the first one, which in a multi-root workspace may not hold the thread.
+ */
+export function followUpParams(question: string, threadId: string, folderUri?: string): ExecuteCommandParams {
+  const params = askParams(question, undefined, undefined, threadId);
+  if (folderUri) (params.arguments[0] as AskArgs).uri = folderUri;
+  return params;
 }
 
 export function explainParams(ctx: EditorContext, agent?: string): ExecuteCommandParams {

@@ -14,9 +14,9 @@ import {
   ServerOptions,
   State,
 } from 'vscode-languageclient/node';
-import { AnswerPanel, showCitations } from './answerPanel';
+import { AnswerPanel, openTranscript, showCitations } from './answerPanel';
 import { AnswerSession, ChunkRouter, errorMessage, isCancellation } from './answers';
-import { askParams, EditorContext, ExecuteCommandParams, explainParams, questionTitle } from './args';
+import { askParams, EditorContext, ExecuteCommandParams, explainParams, followUpParams, questionTitle } from './args';
 import {
   Answer,
   isAnswer,
@@ -24,11 +24,14 @@ import {
   isStatus,
   LspLocation,
   Notification,
+  parseCitationsMoved,
+  parseThreads,
   ServerCommand,
   Status,
+  ThreadInfo,
 } from './protocol';
 import { bundledServerName, describeServer, resolveServerPath } from './serverPath';
-import { buildServerSettings, redactSettings, serverEnvironment } from './settings';
+import { buildServerSettings, redactSettings, serverEnvironment, userBaseUrl } from './settings';
 import { describeStatus, serverMissingView, statusView, StatusView } from './status';
 
 const SECRET_API_KEY = 'potpie.apiKey';
@@ -43,6 +46,8 @@ class Controller implements vscode.Disposable {
   private readonly router = new ChunkRouter();
   private current?: { session: AnswerSession; cts: vscode.CancellationTokenSource };
   private lastCitations: LspLocation[] = [];
+  /** The answer whose citations the hints show (the server tracks only the last one). */
+  private lastAnswerId?: string;
   /** Which binary runs, for the status bar (set once it is found). */
   private serverLine = '';
   /** For the log line that says how long the first start took. */
@@ -55,7 +60,11 @@ class Controller implements vscode.Disposable {
   ) {
     this.statusItem = vscode.window.createStatusBarItem('potpie.status', vscode.StatusBarAlignment.Left, 0);
     this.statusItem.name = 'Potpie';
-    this.panel = new AnswerPanel(log, () => this.cancel());
+    this.panel = new AnswerPanel(log, {
+      cancel: () => this.cancel(),
+      followUp: (threadId, question, folderUri) => this.runQuestion(followUpParams(question, threadId, folderUri)),
+      newQuestion: () => this.ask(false),
+    });
     this.renderStatus(statusView(undefined));
     this.statusItem.show();
   }
@@ -117,7 +126,12 @@ class Controller implements vscode.Disposable {
     const apiKey = trusted ? await this.context.secrets.get(SECRET_API_KEY) : undefined;
     const tracing = this.tracing();
     const initializationOptions = buildServerSettings(cfg, tracing ? undefined : apiKey, trusted);
-    const env = serverEnvironment(process.env, { trusted, tracing, apiKey });
+    const env = serverEnvironment(process.env, {
+      trusted,
+      tracing,
+      apiKey,
+      userBaseUrl: userBaseUrl(cfg.inspect<string>('baseUrl')),
+    });
     if (!trusted) {
       this.log.info('Restricted Mode: the local engine only, without the API key or any origin from settings');
     } else if (tracing && apiKey) {
@@ -170,6 +184,15 @@ class Controller implements vscode.Disposable {
       if (!isAnswerChunk(c)) return;
       const session = this.router.route(c);
       if (session && session === this.current?.session) this.panel.update();
+    });
+    client.onNotification(Notification.citations, (p: unknown) => {
+      const moved = parseCitationsMoved(p);
+      if (!moved) return;
+      if (moved.answerId === this.lastAnswerId) this.lastCitations = moved.citations;
+      if (this.panel.citationsMoved(moved)) {
+        const stale = moved.citations.filter((c) => c.stale).length;
+        this.log.info(`citations of ${moved.answerId} moved${stale ? ` (${stale} stale)` : ''}`);
+      }
     });
     client.onDidChangeState((e) => {
       if (e.newState === State.Stopped && this.client === client) {
@@ -234,7 +257,12 @@ class Controller implements vscode.Disposable {
 
   async onConfigurationChanged(e: vscode.ConfigurationChangeEvent): Promise<void> {
     if (!e.affectsConfiguration(SECTION)) return;
-    if (e.affectsConfiguration(`${SECTION}.serverPath`) || e.affectsConfiguration(`${SECTION}.trace`)) {
+    // baseUrl: the user's own value travels in the server's environment (see userBaseUrl).
+    if (
+      e.affectsConfiguration(`${SECTION}.serverPath`) ||
+      e.affectsConfiguration(`${SECTION}.trace`) ||
+      e.affectsConfiguration(`${SECTION}.baseUrl`)
+    ) {
       await this.restart();
       return;
     }
@@ -340,8 +368,10 @@ class Controller implements vscode.Disposable {
 
   /** Sends a question, shows it in the panel as it streams, and returns the answer. */
   async runQuestion(params: ExecuteCommandParams): Promise<Answer | undefined> {
-    const arg = (params.arguments[0] ?? {}) as { agent?: string };
-    const session = new AnswerSession(questionTitle(params), arg.agent);
+    const arg = (params.arguments[0] ?? {}) as { agent?: string; threadId?: string; uri?: string };
+    const thread = arg.threadId && arg.threadId !== 'last' ? arg.threadId : undefined;
+    const session = new AnswerSession(questionTitle(params), arg.agent, thread);
+    session.view.folderUri = arg.uri;
     // One question at a time: the panel shows the newest, so the previous one is stopped.
     this.cancel();
     const cts = new vscode.CancellationTokenSource();
@@ -361,6 +391,7 @@ class Controller implements vscode.Disposable {
       }
       session.complete(result);
       this.lastCitations = result.citations;
+      this.lastAnswerId = result.answerId;
       return result;
     } catch (e) {
       if (cts.token.isCancellationRequested || isCancellation(e)) {
@@ -422,6 +453,44 @@ class Controller implements vscode.Disposable {
     await showCitations(cs, this.panel.editorColumn());
   }
 
+  /** "Potpie: Threads": the workspace's threads, most recent first; the chosen one's
+   * transcript opens, and the panel's follow-up box continues it. */
+  async showThreads(): Promise<void> {
+    // The server keeps threads per workspace folder: ask each folder (one request without any).
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.toString());
+    const threads: (ThreadInfo & { folderUri?: string })[] = [];
+    for (const folderUri of folders.length > 0 ? folders : [undefined]) {
+      const args = folderUri ? [{ uri: folderUri }] : [];
+      for (const t of parseThreads(await this.request<unknown>(ServerCommand.threads, args))) {
+        if (!threads.some((x) => x.threadId === t.threadId)) threads.push({ ...t, folderUri });
+      }
+    }
+    threads.sort((a, b) => (b.updatedAt ?? '').localeCompare(a.updatedAt ?? ''));
+    if (threads.length === 0) {
+      void vscode.window.showInformationMessage('Potpie: no threads yet; ask a question first.');
+      return;
+    }
+    const pick = await vscode.window.showQuickPick(
+      threads.map((t) => ({ label: t.title, description: threadDescription(t), detail: t.updatedAt ? `updated ${t.updatedAt}` : undefined, thread: t })),
+      { title: 'Potpie threads', placeHolder: 'Open a thread (most recent first)', matchOnDescription: true },
+    );
+    if (!pick) return;
+    const t = pick.thread;
+    this.cancel();
+    this.panel.show({
+      title: t.title,
+      phase: 'done',
+      markdown: `_A thread of ${plural(t.answers ?? 0, 'answer')}; its transcript is open beside this panel. Ask a follow-up below._`,
+      citations: [],
+      agent: t.agent,
+      backend: t.backend,
+      threadId: t.threadId,
+      transcriptUri: t.transcriptUri ?? undefined,
+      folderUri: t.folderUri,
+    });
+    if (t.transcriptUri) await openTranscript(t.transcriptUri, this.panel.editorColumn());
+  }
+
   showLog(): void {
     this.log.show();
   }
@@ -432,6 +501,14 @@ class Controller implements vscode.Disposable {
     this.statusItem.dispose();
     await this.stop();
   }
+}
+
+function plural(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
+}
+
+function threadDescription(t: ThreadInfo): string {
+  return [plural(t.answers ?? 0, 'answer'), t.agent, t.backend].filter((x) => x).join(' · ');
 }
 
 function isExecutableFile(file: string): boolean {
@@ -489,6 +566,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   reg('potpie-vscode.setApiKey', () => c.setApiKey());
   reg('potpie-vscode.cancel', () => c.cancel());
   reg('potpie-vscode.showCitations', () => c.showCitations());
+  reg('potpie-vscode.showThreads', () => c.showThreads());
   reg('potpie-vscode.showLog', () => c.showLog());
   reg('potpie-vscode.restart', () => c.restart());
   context.subscriptions.push(

@@ -7,7 +7,7 @@
 // workspace); any other link is shown as plain text. The page itself has a CSP that allows
 // only its own nonce'd inline script and style.
 import MarkdownIt from 'markdown-it';
-import { LspLocation } from './protocol';
+import { LiveCitation, LspLocation } from './protocol';
 
 export type AnswerPhase = 'waiting' | 'streaming' | 'done' | 'error' | 'cancelled';
 
@@ -15,10 +15,18 @@ export interface AnswerView {
   title: string;
   phase: AnswerPhase;
   markdown: string;
-  citations: LspLocation[];
+  /** In the answer's order; `stale` once their code is gone (living citations). */
+  citations: LiveCitation[];
   backend?: string;
   agent?: string;
   error?: string;
+  answerId?: string;
+  /** The thread the answer is in: the follow-up box continues it. */
+  threadId?: string;
+  /** The thread's Markdown transcript. */
+  transcriptUri?: string;
+  /** A URI inside the thread's workspace folder (follow-ups send it to pick that folder). */
+  folderUri?: string;
 }
 
 export interface WorkspaceLink {
@@ -283,7 +291,8 @@ const PHASE_TEXT: Record<AnswerPhase, string> = {
 /** The inner HTML of the page (replaced on each update). */
 export function renderBody(view: AnswerView, roots: readonly string[]): string {
   const parts: string[] = [];
-  parts.push(`<header><h1 class="question">${escapeHtml(view.title)}</h1>`);
+  const thread = view.threadId ? ` data-thread="${escapeHtml(view.threadId)}"` : '';
+  parts.push(`<header${thread}><h1 class="question">${escapeHtml(view.title)}</h1>`);
   const meta: string[] = [];
   if (view.backend) meta.push(`backend: ${escapeHtml(view.backend)}`);
   if (view.agent) meta.push(`agent: ${escapeHtml(view.agent)}`);
@@ -297,6 +306,9 @@ export function renderBody(view: AnswerView, roots: readonly string[]): string {
   if (view.citations.length > 0) {
     parts.push('<button type="button" data-action="showCitations">Show Citations</button>');
   }
+  if (view.transcriptUri && view.phase === 'done') {
+    parts.push('<button type="button" data-action="openTranscript" title="Every question and answer of this thread">Transcript</button>');
+  }
   parts.push('</div></header>');
   if (view.error) {
     parts.push(`<div class="error" role="alert">${escapeHtml(view.error)}</div>`);
@@ -308,10 +320,33 @@ export function renderBody(view: AnswerView, roots: readonly string[]): string {
   if (view.citations.length > 0) {
     parts.push('<section class="citations"><h2>Citations</h2><ol>');
     view.citations.forEach((c, i) => {
-      parts.push(`<li><a href="#" class="citation" data-cite="${i}">${escapeHtml(citationLabel(c, roots))}</a></li>`);
+      const label = escapeHtml(citationLabel(c, roots));
+      if (c.stale) {
+        parts.push(
+          `<li class="stale"><a href="#" class="citation stale" data-cite="${i}" title="The cited code changed since the answer">${label}</a> <span class="stale-note">(changed since the answer)</span></li>`,
+        );
+      } else {
+        parts.push(`<li><a href="#" class="citation" data-cite="${i}">${label}</a></li>`);
+      }
     });
     parts.push('</ol></section>');
   }
+  if (view.phase !== 'waiting' && view.phase !== 'streaming') {
+    parts.push(renderNext(view));
+  }
+  return parts.join('');
+}
+
+/** Under a finished answer: a follow-up box that continues its thread, and "New question". */
+function renderNext(view: AnswerView): string {
+  const parts = ['<form class="next" autocomplete="off">'];
+  if (view.threadId) {
+    parts.push(
+      '<input type="text" id="followup" name="question" placeholder="Ask a follow-up in this thread…" aria-label="Follow-up question">',
+      '<button type="submit" class="followup-submit">Ask Follow-up</button>',
+    );
+  }
+  parts.push('<button type="button" data-action="newQuestion">New Question</button></form>');
   return parts.join('');
 }
 
@@ -351,6 +386,10 @@ a { color: var(--vscode-textLink-foreground); }
 .ext-link { text-decoration: underline dotted; }
 .citations h2 { font-size: 1.05em; border-top: 1px solid var(--vscode-panel-border); padding-top: 8px; }
 .phase-streaming, .phase-waiting { font-style: italic; }
+.citation.stale { text-decoration: line-through; color: var(--vscode-descriptionForeground); }
+.stale-note { color: var(--vscode-descriptionForeground); font-size: 0.9em; }
+form.next { display: flex; gap: 8px; margin: 16px 0 0; border-top: 1px solid var(--vscode-panel-border); padding-top: 12px; }
+form.next input { flex: 1; min-width: 0; background: var(--vscode-input-background); color: var(--vscode-input-foreground); border: 1px solid var(--vscode-input-border, transparent); padding: 4px 6px; font: inherit; }
 `;
 
 const SCRIPT = `
@@ -369,10 +408,26 @@ document.addEventListener('click', (ev) => {
     vscode.postMessage({ type: el.dataset.action });
   }
 });
+document.addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const box = document.getElementById('followup');
+  const question = box ? box.value.trim() : '';
+  if (question !== '') {
+    vscode.postMessage({ type: 'followUp', question });
+    box.value = '';
+  }
+});
 window.addEventListener('message', (ev) => {
   const m = ev.data;
   if (m && m.type === 'render' && typeof m.html === 'string') {
+    // A re-render (moved citations, say) must not eat a follow-up being typed.
+    const box = document.getElementById('followup');
+    const typed = box ? box.value : '';
+    const focused = box !== null && document.activeElement === box;
     document.getElementById('root').innerHTML = m.html;
+    const next = document.getElementById('followup');
+    if (next && typed) next.value = typed;
+    if (next && focused) next.focus();
   }
 });
 vscode.postMessage({ type: 'ready' });
@@ -402,7 +457,13 @@ export type WebviewMessage =
   | { type: 'openCitation'; index: number }
   | { type: 'openLink'; uri: string; line?: number }
   | { type: 'showCitations' }
-  | { type: 'cancel' };
+  | { type: 'cancel' }
+  | { type: 'followUp'; question: string }
+  | { type: 'newQuestion' }
+  | { type: 'openTranscript' };
+
+/** Longest follow-up the panel passes on (the server cuts long prompts anyway). */
+const MAX_QUESTION = 10_000;
 
 export function parseWebviewMessage(m: unknown): WebviewMessage | undefined {
   if (typeof m !== 'object' || m === null) return undefined;
@@ -411,7 +472,14 @@ export function parseWebviewMessage(m: unknown): WebviewMessage | undefined {
     case 'ready':
     case 'showCitations':
     case 'cancel':
+    case 'newQuestion':
+    case 'openTranscript':
       return { type: v.type };
+    case 'followUp':
+      if (typeof v.question !== 'string') return undefined;
+      return v.question.trim() === '' || v.question.length > MAX_QUESTION
+        ? undefined
+        : { type: 'followUp', question: v.question.trim() };
     case 'openCitation':
       return typeof v.index === 'number' && Number.isInteger(v.index) && v.index >= 0
         ? { type: 'openCitation', index: v.index }

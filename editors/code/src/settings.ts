@@ -93,17 +93,32 @@ const KEY_ENV = ['POTPIE_API_KEY', 'POTPIE_BASE_URL'];
  */
 export function serverEnvironment(
   base: Record<string, string | undefined>,
-  opts: { trusted: boolean; tracing: boolean; apiKey?: string },
+  opts: { trusted: boolean; tracing: boolean; apiKey?: string; userBaseUrl?: string },
 ): Record<string, string | undefined> {
   const env = { ...base };
   if (!opts.trusted) {
     for (const k of KEY_ENV) delete env[k];
     return env;
   }
+  if (opts.userBaseUrl) {
+    // The server lets a key go to POTPIE_BASE_URL's origin without asking, as the user's own
+    // choice; the user's settings.json is that too, a workspace's is not (see userBaseUrl).
+    env.POTPIE_BASE_URL = opts.userBaseUrl;
+  }
   if (opts.tracing && opts.apiKey) {
     env.POTPIE_API_KEY = opts.apiKey;
   }
   return env;
+}
+
+/**
+ * `potpie.baseUrl` as the user set it in their own settings (user scope, not a workspace's or
+ * a folder's), trimmed; undefined when unset or empty. From `cfg.inspect('baseUrl')`.
+ */
+export function userBaseUrl(inspected: { globalValue?: unknown } | undefined): string | undefined {
+  const v = inspected?.globalValue;
+  if (typeof v !== 'string' || v.trim() === '') return undefined;
+  return v.trim();
 }
 
 function normalizeLlm(value: unknown): Record<string, string> | undefined {

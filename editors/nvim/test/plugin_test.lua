@@ -200,6 +200,73 @@ H.run(function()
     H.check(rel == result.answerUri, 'the hint points back to the answer file')
   end
 
+  -- threads: :PotpieFollowUp in the answer buffer continues that answer's thread
+  H.check(type(result.threadId) == 'string' and result.threadId ~= '', 'the answer names its thread (' .. tostring(result.threadId) .. ')')
+  local FOLLOW_UP = 'Who calls it?'
+  vim.api.nvim_set_current_win(vim.fn.bufwinid(view.bufnr))
+  local follow = wait_answer(':PotpieFollowUp in the answer buffer', function()
+    vim.cmd('PotpieFollowUp ' .. FOLLOW_UP)
+  end)
+  vim.api.nvim_set_current_win(src_win)
+  H.check(follow.result.threadId == result.threadId, ':PotpieFollowUp answered in the same thread')
+  H.check(vim.b[follow.bufnr].potpie.threadId == result.threadId, 'the follow-up buffer knows its thread')
+  local transcript = H.read(vim.uri_to_fname(follow.result.transcriptUri or '')) or ''
+  H.check(transcript:find(question, 1, true) ~= nil and transcript:find(FOLLOW_UP, 1, true) ~= nil, 'the transcript holds both questions')
+
+  -- living citations: after an edit above the cited code the quickfix entry follows it
+  local fq = vim.fn.getqflist({ items = 0, title = 0 })
+  H.check(fq.title == 'Potpie: ' .. FOLLOW_UP and #fq.items > 0, 'the follow-up\'s citations are in the quickfix list')
+  local qi, item
+  for i, it in ipairs(fq.items) do
+    if it.bufnr == src_buf then
+      qi, item = i, it
+      break
+    end
+  end
+  H.check(item ~= nil, 'the follow-up cites src/auth.py')
+  local before = vim.api.nvim_buf_get_lines(src_buf, 0, -1, false)
+  local cited = before[item.lnum]
+  local edited = { '# one', '# two', '# three' }
+  vim.list_extend(edited, before)
+  -- One replacement of the whole text: Neovim itself moves quickfix entries only for lines
+  -- inserted or deleted, so only the server's re-anchoring can move this one.
+  vim.api.nvim_buf_set_lines(src_buf, 0, -1, false, edited)
+  H.check(vim.fn.getqflist()[qi].lnum == item.lnum, 'Neovim left the entry where it was (line ' .. item.lnum .. ')')
+  H.wait('the quickfix entry to follow its code', function()
+    return vim.fn.getqflist()[qi].lnum == item.lnum + 3
+  end, 10000)
+  H.check(vim.api.nvim_buf_get_lines(src_buf, item.lnum + 2, item.lnum + 3, false)[1] == cited, 'the quickfix entry moved 3 lines down, onto the cited code')
+  H.wait('the hint to follow its code', function()
+    for _, d in ipairs(H.potpie_hints()) do
+      if d.bufnr == src_buf and d.lnum == item.lnum + 2 then
+        return true
+      end
+    end
+  end, 10000)
+  H.check(true, 'the hint was published again 3 lines down')
+  vim.api.nvim_buf_set_lines(src_buf, 0, -1, false, before)
+  H.wait('the quickfix entry to go back', function()
+    return vim.fn.getqflist()[qi].lnum == item.lnum
+  end, 10000)
+  vim.bo[src_buf].modified = false
+  H.check(true, 'undoing the edit moved the entry back')
+
+  -- :PotpieThreads lists the thread first and opens its transcript
+  local listed
+  vim.ui.select = function(items, opts, on_choice)
+    listed = vim.tbl_map(opts.format_item, items)
+    on_choice(items[1], 1)
+  end
+  vim.cmd('PotpieThreads')
+  local tbuf = H.wait(':PotpieThreads to open the transcript', function()
+    local b = vim.api.nvim_get_current_buf()
+    return vim.b[b].potpie_thread and b
+  end)
+  H.check(vim.b[tbuf].potpie_thread == result.threadId, ':PotpieThreads opened the thread of the follow-up')
+  H.check(listed[1]:find('(2 answers', 1, true) ~= nil, 'the list shows it first with 2 answers: ' .. listed[1])
+  H.check(potpie.thread_of(tbuf) == result.threadId, ':PotpieFollowUp in the transcript would continue it')
+  vim.api.nvim_win_set_buf(src_win, src_buf)
+
   local function begun()
     local titles = {}
     for _, p in ipairs(progress) do

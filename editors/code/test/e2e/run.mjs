@@ -39,6 +39,21 @@ const expectLine =
     .findIndex((l) => l.includes(`def ${EXPECT_SYMBOL}`) || l.includes(`function ${EXPECT_SYMBOL}`)) + 1;
 assert.ok(expectLine > 0, `${EXPECT_SYMBOL} not found in ${EXPECT_FILE}`);
 
+/** The first file named `name` under `dir`. */
+const findFile = (dir, name) => {
+  if (!fs.existsSync(dir)) return undefined;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      const hit = findFile(p, name);
+      if (hit) return hit;
+    } else if (e.name === name) {
+      return p;
+    }
+  }
+  return undefined;
+};
+
 const steps = [];
 const step = async (name, fn) => {
   const t = Date.now();
@@ -183,6 +198,127 @@ try {
   await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } });
 
   await askAndCheck('local', QUESTION, { cites: LOCAL_STRICT, streaming: false });
+
+  if (process.env.E2E_BUNDLED === '1' && LOCAL_STRICT) {
+    // Threads and living citations, against the real server (the mock has neither).
+    const threadOf = () => frame.locator('header[data-thread]').getAttribute('data-thread');
+    const waitDone = () => frame.locator('.phase-streaming, .phase-waiting').waitFor({ state: 'detached' });
+    const thread = await threadOf();
+    assert.ok(thread, 'the first answer names its thread');
+    const FOLLOW_UP = 'Who calls it?';
+    await step('[local] a follow-up from the panel box stays in the thread', async () => {
+      await frame.locator('#followup').fill(FOLLOW_UP);
+      await frame.locator('#followup').press('Enter');
+      await frame.locator('h1.question', { hasText: FOLLOW_UP }).waitFor();
+      await waitDone();
+      assert.deepEqual(await frame.locator('.error').allInnerTexts(), [], 'no error in the panel');
+      assert.equal(await threadOf(), thread, 'the follow-up answer is in the same thread');
+      const transcript = findFile(path.join(ARTIFACTS, 'cache'), `${thread}.md`);
+      assert.ok(transcript, `a transcript ${thread}.md in the server's cache`);
+      const text = fs.readFileSync(transcript, 'utf8');
+      assert.ok(text.includes(QUESTION) && text.includes(FOLLOW_UP), `the transcript holds both questions:\n${text}`);
+    });
+    const cites = await frame.locator('a.citation').allInnerTexts();
+    const idx = cites.findIndex((c) => c.startsWith(`${EXPECT_FILE}:`));
+    assert.ok(idx >= 0, `the follow-up cites ${EXPECT_FILE}: ${JSON.stringify(cites)}`);
+    const first = Number(/:(\d+)/.exec(cites[idx])[1]);
+    const shifted = (label, n) => label.replace(/:(\d+)(?:-(\d+))?$/, (_, a, b) => `:${Number(a) + n}${b ? `-${Number(b) + n}` : ''}`);
+    /** The text of each line that carries a Hint's dots, in the visible editors. */
+    const hintedLines = () =>
+      page.evaluate(() => {
+        const out = [];
+        for (const ed of document.querySelectorAll('.monaco-editor')) {
+          const lines = [...ed.querySelectorAll('.view-lines > .view-line')];
+          for (const o of ed.querySelectorAll('.view-overlays > div')) {
+            if (!o.querySelector('.squiggly-hint')) continue;
+            const l = lines.find((x) => x.style.top === o.style.top);
+            out.push(l ? l.textContent.replace(/\u00a0/g, ' ') : '?');
+          }
+        }
+        return out;
+      });
+    const hintOnLine = (text) =>
+      page.waitForFunction(
+        (t) => [...document.querySelectorAll('.monaco-editor')].some((ed) => {
+          const lines = [...ed.querySelectorAll('.view-lines > .view-line')];
+          return [...ed.querySelectorAll('.view-overlays > div')].some((o) => {
+            if (!o.querySelector('.squiggly-hint')) return false;
+            const l = lines.find((x) => x.style.top === o.style.top);
+            return l !== undefined && l.textContent.replace(/\u00a0/g, ' ').includes(t);
+          });
+        }),
+        text,
+      );
+    /** Replaces the focused editor's text by `text`, as a paste would. */
+    const replaceText = async (text) => {
+      await page.keyboard.press('Control+A');
+      await page.evaluate((t) => {
+        const dt = new DataTransfer();
+        dt.setData('text/plain', t);
+        document.activeElement.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+      }, text);
+    };
+    /** Waits until the panel's citation `i` reads `want`. */
+    const citationSays = async (i, want) => {
+      const until = Date.now() + TIMEOUT;
+      let got;
+      while ((got = await frame.locator('a.citation').nth(i).innerText()) !== want) {
+        assert.ok(Date.now() < until, `citation ${i} reads ${got}, not ${want}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const citedText = fs.readFileSync(path.join(WORKSPACE, EXPECT_FILE), 'utf8').split('\n')[first - 1].trim();
+    await step(`[local] editing above ${cites[idx]} moves its hint and the panel's link`, async () => {
+      await frame.locator('a.citation').nth(idx).click();
+      await statusItem(new RegExp(`Ln ${first}, Col \\d+`)).waitFor();
+      await hintOnLine(citedText);
+      // First the whole text goes: the cited code is gone, so the citation is stale (and VS
+      // Code's own decorations collapse onto line 1). Then it comes back, pasted under three
+      // new lines: a hint on the cited code now is one the server re-anchored and published
+      // again, not one VS Code carried along. (Typed text would be auto-indented.)
+      const original = fs.readFileSync(path.join(WORKSPACE, EXPECT_FILE), 'utf8');
+      await page.keyboard.press('Control+A');
+      await page.keyboard.press('Delete');
+      await frame.locator(`a.citation.stale[data-cite="${idx}"]`).waitFor();
+      assert.match(await frame.locator('section.citations').innerText(), /changed since the answer/);
+      await replaceText(`# one\n# two\n# three\n${original}`);
+      await citationSays(idx, shifted(cites[idx], 3));
+      assert.equal(await frame.locator('a.citation.stale').count(), 0, 'no citation is stale once the code is back');
+      await hintOnLine(citedText);
+      const hinted = await hintedLines();
+      assert.ok(hinted.some((l) => l.includes(citedText)), `a hint on "${citedText}": ${JSON.stringify(hinted)}`);
+      await frame.locator('a.citation').nth(idx).click();
+      await statusItem(new RegExp(`Ln ${first + 3}, Col \\d+`)).waitFor();
+      await replaceText(original);
+      await citationSays(idx, cites[idx]);
+      await runCommand('File: Save');
+    });
+    await step('"Potpie: Threads" lists the thread and opens it', async () => {
+      await runCommand('Potpie: Threads');
+      const row = page.locator('.quick-input-list .monaco-list-row').first();
+      await row.waitFor();
+      assert.match(await row.innerText(), /2 answers/, 'the most recent thread, with both answers, comes first');
+      await page.keyboard.press('Enter');
+      await page.locator('.tabs-container .tab', { hasText: `${thread}.md` }).waitFor();
+      await frame.locator(`header[data-thread="${thread}"]`).waitFor();
+    });
+    await step('"New Question" in the panel starts another thread', async () => {
+      const q = 'Where is the cart total computed, again?';
+      await frame.locator('button[data-action="newQuestion"]').click();
+      await page.locator('.quick-input-widget', { hasText: 'Ask Potpie' }).waitFor();
+      await input.fill(q);
+      await page.keyboard.press('Enter');
+      await frame.locator('h1.question', { hasText: q }).waitFor();
+      await waitDone();
+      const other = await threadOf();
+      assert.ok(other && other !== thread, `a new thread (${other}, not ${thread})`);
+      // back to the cited file for the next step
+      const i = (await frame.locator('a.citation').allInnerTexts()).findIndex((c) => c.startsWith(`${EXPECT_FILE}:`));
+      assert.ok(i >= 0, `the new answer cites ${EXPECT_FILE}`);
+      await frame.locator('a.citation').nth(i).click();
+      await page.locator('.tabs-container .tab.active', { hasText: path.basename(EXPECT_FILE) }).waitFor();
+    });
+  }
 
   await step('"Potpie: Explain Selection" explains the selected lines', async () => {
     await page.locator('.editor-group-container .view-line', { hasText: `${EXPECT_SYMBOL}(` }).first().click();

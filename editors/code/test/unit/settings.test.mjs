@@ -4,7 +4,7 @@ import path from 'node:path';
 import test from 'node:test';
 import { extRoot, load } from './helpers.mjs';
 
-const { buildServerSettings, redactSettings, serverEnvironment, SERVER_SETTING_KEYS, EXTENSION_SETTING_KEYS, RESTRICTED_SETTING_KEYS } =
+const { buildServerSettings, redactSettings, serverEnvironment, userBaseUrl, SERVER_SETTING_KEYS, EXTENSION_SETTING_KEYS, RESTRICTED_SETTING_KEYS } =
   load('settings');
 
 const reader = (obj) => ({ get: (k) => obj[k] });
@@ -51,6 +51,19 @@ test('untrusted: the server environment carries no key and no origin', () => {
   assert.deepEqual(serverEnvironment(base, { trusted: false, tracing: true, apiKey: 'sk-secret' }), { PATH: '/usr/bin' });
   assert.deepEqual(serverEnvironment(base, { trusted: true, tracing: false, apiKey: 'sk-secret' }), base);
   assert.equal(serverEnvironment(base, { trusted: true, tracing: true, apiKey: 'sk-secret' }).POTPIE_API_KEY, 'sk-secret');
+});
+
+test("the user's own potpie.baseUrl goes to the server as POTPIE_BASE_URL, when trusted only", () => {
+  // user scope only: a workspace's or folder's value is not the user's word
+  assert.equal(userBaseUrl({ globalValue: ' https://potpie.example.com ', workspaceValue: 'https://evil.test' }), 'https://potpie.example.com');
+  assert.equal(userBaseUrl({ workspaceValue: 'https://evil.test', workspaceFolderValue: 'https://evil.test' }), undefined);
+  assert.equal(userBaseUrl({ globalValue: '  ' }), undefined);
+  assert.equal(userBaseUrl(undefined), undefined);
+  const base = { PATH: '/usr/bin', POTPIE_BASE_URL: 'https://from-shell.example' };
+  const mine = 'https://potpie.example.com';
+  assert.equal(serverEnvironment(base, { trusted: true, tracing: false, userBaseUrl: mine }).POTPIE_BASE_URL, mine);
+  assert.equal(serverEnvironment(base, { trusted: true, tracing: false }).POTPIE_BASE_URL, 'https://from-shell.example');
+  assert.equal('POTPIE_BASE_URL' in serverEnvironment(base, { trusted: false, tracing: false, userBaseUrl: mine }), false);
 });
 
 const pkg = JSON.parse(fs.readFileSync(path.join(extRoot, 'package.json'), 'utf8'));

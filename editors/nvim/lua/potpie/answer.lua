@@ -223,6 +223,14 @@ function M.finish(view, result)
   if type(result.answerUri) == 'string' then
     lines[#lines + 1] = ('[answer file](%s)'):format(result.answerUri)
   end
+  if type(result.threadId) == 'string' then
+    -- :PotpieFollowUp in this buffer continues the thread
+    local thread = ('_thread %s_'):format(result.threadId)
+    if type(result.transcriptUri) == 'string' then
+      thread = thread .. (' · [transcript](%s)'):format(result.transcriptUri)
+    end
+    lines[#lines + 1] = thread
+  end
   set_lines(view.bufnr, 0, -1, lines)
   vim.b[view.bufnr].potpie = {
     question = view.label,
@@ -230,6 +238,8 @@ function M.finish(view, result)
     answerUri = result.answerUri,
     backend = result.backend,
     agent = result.agent,
+    threadId = type(result.threadId) == 'string' and result.threadId or nil,
+    transcriptUri = type(result.transcriptUri) == 'string' and result.transcriptUri or nil,
   }
 end
 

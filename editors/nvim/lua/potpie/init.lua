@@ -151,8 +151,8 @@ function M.root_dir(opts)
     local dir, why = root.find(fname, opts.root_markers or root.default_markers, vim.fn.getcwd())
     if dir then
       on_dir(dir)
-    elseif not fname:find('/potpie%-lsp/answers/') then
-      -- answer files the server opens live in its cache, in no project: no news
+    elseif not fname:find('/potpie%-lsp/answers/') and not fname:find('/potpie%-lsp/threads/') then
+      -- answer files and thread transcripts live in the server's cache, in no project: no news
       problem(why)
     end
   end
@@ -237,18 +237,28 @@ function M.locations_to_qf(locations, encoding)
         text = lines[lnum] or ''
       end
       local col = vim.str_byteindex(text, encoding, s.character, false)
+      text = vim.trim(text)
+      if loc.stale == true then
+        -- living citations: the cited code is gone; this is where it was
+        text = text .. ' (changed since the answer)'
+      end
       items[#items + 1] = {
         filename = fname,
         lnum = lnum,
         end_lnum = e.line + 1,
         col = col + 1,
-        text = vim.trim(text),
+        text = text,
         user_data = { potpie = loc },
       }
     end
   end
   return items
 end
+
+--- The quickfix list of the last answer's citations: its id and the answer's, so that
+--- `potpie/citations` can refresh it when the cited code moves.
+---@type { id: integer, answer_id: string, client_id: integer }?
+M.citation_list = nil
 
 --- Shows an `Answer` result: answer split, quickfix, `User PotpieAnswer` event.
 local function deliver(client, view, result)
@@ -258,8 +268,9 @@ local function deliver(client, view, result)
     vim.fn.setqflist({}, ' ', {
       title = 'Potpie: ' .. view.label,
       items = items,
-      context = { potpie = { answerId = result.answerId } },
+      context = { potpie = { answerId = result.answerId, threadId = result.threadId } },
     })
+    M.citation_list = { id = vim.fn.getqflist({ id = 0 }).id, answer_id = result.answerId, client_id = client.id }
     if M.options.quickfix.open then
       local win = vim.api.nvim_get_current_win()
       vim.cmd('botright copen')
@@ -331,12 +342,93 @@ function M.ask(question, opts)
   if not client then
     return
   end
-  local arg = { question = question, agent = opts.agent }
+  local arg = { question = question, agent = opts.agent, threadId = opts.thread }
   if opts.range then
     arg.uri = vim.uri_from_bufnr(bufnr)
     arg.range = opts.range
   end
   return run_question(client, 'potpie.ask', arg, question, bufnr, opts.on_done)
+end
+
+--- The thread a follow-up asked from `bufnr` continues: that of the answer buffer or the
+--- transcript (from :PotpieThreads) it is, else the project's most recent ("last").
+---@param bufnr integer
+---@return string
+function M.thread_of(bufnr)
+  local info = vim.b[bufnr].potpie
+  if type(info) == 'table' and type(info.threadId) == 'string' then
+    return info.threadId
+  end
+  local t = vim.b[bufnr].potpie_thread
+  return type(t) == 'string' and t or 'last'
+end
+
+--- Ask a follow-up in a thread. opts: thread (an id or "last"; default: M.thread_of the
+--- current buffer), agent, bufnr, on_done(err, Answer).
+---@param question string
+---@param opts table?
+function M.follow_up(question, opts)
+  opts = opts or {}
+  local bufnr = opts.bufnr or vim.api.nvim_get_current_buf()
+  return M.ask(question, {
+    thread = opts.thread or M.thread_of(bufnr),
+    agent = opts.agent,
+    bufnr = bufnr,
+    on_done = opts.on_done,
+  })
+end
+
+--- One line for a `potpie.threads` entry.
+function M.format_thread(t)
+  local n = tonumber(t.answers) or 0
+  local when = type(t.updatedAt) == 'string' and t.updatedAt:gsub('T', ' '):gsub('%..*$', ''):gsub('Z$', '') or ''
+  return ('%s  (%d answer%s%s)'):format(t.title or t.threadId, n, n == 1 and '' or 's', when ~= '' and (', ' .. when) or '')
+end
+
+--- Opens a thread's transcript in the current window; :PotpieFollowUp there continues it.
+function M.open_thread(t, client_id)
+  if type(t.transcriptUri) ~= 'string' then
+    notify('thread ' .. tostring(t.threadId) .. ' has no transcript', vim.log.levels.WARN)
+    return nil
+  end
+  vim.cmd.edit(vim.fn.fnameescape(vim.uri_to_fname(t.transcriptUri)))
+  local bufnr = vim.api.nvim_get_current_buf()
+  vim.b[bufnr].potpie_thread = t.threadId
+  vim.b[bufnr].potpie_client = client_id
+  return bufnr
+end
+
+--- Lists the project's threads (most recent first) with vim.ui.select and opens the chosen
+--- one's transcript. opts: on_done(err, threads, chosen).
+---@param opts table?
+function M.threads(opts)
+  opts = opts or {}
+  local bufnr = vim.api.nvim_get_current_buf()
+  local client = need_client(bufnr)
+  if not client then
+    return
+  end
+  execute(client, 'potpie.threads', {}, bufnr, function(err, result)
+    if err then
+      notify(err.message or tostring(err), vim.log.levels.ERROR)
+      return opts.on_done and opts.on_done(err)
+    end
+    local threads = vim.tbl_filter(function(t)
+      return type(t) == 'table' and type(t.threadId) == 'string'
+    end, type(result) == 'table' and result or {})
+    if #threads == 0 then
+      notify('no threads yet: ask a question first')
+      return opts.on_done and opts.on_done(nil, threads)
+    end
+    vim.ui.select(threads, { prompt = 'Potpie threads', format_item = M.format_thread, kind = 'potpie.thread' }, function(choice)
+      if choice then
+        M.open_thread(choice, client.id)
+      end
+      if opts.on_done then
+        opts.on_done(nil, threads, choice)
+      end
+    end)
+  end)
 end
 
 --- Explain a range of a buffer. opts: agent, bufnr, range (LSP Range; default: the current
@@ -456,6 +548,30 @@ local function on_chunk(_, params, ctx)
   answer.on_chunk(ctx.client_id, params)
 end
 
+--- `potpie/citations`: the last answer's citations moved with their code (or went stale).
+--- Refreshes that answer's quickfix list in place, when it still exists.
+local function on_citations(_, params, ctx)
+  if type(params) ~= 'table' or type(params.answerId) ~= 'string' or type(params.citations) ~= 'table' then
+    return
+  end
+  local client = vim.lsp.get_client_by_id(ctx.client_id)
+  if not client then
+    return
+  end
+  local items = M.locations_to_qf(params.citations, client.offset_encoding)
+  local list = M.citation_list
+  local refreshed = false
+  if list and list.answer_id == params.answerId and list.client_id == client.id and vim.fn.getqflist({ id = list.id }).id == list.id then
+    vim.fn.setqflist({}, 'r', { id = list.id, items = items })
+    refreshed = true
+  end
+  vim.api.nvim_exec_autocmds('User', {
+    pattern = 'PotpieCitations',
+    modeline = false,
+    data = { client_id = client.id, answerId = params.answerId, threadId = params.threadId, citations = params.citations, quickfix = refreshed and items or nil },
+  })
+end
+
 --- The vim.lsp.config for potpie-lsp with this plugin's handlers.
 ---@param opts potpie.Options
 ---@return vim.lsp.Config
@@ -475,6 +591,7 @@ function M.lsp_config(opts)
     handlers = {
       ['potpie/answerChunk'] = on_chunk,
       ['potpie/status'] = on_status,
+      ['potpie/citations'] = on_citations,
     },
     commands = {
       ['potpie.ask'] = code_action_command,
@@ -572,6 +689,27 @@ local function create_commands()
     range = true,
     desc = 'Ask Potpie about the codebase (`@agent question`; a range is sent as context)',
   })
+  cmd('PotpieFollowUp', function(o)
+    local bufnr = vim.api.nvim_get_current_buf()
+    local function go(text)
+      if not text or vim.trim(text) == '' then
+        return
+      end
+      local agent, question = split_agent(vim.trim(text))
+      M.follow_up(question, { agent = agent, bufnr = bufnr })
+    end
+    if o.args ~= '' then
+      go(o.args)
+    else
+      vim.ui.input({ prompt = 'Follow up: ' }, go)
+    end
+  end, {
+    nargs = '*',
+    desc = "Ask a follow-up in this answer's thread (else the most recent one)",
+  })
+  cmd('PotpieThreads', function()
+    M.threads()
+  end, { desc = "List Potpie's threads and open one's transcript" })
   cmd('PotpieExplain', function(o)
     local bufnr = vim.api.nvim_get_current_buf()
     local client = need_client(bufnr)
