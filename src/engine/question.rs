@@ -24,6 +24,9 @@ pub struct Query {
     /// Plain words of the question (stemmed), for name matches.
     pub words: Vec<String>,
     pub wants_aux: [bool; 5],
+    /// The question asks what something holds ("what does X carry", "which fields"): the
+    /// answer is more likely a type than a function.
+    pub wants_type: bool,
 }
 
 /// The weighted terms of `question` in the index's vocabulary.
@@ -113,6 +116,7 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
         code_names,
         words,
         wants_aux,
+        wants_type: wants_type(question),
     }
 }
 
@@ -159,4 +163,35 @@ fn wants_aux(question: &str) -> [bool; 5] {
     wants_aux[walk::AUX_DOCS as usize] = has(&["doc", "docs", "documentation", "tutorial"]);
     wants_aux[walk::AUX_BENCH as usize] = has(&["bench", "benchmark", "benchmarks", "performance"]);
     wants_aux
+}
+
+/// Whether the question asks what a value holds rather than what code does: a holding word
+/// ("what does the error carry", "which fields") in a question that does not open with "how"
+/// ("how is a field added" asks for a procedure).
+fn wants_type(question: &str) -> bool {
+    const HOLDING: &[&str] = &[
+        "carry",
+        "carries",
+        "hold",
+        "holds",
+        "contain",
+        "contains",
+        "store",
+        "stores",
+        "field",
+        "fields",
+        "represent",
+        "represents",
+        "information",
+        "describe",
+        "describes",
+    ];
+    let lower = question.to_ascii_lowercase();
+    let mut words = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty());
+    words.next().is_some_and(|first| first != "how")
+        && lower
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| HOLDING.contains(&w))
 }
