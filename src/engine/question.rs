@@ -204,3 +204,24 @@ fn wants_type(question: &str) -> bool {
             .split(|c: char| !c.is_ascii_alphanumeric())
             .any(|w| HOLDING.contains(&w))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::wants_type;
+
+    #[test]
+    fn a_question_about_what_a_value_holds_wants_a_type() {
+        assert!(wants_type("What does the error of a failed task carry?"));
+        assert!(wants_type("Which fields does a parse error have?"));
+        assert!(wants_type("What information does the status hold?"));
+    }
+
+    #[test]
+    fn a_question_about_a_procedure_does_not_want_a_type() {
+        assert!(!wants_type("How is a field added to the Vary header?"));
+        assert!(!wants_type(
+            "How does flash() store messages for the next request?"
+        ));
+        assert!(!wants_type("What happens when the semaphore is closed?"));
+    }
+}
