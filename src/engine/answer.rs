@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::parse::NONE;
+use super::parse::{Kind, NONE};
 use super::search::RankedFile;
 use super::{EngineCitation, Index, LocalAnswer, Snippet};
 use crate::model::ChatMessage;
@@ -73,6 +73,28 @@ fn pick_file(f: &super::store::FileRec, rf: &RankedFile, per_file: usize, picks:
             sym: Some(s.sym),
             start: sym.start,
             end: sym.end.min(f.lines.max(sym.start)),
+        });
+    }
+    // A type whose doc or members outweigh every function of its file (Rust's methods live in
+    // `impl` blocks, outside the struct) comes with the file's best function or method: a
+    // question about what code does is answered by code.
+    let is_code = |k: Kind| matches!(k, Kind::Function | Kind::Method);
+    if !taken
+        .iter()
+        .any(|t| f.symbols.get(*t as usize).is_some_and(|s| is_code(s.kind)))
+        && let Some(m) = rf.syms.iter().find(|m| {
+            f.symbols
+                .get(m.sym as usize)
+                .is_some_and(|s| is_code(s.kind) && !taken.iter().any(|t| is_member(f, m.sym, *t)))
+        })
+        && let Some(ms) = f.symbols.get(m.sym as usize)
+    {
+        taken.push(m.sym);
+        picks.push(Pick {
+            file: rf.file,
+            sym: Some(m.sym),
+            start: ms.start,
+            end: ms.end.min(f.lines.max(ms.start)),
         });
     }
     // A container cited by its head has its best member cited too, whatever its score.

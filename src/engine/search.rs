@@ -37,6 +37,13 @@ const AUX_FACTOR: f32 = 0.3;
 /// Unit tests inline in a source file (`mod tests`), unless the question asks for tests.
 const INLINE_TEST_FACTOR: f32 = 0.3;
 const CONSTANT_FACTOR: f32 = 0.8;
+/// Types, when the question asks what something holds or carries: the answer is the type's
+/// definition (its fields), which says less in words than the functions that use it.
+const TYPE_INTENT_FACTOR: f32 = 2.0;
+/// Types with nothing defined inside them (a struct, an interface, an alias: plain data whose
+/// methods, if any, live elsewhere) when the question does not ask what something holds: their
+/// long field docs otherwise outrank the code that does what a "how" question asks.
+const DATA_TYPE_FACTOR: f32 = 0.8;
 const MODULE_FACTOR: f32 = 0.5;
 /// One-liners say little; a longer definition gains `SPAN_GAIN · ln(lines)` (up to 200 lines).
 const ONE_LINER_FACTOR: f32 = 0.7;
@@ -308,6 +315,8 @@ impl<'q> Priors<'q> {
         m *= match sym.kind {
             Kind::Constant => CONSTANT_FACTOR,
             Kind::Module => MODULE_FACTOR,
+            Kind::Class | Kind::Interface if self.q.wants_type => TYPE_INTENT_FACTOR,
+            Kind::Class | Kind::Interface if !has_member(f, si, sym) => DATA_TYPE_FACTOR,
             _ => 1.0,
         };
         let span = sym.end - sym.start + 1;
@@ -369,6 +378,13 @@ impl<'q> Priors<'q> {
         };
         1.0 + gain / shared.sqrt()
     }
+}
+
+/// Whether a definition has another one inside it (a class with methods, not plain data).
+fn has_member(f: &FileRec, si: usize, sym: &Symbol) -> bool {
+    f.symbols
+        .get(si + 1)
+        .is_some_and(|n| n.start >= sym.start && n.end <= sym.end)
 }
 
 fn aux_factor(q: &Query, f: &FileRec) -> f32 {

@@ -628,6 +628,7 @@ fn containers_of(lang: Lang, ancestors: &[Node], text: &str) -> Vec<String> {
             (Lang::Cpp, "class_specifier" | "struct_specifier") => p
                 .child_by_field_name("name")
                 .map(|t| node_text(t, text).to_string()),
+            (Lang::Cpp, "function_definition") => export_macro_class_name(p, text),
             _ => None,
         };
         if let Some(n) = name.filter(|n| !n.is_empty()) {
@@ -635,6 +636,19 @@ fn containers_of(lang: Lang, ancestors: &[Node], text: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// `class LEVELDB_EXPORT Status { … };`: without the macro's definition the grammar reads a
+/// function `Status` returning `class LEVELDB_EXPORT`, its body the class body. The class is
+/// `Status` (cpp.scm captures it as a class); `None` for a real function.
+fn export_macro_class_name(p: Node, text: &str) -> Option<String> {
+    let is_class = p
+        .child_by_field_name("type")
+        .is_some_and(|t| matches!(t.kind(), "class_specifier" | "struct_specifier"));
+    let declarator = p
+        .child_by_field_name("declarator")
+        .filter(|d| d.kind() == "identifier")?;
+    is_class.then(|| node_text(declarator, text).to_string())
 }
 
 /// `Foo<T>` / `crate::a::Foo<'a>` / `&mut Foo` → `Foo`.
@@ -661,6 +675,23 @@ mod tests {
                 (s.qual().to_string(), doc)
             })
             .collect()
+    }
+
+    #[test]
+    fn a_class_behind_an_export_macro_is_a_class_with_members() {
+        let cpp = "namespace db {\n// The result of an operation.\nclass DB_EXPORT Status {\n public:\n  \
+                   Status() noexcept : s_(nullptr) {}\n  static Status OK() { return Status(); }\n  \
+                   bool ok() const { return (s_ == nullptr); }\n private:\n  const char* s_;\n};\n}\n";
+        let got = docs("status.h", Lang::Cpp, cpp);
+        let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
+        assert!(names.contains(&"Status"), "{names:?}");
+        assert!(names.contains(&"Status::OK"), "{names:?}");
+        assert!(names.contains(&"Status::ok"), "{names:?}");
+        let doc = got
+            .iter()
+            .find(|(n, _)| n == "Status")
+            .map(|(_, d)| d.as_str());
+        assert_eq!(doc, Some("The result of an operation."));
     }
 
     #[test]
