@@ -264,16 +264,22 @@ impl State {
 
     // ---- questions and hints ------------------------------------------------------------
 
+    /// A running question's cancellation token, under its progress token's key: the user's
+    /// cancel button (`window/workDoneProgress/cancel`) and shutdown both cancel it, which stops
+    /// the backend's work (and its Potpie run). `$/cancelRequest` needs no entry here: it drops
+    /// the request's future, and with it the question.
     pub fn register_question(&self, key: &str) -> CancellationToken {
         let token = self.shutdown.child_token();
         self.running.insert(key.to_string(), token.clone());
         token
     }
 
+    /// The question under `key` has ended; a late cancel for it does nothing.
     pub fn finish_question(&self, key: &str) {
         self.running.remove(key);
     }
 
+    /// Cancels the running question whose progress the user cancelled in the editor.
     pub fn cancel_question(&self, key: &str) {
         if let Some(t) = self.running.get(key) {
             t.cancel();
