@@ -256,6 +256,12 @@ pub fn is_question_stop(t: &str) -> bool {
 }
 
 const QUESTION_STOP: &[&str] = &[
+    // Quantifiers: "many", "very few" say how much, not what ("many" would stem to "man").
+    "many",
+    "much",
+    "very",
+    "few",
+    "several",
     "where",
     "how",
     "what",
@@ -464,6 +470,15 @@ mod tests {
             vec!["pars", "http", "respons", "parsehttprespons"]
         );
         assert_eq!(toks("the TCP listener's"), vec!["tcp", "listener"]);
+    }
+
+    #[test]
+    fn quantifiers_are_not_terms_of_a_question() {
+        // "many" stems to "man", which would match names it has nothing to do with.
+        for w in ["many", "much", "very", "few", "several"] {
+            assert!(is_question_stop(stem(w)), "{w}");
+        }
+        assert!(!is_question_stop(stem("connections")));
     }
 
     #[test]
