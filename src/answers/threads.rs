@@ -6,6 +6,7 @@
 //! threads, none older than 90 days since its last answer, and a thread keeps its last 50
 //! answers. Pruning runs whenever a thread is written.
 
+use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -273,30 +274,48 @@ impl ThreadStore {
         }
     }
 
-    /// Re-anchors every citation of `rel_path` to `text` (the file as it is now) and saves the
-    /// threads whose citations moved or went stale; returns their ids.
-    pub fn reanchor(&self, rel_path: &str, text: &str) -> Vec<String> {
-        let file = FileLines::new(text);
-        let mut changed = Vec::new();
-        for mut thread in self.all() {
+    /// Re-anchors the citations of the `changed` files (relative paths) to what they hold now
+    /// and saves the threads whose citations moved or went stale; returns their ids. The
+    /// threads are read once for all the files, and only cited files are read (by `read`, once
+    /// each), so a checkout that touches hundreds of files costs one pass.
+    pub fn reanchor_files(
+        &self,
+        changed: &[String],
+        read: impl Fn(&str) -> Option<String>,
+    ) -> Vec<String> {
+        let mut threads = self.all();
+        let cited: BTreeSet<&str> = threads
+            .iter()
+            .flat_map(|t| t.turns.iter().flat_map(|turn| turn.citations.iter()))
+            .map(|c| c.rel_path.as_str())
+            .filter(|rel| changed.iter().any(|c| c == rel))
+            .collect();
+        let texts: HashMap<String, String> = cited
+            .into_iter()
+            .filter_map(|rel| Some((rel.to_string(), read(rel)?)))
+            .collect();
+        let files: HashMap<&str, FileLines<'_>> = texts
+            .iter()
+            .map(|(rel, text)| (rel.as_str(), FileLines::new(text)))
+            .collect();
+        let mut saved = Vec::new();
+        for thread in &mut threads {
             let mut moved = false;
-            for c in thread
-                .turns
-                .iter_mut()
-                .flat_map(|t| t.citations.iter_mut())
-                .filter(|c| c.rel_path == rel_path)
-            {
-                let now = c.anchor.reanchor_in(&file);
+            for c in thread.turns.iter_mut().flat_map(|t| t.citations.iter_mut()) {
+                let Some(file) = files.get(c.rel_path.as_str()) else {
+                    continue;
+                };
+                let now = c.anchor.reanchor_in(file);
                 if now != c.anchor {
                     c.anchor = now;
                     moved = true;
                 }
             }
-            if moved && self.save(&thread).is_ok() {
-                changed.push(thread.id);
+            if moved && self.save(thread).is_ok() {
+                saved.push(thread.id.clone());
             }
         }
-        changed
+        saved
     }
 }
 
@@ -537,9 +556,11 @@ mod tests {
             "// new header\n\n{}",
             text.replace("fn b() {\n    two();\n}\n", "")
         );
-        assert_eq!(store.reanchor("src/a.rs", &edited), vec![t.id.clone()]);
+        let changed = ["src/a.rs".to_string()];
+        let read = |_: &str| Some(edited.clone());
+        assert_eq!(store.reanchor_files(&changed, read), vec![t.id.clone()]);
         assert!(
-            store.reanchor("src/a.rs", &edited).is_empty(),
+            store.reanchor_files(&changed, read).is_empty(),
             "nothing moves twice"
         );
         let t = store.find(&t.id).unwrap().unwrap();

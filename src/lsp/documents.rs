@@ -112,17 +112,17 @@ impl State {
                     let root = session.root().to_path_buf();
                     session.files_changed(paths.clone()).await;
                     let _ = crate::blocking::run(move || {
-                        for path in paths {
-                            let canonical = std::fs::canonicalize(&path).unwrap_or(path);
-                            let (Ok(rel), Ok(text)) = (
-                                canonical.strip_prefix(&root),
-                                std::fs::read_to_string(&canonical),
-                            ) else {
-                                continue;
-                            };
-                            let rel = rel.to_string_lossy().replace('\\', "/");
-                            store.reanchor(&rel, &text);
-                        }
+                        let changed: Vec<String> = paths
+                            .into_iter()
+                            .filter_map(|path| {
+                                let canonical = std::fs::canonicalize(&path).unwrap_or(path);
+                                let rel = canonical.strip_prefix(&root).ok()?;
+                                Some(rel.to_string_lossy().replace('\\', "/"))
+                            })
+                            .collect();
+                        store.reanchor_files(&changed, |rel| {
+                            std::fs::read_to_string(root.join(rel)).ok()
+                        });
                     })
                     .await;
                 });
