@@ -17,13 +17,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { env, launchChromium, stepper, workbench } from './workbench.mjs';
 
-const env = (k, d) => {
-  const v = process.env[k] ?? d;
-  if (v === undefined) throw new Error(`${k} is not set (run scripts/e2e.sh)`);
-  return v;
-};
 const URL = env('E2E_URL');
 const ARTIFACTS = env('E2E_ARTIFACTS');
 const CASE = env('E2E_CASE');
@@ -34,41 +29,16 @@ const CHROMIUM = env('CHROMIUM', '/usr/bin/chromium');
 const TIMEOUT = Number(env('E2E_TIMEOUT_MS', '90000'));
 const QUESTION = 'Where is the cart total computed?';
 
-const steps = [];
-const step = async (name, fn) => {
-  const t = Date.now();
-  process.stderr.write(`[e2e hostile/${CASE}] ${name} …\n`);
-  const out = await fn();
-  steps.push(`${name}: ${Date.now() - t} ms`);
-  return out;
-};
+const { step, steps } = stepper(`e2e hostile/${CASE}`);
 
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run'],
-});
+const browser = await launchChromium(CHROMIUM);
 let page;
 let ok = false;
 try {
   const context = await browser.newContext({ viewport: { width: 1400, height: 860 } });
   page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT);
-  const input = page.locator('.quick-input-widget input');
-  const statusItem = (re) => page.locator('.statusbar-item', { hasText: re }).first();
-  const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
-  const runCommand = async (title, inputTitle, text) => {
-    await page.keyboard.press('F1');
-    await input.waitFor();
-    await input.fill(`>${title}`);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
-    await page.keyboard.press('Enter');
-    if (inputTitle) {
-      await page.locator('.quick-input-widget', { hasText: inputTitle }).waitFor();
-      await input.fill(text);
-      await page.keyboard.press('Enter');
-    }
-  };
+  const { input, statusItem, frame, runCommand } = workbench(page);
 
   await step('open the repository; the trust prompt asks', async () => {
     await page.goto(URL);

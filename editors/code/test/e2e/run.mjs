@@ -6,13 +6,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { env, launchChromium, stepper, workbench } from './workbench.mjs';
 
-const env = (k, d) => {
-  const v = process.env[k] ?? d;
-  if (v === undefined) throw new Error(`${k} is not set (run scripts/e2e.sh)`);
-  return v;
-};
 const URL = env('E2E_URL');
 const WORKSPACE = env('E2E_WORKSPACE');
 const SCREENSHOT = env('E2E_SCREENSHOT');
@@ -54,27 +49,9 @@ const findFile = (dir, name) => {
   return undefined;
 };
 
-const steps = [];
-const step = async (name, fn) => {
-  const t = Date.now();
-  process.stderr.write(`[e2e] ${name} …\n`);
-  const out = await fn();
-  steps.push(`${name}: ${Date.now() - t} ms`);
-  return out;
-};
+const { step, steps } = stepper('e2e');
 
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-dev-shm-usage',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--no-first-run',
-  ],
-});
+const browser = await launchChromium(CHROMIUM);
 let page;
 let ok = false;
 let screenshotTaken = false;
@@ -83,24 +60,7 @@ try {
   page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT);
   page.on('pageerror', (e) => process.stderr.write(`[page error] ${e.message}\n`));
-  const input = page.locator('.quick-input-widget input');
-  const statusItem = (re) => page.locator('.statusbar-item', { hasText: re }).first();
-  // The webview is an iframe (VS Code's host page) holding another iframe (our content).
-  const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
-
-  /** Runs a command from the palette, then answers its input box with `text`. */
-  const runCommand = async (title, inputTitle, text) => {
-    await page.keyboard.press('F1');
-    await input.waitFor();
-    await input.fill(`>${title}`);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
-    await page.keyboard.press('Enter');
-    if (inputTitle) {
-      await page.locator('.quick-input-widget', { hasText: inputTitle }).waitFor();
-      await input.fill(text);
-      await page.keyboard.press('Enter');
-    }
-  };
+  const { input, statusItem, frame, runCommand } = workbench(page);
 
   /** Asks and checks the panel; with `cites`, also the citation, its click and the peek.
    * Each call needs a new question: the panel is reused, and the title tells them apart. */
