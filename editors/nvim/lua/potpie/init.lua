@@ -398,19 +398,29 @@ function M.open_thread(t, client_id)
   return bufnr
 end
 
---- Lists the project's threads (most recent first) with vim.ui.select and opens the chosen
---- one's transcript. opts: on_done(err, threads, chosen).
----@param opts table?
-function M.threads(opts)
-  opts = opts or {}
+--- Runs the argument-less server command `command` for the current buffer's project; an error
+--- is shown to the user. on_result(err, result, client) runs either way.
+local function run_for_buffer(command, on_result)
   local bufnr = vim.api.nvim_get_current_buf()
   local client = need_client(bufnr)
   if not client then
     return
   end
-  execute(client, 'potpie.threads', {}, bufnr, function(err, result)
+  execute(client, command, {}, bufnr, function(err, result)
     if err then
       notify(err.message or tostring(err), vim.log.levels.ERROR)
+    end
+    on_result(err, result, client)
+  end)
+end
+
+--- Lists the project's threads (most recent first) with vim.ui.select and opens the chosen
+--- one's transcript. opts: on_done(err, threads, chosen).
+---@param opts table?
+function M.threads(opts)
+  opts = opts or {}
+  run_for_buffer('potpie.threads', function(err, result, client)
+    if err then
       return opts.on_done and opts.on_done(err)
     end
     local threads = vim.tbl_filter(function(t)
@@ -454,15 +464,8 @@ end
 local function status_command(command, verb)
   return function(opts)
     opts = opts or {}
-    local bufnr = vim.api.nvim_get_current_buf()
-    local client = need_client(bufnr)
-    if not client then
-      return
-    end
-    execute(client, command, {}, bufnr, function(err, result)
-      if err then
-        notify(err.message or tostring(err), vim.log.levels.ERROR)
-      else
+    run_for_buffer(command, function(err, result, client)
+      if not err then
         M.statuses[client.id] = result
         if not opts.silent then
           notify(verb .. M.format_status(result))
@@ -500,15 +503,7 @@ end
 --- Removes the Hint diagnostics of the last answer. opts: on_done(err).
 function M.clear(opts)
   opts = opts or {}
-  local bufnr = vim.api.nvim_get_current_buf()
-  local client = need_client(bufnr)
-  if not client then
-    return
-  end
-  execute(client, 'potpie.clearHints', {}, bufnr, function(err)
-    if err then
-      notify(err.message or tostring(err), vim.log.levels.ERROR)
-    end
+  run_for_buffer('potpie.clearHints', function(err)
     if opts.on_done then
       opts.on_done(err)
     end
