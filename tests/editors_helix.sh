@@ -29,6 +29,8 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=lib/fake-potpie.sh
+source "$repo/tests/lib/fake-potpie.sh"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$repo/target}"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/potpie-lsp"
 flask_version=3.1.1
@@ -161,20 +163,8 @@ code_actions() {
 }
 
 start_fake() {
-  local key="sk-helix-test-$RANDOM$RANDOM"
-  "$fake" --port 0 --key "$key" --answer-file "$repo/tests/helix/fake-answer.md" --ready-after 1 \
-    >"$tmp/fake.out" 2>"$tmp/fake.err" &
-  fake_pid=$!
-  local url=""
-  for _ in $(seq 1 300); do
-    url=$(sed -n 's/^listening \(http:[^ ]*\).*/\1/p' "$tmp/fake.out" | head -n1)
-    [ -n "$url" ] && break
-    kill -0 "$fake_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  [ -n "$url" ] || { cat "$tmp/fake.out" "$tmp/fake.err" >&2; echo "fake_potpie did not start" >&2; exit 1; }
-  fake_url=$url
-  fake_key=$key
+  fake_key="sk-helix-test-$RANDOM$RANDOM"
+  start_fake_potpie "$fake" "$fake_key" "$repo/tests/helix/fake-answer.md" 1 "$tmp"
 }
 
 summary=()

@@ -20,6 +20,8 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=lib/fake-potpie.sh
+source "$repo/tests/lib/fake-potpie.sh"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$repo/target}"
 want_version=0.11.4
 nvim_test_dir="$repo/editors/nvim/test"
@@ -89,24 +91,8 @@ make_repo() {
 
 start_fake() {
   [ -n "$fake_pid" ] && return 0
-  local key="sk-nvim-test-$RANDOM$RANDOM"
-  "$fake" --port 0 --key "$key" --answer-file "$nvim_test_dir/fixtures/potpie_answer.md" --ready-after 2 \
-    >"$tmp/fake.out" 2>"$tmp/fake.err" &
-  fake_pid=$!
-  local url=""
-  for _ in $(seq 1 300); do
-    url=$(sed -n 's/^listening \(http:[^ ]*\).*/\1/p' "$tmp/fake.out" | head -n1)
-    [ -n "$url" ] && break
-    kill -0 "$fake_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if [ -z "$url" ]; then
-    echo "fake_potpie did not start:" >&2
-    cat "$tmp/fake.out" "$tmp/fake.err" >&2
-    exit 1
-  fi
-  fake_url=$url
-  fake_key=$key
+  fake_key="sk-nvim-test-$RANDOM$RANDOM"
+  start_fake_potpie "$fake" "$fake_key" "$nvim_test_dir/fixtures/potpie_answer.md" 2 "$tmp"
 }
 
 # --- suites ---------------------------------------------------------------------------------
