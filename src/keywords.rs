@@ -5,6 +5,8 @@
 //! way). Literals and the primitive types a user cannot define (`None`, `nil`, `int`) count as
 //! keywords here; builtins that are ordinary names (`self` in Python, `len`) do not.
 
+use crate::engine::Lang;
+
 const PYTHON: &[&str] = &[
     "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
     "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
@@ -266,25 +268,35 @@ const CPP: &[&str] = &[
     "xor",
 ];
 
-/// The keyword tables of a file, by its path's extension or a `languageId`.
+/// The keyword tables of a file, by its path (the engine's extension rules) or a `languageId`.
 fn tables(path_or_language: &str) -> &'static [&'static [&'static str]] {
-    let key = path_or_language
-        .rsplit_once('.')
-        .map(|(_, ext)| ext)
-        .unwrap_or(path_or_language);
-    match key {
-        "py" | "pyi" | "python" => &[PYTHON],
-        "rs" | "rust" => &[RUST],
-        "js" | "mjs" | "cjs" | "jsx" | "javascript" | "javascriptreact" => &[JAVASCRIPT],
-        "ts" | "mts" | "cts" | "tsx" | "typescript" | "typescriptreact" => {
-            &[JAVASCRIPT, TYPESCRIPT]
-        }
-        "go" => &[GO],
-        "java" => &[JAVA],
-        "c" | "h" => &[C],
-        "cc" | "cpp" | "cxx" | "hpp" | "hh" | "hxx" | "c++" | "h++" => &[C, CPP],
-        _ => &[],
+    match Lang::from_path(path_or_language).or_else(|| from_language_id(path_or_language)) {
+        Some(Lang::Python) => &[PYTHON],
+        Some(Lang::Rust) => &[RUST],
+        Some(Lang::JavaScript) => &[JAVASCRIPT],
+        Some(Lang::TypeScript | Lang::Tsx) => &[JAVASCRIPT, TYPESCRIPT],
+        Some(Lang::Go) => &[GO],
+        Some(Lang::Java) => &[JAVA],
+        Some(Lang::C) => &[C],
+        Some(Lang::Cpp) => &[C, CPP],
+        None => &[],
     }
+}
+
+/// The language an LSP `languageId` names.
+fn from_language_id(id: &str) -> Option<Lang> {
+    Some(match id {
+        "python" => Lang::Python,
+        "rust" => Lang::Rust,
+        "javascript" | "javascriptreact" => Lang::JavaScript,
+        "typescript" => Lang::TypeScript,
+        "typescriptreact" => Lang::Tsx,
+        "go" => Lang::Go,
+        "java" => Lang::Java,
+        "c" => Lang::C,
+        "cpp" => Lang::Cpp,
+        _ => return None,
+    })
 }
 
 /// Whether `word` is a keyword of the language of `path_or_language` (a path, or a
