@@ -16,7 +16,7 @@
 #   2. `space a` on three selected lines lists the Potpie actions, and "Explain this code"
 #      opens the answer file (window/showDocument) with the answer in it;
 #   3. `space D` lists the citation hints with what each place is; choosing one jumps to the
-#      cited file and line;
+#      cited file and line; after three lines typed above the cited code, to its new line;
 #   4. `:lsp-workspace-command potpie.ask {"question": …}` opens the answer the same way, and
 #      a follow-up with `"threadId": "last"` opens the thread's transcript with both answers;
 #   5. `space a` on the keyword `from` offers no "Where is from used?", on a name it does.
@@ -263,6 +263,25 @@ for suite in "${suites[@]}"; do
   keys Enter
   wait_for jump "src/flask/sessions.py +.* $hint_target"
   echo "ok  space D lists the hints; choosing one jumps to $(status_line | grep -Eo 'src/flask/sessions.py|[0-9]+:[0-9]+$' | paste -sd' ')"
+
+  # 3b. living citations: three lines typed above the cited code move its hint (the server
+  # re-anchors on didChange and republishes); undone afterwards, so later steps see the file
+  # as it was.
+  moved_target="$(( ${hint_target%:} + 3 )):"
+  keys g g
+  keys O
+  keys Enter
+  keys Enter
+  keys Escape
+  sleep 1 # the server waits for typing to pause before it re-anchors
+  keys Space D
+  wait_for hints-moved 'HINT +potpie'
+  text "$hint_filter"
+  wait_for hints-moved-filtered ' 1/[0-9]+ '
+  keys Enter
+  wait_for jump-moved "src/flask/sessions.py +.* $moved_target"
+  keys u
+  echo "ok  after three lines typed above it, the hint jumps to ${moved_target%:}, its code's new line"
 
   # 4. a question through :lsp-workspace-command
   text ':lsp-workspace-command potpie.ask {"question": "Where is the session cookie signed?"}'
