@@ -70,13 +70,17 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
         let st = tokens::stem(w);
         base.iter().position(|b| b == st).map_or(0, bit)
     };
-    // Adjacent words may be one identifier in the code: "final handler" → `finalhandler`.
+    // Adjacent words may be one identifier in the code: "final handler" → `finalhandler`,
+    // and a one-letter word joins its neighbour ("C stack" → `cstack`, "I/O" → `io`).
     let raw_words: Vec<String> = question
         .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| w.len() >= 2)
+        .filter(|w| !w.is_empty())
         .map(|w| w.to_ascii_lowercase())
         .collect();
     for pair in raw_words.windows(2) {
+        if pair[0].len() + pair[1].len() < 3 || is_article(&pair[0]) || is_article(&pair[1]) {
+            continue;
+        }
         let joined = format!("{}{}", pair[0], pair[1]);
         if tokens::is_question_stop(tokens::stem(&pair[0]))
             || tokens::is_question_stop(tokens::stem(&pair[1]))
@@ -127,6 +131,11 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
         wants_aux,
         wants_type: wants_type(question),
     }
+}
+
+/// "a" is a word of its own, never half of an identifier ("a task" is not `atask`).
+fn is_article(w: &str) -> bool {
+    w == "a"
 }
 
 /// Identifiers written in code style: with `_`, `::`, `.`, `!` or inner capitals, or backticked.

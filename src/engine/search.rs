@@ -550,7 +550,13 @@ fn log_ranking(idx: &Index, q: &Query, files: &[RankedFile]) {
         .map(|t| (idx.stored.vocab[t.id as usize].as_str(), t.w))
         .collect();
     tracing::debug!(?words, "query terms");
-    for rf in files.iter().take(6) {
+    // Six files say why the first won; TRACE shows every kept file, to see where one fell.
+    let shown = if tracing::enabled!(tracing::Level::TRACE) {
+        FILES_KEPT
+    } else {
+        6
+    };
+    for rf in files.iter().take(shown) {
         let Some(f) = idx.file(rf.file) else { continue };
         let syms: Vec<String> = rf
             .syms

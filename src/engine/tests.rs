@@ -769,3 +769,26 @@ fn a_cold_build_answers_partially_from_what_it_has_so_far() {
     Index::open_observed(dir.path(), None, &|_, _| {}, &observed).expect("index");
     assert_eq!(observed.progress(), Some((2, 2)));
 }
+
+/// "C stack" is `cstack` in the code: a one-letter word joins its neighbour, and the function
+/// named after the pair wins over ones that only say "stack".
+#[test]
+fn a_one_letter_word_joins_its_neighbour() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "src/state.c",
+        "void check_cstack (State *L) {\n  if (L->depth > 200)\n    raise(L);\n}\n",
+    );
+    write(
+        dir.path(),
+        "src/grow.c",
+        "/* Grows the stack when it would overflow. */\nvoid grow_stack (State *L, int n) {\n  L->size += n;\n}\n\n/* Shrinks the stack. */\nvoid shrink_stack (State *L) {\n  L->size /= 2;\n}\n",
+    );
+    let idx = open(dir.path());
+    let a = idx.answer("What happens when the C stack is too deep?", None);
+    assert_eq!(
+        a.citations.first().map(|c| c.path.as_str()),
+        Some("src/state.c")
+    );
+}
