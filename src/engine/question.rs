@@ -27,6 +27,9 @@ pub struct Query {
     /// The question asks what something holds ("what does X carry", "which fields"): the
     /// answer is more likely a type than a function.
     pub wants_type: bool,
+    /// In a question about what something holds, the words naming that something, stemmed
+    /// ("what does *an error* attached to the context carry" → `error`).
+    pub held_by: Vec<String>,
 }
 
 /// Weight of a word's base without "-er" ("renderer" → `render`): nearly a synonym, above a
@@ -130,7 +133,48 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
         words,
         wants_aux,
         wants_type: wants_type(question),
+        held_by: if wants_type(question) {
+            subject_words(question)
+        } else {
+            Vec::new()
+        },
     }
+}
+
+/// Words after which a noun phrase does not go on ("an error *from* …", "the task *and* …").
+const ENDS_PHRASE: &[&str] = &[
+    "of", "to", "from", "in", "on", "at", "by", "for", "with", "and", "or", "that", "which",
+    "when", "if", "into", "about", "after", "before", "while", "besides", "is", "are", "be", "it",
+    "its",
+];
+
+/// Up to three words after the question's first auxiliary verb ("what *does*", "which fields
+/// *does*"), past articles, up to the first stopword: the noun phrase the question is about.
+fn subject_words(question: &str) -> Vec<String> {
+    const AUXILIARY: &[&str] = &["does", "do", "did", "is", "are", "can", "will"];
+    const SKIPPED: &[&str] = &["a", "an", "the", "this", "that", "information"];
+    let lower = question.to_ascii_lowercase();
+    let raw: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let Some(aux) = raw.iter().position(|w| AUXILIARY.contains(w)) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for w in raw[aux + 1..].iter().skip_while(|w| SKIPPED.contains(w)) {
+        let t = tokens::stem(w);
+        if w.len() < 2
+            || ENDS_PHRASE.contains(w)
+            || tokens::is_question_stop(t)
+            || HOLDING.contains(w)
+            || out.len() == 3
+        {
+            break;
+        }
+        out.push(t.to_string());
+    }
+    out
 }
 
 /// "a" is a word of its own, never half of an identifier ("a task" is not `atask`).
@@ -187,23 +231,6 @@ fn wants_aux(question: &str) -> [bool; 5] {
 /// ("what does the error carry", "which fields") in a question that does not open with "how"
 /// ("how is a field added" asks for a procedure).
 fn wants_type(question: &str) -> bool {
-    const HOLDING: &[&str] = &[
-        "carry",
-        "carries",
-        "hold",
-        "holds",
-        "contain",
-        "contains",
-        "store",
-        "stores",
-        "field",
-        "fields",
-        "represent",
-        "represents",
-        "information",
-        "describe",
-        "describes",
-    ];
     let lower = question.to_ascii_lowercase();
     let mut words = lower
         .split(|c: char| !c.is_ascii_alphanumeric())
@@ -214,6 +241,25 @@ fn wants_type(question: &str) -> bool {
             .any(|w| HOLDING.contains(&w))
 }
 
+/// Words that ask what a value holds.
+const HOLDING: &[&str] = &[
+    "carry",
+    "carries",
+    "hold",
+    "holds",
+    "contain",
+    "contains",
+    "store",
+    "stores",
+    "field",
+    "fields",
+    "represent",
+    "represents",
+    "information",
+    "describe",
+    "describes",
+];
+
 #[cfg(test)]
 mod tests {
     use super::wants_type;
@@ -223,6 +269,24 @@ mod tests {
         assert!(wants_type("What does the error of a failed task carry?"));
         assert!(wants_type("Which fields does a parse error have?"));
         assert!(wants_type("What information does the status hold?"));
+    }
+
+    #[test]
+    fn what_holds_the_thing_is_the_phrase_after_the_verb() {
+        use super::subject_words;
+        assert_eq!(
+            subject_words("What does an error attached to the request context carry?"),
+            ["error", "attach"]
+        );
+        assert_eq!(
+            subject_words("What information does the JoinError hold?"),
+            ["joinerror"]
+        );
+        assert_eq!(
+            subject_words("What does a compiled function prototype hold?"),
+            ["compil", "function", "prototyp"]
+        );
+        assert!(subject_words("Which fields?").is_empty());
     }
 
     #[test]

@@ -40,6 +40,10 @@ const CONSTANT_FACTOR: f32 = 0.8;
 /// Types, when the question asks what something holds or carries: the answer is the type's
 /// definition (its fields), which says less in words than the functions that use it.
 const TYPE_INTENT_FACTOR: f32 = 2.0;
+/// Further, for the type named after what the question says holds the thing ("what does *an
+/// error* … carry" → `Error`, `JoinError`): among many types the question's other words touch,
+/// that one is the answer.
+const HOLDER_TYPE_FACTOR: f32 = 3.0;
 /// Types with nothing defined inside them (a struct, an interface, an alias: plain data whose
 /// methods, if any, live elsewhere) when the question does not ask what something holds: their
 /// long field docs otherwise outrank the code that does what a "how" question asks.
@@ -315,6 +319,11 @@ impl<'q> Priors<'q> {
         m *= match sym.kind {
             Kind::Constant => CONSTANT_FACTOR,
             Kind::Module => MODULE_FACTOR,
+            Kind::Class | Kind::Interface if self.q.wants_type && self.names_holder(sym) => {
+                TYPE_INTENT_FACTOR * HOLDER_TYPE_FACTOR
+            }
+            // The question named what holds it: other types are not what it asks for.
+            Kind::Class | Kind::Interface if self.q.wants_type && !self.q.held_by.is_empty() => 1.0,
             Kind::Class | Kind::Interface if self.q.wants_type => TYPE_INTENT_FACTOR,
             Kind::Class | Kind::Interface if !has_member(f, si, sym) => DATA_TYPE_FACTOR,
             _ => 1.0,
@@ -377,6 +386,25 @@ impl<'q> Priors<'q> {
             0.0
         };
         1.0 + gain / shared.sqrt()
+    }
+}
+
+impl Priors<'_> {
+    /// Whether the type is named for what holds the thing asked about: its whole name
+    /// ("a JoinError") or its last word ("the error" → `JoinError`; `Proto` for "prototype",
+    /// one may be short for the other).
+    fn names_holder(&self, sym: &Symbol) -> bool {
+        let name = sym.name().rsplit(['.', ':']).next().unwrap_or("");
+        let whole = name.to_ascii_lowercase();
+        let mut last = String::new();
+        tokens::split_identifier(name, |p| {
+            last = tokens::stem(&p.to_ascii_lowercase()).to_string();
+        });
+        self.q.held_by.iter().any(|w| {
+            *w == tokens::stem(&whole)
+                || last.len() >= 3 && *w == last
+                || w.len() >= 5 && last.len() >= 4 && w.starts_with(last.as_str())
+        })
     }
 }
 
@@ -527,6 +555,7 @@ fn rank_files(
                     .max(0.01);
                 let prior = 1.0 + FILE_RANK_GAIN * file_rank.ln().max(-2.0);
                 syms.truncate(SYMS_KEPT);
+                tracing::trace!(file, best, next, file_doc, prior, "file score parts");
                 RankedFile {
                     file,
                     score: (best + NEXT_SYMS_SHARE * next + FILE_DOC_SHARE * file_doc) * prior,

@@ -792,3 +792,39 @@ fn a_one_letter_word_joins_its_neighbour() {
         Some("src/state.c")
     );
 }
+
+/// "What does an error … carry": the type named for the error is the answer, not a larger
+/// type the question's other words describe better.
+#[test]
+fn a_question_about_what_a_thing_holds_cites_the_type_named_for_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "context.go",
+        "package web\n\n// Context carries the request, its errors and the response writer.\n\
+         type Context struct {\n\tRequest *Request\n\tErrors []*Error\n\tWriter Writer\n\tKeys map[string]any\n}\n",
+    );
+    write(
+        dir.path(),
+        "errors.go",
+        "package web\n\n// Error is one failure.\ntype Error struct {\n\tErr error\n\tMeta any\n}\n",
+    );
+    for name in ["router", "render", "logger", "static", "binding", "tree"] {
+        write(
+            dir.path(),
+            &format!("{name}.go"),
+            &format!(
+                "package web\n\n// {name} does its own work.\nfunc {name}Run(n int) int {{\n\treturn n + 1\n}}\n"
+            ),
+        );
+    }
+    let idx = open(dir.path());
+    let a = idx.answer(
+        "What does an error attached to the request context carry?",
+        None,
+    );
+    assert_eq!(
+        a.citations.first().map(|c| (c.path.as_str(), c.start_line)),
+        Some(("errors.go", 4))
+    );
+}
