@@ -1,6 +1,7 @@
 //! A question as weighted vocabulary terms: stopwords out, words stemmed, synonyms and
 //! abbreviations, adjacent words joined (`final handler` → `finalhandler`), prefix expansion
-//! against the vocabulary, code-style names kept whole, and which auxiliary files it asks for.
+//! against the vocabulary, code-style names kept whole, which auxiliary files it asks for, and
+//! whether it asks what a value holds (and which value: "what does *an error* … carry").
 
 use rustc_hash::FxHashMap as HashMap;
 
