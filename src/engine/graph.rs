@@ -5,9 +5,10 @@
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+use super::lang::Lang;
 use super::parse::{self, RefKind};
 use super::store::{Edge, FileRec};
-use super::{Index, module_path};
+use super::{Index, folder_of, module_path};
 
 impl Index {
     /// In-degrees and a PageRank over the file graph, from the resolved edges.
@@ -36,7 +37,11 @@ impl Index {
             for i in &f.import_files {
                 *w.entry(*i).or_default() += 1.0;
             }
-            out[fid as usize] = w.into_iter().map(|(k, v)| (k, v.sqrt())).collect();
+            // Tests, examples and benchmarks refer to what they exercise: coverage, not
+            // importance. Their links count for in-degrees but cast no PageRank votes.
+            if f.aux == 0 {
+                out[fid as usize] = w.into_iter().map(|(k, v)| (k, v.sqrt())).collect();
+            }
         }
         let live: Vec<bool> = self.stored.files.iter().map(|f| f.is_some()).collect();
         let nl = live.iter().filter(|l| **l).count().max(1) as f32;
@@ -150,6 +155,13 @@ impl Index {
         let mut out: Vec<u32> = Vec::new();
         for imp in &f.imports {
             let segs: Vec<&str> = imp.split('/').filter(|s| !s.is_empty()).collect();
+            if let Some(package) = self.package_files(f.lang, &segs) {
+                out.extend(package.iter().copied().filter(|p| {
+                    self.file(*p)
+                        .is_some_and(|pf| pf.lang == f.lang && pf.rel != f.rel)
+                }));
+                continue;
+            }
             for len in (1..=segs.len()).rev() {
                 let want = &segs[..len];
                 let Some(cands) = want.last().and_then(|l| self.derived.modules.get(*l)) else {
@@ -179,6 +191,28 @@ impl Index {
         out
     }
 
+    /// The files of the package a Go import (`github.com/gin-gonic/gin/binding`) or a Java
+    /// wildcard import (`org/jsoup/nodes/*`) names: the folder that is the longest tail of the
+    /// import path. `None` for other languages and other imports.
+    fn package_files(&self, lang: Lang, segs: &[&str]) -> Option<&Vec<u32>> {
+        let segs = match (lang, segs.split_last()) {
+            (Lang::Go, _) => segs,
+            (Lang::Java, Some((&"*", package))) => package,
+            _ => return None,
+        };
+        (0..segs.len()).find_map(|skip| self.derived.folders.get(&segs[skip..].join("/")))
+    }
+
+    /// Whether two files are in one package, where every file of a package sees the others'
+    /// names without an import (Go, Java): the same folder.
+    fn same_package(&self, f: &FileRec, other: u32) -> bool {
+        matches!(f.lang, Lang::Go | Lang::Java)
+            && self
+                .file(other)
+                .is_some_and(|o| o.lang == f.lang && folder_of(&o.rel) == folder_of(&f.rel))
+    }
+
+    /// `imports` is sorted (as `resolve_imports` returns it).
     fn resolve_refs(&self, fid: u32, f: &FileRec, imports: &[u32]) -> Vec<Edge> {
         let mut edges = Vec::new();
         for r in &f.refs {
@@ -191,13 +225,25 @@ impl Index {
                 continue;
             };
             let same: Vec<&(u32, u32)> = cands.iter().filter(|(cf, _)| *cf == fid).collect();
+            let package: Vec<(u32, u32)> = if same.is_empty() {
+                cands
+                    .iter()
+                    .copied()
+                    .filter(|(cf, _)| self.same_package(f, *cf))
+                    .take(3)
+                    .collect()
+            } else {
+                Vec::new()
+            };
             let chosen: Vec<(u32, u32)> = if !same.is_empty() {
                 same.into_iter().copied().take(3).collect()
+            } else if !package.is_empty() {
+                package
             } else {
                 let imported: Vec<(u32, u32)> = cands
                     .iter()
                     .copied()
-                    .filter(|(cf, _)| imports.contains(cf))
+                    .filter(|(cf, _)| imports.binary_search(cf).is_ok())
                     .collect();
                 if !imported.is_empty() {
                     imported.into_iter().take(3).collect()

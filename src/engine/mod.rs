@@ -125,6 +125,8 @@ struct Derived {
     name_count: HashMap<String, u32>,
     /// Last segment of a file's module path → files.
     modules: HashMap<String, Vec<u32>>,
+    /// Folder (relative, `""` for the root) → its files: a Go or Java package is a folder.
+    folders: HashMap<String, Vec<u32>>,
     /// Incoming reference edges per file slot and symbol.
     indeg: Vec<Vec<u16>>,
     /// A PageRank-style importance of each file slot, mean 1.
@@ -604,6 +606,12 @@ impl Index {
                 v.retain(|x| *x != fid);
             }
         }
+        let folder = folder_of(&f.rel);
+        if add {
+            d.folders.entry(folder.to_string()).or_default().push(fid);
+        } else if let Some(v) = d.folders.get_mut(folder) {
+            v.retain(|x| *x != fid);
+        }
     }
 
     fn update_averages(&mut self) {
@@ -652,6 +660,11 @@ fn name_keys(name: &str) -> Vec<String> {
         v.push(m.to_string());
     }
     v
+}
+
+/// The folder of a root-relative path, `""` at the root.
+fn folder_of(rel: &str) -> &str {
+    rel.rsplit_once('/').map_or("", |(dir, _)| dir)
 }
 
 /// `src/flask/sessions.py` → `src/flask/sessions`; `lib/router/index.js` → `lib/router`.

@@ -13,7 +13,10 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // 11: items in nested macros inside impls keep their container (parse of item macros in place).
 // 12: a `.h` header may be parsed as C++ (its language is read from its code).
 // 13: C++ out-of-line definitions are methods named without template arguments.
-pub const FORMAT_VERSION: u32 = 14;
+// 14: C++ classes behind an export macro are classes.
+// 15: Go and Java references resolve within their package (folder) first, and Go imports (and
+// Java wildcard imports) to the package's files.
+pub const FORMAT_VERSION: u32 = 15;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most

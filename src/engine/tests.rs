@@ -378,6 +378,75 @@ fn imports_resolve_calls_across_files() {
     );
 }
 
+/// A Go package is a folder: an import names the folder, and a package's files see each other's
+/// names without one. Both decide between definitions that share a name.
+#[test]
+fn go_references_resolve_within_the_package_and_through_imports() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "context.go",
+        "package gin\n\nimport \"example.com/gin/binding\"\n\nfunc (c *Context) Bind() {\n\tb := binding.Default(c.method)\n\tvalidate(b)\n}\n",
+    );
+    write(
+        dir.path(),
+        "utils.go",
+        "package gin\n\nfunc validate(b any) {}\n",
+    );
+    write(
+        dir.path(),
+        "binding/binding.go",
+        "package binding\n\nfunc Default(method string) Binding {\n\treturn nil\n}\n\nfunc validate(b any) {}\n",
+    );
+    write(
+        dir.path(),
+        "render/render.go",
+        "package render\n\nfunc Default(method string) Render {\n\treturn nil\n}\n",
+    );
+    let idx = open(dir.path());
+    let id = |rel: &str| idx.derived.path_ids[rel];
+    let context = idx.file(id("context.go")).expect("context.go");
+    assert!(
+        context.import_files.contains(&id("binding/binding.go")),
+        "the import names the binding folder"
+    );
+    let called: Vec<u32> = context
+        .edges
+        .iter()
+        .filter(|e| e.kind == RefKind::Call)
+        .map(|e| e.file)
+        .collect();
+    assert!(called.contains(&id("binding/binding.go")), "{called:?}");
+    assert!(called.contains(&id("utils.go")), "{called:?}");
+    assert!(!called.contains(&id("render/render.go")), "{called:?}");
+}
+
+/// Tests refer to what they exercise; that says nothing about how central it is.
+#[test]
+fn tests_cast_no_pagerank_votes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "src/a.py", "def alpha():\n    return 1\n");
+    write(dir.path(), "src/b.py", "def beta():\n    return 2\n");
+    let calls: String = (0..20).map(|_| "    alpha()\n").collect();
+    write(
+        dir.path(),
+        "tests/test_a.py",
+        &format!("from src.a import alpha\n\ndef test_alpha():\n{calls}"),
+    );
+    let idx = open(dir.path());
+    let rank = |rel: &str| idx.derived.file_rank[idx.derived.path_ids[rel] as usize];
+    let test = idx
+        .file(idx.derived.path_ids["tests/test_a.py"])
+        .expect("test");
+    assert!(!test.edges.is_empty(), "the test's calls still resolve");
+    assert!(
+        (rank("src/a.py") - rank("src/b.py")).abs() < 1e-4,
+        "a: {}, b: {}",
+        rank("src/a.py"),
+        rank("src/b.py")
+    );
+}
+
 #[test]
 fn retrieval_ranks_the_right_symbol_first() {
     let dir = tempfile::tempdir().expect("tempdir");
