@@ -1,6 +1,7 @@
 //! The reference graph: references resolved by name into CALLS/REFERENCES/INHERITS edges
-//! (same file first, then imported files, then a name defined once), imports resolved to
-//! files, and the in-degrees and PageRank that ranking uses as priors.
+//! (same file first, then the same package in Go and Java, then imported files, then a name
+//! defined once), imports resolved to files, and the in-degrees and PageRank that ranking uses
+//! as priors.
 
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
