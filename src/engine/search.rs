@@ -545,7 +545,7 @@ fn rank_files(
                 }
                 syms.sort_by(|a, b| b.score.total_cmp(&a.score));
                 let best = syms.first().map_or(0.0, |s| s.score);
-                let next: f32 = syms.iter().skip(1).take(2).map(|s| s.score).sum();
+                let next = next_symbols_score(idx, file, &syms);
                 let file_rank = idx
                     .derived
                     .file_rank
@@ -567,6 +567,33 @@ fn rank_files(
     files.sort_by(|a, b| b.score.total_cmp(&a.score));
     files.truncate(FILES_KEPT);
     files
+}
+
+/// The next two symbols after the best, each with a name of its own: an overload or a second
+/// declaration of a name already counted, and the type whose member is the best, say again what
+/// the best symbol said, so a file with overloads would count one answer three times.
+fn next_symbols_score(idx: &Index, file: u32, syms: &[RankedSym]) -> f32 {
+    let Some(f) = idx.file(file) else { return 0.0 };
+    let Some(best) = syms.first().and_then(|s| f.symbols.get(s.sym as usize)) else {
+        return 0.0;
+    };
+    let mut counted: Vec<&str> = vec![best.qual()];
+    let mut next = 0.0;
+    for s in syms.iter().skip(1) {
+        let Some(sym) = f.symbols.get(s.sym as usize) else {
+            continue;
+        };
+        let holds_best = sym.start <= best.start && sym.end >= best.end;
+        if holds_best || counted.contains(&sym.qual()) {
+            continue;
+        }
+        counted.push(sym.qual());
+        next += s.score;
+        if counted.len() == 3 {
+            break;
+        }
+    }
+    next
 }
 
 fn log_ranking(idx: &Index, q: &Query, files: &[RankedFile]) {

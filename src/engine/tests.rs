@@ -897,3 +897,54 @@ fn a_question_about_what_a_thing_holds_cites_the_type_named_for_it() {
         Some(("errors.go", 4))
     );
 }
+
+/// Overloads say one thing three times: a file of overloads does not outrank the file whose
+/// single definition answers better.
+#[test]
+fn overloads_count_once_in_a_files_score() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "src/Settings.java",
+        "class Settings {\n\
+         \x20   /** The escape mode: how special characters are output as entities. */\n\
+         \x20   public Mode escapeMode() {\n        return escapeMode;\n    }\n\
+         \x20   /** Sets the escape mode: how special characters are output as entities. */\n\
+         \x20   public Settings escapeMode(Mode escapeMode) {\n        this.escapeMode = escapeMode;\n        return this;\n    }\n\
+         \x20   /** Sets the escape mode, by name: how special characters are output as entities. */\n\
+         \x20   public Settings escapeMode(String name) {\n        return escapeMode(Mode.valueOf(name));\n    }\n\
+         }\n",
+    );
+    write(
+        dir.path(),
+        "src/Entities.java",
+        "class Entities {\n\
+         \x20   /** Escapes special characters in a string as entities, for HTML output. */\n\
+         \x20   public static String escape(String text, Mode mode) {\n\
+         \x20       StringBuilder out = new StringBuilder();\n\
+         \x20       for (char c : text.toCharArray()) {\n\
+         \x20           out.append(mode.entityFor(c));\n\
+         \x20       }\n\
+         \x20       return out.toString();\n\
+         \x20   }\n\
+         }\n",
+    );
+    for name in ["Parser", "Node", "Element", "Tokeniser"] {
+        write(
+            dir.path(),
+            &format!("src/{name}.java"),
+            &format!(
+                "class {name} {{\n    /** Reads the input. */\n    void read(String input) {{\n        input.length();\n    }}\n}}\n"
+            ),
+        );
+    }
+    let idx = open(dir.path());
+    let a = idx.answer(
+        "How are special characters escaped as entities in the output?",
+        None,
+    );
+    assert_eq!(
+        a.citations.first().map(|c| c.path.as_str()),
+        Some("src/Entities.java")
+    );
+}
