@@ -213,7 +213,43 @@ impl Index {
                 .is_some_and(|o| o.lang == f.lang && folder_of(&o.rel) == folder_of(&f.rel))
     }
 
-    /// `imports` is sorted (as `resolve_imports` returns it).
+    /// Which of the definitions sharing a referenced name (`cands`) the reference means: up to
+    /// three from the nearest scope that has any (the file, its package, its imports), else the
+    /// name's only file if it is defined once or twice there. `imports` is sorted.
+    fn definitions_in_scope(
+        &self,
+        fid: u32,
+        f: &FileRec,
+        imports: &[u32],
+        cands: &[(u32, u32)],
+    ) -> Vec<(u32, u32)> {
+        let in_scope = |scope: &dyn Fn(u32) -> bool| -> Vec<(u32, u32)> {
+            cands
+                .iter()
+                .copied()
+                .filter(|(cf, _)| scope(*cf))
+                .take(3)
+                .collect()
+        };
+        let scopes: [&dyn Fn(u32) -> bool; 3] =
+            [&|cf| cf == fid, &|cf| self.same_package(f, cf), &|cf| {
+                imports.binary_search(&cf).is_ok()
+            }];
+        for scope in scopes {
+            let chosen = in_scope(scope);
+            if !chosen.is_empty() {
+                return chosen;
+            }
+        }
+        let mut files: Vec<u32> = cands.iter().map(|c| c.0).collect();
+        files.dedup();
+        if files.len() == 1 && cands.len() <= 2 {
+            cands.to_vec()
+        } else {
+            Vec::new()
+        }
+    }
+
     fn resolve_refs(&self, fid: u32, f: &FileRec, imports: &[u32]) -> Vec<Edge> {
         let mut edges = Vec::new();
         for r in &f.refs {
@@ -225,39 +261,7 @@ impl Index {
             else {
                 continue;
             };
-            let same: Vec<&(u32, u32)> = cands.iter().filter(|(cf, _)| *cf == fid).collect();
-            let package: Vec<(u32, u32)> = if same.is_empty() {
-                cands
-                    .iter()
-                    .copied()
-                    .filter(|(cf, _)| self.same_package(f, *cf))
-                    .take(3)
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            let chosen: Vec<(u32, u32)> = if !same.is_empty() {
-                same.into_iter().copied().take(3).collect()
-            } else if !package.is_empty() {
-                package
-            } else {
-                let imported: Vec<(u32, u32)> = cands
-                    .iter()
-                    .copied()
-                    .filter(|(cf, _)| imports.binary_search(cf).is_ok())
-                    .collect();
-                if !imported.is_empty() {
-                    imported.into_iter().take(3).collect()
-                } else {
-                    let mut files: Vec<u32> = cands.iter().map(|c| c.0).collect();
-                    files.dedup();
-                    if files.len() == 1 && cands.len() <= 2 {
-                        cands.clone()
-                    } else {
-                        Vec::new()
-                    }
-                }
-            };
+            let chosen = self.definitions_in_scope(fid, f, imports, cands);
             for (tf, ts) in chosen {
                 if tf == fid && ts == r.from {
                     continue;
