@@ -76,11 +76,7 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
     };
     // Adjacent words may be one identifier in the code: "final handler" → `finalhandler`,
     // and a one-letter word joins its neighbour ("C stack" → `cstack`, "I/O" → `io`).
-    let raw_words: Vec<String> = question
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| w.to_ascii_lowercase())
-        .collect();
+    let raw_words = plain_words(question);
     for pair in raw_words.windows(2) {
         if pair[0].len() + pair[1].len() < 3 || is_article(&pair[0]) || is_article(&pair[1]) {
             continue;
@@ -123,6 +119,7 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
         }
     }
     let wants_aux = wants_aux(question);
+    let wants_type = wants_type(question);
     let mut terms: Vec<QTerm> = weights
         .into_iter()
         .map(|(id, (w, concepts))| QTerm { id, w, concepts })
@@ -133,8 +130,8 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
         code_names,
         words,
         wants_aux,
-        wants_type: wants_type(question),
-        held_by: if wants_type(question) {
+        wants_type,
+        held_by: if wants_type {
             subject_words(question)
         } else {
             Vec::new()
@@ -154,21 +151,21 @@ const ENDS_PHRASE: &[&str] = &[
 fn subject_words(question: &str) -> Vec<String> {
     const AUXILIARY: &[&str] = &["does", "do", "did", "is", "are", "can", "will"];
     const SKIPPED: &[&str] = &["a", "an", "the", "this", "that", "information"];
-    let lower = question.to_ascii_lowercase();
-    let raw: Vec<&str> = lower
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    let Some(aux) = raw.iter().position(|w| AUXILIARY.contains(w)) else {
+    let raw = plain_words(question);
+    let Some(aux) = raw.iter().position(|w| AUXILIARY.contains(&w.as_str())) else {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for w in raw[aux + 1..].iter().skip_while(|w| SKIPPED.contains(w)) {
+    for w in raw[aux + 1..]
+        .iter()
+        .map(String::as_str)
+        .skip_while(|w| SKIPPED.contains(w))
+    {
         let t = tokens::stem(w);
         if w.len() < 2
-            || ENDS_PHRASE.contains(w)
+            || ENDS_PHRASE.contains(&w)
             || tokens::is_question_stop(t)
-            || HOLDING.contains(w)
+            || HOLDING.contains(&w)
             || out.len() == 3
         {
             break;
@@ -211,13 +208,8 @@ fn code_style_names(question: &str) -> Vec<String> {
 /// Which auxiliary files (tests, examples, docs, benchmarks) the question asks for by name;
 /// ordinary files are always wanted.
 fn wants_aux(question: &str) -> [bool; 5] {
-    let q = question.to_ascii_lowercase();
-    let has = |ws: &[&str]| {
-        ws.iter().any(|w| {
-            q.split(|c: char| !c.is_ascii_alphanumeric())
-                .any(|x| x == *w)
-        })
-    };
+    let words = plain_words(question);
+    let has = |ws: &[&str]| words.iter().any(|x| ws.contains(&x.as_str()));
     let mut wants_aux = [true; 5];
     wants_aux[walk::AUX_TEST as usize] = has(&[
         "test", "tests", "testing", "spec", "specs", "fixture", "fixtures",
@@ -232,14 +224,18 @@ fn wants_aux(question: &str) -> [bool; 5] {
 /// ("what does the error carry", "which fields") in a question that does not open with "how"
 /// ("how is a field added" asks for a procedure).
 fn wants_type(question: &str) -> bool {
-    let lower = question.to_ascii_lowercase();
-    let mut words = lower
+    let words = plain_words(question);
+    words.first().is_some_and(|first| first != "how")
+        && words.iter().any(|w| HOLDING.contains(&w.as_str()))
+}
+
+/// The question's words as written, lowercased, split at anything but letters and digits.
+fn plain_words(question: &str) -> Vec<String> {
+    question
         .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty());
-    words.next().is_some_and(|first| first != "how")
-        && lower
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .any(|w| HOLDING.contains(&w))
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect()
 }
 
 /// Words that ask what a value holds.

@@ -387,9 +387,7 @@ impl<'q> Priors<'q> {
         };
         1.0 + gain / shared.sqrt()
     }
-}
 
-impl Priors<'_> {
     /// Whether the type is named for what holds the thing asked about: its whole name
     /// ("a JoinError") or its last word ("the error" → `JoinError`; `Proto` for "prototype",
     /// one may be short for the other).
