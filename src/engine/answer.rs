@@ -3,8 +3,9 @@
 
 use std::fmt::Write as _;
 
-use super::parse::{Kind, NONE};
+use super::parse::{Kind, NONE, Symbol};
 use super::search::RankedFile;
+use super::store::FileRec;
 use super::{EngineCitation, Index, LocalAnswer, Snippet};
 use crate::model::ChatMessage;
 
@@ -21,6 +22,18 @@ struct Pick {
     sym: Option<u32>,
     start: u32,
     end: u32,
+}
+
+impl Pick {
+    /// Definition `si` of `file`, its end kept inside the file as it was last read.
+    fn definition(file: u32, f: &FileRec, si: u32, sym: &Symbol) -> Pick {
+        Pick {
+            file,
+            sym: Some(si),
+            start: sym.start,
+            end: sym.end.min(f.lines.max(sym.start)),
+        }
+    }
 }
 
 /// The definitions cited for each of the best files, best files first.
@@ -58,7 +71,7 @@ fn pick_file(f: &super::store::FileRec, rf: &RankedFile, per_file: usize, picks:
         };
         // A member of a container cited whole is cited already, and so is a container
         // whose member is.
-        let cited_whole = |o: &super::parse::Symbol| o.end - o.start < CITED_WHOLE;
+        let cited_whole = |o: &Symbol| o.end - o.start < CITED_WHOLE;
         if taken.iter().any(|t| {
             f.symbols.get(*t as usize).is_some_and(|o| {
                 o.start <= sym.start && o.end >= sym.end && cited_whole(o)
@@ -68,12 +81,7 @@ fn pick_file(f: &super::store::FileRec, rf: &RankedFile, per_file: usize, picks:
             continue;
         }
         taken.push(s.sym);
-        picks.push(Pick {
-            file: rf.file,
-            sym: Some(s.sym),
-            start: sym.start,
-            end: sym.end.min(f.lines.max(sym.start)),
-        });
+        picks.push(Pick::definition(rf.file, f, s.sym, sym));
     }
     // A type whose doc or members outweigh every function of its file (Rust's methods live in
     // `impl` blocks, outside the struct) comes with the file's best function or method: a
@@ -90,12 +98,7 @@ fn pick_file(f: &super::store::FileRec, rf: &RankedFile, per_file: usize, picks:
         && let Some(ms) = f.symbols.get(m.sym as usize)
     {
         taken.push(m.sym);
-        picks.push(Pick {
-            file: rf.file,
-            sym: Some(m.sym),
-            start: ms.start,
-            end: ms.end.min(f.lines.max(ms.start)),
-        });
+        picks.push(Pick::definition(rf.file, f, m.sym, ms));
     }
     // A container cited by its head has its best member cited too, whatever its score.
     for &t in taken.clone().iter() {
@@ -109,12 +112,7 @@ fn pick_file(f: &super::store::FileRec, rf: &RankedFile, per_file: usize, picks:
             && let Some(ms) = f.symbols.get(m.sym as usize)
         {
             taken.push(m.sym);
-            picks.push(Pick {
-                file: rf.file,
-                sym: Some(m.sym),
-                start: ms.start,
-                end: ms.end.min(f.lines.max(ms.start)),
-            });
+            picks.push(Pick::definition(rf.file, f, m.sym, ms));
         }
     }
 }
