@@ -133,21 +133,12 @@ fn potpie_config_is_settings_the_server_accepts() {
         warnings.is_empty(),
         "the server rejects part of the config: {warnings:?}"
     );
-    let known = [
-        "backend",
-        "apiKey",
-        "baseUrl",
-        "agent",
-        "repoName",
-        "branchName",
-        "answersDir",
-        "openAnswers",
-        "hints",
-        "llm",
-    ];
     let object = json.as_object().expect("config is a table");
     for key in object.keys() {
-        assert!(known.contains(&key.as_str()), "unknown setting {key:?}");
+        assert!(
+            potpie_lsp::config::SETTING_KEYS.contains(&key.as_str()),
+            "unknown setting {key:?}"
+        );
     }
     // Helix ignores executeCommand results: without the answer file and the hints the
     // user would see nothing.
