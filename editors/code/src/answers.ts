@@ -3,7 +3,7 @@
 // The server names an answer (answerId) only in its chunks and in the final result, so the
 // first chunk with an unknown id while a question is pending is taken to belong to it; chunks
 // of other answers (for example a second client, or a question already cancelled) are dropped.
-import { Answer, AnswerChunk, CitationsMoved } from './protocol';
+import { Answer, AnswerChunk, CitationsMoved, isLspLocation } from './protocol';
 import { AnswerView } from './render';
 
 export class AnswerSession {
@@ -38,7 +38,7 @@ export class AnswerSession {
     this.finished = true;
     this.answerId = a.answerId;
     this.view.markdown = a.markdown;
-    this.view.citations = a.citations.filter(isLocation);
+    this.view.citations = a.citations.filter(isLspLocation);
     this.view.backend = a.backend;
     this.view.agent = a.agent || this.view.agent;
     this.view.answerId = a.answerId;
@@ -59,16 +59,6 @@ export class AnswerSession {
     this.finished = true;
     this.view.phase = 'cancelled';
   }
-}
-
-function isLocation(v: unknown): boolean {
-  if (typeof v !== 'object' || v === null) return false;
-  const l = v as { uri?: unknown; range?: { start?: { line?: unknown }; end?: { line?: unknown } } };
-  return (
-    typeof l.uri === 'string' &&
-    typeof l.range?.start?.line === 'number' &&
-    typeof l.range?.end?.line === 'number'
-  );
 }
 
 /** Applies `potpie/citations` to the answer it is about; returns whether `view` changed. */

@@ -126,7 +126,7 @@ export function isAnswerChunk(value: unknown): value is AnswerChunk {
   return typeof v.answerId === 'string' && typeof v.delta === 'string';
 }
 
-function isLspLocation(v: unknown): v is LspLocation {
+export function isLspLocation(v: unknown): v is LspLocation {
   if (typeof v !== 'object' || v === null) return false;
   const l = v as { uri?: unknown; range?: { start?: { line?: unknown }; end?: { line?: unknown } } };
   return (
