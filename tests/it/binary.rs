@@ -135,16 +135,20 @@ fn serves_lsp_to_a_file_on_stdout() {
     );
 }
 
-#[test]
-fn cli_ask_prints_one_json_answer_with_citations() {
-    let ws = sample_workspace();
-    let cache = tempfile::tempdir().unwrap();
+/// `potpie-lsp ask --backend local --json --root ROOT ARGS…` run from the cache folder, which
+/// must succeed; its JSON answer.
+fn ask_local_json(
+    root: &std::path::Path,
+    cache: &std::path::Path,
+    args: &[&str],
+) -> serde_json::Value {
     let out = std::process::Command::new(BIN)
         .args(["ask", "--backend", "local", "--json", "--root"])
-        .arg(ws.path())
-        .arg("Where is the password verified?")
-        .env("POTPIE_LSP_CACHE_DIR", cache.path())
-        .current_dir(cache.path())
+        .arg(root)
+        .args(args)
+        .env("POTPIE_LSP_CACHE_DIR", cache)
+        .env_remove("POTPIE_API_KEY")
+        .current_dir(cache)
         .output()
         .unwrap();
     assert!(
@@ -152,7 +156,18 @@ fn cli_ask_prints_one_json_answer_with_citations() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn cli_ask_prints_one_json_answer_with_citations() {
+    let ws = sample_workspace();
+    let cache = tempfile::tempdir().unwrap();
+    let v = ask_local_json(
+        ws.path(),
+        cache.path(),
+        &["Where is the password verified?"],
+    );
     assert_eq!(v["backend"], "local");
     assert_eq!(v["agent"], "codebase_qna_agent");
     let first = &v["citations"][0];
@@ -165,22 +180,7 @@ fn cli_ask_prints_one_json_answer_with_citations() {
 fn cli_follow_ups_continue_the_last_thread() {
     let ws = sample_workspace();
     let cache = tempfile::tempdir().unwrap();
-    let ask = |args: &[&str]| {
-        let out = std::process::Command::new(BIN)
-            .args(["ask", "--backend", "local", "--json", "--root"])
-            .arg(ws.path())
-            .args(args)
-            .env("POTPIE_LSP_CACHE_DIR", cache.path())
-            .env_remove("POTPIE_API_KEY")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
-    };
+    let ask = |args: &[&str]| ask_local_json(ws.path(), cache.path(), args);
     let first = ask(&["Where is the password verified?"]);
     let thread = first["threadId"].as_str().unwrap().to_string();
     let follow = ask(&["--thread", "last", "Who calls it?"]);
