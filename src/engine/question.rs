@@ -88,6 +88,9 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
             continue;
         }
         let c = concept_of(&pair[0]) | concept_of(&pair[1]);
+        for s in tokens::phrase_synonyms(tokens::stem(&pair[0]), tokens::stem(&pair[1])) {
+            add(s, 0.4, c, &mut weights);
+        }
         add(&joined, 0.8, c, &mut weights);
         add(tokens::stem(&joined), 0.8, c, &mut weights);
         add(&format!("{}_{}", pair[0], pair[1]), 0.8, c, &mut weights);

@@ -553,7 +553,10 @@ fn rank_files(
                     .max(0.01);
                 let prior = 1.0 + FILE_RANK_GAIN * file_rank.ln().max(-2.0);
                 syms.truncate(SYMS_KEPT);
-                tracing::trace!(file, best, next, file_doc, prior, "file score parts");
+                if tracing::enabled!(tracing::Level::TRACE) {
+                    let path = idx.file(file).map_or("", |f| f.rel.as_str());
+                    tracing::trace!(path, best, next, file_doc, prior, "file score parts");
+                }
                 RankedFile {
                     file,
                     score: (best + NEXT_SYMS_SHARE * next + FILE_DOC_SHARE * file_doc) * prior,

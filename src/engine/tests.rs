@@ -948,3 +948,31 @@ fn overloads_count_once_in_a_files_score() {
         Some("src/Entities.java")
     );
 }
+
+/// "The error handler" is code that catches errors: the operator named for catching answers,
+/// though the question never says "catch" and a file about errors says "handler" itself.
+#[test]
+fn an_error_handler_is_what_catches_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "src/catchError.ts",
+        "/** Continues with the observable that the selector returns for the source's error. */\n\
+         export function catchError(selector) {\n  return (source) => source.pipe(selector);\n}\n",
+    );
+    write(
+        dir.path(),
+        "src/reporting.ts",
+        "/** The handler called for an error nobody subscribed to: logs the error of the source. */\n\
+         export function reportUnhandledError(err) {\n  console.error(err);\n}\n",
+    );
+    let idx = open(dir.path());
+    let a = idx.answer(
+        "What happens when the error handler returns a replacement observable?",
+        None,
+    );
+    assert_eq!(
+        a.citations.first().map(|c| c.path.as_str()),
+        Some("src/catchError.ts")
+    );
+}

@@ -368,6 +368,15 @@ const QUESTION_STOP: &[&str] = &[
 ];
 
 /// A small table of code synonyms and abbreviations: each question token also searches these.
+/// Terms for two adjacent (stemmed) question words that mean more together than apart: code
+/// that handles an error *catches* it, though neither word alone means that.
+pub fn phrase_synonyms(first: &str, second: &str) -> &'static [&'static str] {
+    match (first, second) {
+        ("error" | "except" | "failur", "handl" | "handler") => &["catch", "recov"],
+        _ => &[],
+    }
+}
+
 pub fn synonyms(t: &str) -> &'static [&'static str] {
     match t {
         "choos" => &["select"],
