@@ -2,6 +2,10 @@
 //! pieces are lowercased and lightly stemmed, and a multi-piece identifier is also kept whole, so
 //! `AuthService`, "auth service" and `auth_service` meet in the middle.
 
+use std::sync::OnceLock;
+
+use rustc_hash::FxHashMap as HashMap;
+
 /// Calls `emit` with every token of `text` (identifiers and words, in order).
 pub fn for_each_token(text: &str, mut emit: impl FnMut(&str)) {
     let bytes = text.as_bytes();
@@ -367,7 +371,6 @@ const QUESTION_STOP: &[&str] = &[
     "been",
 ];
 
-/// A small table of code synonyms and abbreviations: each question token also searches these.
 /// Terms for two adjacent (stemmed) question words that mean more together than apart: code
 /// that handles an error *catches* it, though neither word alone means that.
 pub fn phrase_synonyms(first: &str, second: &str) -> &'static [&'static str] {
@@ -377,89 +380,139 @@ pub fn phrase_synonyms(first: &str, second: &str) -> &'static [&'static str] {
     }
 }
 
+/// Code synonyms and abbreviations, as plain words: each word on the left also searches the
+/// words on the right. Both sides are stemmed when the table is built, so an entry meets every
+/// form of its words ("directories", "directory"); keywords such as `new` and `var` are never
+/// terms, so they are not here (a test checks).
+const SYNONYMS: &[(&[&str], &[&str])] = &[
+    (&["choose"], &["select"]),
+    (&["find"], &["lookup", "search"]),
+    (&["receive", "receiver"], &["rx", "recv"]),
+    (&["sender", "transmitter", "transmit"], &["tx"]),
+    (&["number"], &["num", "count"]),
+    (&["count"], &["num"]),
+    (&["drop"], &["release"]),
+    (&["auth"], &["authenticate", "login", "credential"]),
+    (&["authenticate", "authentication"], &["auth", "login"]),
+    (&["login"], &["auth", "authenticate"]),
+    // Not "setting": it stems to `set`, a verb in nearly every question and file.
+    (&["config"], &["configure", "option"]),
+    (&["configure", "configuration"], &["config"]),
+    (&["db"], &["database"]),
+    (&["database"], &["db"]),
+    (&["err"], &["error"]),
+    (&["error"], &["err", "except"]),
+    (&["except"], &["error", "err"]),
+    (&["msg"], &["message"]),
+    (&["message"], &["msg"]),
+    (&["req"], &["request"]),
+    (&["request"], &["req"]),
+    (&["res"], &["response"]),
+    (&["response"], &["res", "resp"]),
+    (&["resp"], &["response"]),
+    (&["ctx"], &["context"]),
+    (&["context"], &["ctx"]),
+    (&["init"], &["initialize", "setup"]),
+    (&["initial", "initialize"], &["init"]),
+    // Not "make": Go's allocation builtin, in nearly every Go body.
+    (&["create"], &["build", "construct"]),
+    (&["build"], &["create", "construct"]),
+    (&["construct"], &["create", "build"]),
+    (&["delete"], &["remove", "drop"]),
+    (&["remove"], &["delete", "drop", "eliminate", "strip"]),
+    (&["eliminate"], &["remove", "delete"]),
+    (&["double"], &["multiple", "duplicate", "repeat"]),
+    (&["duplicate"], &["double", "multiple", "repeat"]),
+    (&["segment"], &["element", "component"]),
+    // Cooperative scheduling: a task that gives way of its own accord yields.
+    (
+        &["voluntarily", "voluntary", "relinquish", "cooperative"],
+        &["yield"],
+    ),
+    (&["dir"], &["directory", "folder"]),
+    (&["directory", "folder"], &["dir"]),
+    (&["buf"], &["buffer"]),
+    (&["buffer"], &["buf"]),
+    (&["len"], &["length", "size"]),
+    (&["length"], &["len"]),
+    (&["param"], &["parameter", "arg"]),
+    (&["parameter"], &["param", "arg"]),
+    (&["arg"], &["argument", "param"]),
+    (&["argument"], &["arg"]),
+    (&["conn"], &["connect"]),
+    (&["connect"], &["conn"]),
+    (&["env"], &["environ"]),
+    (&["environ"], &["env"]),
+    (&["cb"], &["callback"]),
+    (&["callback"], &["cb", "handler"]),
+    (&["util"], &["helper"]),
+    (&["helper"], &["util"]),
+    (&["cancel"], &["abort", "unsubscribe"]),
+    (&["abort"], &["cancel"]),
+    (&["spawn"], &["start"]),
+    (&["start"], &["spawn", "run", "begin"]),
+    (&["stop"], &["shutdown", "close", "terminate"]),
+    (&["shutdown"], &["stop", "close"]),
+    (&["listen", "listener"], &["accept", "bind"]),
+    (&["serialize"], &["dump", "encode", "json"]),
+    (&["deserialize"], &["load", "decode", "parse"]),
+    (&["parse"], &["decode"]),
+    (&["route"], &["dispatch"]),
+    (&["dispatch"], &["route"]),
+    (&["template"], &["render", "view"]),
+    (&["render"], &["template", "view"]),
+    (&["timer", "timeout"], &["deadline", "delay"]),
+    (&["delay"], &["timer", "schedule"]),
+    (&["wait"], &["block"]),
+    (&["cookie"], &["session"]),
+    (&["ip"], &["addr", "address"]),
+    (&["hostname"], &["host"]),
+    // Abbreviations code spells where questions spell the word out. Not the ones that are
+    // everyday variable names (`val`, `obj`, `cur`, `prev`, `doc`, `src`: every repository's
+    // `src/` folder): they match everywhere and measured worse.
+    (&["maximum"], &["max"]),
+    (&["minimum"], &["min"]),
+    (&["limit"], &["max"]),
+    (&["size"], &["len", "length"]),
+    (&["capacity"], &["cap"]),
+    (&["index"], &["idx"]),
+    (&["pointer"], &["ptr"]),
+    (&["reference"], &["ref"]),
+    (&["temporary"], &["tmp", "temp"]),
+    (&["destination"], &["dst", "dest"]),
+    (&["attribute"], &["attr"]),
+    (&["allocate", "allocation"], &["alloc"]),
+    (&["position"], &["pos"]),
+    (&["information"], &["info"]),
+    (&["specification"], &["spec"]),
+    (&["iterator"], &["iter"]),
+    (&["millisecond"], &["ms", "millis"]),
+    (&["synchronous"], &["sync"]),
+];
+
+/// The stemmed synonym table: question stem → stems it also searches.
+fn synonym_table() -> &'static HashMap<&'static str, Vec<&'static str>> {
+    static TABLE: OnceLock<HashMap<&'static str, Vec<&'static str>>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table: HashMap<&'static str, Vec<&'static str>> = HashMap::default();
+        for (words, others) in SYNONYMS {
+            for w in *words {
+                let found = table.entry(stem(w)).or_default();
+                for o in *others {
+                    let o = stem(o);
+                    if !found.contains(&o) {
+                        found.push(o);
+                    }
+                }
+            }
+        }
+        table
+    })
+}
+
+/// The stems a (stemmed) question word also searches.
 pub fn synonyms(t: &str) -> &'static [&'static str] {
-    match t {
-        "choos" => &["select"],
-        "find" => &["lookup", "search"],
-        "variabl" => &["var"],
-        "receiv" | "receiver" => &["rx", "recv"],
-        "sender" | "transmitt" => &["tx"],
-        "number" => &["num", "count"],
-        "count" => &["num"],
-        "dropp" | "drop" => &["releas"],
-        "auth" => &["authent", "login", "credential"],
-        "authent" | "authentication" => &["auth", "login"],
-        "login" => &["auth", "authent"],
-        "config" => &["configur", "setting", "option"],
-        "configur" | "configuration" => &["config", "setting"],
-        "setting" => &["config", "option"],
-        "db" => &["databas"],
-        "databas" => &["db"],
-        "err" => &["error"],
-        "error" => &["err", "except"],
-        "except" => &["error", "err"],
-        "msg" => &["messag"],
-        "messag" => &["msg"],
-        "req" => &["request"],
-        "request" => &["req"],
-        "res" => &["respons"],
-        "respons" => &["res", "resp"],
-        "resp" => &["respons"],
-        "ctx" => &["context"],
-        "context" => &["ctx"],
-        "init" => &["initi", "setup"],
-        "initi" | "initial" => &["init"],
-        "creat" => &["build", "new", "make", "construct"],
-        "build" => &["creat", "construct"],
-        "construct" => &["creat", "build", "new"],
-        "delet" => &["remov", "drop"],
-        "remov" => &["delet", "drop", "eliminat", "strip"],
-        "eliminat" => &["remov", "delet"],
-        "doubl" => &["multipl", "duplicat", "repeat"],
-        "duplicat" => &["doubl", "multipl", "repeat"],
-        "segment" => &["element", "component"],
-        // Cooperative scheduling: a task that gives way of its own accord yields.
-        "voluntaril" | "voluntar" | "relinquish" | "cooperativ" => &["yield"],
-        "dir" => &["directori", "folder"],
-        "directori" | "folder" => &["dir"],
-        "buf" => &["buffer"],
-        "buffer" => &["buf"],
-        "len" => &["length", "size"],
-        "length" => &["len"],
-        "param" => &["paramet", "arg"],
-        "paramet" => &["param", "arg"],
-        "arg" => &["argument", "param"],
-        "argument" => &["arg"],
-        "conn" => &["connect"],
-        "connect" => &["conn"],
-        "env" => &["environ"],
-        "environ" => &["env"],
-        "cb" => &["callback"],
-        "callback" => &["cb", "handler"],
-        "util" => &["helper"],
-        "helper" => &["util"],
-        "cancel" => &["abort", "unsubscrib"],
-        "abort" => &["cancel"],
-        "spawn" => &["start"],
-        "start" => &["spawn", "run", "begin"],
-        "stop" => &["shutdown", "clos", "terminat"],
-        "shutdown" => &["stop", "clos"],
-        "listen" | "listener" => &["accept", "bind"],
-        "serializ" => &["dump", "encod", "json"],
-        "deserializ" => &["load", "decod", "pars"],
-        "pars" => &["decod"],
-        "rout" => &["dispatch"],
-        "dispatch" => &["rout"],
-        "templat" => &["render", "view"],
-        "render" => &["templat", "view"],
-        "timer" | "timeout" => &["deadlin", "delay"],
-        "delay" => &["timer", "schedul"],
-        "wait" => &["block"],
-        "cookie" => &["session"],
-        "ip" => &["addr", "address"],
-        "hostname" => &["host"],
-        _ => &[],
-    }
+    synonym_table().get(t).map_or(&[], Vec::as_slice)
 }
 
 #[cfg(test)]
@@ -470,6 +523,31 @@ mod tests {
         let mut v = Vec::new();
         for_each_token(s, |t| v.push(t.to_string()));
         v
+    }
+
+    #[test]
+    fn synonyms_meet_every_form_of_their_words() {
+        assert!(synonyms(stem("directories")).contains(&"dir"));
+        assert!(synonyms(stem("directory")).contains(&"dir"));
+        assert!(synonyms("dir").contains(&stem("directory")));
+        assert!(synonyms(stem("lengths")).contains(&"len"));
+        assert!(synonyms("len").contains(&stem("size")));
+        assert!(synonyms("nothing").is_empty());
+    }
+
+    #[test]
+    fn every_synonym_is_a_term_some_word_stems_to() {
+        let mut dead = Vec::new();
+        for (words, others) in SYNONYMS {
+            for w in words.iter().chain(others.iter()) {
+                let mut terms = Vec::new();
+                for_each_token(w, |t| terms.push(t.to_string()));
+                if terms != [stem(w)] {
+                    dead.push(*w);
+                }
+            }
+        }
+        assert!(dead.is_empty(), "never a term of a document: {dead:?}");
     }
 
     #[test]
