@@ -31,6 +31,17 @@ pub struct Query {
     /// In a question about what something holds, the words naming that something, stemmed
     /// ("what does *an error* attached to the context carry" → `error`).
     pub held_by: Vec<String>,
+    /// What the question says happens to a thing ("when *the runtime object* is *dropped*").
+    pub events: Vec<Event>,
+}
+
+/// A thing and what happens to it, stemmed: "when the runtime object is dropped" → nouns
+/// `runtim`, `object`, verb `drop`. The code that runs then is often the thing's method of
+/// that name (`Runtime::drop`, `Semaphore::close`, `AppContext.pop`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub nouns: Vec<String>,
+    pub verb: String,
 }
 
 /// Weight of a word's base without "-er" ("renderer" → `render`): nearly a synonym, above a
@@ -139,6 +150,7 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
         } else {
             Vec::new()
         },
+        events: events(question),
     }
 }
 
@@ -174,6 +186,45 @@ fn subject_words(question: &str) -> Vec<String> {
             break;
         }
         out.push(t.to_string());
+    }
+    out
+}
+
+/// "when|once|after|before|if *noun phrase* is|are|gets|was|were|has been *participle*", up to
+/// four words of noun phrase past its determiners.
+fn events(question: &str) -> Vec<Event> {
+    const WHEN: &[&str] = &["when", "whenever", "once", "after", "before", "if"];
+    const PASSIVE: &[&str] = &["is", "are", "gets", "get", "was", "were", "been", "becomes"];
+    const DETERMINERS: &[&str] = &[
+        "the", "a", "an", "every", "each", "all", "its", "their", "this", "that", "some", "any",
+        "has", "have", "no",
+    ];
+    let raw = plain_words(question);
+    let mut out = Vec::new();
+    for (i, w) in raw.iter().enumerate() {
+        if !WHEN.contains(&w.as_str()) {
+            continue;
+        }
+        let Some(aux) = (i + 1..raw.len().min(i + 7)).find(|&j| PASSIVE.contains(&raw[j].as_str()))
+        else {
+            continue;
+        };
+        let Some(verb) = raw.get(aux + 1) else {
+            continue;
+        };
+        let stemmed = tokens::stem(verb);
+        let participle = verb.ends_with("ed") || verb.ends_with("en") || stemmed != verb.as_str();
+        let nouns: Vec<String> = raw[i + 1..aux]
+            .iter()
+            .filter(|w| !DETERMINERS.contains(&w.as_str()))
+            .map(|w| tokens::stem(w).to_string())
+            .collect();
+        if participle && !nouns.is_empty() && nouns.len() <= 4 {
+            out.push(Event {
+                nouns,
+                verb: stemmed.to_string(),
+            });
+        }
     }
     out
 }
@@ -287,6 +338,29 @@ mod tests {
             ["compil", "function", "prototyp"]
         );
         assert!(subject_words("Which fields?").is_empty());
+    }
+
+    #[test]
+    fn what_happens_to_a_thing_is_an_event() {
+        use super::{Event, events};
+        let ev = |nouns: &[&str], verb: &str| Event {
+            nouns: nouns.iter().map(|n| n.to_string()).collect(),
+            verb: verb.to_string(),
+        };
+        assert_eq!(
+            events("What happens to tasks when the runtime object is dropped?"),
+            [ev(&["runtim", "object"], "drop")]
+        );
+        assert_eq!(
+            events("What does the receiver get once every sender has been dropped?"),
+            [ev(&["sender"], "drop")]
+        );
+        assert_eq!(
+            events("What happens if the semaphore is closed while tasks wait?"),
+            [ev(&["semaphor"], "clos")]
+        );
+        assert!(events("What happens when a request arrives?").is_empty());
+        assert!(events("How is the route handler called?").is_empty());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Ranking, in named steps: the question's terms ([`question`]) → BM25F over every symbol
 //! document (name, doc, signature, body, plus the file's path) and file document → priors on
-//! each symbol (auxiliary files, kinds, names the question spells out, the selection, the
-//! reference graph) → callees of the best symbols share their score → files ranked by their
+//! each symbol (auxiliary files, kinds, names the question spells out, the method of a thing it
+//! says something happens to, the selection, the reference graph) → callees of the best symbols share their score → files ranked by their
 //! best symbols.
 //!
 //! [`question`]: super::question
@@ -57,6 +57,9 @@ const SPAN_GAIN: f32 = 0.06;
 const CODE_NAME_GAIN: f32 = 1.5;
 const CODE_LAST_GAIN: f32 = 0.8;
 const WORD_NAME_GAIN: f32 = 0.25;
+/// The thing's method named for what happens to it ("when the runtime is dropped" →
+/// `Runtime::drop`): the code that runs then.
+const EVENT_METHOD_GAIN: f32 = 1.5;
 /// Symbols that reference the selected code, symbols it references, and the selected file.
 const CALLER_OF_SELECTION: f32 = 1.3;
 const CALLEE_OF_SELECTION: f32 = 1.5;
@@ -337,6 +340,9 @@ impl<'q> Priors<'q> {
             m *= INLINE_TEST_FACTOR;
         }
         m *= self.named_gain(idx, sym);
+        if self.handles_event(sym) {
+            m *= 1.0 + EVENT_METHOD_GAIN;
+        }
         if let Some(v) = self.neighbours.get(&(fid, si as u32)) {
             m *= v;
         }
@@ -386,6 +392,34 @@ impl<'q> Priors<'q> {
             0.0
         };
         1.0 + gain / shared.sqrt()
+    }
+
+    /// Whether the symbol is a method named for what happens to a thing, on a type named for
+    /// that thing: by its last word ("the runtime object" → `Runtime`, "the application
+    /// context" → `AppContext`) or whole, or a synonym ("sender" → `Tx`).
+    fn handles_event(&self, sym: &Symbol) -> bool {
+        if self.q.events.is_empty() {
+            return false;
+        }
+        let mut segments = sym.qual().rsplit(['.', ':']).filter(|s| !s.is_empty());
+        let (Some(method), Some(owner)) = (segments.next(), segments.next()) else {
+            return false;
+        };
+        let method = method.to_ascii_lowercase();
+        let method = tokens::stem(&method);
+        let whole = owner.to_ascii_lowercase();
+        let mut last = String::new();
+        tokens::split_identifier(owner, |p| {
+            last = tokens::stem(&p.to_ascii_lowercase()).to_string();
+        });
+        self.q.events.iter().any(|e| {
+            e.verb == method
+                && e.nouns.iter().any(|n| {
+                    std::iter::once(n.as_str())
+                        .chain(tokens::synonyms(n).iter().copied())
+                        .any(|n| n == last || n == tokens::stem(&whole))
+                })
+        })
     }
 
     /// Whether the type is named for what holds the thing asked about: its whole name
@@ -554,8 +588,21 @@ fn rank_files(
                 let prior = 1.0 + FILE_RANK_GAIN * file_rank.ln().max(-2.0);
                 syms.truncate(SYMS_KEPT);
                 if tracing::enabled!(tracing::Level::TRACE) {
-                    let path = idx.file(file).map_or("", |f| f.rel.as_str());
-                    tracing::trace!(path, best, next, file_doc, prior, "file score parts");
+                    let f = idx.file(file);
+                    let path = f.map_or("", |f| f.rel.as_str());
+                    let best_sym = f
+                        .zip(syms.first())
+                        .and_then(|(f, s)| f.symbols.get(s.sym as usize))
+                        .map_or("", |s| s.qual());
+                    tracing::trace!(
+                        path,
+                        best_sym,
+                        best,
+                        next,
+                        file_doc,
+                        prior,
+                        "file score parts"
+                    );
                 }
                 RankedFile {
                     file,

@@ -976,3 +976,33 @@ fn an_error_handler_is_what_catches_errors() {
         Some("src/catchError.ts")
     );
 }
+
+/// "What happens … when the runtime is dropped": the runtime's `drop` runs then, though files
+/// about dropping tasks say more of the question's words.
+#[test]
+fn what_happens_when_a_thing_is_dropped_cites_its_drop() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "src/runtime.rs",
+        "pub struct Runtime {\n    scheduler: Scheduler,\n}\n\n\
+         impl Drop for Runtime {\n    fn drop(&mut self) {\n        self.scheduler.shutdown();\n    }\n}\n",
+    );
+    write(
+        dir.path(),
+        "src/task.rs",
+        "/// Drops the task: a running task is dropped when its future completes.\n\
+         pub fn drop_task(task: Task) {\n    task.release();\n}\n\n\
+         /// Tasks still running are dropped by their owner.\n\
+         pub fn drop_running_tasks(tasks: Vec<Task>) {\n    for t in tasks {\n        drop_task(t);\n    }\n}\n",
+    );
+    let idx = open(dir.path());
+    let a = idx.answer(
+        "What happens to tasks that are still running when the runtime is dropped?",
+        None,
+    );
+    assert_eq!(
+        a.citations.first().map(|c| c.path.as_str()),
+        Some("src/runtime.rs")
+    );
+}
