@@ -1006,3 +1006,23 @@ fn what_happens_when_a_thing_is_dropped_cites_its_drop() {
         Some("src/runtime.rs")
     );
 }
+
+/// What is "unhandled" is caught by the code that handles it: "an unhandled exception" finds
+/// `handle_exception` ahead of other code about exceptions.
+#[test]
+fn an_unhandled_thing_finds_what_handles_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "app.py",
+        "class App:\n    def handle_exception(self, e):\n        \"\"\"Log the exception and return a server error.\"\"\"\n        self.log(e)\n        return InternalServerError()\n",
+    );
+    write(
+        dir.path(),
+        "errors.py",
+        "def format_exception(e):\n    \"\"\"Format an exception: the exception's type, message and the exception's traceback.\"\"\"\n    return str(e)\n",
+    );
+    let idx = open(dir.path());
+    let a = idx.answer("What happens to an unhandled exception?", None);
+    assert_eq!(a.citations.first().map(|c| c.path.as_str()), Some("app.py"));
+}
