@@ -402,7 +402,7 @@ const SYNONYMS: &[(&[&str], &[&str])] = &[
     (&["database"], &["db"]),
     (&["err"], &["error"]),
     (&["error"], &["err", "except"]),
-    (&["except"], &["error", "err"]),
+    (&["except", "exception"], &["error", "err"]),
     (&["msg"], &["message"]),
     (&["message"], &["msg"]),
     (&["req"], &["request"]),
