@@ -25,7 +25,7 @@ pub(super) fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile)
     file_occurrences(rel, &col.imports, file_doc, &mut terms);
     let path_terms = path_terms(rel, &mut terms);
     out.docs = term_frequencies(&terms.occ, defs.len() + 1, terms.vocab.len());
-    out.refs = distinct_refs(col.refs, &nest);
+    out.refs = distinct_refs(text, &col.refs, &nest);
     out.vocab = terms.into_vocab();
     let mut imports = col.imports;
     imports.sort();
@@ -249,32 +249,28 @@ fn term_frequencies(occ: &[(u32, u8, u32)], n_docs: usize, n_terms: usize) -> Ve
     docs
 }
 
-/// Each distinct (enclosing definition, name, kind) once, in file order; names borrowed while
-/// deduplicating.
-fn distinct_refs(refs: Vec<RawRef>, nest: &Nesting) -> Vec<Ref> {
-    let mut kept: Vec<(usize, u32)> = Vec::new();
-    {
-        let mut seen: rustc_hash::FxHashSet<(u32, &str, u8)> = Default::default();
-        for (k, r) in refs.iter().enumerate() {
-            if r.name.len() < 2 {
-                continue;
-            }
-            let from = nest.innermost(r.pos);
-            if seen.insert((from, r.name.as_str(), r.kind as u8)) {
-                kept.push((k, from));
-            }
+/// Each distinct (enclosing definition, name, kind) once, in file order; names are copied
+/// out of the text only for the references kept.
+fn distinct_refs(text: &str, refs: &[RawRef], nest: &Nesting) -> Vec<Ref> {
+    let mut seen: rustc_hash::FxHashSet<(u32, &str, u8, bool)> = Default::default();
+    let mut out = Vec::new();
+    for r in refs {
+        let name = text.get(r.start..r.end).unwrap_or("");
+        if name.len() < 2 {
+            continue;
         }
-    }
-    let mut kept = kept.into_iter().peekable();
-    refs.into_iter()
-        .enumerate()
-        .filter_map(|(k, r)| {
-            let (_, from) = kept.next_if(|(kk, _)| *kk == k)?;
-            Some(Ref {
-                name: r.name,
+        let from = nest.innermost(r.start);
+        if seen.insert((from, name, r.kind as u8, r.bang)) {
+            out.push(Ref {
+                name: if r.bang {
+                    format!("{name}!")
+                } else {
+                    name.to_string()
+                },
                 from,
                 kind: r.kind,
-            })
-        })
-        .collect()
+            });
+        }
+    }
+    out
 }

@@ -185,10 +185,14 @@ struct RawDef {
     doc_range: Option<(usize, usize)>,
 }
 
+/// A reference as found: its name's bytes in the file's text, so that a name referred to ten
+/// times in one definition is copied out once, when references are deduplicated.
 struct RawRef {
-    name: String,
-    pos: usize,
+    start: usize,
+    end: usize,
     kind: RefKind,
+    /// A macro call: its name is kept with a `!`.
+    bang: bool,
 }
 
 #[derive(Default)]
@@ -247,6 +251,10 @@ pub fn count_lines(text: &str) -> u32 {
     }
 }
 
+fn byte_range(n: Node) -> (usize, usize) {
+    (n.start_byte(), n.end_byte())
+}
+
 fn node_text<'a>(n: Node, text: &'a str) -> &'a str {
     text.get(n.start_byte()..n.end_byte()).unwrap_or("")
 }
@@ -285,15 +293,14 @@ fn collect(
         let kind = n.kind_id();
         if kind == type_id && type_id != 0 {
             col.refs.push(RawRef {
-                name: node_text(n, text).to_string(),
-                pos: n.start_byte(),
+                start: n.start_byte(),
+                end: n.end_byte(),
                 kind: RefKind::Type,
+                bang: false,
             });
         }
         for pattern in lq.ref_patterns(kind) {
-            pattern.for_each_capture(n, &mut |cname, node| {
-                push_ref(cname, node_text(node, text), node.start_byte(), col);
-            });
+            pattern.for_each_capture(n, &mut |cname, node| push_ref(cname, byte_range(node), col));
         }
         if lq.is_anchor(kind) {
             let mut matches = qc.matches(&lq.query, n, text.as_bytes());
@@ -358,7 +365,7 @@ fn on_match(
                 }
             }
             _ if cname == "inherit" || cname.starts_with("ref.") => {
-                push_ref(cname, node_text(c.node, text), c.node.start_byte(), col)
+                push_ref(cname, byte_range(c.node), col)
             }
             _ if cname.starts_with("def.") => def = Some((c.node, &cname[4..])),
             _ => {}
@@ -498,18 +505,19 @@ fn without_template_args(name: &str) -> String {
     out
 }
 
-/// The reference an `@inherit` or `@ref.*` capture of `name` at byte `pos` makes.
-fn push_ref(cname: &str, name: &str, pos: usize, col: &mut Collected) {
+/// The reference an `@inherit` or `@ref.*` capture of the name at bytes `start..end` makes.
+fn push_ref(cname: &str, (start, end): (usize, usize), col: &mut Collected) {
     let kind = match cname {
         "inherit" => RefKind::Inherit,
         "ref.type" => RefKind::Type,
         _ => RefKind::Call,
     };
-    let mut name = name.to_string();
-    if cname == "ref.macro" {
-        name.push('!');
-    }
-    col.refs.push(RawRef { name, pos, kind });
+    col.refs.push(RawRef {
+        start,
+        end,
+        kind,
+        bang: cname == "ref.macro",
+    });
 }
 
 fn end_line(n: Node) -> u32 {

@@ -37,7 +37,7 @@ pub(super) fn parse_rust(parser: &mut Parser, text: &str, col: &mut Collected) -
             comments.clear();
         } else {
             for m in &macros {
-                push_ref("ref.macro", &text[m.name.0..m.name.1], m.name.0, col);
+                push_ref("ref.macro", m.name, col);
             }
             return Some(tree);
         }
