@@ -1,8 +1,8 @@
 //! Ranking, in named steps: the question's terms ([`question`]) → BM25F over every symbol
 //! document (name, doc, signature, body, plus the file's path) and file document → priors on
-//! each symbol (auxiliary files, kinds, names the question spells out, the method of a thing it
-//! says something happens to, the selection, the reference graph) → callees of the best symbols share their score → files ranked by their
-//! best symbols.
+//! each symbol (auxiliary files, kinds, stubs, names the question spells out, the method of a
+//! thing it says something happens to, the selection, the reference graph) → callees of the
+//! best symbols share their score → files ranked by their best symbols.
 //!
 //! [`question`]: super::question
 
@@ -49,6 +49,9 @@ const HOLDER_TYPE_FACTOR: f32 = 3.0;
 /// long field docs otherwise outrank the code that does what a "how" question asks.
 const DATA_TYPE_FACTOR: f32 = 0.8;
 const MODULE_FACTOR: f32 = 0.5;
+/// A function with nothing to run (an abstract method, an interface hook that returns `None`):
+/// its doc describes what the code that calls or implements it does.
+const STUB_FACTOR: f32 = 0.5;
 /// One-liners say little; a longer definition gains `SPAN_GAIN · ln(lines)` (up to 200 lines).
 const ONE_LINER_FACTOR: f32 = 0.7;
 const SPAN_GAIN: f32 = 0.06;
@@ -331,6 +334,9 @@ impl<'q> Priors<'q> {
             Kind::Class | Kind::Interface if !has_member(f, si, sym) => DATA_TYPE_FACTOR,
             _ => 1.0,
         };
+        if sym.stub {
+            m *= STUB_FACTOR;
+        }
         let span = sym.end - sym.start + 1;
         if span <= 2 {
             m *= ONE_LINER_FACTOR;

@@ -1026,3 +1026,29 @@ fn an_unhandled_thing_finds_what_handles_it() {
     let a = idx.answer("What happens to an unhandled exception?", None);
     assert_eq!(a.citations.first().map(|c| c.path.as_str()), Some("app.py"));
 }
+
+/// A hook with nothing to run (it returns a constant, or raises "not implemented") describes in
+/// its doc what the code that calls it does; that code is the answer.
+#[test]
+fn a_hook_with_nothing_to_run_yields_to_the_code_that_calls_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "validator.py",
+        "class Validator:\n    def is_origin_allowed(self, client, origin):\n        \"\"\"Whether a browser client's origin may access the token endpoint.\"\"\"\n        return False\n",
+    );
+    write(
+        dir.path(),
+        "grant.py",
+        "class Grant:\n    def cors_headers(self, request):\n        origin = request.headers.get('Origin')\n        if self.validator.is_origin_allowed(request.client, origin):\n            return {'Access-Control-Allow-Origin': origin}\n        return {}\n",
+    );
+    let idx = open(dir.path());
+    let a = idx.answer(
+        "Where does the server decide whether a token response gets an Access-Control-Allow-Origin header for a browser client?",
+        None,
+    );
+    assert_eq!(
+        a.citations.first().map(|c| c.path.as_str()),
+        Some("grant.py")
+    );
+}

@@ -48,6 +48,7 @@ pub(super) fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile)
                 doc_start: d.doc_range.map_or(0, |r| r.0 as u32),
                 doc_end: d.doc_range.map_or(0, |r| r.1 as u32),
                 parent,
+                stub: d.stub,
             }
         })
         .collect();

@@ -71,6 +71,10 @@ pub struct Symbol {
     pub doc_end: u32,
     /// Index of the innermost enclosing symbol of the same file, `NONE` if top level.
     pub parent: u32,
+    /// A function or method with nothing to run: a declaration without a body, or a body that
+    /// only passes, returns nothing or a constant, or says it is not implemented (an interface
+    /// to fill in or a default hook, whose doc describes what others do).
+    pub stub: bool,
 }
 
 pub const NONE: u32 = u32::MAX;
@@ -183,6 +187,7 @@ struct RawDef {
     sig_at: usize,
     doc: String,
     doc_range: Option<(usize, usize)>,
+    stub: bool,
 }
 
 /// A reference as found: its name's bytes in the file's text, so that a name referred to ten
@@ -434,7 +439,70 @@ fn on_match(
         sig_at: node.start_byte(),
         doc,
         doc_range,
+        stub: matches!(kind, Kind::Function | Kind::Method) && is_stub(node, text),
     });
+}
+
+/// Whether a function definition has nothing to run (see [`Symbol::stub`]).
+fn is_stub(def: Node, text: &str) -> bool {
+    // Python's decorated definitions and JS's `const f = () => …` hold the function one down.
+    let func = ["definition", "value"]
+        .iter()
+        .find_map(|f| def.child_by_field_name(f))
+        .unwrap_or(def);
+    let Some(body) = func.child_by_field_name("body") else {
+        // Abstract and interface methods, trait functions without a default.
+        return func.kind().ends_with("signature")
+            || func.kind().ends_with("signature_item")
+            || func.kind() == "method_declaration";
+    };
+    if !body.is_named() || body.child_count() == 0 {
+        return false; // an arrow function's expression body
+    }
+    let mut cursor = body.walk();
+    let mut statements = body
+        .named_children(&mut cursor)
+        .filter(|c| !c.kind().contains("comment"))
+        .peekable();
+    // A docstring.
+    if statements
+        .peek()
+        .is_some_and(|s| s.kind() == "expression_statement" && is_only(*s, "string"))
+    {
+        statements.next();
+    }
+    let Some(only) = statements.next() else {
+        return body.kind() != "expression_statement";
+    };
+    if statements.next().is_some() {
+        return false;
+    }
+    let said = node_text(only, text).to_ascii_lowercase();
+    let says_unimplemented = said.contains("notimplemented")
+        || said.contains("not implemented")
+        || said.contains("unimplemented")
+        || said.contains("unsupportedoperation")
+        || said.starts_with("todo!");
+    match only.kind() {
+        "pass_statement" => true,
+        "return_statement" => {
+            let value = said
+                .trim_start_matches("return")
+                .trim()
+                .trim_end_matches(';');
+            matches!(
+                value,
+                "" | "none" | "null" | "undefined" | "nil" | "false" | "true" | "0" | "[]" | "{}"
+            )
+        }
+        "expression_statement" => is_only(only, "ellipsis") || says_unimplemented,
+        _ => says_unimplemented,
+    }
+}
+
+/// Whether `node` has exactly one named child, of this kind.
+fn is_only(node: Node, kind: &str) -> bool {
+    node.named_child_count() == 1 && node.named_child(0).is_some_and(|c| c.kind() == kind)
 }
 
 fn kind_of(def_capture: &str) -> Kind {
@@ -700,6 +768,55 @@ mod tests {
             .find(|(n, _)| n == "Status")
             .map(|(_, d)| d.as_str());
         assert_eq!(doc, Some("The result of an operation."));
+    }
+
+    #[test]
+    fn functions_with_nothing_to_run_are_stubs() {
+        let stubs = |rel: &str, lang: Lang, text: &str| -> Vec<(String, bool)> {
+            parse_file(rel, lang, text, &mut Parsers::default())
+                .symbols
+                .iter()
+                .filter(|s| matches!(s.kind, Kind::Function | Kind::Method))
+                .map(|s| (s.qual().to_string(), s.stub))
+                .collect()
+        };
+        let py = concat!(
+            "class V:\n",
+            "    def a(self):\n        \"\"\"Checks it.\"\"\"\n        raise NotImplementedError('subclass')\n",
+            "    def b(self):\n        \"\"\"Is it allowed.\"\"\"\n        return False\n",
+            "    def c(self):\n        pass\n",
+            "    def d(self):\n        return self.x\n",
+            "    def e(self):\n        raise ValueError('bad')\n",
+        );
+        assert_eq!(
+            stubs("v.py", Lang::Python, py),
+            [
+                ("V.a".to_string(), true),
+                ("V.b".to_string(), true),
+                ("V.c".to_string(), true),
+                ("V.d".to_string(), false),
+                ("V.e".to_string(), false),
+            ]
+        );
+        let java = "interface Store { String get(String key); }\n\
+                    class Mem implements Store { public String get(String key) { return map.get(key); } }\n";
+        assert_eq!(
+            stubs("Store.java", Lang::Java, java),
+            [
+                ("Store.get".to_string(), true),
+                ("Mem.get".to_string(), false)
+            ]
+        );
+        let rust = "fn a() { todo!() }\nfn b() -> u32 { 1 + 1 }\n";
+        assert_eq!(
+            stubs("src/lib.rs", Lang::Rust, rust),
+            [("a".to_string(), true), ("b".to_string(), false)]
+        );
+        let js = "function a() { throw new Error('not implemented'); }\nfunction b(x) { return x * 2; }\n";
+        assert_eq!(
+            stubs("a.js", Lang::JavaScript, js),
+            [("a".to_string(), true), ("b".to_string(), false)]
+        );
     }
 
     #[test]
