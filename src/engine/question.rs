@@ -283,11 +283,16 @@ fn wants_aux(question: &str) -> [bool; 5] {
 }
 
 /// Whether the question asks what a value holds rather than what code does: a holding word
-/// ("what does the error carry", "which fields") in a question that does not open with "how"
-/// ("how is a field added" asks for a procedure).
+/// in a question whose first question word is "what" or "which" ("what does the error
+/// carry", "which fields"). "How is a field added" asks for a procedure, and "where are error
+/// objects assembled, with … fields" for a place in the code.
 fn wants_type(question: &str) -> bool {
+    const QUESTION_WORDS: &[&str] = &["what", "which", "how", "where", "when", "why", "who"];
     let words = plain_words(question);
-    words.first().is_some_and(|first| first != "how")
+    words
+        .iter()
+        .find(|w| QUESTION_WORDS.contains(&w.as_str()))
+        .is_some_and(|w| w == "what" || w == "which")
         && words.iter().any(|w| HOLDING.contains(&w.as_str()))
 }
 
@@ -369,6 +374,14 @@ mod tests {
         );
         assert!(events("What happens when a request arrives?").is_empty());
         assert!(events("How is the route handler called?").is_empty());
+    }
+
+    #[test]
+    fn a_question_about_a_place_does_not_want_a_type() {
+        assert!(!wants_type(
+            "Where are error objects assembled, with their path, message and data fields?"
+        ));
+        assert!(wants_type("In the codec, which fields does a frame carry?"));
     }
 
     #[test]
