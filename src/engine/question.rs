@@ -283,17 +283,27 @@ fn wants_aux(question: &str) -> [bool; 5] {
 }
 
 /// Whether the question asks what a value holds rather than what code does: a holding word
-/// in a question whose first question word is "what" or "which" ("what does the error
-/// carry", "which fields"). "How is a field added" asks for a procedure, and "where are error
-/// objects assembled, with … fields" for a place in the code.
+/// in the main clause of a question whose first question word is "what" or "which" ("what
+/// does the error carry", "which fields"). "How is a field added" asks for a procedure, "where
+/// are error objects assembled, with … fields" for a place in the code, and "what exception is
+/// raised when the response carries …" for what happens.
 fn wants_type(question: &str) -> bool {
     const QUESTION_WORDS: &[&str] = &["what", "which", "how", "where", "when", "why", "who"];
+    const SUBORDINATE: &[&str] = &[
+        "when", "whenever", "if", "unless", "while", "once", "after", "before", "because",
+    ];
     let words = plain_words(question);
-    words
+    let Some(asked) = words
         .iter()
-        .find(|w| QUESTION_WORDS.contains(&w.as_str()))
-        .is_some_and(|w| w == "what" || w == "which")
-        && words.iter().any(|w| HOLDING.contains(&w.as_str()))
+        .position(|w| QUESTION_WORDS.contains(&w.as_str()))
+    else {
+        return false;
+    };
+    (words[asked] == "what" || words[asked] == "which")
+        && words[asked + 1..]
+            .iter()
+            .take_while(|w| !SUBORDINATE.contains(&w.as_str()))
+            .any(|w| HOLDING.contains(&w.as_str()))
 }
 
 /// The question's words as written, lowercased, split at anything but letters and digits.
@@ -382,6 +392,9 @@ mod tests {
             "Where are error objects assembled, with their path, message and data fields?"
         ));
         assert!(wants_type("In the codec, which fields does a frame carry?"));
+        assert!(!wants_type(
+            "What exception is raised when the response carries an unknown error code?"
+        ));
     }
 
     #[test]
