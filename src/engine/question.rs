@@ -141,7 +141,8 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
         }
     }
     let wants_aux = wants_aux(question);
-    let wants_type = wants_type(question);
+    let asks_error = asks_for_error(question);
+    let wants_type = asks_error || wants_type(question);
     let mut terms: Vec<QTerm> = weights
         .into_iter()
         .map(|(id, (w, concepts))| QTerm { id, w, concepts })
@@ -153,7 +154,9 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
         words,
         wants_aux,
         wants_type,
-        held_by: if wants_type {
+        held_by: if asks_error {
+            vec!["error".to_string(), "exception".to_string()]
+        } else if wants_type {
             subject_words(question)
         } else {
             Vec::new()
@@ -306,6 +309,26 @@ fn wants_type(question: &str) -> bool {
             .any(|w| HOLDING.contains(&w.as_str()))
 }
 
+/// Whether the question asks which error comes out ("what error is raised", "which
+/// exception does … throw", "what kind of error"): the answer is an error type.
+fn asks_for_error(question: &str) -> bool {
+    let words = plain_words(question);
+    words.iter().enumerate().any(|(i, w)| {
+        (w == "what" || w == "which")
+            && words[i + 1..]
+                .iter()
+                .take(3)
+                .take_while(|w| {
+                    matches!(w.as_str(), "kind" | "sort" | "type" | "of") || is_error_word(w)
+                })
+                .any(|w| is_error_word(w))
+    })
+}
+
+fn is_error_word(w: &str) -> bool {
+    matches!(w, "error" | "errors" | "exception" | "exceptions")
+}
+
 /// The question's words as written, lowercased, split at anything but letters and digits.
 fn plain_words(question: &str) -> Vec<String> {
     question
@@ -384,6 +407,21 @@ mod tests {
         );
         assert!(events("What happens when a request arrives?").is_empty());
         assert!(events("How is the route handler called?").is_empty());
+    }
+
+    #[test]
+    fn a_question_about_which_error_comes_out_wants_an_error_type() {
+        use super::asks_for_error;
+        assert!(asks_for_error(
+            "What error is raised when a reference cannot be resolved?"
+        ));
+        assert!(asks_for_error(
+            "Which kind of exception does the parser throw?"
+        ));
+        assert!(!asks_for_error(
+            "What happens to an error thrown in a callback?"
+        ));
+        assert!(!asks_for_error("How are errors reported?"));
     }
 
     #[test]
