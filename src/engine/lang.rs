@@ -195,9 +195,20 @@ pub struct LangQuery {
     anchors: Vec<bool>,
     any_anchor: bool,
     opaque: Vec<bool>,
+    strings: Vec<bool>,
     /// Reference patterns by root kind id (empty for kinds that root none).
     ref_patterns: Vec<Vec<RefPattern>>,
 }
+
+/// String literal kinds across the grammars (a kind a grammar lacks matches nothing there).
+const STRING_KINDS: &[&str] = &[
+    "string",
+    "string_literal",
+    "raw_string_literal",
+    "interpreted_string_literal",
+    "template_string",
+    "text_block",
+];
 
 impl LangQuery {
     fn new(lang: Lang) -> Result<LangQuery, tree_sitter::QueryError> {
@@ -241,11 +252,13 @@ impl LangQuery {
         };
         let anchors = kinds_named(&roots);
         let opaque = kinds_named(lang.opaque_kinds());
+        let strings = kinds_named(STRING_KINDS);
         Ok(LangQuery {
             query,
             anchors,
             any_anchor,
             opaque,
+            strings,
             ref_patterns,
         })
     }
@@ -255,6 +268,14 @@ impl LangQuery {
         self.ref_patterns
             .get(usize::from(kind_id))
             .map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether a node of this kind is a string literal.
+    pub fn is_string(&self, kind_id: u16) -> bool {
+        self.strings
+            .get(usize::from(kind_id))
+            .copied()
+            .unwrap_or(false)
     }
 
     /// Whether the walk may skip the subtree below a node of this kind.

@@ -16,7 +16,7 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // 14: C++ classes behind an export macro are classes.
 // 15: Go and Java references resolve within their package (folder) first, and Go imports (and
 // Java wildcard imports) to the package's files.
-pub const FORMAT_VERSION: u32 = 16;
+pub const FORMAT_VERSION: u32 = 17;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most

@@ -1052,3 +1052,29 @@ fn a_hook_with_nothing_to_run_yields_to_the_code_that_calls_it() {
         Some("grant.py")
     );
 }
+
+/// A long string literal is data (an embedded script, a template): its words do not make the
+/// code around it an answer.
+#[test]
+fn words_of_a_long_string_literal_do_not_answer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "script.go",
+        "package cli\n\nfunc WriteScript(w Writer) {\n\tw.Write(`\n# completion: is the word a flag value?\nfor word in words; do\n  if is_flag_value word; then complete_flag_value word; fi\n  # the word is a value for a flag\ndone\n`)\n}\n",
+    );
+    write(
+        dir.path(),
+        "complete.go",
+        "package cli\n\nfunc isFlagValue(word string, previous string) bool {\n\treturn len(previous) > 1 && previous[0] == '-' && word[0] != '-'\n}\n",
+    );
+    let idx = open(dir.path());
+    let a = idx.answer(
+        "How does completion work out that the word is a value for a flag?",
+        None,
+    );
+    assert_eq!(
+        a.citations.first().map(|c| c.path.as_str()),
+        Some("complete.go")
+    );
+}

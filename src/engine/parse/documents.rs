@@ -19,7 +19,7 @@ pub(super) fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile)
         parents: &parents,
     };
     let mut terms = Terms::default();
-    body_occurrences(text, &nest, &mut terms);
+    body_occurrences(text, &nest, &col.long_strings, &mut terms);
     definition_occurrences(&defs, &parents, &mut terms);
     let file_doc = defs.len() as u32;
     file_occurrences(rel, &col.imports, file_doc, &mut terms);
@@ -133,11 +133,24 @@ impl Terms {
 /// Bodies: every identifier outside doc comments goes to its innermost definition's body and
 /// to the file document. Most identifiers recur (`self`, `err`, local names), so each distinct
 /// one is split, stemmed and interned once per file.
-fn body_occurrences(text: &str, nest: &Nesting, terms: &mut Terms) {
+fn body_occurrences(
+    text: &str,
+    nest: &Nesting,
+    long_strings: &[(usize, usize)],
+    terms: &mut Terms,
+) {
     let file_doc = nest.defs.len() as u32;
     let mut doc_ranges: Vec<(usize, usize)> =
         nest.defs.iter().filter_map(|d| d.doc_range).collect();
     doc_ranges.sort();
+    // Long strings that are not a docstring are skipped (outermost first, in file order).
+    let mut skipped: Vec<(usize, usize)> = long_strings
+        .iter()
+        .filter(|(a, b)| !doc_ranges.iter().any(|(da, db)| da < b && a < db))
+        .copied()
+        .collect();
+    skipped.sort();
+    let mut sk = 0;
     let bytes = text.as_bytes();
     let mut i = 0;
     let mut dr = 0;
@@ -147,6 +160,13 @@ fn body_occurrences(text: &str, nest: &Nesting, terms: &mut Terms) {
         let c = bytes[i];
         if !(c.is_ascii_alphabetic() || c == b'_') {
             i += 1;
+            continue;
+        }
+        while sk < skipped.len() && skipped[sk].1 <= i {
+            sk += 1;
+        }
+        if sk < skipped.len() && skipped[sk].0 <= i {
+            i = skipped[sk].1;
             continue;
         }
         let start = i;

@@ -205,7 +205,13 @@ struct Collected {
     defs: Vec<RawDef>,
     refs: Vec<RawRef>,
     imports: Vec<String>,
+    /// Bytes of string literals of `LONG_STRING_LINES` lines or more: embedded scripts,
+    /// templates and fixtures, whose words say what the data says, not what the code does.
+    long_strings: Vec<(usize, usize)>,
 }
+
+/// A string literal spanning this many lines is data (see `Collected::long_strings`).
+const LONG_STRING_LINES: usize = 4;
 
 pub fn parse_file(rel: &str, lang: Lang, text: &str, parsers: &mut Parsers) -> ParsedFile {
     let lang = lang.refine(rel, text);
@@ -303,6 +309,11 @@ fn collect(
                 kind: RefKind::Type,
                 bang: false,
             });
+        }
+        if lq.is_string(kind)
+            && n.end_position().row + 1 >= n.start_position().row + LONG_STRING_LINES
+        {
+            col.long_strings.push((n.start_byte(), n.end_byte()));
         }
         for pattern in lq.ref_patterns(kind) {
             pattern.for_each_capture(n, &mut |cname, node| push_ref(cname, byte_range(node), col));
