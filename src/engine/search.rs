@@ -434,9 +434,12 @@ impl<'q> Priors<'q> {
     fn names_holder(&self, sym: &Symbol) -> bool {
         let name = sym.name().rsplit(['.', ':']).next().unwrap_or("");
         let whole = name.to_ascii_lowercase();
+        // C's type suffixes (`json_error_t`, `lua_State_s`) are not the type's last word.
         let mut last = String::new();
         tokens::split_identifier(name, |p| {
-            last = tokens::stem(&p.to_ascii_lowercase()).to_string();
+            if p.len() > 1 {
+                last = tokens::stem(&p.to_ascii_lowercase()).to_string();
+            }
         });
         self.q.held_by.iter().any(|w| {
             *w == tokens::stem(&whole)

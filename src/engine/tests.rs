@@ -1078,3 +1078,35 @@ fn words_of_a_long_string_literal_do_not_answer() {
         Some("complete.go")
     );
 }
+
+/// C names types with a `_t` suffix: "what does an error report carry" still finds `error_t`.
+#[test]
+fn a_c_type_suffix_is_not_the_types_last_word() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "src/json.h",
+        "typedef struct json_error_t {\n    int line;\n    int column;\n    char text[160];\n} json_error_t;\n",
+    );
+    write(
+        dir.path(),
+        "src/lexer.h",
+        "/* The lexer's state while it reads: the error report it fills, the stream, the token. */\n\
+         typedef struct lex_t {\n    stream_t stream;\n    json_error_t *error;\n    int token;\n    char report[64];\n} lex_t;\n",
+    );
+    for name in ["dump", "value", "pack", "hash", "utf", "memory"] {
+        write(
+            dir.path(),
+            &format!("src/{name}.c"),
+            &format!(
+                "static int {name}_size(const char *s) {{\n    return {name}_len(s) + 1;\n}}\n"
+            ),
+        );
+    }
+    let idx = open(dir.path());
+    let a = idx.answer("What information does an error report carry?", None);
+    assert_eq!(
+        a.citations.first().map(|c| c.path.as_str()),
+        Some("src/json.h")
+    );
+}
