@@ -25,6 +25,13 @@ CORPORA=(
   "jsoup    debsrc  jsoup                          1.15.3-1        052511f0be47511f9b2a17d44fc1eccc4b5373e77cc5a3221e34b6af437e1e2e  -      src/main/java/org/jsoup/Jsoup.java"
   "lua      debsrc  lua5.4                         5.4.4-3+deb12u1 164c7849653b80ae67bec4b7473b884bf5cc8d2dca05653475ec2ed27b9ebf61  -      src/lvm.c"
   "leveldb  debsrc  leveldb                        1.23-4          9a37f8a6174f09bd622bc723b55881dc541cd50747cbd08831c2a82d620f6d76  -      db/db_impl.cc"
+  "tokio-util crate tokio-util                     0.7.20          e464cf451ba96ebfc6f9b6542f17ee8b8956e33f1e40d9690624e59d7a7f8a4b  -      src/codec/lines_codec.rs"
+  "oauthlib pypi    oauthlib                       3.2.2           9859c40929662bec5d64f34d01c99e093149682a3f38915dc0655d5a633dd918  -      oauthlib/oauth2/rfc6749/errors.py"
+  "ajv      npm     ajv                            8.20.0          b2f0b3a893bbb8cc5efb6814f08b1499e19e31d5dd73683f5893382f48f6e7b3  dist   lib/core.ts"
+  "cobra    debsrc  golang-github-spf13-cobra      1.6.1-1         f38f8b26895903be06089ff20882fc771dbca12f41cf81d7bd823be65e6cec52  -      command.go"
+  "lang3    debsrc  libcommons-lang3-java          3.12.0-2+deb12u1 f7c22574707611b63bae19ff17f59e24cdd32e2b0e61a50ec9b1b525fbc909d1  -      src/main/java/org/apache/commons/lang3/StringUtils.java"
+  "jansson  debsrc  jansson                        2.14-2          c739578bf6b764aa0752db9a2fdadcfe921c78f1228c7ec0bb47fa804c55d17b  -      src/load.c"
+  "yaml-cpp debsrc  yaml-cpp                       0.7.0+dfsg-8    dc63708605404e0b963e0ca3a9619d1c8270eda2839603e6fa0384e5e51e5312  -      src/scanner.cpp"
 )
 
 die() { echo "fetch-corpora: error: $*" >&2; exit 1; }
