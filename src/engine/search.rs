@@ -413,17 +413,13 @@ impl<'q> Priors<'q> {
         };
         let method = method.to_ascii_lowercase();
         let method = tokens::stem(&method);
-        let whole = owner.to_ascii_lowercase();
-        let mut last = String::new();
-        tokens::split_identifier(owner, |p| {
-            last = tokens::stem(&p.to_ascii_lowercase()).to_string();
-        });
+        let (whole, last) = type_name_words(owner);
         self.q.events.iter().any(|e| {
             e.verb == method
                 && e.nouns.iter().any(|n| {
                     std::iter::once(n.as_str())
                         .chain(tokens::synonyms(n).iter().copied())
-                        .any(|n| n == last || n == tokens::stem(&whole))
+                        .any(|n| n == last || n == whole)
                 })
         })
     }
@@ -433,20 +429,26 @@ impl<'q> Priors<'q> {
     /// one may be short for the other).
     fn names_holder(&self, sym: &Symbol) -> bool {
         let name = sym.name().rsplit(['.', ':']).next().unwrap_or("");
-        let whole = name.to_ascii_lowercase();
-        // C's type suffixes (`json_error_t`, `lua_State_s`) are not the type's last word.
-        let mut last = String::new();
-        tokens::split_identifier(name, |p| {
-            if p.len() > 1 {
-                last = tokens::stem(&p.to_ascii_lowercase()).to_string();
-            }
-        });
+        let (whole, last) = type_name_words(name);
         self.q.held_by.iter().any(|w| {
-            *w == tokens::stem(&whole)
+            *w == whole
                 || last.len() >= 3 && *w == last
                 || w.len() >= 5 && last.len() >= 4 && w.starts_with(last.as_str())
         })
     }
+}
+
+/// A type's name as a question may say it, stemmed: whole, and its last word, past C's
+/// one-letter suffixes (`JoinError` → `joinerror`, `error`; `json_error_t` → `error`).
+fn type_name_words(name: &str) -> (String, String) {
+    let whole = tokens::stem(&name.to_ascii_lowercase()).to_string();
+    let mut last = String::new();
+    tokens::split_identifier(name, |p| {
+        if p.len() > 1 {
+            last = tokens::stem(&p.to_ascii_lowercase()).to_string();
+        }
+    });
+    (whole, last)
 }
 
 /// Whether a definition has another one inside it (a class with methods, not plain data).
