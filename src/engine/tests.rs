@@ -1110,3 +1110,25 @@ fn a_c_type_suffix_is_not_the_types_last_word() {
         Some("src/json.h")
     );
 }
+
+/// A long docstring documents its module; it is not data like other long strings.
+#[test]
+fn a_long_module_docstring_still_describes_its_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "tokens.py",
+        "\"\"\"Bearer tokens.\n\nIssues and refreshes the bearer credentials\nhanded to clients.\n\"\"\"\n\ndef issue(client):\n    return make(client)\n",
+    );
+    write(
+        dir.path(),
+        "other.py",
+        "def make(client):\n    return {'client': client}\n",
+    );
+    let idx = open(dir.path());
+    let a = idx.answer("Where are bearer credentials refreshed?", None);
+    assert_eq!(
+        a.citations.first().map(|c| c.path.as_str()),
+        Some("tokens.py")
+    );
+}

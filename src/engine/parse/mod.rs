@@ -312,6 +312,7 @@ fn collect(
         }
         if lq.is_string(kind)
             && n.end_position().row + 1 >= n.start_position().row + LONG_STRING_LINES
+            && !is_docstring(&ancestors)
         {
             col.long_strings.push((n.start_byte(), n.end_byte()));
         }
@@ -452,6 +453,14 @@ fn on_match(
         doc_range,
         stub: matches!(kind, Kind::Function | Kind::Method) && is_stub(node, text),
     });
+}
+
+/// Whether a string whose ancestors these are is a statement of its own: a docstring (of a
+/// module, a class or a function), which documents the code rather than holding data.
+fn is_docstring(ancestors: &[Node]) -> bool {
+    ancestors
+        .last()
+        .is_some_and(|p| p.kind() == "expression_statement" && p.named_child_count() == 1)
 }
 
 /// Whether a function definition has nothing to run (see [`Symbol::stub`]).
