@@ -467,6 +467,10 @@ const SYNONYMS: &[(&[&str], &[&str])] = &[
     (&["cookie"], &["session"]),
     (&["ip"], &["addr", "address"]),
     (&["hostname"], &["host"]),
+    // Ordered collections go by many names.
+    (&["list"], &["sequence", "array", "vec"]),
+    (&["sequence"], &["list", "array", "seq"]),
+    (&["array"], &["list", "vec", "slice"]),
     // Abbreviations code spells where questions spell the word out. Not the ones that are
     // everyday variable names (`val`, `obj`, `cur`, `prev`, `doc`, `src`: every repository's
     // `src/` folder): they match everywhere and measured worse.
