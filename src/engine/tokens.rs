@@ -387,6 +387,7 @@ pub fn phrase_synonyms(first: &str, second: &str) -> &'static [&'static str] {
 const SYNONYMS: &[(&[&str], &[&str])] = &[
     (&["choose"], &["select"]),
     (&["find"], &["lookup", "search"]),
+    (&["fetch"], &["load", "download", "get"]),
     (&["receive", "receiver"], &["rx", "recv"]),
     (&["sender", "transmitter", "transmit"], &["tx"]),
     (&["number"], &["num", "count"]),
@@ -492,6 +493,7 @@ const SYNONYMS: &[(&[&str], &[&str])] = &[
     (&["iterator"], &["iter"]),
     (&["millisecond"], &["ms", "millis"]),
     (&["synchronous"], &["sync"]),
+    (&["asynchronous"], &["async"]),
 ];
 
 /// The stemmed synonym table: question stem → stems it also searches.
