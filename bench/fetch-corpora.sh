@@ -32,6 +32,10 @@ CORPORA=(
   "lang3    debsrc  libcommons-lang3-java          3.12.0-2+deb12u1 f7c22574707611b63bae19ff17f59e24cdd32e2b0e61a50ec9b1b525fbc909d1  -      src/main/java/org/apache/commons/lang3/StringUtils.java"
   "jansson  debsrc  jansson                        2.14-2          c739578bf6b764aa0752db9a2fdadcfe921c78f1228c7ec0bb47fa804c55d17b  -      src/load.c"
   "yaml-cpp debsrc  yaml-cpp                       0.7.0+dfsg-8    dc63708605404e0b963e0ca3a9619d1c8270eda2839603e6fa0384e5e51e5312  -      src/scanner.cpp"
+  "serde_json crate serde_json                     1.0.154         e7e9cc8b1b85264074fbcc02a88680c4096b1e47df8f739dceb03bf482f04bd6  -      src/de.rs"
+  "requests pypi    requests                       2.32.3          55365417734eb18255590a9ff9eb97e9e1da868d4ccd6402399eaf68af20a760  -      src/requests/sessions.py"
+  "re2      debsrc  re2                            20220601+dfsg-1 3bc61251da3b0b97be40a8a127818c517c62516e4eda11fc901d29496663df54  -      re2/re2.cc"
+  "mux      debsrc  golang-github-gorilla-mux      1.8.0-1         ea2639259d2ce6f402636655e91eb93ba69c139e3cbf80b044ee393ada53757b  -      mux.go"
 )
 
 die() { echo "fetch-corpora: error: $*" >&2; exit 1; }
