@@ -272,29 +272,23 @@ impl LangQuery {
 
     /// Whether a node of this kind is a string literal.
     pub fn is_string(&self, kind_id: u16) -> bool {
-        self.strings
-            .get(usize::from(kind_id))
-            .copied()
-            .unwrap_or(false)
+        flag(&self.strings, kind_id)
     }
 
     /// Whether the walk may skip the subtree below a node of this kind.
     pub fn is_opaque(&self, kind_id: u16) -> bool {
-        self.opaque
-            .get(usize::from(kind_id))
-            .copied()
-            .unwrap_or(false)
+        flag(&self.opaque, kind_id)
     }
 
     /// Whether a pattern of the query can start at a node of this kind.
     pub fn is_anchor(&self, kind_id: u16) -> bool {
-        self.any_anchor
-            || self
-                .anchors
-                .get(usize::from(kind_id))
-                .copied()
-                .unwrap_or(false)
+        self.any_anchor || flag(&self.anchors, kind_id)
     }
+}
+
+/// A per-kind flag; kinds beyond the table (none in a well-formed tree) are unflagged.
+fn flag(flags: &[bool], kind_id: u16) -> bool {
+    flags.get(usize::from(kind_id)).copied().unwrap_or(false)
 }
 
 #[cfg(test)]

@@ -140,9 +140,9 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
             }
         }
     }
-    let wants_aux = wants_aux(question);
-    let asks_error = asks_for_error(question);
-    let wants_type = asks_error || wants_type(question);
+    let wants_aux = wants_aux(&raw_words);
+    let asks_error = asks_for_error(&raw_words);
+    let wants_type = asks_error || wants_type(&raw_words);
     let mut terms: Vec<QTerm> = weights
         .into_iter()
         .map(|(id, (w, concepts))| QTerm { id, w, concepts })
@@ -157,11 +157,11 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
         held_by: if asks_error {
             vec!["error".to_string(), "exception".to_string()]
         } else if wants_type {
-            subject_words(question)
+            subject_words(&raw_words)
         } else {
             Vec::new()
         },
-        events: events(question),
+        events: events(&raw_words),
     }
 }
 
@@ -174,10 +174,9 @@ const ENDS_PHRASE: &[&str] = &[
 
 /// Up to three words after the question's first auxiliary verb ("what *does*", "which fields
 /// *does*"), past articles, up to the first stopword: the noun phrase the question is about.
-fn subject_words(question: &str) -> Vec<String> {
+fn subject_words(raw: &[String]) -> Vec<String> {
     const AUXILIARY: &[&str] = &["does", "do", "did", "is", "are", "can", "will"];
     const SKIPPED: &[&str] = &["a", "an", "the", "this", "that", "information"];
-    let raw = plain_words(question);
     let Some(aux) = raw.iter().position(|w| AUXILIARY.contains(&w.as_str())) else {
         return Vec::new();
     };
@@ -201,19 +200,17 @@ fn subject_words(question: &str) -> Vec<String> {
     out
 }
 
-/// "when|once|after|before|if *noun phrase* is|are|gets|was|were|has been *participle*", up to
-/// four words of noun phrase past its determiners.
-fn events(question: &str) -> Vec<Event> {
-    const WHEN: &[&str] = &["when", "whenever", "once", "after", "before", "if"];
+/// "when|once|if|… *noun phrase* is|are|gets|was|were|has been *participle*", up to four words
+/// of noun phrase past its determiners.
+fn events(raw: &[String]) -> Vec<Event> {
     const PASSIVE: &[&str] = &["is", "are", "gets", "get", "was", "were", "been", "becomes"];
     const DETERMINERS: &[&str] = &[
         "the", "a", "an", "every", "each", "all", "its", "their", "this", "that", "some", "any",
         "has", "have", "no",
     ];
-    let raw = plain_words(question);
     let mut out = Vec::new();
     for (i, w) in raw.iter().enumerate() {
-        if !WHEN.contains(&w.as_str()) {
+        if !SUBORDINATE.contains(&w.as_str()) {
             continue;
         }
         let Some(aux) = (i + 1..raw.len().min(i + 7)).find(|&j| PASSIVE.contains(&raw[j].as_str()))
@@ -272,8 +269,7 @@ fn code_style_names(question: &str) -> Vec<String> {
 
 /// Which auxiliary files (tests, examples, docs, benchmarks) the question asks for by name;
 /// ordinary files are always wanted.
-fn wants_aux(question: &str) -> [bool; 5] {
-    let words = plain_words(question);
+fn wants_aux(words: &[String]) -> [bool; 5] {
     let has = |ws: &[&str]| words.iter().any(|x| ws.contains(&x.as_str()));
     let mut wants_aux = [true; 5];
     wants_aux[walk::AUX_TEST as usize] = has(&[
@@ -290,12 +286,8 @@ fn wants_aux(question: &str) -> [bool; 5] {
 /// does the error carry", "which fields"). "How is a field added" asks for a procedure, "where
 /// are error objects assembled, with … fields" for a place in the code, and "what exception is
 /// raised when the response carries …" for what happens.
-fn wants_type(question: &str) -> bool {
+fn wants_type(words: &[String]) -> bool {
     const QUESTION_WORDS: &[&str] = &["what", "which", "how", "where", "when", "why", "who"];
-    const SUBORDINATE: &[&str] = &[
-        "when", "whenever", "if", "unless", "while", "once", "after", "before", "because",
-    ];
-    let words = plain_words(question);
     let Some(asked) = words
         .iter()
         .position(|w| QUESTION_WORDS.contains(&w.as_str()))
@@ -311,8 +303,7 @@ fn wants_type(question: &str) -> bool {
 
 /// Whether the question asks which error comes out ("what error is raised", "which
 /// exception does … throw", "what kind of error"): the answer is an error type.
-fn asks_for_error(question: &str) -> bool {
-    let words = plain_words(question);
+fn asks_for_error(words: &[String]) -> bool {
     words.iter().enumerate().any(|(i, w)| {
         (w == "what" || w == "which")
             && words[i + 1..]
@@ -338,6 +329,12 @@ fn plain_words(question: &str) -> Vec<String> {
         .collect()
 }
 
+/// Words that open a subordinate clause: what follows says when something happens ("when the
+/// runtime is dropped"), not what the question asks for.
+const SUBORDINATE: &[&str] = &[
+    "when", "whenever", "if", "unless", "while", "once", "after", "before", "because",
+];
+
 /// Words that ask what a value holds.
 const HOLDING: &[&str] = &[
     "carry",
@@ -359,31 +356,41 @@ const HOLDING: &[&str] = &[
 
 #[cfg(test)]
 mod tests {
-    use super::wants_type;
+    use super::{plain_words, wants_type};
 
     #[test]
     fn a_question_about_what_a_value_holds_wants_a_type() {
-        assert!(wants_type("What does the error of a failed task carry?"));
-        assert!(wants_type("Which fields does a parse error have?"));
-        assert!(wants_type("What information does the status hold?"));
+        assert!(wants_type(&plain_words(
+            "What does the error of a failed task carry?"
+        )));
+        assert!(wants_type(&plain_words(
+            "Which fields does a parse error have?"
+        )));
+        assert!(wants_type(&plain_words(
+            "What information does the status hold?"
+        )));
     }
 
     #[test]
     fn what_holds_the_thing_is_the_phrase_after_the_verb() {
         use super::subject_words;
         assert_eq!(
-            subject_words("What does an error attached to the request context carry?"),
+            subject_words(&plain_words(
+                "What does an error attached to the request context carry?"
+            )),
             ["error", "attach"]
         );
         assert_eq!(
-            subject_words("What information does the JoinError hold?"),
+            subject_words(&plain_words("What information does the JoinError hold?")),
             ["joinerror"]
         );
         assert_eq!(
-            subject_words("What does a compiled function prototype hold?"),
+            subject_words(&plain_words(
+                "What does a compiled function prototype hold?"
+            )),
             ["compil", "function", "prototyp"]
         );
-        assert!(subject_words("Which fields?").is_empty());
+        assert!(subject_words(&plain_words("Which fields?")).is_empty());
     }
 
     #[test]
@@ -394,53 +401,65 @@ mod tests {
             verb: verb.to_string(),
         };
         assert_eq!(
-            events("What happens to tasks when the runtime object is dropped?"),
+            events(&plain_words(
+                "What happens to tasks when the runtime object is dropped?"
+            )),
             [ev(&["runtim", "object"], "drop")]
         );
         assert_eq!(
-            events("What does the receiver get once every sender has been dropped?"),
+            events(&plain_words(
+                "What does the receiver get once every sender has been dropped?"
+            )),
             [ev(&["sender"], "drop")]
         );
         assert_eq!(
-            events("What happens if the semaphore is closed while tasks wait?"),
+            events(&plain_words(
+                "What happens if the semaphore is closed while tasks wait?"
+            )),
             [ev(&["semaphor"], "clos")]
         );
-        assert!(events("What happens when a request arrives?").is_empty());
-        assert!(events("How is the route handler called?").is_empty());
+        assert!(events(&plain_words("What happens when a request arrives?")).is_empty());
+        assert!(events(&plain_words("How is the route handler called?")).is_empty());
     }
 
     #[test]
     fn a_question_about_which_error_comes_out_wants_an_error_type() {
         use super::asks_for_error;
-        assert!(asks_for_error(
+        assert!(asks_for_error(&plain_words(
             "What error is raised when a reference cannot be resolved?"
-        ));
-        assert!(asks_for_error(
+        )));
+        assert!(asks_for_error(&plain_words(
             "Which kind of exception does the parser throw?"
-        ));
-        assert!(!asks_for_error(
+        )));
+        assert!(!asks_for_error(&plain_words(
             "What happens to an error thrown in a callback?"
-        ));
-        assert!(!asks_for_error("How are errors reported?"));
+        )));
+        assert!(!asks_for_error(&plain_words("How are errors reported?")));
     }
 
     #[test]
     fn a_question_about_a_place_does_not_want_a_type() {
-        assert!(!wants_type(
+        assert!(!wants_type(&plain_words(
             "Where are error objects assembled, with their path, message and data fields?"
-        ));
-        assert!(wants_type("In the codec, which fields does a frame carry?"));
-        assert!(!wants_type(
+        )));
+        assert!(wants_type(&plain_words(
+            "In the codec, which fields does a frame carry?"
+        )));
+        assert!(!wants_type(&plain_words(
             "What exception is raised when the response carries an unknown error code?"
-        ));
+        )));
     }
 
     #[test]
     fn a_question_about_a_procedure_does_not_want_a_type() {
-        assert!(!wants_type("How is a field added to the Vary header?"));
-        assert!(!wants_type(
+        assert!(!wants_type(&plain_words(
+            "How is a field added to the Vary header?"
+        )));
+        assert!(!wants_type(&plain_words(
             "How does flash() store messages for the next request?"
-        ));
-        assert!(!wants_type("What happens when the semaphore is closed?"));
+        )));
+        assert!(!wants_type(&plain_words(
+            "What happens when the semaphore is closed?"
+        )));
     }
 }

@@ -16,6 +16,8 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // 14: C++ classes behind an export macro are classes.
 // 15: Go and Java references resolve within their package (folder) first, and Go imports (and
 // Java wildcard imports) to the package's files.
+// 16: functions carry a stub flag (nothing to run).
+// 17: string literals of four lines or more (not docstrings) leave body documents.
 pub const FORMAT_VERSION: u32 = 17;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four

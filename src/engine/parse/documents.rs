@@ -143,12 +143,9 @@ fn body_occurrences(
     let mut doc_ranges: Vec<(usize, usize)> =
         nest.defs.iter().filter_map(|d| d.doc_range).collect();
     doc_ranges.sort();
-    // Long strings that are not a docstring are skipped (outermost first, in file order).
-    let mut skipped: Vec<(usize, usize)> = long_strings
-        .iter()
-        .filter(|(a, b)| !doc_ranges.iter().any(|(da, db)| da < b && a < db))
-        .copied()
-        .collect();
+    // Long strings are data (docstrings were never collected as such); in file order, since
+    // Rust's macro bodies are walked after the rest.
+    let mut skipped = long_strings.to_vec();
     skipped.sort();
     let mut sk = 0;
     let bytes = text.as_bytes();
