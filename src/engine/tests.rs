@@ -17,6 +17,15 @@ fn open(root: &Path) -> Index {
     Index::open(root, None, &|_, _| {}).expect("index fixture")
 }
 
+/// The file an answer to `question` about the folder cites first.
+fn first_cited(root: &Path, question: &str) -> Option<String> {
+    open(root)
+        .answer(question, None)
+        .citations
+        .first()
+        .map(|c| c.path.clone())
+}
+
 /// (start, end) of the symbol with this qualified name in `rel`.
 fn range(idx: &Index, rel: &str, qual: &str) -> Option<(u32, u32)> {
     let fid = *idx.derived.path_ids.get(rel)?;
@@ -711,10 +720,8 @@ fn documents_matching_more_question_words_win() {
             &format!("pub fn answer_{i}(answer: &str) -> usize {{\n    answer.len()\n}}\n"),
         );
     }
-    let idx = open(dir.path());
-    let a = idx.answer("Where are answer files written?", None);
     assert_eq!(
-        a.citations.first().map(|c| c.path.as_str()),
+        first_cited(dir.path(), "Where are answer files written?").as_deref(),
         Some("src/answers.rs")
     );
 }
@@ -854,10 +861,8 @@ fn a_one_letter_word_joins_its_neighbour() {
         "src/grow.c",
         "/* Grows the stack when it would overflow. */\nvoid grow_stack (State *L, int n) {\n  L->size += n;\n}\n\n/* Shrinks the stack. */\nvoid shrink_stack (State *L) {\n  L->size /= 2;\n}\n",
     );
-    let idx = open(dir.path());
-    let a = idx.answer("What happens when the C stack is too deep?", None);
     assert_eq!(
-        a.citations.first().map(|c| c.path.as_str()),
+        first_cited(dir.path(), "What happens when the C stack is too deep?").as_deref(),
         Some("src/state.c")
     );
 }
@@ -938,13 +943,12 @@ fn overloads_count_once_in_a_files_score() {
             ),
         );
     }
-    let idx = open(dir.path());
-    let a = idx.answer(
-        "How are special characters escaped as entities in the output?",
-        None,
-    );
     assert_eq!(
-        a.citations.first().map(|c| c.path.as_str()),
+        first_cited(
+            dir.path(),
+            "How are special characters escaped as entities in the output?"
+        )
+        .as_deref(),
         Some("src/Entities.java")
     );
 }
@@ -966,13 +970,12 @@ fn an_error_handler_is_what_catches_errors() {
         "/** The handler called for an error nobody subscribed to: logs the error of the source. */\n\
          export function reportUnhandledError(err) {\n  console.error(err);\n}\n",
     );
-    let idx = open(dir.path());
-    let a = idx.answer(
-        "What happens when the error handler returns a replacement observable?",
-        None,
-    );
     assert_eq!(
-        a.citations.first().map(|c| c.path.as_str()),
+        first_cited(
+            dir.path(),
+            "What happens when the error handler returns a replacement observable?"
+        )
+        .as_deref(),
         Some("src/catchError.ts")
     );
 }
@@ -996,13 +999,12 @@ fn what_happens_when_a_thing_is_dropped_cites_its_drop() {
          /// Tasks still running are dropped by their owner.\n\
          pub fn drop_running_tasks(tasks: Vec<Task>) {\n    for t in tasks {\n        drop_task(t);\n    }\n}\n",
     );
-    let idx = open(dir.path());
-    let a = idx.answer(
-        "What happens to tasks that are still running when the runtime is dropped?",
-        None,
-    );
     assert_eq!(
-        a.citations.first().map(|c| c.path.as_str()),
+        first_cited(
+            dir.path(),
+            "What happens to tasks that are still running when the runtime is dropped?"
+        )
+        .as_deref(),
         Some("src/runtime.rs")
     );
 }
@@ -1022,9 +1024,10 @@ fn an_unhandled_thing_finds_what_handles_it() {
         "errors.py",
         "def format_exception(e):\n    \"\"\"Format an exception: the exception's type, message and the exception's traceback.\"\"\"\n    return str(e)\n",
     );
-    let idx = open(dir.path());
-    let a = idx.answer("What happens to an unhandled exception?", None);
-    assert_eq!(a.citations.first().map(|c| c.path.as_str()), Some("app.py"));
+    assert_eq!(
+        first_cited(dir.path(), "What happens to an unhandled exception?").as_deref(),
+        Some("app.py")
+    );
 }
 
 /// A hook with nothing to run (it returns a constant, or raises "not implemented") describes in
@@ -1042,15 +1045,7 @@ fn a_hook_with_nothing_to_run_yields_to_the_code_that_calls_it() {
         "grant.py",
         "class Grant:\n    def cors_headers(self, request):\n        origin = request.headers.get('Origin')\n        if self.validator.is_origin_allowed(request.client, origin):\n            return {'Access-Control-Allow-Origin': origin}\n        return {}\n",
     );
-    let idx = open(dir.path());
-    let a = idx.answer(
-        "Where does the server decide whether a token response gets an Access-Control-Allow-Origin header for a browser client?",
-        None,
-    );
-    assert_eq!(
-        a.citations.first().map(|c| c.path.as_str()),
-        Some("grant.py")
-    );
+    assert_eq!(first_cited(dir.path(), "Where does the server decide whether a token response gets an Access-Control-Allow-Origin header for a browser client?").as_deref(), Some("grant.py"));
 }
 
 /// A long string literal is data (an embedded script, a template): its words do not make the
@@ -1068,13 +1063,12 @@ fn words_of_a_long_string_literal_do_not_answer() {
         "complete.go",
         "package cli\n\nfunc isFlagValue(word string, previous string) bool {\n\treturn len(previous) > 1 && previous[0] == '-' && word[0] != '-'\n}\n",
     );
-    let idx = open(dir.path());
-    let a = idx.answer(
-        "How does completion work out that the word is a value for a flag?",
-        None,
-    );
     assert_eq!(
-        a.citations.first().map(|c| c.path.as_str()),
+        first_cited(
+            dir.path(),
+            "How does completion work out that the word is a value for a flag?"
+        )
+        .as_deref(),
         Some("complete.go")
     );
 }
@@ -1103,10 +1097,8 @@ fn a_c_type_suffix_is_not_the_types_last_word() {
             ),
         );
     }
-    let idx = open(dir.path());
-    let a = idx.answer("What information does an error report carry?", None);
     assert_eq!(
-        a.citations.first().map(|c| c.path.as_str()),
+        first_cited(dir.path(), "What information does an error report carry?").as_deref(),
         Some("src/json.h")
     );
 }
@@ -1125,10 +1117,8 @@ fn a_long_module_docstring_still_describes_its_file() {
         "other.py",
         "def make(client):\n    return {'client': client}\n",
     );
-    let idx = open(dir.path());
-    let a = idx.answer("Where are bearer credentials refreshed?", None);
     assert_eq!(
-        a.citations.first().map(|c| c.path.as_str()),
+        first_cited(dir.path(), "Where are bearer credentials refreshed?").as_deref(),
         Some("tokens.py")
     );
 }
