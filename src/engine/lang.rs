@@ -212,6 +212,7 @@ const STRING_KINDS: &[&str] = &[
 
 impl LangQuery {
     fn new(lang: Lang) -> Result<LangQuery, tree_sitter::QueryError> {
+        super::parse_memory::install();
         let language = lang.language();
         let mut ref_patterns: Vec<Vec<RefPattern>> = Vec::new();
         ref_patterns.resize_with(language.node_kind_count(), Vec::new);
@@ -336,3 +337,4 @@ mod tests {
         }
     }
 }
+

@@ -13,6 +13,7 @@ pub mod followup;
 mod graph;
 mod lang;
 mod parse;
+mod parse_memory;
 mod partial;
 mod question;
 mod refpat;

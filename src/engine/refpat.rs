@@ -284,6 +284,7 @@ mod tests {
     #[test]
     fn captures_match_what_the_query_cursor_finds() {
         use tree_sitter::{Parser, Query, QueryCursor, StreamingIterator};
+        crate::engine::parse_memory::install();
         let l = rust();
         let src = "fn f() { a(); b.c(); d::e(); g::<u8>(); h.i::<u8>(); (j)(); k!(x); }\n\
                    impl T for U {}\nimpl m::V for W {}\nimpl X<u8> for Y {}\n";

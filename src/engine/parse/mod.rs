@@ -167,6 +167,7 @@ impl Parsers {
         match self.slots.entry(lang) {
             std::collections::hash_map::Entry::Occupied(e) => Some(e.into_mut()),
             std::collections::hash_map::Entry::Vacant(v) => {
+                crate::engine::parse_memory::install();
                 let mut p = Parser::new();
                 p.set_language(&lang.language()).ok()?;
                 Some(v.insert(p))
