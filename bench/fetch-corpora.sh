@@ -36,6 +36,14 @@ CORPORA=(
   "requests pypi    requests                       2.32.3          55365417734eb18255590a9ff9eb97e9e1da868d4ccd6402399eaf68af20a760  -      src/requests/sessions.py"
   "re2      debsrc  re2                            20220601+dfsg-1 3bc61251da3b0b97be40a8a127818c517c62516e4eda11fc901d29496663df54  -      re2/re2.cc"
   "mux      debsrc  golang-github-gorilla-mux      1.8.0-1         ea2639259d2ce6f402636655e91eb93ba69c139e3cbf80b044ee393ada53757b  -      mux.go"
+  "hyper    crate   hyper                          1.13.0          229c6ff5584df4c6becbfe00567128bac768c8cd32ebc8a8366bd81ed072e8f3  -      src/proto/h1/role.rs"
+  "rich     pypi    rich                           15.0.0          edd07a4824c6b40189fb7ac9bc4c52536e9780fbbfbddf6f1e2502c31b068c36  -      rich/console.py"
+  "axios    npm     axios                          1.21.1          5659acb8c9414ad88aa539db8e529947c9bac8cdf55973e314a078fc0205751c  dist   lib/core/Axios.js"
+  "mobx     npm     mobx                           7.1.3           bbd07665d8851ee01df2fd4e12db106c60fd878839610dd8b899548969625616  dist   src/core/reaction.ts"
+  "urfave-cli debsrc golang-github-urfave-cli       1.22.9-2        90cea83f9783d02d938415d4e459390614b7f7f64d796ba98408f05f06a632f1  -      app.go"
+  "jackson  debsrc  jackson-core                   2.14.1-2~deb12u1 d9eb6aa1898c4d5a582c52e69da249efae25e4d2c809c57dc6b6ee01c4b0fb3b  -      src/main/java/com/fasterxml/jackson/core/JsonFactory.java"
+  "libuv    debsrc  libuv1                         1.44.2-1+deb12u1 d79b4b06ef04be85fb890bf39d55942cc64c2e15fd14eaa32dae5dce94485484  -      src/unix/core.c"
+  "fmt      debsrc  fmtlib                         9.1.0+ds1-2     84ce1c2d0be3a9863935137969dcec6970125caac032f82474640bfc81463583  -      src/format.cc"
 )
 
 die() { echo "fetch-corpora: error: $*" >&2; exit 1; }
