@@ -376,6 +376,9 @@ const QUESTION_STOP: &[&str] = &[
 pub fn phrase_synonyms(first: &str, second: &str) -> &'static [&'static str] {
     match (first, second) {
         ("error" | "except" | "failur", "handl" | "handler") => &["catch", "recov"],
+        // A line break is a newline (`eol`, `linefeed`), and leading spaces are an indent.
+        ("lin", "break" | "end" | "feed") => &["newlin", "eol", "linef", "lf", "crlf"],
+        ("lead", "spac" | "whitespac" | "tab") => &["indent", "indentation"],
         _ => &[],
     }
 }
@@ -529,6 +532,16 @@ mod tests {
         let mut v = Vec::new();
         for_each_token(s, |t| v.push(t.to_string()));
         v
+    }
+
+    #[test]
+    fn phrases_name_what_code_calls_them() {
+        let phrase = |a: &str, b: &str| phrase_synonyms(stem(a), stem(b));
+        assert!(phrase("line", "breaks").contains(&stem("newline")));
+        assert!(phrase("line", "endings").contains(&stem("eol")));
+        assert!(phrase("leading", "spaces").contains(&stem("indent")));
+        assert!(phrase("error", "handler").contains(&stem("catch")));
+        assert!(phrase("line", "number").is_empty());
     }
 
     #[test]
