@@ -402,6 +402,9 @@ const SYNONYMS: &[(&[&str], &[&str])] = &[
     // Not "setting": it stems to `set`, a verb in nearly every question and file.
     (&["config"], &["configure", "option"]),
     (&["configure", "configuration"], &["config"]),
+    (&["javascript"], &["js"]),
+    // Code that survives circular references remembers what it has seen.
+    (&["circular"], &["cycle", "cyclic", "seen", "visited"]),
     (&["db"], &["database"]),
     (&["database"], &["db"]),
     (&["err"], &["error"]),
