@@ -516,7 +516,12 @@ def with_bodies_at(src: Source, starts: list[int]) -> list[tuple[int, int]]:
     res, sigs = [], []
     for i in starts:
         k = i
-        while k < len(src.code) and src.code[k].lstrip().startswith("template"):
+        # `template <...>` on a line of its own (or its parameters running on): the definition
+        # starts below it; `template <typename T> int f() {` starts right there.
+        while k < len(src.code) and src.code[k].lstrip().startswith("template") and (
+            re.fullmatch(r"\s*template\s*<.*>\s*", src.code[k])
+            or src.code[k].count("<") > src.code[k].count(">")
+        ):
             k += 1
         e = src.block_end(k + 1)
         if e is None:
