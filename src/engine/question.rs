@@ -1,8 +1,7 @@
 //! A question as weighted vocabulary terms: stopwords out, words stemmed, synonyms and
 //! abbreviations, adjacent words joined (`final handler` → `finalhandler`), prefix expansion
 //! against the vocabulary, code-style names kept whole, which auxiliary files it asks for, and
-//! whether it asks what a value holds (and which value: "what does *an error* … carry") or
-//! what happens when something goes wrong (then the words that raise an error count a little).
+//! whether it asks what a value holds (and which value: "what does *an error* … carry").
 
 use rustc_hash::FxHashMap as HashMap;
 
@@ -51,22 +50,6 @@ const ER_BASE_WEIGHT: f32 = 0.6;
 
 /// Weight of a negated word's base without "un-" ("unhandled" → `handl`): a synonym's.
 const UN_BASE_WEIGHT: f32 = 0.4;
-
-/// Weight of the words that raise an error (`FAILURE_TERMS`) in a question about what happens
-/// when something goes wrong.
-const FAILURE_TERM_WEIGHT: f32 = 0.6;
-
-/// Words in code that raise, throw or return an error, across the languages.
-const FAILURE_TERMS: &[&str] = &[
-    "throw",
-    "raise",
-    "panic",
-    "error",
-    "err",
-    "errorf",
-    "exception",
-    "fail",
-];
 
 /// The weighted terms of `question` in the index's vocabulary.
 pub fn parse_question(idx: &Index, question: &str) -> Query {
@@ -155,13 +138,6 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
                     e.1 |= c;
                 }
             }
-        }
-    }
-    // "What happens when the anchor was never defined?": the answer is often the code that
-    // raises the error, so the words that raise one count a little (no question word's own).
-    if asks_about_failure(&raw_words) {
-        for w in FAILURE_TERMS {
-            add(tokens::stem(w), FAILURE_TERM_WEIGHT, 0, &mut weights);
         }
     }
     let wants_aux = wants_aux(&raw_words);
@@ -325,50 +301,6 @@ fn wants_type(words: &[String]) -> bool {
             .any(|w| HOLDING.contains(&w.as_str()))
 }
 
-/// Words that say something went wrong ("when the anchor was *never* defined", "if the
-/// buffer is *too* small", "a token it does *not* know").
-const FAILURE_WORDS: &[&str] = &[
-    "never",
-    "not",
-    "no",
-    "missing",
-    "unknown",
-    "undefined",
-    "invalid",
-    "fail",
-    "fails",
-    "failed",
-    "wrong",
-    "too",
-    "exceed",
-    "exceeds",
-    "overflow",
-    "overflows",
-    "bad",
-    "malformed",
-    "unexpected",
-    "cannot",
-    "without",
-    "doesn",
-    "isn",
-    "unsupported",
-    "unrecognized",
-];
-
-/// Whether the question asks what happens when something goes wrong: a "what" question with
-/// a failure word after its "when" or "if".
-fn asks_about_failure(words: &[String]) -> bool {
-    let Some(what) = words.iter().position(|w| w == "what") else {
-        return false;
-    };
-    let Some(cond) = words[what..].iter().position(|w| w == "when" || w == "if") else {
-        return false;
-    };
-    words[what + cond + 1..]
-        .iter()
-        .any(|w| FAILURE_WORDS.contains(&w.as_str()))
-}
-
 /// Whether the question asks which error comes out ("what error is raised", "which
 /// exception does … throw", "what kind of error"): the answer is an error type.
 fn asks_for_error(words: &[String]) -> bool {
@@ -488,25 +420,6 @@ mod tests {
         );
         assert!(events(&plain_words("What happens when a request arrives?")).is_empty());
         assert!(events(&plain_words("How is the route handler called?")).is_empty());
-    }
-
-    #[test]
-    fn a_question_about_what_happens_when_something_goes_wrong_asks_for_the_failure() {
-        use super::asks_about_failure;
-        for q in [
-            "What happens when a document refers to an alias whose anchor was never defined?",
-            "What does json_dumpb do when the buffer is too small to hold the output?",
-            "What happens if the user passes an option the program does not know?",
-        ] {
-            assert!(asks_about_failure(&plain_words(q)), "{q}");
-        }
-        for q in [
-            "What happens when the runtime is dropped?",
-            "How are missing keys reported?",
-            "What is not allowed in a key?",
-        ] {
-            assert!(!asks_about_failure(&plain_words(q)), "{q}");
-        }
     }
 
     #[test]

@@ -1122,28 +1122,3 @@ fn a_long_module_docstring_still_describes_its_file() {
         Some("tokens.py")
     );
 }
-
-/// "What happens when … never …" asks for the code that raises the error, not the code that
-/// sets up the thing that went missing.
-#[test]
-fn what_happens_when_something_is_missing_cites_the_code_that_raises() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    write(
-        dir.path(),
-        "anchors.py",
-        "class Anchors:\n    def define(self, name, node):\n        \"\"\"Stores the anchor of a node, so an alias can refer to it.\"\"\"\n        self.by_name[name] = node\n",
-    );
-    write(
-        dir.path(),
-        "lookup.py",
-        "class Parser:\n    def resolve(self, alias):\n        node = self.by_name.get(alias)\n        if node is None:\n            raise ParseError('unknown anchor ' + alias)\n        return node\n",
-    );
-    assert_eq!(
-        first_cited(
-            dir.path(),
-            "What happens when an alias refers to an anchor that was never defined in the document?"
-        )
-        .as_deref(),
-        Some("lookup.py")
-    );
-}
