@@ -33,6 +33,9 @@ pub struct Query {
     pub held_by: Vec<String>,
     /// What the question says happens to a thing ("when *the runtime object* is *dropped*").
     pub events: Vec<Event>,
+    /// The question names an operating system ("on Windows"): its ports answer as much as
+    /// the code that runs everywhere.
+    pub names_platform: bool,
 }
 
 /// A thing and what happens to it, stemmed: "when the runtime object is dropped" → nouns
@@ -162,6 +165,7 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
             Vec::new()
         },
         events: events(&raw_words),
+        names_platform: raw_words.iter().any(|w| walk::is_platform_port(w)),
     }
 }
 

@@ -36,6 +36,9 @@ const COVERAGE_FLOOR: f32 = 0.6;
 const AUX_FACTOR: f32 = 0.3;
 /// Unit tests inline in a source file (`mod tests`), unless the question asks for tests.
 const INLINE_TEST_FACTOR: f32 = 0.3;
+/// A port to an operating system few users run (`walk::is_platform_port`), when the question
+/// names none.
+const PLATFORM_PORT_FACTOR: f32 = 0.6;
 const CONSTANT_FACTOR: f32 = 0.8;
 /// Types, when the question asks what something holds or carries: the answer is the type's
 /// definition (its fields), which says less in words than the functions that use it.
@@ -459,10 +462,15 @@ fn has_member(f: &FileRec, si: usize, sym: &Symbol) -> bool {
 }
 
 fn aux_factor(q: &Query, f: &FileRec) -> f32 {
-    if f.aux != 0 && !q.wants_aux[f.aux as usize] {
+    let aux = if f.aux != 0 && !q.wants_aux[f.aux as usize] {
         AUX_FACTOR
     } else {
         1.0
+    };
+    if !q.names_platform && walk::is_platform_port(&f.rel) {
+        aux * PLATFORM_PORT_FACTOR
+    } else {
+        aux
     }
 }
 

@@ -1122,3 +1122,30 @@ fn a_long_module_docstring_still_describes_its_file() {
         Some("tokens.py")
     );
 }
+
+/// A port to a system few users run yields to the code most users run, unless the question
+/// names the system.
+#[test]
+fn a_question_that_names_no_platform_cites_the_common_port() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let body = "int pipe_open(pipe_t* pipe, int fd) {\n  pipe->fd = fd;\n  return pipe_set_nonblocking(pipe);\n}\n";
+    write(dir.path(), "src/unix/pipe.c", body);
+    // The port even says a little more about it.
+    write(
+        dir.path(),
+        "src/win/pipe.c",
+        &format!("/* Opens the pipe. */\n{body}"),
+    );
+    assert_eq!(
+        first_cited(dir.path(), "How is a pipe opened on a file descriptor?").as_deref(),
+        Some("src/unix/pipe.c")
+    );
+    assert_eq!(
+        first_cited(
+            dir.path(),
+            "How is a pipe opened on a file descriptor on Windows?"
+        )
+        .as_deref(),
+        Some("src/win/pipe.c")
+    );
+}

@@ -209,6 +209,23 @@ pub fn auxiliary_class(rel: &str) -> u8 {
     0
 }
 
+/// Operating systems few users run, as they appear in a port's directory or file name
+/// (`src/win/pipe.c`, `env_windows.cc`, `command_win.go`, `src/unix/aix.c`).
+const PORT_NAMES: &[&str] = &[
+    "win", "win32", "win64", "windows", "aix", "os390", "zos", "sunos", "solaris", "haiku",
+    "cygwin", "qnx", "ibmi", "os400", "hurd",
+];
+
+/// Whether a file is a port to one of `PORT_NAMES`: a question that names no platform is
+/// about the code that runs everywhere, or where most users run it.
+pub fn is_platform_port(rel: &str) -> bool {
+    let (dirs, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+    let stem = name.split_once('.').map_or(name, |(s, _)| s);
+    dirs.split('/')
+        .chain(stem.split(['_', '-']))
+        .any(|seg| PORT_NAMES.iter().any(|p| seg.eq_ignore_ascii_case(p)))
+}
+
 /// Test files by the naming conventions of the other supported languages: Rust test modules
 /// (`tests.rs`, `foo_tests.rs`), Python `tests.py`, Java/Kotlin `FooTest.java`, C/C++
 /// `foo_test.cc` and `foo_unittest.cc`. Case matters for the CamelCase ones (`Latest.java` is
@@ -257,6 +274,29 @@ mod test_file_names {
             "src/attestation.py",
         ] {
             assert_ne!(auxiliary_class(code), AUX_TEST, "{code}");
+        }
+    }
+
+    #[test]
+    fn ports_to_rarely_run_systems_by_directory_or_file_name() {
+        for port in [
+            "src/win/pipe.c",
+            "util/env_windows.cc",
+            "command_win.go",
+            "src/unix/aix.c",
+            "src/unix/os390-syscalls.c",
+            "src/net/windows/named_pipe.rs",
+        ] {
+            assert!(is_platform_port(port), "{port}");
+        }
+        for common in [
+            "src/unix/pipe.c",
+            "src/internal/operators/window.ts",
+            "lib/windowing.py",
+            "src/unix/linux.c",
+            "darwin.go",
+        ] {
+            assert!(!is_platform_port(common), "{common}");
         }
     }
 }
