@@ -322,9 +322,18 @@ impl<'q> Priors<'q> {
         }
     }
 
-    /// The factor by which a symbol's BM25F score is multiplied.
-    fn factor(&self, idx: &Index, f: &FileRec, fid: u32, si: usize, sym: &Symbol) -> f32 {
-        let mut m = aux_factor(self.q, f);
+    /// The factor by which a symbol's BM25F score is multiplied; `file_factor` is the file's
+    /// own (`aux_factor`), worked out once per file.
+    fn factor(
+        &self,
+        idx: &Index,
+        f: &FileRec,
+        file_factor: f32,
+        fid: u32,
+        si: usize,
+        sym: &Symbol,
+    ) -> f32 {
+        let mut m = file_factor;
         m *= match sym.kind {
             Kind::Constant => CONSTANT_FACTOR,
             Kind::Module => MODULE_FACTOR,
@@ -524,6 +533,7 @@ fn score_file(idx: &Index, bm25: &Bm25, priors: &Priors, fid: u32, f: &FileRec) 
     let nd = f.docs.len();
     let mut syms: Vec<RankedSym> = Vec::new();
     let mut file_doc = 0.0;
+    let file_factor = aux_factor(priors.q, f);
     for (di, doc) in f.docs.iter().enumerate() {
         let is_file = di + 1 == nd;
         let avg = if is_file {
@@ -540,7 +550,7 @@ fn score_file(idx: &Index, bm25: &Bm25, priors: &Priors, fid: u32, f: &FileRec) 
         } else if let Some(sym) = f.symbols.get(di) {
             syms.push(RankedSym {
                 sym: di as u32,
-                score: score * priors.factor(idx, f, fid, di, sym),
+                score: score * priors.factor(idx, f, file_factor, fid, di, sym),
             });
         }
     }
@@ -550,7 +560,7 @@ fn score_file(idx: &Index, bm25: &Bm25, priors: &Priors, fid: u32, f: &FileRec) 
     Some(Scored {
         file: fid,
         syms,
-        file_doc: file_doc * aux_factor(priors.q, f),
+        file_doc: file_doc * file_factor,
     })
 }
 
