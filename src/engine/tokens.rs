@@ -369,6 +369,24 @@ const QUESTION_STOP: &[&str] = &[
     "doing",
     "being",
     "been",
+    // What is left of a negative contraction ("isn't" → `isn`, `t`): the negation matters to
+    // the reader, the fragment to no identifier.
+    "isn",
+    "aren",
+    "wasn",
+    "weren",
+    "doesn",
+    "don",
+    "didn",
+    "hasn",
+    "haven",
+    "hadn",
+    "won",
+    "wouldn",
+    "couldn",
+    "shouldn",
+    // "How does X cope with Y" asks how X handles Y; `cope` names nothing.
+    "cope",
 ];
 
 /// Terms for two adjacent (stemmed) question words that mean more together than apart: code
@@ -535,6 +553,21 @@ mod tests {
         let mut v = Vec::new();
         for_each_token(s, |t| v.push(t.to_string()));
         v
+    }
+
+    #[test]
+    fn negative_contractions_leave_no_word_behind() {
+        let kept = |q: &str| -> Vec<String> {
+            toks(q)
+                .into_iter()
+                .filter(|t| !is_question_stop(t) && t.len() > 1)
+                .collect()
+        };
+        assert_eq!(
+            kept("when the form isn't a known option"),
+            ["form", "know", "option"]
+        );
+        assert_eq!(kept("the reader doesn't cope with it"), ["reader"]);
     }
 
     #[test]
