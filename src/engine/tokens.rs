@@ -369,6 +369,10 @@ const QUESTION_STOP: &[&str] = &[
     "doing",
     "being",
     "been",
+    // Function words a question leans on that no identifier is made of.
+    "were",
+    "through",
+    "yet",
     // What is left of a negative contraction ("isn't" → `isn`, `t`): the negation matters to
     // the reader, the fragment to no identifier.
     "isn",
@@ -556,7 +560,7 @@ mod tests {
     }
 
     #[test]
-    fn negative_contractions_leave_no_word_behind() {
+    fn function_words_and_negative_contractions_leave_no_word_behind() {
         let kept = |q: &str| -> Vec<String> {
             toks(q)
                 .into_iter()
@@ -568,6 +572,7 @@ mod tests {
             ["form", "know", "option"]
         );
         assert_eq!(kept("the reader doesn't cope with it"), ["reader"]);
+        assert_eq!(kept("tasks that were not run yet"), ["task", "run"]);
     }
 
     #[test]
