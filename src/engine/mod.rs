@@ -488,6 +488,7 @@ impl Index {
             mtime: c.mtime,
             lines: parsed.lines,
             aux: walk::auxiliary_class(&c.rel),
+            port: walk::is_platform_port(&c.rel),
             symbols,
             refs,
             imports: parsed.imports,

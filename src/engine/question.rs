@@ -165,7 +165,7 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
             Vec::new()
         },
         events: events(&raw_words),
-        names_platform: raw_words.iter().any(|w| walk::is_platform_port(w)),
+        names_platform: raw_words.iter().any(|w| walk::is_port_name(w)),
     }
 }
 

@@ -476,7 +476,7 @@ fn aux_factor(q: &Query, f: &FileRec) -> f32 {
     } else {
         1.0
     };
-    if !q.names_platform && walk::is_platform_port(&f.rel) {
+    if f.port && !q.names_platform {
         aux * PLATFORM_PORT_FACTOR
     } else {
         aux

@@ -18,7 +18,8 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // Java wildcard imports) to the package's files.
 // 16: functions carry a stub flag (nothing to run).
 // 17: string literals of four lines or more (not docstrings) leave body documents.
-pub const FORMAT_VERSION: u32 = 17;
+// 18: files carry a platform-port flag.
+pub const FORMAT_VERSION: u32 = 18;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most
@@ -111,6 +112,8 @@ pub struct FileRec {
     pub mtime: u64,
     pub lines: u32,
     pub aux: u8,
+    /// A port to a system few users run (`walk::is_platform_port`).
+    pub port: bool,
     pub symbols: Vec<Symbol>,
     /// References by name, the name interned in `Persist::ref_names` (a workspace has far
     /// fewer distinct referenced names than references).

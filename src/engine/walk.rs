@@ -223,7 +223,12 @@ pub fn is_platform_port(rel: &str) -> bool {
     let stem = name.split_once('.').map_or(name, |(s, _)| s);
     dirs.split('/')
         .chain(stem.split(['_', '-']))
-        .any(|seg| PORT_NAMES.iter().any(|p| seg.eq_ignore_ascii_case(p)))
+        .any(is_port_name)
+}
+
+/// Whether a word (a path segment, a question's word) names one of `PORT_NAMES`.
+pub fn is_port_name(word: &str) -> bool {
+    PORT_NAMES.iter().any(|p| word.eq_ignore_ascii_case(p))
 }
 
 /// Test files by the naming conventions of the other supported languages: Rust test modules
