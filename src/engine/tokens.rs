@@ -470,8 +470,9 @@ const SYNONYMS: &[(&[&str], &[&str])] = &[
     (&["argument"], &["arg"]),
     (&["conn"], &["connect"]),
     (&["connect"], &["conn"]),
-    (&["env"], &["environ"]),
-    (&["environ"], &["env"]),
+    // "Environment variable" is how questions say what code calls `env`.
+    (&["env"], &["environ", "environment"]),
+    (&["environ", "environment"], &["env"]),
     (&["cb"], &["callback"]),
     (&["callback"], &["cb", "handler"]),
     (&["util"], &["helper"]),
@@ -494,6 +495,13 @@ const SYNONYMS: &[(&[&str], &[&str])] = &[
     (&["delay"], &["timer", "schedule"]),
     (&["wait"], &["block"]),
     (&["cookie"], &["session"]),
+    // Checking something again and again at intervals is polling it.
+    (&["periodic", "periodically"], &["poll", "interval"]),
+    // A file's metadata is what `stat` returns.
+    (&["metadata"], &["stat", "meta"]),
+    // Things kept for reuse live in a pool or are recycled.
+    (&["reuse", "reusable"], &["recycle", "pool"]),
+    (&["recycle"], &["reuse", "pool"]),
     (&["ip"], &["addr", "address"]),
     (&["hostname"], &["host"]),
     // Ordered collections go by many names.
@@ -521,6 +529,9 @@ const SYNONYMS: &[(&[&str], &[&str])] = &[
     (&["iterator"], &["iter"]),
     (&["millisecond"], &["ms", "millis"]),
     (&["synchronous"], &["sync"]),
+    (&["compare", "comparison"], &["cmp", "eq", "equal"]),
+    (&["equal"], &["eq"]),
+    (&["filesystem"], &["fs"]),
     (&["asynchronous"], &["async"]),
 ];
 
@@ -593,6 +604,12 @@ mod tests {
         assert!(synonyms(stem("lengths")).contains(&"len"));
         assert!(synonyms("len").contains(&stem("size")));
         assert!(synonyms("nothing").is_empty());
+        // Everyday words for what code abbreviates or names by its mechanism.
+        assert!(synonyms(stem("environment")).contains(&"env"));
+        assert!(synonyms(stem("compared")).contains(&"cmp"));
+        assert!(synonyms(stem("periodically")).contains(&"poll"));
+        assert!(synonyms(stem("metadata")).contains(&"stat"));
+        assert!(synonyms(stem("reusable")).contains(&stem("recycle")));
     }
 
     #[test]
