@@ -31,6 +31,8 @@ pub struct Query {
     /// In a question about what something holds, the words naming that something, stemmed
     /// ("what does *an error* attached to the context carry" → `error`).
     pub held_by: Vec<String>,
+    /// The question asks which error comes out ("what error is raised when …").
+    pub asks_error: bool,
     /// What the question says happens to a thing ("when *the runtime object* is *dropped*").
     pub events: Vec<Event>,
     /// The question names an operating system ("on Windows"): its ports answer as much as
@@ -157,6 +159,7 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
         words,
         wants_aux,
         wants_type,
+        asks_error,
         held_by: if asks_error {
             vec!["error".to_string(), "exception".to_string()]
         } else if wants_type {

@@ -337,7 +337,11 @@ impl<'q> Priors<'q> {
         m *= match sym.kind {
             Kind::Constant => CONSTANT_FACTOR,
             Kind::Module => MODULE_FACTOR,
-            Kind::Class | Kind::Interface if self.q.wants_type && self.names_holder(sym) => {
+            Kind::Class | Kind::Interface
+                if self.q.wants_type
+                    && self.names_holder(sym)
+                    && (!self.q.asks_error || self.names_failure(sym)) =>
+            {
                 TYPE_INTENT_FACTOR * HOLDER_TYPE_FACTOR
             }
             // The question named what holds it: other types are not what it asks for.
@@ -434,6 +438,28 @@ impl<'q> Priors<'q> {
                         .any(|n| n == last || n == whole)
                 })
         })
+    }
+
+    /// Whether an error type's name says which failure it is in the question's words
+    /// (`RecvError` for "what error does a receiver get", `MissingRefError` for "… the missing
+    /// schema"). A project's catch-all error (`AxiosError`, `StreamReadException`) says none:
+    /// what the question asks for is then the code that raises it in that case.
+    fn names_failure(&self, sym: &Symbol) -> bool {
+        let name = sym.name().rsplit(['.', ':']).next().unwrap_or("");
+        let mut named = false;
+        tokens::split_identifier(name, |p| {
+            let w = p.to_ascii_lowercase();
+            let w = tokens::stem(&w);
+            if w.len() < 2 || matches!(w, "error" | "err" | "except" | "exc") || named {
+                return;
+            }
+            named = self
+                .q
+                .words
+                .iter()
+                .any(|q| q == w || tokens::synonyms(q).contains(&w));
+        });
+        named
     }
 
     /// Whether the type is named for what holds the thing asked about: its whole name

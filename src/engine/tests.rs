@@ -1149,3 +1149,41 @@ fn a_question_that_names_no_platform_cites_the_common_port() {
         Some("src/win/pipe.c")
     );
 }
+
+/// "What error … when X": a project's catch-all error type says nothing about X, so the code
+/// that raises it in that case answers; a type named for the failure still answers itself.
+#[test]
+fn which_error_comes_out_cites_the_raise_site_unless_a_type_names_the_failure() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "lib/core/ClientError.js",
+        "/**\n * The error a failed request is rejected with, whether the server answers with an\n * error status code, the network fails or a timeout expires: a message, a code, the\n * request and the response.\n */\nclass ClientError extends Error {\n  constructor(message, code, request, response) {\n    super(message);\n    this.code = code;\n    this.request = request;\n    this.response = response;\n  }\n}\nmodule.exports = ClientError;\n",
+    );
+    write(
+        dir.path(),
+        "lib/core/settle.js",
+        "const ClientError = require('./ClientError');\n/**\n * Resolves or rejects the promise by the status code the server answers with: an\n * error status rejects it with a `ClientError`.\n */\nfunction settle(resolve, reject, response) {\n  if (response.status >= 200 && response.status < 300) {\n    resolve(response);\n  } else {\n    reject(new ClientError('Request failed with status code ' + response.status, 'BAD_RESPONSE', response.request, response));\n  }\n}\nmodule.exports = settle;\n",
+    );
+    assert_eq!(
+        first_cited(
+            dir.path(),
+            "What error do I get when the server answers with a 500 status code?"
+        )
+        .as_deref(),
+        Some("lib/core/settle.js")
+    );
+    write(
+        dir.path(),
+        "lib/core/StatusError.js",
+        "/** Rejected with when the response's status code is not a success. */\nclass StatusError extends Error {\n  constructor(status) {\n    super('bad status');\n    this.status = status;\n  }\n}\nmodule.exports = StatusError;\n",
+    );
+    assert_eq!(
+        first_cited(
+            dir.path(),
+            "What error do I get when the server answers with a 500 status code?"
+        )
+        .as_deref(),
+        Some("lib/core/StatusError.js")
+    );
+}
