@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 use tree_sitter::{Language, Query};
 
-use super::refpat::{self, RefPattern};
+use super::refpat::{self, DefPattern, RefPattern};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Lang {
@@ -189,15 +189,20 @@ fn looks_like_cpp(text: &str) -> bool {
 /// with a plain cursor and runs the query only at nodes of these kinds, each time limited to
 /// patterns that start right there.
 ///
-/// Reference patterns simple enough for `refpat` are matched there and left out of the query.
+/// Patterns `refpat` can match are matched there and left out of the query, which is compiled
+/// only for what is left (anchors and predicates; none in most languages): compiling it is what
+/// costs, not running it.
 pub struct LangQuery {
-    pub query: Query,
+    /// The patterns `refpat` cannot match, if any.
+    pub query: Option<Query>,
     anchors: Vec<bool>,
     any_anchor: bool,
     opaque: Vec<bool>,
     strings: Vec<bool>,
     /// Reference patterns by root kind id (empty for kinds that root none).
     ref_patterns: Vec<Vec<RefPattern>>,
+    /// The other patterns `refpat` matches, by root kind id.
+    def_patterns: Vec<Vec<DefPattern>>,
 }
 
 /// String literal kinds across the grammars (a kind a grammar lacks matches nothing there).
@@ -216,18 +221,28 @@ impl LangQuery {
         let language = lang.language();
         let mut ref_patterns: Vec<Vec<RefPattern>> = Vec::new();
         ref_patterns.resize_with(language.node_kind_count(), Vec::new);
+        let mut def_patterns: Vec<Vec<DefPattern>> = Vec::new();
+        def_patterns.resize_with(language.node_kind_count(), Vec::new);
         let mut rest: Vec<&str> = Vec::new();
         for pattern in refpat::split_patterns(lang.query_source()) {
-            match RefPattern::parse(pattern, &language) {
-                Some(p) => ref_patterns[usize::from(p.root)].push(p),
-                None => rest.push(pattern),
+            if let Some(p) = RefPattern::parse(pattern, &language) {
+                ref_patterns[usize::from(p.root)].push(p);
+            } else if let Some(p) = DefPattern::parse(pattern, &language) {
+                def_patterns[usize::from(p.root)].push(p);
+            } else {
+                rest.push(pattern);
             }
         }
         let source = &rest.join("\n");
-        let query = Query::new(&language, source)?;
+        let query = if rest.is_empty() {
+            None
+        } else {
+            Some(Query::new(&language, source)?)
+        };
         let mut roots: Vec<&str> = Vec::new();
         let mut any_anchor = false;
-        for i in 0..query.pattern_count() {
+        for i in 0..query.as_ref().map_or(0, Query::pattern_count) {
+            let Some(query) = &query else { break };
             let head = source[query.start_byte_for_pattern(i)..].trim_start();
             let name = head.strip_prefix('(').map(|r| r.trim_start()).map(|r| {
                 &r[..r
@@ -261,7 +276,15 @@ impl LangQuery {
             opaque,
             strings,
             ref_patterns,
+            def_patterns,
         })
+    }
+
+    /// The other native patterns rooted at nodes of this kind.
+    pub fn def_patterns(&self, kind_id: u16) -> &[DefPattern] {
+        self.def_patterns
+            .get(usize::from(kind_id))
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The reference patterns rooted at nodes of this kind.

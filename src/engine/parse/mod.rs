@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use tree_sitter::{Node, Parser, QueryCursor, StreamingIterator, Tree};
 
 use super::lang::{Lang, LangQuery};
+use super::refpat::Capture;
 
 mod docs;
 mod documents;
@@ -290,7 +291,6 @@ fn collect(
         0
     };
     let cx = FileCtx {
-        lq,
         lang,
         text,
         rel,
@@ -299,6 +299,7 @@ fn collect(
     let mut qc = QueryCursor::new();
     qc.set_max_start_depth(Some(0));
     let mut ancestors: Vec<Node> = Vec::new();
+    let mut caps: Vec<Capture> = Vec::new();
     let mut c = tree.walk();
     loop {
         let n = c.node();
@@ -320,10 +321,21 @@ fn collect(
         for pattern in lq.ref_patterns(kind) {
             pattern.for_each_capture(n, &mut |cname, node| push_ref(cname, byte_range(node), col));
         }
-        if lq.is_anchor(kind) {
-            let mut matches = qc.matches(&lq.query, n, text.as_bytes());
+        for pattern in lq.def_patterns(kind) {
+            pattern.for_each_match(n, &mut caps, &mut |m| on_match(m, cx, (n, &ancestors), col));
+        }
+        if let Some(query) = &lq.query
+            && lq.is_anchor(kind)
+        {
+            let names = query.capture_names();
+            let mut matches = qc.matches(query, n, text.as_bytes());
             while let Some(m) = matches.next() {
-                on_match(m, cx, (n, &ancestors), col);
+                let m: Vec<(&str, Node)> = m
+                    .captures()
+                    .iter()
+                    .map(|c| (names[c.index as usize], c.node))
+                    .collect();
+                on_match(&m, cx, (n, &ancestors), col);
             }
         }
         if !lq.is_opaque(kind) && c.goto_first_child() {
@@ -345,47 +357,44 @@ fn collect(
 /// What every match in one file shares.
 #[derive(Clone, Copy)]
 struct FileCtx<'a> {
-    lq: &'a LangQuery,
     lang: Lang,
     text: &'a str,
     rel: &'a str,
     outer: &'a [String],
 }
 
+/// One match of a pattern: its captures by name.
 fn on_match(
-    m: &tree_sitter::QueryMatch,
+    m: &[(&str, Node)],
     cx: FileCtx,
     (anchor, anchor_ancestors): (Node, &[Node]),
     col: &mut Collected,
 ) {
     let FileCtx {
-        lq,
         lang,
         text,
         rel,
         outer,
     } = cx;
-    let names = lq.query.capture_names();
     let mut def: Option<(Node, &str)> = None;
     let mut name: Option<Node> = None;
     let (mut recv, mut obj, mut prop) = (None, None, None);
-    for c in m.captures() {
-        let cname = names[c.index as usize];
+    for &(cname, node) in m {
         match cname {
-            "name" => name = Some(c.node),
-            "recv" => recv = Some(c.node),
-            "obj" => obj = Some(c.node),
-            "prop" => prop = Some(c.node),
+            "name" => name = Some(node),
+            "recv" => recv = Some(node),
+            "obj" => obj = Some(node),
+            "prop" => prop = Some(node),
             "import" | "import.mod" => {
-                let raw = node_text(c.node, text);
+                let raw = node_text(node, text);
                 for imp in import_paths(lang, rel, raw, cname == "import.mod") {
                     col.imports.push(imp);
                 }
             }
             _ if cname == "inherit" || cname.starts_with("ref.") => {
-                push_ref(cname, byte_range(c.node), col)
+                push_ref(cname, byte_range(node), col)
             }
-            _ if cname.starts_with("def.") => def = Some((c.node, &cname[4..])),
+            _ if cname.starts_with("def.") => def = Some((node, &cname[4..])),
             _ => {}
         }
     }
