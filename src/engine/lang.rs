@@ -4,7 +4,7 @@
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
-use tree_sitter::{Language, Query};
+use tree_sitter::Language;
 
 use super::refpat::{self, DefPattern, RefPattern};
 
@@ -157,7 +157,7 @@ impl Lang {
             .get_or_init(|| match LangQuery::new(self) {
                 Ok(q) => Some(q),
                 Err(e) => {
-                    tracing::error!(lang = self.name(), error = %e, "engine query does not compile");
+                    tracing::error!(lang = self.name(), error = %e, "engine patterns do not compile");
                     None
                 }
             })
@@ -182,27 +182,35 @@ fn looks_like_cpp(text: &str) -> bool {
     })
 }
 
-/// A language's query and the node kinds at which its patterns start.
+/// A language's patterns (`queries/*.scm`), by the node kind at which each starts.
 ///
-/// Running a query cursor over a whole tree costs more than parsing it (the cursor computes
-/// field and state information at every node). The parse module instead walks the tree once
-/// with a plain cursor and runs the query only at nodes of these kinds, each time limited to
-/// patterns that start right there.
-///
-/// Patterns `refpat` can match are matched there and left out of the query, which is compiled
-/// only for what is left (anchors and predicates; none in most languages): compiling it is what
-/// costs, not running it.
+/// Running tree-sitter's query cursor over a whole tree costs more than parsing it, and
+/// compiling a query costs more than that on a small repository (the compiler analyses every
+/// pattern against the grammar's whole parse table: 53 ms for C++). So the patterns are matched
+/// by `refpat`, at the nodes of a plain cursor walk, each at the nodes of its root kind; the
+/// `.scm` files stay the one description of each language, checked against the query engine by
+/// refpat's tests.
 pub struct LangQuery {
-    /// The patterns `refpat` cannot match, if any.
-    pub query: Option<Query>,
-    anchors: Vec<bool>,
-    any_anchor: bool,
     opaque: Vec<bool>,
     strings: Vec<bool>,
     /// Reference patterns by root kind id (empty for kinds that root none).
     ref_patterns: Vec<Vec<RefPattern>>,
-    /// The other patterns `refpat` matches, by root kind id.
+    /// The other patterns by root kind id.
     def_patterns: Vec<Vec<DefPattern>>,
+}
+
+/// A pattern of `queries/*.scm` that `refpat` cannot match.
+#[derive(Debug)]
+pub struct UnsupportedPattern(pub &'static str);
+
+impl std::fmt::Display for UnsupportedPattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "pattern uses what refpat does not match (quantifiers, predicates other than #eq? with a string) or a kind or field the grammar lacks: {}",
+            self.0
+        )
+    }
 }
 
 /// String literal kinds across the grammars (a kind a grammar lacks matches nothing there).
@@ -216,43 +224,20 @@ const STRING_KINDS: &[&str] = &[
 ];
 
 impl LangQuery {
-    fn new(lang: Lang) -> Result<LangQuery, tree_sitter::QueryError> {
+    fn new(lang: Lang) -> Result<LangQuery, UnsupportedPattern> {
         super::parse_memory::install();
         let language = lang.language();
         let mut ref_patterns: Vec<Vec<RefPattern>> = Vec::new();
         ref_patterns.resize_with(language.node_kind_count(), Vec::new);
         let mut def_patterns: Vec<Vec<DefPattern>> = Vec::new();
         def_patterns.resize_with(language.node_kind_count(), Vec::new);
-        let mut rest: Vec<&str> = Vec::new();
         for pattern in refpat::split_patterns(lang.query_source()) {
             if let Some(p) = RefPattern::parse(pattern, &language) {
                 ref_patterns[usize::from(p.root)].push(p);
             } else if let Some(p) = DefPattern::parse(pattern, &language) {
                 def_patterns[usize::from(p.root)].push(p);
             } else {
-                rest.push(pattern);
-            }
-        }
-        let source = &rest.join("\n");
-        let query = if rest.is_empty() {
-            None
-        } else {
-            Some(Query::new(&language, source)?)
-        };
-        let mut roots: Vec<&str> = Vec::new();
-        let mut any_anchor = false;
-        for i in 0..query.as_ref().map_or(0, Query::pattern_count) {
-            let Some(query) = &query else { break };
-            let head = source[query.start_byte_for_pattern(i)..].trim_start();
-            let name = head.strip_prefix('(').map(|r| r.trim_start()).map(|r| {
-                &r[..r
-                    .find(|c: char| c.is_whitespace() || c == ')')
-                    .unwrap_or(r.len())]
-            });
-            match name {
-                Some(n) if !n.is_empty() && n != "_" => roots.push(n),
-                // A pattern that starts with alternatives or a wildcard may start anywhere.
-                _ => any_anchor = true,
+                return Err(UnsupportedPattern(pattern));
             }
         }
         // One flag per node kind id: whether it is a named kind listed in `names`.
@@ -266,13 +251,9 @@ impl LangQuery {
                 })
                 .collect()
         };
-        let anchors = kinds_named(&roots);
         let opaque = kinds_named(lang.opaque_kinds());
         let strings = kinds_named(STRING_KINDS);
         Ok(LangQuery {
-            query,
-            anchors,
-            any_anchor,
             opaque,
             strings,
             ref_patterns,
@@ -302,11 +283,6 @@ impl LangQuery {
     /// Whether the walk may skip the subtree below a node of this kind.
     pub fn is_opaque(&self, kind_id: u16) -> bool {
         flag(&self.opaque, kind_id)
-    }
-
-    /// Whether a pattern of the query can start at a node of this kind.
-    pub fn is_anchor(&self, kind_id: u16) -> bool {
-        self.any_anchor || flag(&self.anchors, kind_id)
     }
 }
 
@@ -349,14 +325,15 @@ mod tests {
     }
 
     #[test]
-    fn every_query_compiles() {
+    fn every_pattern_of_every_language_is_matched_natively() {
         for lang in ALL {
             let q = LangQuery::new(lang);
-            assert!(q.is_ok(), "{}: {:?}", lang.name(), q.err());
-            let q = q.unwrap();
-            // Every pattern starts at a named node kind, so the walk never needs to run the
-            // query at every node.
-            assert!(!q.any_anchor, "{}", lang.name());
+            assert!(
+                q.is_ok(),
+                "{}: {}",
+                lang.name(),
+                q.err().map_or(String::new(), |e| e.to_string())
+            );
         }
     }
 }

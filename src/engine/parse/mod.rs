@@ -4,7 +4,7 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use serde::{Deserialize, Serialize};
-use tree_sitter::{Node, Parser, QueryCursor, StreamingIterator, Tree};
+use tree_sitter::{Node, Parser, Tree};
 
 use super::lang::{Lang, LangQuery};
 use super::refpat::Capture;
@@ -296,8 +296,6 @@ fn collect(
         rel,
         outer,
     };
-    let mut qc = QueryCursor::new();
-    qc.set_max_start_depth(Some(0));
     let mut ancestors: Vec<Node> = Vec::new();
     let mut caps: Vec<Capture> = Vec::new();
     let mut c = tree.walk();
@@ -322,21 +320,9 @@ fn collect(
             pattern.for_each_capture(n, &mut |cname, node| push_ref(cname, byte_range(node), col));
         }
         for pattern in lq.def_patterns(kind) {
-            pattern.for_each_match(n, &mut caps, &mut |m| on_match(m, cx, (n, &ancestors), col));
-        }
-        if let Some(query) = &lq.query
-            && lq.is_anchor(kind)
-        {
-            let names = query.capture_names();
-            let mut matches = qc.matches(query, n, text.as_bytes());
-            while let Some(m) = matches.next() {
-                let m: Vec<(&str, Node)> = m
-                    .captures()
-                    .iter()
-                    .map(|c| (names[c.index as usize], c.node))
-                    .collect();
-                on_match(&m, cx, (n, &ancestors), col);
-            }
+            pattern.for_each_match(n, text.as_bytes(), &mut caps, &mut |m| {
+                on_match(m, cx, (n, &ancestors), col)
+            });
         }
         if !lq.is_opaque(kind) && c.goto_first_child() {
             ancestors.push(n);
