@@ -267,6 +267,14 @@ enum Constraint {
     Absent(std::num::NonZeroU16),
 }
 
+impl Item {
+    /// Whether some alternative is of the node's kind.
+    fn accepts(&self, node: Node) -> bool {
+        let kind = node.kind_id();
+        self.alts.iter().any(|s| s.kind.is_none_or(|k| k == kind))
+    }
+}
+
 /// A capture: its name in the query and the node.
 pub type Capture<'t> = (&'static str, Node<'t>);
 
@@ -376,15 +384,29 @@ fn solve<'p, 't>(
                         return;
                     }
                     let mut cursor = parent.walk();
-                    let candidates: Vec<Node<'t>> = match field {
-                        Some(f) => parent.children_by_field_id(*f, &mut cursor).collect(),
-                        None => parent.named_children(&mut cursor).collect(),
-                    };
-                    for child in candidates.into_iter().filter(|c| c.is_named()) {
-                        solve(&then(&[Goal::Match(item, child), rest]), caps, found);
+                    let mut more = cursor.goto_first_child();
+                    while more {
+                        let child = cursor.node();
+                        let in_field = match field {
+                            Some(f) => cursor.field_id() == Some(*f),
+                            None => true,
+                        };
+                        if in_field && child.is_named() && item.accepts(child) {
+                            solve(&then(&[Goal::Match(item, child), rest]), caps, found);
+                        }
+                        more = cursor.goto_next_sibling();
                     }
                 }
                 Constraint::Adjacent { first, last, items } => {
+                    // A run anchored first fails at once on most nodes: on its first child.
+                    if *first
+                        && !parent
+                            .named_child(0)
+                            .zip(items.first())
+                            .is_some_and(|(kid, item)| item.accepts(kid))
+                    {
+                        return;
+                    }
                     let mut cursor = parent.walk();
                     let kids: Vec<Node<'t>> = parent.named_children(&mut cursor).collect();
                     let Some(starts) = kids.len().checked_sub(items.len()) else {
