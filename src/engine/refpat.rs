@@ -220,12 +220,12 @@ fn tokenize(text: &str, full: bool) -> Option<Vec<&str>> {
     Some(toks)
 }
 
-/// Any other pattern of kinds, fields, alternatives, wildcards `(_)`, negated fields, anchors
-/// (`.`), `#eq?` with a string and captures anywhere (`(method_declaration receiver:
-/// (parameter_list …) name: (field_identifier) @name) @def.method`), matched without the query
-/// engine. Compiling a query costs far more than matching it on a file: tree-sitter analyses
-/// every pattern against the grammar's whole parse table, about 53 ms for the C++ grammar and
-/// 23 ms for TypeScript, paid by every process before its first parse.
+/// Every pattern [`RefPattern`] does not take: kinds, fields, alternatives, wildcards `(_)`,
+/// negated fields, anchors (`.`), `#eq?` with a string and captures anywhere
+/// (`(method_declaration receiver: (parameter_list …) name: (field_identifier) @name)
+/// @def.method`). Compiling these into a query would cost more than matching them on a whole
+/// repository: tree-sitter analyses every pattern against the grammar's whole parse table, about
+/// 53 ms for C++ and 23 ms for TypeScript, paid by every process before its first parse.
 #[derive(Debug)]
 pub struct DefPattern {
     pub root: u16,
