@@ -691,10 +691,17 @@ mod tests {
     type Matches = Vec<Vec<(String, usize)>>;
 
     fn query_matches(l: &Language, pattern: &str, tree: &tree_sitter::Tree, src: &str) -> Matches {
-        use tree_sitter::{Query, QueryCursor, StreamingIterator};
-        let query = Query::new(l, pattern).unwrap();
+        compiled_matches(&tree_sitter::Query::new(l, pattern).unwrap(), tree, src)
+    }
+
+    fn compiled_matches(
+        query: &tree_sitter::Query,
+        tree: &tree_sitter::Tree,
+        src: &str,
+    ) -> Matches {
+        use tree_sitter::{QueryCursor, StreamingIterator};
         let mut qc = QueryCursor::new();
-        let mut matches = qc.matches(&query, tree.root_node(), src.as_bytes());
+        let mut matches = qc.matches(query, tree.root_node(), src.as_bytes());
         let mut out = Vec::new();
         while let Some(m) = matches.next() {
             let mut caps: Vec<(String, usize)> = m
@@ -732,13 +739,12 @@ mod tests {
         out
     }
 
-    /// Each language's definition and import patterns, matched natively, find exactly what the
-    /// query engine finds on code that exercises them: several children with one field (`import
-    /// a, b`, `typedef int A, B`), nested alternatives, captures on an alternation, wildcards,
-    /// absent fields, sub-patterns captured as the definition.
-    #[test]
-    fn definition_patterns_match_what_the_query_cursor_finds() {
-        let cases: [(Language, &str, &str); 8] = [
+    /// Each language's patterns and code that exercises every one of them: several children
+    /// with one field (`import a, b`, `typedef int A, B`), nested alternatives, captures on an
+    /// alternation, wildcards, absent fields, anchored runs, `#eq?`, sub-patterns captured as
+    /// the definition.
+    fn samples() -> Vec<(Language, &'static str, &'static str)> {
+        vec![
             (
                 tree_sitter_rust::LANGUAGE.into(),
                 include_str!("queries/rust.scm"),
@@ -801,7 +807,16 @@ mod tests {
                  void C::m() {}\nint *f() { return 0; }\nint &g() { static int x; return x; }\n\
                  bool operator==(const S&, const S&) { return true; }\n",
             ),
-        ];
+        ]
+    }
+
+    /// Each language's definition and import patterns, matched natively, find exactly what the
+    /// query engine finds on code that exercises them: several children with one field (`import
+    /// a, b`, `typedef int A, B`), nested alternatives, captures on an alternation, wildcards,
+    /// absent fields, sub-patterns captured as the definition.
+    #[test]
+    fn definition_patterns_match_what_the_query_cursor_finds() {
+        let cases = samples();
         let mut natives = 0;
         for (l, source, src) in cases {
             crate::engine::parse_memory::install();
@@ -822,6 +837,90 @@ mod tests {
             }
         }
         assert!(natives >= 60, "only {natives} patterns matched natively");
+    }
+
+    /// The same on broken code, where trees hold errors and missing nodes: each sample cut,
+    /// doubled and spliced with stray tokens at pseudo-random places.
+    #[test]
+    fn definition_patterns_match_the_query_cursor_on_broken_code() {
+        const STRAY: &[&str] = &[
+            "{",
+            "}",
+            "(",
+            ")",
+            "[",
+            "]",
+            ";",
+            ",",
+            "'",
+            "\"",
+            "\n",
+            ".",
+            " = ",
+            "=>",
+            "fn ",
+            "def ",
+            "class ",
+            "import ",
+            "func ",
+            "#include ",
+            "(function () {",
+            "x:",
+        ];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n.max(1) as u64) as usize
+        };
+        for (l, source, src) in samples() {
+            crate::engine::parse_memory::install();
+            let patterns: Vec<(&str, DefPattern, tree_sitter::Query)> = split_patterns(source)
+                .into_iter()
+                .filter(|p| RefPattern::parse(p, &l).is_none())
+                .filter_map(|p| DefPattern::parse(p, &l).map(|d| (p, d)))
+                .map(|(p, d)| (p, d, tree_sitter::Query::new(&l, p).unwrap()))
+                .collect();
+            let mut parser = tree_sitter::Parser::new();
+            parser.set_language(&l).unwrap();
+            for _ in 0..200 {
+                let mut text = src.to_string();
+                for _ in 0..3 {
+                    let at = next(text.len());
+                    let at = (0..=at)
+                        .rev()
+                        .find(|i| text.is_char_boundary(*i))
+                        .unwrap_or(0);
+                    match next(3) {
+                        0 => {
+                            let end = (at + next(12)).min(text.len());
+                            let end = (end..=text.len())
+                                .find(|i| text.is_char_boundary(*i))
+                                .unwrap_or(text.len());
+                            text.replace_range(at..end, "");
+                        }
+                        1 => {
+                            let end = (at + next(40)).min(text.len());
+                            let end = (end..=text.len())
+                                .find(|i| text.is_char_boundary(*i))
+                                .unwrap_or(text.len());
+                            let piece = text[at..end].to_string();
+                            text.insert_str(at, &piece);
+                        }
+                        _ => text.insert_str(at, STRAY[next(STRAY.len())]),
+                    }
+                }
+                let tree = parser.parse(&text, None).unwrap();
+                for (pattern, native, query) in &patterns {
+                    assert_eq!(
+                        native_matches(native, &tree, &text),
+                        compiled_matches(query, &tree, &text),
+                        "{pattern} on {text:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
