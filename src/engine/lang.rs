@@ -133,7 +133,7 @@ impl Lang {
         }
     }
 
-    fn query_source(self) -> &'static str {
+    fn pattern_source(self) -> &'static str {
         match self {
             Lang::Rust => include_str!("queries/rust.scm"),
             Lang::Python => include_str!("queries/python.scm"),
@@ -151,10 +151,10 @@ impl Lang {
     }
 
     /// The compiled query of this language; `None` (logged once) if it does not compile.
-    pub fn query(self) -> Option<&'static LangQuery> {
-        static QUERIES: [OnceLock<Option<LangQuery>>; 9] = [const { OnceLock::new() }; 9];
-        QUERIES[self.slot()]
-            .get_or_init(|| match LangQuery::new(self) {
+    pub fn patterns(self) -> Option<&'static LangPatterns> {
+        static PATTERNS: [OnceLock<Option<LangPatterns>>; 9] = [const { OnceLock::new() }; 9];
+        PATTERNS[self.slot()]
+            .get_or_init(|| match LangPatterns::new(self) {
                 Ok(q) => Some(q),
                 Err(e) => {
                     tracing::error!(lang = self.name(), error = %e, "engine patterns do not compile");
@@ -190,7 +190,7 @@ fn looks_like_cpp(text: &str) -> bool {
 /// by `refpat`, at the nodes of a plain cursor walk, each at the nodes of its root kind; the
 /// `.scm` files stay the one description of each language, checked against the query engine by
 /// refpat's tests.
-pub struct LangQuery {
+pub struct LangPatterns {
     opaque: Vec<bool>,
     strings: Vec<bool>,
     /// Reference patterns by root kind id (empty for kinds that root none).
@@ -223,15 +223,15 @@ const STRING_KINDS: &[&str] = &[
     "text_block",
 ];
 
-impl LangQuery {
-    fn new(lang: Lang) -> Result<LangQuery, UnsupportedPattern> {
+impl LangPatterns {
+    fn new(lang: Lang) -> Result<LangPatterns, UnsupportedPattern> {
         super::parse_memory::install();
         let language = lang.language();
         let mut ref_patterns: Vec<Vec<RefPattern>> = Vec::new();
         ref_patterns.resize_with(language.node_kind_count(), Vec::new);
         let mut def_patterns: Vec<Vec<DefPattern>> = Vec::new();
         def_patterns.resize_with(language.node_kind_count(), Vec::new);
-        for pattern in refpat::split_patterns(lang.query_source()) {
+        for pattern in refpat::split_patterns(lang.pattern_source()) {
             if let Some(p) = RefPattern::parse(pattern, &language) {
                 ref_patterns[usize::from(p.root)].push(p);
             } else if let Some(p) = DefPattern::parse(pattern, &language) {
@@ -253,7 +253,7 @@ impl LangQuery {
         };
         let opaque = kinds_named(lang.opaque_kinds());
         let strings = kinds_named(STRING_KINDS);
-        Ok(LangQuery {
+        Ok(LangPatterns {
             opaque,
             strings,
             ref_patterns,
@@ -327,7 +327,7 @@ mod tests {
     #[test]
     fn every_pattern_of_every_language_is_matched_natively() {
         for lang in ALL {
-            let q = LangQuery::new(lang);
+            let q = LangPatterns::new(lang);
             assert!(
                 q.is_ok(),
                 "{}: {}",

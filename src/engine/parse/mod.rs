@@ -6,7 +6,7 @@ use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 use tree_sitter::{Node, Parser, Tree};
 
-use super::lang::{Lang, LangQuery};
+use super::lang::{Lang, LangPatterns};
 use super::refpat::Capture;
 
 mod docs;
@@ -228,7 +228,7 @@ pub fn parse_file(rel: &str, lang: Lang, text: &str, parsers: &mut Parsers) -> P
         path_terms: Vec::new(),
     };
     let mut col = Collected::default();
-    if let (Some(query), Some(parser)) = (lang.query(), parsers.get(lang)) {
+    if let (Some(patterns), Some(parser)) = (lang.patterns(), parsers.get(lang)) {
         let tree = if lang == Lang::Rust {
             parse_rust(parser, text, &mut col)
         } else {
@@ -236,9 +236,9 @@ pub fn parse_file(rel: &str, lang: Lang, text: &str, parsers: &mut Parsers) -> P
             parser.parse(text, None)
         };
         if let Some(tree) = tree {
-            collect(&tree, query, lang, text, rel, &[], &mut col);
+            collect(&tree, patterns, lang, text, rel, &[], &mut col);
             if lang == Lang::Rust {
-                rust_macro_items(parser, &tree, query, text, rel, &mut col, 0);
+                rust_macro_items(parser, &tree, patterns, text, rel, &mut col, 0);
                 let _ = parser.set_included_ranges(&[]);
             }
         }
@@ -273,12 +273,12 @@ fn node_text<'a>(n: Node, text: &'a str) -> &'a str {
 }
 
 /// One cursor walk over the tree: `type_identifier` nodes become type references, and at each
-/// node where a query pattern can start the query runs for patterns starting right there. The
+/// node the patterns rooted at its kind are matched there (`refpat`). The
 /// walk keeps the ancestors of the current node, so definitions find their containers without
 /// `Node::parent` (which re-descends from the root on every call).
 fn collect(
     tree: &Tree,
-    lq: &LangQuery,
+    lp: &LangPatterns,
     lang: Lang,
     text: &str,
     rel: &str,
@@ -310,21 +310,21 @@ fn collect(
                 bang: false,
             });
         }
-        if lq.is_string(kind)
+        if lp.is_string(kind)
             && n.end_position().row + 1 >= n.start_position().row + LONG_STRING_LINES
             && !is_docstring(&ancestors)
         {
             col.long_strings.push((n.start_byte(), n.end_byte()));
         }
-        for pattern in lq.ref_patterns(kind) {
+        for pattern in lp.ref_patterns(kind) {
             pattern.for_each_capture(n, &mut |cname, node| push_ref(cname, byte_range(node), col));
         }
-        for pattern in lq.def_patterns(kind) {
+        for pattern in lp.def_patterns(kind) {
             pattern.for_each_match(n, text.as_bytes(), &mut caps, &mut |m| {
                 on_match(m, cx, (n, &ancestors), col)
             });
         }
-        if !lq.is_opaque(kind) && c.goto_first_child() {
+        if !lp.is_opaque(kind) && c.goto_first_child() {
             ancestors.push(n);
             continue;
         }

@@ -5,7 +5,7 @@
 use tree_sitter::{Parser, Point, Range, Tree};
 
 use super::{Collected, ancestors_of, collect, containers_of, node_text, push_ref};
-use crate::engine::lang::{Lang, LangQuery};
+use crate::engine::lang::{Lang, LangPatterns};
 use crate::engine::rust_scan;
 
 /// A Rust file parsed without its comments and with its item macros' bodies read as items in
@@ -13,7 +13,7 @@ use crate::engine::rust_scan;
 /// the changed ranges are re-read) with less left out: first without the macros whose bodies
 /// hold the errors (the parse-again pass then reads those bodies on their own, as before), then
 /// with the comments back in; errors that remain are the file's own. The macros' own names
-/// become references, as the query makes them for other invocations.
+/// become references, as the patterns make them for other invocations.
 pub(super) fn parse_rust(parser: &mut Parser, text: &str, col: &mut Collected) -> Option<Tree> {
     let rust_scan::Scan {
         mut macros,
@@ -82,7 +82,7 @@ fn failed_macros(tree: &Tree, macros: &[rust_scan::ItemMacro]) -> Vec<usize> {
 pub(super) fn rust_macro_items(
     parser: &mut Parser,
     tree: &Tree,
-    query: &LangQuery,
+    patterns: &LangPatterns,
     text: &str,
     rel: &str,
     col: &mut Collected,
@@ -135,8 +135,8 @@ pub(super) fn rust_macro_items(
             continue;
         }
         if let Some(sub) = parser.parse(text, None) {
-            collect(&sub, query, Lang::Rust, text, rel, &outer, col);
-            rust_macro_items(parser, &sub, query, text, rel, col, depth + 1);
+            collect(&sub, patterns, Lang::Rust, text, rel, &outer, col);
+            rust_macro_items(parser, &sub, patterns, text, rel, col, depth + 1);
         }
     }
 }
