@@ -1,5 +1,5 @@
-//! Supported languages: file extensions, grammars and our per-language queries, each compiled
-//! once per process (compiling a query costs milliseconds; files are counted in thousands).
+//! Supported languages: file extensions, grammars and our per-language patterns
+//! (`queries/*.scm`), each read once per process.
 
 use std::sync::OnceLock;
 
@@ -150,7 +150,8 @@ impl Lang {
         ALL.iter().position(|l| *l == self).unwrap_or(0)
     }
 
-    /// The compiled query of this language; `None` (logged once) if it does not compile.
+    /// The patterns of this language; `None` (logged once) if one uses what `refpat` does not
+    /// match.
     pub fn patterns(self) -> Option<&'static LangPatterns> {
         static PATTERNS: [OnceLock<Option<LangPatterns>>; 9] = [const { OnceLock::new() }; 9];
         PATTERNS[self.slot()]
@@ -225,7 +226,6 @@ const STRING_KINDS: &[&str] = &[
 
 impl LangPatterns {
     fn new(lang: Lang) -> Result<LangPatterns, UnsupportedPattern> {
-        super::parse_memory::install();
         let language = lang.language();
         let mut ref_patterns: Vec<Vec<RefPattern>> = Vec::new();
         ref_patterns.resize_with(language.node_kind_count(), Vec::new);

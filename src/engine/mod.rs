@@ -2,7 +2,7 @@
 //! that answers questions offline with exact `path:start-end` citations. No LSP, no HTTP.
 //!
 //! - `walk`: which files are indexed; `parse`: one tree-sitter parse per file → symbols, refs,
-//!   imports, token documents; `lang` + `queries/*.scm`: grammars and our queries.
+//!   imports, token documents; `lang` + `queries/*.scm`: grammars and our patterns.
 //! - This module: the index (files in stable slots, a global vocabulary), reference resolution
 //!   into CALLS/REFERENCES/INHERITS/IMPORTS edges, the cache, incremental updates.
 //! - `search`: BM25F over symbol and file documents plus graph priors; `answer`: Markdown,

@@ -1,4 +1,4 @@
-//! Tree-sitter's own allocations (parse stacks, subtrees, trees, query cursors) go through
+//! Tree-sitter's own allocations (parse stacks, subtrees, trees) go through
 //! mimalloc; everything Rust allocates stays with the system allocator.
 //!
 //! A parse makes and frees hundreds of thousands of small nodes; with glibc's malloc, close to a
@@ -12,7 +12,7 @@
 use std::sync::Once;
 
 /// Routes tree-sitter's allocations to mimalloc. Called before every place that makes a
-/// tree-sitter object (parsers, queries), so the switch happens before the first allocation:
+/// tree-sitter object (parsers; queries only in tests), so the switch happens before the first allocation:
 /// memory tree-sitter took from one allocator must never be freed by the other.
 pub(crate) fn install() {
     static INSTALLED: Once = Once::new();

@@ -11,7 +11,9 @@
 
 use tree_sitter::{Language, Node};
 
-/// One reference pattern: a root kind and the constraint on its children.
+/// One reference pattern: a root kind and the constraint on its children. A special case of
+/// [`DefPattern`] kept for speed: call sites are the most common roots, and matching them as
+/// `DefPattern`s cost 2.6–5.8 % more instructions per cold index (tokio, gin, leveldb, express).
 #[derive(Debug)]
 pub struct RefPattern {
     pub root: u16,

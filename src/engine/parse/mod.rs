@@ -351,7 +351,7 @@ struct FileCtx<'a> {
 
 /// One match of a pattern: its captures by name.
 fn on_match(
-    m: &[(&str, Node)],
+    m: &[Capture],
     cx: FileCtx,
     (anchor, anchor_ancestors): (Node, &[Node]),
     col: &mut Collected,
