@@ -529,10 +529,10 @@ const SYNONYMS: &[(&[&str], &[&str])] = &[
     (&["iterator"], &["iter"]),
     (&["millisecond"], &["ms", "millis"]),
     (&["synchronous"], &["sync"]),
+    (&["asynchronous"], &["async"]),
     (&["compare", "comparison"], &["cmp", "eq", "equal"]),
     (&["equal"], &["eq"]),
     (&["filesystem"], &["fs"]),
-    (&["asynchronous"], &["async"]),
 ];
 
 /// The stemmed synonym table: question stem → stems it also searches.
