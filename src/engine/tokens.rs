@@ -38,6 +38,11 @@ fn word_tokens(word: &str, buf: &mut String, emit: &mut impl FnMut(&str)) {
             buf.clear();
             buf.push_str(p);
             buf.make_ascii_lowercase();
+            // Both forms: "none" and "true" stem to `non` and `tru`, which the list would not
+            // stop, while the `non` of `NonBlocking` is no stopword.
+            if is_stop(buf) {
+                return;
+            }
             let s = stem(buf);
             if !is_stop(s) {
                 emit(s);
@@ -332,6 +337,8 @@ const QUESTION_STOP: &[&str] = &[
     "away",
     "us",
     "our",
+    "these",
+    "those",
     "them",
     "they",
     "their",
@@ -584,6 +591,27 @@ mod tests {
         );
         assert_eq!(kept("the reader doesn't cope with it"), ["reader"]);
         assert_eq!(kept("tasks that were not run yet"), ["task", "run"]);
+    }
+
+    #[test]
+    fn stopwords_whose_stem_differs_are_stopped_all_the_same() {
+        // "none" stems to `non`: it met every `NonBlocking…` in a Java parser, and `None` in
+        // every Python function; "true" met every boolean literal.
+        assert_eq!(
+            toks("if x is None: return True else: have false undefined"),
+            Vec::<String>::new()
+        );
+        assert!(toks("NonBlockingParser").contains(&"non".to_string()));
+        let kept = |q: &str| -> Vec<String> {
+            toks(q)
+                .into_iter()
+                .filter(|t| !is_question_stop(t))
+                .collect()
+        };
+        assert_eq!(
+            kept("buffers created when none exist and these become true"),
+            ["buffer", "creat", "exist", "becom"]
+        );
     }
 
     #[test]
