@@ -279,7 +279,7 @@ fn tables(path_or_language: &str) -> &'static [&'static [&'static str]] {
         Some(Lang::Java) => &[JAVA],
         Some(Lang::C) => &[C],
         Some(Lang::Cpp) => &[C, CPP],
-        None => &[],
+        Some(Lang::Text) | None => &[],
     }
 }
 

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use super::parse::{Kind, NONE, Symbol};
 use super::search::RankedFile;
 use super::store::FileRec;
-use super::{EngineCitation, Index, LocalAnswer, Snippet};
+use super::{EngineCitation, Index, LocalAnswer, Snippet, partial};
 use crate::model::ChatMessage;
 
 const MAX_FILES: usize = 8;
@@ -141,11 +141,26 @@ pub fn render(idx: &Index, question: &str, ranked: &[RankedFile]) -> LocalAnswer
         });
     }
     let text_of = |fid: u32| texts.get(&fid).and_then(|t| t.as_deref());
+    let words = partial::question_words(question);
+    let finders: Vec<memchr::memmem::Finder> = words
+        .iter()
+        .map(|w| memchr::memmem::Finder::new(w.as_bytes()))
+        .collect();
     for p in &mut picks {
-        if let (Some(si), Some(f)) = (p.sym, idx.file(p.file)) {
+        let Some(f) = idx.file(p.file) else { continue };
+        if let Some(si) = p.sym {
             let (start, end) = cited_lines(f, si, text_of(p.file).unwrap_or(""));
             p.start = start;
             p.end = end.min(f.lines.max(start));
+        } else if f.lines > 2 * partial::WINDOW + 1
+            && let Some(text) = text_of(p.file)
+        {
+            // A file without definitions (a language without a grammar) is cited by the lines
+            // around its best-matching line, as the keyword pass cites an unparsed file.
+            let lower = text.to_ascii_lowercase();
+            let (best, lines) = partial::best_line(lower.as_bytes(), &finders);
+            p.start = best.saturating_sub(partial::WINDOW).max(1);
+            p.end = (best + partial::WINDOW).min(lines.max(1));
         }
     }
     let citations: Vec<EngineCitation> = picks
@@ -162,7 +177,6 @@ pub fn render(idx: &Index, question: &str, ranked: &[RankedFile]) -> LocalAnswer
     let mut md = summary_line(idx, &picks);
     let snippets = write_locations(idx, &picks, &text_of, &mut md);
     write_related(idx, &picks[0], &mut md);
-    let _ = question;
     LocalAnswer {
         markdown: md,
         citations,
@@ -244,7 +258,12 @@ fn write_locations<'t>(
                 );
             }
             None => {
-                let _ = writeln!(md, "{}. `{}:{}-{}` — file", i + 1, f.rel, p.start, p.end);
+                let what = if p.start == 1 && p.end >= f.lines {
+                    "file"
+                } else {
+                    "keyword match"
+                };
+                let _ = writeln!(md, "{}. `{}:{}-{}` — {what}", i + 1, f.rel, p.start, p.end);
             }
         }
         if i < 3

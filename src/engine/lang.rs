@@ -1,5 +1,6 @@
 //! Supported languages: file extensions, grammars and our per-language patterns
-//! (`queries/*.scm`), each read once per process.
+//! (`queries/*.scm`), each read once per process; and `Text`, the source languages we have no
+//! grammar for, indexed by their words alone.
 
 use std::sync::OnceLock;
 
@@ -19,8 +20,13 @@ pub enum Lang {
     Java,
     C,
     Cpp,
+    /// Source in a language without a grammar here (Ruby, PHP, C#, Kotlin, Swift, shell …):
+    /// no definitions, only the file's words, so a question about such a repository still
+    /// gets the lines that match it best instead of nothing.
+    Text,
 }
 
+/// The languages with a grammar.
 pub const ALL: [Lang; 9] = [
     Lang::Rust,
     Lang::Python,
@@ -46,6 +52,10 @@ impl Lang {
             "java" => Lang::Java,
             "c" | "h" => Lang::C,
             "cc" | "cpp" | "cxx" | "hpp" | "hh" | "hxx" | "c++" | "h++" => Lang::Cpp,
+            "rb" | "php" | "cs" | "kt" | "kts" | "swift" | "scala" | "lua" | "sh" | "bash"
+            | "pl" | "pm" | "dart" | "ex" | "exs" | "erl" | "hs" | "ml" | "mli" | "clj"
+            | "cljs" | "zig" | "jl" | "m" | "mm" | "groovy" | "fs" | "fsx" | "vb" | "sol"
+            | "vue" | "svelte" | "ps1" | "nim" | "elm" | "r" | "R" => Lang::Text,
             _ => return None,
         })
     }
@@ -73,6 +83,7 @@ impl Lang {
             Lang::Java => "java",
             Lang::C => "c",
             Lang::Cpp => "cpp",
+            Lang::Text => "other",
         }
     }
 
@@ -82,6 +93,7 @@ impl Lang {
             Lang::Tsx => "tsx",
             Lang::TypeScript => "ts",
             Lang::JavaScript => "js",
+            Lang::Text => "",
             other => other.name(),
         }
     }
@@ -119,8 +131,9 @@ impl Lang {
         !matches!(self, Lang::Python | Lang::JavaScript)
     }
 
-    pub fn language(self) -> Language {
-        match self {
+    /// The grammar; `None` for `Text`.
+    pub fn language(self) -> Option<Language> {
+        Some(match self {
             Lang::Rust => tree_sitter_rust::LANGUAGE.into(),
             Lang::Python => tree_sitter_python::LANGUAGE.into(),
             Lang::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
@@ -130,7 +143,8 @@ impl Lang {
             Lang::Java => tree_sitter_java::LANGUAGE.into(),
             Lang::C => tree_sitter_c::LANGUAGE.into(),
             Lang::Cpp => tree_sitter_cpp::LANGUAGE.into(),
-        }
+            Lang::Text => return None,
+        })
     }
 
     fn pattern_source(self) -> &'static str {
@@ -143,6 +157,7 @@ impl Lang {
             Lang::Java => include_str!("queries/java.scm"),
             Lang::C => include_str!("queries/c.scm"),
             Lang::Cpp => include_str!("queries/cpp.scm"),
+            Lang::Text => "",
         }
     }
 
@@ -153,6 +168,9 @@ impl Lang {
     /// The patterns of this language; `None` (logged once) if one uses what `refpat` does not
     /// match.
     pub fn patterns(self) -> Option<&'static LangPatterns> {
+        if self == Lang::Text {
+            return None;
+        }
         static PATTERNS: [OnceLock<Option<LangPatterns>>; 9] = [const { OnceLock::new() }; 9];
         PATTERNS[self.slot()]
             .get_or_init(|| match LangPatterns::new(self) {
@@ -226,7 +244,9 @@ const STRING_KINDS: &[&str] = &[
 
 impl LangPatterns {
     fn new(lang: Lang) -> Result<LangPatterns, UnsupportedPattern> {
-        let language = lang.language();
+        let language = lang.language().ok_or(UnsupportedPattern(
+            "a language without a grammar has no patterns",
+        ))?;
         let mut ref_patterns: Vec<Vec<RefPattern>> = Vec::new();
         ref_patterns.resize_with(language.node_kind_count(), Vec::new);
         let mut def_patterns: Vec<Vec<DefPattern>> = Vec::new();
@@ -298,7 +318,9 @@ mod tests {
     #[test]
     fn every_opaque_kind_exists_in_its_grammar() {
         for lang in ALL {
-            let language = lang.language();
+            let language = lang
+                .language()
+                .expect("every language of ALL has a grammar");
             for kind in lang.opaque_kinds() {
                 assert_ne!(
                     language.id_for_node_kind(kind, true),

@@ -20,7 +20,7 @@ use super::{EngineCitation, LocalAnswer, tokens, walk};
 
 const MAX_FILES: usize = 8;
 /// Lines either side of a file's best line when it has no parsed definition around it.
-const WINDOW: u32 = 10;
+pub(super) const WINDOW: u32 = 10;
 /// A definition longer than this is not cited for a line inside it; the window is.
 const MAX_SPAN: u32 = 150;
 /// A definition starting this many lines below the best line is cited for it.
@@ -156,7 +156,7 @@ fn kind_name(k: Kind) -> &'static str {
 
 /// The question's words as the index would stem them, without question words; at least three
 /// letters, as substrings to look for in lowercased text.
-fn question_words(question: &str) -> Vec<String> {
+pub(super) fn question_words(question: &str) -> Vec<String> {
     let mut words: Vec<String> = Vec::new();
     tokens::for_each_token(question, |t| {
         if t.len() >= 3 && !tokens::is_question_stop(t) && !words.iter().any(|w| w == t) {
@@ -256,7 +256,7 @@ fn rank_files(
 }
 
 /// The 1-based line holding the most distinct words (the first such), and the line count.
-fn best_line(text: &[u8], finders: &[memchr::memmem::Finder]) -> (u32, u32) {
+pub(super) fn best_line(text: &[u8], finders: &[memchr::memmem::Finder]) -> (u32, u32) {
     let mut best = (0usize, 1u32);
     let mut n = 0u32;
     for (i, line) in text.split(|b| *b == b'\n').enumerate() {

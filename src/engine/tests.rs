@@ -1187,3 +1187,55 @@ fn which_error_comes_out_cites_the_raise_site_unless_a_type_names_the_failure() 
         Some("lib/core/StatusError.js")
     );
 }
+
+#[test]
+fn a_language_without_a_grammar_is_cited_by_its_best_lines() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut ruby = String::from("# Helpers.\nmodule Util\n");
+    for i in 0..40 {
+        ruby.push_str(&format!("  def helper_{i}(x)\n    x.to_s * {i}\n  end\n\n"));
+    }
+    ruby.push_str(
+        "  # Evicts the least recently used entry when the cache is full.\n\
+         \x20 def evict_oldest(store, capacity)\n\
+         \x20   store.shift while store.size >= capacity\n\
+         \x20 end\n",
+    );
+    for i in 40..70 {
+        ruby.push_str(&format!("  def helper_{i}(x)\n    x.to_s * {i}\n  end\n\n"));
+    }
+    ruby.push_str("end\n");
+    write(dir.path(), "lib/util.rb", &ruby);
+    write(
+        dir.path(),
+        "src/main.rs",
+        "/// Starts the server.\nfn main() {\n    serve();\n}\n\n/// Serves requests.\nfn serve() {}\n",
+    );
+    let idx = open(dir.path());
+    let fid = *idx
+        .derived
+        .path_ids
+        .get("lib/util.rb")
+        .expect("ruby indexed");
+    assert_eq!(idx.file(fid).map(|f| f.lang), Some(lang::Lang::Text));
+    let best = ruby
+        .lines()
+        .position(|l| l.contains("Evicts the least"))
+        .expect("fixture line") as u32
+        + 1;
+    let a = idx.answer("How are old entries evicted when the cache is full?", None);
+    let c = a.citations.first().expect("a citation");
+    assert_eq!(c.path, "lib/util.rb");
+    assert!(
+        c.start_line <= best && best <= c.end_line && c.end_line - c.start_line <= 20,
+        "cited {}-{}, best line {best}",
+        c.start_line,
+        c.end_line
+    );
+    assert!(a.markdown.contains("keyword match"), "{}", a.markdown);
+    // The parsed language keeps its definitions.
+    assert_eq!(
+        first_cited(dir.path(), "How does the server serve requests?").as_deref(),
+        Some("src/main.rs")
+    );
+}

@@ -110,5 +110,7 @@ pub(super) fn import_paths(lang: Lang, rel: &str, raw: &str, rust_mod: bool) -> 
             }
         }
         Lang::Java => vec![raw.replace('.', "/")],
+        // No grammar, so no import is ever captured.
+        Lang::Text => Vec::new(),
     }
 }

@@ -170,7 +170,7 @@ impl Parsers {
             std::collections::hash_map::Entry::Vacant(v) => {
                 crate::engine::parse_memory::install();
                 let mut p = Parser::new();
-                p.set_language(&lang.language()).ok()?;
+                p.set_language(&lang.language()?).ok()?;
                 Some(v.insert(p))
             }
         }
