@@ -20,7 +20,9 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // 17: string literals of four lines or more (not docstrings) leave body documents.
 // 18: files carry a platform-port flag.
 // 19: stopwords are stopped before stemming too (`None`, `true`, `else` were terms).
-pub const FORMAT_VERSION: u32 = 19;
+// 20: source in a language without a grammar (`Lang::Text`) is indexed, with definitions read
+// from its lines.
+pub const FORMAT_VERSION: u32 = 20;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most

@@ -1189,7 +1189,7 @@ fn which_error_comes_out_cites_the_raise_site_unless_a_type_names_the_failure() 
 }
 
 #[test]
-fn a_language_without_a_grammar_is_cited_by_its_best_lines() {
+fn a_language_without_a_grammar_is_cited_by_its_definitions_or_best_lines() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut ruby = String::from("# Helpers.\nmodule Util\n");
     for i in 0..40 {
@@ -1206,6 +1206,17 @@ fn a_language_without_a_grammar_is_cited_by_its_best_lines() {
     }
     ruby.push_str("end\n");
     write(dir.path(), "lib/util.rb", &ruby);
+    // A script with no function: only its lines can be cited.
+    let mut script = String::from("#!/bin/sh\nset -e\n");
+    for i in 0..30 {
+        script.push_str(&format!("echo step {i}\n"));
+    }
+    script
+        .push_str("# Rotate the release archives kept on the mirror.\nrotate_archives --keep 5\n");
+    for i in 30..60 {
+        script.push_str(&format!("echo step {i}\n"));
+    }
+    write(dir.path(), "tools/release.sh", &script);
     write(
         dir.path(),
         "src/main.rs",
@@ -1218,14 +1229,31 @@ fn a_language_without_a_grammar_is_cited_by_its_best_lines() {
         .get("lib/util.rb")
         .expect("ruby indexed");
     assert_eq!(idx.file(fid).map(|f| f.lang), Some(lang::Lang::Text));
-    let best = ruby
-        .lines()
-        .position(|l| l.contains("Evicts the least"))
-        .expect("fixture line") as u32
-        + 1;
+    let line_of = |text: &str, needle: &str| {
+        text.lines()
+            .position(|l| l.contains(needle))
+            .expect("fixture line") as u32
+            + 1
+    };
+    let def = line_of(&ruby, "def evict_oldest");
+    assert_eq!(
+        range(&idx, "lib/util.rb", "Util.evict_oldest"),
+        Some((def, def + 2))
+    );
+
     let a = idx.answer("How are old entries evicted when the cache is full?", None);
     let c = a.citations.first().expect("a citation");
-    assert_eq!(c.path, "lib/util.rb");
+    assert_eq!(
+        (c.path.as_str(), c.start_line, c.end_line),
+        ("lib/util.rb", def, def + 2),
+        "{}",
+        a.markdown
+    );
+
+    let best = line_of(&script, "Rotate the release archives");
+    let a = idx.answer("How are the release archives rotated on the mirror?", None);
+    let c = a.citations.first().expect("a citation");
+    assert_eq!(c.path, "tools/release.sh");
     assert!(
         c.start_line <= best && best <= c.end_line && c.end_line - c.start_line <= 20,
         "cited {}-{}, best line {best}",

@@ -33,6 +33,14 @@ pub(super) fn doc_of(
     }
 }
 
+/// The doc comment of a definition found without a tree (`Lang::Text`), starting at `at`.
+pub(super) fn doc_before(lang: Lang, text: &str, at: usize) -> (String, Option<(usize, usize)>) {
+    match comment_lines_above(lang, text, at) {
+        Some((start, end)) => (clean_doc(&text[start..end]), Some((start, end))),
+        None => (String::new(), None),
+    }
+}
+
 /// The byte range of the comment lines directly above the line where `at` starts (attribute and
 /// decorator lines in between are skipped; a blank line or code ends the comment).
 fn comment_lines_above(lang: Lang, text: &str, at: usize) -> Option<(usize, usize)> {
@@ -55,6 +63,9 @@ fn comment_lines_above(lang: Lang, text: &str, at: usize) -> Option<(usize, usiz
             true
         } else if python {
             t.starts_with('#')
+        } else if lang == Lang::Text && (t.starts_with('#') || t.starts_with("--")) {
+            // Ruby, shell, Perl, R and Elixir comment with `#`; Lua and Haskell with `--`.
+            true
         } else if t.starts_with("//") || t.starts_with("/*") || t.starts_with('*') {
             in_block = t.ends_with("*/") && !t.contains("/*");
             true

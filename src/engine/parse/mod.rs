@@ -13,6 +13,7 @@ mod docs;
 mod documents;
 mod imports;
 mod rust;
+mod text;
 
 use docs::{clean_doc, doc_of, signature, signature_of_text};
 use documents::build;
@@ -242,6 +243,9 @@ pub fn parse_file(rel: &str, lang: Lang, text: &str, parsers: &mut Parsers) -> P
                 let _ = parser.set_included_ranges(&[]);
             }
         }
+    }
+    if lang == Lang::Text {
+        text::definitions(text, &mut col);
     }
     col.defs.sort_by(|a, b| {
         a.start_byte

@@ -1,0 +1,285 @@
+//! Definitions of source in a language without a grammar here (`Lang::Text`), read from its
+//! lines as ctags reads them: a line that opens with a definition keyword and a name starts a
+//! definition, which runs down to the last line before the code returns to the header's indent
+//! (a closing `end` or `}` at that indent included). Ruby, PHP, Kotlin, Swift, Scala, Elixir,
+//! Lua, Perl and shell functions and classes are found; languages whose methods carry no
+//! keyword (C#, Dart) yield their classes only. A file with none is still indexed by its words.
+
+use super::{Collected, RawDef, docs};
+use crate::engine::lang::Lang;
+use crate::engine::parse::Kind;
+
+/// Words that may precede the definition keyword on its line.
+const MODIFIERS: &[&str] = &[
+    "public",
+    "private",
+    "protected",
+    "internal",
+    "static",
+    "final",
+    "abstract",
+    "open",
+    "override",
+    "async",
+    "export",
+    "local",
+    "sealed",
+    "data",
+    "inline",
+    "suspend",
+    "pub",
+    "default",
+    "readonly",
+    "partial",
+    "virtual",
+    "mutating",
+    "fileprivate",
+    "lazy",
+    "case",
+];
+
+/// The definition keywords and the kind of definition each opens.
+fn keyword_kind(word: &str) -> Option<Kind> {
+    Some(match word {
+        "def" | "defp" | "function" | "fun" | "func" | "fn" | "sub" | "proc" | "method"
+        | "defmacro" => Kind::Function,
+        "class" | "struct" | "record" | "object" | "enum" | "defstruct" => Kind::Class,
+        "interface" | "trait" | "protocol" | "extension" | "impl" => Kind::Interface,
+        "module" | "defmodule" | "namespace" | "package" => Kind::Module,
+        _ => return None,
+    })
+}
+
+/// Lines that close a block at the indent of its header.
+fn is_closer(t: &str) -> bool {
+    let t = t.trim_end_matches(';');
+    matches!(t, "end" | "}" | "})" | "end)" | "fi" | "done" | "esac") || t.starts_with("} ")
+}
+
+struct Line<'a> {
+    start: usize,
+    end: usize,
+    indent: usize,
+    text: &'a str,
+}
+
+/// Every definition of the file, outermost first, each qualified by those it is nested in.
+pub(super) fn definitions(text: &str, col: &mut Collected) {
+    let mut lines: Vec<Line> = Vec::new();
+    let mut at = 0;
+    // The terminator of the heredoc being read (`EOF` of `<<-EOF`), or `"""` inside a
+    // multi-line string: their lines are data, often at column 0, and must not end a block.
+    let mut in_string: Option<String> = None;
+    for raw in text.split_inclusive('\n') {
+        let body = raw.trim_end_matches(['\n', '\r']);
+        let trimmed = body.trim_start();
+        let data = match &in_string {
+            Some(end) => {
+                if trimmed == end.as_str() || end == TRIPLE && trimmed.contains(TRIPLE) {
+                    in_string = None;
+                }
+                true
+            }
+            None => {
+                in_string = string_opened(trimmed);
+                // A heredoc written alone on its line may start it at column 0 too.
+                in_string.is_some() && (trimmed.starts_with("<<") || trimmed.starts_with(TRIPLE))
+            }
+        };
+        lines.push(Line {
+            start: at,
+            end: at + body.len(),
+            indent: body.len() - trimmed.len(),
+            text: if data { "" } else { trimmed },
+        });
+        at += raw.len();
+    }
+    // Open definitions: (end line index, qualified name, kind).
+    let mut open: Vec<(usize, String, Kind)> = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        open.retain(|o| o.0 >= i);
+        let Some((kind, name)) = header(line.text) else {
+            continue;
+        };
+        let last = block_end(&lines, i);
+        let parent = open.last();
+        let kind = match (kind, parent) {
+            (Kind::Function, Some((_, _, Kind::Class | Kind::Interface | Kind::Module))) => {
+                Kind::Method
+            }
+            (k, _) => k,
+        };
+        let qual = match parent {
+            Some((_, q, _)) => format!("{q}.{name}"),
+            None => name.to_string(),
+        };
+        let (doc, doc_range) = docs::doc_before(Lang::Text, text, line.start + line.indent);
+        col.defs.push(RawDef {
+            kind,
+            name: name.to_string(),
+            qual: qual.clone(),
+            start_byte: line.start + line.indent,
+            end_byte: lines[last].end,
+            start: i as u32 + 1,
+            end: last as u32 + 1,
+            sig: docs::signature_of_text(&text[line.start + line.indent..lines[last].end]),
+            sig_at: line.start + line.indent,
+            doc,
+            doc_range,
+            stub: false,
+        });
+        open.push((last, qual, kind));
+    }
+}
+
+/// `(kind, name)` of a line that opens a definition: modifiers, a keyword, then a name
+/// (`self.`-style receivers and `Outer::` qualifiers kept off: `def self.call` → `call`); or a
+/// shell function (`name() {`).
+fn header(t: &str) -> Option<(Kind, &str)> {
+    let mut words = t.split_whitespace();
+    let mut word = words.next()?;
+    while MODIFIERS.contains(&word) {
+        word = words.next()?;
+    }
+    if let Some(kind) = keyword_kind(word) {
+        let rest = words.next()?;
+        let name = rest
+            .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == ':'))
+            .next()?;
+        let name = name.rsplit(['.', ':']).find(|s| !s.is_empty())?;
+        let name = name.trim_end_matches('?').trim_end_matches('!');
+        return (name.chars().next()?.is_alphabetic() || name.starts_with('_'))
+            .then_some((kind, name));
+    }
+    // `name() {` — a shell function.
+    let name = t
+        .strip_suffix('{')?
+        .trim_end()
+        .strip_suffix("()")?
+        .trim_end();
+    (!name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_'))
+        .then_some((Kind::Function, name))
+}
+
+/// A triple-quoted string's delimiter (Kotlin, Swift, Scala, Elixir, Groovy).
+const TRIPLE: &str = "\"\"\"";
+
+/// The terminator of a heredoc (`<<-EOF`, `<<~SQL`, `<<'EOS'`, PHP's `<<<EOT`) or a
+/// triple-quoted string this line opens and leaves open.
+fn string_opened(t: &str) -> Option<String> {
+    if t.matches(TRIPLE).count() % 2 == 1 {
+        return Some(TRIPLE.to_string());
+    }
+    let at = t.find("<<")?;
+    let rest = t[at + 2..].trim_start_matches(['<', '-', '~']);
+    let rest = rest.trim_start_matches(['\'', '"']);
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    let shouted = word
+        .chars()
+        .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit());
+    (word.len() >= 2 && shouted).then_some(word)
+}
+
+/// The last line of the block a header at line `i` opens: the line before the first non-blank
+/// line indented no deeper than the header, that line itself when it closes the block.
+fn block_end(lines: &[Line], i: usize) -> usize {
+    let indent = lines[i].indent;
+    let mut last = i;
+    for (j, l) in lines.iter().enumerate().skip(i + 1) {
+        if l.text.is_empty() {
+            continue;
+        }
+        // A brace on the line below the header, at its indent, opens its block.
+        if last == i && l.indent == indent && l.text.starts_with('{') {
+            last = j;
+            continue;
+        }
+        if l.indent <= indent {
+            if l.indent == indent && is_closer(l.text) {
+                last = j;
+            }
+            break;
+        }
+        last = j;
+    }
+    last
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defs(text: &str) -> Vec<(String, Kind, u32, u32)> {
+        let mut col = Collected::default();
+        definitions(text, &mut col);
+        col.defs
+            .into_iter()
+            .map(|d| (d.qual, d.kind, d.start, d.end))
+            .collect()
+    }
+
+    #[test]
+    fn ruby_classes_and_methods_run_to_their_end() {
+        let ruby = "# A cache.\n\
+                    class LruCache\n\
+                    \x20 # Reads a key.\n\
+                    \x20 def get(key)\n\
+                    \x20   @store[key]\n\
+                    \x20 end\n\
+                    \n\
+                    \x20 def self.build(n) = new(n)\n\
+                    end\n";
+        assert_eq!(
+            defs(ruby),
+            [
+                ("LruCache".to_string(), Kind::Class, 2, 9),
+                ("LruCache.get".to_string(), Kind::Method, 4, 6),
+                ("LruCache.build".to_string(), Kind::Method, 8, 8),
+            ]
+        );
+    }
+
+    #[test]
+    fn braces_modifiers_and_shell_functions() {
+        let kotlin = "class Pool {\n    private suspend fun take(): Conn {\n        return q.poll()\n    }\n}\n";
+        assert_eq!(
+            defs(kotlin),
+            [
+                ("Pool".to_string(), Kind::Class, 1, 5),
+                ("Pool.take".to_string(), Kind::Method, 2, 4),
+            ]
+        );
+        let php = "<?php\nfinal class Router\n{\n    public function match($path)\n    {\n        return null;\n    }\n}\n";
+        let got = defs(php);
+        assert_eq!(got[1], ("Router.match".to_string(), Kind::Method, 4, 7));
+        let sh = "usage() {\n  echo hi\n}\nmain() {\n  usage\n}\n";
+        assert_eq!(
+            defs(sh),
+            [
+                ("usage".to_string(), Kind::Function, 1, 3),
+                ("main".to_string(), Kind::Function, 4, 6),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_heredoc_at_column_zero_does_not_end_its_class() {
+        let ruby = "class Files\n  def heading\n<<-EOF\nContent-Type: x\nEOF\n  end\n\n  def fail\n    1\n  end\nend\n";
+        assert_eq!(
+            defs(ruby),
+            [
+                ("Files".to_string(), Kind::Class, 1, 11),
+                ("Files.heading".to_string(), Kind::Method, 2, 6),
+                ("Files.fail".to_string(), Kind::Method, 8, 10),
+            ]
+        );
+    }
+
+    #[test]
+    fn prose_and_calls_are_no_definitions() {
+        assert!(defs("puts 'class is open'\nx = def_value\nreturn fun\n").is_empty());
+    }
+}
