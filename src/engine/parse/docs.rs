@@ -156,6 +156,8 @@ pub(super) fn clean_doc(raw: &str) -> String {
             .trim_start_matches("//")
             .trim_start_matches('#')
             .trim_start_matches('*')
+            // Lua's and Haskell's `--`; a run of dashes says nothing in any language.
+            .trim_start_matches('-')
             .trim_matches(|c| c == '"' || c == '\'')
             .trim();
         if l.is_empty() {

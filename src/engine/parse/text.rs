@@ -279,6 +279,16 @@ mod tests {
     }
 
     #[test]
+    fn lua_functions_keep_their_dash_comments_as_docs() {
+        let lua = "--- compare two values.\n-- @param a first\nfunction tablex.deepcompare(a, b)\n  return a == b\nend\n";
+        let mut col = Collected::default();
+        definitions(lua, &mut col);
+        let d = &col.defs[0];
+        assert_eq!((d.qual.as_str(), d.start, d.end), ("deepcompare", 3, 5));
+        assert!(d.doc.starts_with("compare two values."), "{:?}", d.doc);
+    }
+
+    #[test]
     fn prose_and_calls_are_no_definitions() {
         assert!(defs("puts 'class is open'\nx = def_value\nreturn fun\n").is_empty());
     }
