@@ -313,3 +313,38 @@ async fn bad_input_gets_an_error_and_the_server_keeps_serving() {
     assert_eq!(status["state"], "ready");
     client.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_ruby_workspace_is_answered_with_its_methods() {
+    // A language without a grammar here: its definitions are read from its lines.
+    let ws = tempfile::tempdir().unwrap();
+    let ruby = "module Shop\n  class Cart\n    # Adds an item, merging it with one already in the cart.\n    def add(item)\n      @items[item.sku] = item\n    end\n\n    # Applies the discount code to the total price.\n    def apply_discount(code)\n      @total -= code.amount\n    end\n  end\nend\n";
+    std::fs::create_dir_all(ws.path().join("lib")).unwrap();
+    std::fs::write(ws.path().join("lib/cart.rb"), ruby).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let client = ready_client(ws.path(), cache.path()).await;
+    let answer = client
+        .execute(
+            "potpie.ask",
+            json!({"question": "How is a discount code applied to the price?"}),
+        )
+        .await
+        .expect("an answer");
+    let citations = answer["citations"].as_array().unwrap();
+    assert_eq!(
+        citations[0]["uri"],
+        file_uri(&ws.path().join("lib/cart.rb")),
+        "{answer}"
+    );
+    // `def apply_discount` … `end`: lines 9-11, 0-based 8..10.
+    assert_eq!(citations[0]["range"]["start"]["line"], 8, "{answer}");
+    assert_eq!(citations[0]["range"]["end"]["line"], 10, "{answer}");
+    assert!(
+        answer["markdown"]
+            .as_str()
+            .unwrap()
+            .contains("Shop.Cart.apply_discount"),
+        "{answer}"
+    );
+    client.shutdown().await;
+}
