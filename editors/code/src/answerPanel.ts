@@ -21,6 +21,9 @@ export interface PanelActions {
 
 export class AnswerPanel implements vscode.Disposable {
   private panel?: vscode.WebviewPanel;
+  /** The panel's group when last seen: `viewColumn` reads undefined while the panel is
+   * between states, and cited files must still open in the other group, not over it. */
+  private panelColumn?: vscode.ViewColumn;
   private view?: AnswerView;
   private pendingRender?: NodeJS.Timeout;
   private readonly disposables: vscode.Disposable[] = [];
@@ -55,7 +58,9 @@ export class AnswerPanel implements vscode.Disposable {
       // when it shows; not on mere focus changes, which would reload it under the user's
       // fingers (a follow-up being typed, a click in flight).
       let wasVisible = true;
+      this.panelColumn = this.panel.viewColumn;
       this.panel.onDidChangeViewState((e) => {
+        this.panelColumn = e.webviewPanel.viewColumn ?? this.panelColumn;
         const visible = e.webviewPanel.visible;
         if (visible && !wasVisible) this.setHtml();
         wasVisible = visible;
@@ -153,7 +158,8 @@ export class AnswerPanel implements vscode.Disposable {
 
   /** Where cited files open: any group but the panel's own, so the answer stays visible. */
   editorColumn(): vscode.ViewColumn {
-    return this.panel?.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One;
+    const column = this.panel?.viewColumn ?? this.panelColumn;
+    return column === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One;
   }
 
   dispose(): void {
