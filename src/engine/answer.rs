@@ -142,10 +142,7 @@ pub fn render(idx: &Index, question: &str, ranked: &[RankedFile]) -> LocalAnswer
     }
     let text_of = |fid: u32| texts.get(&fid).and_then(|t| t.as_deref());
     let words = partial::question_words(question);
-    let finders: Vec<memchr::memmem::Finder> = words
-        .iter()
-        .map(|w| memchr::memmem::Finder::new(w.as_bytes()))
-        .collect();
+    let finders = partial::finders(&words);
     for p in &mut picks {
         let Some(f) = idx.file(p.file) else { continue };
         if let Some(si) = p.sym {
@@ -159,8 +156,7 @@ pub fn render(idx: &Index, question: &str, ranked: &[RankedFile]) -> LocalAnswer
             // around its best-matching line, as the keyword pass cites an unparsed file.
             let lower = text.to_ascii_lowercase();
             let (best, lines) = partial::best_line(lower.as_bytes(), &finders);
-            p.start = best.saturating_sub(partial::WINDOW).max(1);
-            p.end = (best + partial::WINDOW).min(lines.max(1));
+            (p.start, p.end) = partial::window(best, lines);
         }
     }
     let citations: Vec<EngineCitation> = picks

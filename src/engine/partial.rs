@@ -112,11 +112,10 @@ impl Building {
                     d.end,
                     format!("{} `{}`", kind_name(d.kind), d.qual),
                 ),
-                None => (
-                    best_line.saturating_sub(WINDOW).max(1),
-                    (best_line + WINDOW).min(n_lines.max(1)),
-                    "keyword match".to_string(),
-                ),
+                None => {
+                    let (start, end) = window(best_line, n_lines);
+                    (start, end, "keyword match".to_string())
+                }
             };
             lines.push(format!(
                 "{}. `{rel}:{start}-{end}` — {what}",
@@ -177,10 +176,7 @@ fn rank_files(
     if words.is_empty() {
         return Vec::new();
     }
-    let finders: Vec<memchr::memmem::Finder> = words
-        .iter()
-        .map(|w| memchr::memmem::Finder::new(w.as_bytes()))
-        .collect();
+    let finders = finders(words);
     let scan = |i: usize| -> Option<(usize, Vec<u32>, u32, u32)> {
         let rel = &files[i];
         let mut text = std::fs::read(root.join(rel)).ok()?;
@@ -253,6 +249,22 @@ fn rank_files(
         .take(MAX_FILES)
         .map(|(_, i, best, lines)| (files[i].clone(), best, lines))
         .collect()
+}
+
+/// A substring finder per question word (see `question_words`).
+pub(super) fn finders(words: &[String]) -> Vec<memchr::memmem::Finder<'_>> {
+    words
+        .iter()
+        .map(|w| memchr::memmem::Finder::new(w.as_bytes()))
+        .collect()
+}
+
+/// The lines cited for a best line: `WINDOW` either side, inside a file of `n_lines`.
+pub(super) fn window(best_line: u32, n_lines: u32) -> (u32, u32) {
+    (
+        best_line.saturating_sub(WINDOW).max(1),
+        (best_line + WINDOW).min(n_lines.max(1)),
+    )
 }
 
 /// The 1-based line holding the most distinct words (the first such), and the line count.

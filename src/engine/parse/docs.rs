@@ -27,13 +27,11 @@ pub(super) fn doc_of(
         let raw = node_text(s, text);
         return (clean_doc(raw), Some((s.start_byte(), s.end_byte())));
     }
-    match comment_lines_above(lang, text, range.start_byte()) {
-        Some((start, end)) => (clean_doc(&text[start..end]), Some((start, end))),
-        None => (String::new(), None),
-    }
+    doc_before(lang, text, range.start_byte())
 }
 
-/// The doc comment of a definition found without a tree (`Lang::Text`), starting at `at`.
+/// The doc comment in the lines above a definition starting at `at` (also for definitions
+/// found without a tree, `Lang::Text`).
 pub(super) fn doc_before(lang: Lang, text: &str, at: usize) -> (String, Option<(usize, usize)>) {
     match comment_lines_above(lang, text, at) {
         Some((start, end)) => (clean_doc(&text[start..end]), Some((start, end))),
