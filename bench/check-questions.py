@@ -17,6 +17,12 @@ that closes it. Doc comments above are not part of it. Found by language:
   .c .h           `function`, `struct_or_typedef`, `MACRO`
   .cc .cpp .hpp   `Class::method` (in the class or out of line), `function`, `Class`
                   (a .h file is read as C++ when the corpus has C++ sources)
+  .php            `Class.method` (short class name), `Class`, `function`
+  .rb             `Module.Class.method` (the enclosing modules and classes, outermost first;
+                  `def self.x` is `Module.x`), `Module.Class`; a definition ends at the `end`
+                  at its own indent
+  .lua            `mod.fn` (`mod:fn` written with a dot), `local_fn`, `M.x = function`; ends
+                  at the `end` at its own indent
 
 Code is compared with comments, strings and character literals blanked, so braces inside them
 do not count. A range that is not found by name is still accepted when its first line names
@@ -41,6 +47,7 @@ EXT_LANG = {
     ".js": "js", ".mjs": "js", ".cjs": "js", ".jsx": "js", ".ts": "js", ".tsx": "js", ".mts": "js", ".cts": "js",
     ".go": "go", ".java": "java", ".c": "c", ".h": "c",
     ".cc": "cpp", ".cpp": "cpp", ".cxx": "cpp", ".hpp": "cpp", ".hh": "cpp", ".hxx": "cpp",
+    ".php": "php", ".rb": "rb", ".lua": "lua",
 }
 
 
@@ -59,13 +66,19 @@ def blank_code(text: str, lang: str) -> list[str]:
     while i < n:
         c = text[i]
         two = text[i:i + 2]
-        if two == "//" or (lang == "py" and c == "#"):
+        line_comment = (
+            (two == "//" and lang not in ("rb", "lua"))
+            or (lang in ("py", "rb") and c == "#")
+            or (lang == "php" and c == "#" and text[i + 1:i + 2] != "[")
+            or (lang == "lua" and two == "--")
+        )
+        if line_comment:
             j = text.find("\n", i)
             j = n if j < 0 else j
             blank(text[i:j])
             i = j
             continue
-        if two == "/*" and lang != "py":
+        if two == "/*" and lang not in ("py", "rb", "lua"):
             depth, j = 1, i + 2
             while j < n and depth:
                 if lang == "rust" and text.startswith("/*", j):
@@ -91,7 +104,7 @@ def blank_code(text: str, lang: str) -> list[str]:
             blank(text[i:j])
             i, last = j, '"'
             continue
-        quotes = '"' + ("'`" if lang == "js" else "`" if lang == "go" else "'" if lang in ("c", "cpp", "java") else "")
+        quotes = '"' + ("'`" if lang == "js" else "`" if lang == "go" else "'" if lang in ("c", "cpp", "java", "php", "rb", "lua") else "")
         if lang == "rust" and c == "'":
             m = re.match(r"'(\\u\{[0-9a-fA-F]+\}|\\.|[^\\'])'", text[i:i + 12])
             if m:
@@ -179,6 +192,8 @@ class Source:
         first brace opened outside parentheses, or a ';' outside all brackets. Go and C macros,
         which need neither, end at the first line whose brackets are balanced and that opens
         no block (or, for a macro, does not end with a backslash)."""
+        if self.lang in ("rb", "lua"):
+            return self.keyword_end(start)
         if self.lang in ("c", "cpp") and self.code[start - 1].lstrip().startswith("#"):
             ln = start - 1
             while ln < len(self.lines) and self.lines[ln].rstrip().endswith("\\"):
@@ -220,6 +235,23 @@ class Source:
                     prev = ch
             if self.lang == "go" and not opened and depth_p == 0 and depth_b == 0:
                 return ln + 1
+        return None
+
+
+    def keyword_end(self, start: int) -> int | None:
+        """Ruby and Lua: a definition ends at the first `end` at its own indent, or on its own
+        line when it closes there (`def x = y`, `def x; y; end`, `function f() return 1 end`)."""
+        head = self.code[start - 1]
+        if re.search(r"\bend\s*\)?\s*$", head) or (self.lang == "rb" and re.match(r"^\s*def\s+[\w.?!=]+(?:\([^)]*\))?\s*=(?!=)", head)):
+            return start
+        own = indent(head)
+        for ln in range(start, len(self.code)):
+            line = self.code[ln]
+            if line.strip() and indent(line) <= own:
+                # A method's own `rescue` and `ensure` sit at its indent.
+                if indent(line) == own and re.match(r"^\s*(?:rescue|ensure|else|elsif|elseif)\b", line):
+                    continue
+                return ln + 1 if re.match(r"^\s*end\b", line) and indent(line) == own else None
         return None
 
 
@@ -552,8 +584,70 @@ def inside_class(src: Source, i: int, parts: list[str]) -> bool:
     return len(parts) > 1 and enclosing_class(src, i) == parts[-2]
 
 
+PHP_TYPE = re.compile(r"^\s*(?:(?:abstract|final|readonly)\s+)*(?:class|interface|trait|enum)\s+(\w+)")
+
+
+def php_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
+    parts = symbol.split(".")
+    if len(parts) == 1:
+        ty = [i for i, l in enumerate(src.code) if (m := PHP_TYPE.match(l)) and m.group(1) == parts[0]]
+        fn = [i for i, l in enumerate(src.code) if re.match(r"^\s*function\s+&?" + re.escape(parts[0]) + r"\s*\(", l)]
+        return [(annotated_start(src, i, ("#[",)) + 1, e) for i in ty + fn if (e := src.block_end(i + 1))]
+    res = []
+    for ci, line in enumerate(src.code):
+        m = PHP_TYPE.match(line)
+        if not m or m.group(1) != parts[0] or not (cend := src.block_end(ci + 1)):
+            continue
+        method = re.compile(r"^\s*(?:(?:public|private|protected|static|final|abstract)\s+)*function\s+&?"
+                            + re.escape(parts[1]) + r"\s*\(")
+        for i in range(ci + 1, cend):
+            if method.match(src.code[i]) and (e := src.block_end(i + 1)):
+                res.append((annotated_start(src, i, ("#[",)) + 1, e))
+    return res
+
+
+def nesting(src: Source, i: int, opener: re.Pattern) -> list[str]:
+    """Names of the blocks enclosing line i (outermost first), read from the headers above it
+    at smaller indents; `class A::B` counts as two."""
+    names, own = [], indent(src.code[i])
+    for j in range(i - 1, -1, -1):
+        line = src.code[j]
+        if not line.strip() or indent(line) >= own:
+            continue
+        own = indent(line)
+        m = opener.match(line)
+        if m:
+            names[:0] = re.split(r"::|\.", m.group(1))
+        if own == 0:
+            break
+    return names
+
+
+RB_OPEN = re.compile(r"^\s*(?:class|module)\s+(?:<<\s*self\b)?([\w:]*)")
+
+
+def rb_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
+    *owners, name = symbol.split(".")
+    pat = re.compile(r"^\s*(?:(?:private|protected|public|module_function)\s+)?(?:def\s+(?:self\.)?|(?:class|module)\s+(?:[\w:]*::)?)"
+                     + re.escape(name) + r"(?![\w?!=])")
+    res = []
+    for i, line in enumerate(src.code):
+        if pat.match(line):
+            chain = [n for n in nesting(src, i, RB_OPEN) if n]
+            if chain[len(chain) - len(owners):] == owners and (e := src.block_end(i + 1)):
+                res.append((i + 1, e))
+    return res
+
+
+def lua_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
+    dotted = r"[.:]".join(re.escape(p) for p in symbol.split("."))
+    pat = re.compile(r"^\s*(?:local\s+)?(?:function\s+" + dotted + r"\s*\(|" + dotted + r"\s*=\s*function\b)")
+    return [(i + 1, e) for i, line in enumerate(src.code) if pat.match(line) and (e := src.block_end(i + 1))]
+
+
 def locate(src: Source, symbol: str) -> list[tuple[int, int]]:
     return {
+        "php": php_ranges, "rb": rb_ranges, "lua": lua_ranges,
         "py": py_ranges, "rust": rust_ranges, "js": js_ranges, "go": go_ranges, "java": java_ranges,
         "c": lambda s, y: c_ranges(s, y, False), "cpp": lambda s, y: c_ranges(s, y, True),
     }[src.lang](src, symbol)

@@ -12,6 +12,10 @@
 # deb-src ones, so the machine's apt configuration is not touched. Only the upstream tarball
 # (`*.orig.tar.*`) is used: it is the project's source as its authors released it.
 #
+# Binary Debian packages ("deb", package written `name:folder`) serve languages whose upstream
+# tarballs the mirror lacks: a Ruby or Lua library ships its source as it is installed. The
+# .deb is what is pinned; only `folder` inside it is unpacked, and symlinks are followed.
+#
 # Build output that duplicates the source (npm "dist/") is pruned; nothing else is touched.
 set -euo pipefail
 
@@ -44,6 +48,9 @@ CORPORA=(
   "jackson  debsrc  jackson-core                   2.14.1-2~deb12u1 d9eb6aa1898c4d5a582c52e69da249efae25e4d2c809c57dc6b6ee01c4b0fb3b  -      src/main/java/com/fasterxml/jackson/core/JsonFactory.java"
   "libuv    debsrc  libuv1                         1.44.2-1+deb12u1 d79b4b06ef04be85fb890bf39d55942cc64c2e15fd14eaa32dae5dce94485484  -      src/unix/core.c"
   "fmt      debsrc  fmtlib                         9.1.0+ds1-2     84ce1c2d0be3a9863935137969dcec6970125caac032f82474640bfc81463583  -      src/format.cc"
+  "rack     deb     ruby-rack:usr/share/rubygems-integration/all/gems/rack-2.2.22 2.2.22-0+deb12u2 7ba26a66f6981b48ac604c9b829de51bdfc5d5ec8f329cf823b0aab72f718354 - lib/rack.rb"
+  "monolog  debsrc  php-monolog                    2.9.1-1         55d7d62eee001d4e68fe0d53841ede53bd583f4e0e3a172877d9a939f4b3c79e  -      src/Monolog/Logger.php"
+  "penlight deb     lua-penlight:usr/share/lua/5.1 1.13.1-3        69918434ee650d06aa470d49ba05a1a16ae43e66b8216e135cc5075f7d5d9ff3  -      pl/stringx.lua"
 )
 
 die() { echo "fetch-corpora: error: $*" >&2; exit 1; }
@@ -105,11 +112,11 @@ apt_setup() {
   mkdir -p "$a/parts" "$a/lists/partial" "$a/cache/archives/partial"
   for f in /etc/apt/sources.list.d/*.sources; do
     [ -f "$f" ] || continue
-    sed -E 's/^Types:.*$/Types: deb-src/' "$f" >"$a/parts/$(basename "$f")"
+    sed -E 's/^Types:.*$/Types: deb deb-src/' "$f" >"$a/parts/$(basename "$f")"
     n=$((n + 1))
   done
   if [ -f /etc/apt/sources.list ]; then
-    sed -nE 's/^deb[[:space:]]/deb-src /p' /etc/apt/sources.list >"$a/parts/sources.list" || true
+    sed -nE '/^deb[[:space:]]/{p; s/^deb/deb-src/p}' /etc/apt/sources.list >"$a/parts/sources.list" || true
     [ -s "$a/parts/sources.list" ] && n=$((n + 1))
   fi
   [ "$n" -gt 0 ] || die "no Debian package sources configured in /etc/apt"
@@ -130,6 +137,35 @@ fetch_debsrc() {
   cp "$f" "$out"
 }
 
+fetch_deb() {
+  local pkg=${1%%:*} ver=$2 out=$3 dl="$WORK/deb-${1%%:*}" f
+  command -v dpkg-deb >/dev/null 2>&1 || die "dpkg-deb not found (binary Debian packages need a Debian-based system)"
+  apt_setup
+  mkdir -p "$dl"
+  (cd "$dl" && apt-get "${APT_OPTS[@]}" -qq download "$pkg=$ver" >/dev/null 2>"$dl.err") \
+    || die "apt-get download $pkg=$ver failed: $(grep -v unsandboxed "$dl.err" | tail -n1)"
+  f=$(find "$dl" -maxdepth 1 -name '*.deb' | head -n1)
+  [ -n "$f" ] || die "apt-get download $pkg=$ver produced no package"
+  cp "$f" "$out"
+}
+
+# Unpacks the artifact into $2: a tarball's single top-level folder, or a .deb's `folder`.
+unpack() {
+  local kind=$1 pkg=$2 art=$3 into=$4 tops sub
+  if [ "$kind" = deb ]; then
+    sub=${pkg#*:}
+    mkdir -p "$WORK/deb-root"
+    dpkg-deb -x "$art" "$WORK/deb-root" || die "cannot unpack $pkg"
+    [ -d "$WORK/deb-root/$sub" ] || die "$pkg: no folder $sub in the package"
+    cp -rL "$WORK/deb-root/$sub/." "$into/"
+    rm -rf "$WORK/deb-root"
+    return
+  fi
+  tops=$(tar taf "$art" | awk -F/ '{print $1}' | sort -u | wc -l)
+  [ "$tops" -eq 1 ] || die "$pkg: artifact does not have a single top-level folder"
+  tar xaf "$art" --no-same-owner --strip-components=1 -C "$into" || die "cannot unpack $pkg"
+}
+
 for row in "${CORPORA[@]}"; do
   read -r name kind pkg ver sha prune sentinel <<<"$row"
   target="$DEST/$name"
@@ -143,10 +179,8 @@ for row in "${CORPORA[@]}"; do
     "fetch_$kind" "$pkg" "$ver" "$art"
     got=$(sha256sum "$art" | awk '{print $1}')
     [ "$got" = "$sha" ] || die "$pkg $ver: sha256 $got does not match the pinned $sha"
-    tops=$(tar taf "$art" | awk -F/ '{print $1}' | sort -u | wc -l)
-    [ "$tops" -eq 1 ] || die "$pkg $ver: artifact does not have a single top-level folder"
     mkdir -p "$DEST/.$name.tmp"
-    tar xaf "$art" --no-same-owner --strip-components=1 -C "$DEST/.$name.tmp" || die "cannot unpack $pkg $ver"
+    unpack "$kind" "$pkg" "$art" "$DEST/.$name.tmp"
     chmod -R u+rwX,go+rX "$DEST/.$name.tmp"
     if [ "$prune" != "-" ]; then
       IFS=, read -r -a dirs <<<"$prune"
