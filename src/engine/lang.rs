@@ -21,8 +21,8 @@ pub enum Lang {
     C,
     Cpp,
     /// Source in a language without a grammar here (Ruby, PHP, C#, Kotlin, Swift, shell …):
-    /// no definitions, only the file's words, so a question about such a repository still
-    /// gets the lines that match it best instead of nothing.
+    /// its definitions are read from its lines (`parse/text.rs`), and a file without any is
+    /// cited by the lines that match a question best.
     Text,
 }
 
@@ -39,6 +39,55 @@ pub const ALL: [Lang; 9] = [
     Lang::Cpp,
 ];
 
+/// Extensions of the source languages without a grammar here (`Lang::Text`), with the name a
+/// user knows each by.
+const TEXT_LANGUAGES: &[(&str, &str)] = &[
+    ("rb", "ruby"),
+    ("php", "php"),
+    ("cs", "csharp"),
+    ("kt", "kotlin"),
+    ("kts", "kotlin"),
+    ("swift", "swift"),
+    ("scala", "scala"),
+    ("lua", "lua"),
+    ("sh", "shell"),
+    ("bash", "shell"),
+    ("pl", "perl"),
+    ("pm", "perl"),
+    ("dart", "dart"),
+    ("ex", "elixir"),
+    ("exs", "elixir"),
+    ("erl", "erlang"),
+    ("hs", "haskell"),
+    ("ml", "ocaml"),
+    ("mli", "ocaml"),
+    ("clj", "clojure"),
+    ("cljs", "clojure"),
+    ("zig", "zig"),
+    ("jl", "julia"),
+    ("m", "objective-c"),
+    ("mm", "objective-c"),
+    ("groovy", "groovy"),
+    ("fs", "fsharp"),
+    ("fsx", "fsharp"),
+    ("vb", "visual-basic"),
+    ("sol", "solidity"),
+    ("vue", "vue"),
+    ("svelte", "svelte"),
+    ("ps1", "powershell"),
+    ("nim", "nim"),
+    ("elm", "elm"),
+    ("r", "r"),
+    ("R", "r"),
+];
+
+fn text_language(ext: &str) -> Option<&'static str> {
+    TEXT_LANGUAGES
+        .iter()
+        .find(|(e, _)| *e == ext)
+        .map(|&(_, name)| name)
+}
+
 impl Lang {
     pub fn from_path(path: &str) -> Option<Lang> {
         let ext = path.rsplit_once('.').map(|(_, e)| e)?;
@@ -52,10 +101,7 @@ impl Lang {
             "java" => Lang::Java,
             "c" | "h" => Lang::C,
             "cc" | "cpp" | "cxx" | "hpp" | "hh" | "hxx" | "c++" | "h++" => Lang::Cpp,
-            "rb" | "php" | "cs" | "kt" | "kts" | "swift" | "scala" | "lua" | "sh" | "bash"
-            | "pl" | "pm" | "dart" | "ex" | "exs" | "erl" | "hs" | "ml" | "mli" | "clj"
-            | "cljs" | "zig" | "jl" | "m" | "mm" | "groovy" | "fs" | "fsx" | "vb" | "sol"
-            | "vue" | "svelte" | "ps1" | "nim" | "elm" | "r" | "R" => Lang::Text,
+            e if text_language(e).is_some() => Lang::Text,
             _ => return None,
         })
     }
@@ -84,6 +130,18 @@ impl Lang {
             Lang::C => "c",
             Lang::Cpp => "cpp",
             Lang::Text => "other",
+        }
+    }
+
+    /// The language a user would call the file `rel` of this language by: `name()`, except
+    /// that `Text` files are told apart by their extension (`ruby`, `php`, `shell`).
+    pub fn label(self, rel: &str) -> &'static str {
+        match self {
+            Lang::Text => rel
+                .rsplit_once('.')
+                .and_then(|(_, e)| text_language(e))
+                .unwrap_or("other"),
+            _ => self.name(),
         }
     }
 
@@ -330,6 +388,16 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_file_without_a_grammar_is_counted_under_its_own_language() {
+        let label = |rel: &str| Lang::from_path(rel).map(|l| l.label(rel));
+        assert_eq!(label("lib/rack/utils.rb"), Some("ruby"));
+        assert_eq!(label("src/Monolog/Logger.php"), Some("php"));
+        assert_eq!(label("scripts/build.sh"), Some("shell"));
+        assert_eq!(label("src/main.rs"), Some("rust"));
+        assert_eq!(label("README.md"), None);
     }
 
     #[test]

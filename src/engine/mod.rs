@@ -641,7 +641,9 @@ impl Index {
             s.files += 1;
             s.symbols += f.symbols.len();
             s.edges += f.edges.len() + f.import_files.len() + f.symbols.len();
-            *s.languages.entry(f.lang.name().to_string()).or_default() += 1;
+            *s.languages
+                .entry(f.lang.label(&f.rel).to_string())
+                .or_default() += 1;
             s.bytes += f.size;
             s.lines += u64::from(f.lines);
         }
