@@ -56,6 +56,11 @@ const ER_BASE_WEIGHT: f32 = 0.6;
 /// Weight of a negated word's base without "un-" ("unhandled" → `handl`): a synonym's.
 const UN_BASE_WEIGHT: f32 = 0.4;
 
+/// Weight of two words written as the first one's initial and the second (`etag`): a synonym's.
+/// Over the 405 benchmark questions 0.4 and 0.8 move one first hit (ajv-09) and one third
+/// place; the rule is for the names it exists for, not for a figure.
+const INITIAL_JOIN_WEIGHT: f32 = 0.4;
+
 /// The weighted terms of `question` in the index's vocabulary.
 pub fn parse_question(idx: &Index, question: &str) -> Query {
     let mut weights: HashMap<u32, (f32, u64)> = HashMap::default();
@@ -116,6 +121,13 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
             add(s, 0.4, c, &mut weights);
         }
         add(&joined, 0.8, c, &mut weights);
+        // Code shortens the first of two words to its initial: "entity tag" → `etag`, "process
+        // id" → `pid`, "virtual table" → `vtable`.
+        if pair[0].len() >= 3 && pair[1].len() >= 2 && pair[0].as_bytes()[0].is_ascii_alphabetic() {
+            let short = format!("{}{}", &pair[0][..1], pair[1]);
+            add(&short, INITIAL_JOIN_WEIGHT, c, &mut weights);
+            add(tokens::stem(&short), INITIAL_JOIN_WEIGHT, c, &mut weights);
+        }
         add(tokens::stem(&joined), 0.8, c, &mut weights);
         add(&format!("{}_{}", pair[0], pair[1]), 0.8, c, &mut weights);
     }

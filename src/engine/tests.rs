@@ -867,6 +867,27 @@ fn a_one_letter_word_joins_its_neighbour() {
     );
 }
 
+/// A "process id" is a `pid` in the code ("entity tag" an `etag`): two words written as the
+/// first one's initial and the second still meet the code named that way.
+#[test]
+fn two_words_meet_the_name_that_keeps_only_the_first_ones_initial() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "lib/daemon.rb",
+        "module Srv\n  class Daemon\n    def save_pid(path)\n      File.write(path, Process.pid.to_s)\n    end\n  end\nend\n",
+    );
+    write(
+        dir.path(),
+        "lib/queue.rb",
+        "module Srv\n  # Takes each id off the queue and saves its process record.\n  class Queue\n    def drain(ids)\n      ids.each { |id| save_record(id) }\n    end\n  end\nend\n",
+    );
+    assert_eq!(
+        first_cited(dir.path(), "Where is the process id saved?").as_deref(),
+        Some("lib/daemon.rb")
+    );
+}
+
 /// "What does an error … carry": the type named for the error is the answer, not a larger
 /// type the question's other words describe better.
 #[test]
