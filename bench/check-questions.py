@@ -17,6 +17,8 @@ that closes it. Doc comments above are not part of it. Found by language:
   .c .h           `function`, `struct_or_typedef`, `MACRO`
   .cc .cpp .hpp   `Class::method` (in the class or out of line), `function`, `Class`
                   (a .h file is read as C++ when the corpus has C++ sources)
+  .cs             `Class.Method` (short class name, nested: `Outer.Inner.Method`), `Class`;
+                  attribute lines (`[Obsolete]`) directly above belong to it
   .php            `Class.method` (short class name), `Class`, `function`
   .rb             `Module.Class.method` (the enclosing modules and classes, outermost first;
                   `def self.x` is `Module.x`), `Module.Class`; a definition ends at the `end`
@@ -47,7 +49,7 @@ EXT_LANG = {
     ".js": "js", ".mjs": "js", ".cjs": "js", ".jsx": "js", ".ts": "js", ".tsx": "js", ".mts": "js", ".cts": "js",
     ".go": "go", ".java": "java", ".c": "c", ".h": "c",
     ".cc": "cpp", ".cpp": "cpp", ".cxx": "cpp", ".hpp": "cpp", ".hh": "cpp", ".hxx": "cpp",
-    ".php": "php", ".rb": "rb", ".lua": "lua",
+    ".php": "php", ".rb": "rb", ".lua": "lua", ".cs": "cs",
 }
 
 
@@ -104,7 +106,15 @@ def blank_code(text: str, lang: str) -> list[str]:
             blank(text[i:j])
             i, last = j, '"'
             continue
-        quotes = '"' + ("'`" if lang == "js" else "`" if lang == "go" else "'" if lang in ("c", "cpp", "java", "php", "rb", "lua") else "")
+        if lang == "cs" and (m := re.match(r'(?:\$@|@\$?)"', text[i:i + 3])):
+            # A verbatim string: no backslash escapes, a doubled quote stands for one.
+            j = i + len(m.group(0))
+            while j < n and not (text[j] == '"' and text[j + 1:j + 2] != '"'):
+                j += 2 if text[j] == '"' else 1
+            blank(text[i:j + 1])
+            i, last = j + 1, '"'
+            continue
+        quotes = '"' + ("'`" if lang == "js" else "`" if lang == "go" else "'" if lang in ("c", "cpp", "java", "cs", "php", "rb", "lua") else "")
         if lang == "rust" and c == "'":
             m = re.match(r"'(\\u\{[0-9a-fA-F]+\}|\\.|[^\\'])'", text[i:i + 12])
             if m:
@@ -209,9 +219,9 @@ class Source:
                     depth_p += 1
                 elif ch in ")]":
                     depth_p -= 1
-                elif ch == "<" and not opened and self.lang in ("rust", "js", "java"):
+                elif ch == "<" and not opened and self.lang in ("rust", "js", "java", "cs"):
                     depth_a += 1
-                elif ch == ">" and not opened and prev not in "=-" and self.lang in ("rust", "js", "java"):
+                elif ch == ">" and not opened and prev not in "=-" and self.lang in ("rust", "js", "java", "cs"):
                     depth_a = max(0, depth_a - 1)
                 elif ch == "{":
                     if depth_p == 0 and depth_b == 0 and depth_a == 0:
@@ -441,7 +451,10 @@ def annotated_start(src: Source, i: int, prefixes: tuple[str, ...]) -> int:
     return i
 
 
-JAVA_TYPE = r"(?:class|interface|enum|record|@interface)\s+"
+JAVA_TYPE = r"(?:class|interface|enum|record|@interface|struct)\s+"
+# Java's modifiers, and C#'s (`.cs` files are located like Java's).
+MODIFIERS = (r"public|private|protected|internal|static|final|abstract|sealed|non-sealed|strictfp|synchronized|native|default"
+             r"|virtual|override|async|extern|unsafe|new|partial|readonly")
 
 
 def java_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
@@ -449,8 +462,7 @@ def java_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
     blocks = [(0, len(src.lines) + 1)]  # (0-based open line, 1-based end) of the enclosing body
     for k, part in enumerate(parts):
         last = k == len(parts) - 1
-        ty = re.compile(r"^\s*(?:(?:public|private|protected|static|final|abstract|sealed|non-sealed|strictfp)\s+)*"
-                        + JAVA_TYPE + re.escape(part) + r"\b")
+        ty = re.compile(r"^\s*(?:(?:" + MODIFIERS + r")\s+)*" + JAVA_TYPE + re.escape(part) + r"\b")
         found = []
         for (ci, cend) in blocks:
             rng = range(ci + (0 if k == 0 else 1), cend - 1)
@@ -459,16 +471,17 @@ def java_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
                 body = set(members(src, ci, cend, ty))
                 hits = [i for i in hits if i in body]
             found += [(i, e) for i in hits if (e := src.block_end(i + 1))]
+        marks = ("[",) if src.lang == "cs" else ("@",)
         if last and found:
-            return [(annotated_start(src, i, ("@",)) + 1, e) for i, e in found]
+            return [(annotated_start(src, i, marks) + 1, e) for i, e in found]
         if last:
-            method = re.compile(r"^\s*(?:(?:public|private|protected|static|final|abstract|synchronized|native|default|@\w+(?:\([^)]*\))?)\s+)*"
-                                r"(?:<[^>]*>\s+)?(?:[\w.$<>\[\],? ]+\s+)?" + re.escape(part) + r"\s*\(")
+            method = re.compile(r"^\s*(?:(?:" + MODIFIERS + r"|@\w+(?:\([^)]*\))?)\s+)*"
+                                r"(?:<[^>]*>\s+)?(?:[\w.$<>\[\],? ]+\s+)?" + re.escape(part) + r"\s*(?:<[^>()]*>\s*)?\(")
             res = []
             for (ci, cend) in blocks:
                 for i in members(src, ci, cend, method):
                     if (e := src.block_end(i + 1)):
-                        res.append((annotated_start(src, i, ("@",)) + 1, e))
+                        res.append((annotated_start(src, i, marks) + 1, e))
             return res
         blocks = found
     return []
@@ -647,7 +660,7 @@ def lua_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
 
 def locate(src: Source, symbol: str) -> list[tuple[int, int]]:
     return {
-        "php": php_ranges, "rb": rb_ranges, "lua": lua_ranges,
+        "php": php_ranges, "rb": rb_ranges, "lua": lua_ranges, "cs": java_ranges,
         "py": py_ranges, "rust": rust_ranges, "js": js_ranges, "go": go_ranges, "java": java_ranges,
         "c": lambda s, y: c_ranges(s, y, False), "cpp": lambda s, y: c_ranges(s, y, True),
     }[src.lang](src, symbol)

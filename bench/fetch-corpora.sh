@@ -51,6 +51,7 @@ CORPORA=(
   "rack     deb     ruby-rack:usr/share/rubygems-integration/all/gems/rack-2.2.22 2.2.22-0+deb12u2 7ba26a66f6981b48ac604c9b829de51bdfc5d5ec8f329cf823b0aab72f718354 - lib/rack.rb"
   "monolog  debsrc  php-monolog                    2.9.1-1         55d7d62eee001d4e68fe0d53841ede53bd583f4e0e3a172877d9a939f4b3c79e  -      src/Monolog/Logger.php"
   "penlight deb     lua-penlight:usr/share/lua/5.1 1.13.1-3        69918434ee650d06aa470d49ba05a1a16ae43e66b8216e135cc5075f7d5d9ff3  -      pl/stringx.lua"
+  "newtonsoft debsrc newtonsoft-json               6.0.8+dfsg-1.1  3b7c77da971bbe1c6fdbb5cbb634d106a86aa30c82647abd9b23d2f31be0c630  Src/Newtonsoft.Json.Tests,Src/Newtonsoft.Json.TestConsole,Src/packages,Doc,Build Src/Newtonsoft.Json/JsonConvert.cs"
 )
 
 die() { echo "fetch-corpora: error: $*" >&2; exit 1; }

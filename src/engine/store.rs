@@ -22,7 +22,9 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // 19: stopwords are stopped before stemming too (`None`, `true`, `else` were terms).
 // 20: source in a language without a grammar (`Lang::Text`) is indexed, with definitions read
 // from its lines.
-pub const FORMAT_VERSION: u32 = 20;
+// 21: methods declared by their type (C#, Dart) are definitions of `Lang::Text` files too,
+// and doc markup tags (C# XML docs, Javadoc HTML) are left out of docs.
+pub const FORMAT_VERSION: u32 = 21;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most

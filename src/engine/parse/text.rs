@@ -2,8 +2,9 @@
 //! lines as ctags reads them: a line that opens with a definition keyword and a name starts a
 //! definition, which runs down to the last line before the code returns to the header's indent
 //! (a closing `end` or `}` at that indent included). Ruby, PHP, Kotlin, Swift, Scala, Elixir,
-//! Lua, Perl and shell functions and classes are found; languages whose methods carry no
-//! keyword (C#, Dart) yield their classes only. A file with none is still indexed by its words.
+//! Lua, Perl and shell functions and classes are found; so are the methods of languages that
+//! write a type where others write a keyword (C#, Dart, Groovy: `public async Task<int>
+//! Count(…)`). A file with none is still indexed by its words.
 
 use super::{Collected, RawDef, docs};
 use crate::engine::lang::Lang;
@@ -98,11 +99,16 @@ pub(super) fn definitions(text: &str, col: &mut Collected) {
     let mut open: Vec<(usize, String, Kind)> = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         open.retain(|o| o.0 >= i);
-        let Some((kind, name)) = header(line.text) else {
+        let parent = open.last();
+        let in_type =
+            parent.is_some_and(|p| matches!(p.2, Kind::Class | Kind::Interface | Kind::Module));
+        let Some((kind, name)) = header(line.text).or_else(|| {
+            let next = lines[i + 1..].iter().find(|l| !l.text.is_empty());
+            typed_header(line.text, in_type, next.map_or("", |l| l.text))
+        }) else {
             continue;
         };
         let last = block_end(&lines, i);
-        let parent = open.last();
         let kind = match (kind, parent) {
             (Kind::Function, Some((_, _, Kind::Class | Kind::Interface | Kind::Module))) => {
                 Kind::Method
@@ -161,6 +167,56 @@ fn header(t: &str) -> Option<(Kind, &str)> {
         .then_some((Kind::Function, name))
 }
 
+/// Words that open a statement, never a definition, though a call may follow them
+/// (`return Count(x)`, `await Save(x) {`).
+const STATEMENT_WORDS: &[&str] = &[
+    "if", "else", "for", "foreach", "while", "do", "switch", "case", "return", "throw", "await",
+    "yield", "using", "lock", "catch", "try", "finally", "new", "var", "let", "const", "val",
+    "print", "echo", "assert", "goto", "when", "typeof", "sizeof", "nameof", "delete", "not",
+    "and", "or", "in", "is", "as", "then", "elif", "unless", "until", "puts", "local",
+];
+
+/// `(kind, name)` of a method or function declared by its type instead of a keyword (C#,
+/// Dart, Groovy, Java-like): modifiers and a return type, then the name and its parameters
+/// (`public static Task<int> CountAsync(string key) {`). Inside a class every such line is a
+/// member (statements do not stand there); outside one its body must open on the line or the
+/// next, so a call spread over lines is not taken for one.
+fn typed_header<'a>(t: &'a str, in_type: bool, next: &str) -> Option<(Kind, &'a str)> {
+    let paren = t.find('(')?;
+    let before = t[..paren].trim_end();
+    let mut words = before.split_whitespace();
+    let first = words.next()?;
+    let name = words.next_back()?;
+    let name = name.split('<').next()?;
+    let identifier = |w: &str| {
+        w.starts_with(|c: char| c.is_alphabetic() || c == '_')
+            && w.chars().all(|c| c.is_alphanumeric() || c == '_')
+    };
+    let type_like = |w: &str| {
+        w.chars()
+            .all(|c| c.is_alphanumeric() || "_<>[],.?*&@".contains(c))
+    };
+    if !first.starts_with(|c: char| c.is_alphabetic() || c == '_')
+        || !identifier(name)
+        || STATEMENT_WORDS.contains(&first)
+        || STATEMENT_WORDS.contains(&name)
+        || !before.split_whitespace().all(type_like)
+    {
+        return None;
+    }
+    let rest = t[paren..].trim_end();
+    let opens = rest.ends_with('{') || rest.contains("=>") || next.starts_with('{');
+    let declared = in_type && !rest.ends_with(';');
+    (opens || declared).then_some((
+        if in_type {
+            Kind::Method
+        } else {
+            Kind::Function
+        },
+        name,
+    ))
+}
+
 /// A triple-quoted string's delimiter (Kotlin, Swift, Scala, Elixir, Groovy).
 const TRIPLE: &str = "\"\"\"";
 
@@ -188,12 +244,14 @@ fn string_opened(t: &str) -> Option<String> {
 fn block_end(lines: &[Line], i: usize) -> usize {
     let indent = lines[i].indent;
     let mut last = i;
+    let mut braced = lines[i].text.ends_with('{');
     for (j, l) in lines.iter().enumerate().skip(i + 1) {
         if l.text.is_empty() {
             continue;
         }
-        // A brace on the line below the header, at its indent, opens its block.
-        if last == i && l.indent == indent && l.text.starts_with('{') {
+        // A brace at the header's indent, below it or below its parameters, opens its block.
+        if !braced && l.indent == indent && l.text.starts_with('{') {
+            braced = true;
             last = j;
             continue;
         }
@@ -286,6 +344,33 @@ mod tests {
         let d = &col.defs[0];
         assert_eq!((d.qual.as_str(), d.start, d.end), ("deepcompare", 3, 5));
         assert!(d.doc.starts_with("compare two values."), "{:?}", d.doc);
+    }
+
+    #[test]
+    fn methods_declared_by_their_type_are_found() {
+        let csharp = "namespace Shop\n{\n    public class Cart : IDisposable\n    {\n        private readonly List<Item> items = new List<Item>();\n\n        public Cart(int size)\n        {\n            Reserve(size);\n        }\n\n        [Obsolete]\n        public async Task<decimal> TotalAsync(\n            Discount d)\n        {\n            return await Sum(d);\n        }\n\n        public int Count => items.Count;\n        public override string ToString() => $\"{Count}\";\n    }\n}\n";
+        assert_eq!(
+            defs(csharp),
+            [
+                ("Shop".to_string(), Kind::Module, 1, 22),
+                ("Shop.Cart".to_string(), Kind::Class, 3, 21),
+                ("Shop.Cart.Cart".to_string(), Kind::Method, 7, 10),
+                ("Shop.Cart.TotalAsync".to_string(), Kind::Method, 13, 17),
+                ("Shop.Cart.ToString".to_string(), Kind::Method, 20, 20),
+            ]
+        );
+        let dart = "Future<void> main() async {\n  await run(args);\n}\n\nclass Store {\n  int get size => _items.length;\n  void add(Item item) {\n    _items.add(item);\n  }\n}\n";
+        assert_eq!(
+            defs(dart),
+            [
+                ("main".to_string(), Kind::Function, 1, 3),
+                ("Store".to_string(), Kind::Class, 5, 10),
+                ("Store.add".to_string(), Kind::Method, 7, 9),
+            ]
+        );
+        // Calls and statements, in a body or outside one, are not definitions.
+        let calls = "logger.Info(\n    \"x\");\nreturn Compute(a, b) {\nvar total = Sum(items);\nawait Save(x) {\n";
+        assert!(defs(calls).is_empty(), "{:?}", defs(calls));
     }
 
     #[test]
