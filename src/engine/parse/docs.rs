@@ -158,6 +158,8 @@ pub(super) fn clean_doc(raw: &str) -> String {
             .trim_start_matches('-')
             .trim_matches(|c| c == '"' || c == '\'')
             .trim();
+        let l = without_doc_markup(l);
+        let l = l.trim();
         if l.is_empty() {
             if !out.is_empty() && !out.ends_with("\n\n") {
                 out.push_str("\n\n");
@@ -173,6 +175,83 @@ pub(super) fn clean_doc(raw: &str) -> String {
         }
     }
     out.trim().to_string()
+}
+
+/// Tags of C#'s XML doc comments and of the HTML in Javadoc: markup, not prose. Without this
+/// every C# method's doc says `summary`, `param` and `name`, and "parameter" in a question
+/// met them all.
+const DOC_TAGS: &[&str] = &[
+    "summary",
+    "remarks",
+    "param",
+    "typeparam",
+    "paramref",
+    "typeparamref",
+    "returns",
+    "value",
+    "exception",
+    "see",
+    "seealso",
+    "c",
+    "code",
+    "para",
+    "example",
+    "list",
+    "item",
+    "term",
+    "description",
+    "inheritdoc",
+    "p",
+    "b",
+    "i",
+    "em",
+    "strong",
+    "pre",
+    "br",
+    "ul",
+    "ol",
+    "li",
+    "tt",
+];
+
+/// `line` without doc markup tags; an attribute's value stays (`<see cref="Reader"/>` →
+/// `Reader`, `<param name="count">` → `count`), it names what the prose is about.
+fn without_doc_markup(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.contains('<') {
+        return line.into();
+    }
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(at) = rest.find('<') {
+        out.push_str(&rest[..at]);
+        let tag = &rest[at + 1..];
+        let name_len = tag
+            .trim_start_matches('/')
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(tag.len());
+        let name = &tag.trim_start_matches('/')[..name_len];
+        let close = tag.find('>');
+        match close {
+            Some(close) if DOC_TAGS.contains(&name.to_ascii_lowercase().as_str()) => {
+                rest = &tag[close + 1..];
+                for value in tag[..close].split('"').skip(1).step_by(2) {
+                    if !out.is_empty() && !out.ends_with(char::is_whitespace) {
+                        out.push(' ');
+                    }
+                    out.push_str(value);
+                    if rest.starts_with(char::is_alphanumeric) {
+                        out.push(' ');
+                    }
+                }
+            }
+            _ => {
+                out.push('<');
+                rest = tag;
+            }
+        }
+    }
+    out.push_str(rest);
+    out.into()
 }
 
 /// The first line of the definition (more while a parameter list is still open).

@@ -840,6 +840,21 @@ mod tests {
     }
 
     #[test]
+    fn doc_markup_tags_are_not_prose() {
+        let csharp = "/// <summary>\n/// Reads the next token from the <see cref=\"JsonReader\"/>.\n\
+                      /// </summary>\n/// <param name=\"depth\">The <c>max</c> depth.</param>\n";
+        assert_eq!(
+            clean_doc(csharp),
+            "Reads the next token from the JsonReader.\n\ndepth The max depth."
+        );
+        // Generic types and comparisons in prose are not markup.
+        assert_eq!(
+            clean_doc("/// Returns a Vec<T> when n < 3 and m > 2."),
+            "Returns a Vec<T> when n < 3 and m > 2."
+        );
+    }
+
+    #[test]
     fn doc_comments_are_read_from_the_lines_above() {
         let rust = "//! Module docs.\n\n/* Block\n   spanning lines. */\n#[inline]\n\
                     pub fn a() {}\n\n// Detached.\n\npub fn b() {}\nlet x = 1; // trailing\n\
