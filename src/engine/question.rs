@@ -199,7 +199,7 @@ fn subject_words(raw: &[String]) -> Vec<String> {
     let Some(aux) = raw.iter().position(|w| AUXILIARY.contains(&w.as_str())) else {
         return Vec::new();
     };
-    let mut out = Vec::new();
+    let mut out: Vec<(&str, String)> = Vec::new();
     for w in raw[aux + 1..]
         .iter()
         .map(String::as_str)
@@ -214,9 +214,17 @@ fn subject_words(raw: &[String]) -> Vec<String> {
         {
             break;
         }
-        out.push(t.to_string());
+        // A gerund before another word qualifies it ("an error-*handling* callback" is a
+        // callback): the thing asked about is not a `…Handling`.
+        if out
+            .last()
+            .is_some_and(|(raw, _): &(&str, String)| raw.ends_with("ing"))
+        {
+            out.pop();
+        }
+        out.push((w, t.to_string()));
     }
-    out
+    out.into_iter().map(|(_, t)| t).collect()
 }
 
 /// "when|once|if|… *noun phrase* is|are|gets|was|were|has been *participle*", up to four words
@@ -408,6 +416,13 @@ mod tests {
                 "What does a compiled function prototype hold?"
             )),
             ["compil", "function", "prototyp"]
+        );
+        assert_eq!(
+            subject_words(&plain_words(
+                "What information does an error-handling callback receive?"
+            )),
+            ["error", "callback", "receiv"],
+            "a gerund before a noun qualifies it"
         );
         assert!(subject_words(&plain_words("Which fields?")).is_empty());
     }

@@ -46,7 +46,7 @@ fn keyword_kind(word: &str) -> Option<Kind> {
         | "defmacro" => Kind::Function,
         "class" | "struct" | "record" | "object" | "enum" | "defstruct" => Kind::Class,
         "interface" | "trait" | "protocol" | "extension" | "impl" => Kind::Interface,
-        "module" | "defmodule" | "namespace" | "package" => Kind::Module,
+        "module" | "defmodule" => Kind::Module,
         _ => return None,
     })
 }
@@ -246,7 +246,13 @@ fn block_end(lines: &[Line], i: usize) -> usize {
     let mut last = i;
     let mut braced = lines[i].text.ends_with('{');
     for (j, l) in lines.iter().enumerate().skip(i + 1) {
-        if l.text.is_empty() {
+        // Comments and C#'s `#if`/`#region` lines are often written at column 0 inside a
+        // body: they end nothing.
+        if l.text.is_empty()
+            || ["#", "//", "/*", "*", "--"]
+                .iter()
+                .any(|m| l.text.starts_with(m))
+        {
             continue;
         }
         // A brace at the header's indent, below it or below its parameters, opens its block.
@@ -348,15 +354,16 @@ mod tests {
 
     #[test]
     fn methods_declared_by_their_type_are_found() {
-        let csharp = "namespace Shop\n{\n    public class Cart : IDisposable\n    {\n        private readonly List<Item> items = new List<Item>();\n\n        public Cart(int size)\n        {\n            Reserve(size);\n        }\n\n        [Obsolete]\n        public async Task<decimal> TotalAsync(\n            Discount d)\n        {\n            return await Sum(d);\n        }\n\n        public int Count => items.Count;\n        public override string ToString() => $\"{Count}\";\n    }\n}\n";
+        let csharp = "namespace Shop\n{\n    public class Cart : IDisposable\n    {\n        private readonly List<Item> items = new List<Item>();\n\n        public Cart(int size)\n        {\n            Reserve(size);\n        }\n\n        [Obsolete]\n        public async Task<decimal> TotalAsync(\n            Discount d)\n        {\n#if DEBUG\n            Log(d);\n#endif\n            return await Sum(d);\n        }\n\n        public int Count => items.Count;\n        public override string ToString() => $\"{Count}\";\n    }\n}\n";
         assert_eq!(
             defs(csharp),
+            // A namespace qualifies nothing: C# names a class without it, as Java without
+            // its package.
             [
-                ("Shop".to_string(), Kind::Module, 1, 22),
-                ("Shop.Cart".to_string(), Kind::Class, 3, 21),
-                ("Shop.Cart.Cart".to_string(), Kind::Method, 7, 10),
-                ("Shop.Cart.TotalAsync".to_string(), Kind::Method, 13, 17),
-                ("Shop.Cart.ToString".to_string(), Kind::Method, 20, 20),
+                ("Cart".to_string(), Kind::Class, 3, 24),
+                ("Cart.Cart".to_string(), Kind::Method, 7, 10),
+                ("Cart.TotalAsync".to_string(), Kind::Method, 13, 20),
+                ("Cart.ToString".to_string(), Kind::Method, 23, 23),
             ]
         );
         let dart = "Future<void> main() async {\n  await run(args);\n}\n\nclass Store {\n  int get size => _items.length;\n  void add(Item item) {\n    _items.add(item);\n  }\n}\n";
