@@ -24,7 +24,9 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // from its lines.
 // 21: methods declared by their type (C#, Dart) are definitions of `Lang::Text` files too,
 // and doc markup tags (C# XML docs, Javadoc HTML) are left out of docs.
-pub const FORMAT_VERSION: u32 = 21;
+// 22: a namespace is no definition in `Lang::Text` files, and a comment at column 0 ends no
+// body there.
+pub const FORMAT_VERSION: u32 = 22;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most
