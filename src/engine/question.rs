@@ -121,10 +121,7 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
             add(s, 0.4, c, &mut weights);
         }
         add(&joined, 0.8, c, &mut weights);
-        // Code shortens the first of two words to its initial: "entity tag" → `etag`, "process
-        // id" → `pid`, "virtual table" → `vtable`.
-        if pair[0].len() >= 3 && pair[1].len() >= 2 && pair[0].as_bytes()[0].is_ascii_alphabetic() {
-            let short = format!("{}{}", &pair[0][..1], pair[1]);
+        if let Some(short) = initial_joined(&pair[0], &pair[1]) {
             add(&short, INITIAL_JOIN_WEIGHT, c, &mut weights);
             add(tokens::stem(&short), INITIAL_JOIN_WEIGHT, c, &mut weights);
         }
@@ -182,6 +179,13 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
         events: events(&raw_words),
         names_platform: raw_words.iter().any(|w| walk::is_port_name(w)),
     }
+}
+
+/// Two words as code shortens them to the first one's initial and the second: "entity tag" →
+/// `etag`, "process id" → `pid`, "virtual table" → `vtable`.
+fn initial_joined(first: &str, second: &str) -> Option<String> {
+    let initial = first.chars().next().filter(char::is_ascii_alphabetic)?;
+    (first.len() >= 3 && second.len() >= 2).then(|| format!("{initial}{second}"))
 }
 
 /// Words after which a noun phrase does not go on ("an error *from* …", "the task *and* …").
