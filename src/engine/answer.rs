@@ -270,7 +270,7 @@ fn write_locations<'t>(
             } else {
                 ""
             };
-            let _ = writeln!(md, "\n```{}\n{}{}\n```\n", f.lang.fence(), code, more);
+            let _ = writeln!(md, "\n```{}\n{}{}\n```\n", f.lang.fence(&f.rel), code, more);
         }
         if let Some(text) = lines_of(p.file, p.start, p.end, LLM_SNIPPET_LINES) {
             snippets.push(Snippet {

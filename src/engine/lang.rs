@@ -145,13 +145,19 @@ impl Lang {
         }
     }
 
-    /// The fence tag for Markdown snippets.
-    pub fn fence(self) -> &'static str {
+    /// The fence tag for Markdown snippets of the file `rel` of this language: a `Text` file's
+    /// by its extension, as Markdown highlighters name the language.
+    pub fn fence(self, rel: &str) -> &'static str {
         match self {
             Lang::Tsx => "tsx",
             Lang::TypeScript => "ts",
             Lang::JavaScript => "js",
-            Lang::Text => "",
+            Lang::Text => match self.label(rel) {
+                "objective-c" => "objectivec",
+                "visual-basic" => "vbnet",
+                "other" => "",
+                label => label,
+            },
             other => other.name(),
         }
     }
@@ -398,6 +404,8 @@ mod tests {
         assert_eq!(label("scripts/build.sh"), Some("shell"));
         assert_eq!(label("src/main.rs"), Some("rust"));
         assert_eq!(label("README.md"), None);
+        assert_eq!(Lang::Text.fence("Src/Json/JsonReader.cs"), "csharp");
+        assert_eq!(Lang::Text.fence("lib/rack.rb"), "ruby");
     }
 
     #[test]
