@@ -19,6 +19,9 @@ that closes it. Doc comments above are not part of it. Found by language:
                   (a .h file is read as C++ when the corpus has C++ sources)
   .cs             `Class.Method` (short class name, nested: `Outer.Inner.Method`), `Class`;
                   attribute lines (`[Obsolete]`) directly above belong to it
+  .kt             `Class.method` (nested: `Outer.Inner.method`), `function` (an extension
+                  `fun Foo.bar()` is `bar`), `Class`; annotation lines directly above belong
+                  to it
   .php            `Class.method` (short class name), `Class`, `function`
   .rb             `Module.Class.method` (the enclosing modules and classes, outermost first;
                   `def self.x` is `Module.x`), `Module.Class`; a definition ends at the `end`
@@ -49,7 +52,7 @@ EXT_LANG = {
     ".js": "js", ".mjs": "js", ".cjs": "js", ".jsx": "js", ".ts": "js", ".tsx": "js", ".mts": "js", ".cts": "js",
     ".go": "go", ".java": "java", ".c": "c", ".h": "c",
     ".cc": "cpp", ".cpp": "cpp", ".cxx": "cpp", ".hpp": "cpp", ".hh": "cpp", ".hxx": "cpp",
-    ".php": "php", ".rb": "rb", ".lua": "lua", ".cs": "cs",
+    ".php": "php", ".rb": "rb", ".lua": "lua", ".cs": "cs", ".kt": "kt",
 }
 
 
@@ -100,7 +103,7 @@ def blank_code(text: str, lang: str) -> list[str]:
             blank(text[i:j])
             i, last = j, '"'
             continue
-        if lang == "java" and text.startswith('"""', i):
+        if lang in ("java", "kt") and text.startswith('"""', i):
             end = text.find('"""', i + 3)
             j = n if end < 0 else end + 3
             blank(text[i:j])
@@ -114,7 +117,7 @@ def blank_code(text: str, lang: str) -> list[str]:
             blank(text[i:j + 1])
             i, last = j + 1, '"'
             continue
-        quotes = '"' + ("'`" if lang == "js" else "`" if lang == "go" else "'" if lang in ("c", "cpp", "java", "cs", "php", "rb", "lua") else "")
+        quotes = '"' + ("'`" if lang == "js" else "`" if lang == "go" else "'" if lang in ("c", "cpp", "java", "cs", "kt", "php", "rb", "lua") else "")
         if lang == "rust" and c == "'":
             m = re.match(r"'(\\u\{[0-9a-fA-F]+\}|\\.|[^\\'])'", text[i:i + 12])
             if m:
@@ -219,9 +222,9 @@ class Source:
                     depth_p += 1
                 elif ch in ")]":
                     depth_p -= 1
-                elif ch == "<" and not opened and self.lang in ("rust", "js", "java", "cs"):
+                elif ch == "<" and not opened and self.lang in ("rust", "js", "java", "cs", "kt"):
                     depth_a += 1
-                elif ch == ">" and not opened and prev not in "=-" and self.lang in ("rust", "js", "java", "cs"):
+                elif ch == ">" and not opened and prev not in "=-" and self.lang in ("rust", "js", "java", "cs", "kt"):
                     depth_a = max(0, depth_a - 1)
                 elif ch == "{":
                     if depth_p == 0 and depth_b == 0 and depth_a == 0:
@@ -658,9 +661,43 @@ def lua_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
     return [(i + 1, e) for i, line in enumerate(src.code) if pat.match(line) and (e := src.block_end(i + 1))]
 
 
+KT_MODIFIERS = (r"(?:(?:public|private|protected|internal|override|open|abstract|final|suspend|inline|operator"
+                r"|infix|tailrec|external|data|sealed|inner|enum|annotation|companion|const|expect|actual)\s+)*")
+
+
+def brace_depths(src: Source) -> list[int]:
+    """The brace depth at the start of each line."""
+    depths, depth = [], 0
+    for code in src.code:
+        depths.append(depth)
+        depth += code.count("{") - code.count("}")
+    return depths
+
+
+def kt_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
+    parts = symbol.split(".")
+    depths = brace_depths(src)
+    scopes, level = [(0, len(src.code))], 0
+    for k, part in enumerate(parts):
+        last = k == len(parts) - 1
+        pats = [re.compile(r"^\s*" + KT_MODIFIERS + r"(?:class|interface|object)\s+" + re.escape(part) + r"\b")]
+        if last:
+            pats.append(re.compile(r"^\s*" + KT_MODIFIERS + r"fun\s+(?:<[^>]*>\s*)?(?:[\w.<>?, ]+\.)?"
+                                   + re.escape(part) + r"\s*\("))
+        found = []
+        for a, b in scopes:
+            for i in range(a, b):
+                if depths[i] == level and any(p.match(src.code[i]) for p in pats) and (e := src.block_end(i + 1)):
+                    found.append((i, e))
+        if last:
+            return [(annotated_start(src, i, ("@",)) + 1, e) for i, e in found]
+        scopes, level = [(i + 1, e) for i, e in found], level + 1
+    return []
+
+
 def locate(src: Source, symbol: str) -> list[tuple[int, int]]:
     return {
-        "php": php_ranges, "rb": rb_ranges, "lua": lua_ranges, "cs": java_ranges,
+        "php": php_ranges, "rb": rb_ranges, "lua": lua_ranges, "cs": java_ranges, "kt": kt_ranges,
         "py": py_ranges, "rust": rust_ranges, "js": js_ranges, "go": go_ranges, "java": java_ranges,
         "c": lambda s, y: c_ranges(s, y, False), "cpp": lambda s, y: c_ranges(s, y, True),
     }[src.lang](src, symbol)

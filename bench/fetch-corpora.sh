@@ -52,6 +52,7 @@ CORPORA=(
   "monolog  debsrc  php-monolog                    2.9.1-1         55d7d62eee001d4e68fe0d53841ede53bd583f4e0e3a172877d9a939f4b3c79e  -      src/Monolog/Logger.php"
   "penlight deb     lua-penlight:usr/share/lua/5.1 1.13.1-3        69918434ee650d06aa470d49ba05a1a16ae43e66b8216e135cc5075f7d5d9ff3  -      pl/stringx.lua"
   "newtonsoft debsrc newtonsoft-json               6.0.8+dfsg-1.1  3b7c77da971bbe1c6fdbb5cbb634d106a86aa30c82647abd9b23d2f31be0c630  Src/Newtonsoft.Json.Tests,Src/Newtonsoft.Json.TestConsole,Src/packages,Doc,Build Src/Newtonsoft.Json/JsonConvert.cs"
+  "coroutines debsrc kotlinx-coroutines             1.0.1-2         361a1e02f2d223c0d8ee16f5cd3987202264f037a4eff5de0e29334c38d16782  benchmarks,binary-compatibility-validator,integration,js,knit,native,reactive,ui,site,docs,license,gradle common/kotlinx-coroutines-core-common/src/Job.kt"
 )
 
 die() { echo "fetch-corpora: error: $*" >&2; exit 1; }

@@ -26,7 +26,9 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // and doc markup tags (C# XML docs, Javadoc HTML) are left out of docs.
 // 22: a namespace is no definition in `Lang::Text` files, and a comment at column 0 ends no
 // body there.
-pub const FORMAT_VERSION: u32 = 22;
+// 23: `Lang::Text` definitions past type parameters before the name (Kotlin's `fun <T>`) and
+// a kind word after the keyword (`enum class`).
+pub const FORMAT_VERSION: u32 = 23;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most

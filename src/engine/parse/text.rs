@@ -37,6 +37,14 @@ const MODIFIERS: &[&str] = &[
     "fileprivate",
     "lazy",
     "case",
+    "operator",
+    "infix",
+    "tailrec",
+    "external",
+    "inner",
+    "annotation",
+    "expect",
+    "actual",
 ];
 
 /// The definition keywords and the kind of definition each opens.
@@ -147,13 +155,22 @@ fn header(t: &str) -> Option<(Kind, &str)> {
     while MODIFIERS.contains(&word) {
         word = words.next()?;
     }
-    if let Some(kind) = keyword_kind(word) {
-        let rest = words.next()?;
-        let name = rest
-            .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == ':'))
-            .next()?;
-        let name = name.rsplit(['.', ':']).find(|s| !s.is_empty())?;
-        let name = name.trim_end_matches('?').trim_end_matches('!');
+    if let Some(mut kind) = keyword_kind(word) {
+        // `word` is a slice of `t`: what follows it on the line.
+        let mut rest = t[word.as_ptr() as usize - t.as_ptr() as usize + word.len()..].trim_start();
+        // `enum class Color`, `fun interface Action`: the first keyword only says which kind
+        // of class (Ruby's `def method` is a method named `method`).
+        if let Some((second, name)) = rest.split_once(char::is_whitespace)
+            && let Some(k) = keyword_kind(second)
+        {
+            kind = k;
+            rest = name.trim_start();
+        }
+        // Kotlin's type parameters come before the name: `fun <T> Flow<T>.first()`.
+        if rest.starts_with('<') {
+            rest = rest[angle_group_len(rest)?..].trim_start();
+        }
+        let name = simple_name(rest)?;
         return (name.chars().next()?.is_alphabetic() || name.starts_with('_'))
             .then_some((kind, name));
     }
@@ -165,6 +182,56 @@ fn header(t: &str) -> Option<(Kind, &str)> {
         .trim_end();
     (!name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_'))
         .then_some((Kind::Function, name))
+}
+
+/// The length of the `<…>` group `s` opens, nested groups included.
+fn angle_group_len(s: &str) -> Option<usize> {
+    let mut depth = 0;
+    for (i, c) in s.char_indices() {
+        match c {
+            '<' => depth += 1,
+            '>' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The defined name at the start of `rest`, without what qualifies it or the type parameters
+/// after it: `Rack::Files` → `Files`, `self.build(n)` → `build`, `Flow<T>.first()` → `first`,
+/// `M:method(` → `method` (Lua), `Box<T>(val x: T)` → `Box`; `Point: Shape` ends at the colon.
+fn simple_name(rest: &str) -> Option<&str> {
+    let b = rest.as_bytes();
+    let (mut depth, mut start, mut i) = (0usize, 0, 0);
+    while i < b.len() {
+        match b[i] {
+            b'<' => depth += 1,
+            b'>' if depth > 0 => depth -= 1,
+            _ if depth > 0 => {}
+            b'.' => start = i + 1,
+            b':' if b.get(i + 1) == Some(&b':') => {
+                start = i + 2;
+                i += 1;
+            }
+            b':' if b
+                .get(i + 1)
+                .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'_') =>
+            {
+                start = i + 1
+            }
+            c if c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80 => {}
+            _ => break,
+        }
+        i += 1;
+    }
+    let name = &rest[start..i];
+    let name = name.split('<').next()?;
+    (!name.is_empty()).then_some(name)
 }
 
 /// Words that open a statement, never a definition, though a call may follow them
@@ -378,6 +445,36 @@ mod tests {
         // Calls and statements, in a body or outside one, are not definitions.
         let calls = "logger.Info(\n    \"x\");\nreturn Compute(a, b) {\nvar total = Sum(items);\nawait Save(x) {\n";
         assert!(defs(calls).is_empty(), "{:?}", defs(calls));
+    }
+
+    #[test]
+    fn kotlin_generics_receivers_and_enum_classes() {
+        let kotlin = "public fun <T> Flow<T>.firstOrNull(): T? {\n    return null\n}\n\n\
+                      enum class Mode {\n    FAST\n}\n\n\
+                      internal class Box<T>(val v: T) : Holder {\n    inline fun <reified R> cast(): R {\n        return v as R\n    }\n}\n";
+        assert_eq!(
+            defs(kotlin),
+            [
+                ("firstOrNull".to_string(), Kind::Function, 1, 3),
+                ("Mode".to_string(), Kind::Class, 5, 7),
+                ("Box".to_string(), Kind::Class, 9, 13),
+                ("Box.cast".to_string(), Kind::Method, 10, 12),
+            ]
+        );
+        let ruby = "class Request\n  def method\n    @env[\"REQUEST_METHOD\"]\n  end\nend\n";
+        assert_eq!(
+            defs(ruby)[1],
+            ("Request.method".to_string(), Kind::Method, 2, 4)
+        );
+        let lua =
+            "function Stack:push(x)\n  self[#self + 1] = x\nend\nfunction Date:_init(t)\nend\n";
+        assert_eq!(
+            defs(lua),
+            [
+                ("push".to_string(), Kind::Function, 1, 3),
+                ("_init".to_string(), Kind::Function, 4, 5),
+            ]
+        );
     }
 
     #[test]
