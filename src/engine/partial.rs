@@ -92,19 +92,21 @@ impl Building {
         let mut citations = Vec::new();
         let mut lines = Vec::new();
         for (rel, best_line, n_lines) in ranked.into_iter().take(MAX_FILES) {
-            // The innermost definition around the best line, or the one right below it (the
-            // best line is often its doc comment).
+            // The innermost definition around the best line, or the one right below it: the
+            // best line is often its doc comment, which a method's class encloses too.
             let span = s.parsed.get(&rel).and_then(|spans| {
                 let short = spans.iter().filter(|d| d.end - d.start < MAX_SPAN);
-                short
+                let around = short
                     .clone()
                     .filter(|d| d.start <= best_line && best_line <= d.end)
-                    .min_by_key(|d| d.end - d.start)
-                    .or_else(|| {
-                        short
-                            .filter(|d| d.start > best_line && d.start <= best_line + DOC_REACH)
-                            .min_by_key(|d| d.start)
-                    })
+                    .min_by_key(|d| d.end - d.start);
+                let below = short
+                    .filter(|d| d.start > best_line && d.start <= best_line + DOC_REACH)
+                    .min_by_key(|d| d.start);
+                match (around, below) {
+                    (Some(a), Some(b)) if b.end <= a.end => Some(b),
+                    (around, below) => around.or(below),
+                }
             });
             let (start, end, what) = match span {
                 Some(d) => (

@@ -792,6 +792,35 @@ fn incremental_statistics_match_a_full_rebuild() {
     assert_eq!(incremental, snapshot(&idx));
 }
 
+/// During a cold build, a method's doc comment that best matches the question cites the
+/// method, though its class encloses the comment too.
+#[test]
+fn a_partial_answer_cites_the_method_below_its_doc_comment() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let class = "public class Queue\n{\n    private int size;\n\n    /// <summary>Drops every stale entry.</summary>\n    public void Purge()\n    {\n        size = 0;\n    }\n\n    public int Length()\n    {\n        return size;\n    }\n}\n";
+    write(dir.path(), "src/Queue.cs", class);
+    let root = std::fs::canonicalize(dir.path()).expect("root");
+    let building = Building::default();
+    building.discovered(&root, ["src/Queue.cs"].into_iter());
+    let parsed = parse::parse_file(
+        "src/Queue.cs",
+        lang::Lang::Text,
+        class,
+        &mut parse::Parsers::default(),
+    );
+    building.indexed("src/Queue.cs", &parsed.symbols);
+    let a = building
+        .answer("Where are stale entries dropped?")
+        .expect("answer");
+    assert_eq!(a.citations[0].path, "src/Queue.cs");
+    assert_eq!(
+        (a.citations[0].start_line, a.citations[0].end_line),
+        (6, 9),
+        "{}",
+        a.markdown
+    );
+}
+
 #[test]
 fn a_cold_build_answers_partially_from_what_it_has_so_far() {
     let dir = tempfile::tempdir().expect("tempdir");
