@@ -28,7 +28,8 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // body there.
 // 23: `Lang::Text` definitions past type parameters before the name (Kotlin's `fun <T>`) and
 // a kind word after the keyword (`enum class`).
-pub const FORMAT_VERSION: u32 = 23;
+// 24: a `Lang::Text` class whose parameters run one per line keeps its body past their `)`.
+pub const FORMAT_VERSION: u32 = 24;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most

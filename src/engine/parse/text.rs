@@ -322,9 +322,10 @@ fn block_end(lines: &[Line], i: usize) -> usize {
         {
             continue;
         }
-        // A brace at the header's indent, below it or below its parameters, opens its block.
-        if !braced && l.indent == indent && l.text.starts_with('{') {
-            braced = true;
+        // A brace at the header's indent, below it or below its parameters, opens its block;
+        // so does the line closing parameters written one per line (Kotlin's `) : Base {`).
+        if !braced && l.indent == indent && l.text.starts_with(['{', ')']) {
+            braced = l.text.ends_with('{');
             last = j;
             continue;
         }
@@ -459,6 +460,14 @@ mod tests {
                 ("Mode".to_string(), Kind::Class, 5, 7),
                 ("Box".to_string(), Kind::Class, 9, 13),
                 ("Box.cast".to_string(), Kind::Method, 10, 12),
+            ]
+        );
+        let params = "internal class Scheduler(\n    val size: Int,\n    val name: String\n) : Executor {\n    fun shutdown() {\n    }\n}\n";
+        assert_eq!(
+            defs(params),
+            [
+                ("Scheduler".to_string(), Kind::Class, 1, 7),
+                ("Scheduler.shutdown".to_string(), Kind::Method, 5, 6),
             ]
         );
         let ruby = "class Request\n  def method\n    @env[\"REQUEST_METHOD\"]\n  end\nend\n";
