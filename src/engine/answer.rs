@@ -266,9 +266,9 @@ fn write_locations<'t>(
             && let Some(code) = lines_of(p.file, p.start, p.end, SNIPPET_LINES)
         {
             let more = if p.end - p.start + 1 > SNIPPET_LINES {
-                "\n// …"
+                format!("\n{} …", f.lang.line_comment(&f.rel))
             } else {
-                ""
+                String::new()
             };
             let _ = writeln!(md, "\n```{}\n{}{}\n```\n", f.lang.fence(&f.rel), code, more);
         }

@@ -162,6 +162,22 @@ impl Lang {
         }
     }
 
+    /// How a line comment starts in the file `rel` of this language: the mark that says a
+    /// snippet goes on (`# …` in Python, not `// …`).
+    pub fn line_comment(self, rel: &str) -> &'static str {
+        match self {
+            Lang::Python => "#",
+            Lang::Text => match self.label(rel) {
+                "ruby" | "shell" | "perl" | "r" | "elixir" | "nim" | "powershell" | "julia" => "#",
+                "lua" | "haskell" | "elm" => "--",
+                "clojure" => ";;",
+                "erlang" => "%",
+                _ => "//",
+            },
+            _ => "//",
+        }
+    }
+
     /// Separator between a container and a member in qualified names.
     pub fn member_sep(self) -> &'static str {
         match self {
@@ -406,6 +422,9 @@ mod tests {
         assert_eq!(label("README.md"), None);
         assert_eq!(Lang::Text.fence("Src/Json/JsonReader.cs"), "csharp");
         assert_eq!(Lang::Text.fence("lib/rack.rb"), "ruby");
+        assert_eq!(Lang::Text.line_comment("lib/rack.rb"), "#");
+        assert_eq!(Lang::Python.line_comment("app.py"), "#");
+        assert_eq!(Lang::Rust.line_comment("src/lib.rs"), "//");
     }
 
     #[test]
