@@ -29,7 +29,8 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // 23: `Lang::Text` definitions past type parameters before the name (Kotlin's `fun <T>`) and
 // a kind word after the keyword (`enum class`).
 // 24: a `Lang::Text` class whose parameters run one per line keeps its body past their `)`.
-pub const FORMAT_VERSION: u32 = 24;
+// 25: a comment's sentence running into a parenthesis is no typed method.
+pub const FORMAT_VERSION: u32 = 25;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most

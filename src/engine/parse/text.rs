@@ -268,6 +268,7 @@ fn typed_header<'a>(t: &'a str, in_type: bool, next: &str) -> Option<(Kind, &'a 
         || STATEMENT_WORDS.contains(&first)
         || STATEMENT_WORDS.contains(&name)
         || !before.split_whitespace().all(type_like)
+        || prose_words(before) > 2
     {
         return None;
     }
@@ -282,6 +283,37 @@ fn typed_header<'a>(t: &'a str, in_type: bool, next: &str) -> Option<(Kind, &'a 
         },
         name,
     ))
+}
+
+/// Modifiers of typed declarations besides `MODIFIERS` (C#, Java, Dart).
+const TYPED_MODIFIERS: &[&str] = &[
+    "synchronized",
+    "native",
+    "extern",
+    "unsafe",
+    "new",
+    "implicit",
+    "explicit",
+    "operator",
+    "factory",
+    "external",
+    "const",
+    "transient",
+    "volatile",
+    "strictfp",
+];
+
+/// Lowercase words before a parameter list that are no modifier: a signature has at most two
+/// (`void add(`), a sentence in a comment many ("the settings and the cookies (etc)").
+fn prose_words(before: &str) -> usize {
+    before
+        .split_whitespace()
+        .filter(|w| {
+            w.chars().all(|c| c.is_ascii_lowercase())
+                && !MODIFIERS.contains(w)
+                && !TYPED_MODIFIERS.contains(w)
+        })
+        .count()
 }
 
 /// A triple-quoted string's delimiter (Kotlin, Swift, Scala, Elixir, Groovy).
@@ -441,6 +473,15 @@ mod tests {
                 ("main".to_string(), Kind::Function, 1, 3),
                 ("Store".to_string(), Kind::Class, 5, 10),
                 ("Store.add".to_string(), Kind::Method, 7, 9),
+            ]
+        );
+        // Nor is a comment's sentence that runs into a parenthesis, in a class.
+        let prose = "class Form {\n    /**\n     Connection will inherit the cookies (etc) of the page.\n    */\n    void submit() {\n    }\n}\n";
+        assert_eq!(
+            defs(prose),
+            [
+                ("Form".to_string(), Kind::Class, 1, 7),
+                ("Form.submit".to_string(), Kind::Method, 5, 6),
             ]
         );
         // Calls and statements, in a body or outside one, are not definitions.
