@@ -30,7 +30,9 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // a kind word after the keyword (`enum class`).
 // 24: a `Lang::Text` class whose parameters run one per line keeps its body past their `)`.
 // 25: a comment's sentence running into a parenthesis is no typed method.
-pub const FORMAT_VERSION: u32 = 25;
+// 26: interface and abstract declarations ending in `;`, declarations after an annotation on
+// their line, and constructors without modifiers are typed methods too.
+pub const FORMAT_VERSION: u32 = 26;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most

@@ -108,11 +108,10 @@ pub(super) fn definitions(text: &str, col: &mut Collected) {
     for (i, line) in lines.iter().enumerate() {
         open.retain(|o| o.0 >= i);
         let parent = open.last();
-        let in_type =
-            parent.is_some_and(|p| matches!(p.2, Kind::Class | Kind::Interface | Kind::Module));
         let Some((kind, name)) = header(line.text).or_else(|| {
             let next = lines[i + 1..].iter().find(|l| !l.text.is_empty());
-            typed_header(line.text, in_type, next.map_or("", |l| l.text))
+            let owner = parent.map(|p| (p.2, p.1.rsplit('.').next().unwrap_or(&p.1)));
+            typed_header(line.text, owner, next.map_or("", |l| l.text))
         }) else {
             continue;
         };
@@ -246,15 +245,27 @@ const STATEMENT_WORDS: &[&str] = &[
 /// `(kind, name)` of a method or function declared by its type instead of a keyword (C#,
 /// Dart, Groovy, Java-like): modifiers and a return type, then the name and its parameters
 /// (`public static Task<int> CountAsync(string key) {`). Inside a class every such line is a
-/// member (statements do not stand there); outside one its body must open on the line or the
-/// next, so a call spread over lines is not taken for one.
-fn typed_header<'a>(t: &'a str, in_type: bool, next: &str) -> Option<(Kind, &'a str)> {
+/// member (statements do not stand there), though it ends in `;` only in an interface or when
+/// abstract; outside one its body must open on the line or the next, so a call spread over
+/// lines is not taken for one.
+fn typed_header<'a>(
+    t: &'a str,
+    owner: Option<(Kind, &str)>,
+    next: &str,
+) -> Option<(Kind, &'a str)> {
+    let parent = owner.map(|o| o.0);
+    let t = without_leading_annotations(t);
+    let in_type = matches!(parent, Some(Kind::Class | Kind::Interface | Kind::Module));
     let paren = t.find('(')?;
     let before = t[..paren].trim_end();
     let mut words = before.split_whitespace();
     let first = words.next()?;
-    let name = words.next_back()?;
-    let name = name.split('<').next()?;
+    let name = match words.next_back() {
+        Some(name) => name.split('<').next()?,
+        // A constructor without modifiers is named for its class: `Arch(String label) {`.
+        None if owner.is_some_and(|o| o.1 == first) => first,
+        None => return None,
+    };
     let identifier = |w: &str| {
         w.starts_with(|c: char| c.is_alphabetic() || c == '_')
             && w.chars().all(|c| c.is_alphanumeric() || c == '_')
@@ -274,7 +285,11 @@ fn typed_header<'a>(t: &'a str, in_type: bool, next: &str) -> Option<(Kind, &'a 
     }
     let rest = t[paren..].trim_end();
     let opens = rest.ends_with('{') || rest.contains("=>") || next.starts_with('{');
-    let declared = in_type && !rest.ends_with(';');
+    let bodiless = parent == Some(Kind::Interface)
+        || before
+            .split_whitespace()
+            .any(|w| w == "abstract" || w == "extern");
+    let declared = in_type && (!rest.ends_with(';') || bodiless);
     (opens || declared).then_some((
         if in_type {
             Kind::Method
@@ -283,6 +298,25 @@ fn typed_header<'a>(t: &'a str, in_type: bool, next: &str) -> Option<(Kind, &'a 
         },
         name,
     ))
+}
+
+/// `t` past annotations written on its line before the declaration: Java's `@Override`, C#'s
+/// `[Obsolete]`.
+fn without_leading_annotations(mut t: &str) -> &str {
+    loop {
+        let end = if t.starts_with('@') {
+            t.find(char::is_whitespace)
+                .filter(|&e| !t[..e].contains('('))
+        } else if t.starts_with('[') {
+            t.find(']').map(|e| e + 1)
+        } else {
+            None
+        };
+        match end {
+            Some(e) if e < t.len() => t = t[e..].trim_start(),
+            _ => return t,
+        }
+    }
 }
 
 /// Modifiers of typed declarations besides `MODIFIERS` (C#, Java, Dart).
@@ -473,6 +507,26 @@ mod tests {
                 ("main".to_string(), Kind::Function, 1, 3),
                 ("Store".to_string(), Kind::Class, 5, 10),
                 ("Store.add".to_string(), Kind::Method, 7, 9),
+            ]
+        );
+        let interface = "public interface IStore\n{\n    Task<Item> Find(string key);\n    void Save(Item item);\n}\n";
+        assert_eq!(
+            defs(interface),
+            [
+                ("IStore".to_string(), Kind::Interface, 1, 5),
+                ("IStore.Find".to_string(), Kind::Method, 3, 3),
+                ("IStore.Save".to_string(), Kind::Method, 4, 4),
+            ]
+        );
+        let ctor = "enum Arch {\n    BIT_32;\n    Arch(final String label) {\n        this.label = label;\n    }\n}\n";
+        assert_eq!(defs(ctor)[1], ("Arch.Arch".to_string(), Kind::Method, 3, 5));
+        let annotated = "class Delegate {\n    @Override public int size() { return d.size(); }\n    [Pure] public bool Empty() => size() == 0;\n}\n";
+        assert_eq!(
+            defs(annotated),
+            [
+                ("Delegate".to_string(), Kind::Class, 1, 4),
+                ("Delegate.size".to_string(), Kind::Method, 2, 2),
+                ("Delegate.Empty".to_string(), Kind::Method, 3, 3),
             ]
         );
         // Nor is a comment's sentence that runs into a parenthesis, in a class.
