@@ -581,6 +581,71 @@ mod tests {
         );
     }
 
+    fn java_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("read dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                java_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "java") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// A measure, run by hand: how closely reading lines finds the methods and classes the
+    /// Java grammar finds, over the Java sources under `POTPIE_TEXT_VS_GRAMMAR`. Java is the
+    /// closest language with a grammar to C# and Dart, which only reading lines serves.
+    /// `POTPIE_TEXT_VS_GRAMMAR=~/potpie-corpora/jsoup/src/main cargo test --release --lib
+    /// reading_lines_finds_what_the_java_grammar_finds -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn reading_lines_finds_what_the_java_grammar_finds() {
+        let Ok(dir) = std::env::var("POTPIE_TEXT_VS_GRAMMAR") else {
+            return;
+        };
+        let mut files = Vec::new();
+        java_files(std::path::Path::new(&dir), &mut files);
+        let (mut found, mut extra, mut missed) = (0usize, 0usize, 0usize);
+        let mut parsers = super::super::Parsers::default();
+        for file in &files {
+            let text = std::fs::read_to_string(file).expect("read");
+            let mut col = Collected::default();
+            definitions(&text, &mut col);
+            let grammar = super::super::parse_file("x.java", Lang::Java, &text, &mut parsers);
+            let mut want: Vec<(u32, &str)> = grammar
+                .symbols
+                .iter()
+                .filter(|s| {
+                    matches!(
+                        s.kind,
+                        Kind::Method | Kind::Function | Kind::Class | Kind::Interface
+                    )
+                })
+                .map(|s| (s.start, s.name().rsplit(['.', ':']).next().unwrap_or("")))
+                .collect();
+            for d in &col.defs {
+                // The grammar starts a definition at its annotations, the lines at its name.
+                match want.iter().position(|&(line, name)| {
+                    name == d.name && (line..=line + 3).contains(&d.start)
+                }) {
+                    Some(i) => {
+                        want.swap_remove(i);
+                        found += 1;
+                    }
+                    None => extra += 1,
+                }
+            }
+            missed += want.len();
+        }
+        let precision = found as f64 / (found + extra).max(1) as f64;
+        let recall = found as f64 / (found + missed).max(1) as f64;
+        println!(
+            "{} files: {found} found, {extra} extra, {missed} missed; precision {precision:.3}, recall {recall:.3}",
+            files.len()
+        );
+        assert!(precision >= 0.98 && recall >= 0.95);
+    }
+
     #[test]
     fn prose_and_calls_are_no_definitions() {
         assert!(defs("puts 'class is open'\nx = def_value\nreturn fun\n").is_empty());
