@@ -599,6 +599,10 @@ mod tests {
     /// reading_lines_finds_what_the_java_grammar_finds -- --ignored --nocapture`
     #[test]
     #[ignore]
+    #[allow(
+        clippy::print_stdout,
+        reason = "a measure run by hand prints its figures"
+    )]
     fn reading_lines_finds_what_the_java_grammar_finds() {
         let Ok(dir) = std::env::var("POTPIE_TEXT_VS_GRAMMAR") else {
             return;
