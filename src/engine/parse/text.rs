@@ -53,7 +53,7 @@ fn keyword_kind(word: &str) -> Option<Kind> {
         "def" | "defp" | "function" | "fun" | "func" | "fn" | "sub" | "proc" | "method"
         | "defmacro" => Kind::Function,
         "class" | "struct" | "record" | "object" | "enum" | "defstruct" => Kind::Class,
-        "interface" | "trait" | "protocol" | "extension" | "impl" => Kind::Interface,
+        "interface" | "@interface" | "trait" | "protocol" | "extension" | "impl" => Kind::Interface,
         "module" | "defmodule" => Kind::Module,
         _ => return None,
     })
@@ -242,6 +242,13 @@ const STATEMENT_WORDS: &[&str] = &[
     "and", "or", "in", "is", "as", "then", "elif", "unless", "until", "puts", "local",
 ];
 
+/// Keywords written before a parenthesis that a method name can never be (`while (`); `is`,
+/// `and` or `delete` can.
+const PARENTHESISED_KEYWORDS: &[&str] = &[
+    "if", "for", "foreach", "while", "switch", "catch", "using", "lock", "return", "throw",
+    "await", "yield", "when", "typeof", "sizeof", "nameof", "assert",
+];
+
 /// `(kind, name)` of a method or function declared by its type instead of a keyword (C#,
 /// Dart, Groovy, Java-like): modifiers and a return type, then the name and its parameters
 /// (`public static Task<int> CountAsync(string key) {`). Inside a class every such line is a
@@ -277,7 +284,7 @@ fn typed_header<'a>(
     if !first.starts_with(|c: char| c.is_alphabetic() || c == '_')
         || !identifier(name)
         || STATEMENT_WORDS.contains(&first)
-        || STATEMENT_WORDS.contains(&name)
+        || PARENTHESISED_KEYWORDS.contains(&name)
         || !before.split_whitespace().all(type_like)
         || prose_words(before) > 2
     {
@@ -339,11 +346,22 @@ const TYPED_MODIFIERS: &[&str] = &[
 
 /// Lowercase words before a parameter list that are no modifier: a signature has at most two
 /// (`void add(`), a sentence in a comment many ("the settings and the cookies (etc)").
+/// Type parameters do not count (`<E extends Throwable> void accept(`).
 fn prose_words(before: &str) -> usize {
+    let mut depth = 0usize;
     before
         .split_whitespace()
         .filter(|w| {
-            w.chars().all(|c| c.is_ascii_lowercase())
+            let outside = depth == 0;
+            for c in w.chars() {
+                match c {
+                    '<' => depth += 1,
+                    '>' => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+            }
+            outside
+                && w.chars().all(|c| c.is_ascii_lowercase())
                 && !MODIFIERS.contains(w)
                 && !TYPED_MODIFIERS.contains(w)
         })
@@ -369,7 +387,9 @@ fn string_opened(t: &str) -> Option<String> {
     let shouted = word
         .chars()
         .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit());
-    (word.len() >= 2 && shouted).then_some(word)
+    // `x << 16` is a shift: a terminator starts with a letter.
+    let named = word.starts_with(|c: char| c.is_ascii_uppercase() || c == '_');
+    (word.len() >= 2 && shouted && named).then_some(word)
 }
 
 /// The last line of the block a header at line `i` opens: the line before the first non-blank
@@ -477,6 +497,19 @@ mod tests {
     }
 
     #[test]
+    fn a_shift_is_no_heredoc() {
+        let java = "class Swar {\n    // long v = (c[1]<<16)|(c[2]<<32);\n    static long first(long v) {\n        return v << 16;\n    }\n\n    static long second(long v) {\n        return v;\n    }\n}\n";
+        assert_eq!(
+            defs(java),
+            [
+                ("Swar".to_string(), Kind::Class, 1, 10),
+                ("Swar.first".to_string(), Kind::Method, 3, 5),
+                ("Swar.second".to_string(), Kind::Method, 7, 9),
+            ]
+        );
+    }
+
+    #[test]
     fn lua_functions_keep_their_dash_comments_as_docs() {
         let lua = "--- compare two values.\n-- @param a first\nfunction tablex.deepcompare(a, b)\n  return a == b\nend\n";
         let mut col = Collected::default();
@@ -516,6 +549,15 @@ mod tests {
                 ("IStore".to_string(), Kind::Interface, 1, 5),
                 ("IStore.Find".to_string(), Kind::Method, 3, 3),
                 ("IStore.Save".to_string(), Kind::Method, 4, 4),
+            ]
+        );
+        let java = "public @interface Exclude {\n}\nclass Range {\n    public static <T extends Comparable<? super T>> Range<T> is(final T v) {\n        return null;\n    }\n}\n";
+        assert_eq!(
+            defs(java),
+            [
+                ("Exclude".to_string(), Kind::Interface, 1, 2),
+                ("Range".to_string(), Kind::Class, 3, 7),
+                ("Range.is".to_string(), Kind::Method, 4, 6),
             ]
         );
         let ctor = "enum Arch {\n    BIT_32;\n    Arch(final String label) {\n        this.label = label;\n    }\n}\n";
