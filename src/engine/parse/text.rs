@@ -281,7 +281,8 @@ fn typed_header<'a>(
         w.chars()
             .all(|c| c.is_alphanumeric() || "_<>[],.?*&@".contains(c))
     };
-    if !first.starts_with(|c: char| c.is_alphabetic() || c == '_')
+    // A generic method may open with its type parameters: `<B extends Appendable> B format(`.
+    if !first.starts_with(|c: char| c.is_alphabetic() || c == '_' || c == '<')
         || !identifier(name)
         || STATEMENT_WORDS.contains(&first)
         || PARENTHESISED_KEYWORDS.contains(&name)
@@ -559,6 +560,12 @@ mod tests {
                 ("Range".to_string(), Kind::Class, 3, 7),
                 ("Range.is".to_string(), Kind::Method, 4, 6),
             ]
+        );
+        let generic =
+            "interface Printer {\n    <B extends Appendable> B format(long millis, B buf);\n}\n";
+        assert_eq!(
+            defs(generic)[1],
+            ("Printer.format".to_string(), Kind::Method, 2, 2)
         );
         let ctor = "enum Arch {\n    BIT_32;\n    Arch(final String label) {\n        this.label = label;\n    }\n}\n";
         assert_eq!(defs(ctor)[1], ("Arch.Arch".to_string(), Kind::Method, 3, 5));
