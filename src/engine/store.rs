@@ -32,9 +32,10 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // 25: a comment's sentence running into a parenthesis is no typed method.
 // 26: interface and abstract declarations ending in `;`, declarations after an annotation on
 // their line, and constructors without modifiers are typed methods too.
-// 27: `x << 16` opens no heredoc; methods named `is` or `and`, with type parameters (before
-// the return type too), and Java's `@interface` are read too.
-pub const FORMAT_VERSION: u32 = 27;
+// 27: `x << 16` opens no heredoc; methods named `is` or `and`, with type parameters, and Java's
+// `@interface` are read too.
+// 28: and a typed method that opens with its type parameters (`<B extends X> B format(`).
+pub const FORMAT_VERSION: u32 = 28;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most
