@@ -225,11 +225,10 @@ fn without_doc_markup(line: &str) -> std::borrow::Cow<'_, str> {
     while let Some(at) = rest.find('<') {
         out.push_str(&rest[..at]);
         let tag = &rest[at + 1..];
-        let name_len = tag
-            .trim_start_matches('/')
+        let bare = tag.trim_start_matches('/');
+        let name = &bare[..bare
             .find(|c: char| !c.is_ascii_alphabetic())
-            .unwrap_or(tag.len());
-        let name = &tag.trim_start_matches('/')[..name_len];
+            .unwrap_or(bare.len())];
         let close = tag.find('>');
         match close {
             Some(close) if DOC_TAGS.contains(&name.to_ascii_lowercase().as_str()) => {

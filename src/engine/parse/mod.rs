@@ -847,6 +847,8 @@ mod tests {
             clean_doc(csharp),
             "Reads the next token from the JsonReader.\n\ndepth The max depth."
         );
+        // A tag cut off at the line's end is left as written.
+        assert_eq!(clean_doc("/// ends in </summary"), "ends in </summary");
         // Generic types and comparisons in prose are not markup.
         assert_eq!(
             clean_doc("/// Returns a Vec<T> when n < 3 and m > 2."),
