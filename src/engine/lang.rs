@@ -1,6 +1,6 @@
 //! Supported languages: file extensions, grammars and our per-language patterns
 //! (`queries/*.scm`), each read once per process; and `Text`, the source languages we have no
-//! grammar for, indexed by their words alone.
+//! grammar for, whose definitions `parse/text.rs` reads from their lines.
 
 use std::sync::OnceLock;
 
