@@ -28,6 +28,16 @@ that closes it. Doc comments above are not part of it. Found by language:
                   at its own indent
   .lua            `mod.fn` (`mod:fn` written with a dot), `local_fn`, `M.x = function`; ends
                   at the `end` at its own indent
+  .swift          `Type.method` (a method of `extension Type` too; nested: `Outer.Inner.m`),
+                  `init`, `function`, `Type`; attribute lines (`@objc`) directly above belong
+                  to it
+  .scala          `Class.method`, `Object.method` (nested: `Outer.Inner.method`), `Class`;
+                  a body without braces ends at the last line indented deeper than its `def`
+  .ex .exs        `Full.Module.Name.function` (the clause that matches, or every clause of
+                  the name from the first to the last), `Full.Module.Name`; ends at the `end`
+                  at its own indent, or on its line (`def f(x), do: x`)
+  .m .mm          `Class.selectorFirstPart` in `@implementation Class`, `Class` (to `@end`);
+                  a `.h` with `@interface` is read the same way
 
 Code is compared with comments, strings and character literals blanked, so braces inside them
 do not count. A range that is not found by name is still accepted when its first line names
@@ -53,6 +63,7 @@ EXT_LANG = {
     ".go": "go", ".java": "java", ".c": "c", ".h": "c",
     ".cc": "cpp", ".cpp": "cpp", ".cxx": "cpp", ".hpp": "cpp", ".hh": "cpp", ".hxx": "cpp",
     ".php": "php", ".rb": "rb", ".lua": "lua", ".cs": "cs", ".kt": "kt",
+    ".swift": "swift", ".scala": "scala", ".ex": "ex", ".exs": "ex", ".m": "objc", ".mm": "objc",
 }
 
 
@@ -73,7 +84,7 @@ def blank_code(text: str, lang: str) -> list[str]:
         two = text[i:i + 2]
         line_comment = (
             (two == "//" and lang not in ("rb", "lua"))
-            or (lang in ("py", "rb") and c == "#")
+            or (lang in ("py", "rb", "ex") and c == "#")
             or (lang == "php" and c == "#" and text[i + 1:i + 2] != "[")
             or (lang == "lua" and two == "--")
         )
@@ -83,10 +94,10 @@ def blank_code(text: str, lang: str) -> list[str]:
             blank(text[i:j])
             i = j
             continue
-        if two == "/*" and lang not in ("py", "rb", "lua"):
+        if two == "/*" and lang not in ("py", "rb", "lua", "ex"):
             depth, j = 1, i + 2
             while j < n and depth:
-                if lang == "rust" and text.startswith("/*", j):
+                if lang in ("rust", "swift", "scala") and text.startswith("/*", j):
                     depth, j = depth + 1, j + 2
                 elif text.startswith("*/", j):
                     depth, j = depth - 1, j + 2
@@ -103,7 +114,7 @@ def blank_code(text: str, lang: str) -> list[str]:
             blank(text[i:j])
             i, last = j, '"'
             continue
-        if lang in ("java", "kt") and text.startswith('"""', i):
+        if lang in ("java", "kt", "swift", "scala", "ex") and text.startswith('"""', i):
             end = text.find('"""', i + 3)
             j = n if end < 0 else end + 3
             blank(text[i:j])
@@ -117,7 +128,7 @@ def blank_code(text: str, lang: str) -> list[str]:
             blank(text[i:j + 1])
             i, last = j + 1, '"'
             continue
-        quotes = '"' + ("'`" if lang == "js" else "`" if lang == "go" else "'" if lang in ("c", "cpp", "java", "cs", "kt", "php", "rb", "lua") else "")
+        quotes = '"' + ("'`" if lang == "js" else "`" if lang == "go" else "'" if lang in ("c", "cpp", "java", "cs", "kt", "php", "rb", "lua", "objc") else "")
         if lang == "rust" and c == "'":
             m = re.match(r"'(\\u\{[0-9a-fA-F]+\}|\\.|[^\\'])'", text[i:i + 12])
             if m:
@@ -205,8 +216,12 @@ class Source:
         first brace opened outside parentheses, or a ';' outside all brackets. Go and C macros,
         which need neither, end at the first line whose brackets are balanced and that opens
         no block (or, for a macro, does not end with a backslash)."""
-        if self.lang in ("rb", "lua"):
+        if self.lang in ("rb", "lua", "ex"):
             return self.keyword_end(start)
+        head = self.code[start - 1]
+        if (self.lang == "scala" and re.match(r"^\s*(?:[\w\[\].@]+\s+)*def\s", head)
+                and head.count("(") == head.count(")") and not re.search(r"\{\s*(?:\w+\s*=>\s*)?$", head)):
+            return self.indented_end(start)
         if self.lang in ("c", "cpp") and self.code[start - 1].lstrip().startswith("#"):
             ln = start - 1
             while ln < len(self.lines) and self.lines[ln].rstrip().endswith("\\"):
@@ -255,6 +270,8 @@ class Source:
         """Ruby and Lua: a definition ends at the first `end` at its own indent, or on its own
         line when it closes there (`def x = y`, `def x; y; end`, `function f() return 1 end`)."""
         head = self.code[start - 1]
+        if self.lang == "ex" and re.search(r",\s*do:", head):
+            return start
         if re.search(r"\bend\s*\)?\s*$", head) or (self.lang == "rb" and re.match(r"^\s*def\s+[\w.?!=]+(?:\([^)]*\))?\s*=(?!=)", head)):
             return start
         own = indent(head)
@@ -266,6 +283,22 @@ class Source:
                     continue
                 return ln + 1 if re.match(r"^\s*end\b", line) and indent(line) == own else None
         return None
+
+
+    def indented_end(self, start: int) -> int:
+        """Scala's `def f(x: Int) =` without braces: its last line indented deeper than it (or
+        its own line). A brace opened on a later line is matched."""
+        own, last = indent(self.code[start - 1]), start
+        for ln in range(start, len(self.code)):
+            line = self.code[ln]
+            if not line.strip():
+                continue
+            if indent(line) <= own:
+                if line.strip().startswith(("}", ")")) and indent(line) == own and last == start:
+                    return ln + 1
+                break
+            last = ln + 1
+        return last
 
 
 def indent(s: str) -> int:
@@ -695,8 +728,84 @@ def kt_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
     return []
 
 
+SWIFT_MODIFIERS = (r"(?:(?:@\w+(?:\([^)]*\))?|public|private|fileprivate|internal|open|final|static|class|override"
+                   r"|mutating|convenience|required|dynamic|lazy|weak|nonisolated|indirect)(?:\(set\))?\s+)*")
+SCALA_MODIFIERS = (r"(?:(?:@\w+(?:\([^)]*\))?|public|private|protected|final|sealed|abstract|override|implicit|lazy|case)"
+                   r"(?:\[[\w.]+\])?\s+)*")
+
+
+def braced_ranges(src: Source, symbol: str, types: str, member: str, modifiers: str) -> list[tuple[int, int]]:
+    """Swift and Scala: `Outer.Inner.member` through the types (and Swift extensions) at each
+    brace depth."""
+    parts = symbol.split(".")
+    depths = brace_depths(src)
+    scopes, level = [(0, len(src.code))], 0
+    for k, part in enumerate(parts):
+        last = k == len(parts) - 1
+        name = re.escape(part)
+        pats = [re.compile(r"^\s*" + modifiers + types + r"\s+(?:[\w.]+\.)?" + name + r"(?![\w?!])")]
+        if last:
+            pats.append(re.compile(r"^\s*" + modifiers + member.replace("NAME", name)))
+        found = []
+        for a, b in scopes:
+            for i in range(a, b):
+                if depths[i] == level and any(p.match(src.code[i]) for p in pats) and (e := src.block_end(i + 1)):
+                    found.append((i, e))
+        if last:
+            return [(annotated_start(src, i, ("@",)) + 1, e) for i, e in found]
+        scopes, level = [(i + 1, e) for i, e in found], level + 1
+    return []
+
+
+def swift_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
+    return braced_ranges(src, symbol, r"(?:class|struct|enum|protocol|extension|actor)",
+                         r"(?:func\s+NAME\s*[(<]|NAME[?!]?\s*[(<])" if symbol.endswith(("init", "subscript"))
+                         else r"func\s+NAME\s*[(<]", SWIFT_MODIFIERS)
+
+
+def scala_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
+    return braced_ranges(src, symbol, r"(?:class|trait|object|case\s+class|case\s+object)",
+                         r"def\s+NAME(?![\w])", SCALA_MODIFIERS)
+
+
+EX_MODULE = re.compile(r"^\s*defmodule\s+([\w.]+)\s+do\b")
+
+
+def ex_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
+    """Each clause of the function, and the run from its first clause to its last."""
+    whole = [(i + 1, e) for i, line in enumerate(src.code)
+             if (m := EX_MODULE.match(line)) and ".".join(nesting(src, i, EX_MODULE) + [m.group(1)]) == symbol
+             and (e := src.block_end(i + 1))]
+    if whole:
+        return whole
+    module, _, name = symbol.rpartition(".")
+    pat = re.compile(r"^\s*(?:def|defp|defmacro|defmacrop|defguard|defguardp|defdelegate)\s+" + re.escape(name)
+                     + r"(?![\w?!])")
+    clauses = [(i + 1, e) for i, line in enumerate(src.code)
+               if pat.match(line) and ".".join(nesting(src, i, EX_MODULE)) == module and (e := src.block_end(i + 1))]
+    return clauses + ([(clauses[0][0], clauses[-1][1])] if len(clauses) > 1 else [])
+
+
+def objc_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
+    cls, _, method = symbol.partition(".")
+    res = []
+    for i, line in enumerate(src.code):
+        if not re.match(r"^@(?:implementation|interface)\s+" + re.escape(cls) + r"\b", line):
+            continue
+        end = next((j + 1 for j in range(i + 1, len(src.code)) if src.code[j].strip() == "@end"), None)
+        if end is None:
+            continue
+        if not method:
+            res.append((i + 1, end))
+            continue
+        pat = re.compile(r"^[-+]\s*\([^)]*\)\s*" + re.escape(method) + r"\b")
+        res += [(j + 1, e) for j in range(i + 1, end) if pat.match(src.code[j]) and (e := src.block_end(j + 1))]
+    return res
+
+
 def locate(src: Source, symbol: str) -> list[tuple[int, int]]:
     return {
+        "swift": swift_ranges, "scala": scala_ranges, "ex": ex_ranges, "objc": objc_ranges,
         "php": php_ranges, "rb": rb_ranges, "lua": lua_ranges, "cs": java_ranges, "kt": kt_ranges,
         "py": py_ranges, "rust": rust_ranges, "js": js_ranges, "go": go_ranges, "java": java_ranges,
         "c": lambda s, y: c_ranges(s, y, False), "cpp": lambda s, y: c_ranges(s, y, True),
@@ -756,6 +865,8 @@ def main() -> int:
                 bad += 1
                 continue
             lang = EXT_LANG.get(p.suffix, "c")
+            if p.suffix == ".h" and re.search(r"^@(?:interface|protocol)\b", p.read_text(errors="replace"), re.M):
+                lang = "objc"
             if lang == "c" and p.suffix == ".h" and corpus_has_cpp(root, cpp_cache):
                 lang = "cpp"
             src = Source(p, lang)

@@ -14,7 +14,10 @@
 #
 # Binary Debian packages ("deb", package written `name:folder`) serve languages whose upstream
 # tarballs the mirror lacks: a Ruby or Lua library ships its source as it is installed. The
-# .deb is what is pinned; only `folder` inside it is unpacked, and symlinks are followed.
+# .deb is what is pinned; only `folder` inside it is unpacked, and symlinks are followed. A
+# source package may name a folder the same way (`scala:src/library/scala/collection`): a
+# language's whole distribution is far more than one corpus, and the tarball is still what is
+# pinned.
 #
 # Build output that duplicates the source (npm "dist/") is pruned; nothing else is touched.
 set -euo pipefail
@@ -53,6 +56,9 @@ CORPORA=(
   "penlight deb     lua-penlight:usr/share/lua/5.1 1.13.1-3        69918434ee650d06aa470d49ba05a1a16ae43e66b8216e135cc5075f7d5d9ff3  -      pl/stringx.lua"
   "newtonsoft debsrc newtonsoft-json               6.0.8+dfsg-1.1  3b7c77da971bbe1c6fdbb5cbb634d106a86aa30c82647abd9b23d2f31be0c630  Src/Newtonsoft.Json.Tests,Src/Newtonsoft.Json.TestConsole,Src/packages,Doc,Build Src/Newtonsoft.Json/JsonConvert.cs"
   "coroutines debsrc kotlinx-coroutines             1.0.1-2         361a1e02f2d223c0d8ee16f5cd3987202264f037a4eff5de0e29334c38d16782  benchmarks,binary-compatibility-validator,integration,js,knit,native,reactive,ui,site,docs,license,gradle common/kotlinx-coroutines-core-common/src/Job.kt"
+  "capacitor npm   @capacitor/ios                 7.4.4           5b5d27032d1fc6117a49c7b8224669a0deba9f35149ed12f75ebb9b54a28b00b  -      Capacitor/Capacitor/CapacitorBridge.swift"
+  "scala    debsrc  scala:src/library/scala/collection 2.11.12-5   b8db9faffd136d376a1885c04b2cced1b25fee5e61295c1c2a66bceaf99e7301  -      immutable/List.scala"
+  "mix      debsrc  elixir-lang:lib/mix/lib        1.14.0.dfsg-2   3dfa724f36b90d1bc41b9626a8ea0c293255c3a21a4d608c576ce39e2a23e5c9  -      mix/cli.ex"
 )
 
 die() { echo "fetch-corpora: error: $*" >&2; exit 1; }
@@ -129,7 +135,7 @@ apt_setup() {
 }
 
 fetch_debsrc() {
-  local pkg=$1 ver=$2 out=$3 dl="$WORK/deb-$1" f
+  local pkg=${1%%:*} ver=$2 out=$3 dl="$WORK/deb-${1%%:*}" f
   apt_setup
   mkdir -p "$dl"
   (cd "$dl" && apt-get "${APT_OPTS[@]}" -qq source --download-only --tar-only "$pkg=$ver" \
@@ -151,7 +157,8 @@ fetch_deb() {
   cp "$f" "$out"
 }
 
-# Unpacks the artifact into $2: a tarball's single top-level folder, or a .deb's `folder`.
+# Unpacks the artifact into $4: a tarball's single top-level folder (or its `folder` when the
+# package is written `name:folder`), or a .deb's `folder`.
 unpack() {
   local kind=$1 pkg=$2 art=$3 into=$4 tops sub
   if [ "$kind" = deb ]; then
@@ -165,7 +172,16 @@ unpack() {
   fi
   tops=$(tar taf "$art" | awk -F/ '{print $1}' | sort -u | wc -l)
   [ "$tops" -eq 1 ] || die "$pkg: artifact does not have a single top-level folder"
-  tar xaf "$art" --no-same-owner --strip-components=1 -C "$into" || die "cannot unpack $pkg"
+  if [ "$pkg" = "${pkg#*:}" ]; then
+    tar xaf "$art" --no-same-owner --strip-components=1 -C "$into" || die "cannot unpack $pkg"
+    return
+  fi
+  sub=${pkg#*:}
+  mkdir -p "$WORK/src-root"
+  tar xaf "$art" --no-same-owner --strip-components=1 -C "$WORK/src-root" || die "cannot unpack $pkg"
+  [ -d "$WORK/src-root/$sub" ] || die "$pkg: no folder $sub in the tarball"
+  cp -r "$WORK/src-root/$sub/." "$into/"
+  rm -rf "$WORK/src-root"
 }
 
 for row in "${CORPORA[@]}"; do
