@@ -158,6 +158,15 @@ pub fn accept_content(bytes: &[u8]) -> Option<&str> {
     if head_text.contains("@generated") || head_text.contains("DO NOT EDIT") {
         return None;
     }
+    // Generators also write it in sentence case: "Generated File. Do not edit." (a bundled
+    // script), "automatically generated from guide.md by Knit tool. Do not edit." Both on one
+    // line, so a hand-written "do not edit this list" alone does not count.
+    if text.lines().take(12).any(|line| {
+        let line = line.to_ascii_lowercase();
+        line.contains("generated") && line.contains("do not edit")
+    }) {
+        return None;
+    }
     // Minified: very long average line length.
     // Newlines counted as bytes (vectorised), not with `lines()`: this runs on every file.
     let lines = bytes.iter().filter(|b| **b == b'\n').count().max(1);
