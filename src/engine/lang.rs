@@ -110,8 +110,14 @@ impl Lang {
     /// C++ when its code uses C++ (`class`, `namespace`, `template`, access labels, `std::`),
     /// else as C. A C++ header parsed as C yields broken definitions (a method's range running
     /// to the end of its class).
+    /// An Objective-C header (`@interface`, `@protocol`) is read as text, as its `.m` files are:
+    /// a C grammar reads none of its classes.
     pub fn refine(self, rel: &str, text: &str) -> Lang {
-        if self == Lang::C && rel.ends_with(".h") && looks_like_cpp(text) {
+        if self != Lang::C || !rel.ends_with(".h") {
+            self
+        } else if looks_like_objc(text) {
+            Lang::Text
+        } else if looks_like_cpp(text) {
             Lang::Cpp
         } else {
             self
@@ -137,10 +143,12 @@ impl Lang {
     /// that `Text` files are told apart by their extension (`ruby`, `php`, `shell`).
     pub fn label(self, rel: &str) -> &'static str {
         match self {
-            Lang::Text => rel
-                .rsplit_once('.')
-                .and_then(|(_, e)| text_language(e))
-                .unwrap_or("other"),
+            Lang::Text => match rel.rsplit_once('.') {
+                // Only an Objective-C header is read as text (`refine`).
+                Some((_, "h")) => "objective-c",
+                Some((_, e)) => text_language(e).unwrap_or("other"),
+                None => "other",
+            },
             _ => self.name(),
         }
     }
@@ -262,6 +270,14 @@ impl Lang {
             })
             .as_ref()
     }
+}
+
+fn looks_like_objc(text: &str) -> bool {
+    text.lines().any(|line| {
+        ["@interface ", "@protocol ", "@implementation "]
+            .iter()
+            .any(|k| line.starts_with(k))
+    })
 }
 
 fn looks_like_cpp(text: &str) -> bool {
@@ -425,6 +441,15 @@ mod tests {
         assert_eq!(Lang::Text.line_comment("lib/rack.rb"), "#");
         assert_eq!(Lang::Python.line_comment("app.py"), "#");
         assert_eq!(Lang::Rust.line_comment("src/lib.rs"), "//");
+    }
+
+    #[test]
+    fn an_objective_c_header_is_read_as_text() {
+        let objc = "#import <Foundation/Foundation.h>\n@interface CAPPlugin : NSObject\n\
+                    - (void)load;\n@end\n";
+        assert_eq!(Lang::C.refine("Capacitor/CAPPlugin.h", objc), Lang::Text);
+        assert_eq!(Lang::Text.label("Capacitor/CAPPlugin.h"), "objective-c");
+        assert_eq!(Lang::Text.fence("Capacitor/CAPPlugin.h"), "objectivec");
     }
 
     #[test]

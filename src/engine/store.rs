@@ -35,7 +35,10 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // 27: `x << 16` opens no heredoc; methods named `is` or `and`, with type parameters, and Java's
 // `@interface` are read too.
 // 28: and a typed method that opens with its type parameters (`<B extends X> B format(`).
-pub const FORMAT_VERSION: u32 = 28;
+// 29: Swift, Scala, Objective-C and Elixir definitions (annotations before the keyword, scoped
+// modifiers, `init`, `@implementation … @end`, `@doc` strings); Objective-C headers read as
+// text; files marked "Generated … Do not edit." skipped.
+pub const FORMAT_VERSION: u32 = 29;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most

@@ -54,6 +54,13 @@ fn comment_lines_above(lang: Lang, text: &str, at: usize) -> Option<(usize, usiz
         let end = cursor - 1; // the newline ending the line above
         let start = text[..end].rfind('\n').map_or(0, |i| i + 1);
         let t = text[start..end].trim();
+        if lang == Lang::Text
+            && first.is_none()
+            && let Some(doc_start) = elixir_doc_above(text, start, t)
+        {
+            // Elixir documents a function in an `@doc` string above it, not in comments.
+            return Some((doc_start, end));
+        }
         let comment = if in_block {
             if t.contains("/*") {
                 in_block = false;
@@ -126,8 +133,41 @@ fn is_attribute_line(lang: Lang, t: &str) -> bool {
         Lang::Python | Lang::Java | Lang::JavaScript | Lang::TypeScript | Lang::Tsx => {
             t.starts_with('@')
         }
+        // Swift's `@objc`, Kotlin's `@Suppress(…)`, Elixir's `@spec` and `@impl true`, C#'s
+        // `[Obsolete]`; not an assignment to a Ruby instance variable (`@count = 0`).
+        Lang::Text => {
+            t.starts_with('@') && !t.contains(" = ") || t.starts_with('[') && t.ends_with(']')
+        }
         _ => false,
     }
+}
+
+/// If the line at `start` (trimmed: `t`) ends an Elixir `@doc` string, the start of the line
+/// that opens it: `@doc "Starts it."`, or `@doc """` … `"""` over several lines.
+fn elixir_doc_above(text: &str, start: usize, t: &str) -> Option<usize> {
+    let opens = |l: &str| {
+        ["@doc ", "@typedoc ", "@moduledoc "]
+            .iter()
+            .any(|k| l.starts_with(k))
+            && l.contains('"')
+    };
+    if opens(t) {
+        return Some(start);
+    }
+    if t != "\"\"\"" {
+        return None;
+    }
+    let mut cursor = start;
+    for _ in 0..400 {
+        let end = cursor.checked_sub(1)?;
+        let line_start = text[..end].rfind('\n').map_or(0, |i| i + 1);
+        let l = text[line_start..end].trim();
+        if opens(l) && l.ends_with("\"\"\"") {
+            return Some(line_start);
+        }
+        cursor = line_start;
+    }
+    None
 }
 
 pub(super) fn clean_doc(raw: &str) -> String {
@@ -156,6 +196,12 @@ pub(super) fn clean_doc(raw: &str) -> String {
             .trim_start_matches('*')
             // Lua's and Haskell's `--`; a run of dashes says nothing in any language.
             .trim_start_matches('-')
+            // Elixir's `@doc """` opens a doc string, `@doc ~S"…"` a raw one.
+            .trim_start_matches("@moduledoc")
+            .trim_start_matches("@typedoc")
+            .trim_start_matches("@doc")
+            .trim_start()
+            .trim_start_matches("~S")
             .trim_matches(|c| c == '"' || c == '\'')
             .trim();
         let l = without_doc_markup(l);

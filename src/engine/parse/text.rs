@@ -45,15 +45,32 @@ const MODIFIERS: &[&str] = &[
     "annotation",
     "expect",
     "actual",
+    // Swift's and Scala's.
+    "convenience",
+    "required",
+    "dynamic",
+    "nonisolated",
+    "indirect",
+    "implicit",
 ];
+
+/// A word that only qualifies what follows it: a modifier, or one that says its scope in
+/// brackets (Scala's `private[collection]`, Swift's `private(set)`).
+fn is_modifier(word: &str) -> bool {
+    let base = word.split(['[', '(']).next().unwrap_or(word);
+    MODIFIERS.contains(&base) && (base.len() == word.len() || word.ends_with([']', ')']))
+}
 
 /// The definition keywords and the kind of definition each opens.
 fn keyword_kind(word: &str) -> Option<Kind> {
     Some(match word {
         "def" | "defp" | "function" | "fun" | "func" | "fn" | "sub" | "proc" | "method"
-        | "defmacro" => Kind::Function,
-        "class" | "struct" | "record" | "object" | "enum" | "defstruct" => Kind::Class,
-        "interface" | "@interface" | "trait" | "protocol" | "extension" | "impl" => Kind::Interface,
+        | "defmacro" | "defmacrop" | "defguard" | "defguardp" | "defdelegate" => Kind::Function,
+        "class" | "struct" | "record" | "object" | "enum" | "defstruct" | "@implementation" => {
+            Kind::Class
+        }
+        "interface" | "@interface" | "trait" | "protocol" | "@protocol" | "extension" | "impl"
+        | "defprotocol" => Kind::Interface,
         "module" | "defmodule" => Kind::Module,
         _ => return None,
     })
@@ -120,7 +137,7 @@ pub(super) fn definitions(text: &str, col: &mut Collected) {
         }) else {
             continue;
         };
-        let last = block_end(&lines, i);
+        let last = objc_container_end(&lines, i).unwrap_or_else(|| block_end(&lines, i));
         let kind = match (kind, parent) {
             (Kind::Function, Some((_, _, Kind::Class | Kind::Interface | Kind::Module))) => {
                 Kind::Method
@@ -154,10 +171,29 @@ pub(super) fn definitions(text: &str, col: &mut Collected) {
 /// (`self.`-style receivers and `Outer::` qualifiers kept off: `def self.call` → `call`); or a
 /// shell function (`name() {`).
 fn header(t: &str) -> Option<(Kind, &str)> {
+    if let Some(name) = objc_method(t) {
+        return Some((Kind::Function, name));
+    }
+    let t = without_leading_annotations(t);
     let mut words = t.split_whitespace();
     let mut word = words.next()?;
-    while MODIFIERS.contains(&word) {
+    while is_modifier(word) {
         word = words.next()?;
+    }
+    // Swift's initializers and subscripts are named by their keyword: `init(frame: CGRect) {`
+    // (with its body: `init(calendar);` is a call).
+    for special in ["init", "deinit", "subscript"] {
+        if word
+            .strip_prefix(special)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['(', '?', '!', '<', '{']))
+            && t.ends_with('{')
+        {
+            return Some((Kind::Function, special));
+        }
+    }
+    // An Objective-C forward declaration (`@protocol Delegate;`) opens nothing.
+    if word.starts_with('@') && t.ends_with(';') {
+        return None;
     }
     if let Some(mut kind) = keyword_kind(word) {
         // `word` is a slice of `t`: what follows it on the line.
@@ -175,6 +211,10 @@ fn header(t: &str) -> Option<(Kind, &str)> {
             rest = rest[angle_group_len(rest)?..].trim_start();
         }
         let name = simple_name(rest)?;
+        // Swift's `class var shared: Bridge` is a property of the class, not a class.
+        if matches!(name, "var" | "let" | "val") {
+            return None;
+        }
         return (name.chars().next()?.is_alphabetic() || name.starts_with('_'))
             .then_some((kind, name));
     }
@@ -190,17 +230,20 @@ fn header(t: &str) -> Option<(Kind, &str)> {
 
 /// The length of the `<…>` group `s` opens, nested groups included.
 fn angle_group_len(s: &str) -> Option<usize> {
+    group_end(s, '<', '>')
+}
+
+/// The length of the `open`…`close` group `s` starts with, nested groups included.
+fn group_end(s: &str, open: char, close: char) -> Option<usize> {
     let mut depth = 0;
     for (i, c) in s.char_indices() {
-        match c {
-            '<' => depth += 1,
-            '>' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(i + 1);
-                }
+        if c == open {
+            depth += 1;
+        } else if c == close {
+            depth -= 1;
+            if depth == 0 {
+                return Some(i + 1);
             }
-            _ => {}
         }
     }
     None
@@ -291,6 +334,8 @@ fn typed_header<'a>(
         || !identifier(name)
         || STATEMENT_WORDS.contains(&first)
         || PARENTHESISED_KEYWORDS.contains(&name)
+        // Swift's `public private(set) var bridge: Bridge` declares a property.
+        || t[paren..].starts_with("(set)")
         || !before.split_whitespace().all(type_like)
         || prose_words(before) > 2
     {
@@ -313,13 +358,35 @@ fn typed_header<'a>(
     ))
 }
 
-/// `t` past annotations written on its line before the declaration: Java's `@Override`, C#'s
-/// `[Obsolete]`.
+/// An Objective-C method's name, its selector's first part: `- (void)save:(id)call {` → `save`.
+fn objc_method(t: &str) -> Option<&str> {
+    let rest = t.strip_prefix(['-', '+'])?.trim_start().strip_prefix('(')?;
+    let rest = rest[rest.find(')')? + 1..].trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    let name = &rest[..end];
+    name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        .then_some(name)
+}
+
+/// `t` past annotations written on its line before the declaration: Java's `@Override`,
+/// Swift's `@objc(Name)`, Kotlin's `@Suppress("x")`, C#'s `[Obsolete]`; not Objective-C's
+/// `@interface`, which is the declaration.
 fn without_leading_annotations(mut t: &str) -> &str {
     loop {
-        let end = if t.starts_with('@') {
-            t.find(char::is_whitespace)
-                .filter(|&e| !t[..e].contains('('))
+        let end = if let Some(after_at) = t.strip_prefix('@') {
+            let name_end = after_at
+                .find(|c: char| !(c.is_alphanumeric() || "_.:".contains(c)))
+                .map_or(t.len(), |e| e + 1);
+            if keyword_kind(&t[..name_end]).is_some() || t[..name_end] == *"@end" {
+                return t;
+            }
+            if t[name_end..].starts_with('(') {
+                group_end(&t[name_end..], '(', ')').map(|e| name_end + e)
+            } else {
+                Some(name_end)
+            }
         } else if t.starts_with('[') {
             t.find(']').map(|e| e + 1)
         } else {
@@ -396,6 +463,18 @@ fn string_opened(t: &str) -> Option<String> {
     // `x << 16` is a shift: a terminator starts with a letter.
     let named = word.starts_with(|c: char| c.is_ascii_uppercase() || c == '_');
     (word.len() >= 2 && shouted && named).then_some(word)
+}
+
+/// The `@end` line closing the Objective-C `@interface`, `@implementation` or `@protocol` at
+/// line `i`: its methods are written at its own indent, so indentation cannot end it.
+fn objc_container_end(lines: &[Line], i: usize) -> Option<usize> {
+    if !["@interface", "@implementation", "@protocol"]
+        .iter()
+        .any(|k| lines[i].text.starts_with(k))
+    {
+        return None;
+    }
+    (i + 1..lines.len()).find(|&j| lines[j].text == "@end")
 }
 
 /// The last line of the block a header at line `i` opens: the line before the first non-blank
@@ -490,6 +569,100 @@ mod tests {
     }
 
     #[test]
+    fn swift_annotations_initializers_and_scoped_setters() {
+        let swift = "@objc(CAPBridge)\n\
+                     @objc public class Bridge: NSObject {\n\
+                     \x20   public private(set) var webView: WKWebView?\n\
+                     \x20   public class var shared: Bridge { return b }\n\
+                     \x20   @objc public required init(config: Config) {\n\
+                     \x20       self.config = config\n\
+                     \x20   }\n\
+                     \x20   @discardableResult @objc(evalJS:) func eval(js: String) -> Bool {\n\
+                     \x20       return true\n\
+                     \x20   }\n\
+                     }\n\
+                     @objc public protocol Router {\n\
+                     \x20   func route(for path: String) -> String\n\
+                     }\n";
+        assert_eq!(
+            defs(swift),
+            [
+                ("Bridge".to_string(), Kind::Class, 2, 11),
+                ("Bridge.init".to_string(), Kind::Method, 5, 7),
+                ("Bridge.eval".to_string(), Kind::Method, 8, 10),
+                ("Router".to_string(), Kind::Interface, 12, 14),
+                ("Router.route".to_string(), Kind::Method, 13, 13),
+            ]
+        );
+    }
+
+    #[test]
+    fn scala_scoped_modifiers_and_annotated_methods() {
+        let scala = "final class Vector[+A] extends Seq[A] {\n\
+                     \x20 private[immutable] def gotoPos(index: Int): Unit = {\n\
+                     \x20   display = index\n\
+                     \x20 }\n\
+                     \x20 @tailrec final def loop(n: Int): Int =\n\
+                     \x20   if (n == 0) 0 else loop(n - 1)\n\
+                     }\n";
+        assert_eq!(
+            defs(scala),
+            [
+                ("Vector".to_string(), Kind::Class, 1, 7),
+                ("Vector.gotoPos".to_string(), Kind::Method, 2, 4),
+                ("Vector.loop".to_string(), Kind::Method, 5, 6),
+            ]
+        );
+    }
+
+    #[test]
+    fn objective_c_classes_run_to_their_end_and_hold_their_methods() {
+        let objc = "#import \"CAPPlugin.h\"\n\
+                    @protocol CAPBridge;\n\
+                    \n\
+                    @implementation CAPPlugin\n\
+                    \n\
+                    - (void)notifyListeners:(NSString *)name data:(NSDictionary *)data {\n\
+                    \x20 [self fire:name];\n\
+                    }\n\
+                    \n\
+                    + (instancetype)pluginWithId:(NSString *)pluginId\n\
+                    {\n\
+                    \x20 return nil;\n\
+                    }\n\
+                    \n\
+                    @end\n";
+        assert_eq!(
+            defs(objc),
+            [
+                ("CAPPlugin".to_string(), Kind::Class, 4, 15),
+                ("CAPPlugin.notifyListeners".to_string(), Kind::Method, 6, 8),
+                ("CAPPlugin.pluginWithId".to_string(), Kind::Method, 10, 13),
+            ]
+        );
+    }
+
+    #[test]
+    fn elixir_private_macros_guards_and_delegates() {
+        let elixir = "defmodule Mix.Dep do\n\
+                      \x20 defguardp is_dep(d) when is_map(d)\n\
+                      \x20 defdelegate load(dep), to: Mix.Dep.Loader\n\
+                      \x20 defmacrop cached(key) do\n\
+                      \x20   quote do: unquote(key)\n\
+                      \x20 end\n\
+                      end\n";
+        assert_eq!(
+            defs(elixir),
+            [
+                ("Dep".to_string(), Kind::Module, 1, 7),
+                ("Dep.is_dep".to_string(), Kind::Method, 2, 2),
+                ("Dep.load".to_string(), Kind::Method, 3, 3),
+                ("Dep.cached".to_string(), Kind::Method, 4, 6),
+            ]
+        );
+    }
+
+    #[test]
     fn a_heredoc_at_column_zero_does_not_end_its_class() {
         let ruby = "class Files\n  def heading\n<<-EOF\nContent-Type: x\nEOF\n  end\n\n  def fail\n    1\n  end\nend\n";
         assert_eq!(
@@ -523,6 +696,42 @@ mod tests {
         let d = &col.defs[0];
         assert_eq!((d.qual.as_str(), d.start, d.end), ("deepcompare", 3, 5));
         assert!(d.doc.starts_with("compare two values."), "{:?}", d.doc);
+    }
+
+    #[test]
+    fn elixir_doc_strings_and_attributed_docs_describe_the_definition_below() {
+        let elixir = "defmodule Mix.Dep.Lock do\n\
+                      \x20 @doc \"\"\"\n\
+                      \x20 Reads the lock file.\n\
+                      \x20 \"\"\"\n\
+                      \x20 @spec read(Path.t()) :: map\n\
+                      \x20 def read(file) do\n\
+                      \x20   File.read!(file)\n\
+                      \x20 end\n\
+                      \n\
+                      \x20 @doc \"Writes it back.\"\n\
+                      \x20 def write(map), do: :ok\n\
+                      end\n";
+        let mut col = Collected::default();
+        definitions(elixir, &mut col);
+        let docs: Vec<(&str, &str)> = col
+            .defs
+            .iter()
+            .map(|d| (d.qual.as_str(), d.doc.as_str()))
+            .collect();
+        assert_eq!(
+            docs,
+            [
+                ("Lock", ""),
+                ("Lock.read", "Reads the lock file."),
+                ("Lock.write", "Writes it back."),
+            ]
+        );
+        // A C# attribute sits between a method and its doc comment, as a Swift one does.
+        let csharp = "class A\n{\n    /// Counts the items.\n    [Pure]\n    public int Count() { return 1; }\n}\n";
+        let mut col = Collected::default();
+        definitions(csharp, &mut col);
+        assert_eq!(col.defs[1].doc, "Counts the items.");
     }
 
     #[test]
