@@ -38,7 +38,9 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // 29: Swift, Scala, Objective-C and Elixir definitions (annotations before the keyword, scoped
 // modifiers, `init`, `@implementation … @end`, `@doc` strings); Objective-C headers read as
 // text; files marked "Generated … Do not edit." skipped.
-pub const FORMAT_VERSION: u32 = 29;
+// 30: Perl POD and Julia doc strings are docs; a `#define` body continued with `\` holds no
+// definitions.
+pub const FORMAT_VERSION: u32 = 30;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most

@@ -46,6 +46,11 @@ fn comment_lines_above(lang: Lang, text: &str, at: usize) -> Option<(usize, usiz
     if !text[line_start..at].trim().is_empty() {
         return None; // something else precedes the definition on its line
     }
+    if lang == Lang::Text
+        && let Some(pod) = pod_above(text, line_start)
+    {
+        return Some(pod);
+    }
     let python = lang == Lang::Python;
     let mut cursor = line_start; // start of the line below the one being looked at
     let (mut first, mut last) = (None, None);
@@ -56,9 +61,9 @@ fn comment_lines_above(lang: Lang, text: &str, at: usize) -> Option<(usize, usiz
         let t = text[start..end].trim();
         if lang == Lang::Text
             && first.is_none()
-            && let Some(doc_start) = elixir_doc_above(text, start, t)
+            && let Some(doc_start) = doc_string_above(text, start, t)
         {
-            // Elixir documents a function in an `@doc` string above it, not in comments.
+            // Elixir and Julia document a function in a string above it, not in comments.
             return Some((doc_start, end));
         }
         let comment = if in_block {
@@ -142,19 +147,20 @@ fn is_attribute_line(lang: Lang, t: &str) -> bool {
     }
 }
 
-/// If the line at `start` (trimmed: `t`) ends an Elixir `@doc` string, the start of the line
-/// that opens it: `@doc "Starts it."`, or `@doc """` … `"""` over several lines.
-fn elixir_doc_above(text: &str, start: usize, t: &str) -> Option<usize> {
-    let opens = |l: &str| {
+/// If the line at `start` (trimmed: `t`) ends a doc string, the start of the line that opens
+/// it: Elixir's `@doc "Starts it."` or `@doc """` … `"""`, Julia's bare `"""` … `"""`. A
+/// string opened after code (`val usage = """`) is data, not a doc.
+fn doc_string_above(text: &str, start: usize, t: &str) -> Option<usize> {
+    let attribute = |l: &str| {
         ["@doc ", "@typedoc ", "@moduledoc "]
             .iter()
             .any(|k| l.starts_with(k))
             && l.contains('"')
     };
-    if opens(t) {
+    if attribute(t) {
         return Some(start);
     }
-    if t != "\"\"\"" {
+    if !t.ends_with(TRIPLE_QUOTE) {
         return None;
     }
     let mut cursor = start;
@@ -162,10 +168,45 @@ fn elixir_doc_above(text: &str, start: usize, t: &str) -> Option<usize> {
         let end = cursor.checked_sub(1)?;
         let line_start = text[..end].rfind('\n').map_or(0, |i| i + 1);
         let l = text[line_start..end].trim();
-        if opens(l) && l.ends_with("\"\"\"") {
-            return Some(line_start);
+        if l.contains(TRIPLE_QUOTE) {
+            return (attribute(l) || l.starts_with(TRIPLE_QUOTE)).then_some(line_start);
         }
         cursor = line_start;
+    }
+    None
+}
+
+const TRIPLE_QUOTE: &str = "\"\"\"";
+
+/// Perl's POD above a `sub` (a blank line between allowed): from the `=item` or `=head` line
+/// that names it down to its `=cut`, the byte range.
+fn pod_above(text: &str, line_start: usize) -> Option<(usize, usize)> {
+    let mut cursor = line_start;
+    let mut cut = None;
+    for _ in 0..3 {
+        let end = cursor.checked_sub(1)?;
+        let start = text[..end].rfind('\n').map_or(0, |i| i + 1);
+        match text[start..end].trim() {
+            "" => cursor = start,
+            "=cut" => {
+                cut = Some((start, end));
+                break;
+            }
+            _ => return None,
+        }
+    }
+    let (mut cursor, end) = cut?;
+    for _ in 0..200 {
+        let line_end = cursor.checked_sub(1)?;
+        let start = text[..line_end].rfind('\n').map_or(0, |i| i + 1);
+        let l = &text[start..line_end];
+        if l.starts_with("=item") || l.starts_with("=head") {
+            return Some((start, end));
+        }
+        if l.starts_with("=cut") {
+            return None;
+        }
+        cursor = start;
     }
     None
 }
@@ -174,6 +215,11 @@ pub(super) fn clean_doc(raw: &str) -> String {
     let mut out = String::new();
     let mut in_code = false;
     for line in raw.lines() {
+        // A POD directive's word (`=item`, `=cut`) is markup; what follows it is prose.
+        let line = match line.strip_prefix('=') {
+            Some(pod) => pod.trim_start_matches(|c: char| c.is_ascii_alphanumeric()),
+            None => line,
+        };
         // Examples inside doc comments are code about other things; keep the prose only.
         let bare = line.trim().trim_start_matches(['/', '!', '*', '#']).trim();
         if bare.starts_with("```") {

@@ -96,22 +96,29 @@ pub(super) fn definitions(text: &str, col: &mut Collected) {
     // The terminator of the heredoc being read (`EOF` of `<<-EOF`), or `"""` inside a
     // multi-line string: their lines are data, often at column 0, and must not end a block.
     let mut in_string: Option<String> = None;
+    let mut continued_macro = false;
     for raw in text.split_inclusive('\n') {
         let body = raw.trim_end_matches(['\n', '\r']);
         let trimmed = body.trim_start();
-        let data = match &in_string {
-            Some(end) => {
-                if trimmed == end.as_str() || end == TRIPLE && trimmed.contains(TRIPLE) {
-                    in_string = None;
+        // A preprocessor macro's body (Objective-C's `#define CAP_PLUGIN(…) \` over many
+        // lines) is a template of code, not definitions of this file.
+        let in_macro = continued_macro;
+        continued_macro = (in_macro || trimmed.starts_with("#define")) && trimmed.ends_with('\\');
+        let data = in_macro
+            || match &in_string {
+                Some(end) => {
+                    if trimmed == end.as_str() || end == TRIPLE && trimmed.contains(TRIPLE) {
+                        in_string = None;
+                    }
+                    true
                 }
-                true
-            }
-            None => {
-                in_string = string_opened(trimmed);
-                // A heredoc written alone on its line may start it at column 0 too.
-                in_string.is_some() && (trimmed.starts_with("<<") || trimmed.starts_with(TRIPLE))
-            }
-        };
+                None => {
+                    in_string = string_opened(trimmed);
+                    // A heredoc written alone on its line may start it at column 0 too.
+                    in_string.is_some()
+                        && (trimmed.starts_with("<<") || trimmed.starts_with(TRIPLE))
+                }
+            };
         lines.push(Line {
             start: at,
             end: at + body.len(),
@@ -618,6 +625,10 @@ mod tests {
     #[test]
     fn objective_c_classes_run_to_their_end_and_hold_their_methods() {
         let objc = "#import \"CAPPlugin.h\"\n\
+                    #define CAP_PLUGIN(name) \\\n\
+                    @interface name : NSObject \\\n\
+                    - (void)load; \\\n\
+                    @end\n\
                     @protocol CAPBridge;\n\
                     \n\
                     @implementation CAPPlugin\n\
@@ -635,9 +646,14 @@ mod tests {
         assert_eq!(
             defs(objc),
             [
-                ("CAPPlugin".to_string(), Kind::Class, 4, 15),
-                ("CAPPlugin.notifyListeners".to_string(), Kind::Method, 6, 8),
-                ("CAPPlugin.pluginWithId".to_string(), Kind::Method, 10, 13),
+                ("CAPPlugin".to_string(), Kind::Class, 8, 19),
+                (
+                    "CAPPlugin.notifyListeners".to_string(),
+                    Kind::Method,
+                    10,
+                    12
+                ),
+                ("CAPPlugin.pluginWithId".to_string(), Kind::Method, 14, 17),
             ]
         );
     }
@@ -732,6 +748,39 @@ mod tests {
         let mut col = Collected::default();
         definitions(csharp, &mut col);
         assert_eq!(col.defs[1].doc, "Counts the items.");
+    }
+
+    #[test]
+    fn perl_pod_and_julia_doc_strings_describe_the_definition_below() {
+        let docs = |src: &str| -> Vec<(String, String)> {
+            let mut col = Collected::default();
+            definitions(src, &mut col);
+            col.defs.into_iter().map(|d| (d.qual, d.doc)).collect()
+        };
+        let perl = "=head1 FUNCTIONS\n\n=over 4\n\n\
+                    =item $arch = get_build_arch()\n\n\
+                    Get the build architecture.\n\n=cut\n\n\
+                    sub get_build_arch()\n{\n    return 1;\n}\n";
+        assert_eq!(
+            docs(perl),
+            [(
+                "get_build_arch".to_string(),
+                "$arch = get_build_arch()\n\nGet the build architecture.".to_string()
+            )]
+        );
+        let julia = "\"\"\"\n    mean(v)\n\nCompute the average of `v`.\n\"\"\"\n\
+                     function mean(v)\n    sum(v) / length(v)\nend\n\n\
+                     usage = \"\"\"\nrun it\n\"\"\"\nfunction main()\nend\n";
+        assert_eq!(
+            docs(julia),
+            [
+                (
+                    "mean".to_string(),
+                    "mean(v)\n\nCompute the average of `v`.".to_string()
+                ),
+                ("main".to_string(), String::new()),
+            ]
+        );
     }
 
     #[test]
