@@ -38,6 +38,13 @@ that closes it. Doc comments above are not part of it. Found by language:
                   at its own indent, or on its line (`def f(x), do: x`)
   .m .mm          `Class.selectorFirstPart` in `@implementation Class`, `Class` (to `@end`);
                   a `.h` with `@interface` is read the same way
+  .hs             `Module.Name.function` (its signature line and every equation), a type
+                  `Module.Name.Type`; ends at its last indented line or clause
+  .ml             `File.Module.value` (`lib/core.ml`'s `module Group = struct … let get` is
+                  `Core.Group.get`), `File.type`; ends at its last line indented deeper than
+                  it (a `|` line at its indent included)
+  .clj .cljs .cljc  `namespace/name` of a `(defn …)`, `(defmacro …)`, `(def …)`, `(deftype …)`
+                  …; ends where its parentheses balance
 
 Code is compared with comments, strings and character literals blanked, so braces inside them
 do not count. A range that is not found by name is still accepted when its first line names
@@ -64,6 +71,7 @@ EXT_LANG = {
     ".cc": "cpp", ".cpp": "cpp", ".cxx": "cpp", ".hpp": "cpp", ".hh": "cpp", ".hxx": "cpp",
     ".php": "php", ".rb": "rb", ".lua": "lua", ".cs": "cs", ".kt": "kt",
     ".swift": "swift", ".scala": "scala", ".ex": "ex", ".exs": "ex", ".m": "objc", ".mm": "objc",
+    ".hs": "hs", ".ml": "ml", ".clj": "clj", ".cljs": "clj", ".cljc": "clj",
 }
 
 
@@ -72,6 +80,8 @@ EXT_LANG = {
 def blank_code(text: str, lang: str) -> list[str]:
     """The lines of `text` with comments and the insides of string and character literals
     replaced by spaces (newlines kept), so brackets and semicolons can be counted."""
+    if lang in ("hs", "ml", "clj"):
+        return blank_functional(text, lang)
     out: list[str] = []
     i, n = 0, len(text)
     last = ""  # last significant character, to tell a JS regex literal from a division
@@ -192,6 +202,43 @@ def blank_code(text: str, lang: str) -> list[str]:
         if not c.isspace():
             last = "a" if c == "!" and last in ")]a" else c
         i += 1
+    return "".join(out).split("\n")
+
+
+def blank_functional(text: str, lang: str) -> list[str]:
+    """blank_code for Haskell (`--`, nested `{- -}`), OCaml (nested `(* *)`) and Clojure (`;`,
+    `\\c` characters): strings blanked, and no quote character taken for a literal (`x'`, `'a`)."""
+    out, i, n = [], 0, len(text)
+    opener, closer = {"hs": ("{-", "-}"), "ml": ("(*", "*)")}.get(lang, (None, None))
+    while i < n:
+        c, two = text[i], text[i:i + 2]
+        j = None
+        if opener and two == opener:
+            depth, j = 1, i + 2
+            while j < n and depth:
+                if text.startswith(opener, j):
+                    depth, j = depth + 1, j + 2
+                elif text.startswith(closer, j):
+                    depth, j = depth - 1, j + 2
+                else:
+                    j += 1
+        elif (lang == "hs" and two == "--" and (i + 2 >= n or text[i + 2] in "- \t\n" or text[i + 2].isalnum())) \
+                or (lang == "clj" and c == ";"):
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+        elif lang == "clj" and c == "\\":
+            j = i + 2
+        elif c == '"':
+            j = i + 1
+            while j < n and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            j += 1
+        if j is None:
+            out.append(c)
+            i += 1
+        else:
+            out.append("".join("\n" if ch == "\n" else " " for ch in text[i:j]))
+            i = j
     return "".join(out).split("\n")
 
 
@@ -803,8 +850,82 @@ def objc_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
     return res
 
 
+def hs_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
+    module, _, name = symbol.rpartition(".")
+    m = re.search(r"^module\s+([\w.']+)", src.text, re.M)
+    if not m or m.group(1) != module:
+        return []
+    own = re.compile(r"^(?:\(" + re.escape(name) + r"\)|" + re.escape(name) + r"(?![\w']))")
+    typed = re.compile(r"^(?:data|newtype|type|class)\b.*?(?<![\w'])" + re.escape(name) + r"(?![\w'])")
+    res, i, code = [], 0, src.code
+    while i < len(code):
+        line = code[i]
+        if own.match(line) or typed.match(line) and not own.match(line):
+            last = i
+            for j in range(i + 1, len(code)):
+                l = code[j]
+                if not l.strip():
+                    continue
+                if l[0].isspace() or own.match(l) or re.search(r"^\S+\s+" + re.escape(name) + r"\s", l) and not name[0].isalnum():
+                    last = j
+                else:
+                    break
+            res.append((i + 1, last + 1))
+            i = last + 1
+        else:
+            i += 1
+    return res
+
+
+ML_BINDING = r"^\s*(?:let|and|type|module|exception|external|val)\s+(?:(?:rec|nonrec|type)\s+)?(?:'\w+\s+|\([^)]*\)\s+)?"
+
+
+def ml_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
+    parts = symbol.split(".")[1:]  # the first part names the file
+    res = []
+    for i, line in enumerate(src.code):
+        if not re.match(ML_BINDING + re.escape(parts[-1]) + r"(?![\w'])", line):
+            continue
+        chain = [n for n in nesting(src, i, re.compile(r"^\s*module\s+(\w+)")) if n]
+        if chain != parts[:-1]:
+            continue
+        own, last = indent(line), i
+        for j in range(i + 1, len(src.code)):
+            l = src.code[j]
+            if not l.strip():
+                continue
+            if indent(l) > own or indent(l) == own and l.strip().startswith(("|", ")", "}", "]")):
+                last = j
+            else:
+                break
+        res.append((i + 1, last + 1))
+    return res
+
+
+def clj_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
+    ns, _, name = symbol.partition("/")
+    m = re.search(r"\(ns\s+(?:\^(?:\{[^}]*\}|\S+)\s+)*([\w.*+!?<>=-]+)", src.text)
+    if not m or m.group(1) != ns:
+        return []
+    head = re.compile(r"^\s*\((?:defn-?|defmacro|defmulti|defmethod|def|defonce|defprotocol|definterface|defrecord|deftype)"
+                      r"\s+(?:\^(?:\{[^}]*\}|\S+)\s+)*" + re.escape(name) + r"(?=[\s)\[]|$)")
+    res = []
+    for i, line in enumerate(src.code):
+        if not head.match(line):
+            continue
+        depth = 0
+        for j in range(i, len(src.code)):
+            depth += src.code[j].count("(") + src.code[j].count("[") + src.code[j].count("{")
+            depth -= src.code[j].count(")") + src.code[j].count("]") + src.code[j].count("}")
+            if depth <= 0:
+                res.append((i + 1, j + 1))
+                break
+    return res
+
+
 def locate(src: Source, symbol: str) -> list[tuple[int, int]]:
     return {
+        "hs": hs_ranges, "ml": ml_ranges, "clj": clj_ranges,
         "swift": swift_ranges, "scala": scala_ranges, "ex": ex_ranges, "objc": objc_ranges,
         "php": php_ranges, "rb": rb_ranges, "lua": lua_ranges, "cs": java_ranges, "kt": kt_ranges,
         "py": py_ranges, "rust": rust_ranges, "js": js_ranges, "go": go_ranges, "java": java_ranges,

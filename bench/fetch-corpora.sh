@@ -59,6 +59,9 @@ CORPORA=(
   "capacitor npm   @capacitor/ios                 7.4.4           5b5d27032d1fc6117a49c7b8224669a0deba9f35149ed12f75ebb9b54a28b00b  -      Capacitor/Capacitor/CapacitorBridge.swift"
   "scala    debsrc  scala:src/library/scala/collection 2.11.12-5   b8db9faffd136d376a1885c04b2cced1b25fee5e61295c1c2a66bceaf99e7301  -      immutable/List.scala"
   "mix      debsrc  elixir-lang:lib/mix/lib        1.14.0.dfsg-2   3dfa724f36b90d1bc41b9626a8ea0c293255c3a21a4d608c576ce39e2a23e5c9  -      mix/cli.ex"
+  "megaparsec debsrc haskell-megaparsec            9.2.2-1         a48b03e55c0b9efcc88ce4236186fb6eee3acb64336987dd9c98daf4d96aa234  -      Text/Megaparsec.hs"
+  "core-async debsrc core-async-clojure            1.5.648-1       4ba28e871c01f7809cc6f843d5e6ce60462fcbf534b1cd047393e1f0c4bf0846  -      src/main/clojure/clojure/core/async.clj"
+  "ocaml-re debsrc  ocaml-re                       1.10.4-1        83eb3e4300aa9b1dc7820749010f4362ea83524742130524d78c20ce99ca747c  -      lib/core.ml"
 )
 
 die() { echo "fetch-corpora: error: $*" >&2; exit 1; }
