@@ -196,7 +196,10 @@ pub fn auxiliary_class(rel: &str) -> u8 {
         "fixtures",
         "test_utils",
         "testing_utils",
-    ]) || name.starts_with("test_")
+    ]) || segs[..segs.len().saturating_sub(1)]
+        .iter()
+        .any(|s| names_tests(s))
+        || name.starts_with("test_")
         || name.ends_with("_test.go")
         || name.ends_with("_test.py")
         || name.contains(".test.")
@@ -240,6 +243,11 @@ pub fn is_port_name(word: &str) -> bool {
     PORT_NAMES.iter().any(|p| word.eq_ignore_ascii_case(p))
 }
 
+/// A directory named for tests in words: OCaml's `lib_test`, `unit-tests`, `integration_tests`.
+fn names_tests(dir: &str) -> bool {
+    dir.contains(['_', '-']) && dir.split(['_', '-']).any(|w| w == "test" || w == "tests")
+}
+
 /// Test files by the naming conventions of the other supported languages: Rust test modules
 /// (`tests.rs`, `foo_tests.rs`), Python `tests.py`, Java/Kotlin `FooTest.java`, C/C++
 /// `foo_test.cc` and `foo_unittest.cc`. Case matters for the CamelCase ones (`Latest.java` is
@@ -253,6 +261,17 @@ fn is_test_file_name(name: &str) -> bool {
             stem == "tests" || stem == "test" || stem.ends_with("_tests") || stem.ends_with("_test")
         }
         "java" | "kt" => stem.ends_with("Test") || stem.ends_with("Tests") || stem.ends_with("IT"),
+        // Scala's, Swift's, PHP's, C#'s and Haskell's `FooTest`, `FooTests`, `FooSpec`,
+        // `FooSuite` (not Java's, where `KeySpec` is an API).
+        "scala" | "swift" | "php" | "cs" | "hs" => ["Test", "Tests", "Spec", "Suite"]
+            .iter()
+            .any(|s| stem.len() > s.len() && stem.ends_with(s)),
+        // Elixir's, Ruby's, Clojure's, Erlang's, OCaml's and Lua's `foo_test`, `foo_spec`.
+        "exs" | "ex" | "rb" | "clj" | "cljs" | "cljc" | "erl" | "ml" | "lua" => {
+            ["_test", "_tests", "_spec", "_SUITE"]
+                .iter()
+                .any(|s| stem.ends_with(s))
+        }
         "c" | "cc" | "cpp" | "cxx" => {
             stem.ends_with("_test") || stem.ends_with("_unittest") || stem.ends_with("_tests")
         }
@@ -278,6 +297,13 @@ mod test_file_names {
             "src/main/java/com/x/ParserTest.java",
             "base/strings_unittest.cc",
             "lib/foo_test.cpp",
+            "lib_test/old/re_match.ml",
+            "src/unit-tests/parse.js",
+            "Tests/CapacitorTests/RouterTests.swift",
+            "src/test/scala/VectorSuite.scala",
+            "test/mix/dep_test.exs",
+            "spec/rack/request_spec.rb",
+            "test/Text/MegaparsecSpec.hs",
         ] {
             assert_eq!(auxiliary_class(test), AUX_TEST, "{test}");
         }
@@ -286,6 +312,9 @@ mod test_file_names {
             "src/contest.rs",
             "src/testing_db.rs",
             "src/attestation.py",
+            "src/main/java/com/x/crypto/KeySpec.java",
+            "lib/contest_rules.ml",
+            "src/latest-build/main.js",
         ] {
             assert_ne!(auxiliary_class(code), AUX_TEST, "{code}");
         }
