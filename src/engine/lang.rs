@@ -63,6 +63,7 @@ const TEXT_LANGUAGES: &[(&str, &str)] = &[
     ("mli", "ocaml"),
     ("clj", "clojure"),
     ("cljs", "clojure"),
+    ("cljc", "clojure"),
     ("zig", "zig"),
     ("jl", "julia"),
     ("m", "objective-c"),

@@ -40,7 +40,9 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // text; files marked "Generated … Do not edit." skipped.
 // 30: Perl POD and Julia doc strings are docs; a `#define` body continued with `\` holds no
 // definitions.
-pub const FORMAT_VERSION: u32 = 30;
+// 31: Haskell, Elm, OCaml, F#, Erlang and Clojure definitions (`functional.rs`); OCaml and
+// Haskell block comments open nothing.
+pub const FORMAT_VERSION: u32 = 31;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most

@@ -55,6 +55,7 @@ fn comment_lines_above(lang: Lang, text: &str, at: usize) -> Option<(usize, usiz
     let mut cursor = line_start; // start of the line below the one being looked at
     let (mut first, mut last) = (None, None);
     let mut in_block = false; // inside a `/* … */` read bottom-up
+    let mut in_ml_block = false; // inside an OCaml or F# `(* … *)` read bottom-up
     while cursor > 0 {
         let end = cursor - 1; // the newline ending the line above
         let start = text[..end].rfind('\n').map_or(0, |i| i + 1);
@@ -71,10 +72,24 @@ fn comment_lines_above(lang: Lang, text: &str, at: usize) -> Option<(usize, usiz
                 in_block = false;
             }
             true
+        } else if in_ml_block {
+            if t.contains("(*") {
+                in_ml_block = false;
+            }
+            true
+        } else if lang == Lang::Text && t.ends_with("*)") {
+            in_ml_block = !t.contains("(*");
+            true
         } else if python {
             t.starts_with('#')
-        } else if lang == Lang::Text && (t.starts_with('#') || t.starts_with("--")) {
-            // Ruby, shell, Perl, R and Elixir comment with `#`; Lua and Haskell with `--`.
+        } else if lang == Lang::Text
+            && (t.starts_with('#')
+                || t.starts_with("--")
+                || t.starts_with(';')
+                || t.starts_with('%'))
+        {
+            // Ruby, shell, Perl, R and Elixir comment with `#`; Lua and Haskell with `--`,
+            // Clojure with `;`, Erlang with `%`.
             true
         } else if t.starts_with("//") || t.starts_with("/*") || t.starts_with('*') {
             in_block = t.ends_with("*/") && !t.contains("/*");
@@ -139,9 +154,12 @@ fn is_attribute_line(lang: Lang, t: &str) -> bool {
             t.starts_with('@')
         }
         // Swift's `@objc`, Kotlin's `@Suppress(…)`, Elixir's `@spec` and `@impl true`, C#'s
-        // `[Obsolete]`; not an assignment to a Ruby instance variable (`@count = 0`).
+        // `[Obsolete]`, Haskell's `{-# INLINE f #-}`; not an assignment to a Ruby instance variable
+        // (`@count = 0`).
         Lang::Text => {
-            t.starts_with('@') && !t.contains(" = ") || t.starts_with('[') && t.ends_with(']')
+            t.starts_with('@') && !t.contains(" = ")
+                || t.starts_with('[') && t.ends_with(']')
+                || t.starts_with("{-#")
         }
         _ => false,
     }
@@ -231,6 +249,9 @@ pub(super) fn clean_doc(raw: &str) -> String {
         }
         let l = line
             .trim()
+            .trim_start_matches("(**")
+            .trim_start_matches("(*")
+            .trim_end_matches("*)")
             .trim_start_matches("/**")
             .trim_start_matches("/*!")
             .trim_start_matches("/*")
@@ -239,9 +260,14 @@ pub(super) fn clean_doc(raw: &str) -> String {
             .trim_start_matches("//!")
             .trim_start_matches("//")
             .trim_start_matches('#')
+            // Clojure's `;;` and Erlang's `%%`.
+            .trim_start_matches([';', '%'])
             .trim_start_matches('*')
             // Lua's and Haskell's `--`; a run of dashes says nothing in any language.
             .trim_start_matches('-')
+            // Haddock's `-- |` and `-- ^` say which declaration the comment is for.
+            .trim_start()
+            .trim_start_matches(['|', '^'])
             // Elixir's `@doc """` opens a doc string, `@doc ~S"…"` a raw one.
             .trim_start_matches("@moduledoc")
             .trim_start_matches("@typedoc")

@@ -11,6 +11,7 @@ use super::refpat::Capture;
 
 mod docs;
 mod documents;
+mod functional;
 mod imports;
 mod rust;
 mod text;
@@ -245,7 +246,7 @@ pub fn parse_file(rel: &str, lang: Lang, text: &str, parsers: &mut Parsers) -> P
         }
     }
     if lang == Lang::Text {
-        text::definitions(text, &mut col);
+        text::definitions(text, lang.label(rel), &mut col);
     }
     col.defs.sort_by(|a, b| {
         a.start_byte

@@ -6,6 +6,7 @@
 //! write a type where others write a keyword (C#, Dart, Groovy: `public async Task<int>
 //! Count(…)`). A file with none is still indexed by its words.
 
+use super::functional::{self, Extent};
 use super::{Collected, RawDef, docs};
 use crate::engine::lang::Lang;
 use crate::engine::parse::Kind;
@@ -89,14 +90,98 @@ struct Line<'a> {
     text: &'a str,
 }
 
-/// Every definition of the file, outermost first, each qualified by those it is nested in.
-pub(super) fn definitions(text: &str, col: &mut Collected) {
+/// Every definition of the file, outermost first, each qualified by those it is nested in;
+/// `language` is the file's `Lang::label` (`haskell`, `ruby`), for the languages read by rules
+/// of their own (`functional.rs`).
+pub(super) fn definitions(text: &str, language: &str, col: &mut Collected) {
+    let own_rules = functional::reads(language);
+    let lines = read_lines(text, language);
+    // Open definitions: (end line index, qualified name, kind).
+    let mut open: Vec<(usize, String, Kind)> = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        // Blank lines and heredoc data open nothing. Skipping them here also keeps the look
+        // ahead for the next line linear: each scans only the blanks up to the next text.
+        if line.text.is_empty() {
+            continue;
+        }
+        open.retain(|o| o.0 >= i);
+        let parent = open.last();
+        let own = own_rules
+            .then(|| functional::header(language, line.text, line.indent, parent.map(|p| p.2)))
+            .flatten();
+        let Some((kind, name, extent)) = own.or_else(|| {
+            let (kind, name) = header(line.text).or_else(|| {
+                // A type before a name is C#'s and Dart's shape, never these languages'.
+                if own_rules {
+                    return None;
+                }
+                let next = lines[i + 1..].iter().find(|l| !l.text.is_empty());
+                let owner = parent.map(|p| (p.2, p.1.rsplit('.').next().unwrap_or(&p.1)));
+                typed_header(line.text, owner, next.map_or("", |l| l.text))
+            })?;
+            Some((kind, name, Extent::Indented))
+        }) else {
+            continue;
+        };
+        let last = match extent {
+            Extent::Clauses => clauses_end(&lines, i, name),
+            Extent::Indented => {
+                objc_container_end(&lines, i).unwrap_or_else(|| block_end(&lines, i))
+            }
+        };
+        let kind = match (kind, parent) {
+            (Kind::Function, Some((_, _, Kind::Class | Kind::Interface | Kind::Module))) => {
+                Kind::Method
+            }
+            (k, _) => k,
+        };
+        let qual = match parent {
+            Some((_, q, _)) => format!("{q}.{name}"),
+            None => name.to_string(),
+        };
+        let (mut doc, doc_range) = docs::doc_before(Lang::Text, text, line.start + line.indent);
+        if doc.is_empty()
+            && language == "clojure"
+            && let Some(docstring) =
+                functional::clojure_docstring(&text[line.start..lines[last].end])
+        {
+            doc = docs::clean_doc(docstring);
+        }
+        col.defs.push(RawDef {
+            kind,
+            name: name.to_string(),
+            qual: qual.clone(),
+            start_byte: line.start + line.indent,
+            end_byte: lines[last].end,
+            start: i as u32 + 1,
+            end: last as u32 + 1,
+            sig: docs::signature_of_text(&text[line.start + line.indent..lines[last].end]),
+            sig_at: line.start + line.indent,
+            doc,
+            doc_range,
+            stub: matches!(kind, Kind::Function | Kind::Method)
+                && last == i
+                && declares_only(line.text, parent.map(|p| p.2)),
+        });
+        open.push((last, qual, kind));
+    }
+}
+
+/// The lines of `text`, each with its indent and its trimmed text; a line that is data (a
+/// heredoc's, a macro body's) or a block comment's has no text, so it opens and ends nothing.
+fn read_lines<'a>(text: &'a str, language: &str) -> Vec<Line<'a>> {
     let mut lines: Vec<Line> = Vec::new();
     let mut at = 0;
     // The terminator of the heredoc being read (`EOF` of `<<-EOF`), or `"""` inside a
     // multi-line string: their lines are data, often at column 0, and must not end a block.
     let mut in_string: Option<String> = None;
     let mut continued_macro = false;
+    let block_comment = match language {
+        "ocaml" | "fsharp" => Some(("(*", "*)")),
+        "haskell" | "elm" => Some(("{-", "-}")),
+        _ => None,
+    };
+    let mut comment_depth = 0usize;
     for raw in text.split_inclusive('\n') {
         let body = raw.trim_end_matches(['\n', '\r']);
         let trimmed = body.trim_start();
@@ -104,7 +189,24 @@ pub(super) fn definitions(text: &str, col: &mut Collected) {
         // lines) is a template of code, not definitions of this file.
         let in_macro = continued_macro;
         continued_macro = (in_macro || trimmed.starts_with("#define")) && trimmed.ends_with('\\');
+        // A comment block (`(* … *)`, `{- … -}`) may hold lines that read as definitions
+        // ("and then …", "type …").
+        let commented = match block_comment {
+            Some((open, close)) if comment_depth > 0 || trimmed.starts_with(open) => {
+                // OCaml's comments nest: `(* … (* Unknown *) … *)`.
+                let opened = comment_depth == 0;
+                comment_depth = (comment_depth + trimmed.matches(open).count())
+                    .saturating_sub(trimmed.matches(close).count());
+                // `(* the last field *) }` still closes its record.
+                let code_after = opened
+                    && comment_depth == 0
+                    && !trimmed.rsplit(close).next().unwrap_or("").trim().is_empty();
+                !code_after
+            }
+            _ => false,
+        };
         let data = in_macro
+            || commented
             || match &in_string {
                 Some(end) => {
                     if trimmed == end.as_str() || end == TRIPLE && trimmed.contains(TRIPLE) {
@@ -127,51 +229,7 @@ pub(super) fn definitions(text: &str, col: &mut Collected) {
         });
         at += raw.len();
     }
-    // Open definitions: (end line index, qualified name, kind).
-    let mut open: Vec<(usize, String, Kind)> = Vec::new();
-    for (i, line) in lines.iter().enumerate() {
-        // Blank lines and heredoc data open nothing. Skipping them here also keeps the look
-        // ahead for the next line linear: each scans only the blanks up to the next text.
-        if line.text.is_empty() {
-            continue;
-        }
-        open.retain(|o| o.0 >= i);
-        let parent = open.last();
-        let Some((kind, name)) = header(line.text).or_else(|| {
-            let next = lines[i + 1..].iter().find(|l| !l.text.is_empty());
-            let owner = parent.map(|p| (p.2, p.1.rsplit('.').next().unwrap_or(&p.1)));
-            typed_header(line.text, owner, next.map_or("", |l| l.text))
-        }) else {
-            continue;
-        };
-        let last = objc_container_end(&lines, i).unwrap_or_else(|| block_end(&lines, i));
-        let kind = match (kind, parent) {
-            (Kind::Function, Some((_, _, Kind::Class | Kind::Interface | Kind::Module))) => {
-                Kind::Method
-            }
-            (k, _) => k,
-        };
-        let qual = match parent {
-            Some((_, q, _)) => format!("{q}.{name}"),
-            None => name.to_string(),
-        };
-        let (doc, doc_range) = docs::doc_before(Lang::Text, text, line.start + line.indent);
-        col.defs.push(RawDef {
-            kind,
-            name: name.to_string(),
-            qual: qual.clone(),
-            start_byte: line.start + line.indent,
-            end_byte: lines[last].end,
-            start: i as u32 + 1,
-            end: last as u32 + 1,
-            sig: docs::signature_of_text(&text[line.start + line.indent..lines[last].end]),
-            sig_at: line.start + line.indent,
-            doc,
-            doc_range,
-            stub: false,
-        });
-        open.push((last, qual, kind));
-    }
+    lines
 }
 
 /// `(kind, name)` of a line that opens a definition: modifiers, a keyword, then a name
@@ -472,6 +530,49 @@ fn string_opened(t: &str) -> Option<String> {
     (word.len() >= 2 && shouted && named).then_some(word)
 }
 
+/// Whether a one-line function declares what it does without doing it, as an interface, a
+/// header or a signature file does (`int Count();`, `- (void)load;`, `func route() -> String`
+/// in a protocol, OCaml's `val exec : re -> string`, Haskell's `f :: Int` alone).
+fn declares_only(t: &str, parent: Option<Kind>) -> bool {
+    let bodiless = !t.contains(['{', '=']);
+    t.ends_with(';') && !t.contains('{')
+        || parent == Some(Kind::Interface) && bodiless
+        || ["val ", "external ", "abstract "]
+            .iter()
+            .any(|w| t.starts_with(w))
+        || t.contains(" :: ") && !t.contains(" = ")
+}
+
+/// The last line of a definition made of clauses (Haskell's signature and equations, Erlang's
+/// clauses): its indented lines, and the lines at its indent that start with its name again.
+fn clauses_end(lines: &[Line], i: usize, name: &str) -> usize {
+    let indent = lines[i].indent;
+    let mut last = i;
+    for (j, l) in lines.iter().enumerate().skip(i + 1) {
+        if l.text.is_empty() {
+            continue;
+        }
+        let infix = l
+            .text
+            .split_once(char::is_whitespace)
+            .is_some_and(|(_, after)| functional::infix_operator(after) == Some(name));
+        let again = infix
+            || l.text.strip_prefix(name).is_some_and(|rest| {
+                !rest.starts_with(|c: char| c.is_alphanumeric() || c == '_' || c == '\'')
+            })
+            || l.text
+                .strip_prefix('(')
+                .and_then(|t| t.strip_prefix(name))
+                .is_some_and(|r| r.starts_with(')'));
+        if l.indent > indent || l.indent == indent && again {
+            last = j;
+        } else {
+            break;
+        }
+    }
+    last
+}
+
 /// The `@end` line closing the Objective-C `@interface`, `@implementation` or `@protocol` at
 /// line `i`: its methods are written at its own indent, so indentation cannot end it.
 fn objc_container_end(lines: &[Line], i: usize) -> Option<usize> {
@@ -524,7 +625,7 @@ mod tests {
 
     fn defs(text: &str) -> Vec<(String, Kind, u32, u32)> {
         let mut col = Collected::default();
-        definitions(text, &mut col);
+        definitions(text, "", &mut col);
         col.defs
             .into_iter()
             .map(|d| (d.qual, d.kind, d.start, d.end))
@@ -708,7 +809,7 @@ mod tests {
     fn lua_functions_keep_their_dash_comments_as_docs() {
         let lua = "--- compare two values.\n-- @param a first\nfunction tablex.deepcompare(a, b)\n  return a == b\nend\n";
         let mut col = Collected::default();
-        definitions(lua, &mut col);
+        definitions(lua, "lua", &mut col);
         let d = &col.defs[0];
         assert_eq!((d.qual.as_str(), d.start, d.end), ("deepcompare", 3, 5));
         assert!(d.doc.starts_with("compare two values."), "{:?}", d.doc);
@@ -729,7 +830,7 @@ mod tests {
                       \x20 def write(map), do: :ok\n\
                       end\n";
         let mut col = Collected::default();
-        definitions(elixir, &mut col);
+        definitions(elixir, "elixir", &mut col);
         let docs: Vec<(&str, &str)> = col
             .defs
             .iter()
@@ -746,7 +847,7 @@ mod tests {
         // A C# attribute sits between a method and its doc comment, as a Swift one does.
         let csharp = "class A\n{\n    /// Counts the items.\n    [Pure]\n    public int Count() { return 1; }\n}\n";
         let mut col = Collected::default();
-        definitions(csharp, &mut col);
+        definitions(csharp, "csharp", &mut col);
         assert_eq!(col.defs[1].doc, "Counts the items.");
     }
 
@@ -754,7 +855,7 @@ mod tests {
     fn perl_pod_and_julia_doc_strings_describe_the_definition_below() {
         let docs = |src: &str| -> Vec<(String, String)> {
             let mut col = Collected::default();
-            definitions(src, &mut col);
+            definitions(src, "", &mut col);
             col.defs.into_iter().map(|d| (d.qual, d.doc)).collect()
         };
         let perl = "=head1 FUNCTIONS\n\n=over 4\n\n\
@@ -781,6 +882,33 @@ mod tests {
                 ("main".to_string(), String::new()),
             ]
         );
+    }
+
+    #[test]
+    fn declarations_without_a_body_are_stubs() {
+        let stubs = |src: &str, language: &str| -> Vec<(String, bool)> {
+            let mut col = Collected::default();
+            definitions(src, language, &mut col);
+            col.defs.into_iter().map(|d| (d.qual, d.stub)).collect()
+        };
+        let swift = "protocol Router {\n    func route(for path: String) -> String\n}\n\
+                     class Web: Router {\n    func route(for path: String) -> String {\n        return path\n    }\n}\n";
+        assert_eq!(
+            stubs(swift, "swift"),
+            [
+                ("Router".to_string(), false),
+                ("Router.route".to_string(), true),
+                ("Web".to_string(), false),
+                ("Web.route".to_string(), false),
+            ]
+        );
+        let csharp = "public interface IStore\n{\n    int Count();\n}\n";
+        assert_eq!(
+            stubs(csharp, "csharp")[1],
+            ("IStore.Count".to_string(), true)
+        );
+        let mli = "(** Runs it. *)\nval exec : re -> string -> int\n";
+        assert_eq!(stubs(mli, "ocaml"), [("exec".to_string(), true)]);
     }
 
     #[test]
@@ -923,7 +1051,7 @@ mod tests {
         for file in &files {
             let text = std::fs::read_to_string(file).expect("read");
             let mut col = Collected::default();
-            definitions(&text, &mut col);
+            definitions(&text, "", &mut col);
             let grammar = super::super::parse_file("x.java", Lang::Java, &text, &mut parsers);
             let mut want: Vec<(u32, &str)> = grammar
                 .symbols
