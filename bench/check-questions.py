@@ -45,6 +45,8 @@ that closes it. Doc comments above are not part of it. Found by language:
                   it (a `|` line at its indent included)
   .clj .cljs .cljc  `namespace/name` of a `(defn …)`, `(defmacro …)`, `(def …)`, `(deftype …)`
                   …; ends where its parentheses balance
+  .R .r           `name` of `name <- function(…) {`; ends at its closing brace (or on its
+                  line when it has no braces)
 
 Code is compared with comments, strings and character literals blanked, so braces inside them
 do not count. A range that is not found by name is still accepted when its first line names
@@ -71,7 +73,7 @@ EXT_LANG = {
     ".cc": "cpp", ".cpp": "cpp", ".cxx": "cpp", ".hpp": "cpp", ".hh": "cpp", ".hxx": "cpp",
     ".php": "php", ".rb": "rb", ".lua": "lua", ".cs": "cs", ".kt": "kt",
     ".swift": "swift", ".scala": "scala", ".ex": "ex", ".exs": "ex", ".m": "objc", ".mm": "objc",
-    ".hs": "hs", ".ml": "ml", ".clj": "clj", ".cljs": "clj", ".cljc": "clj",
+    ".hs": "hs", ".ml": "ml", ".clj": "clj", ".cljs": "clj", ".cljc": "clj", ".R": "r", ".r": "r",
 }
 
 
@@ -94,7 +96,7 @@ def blank_code(text: str, lang: str) -> list[str]:
         two = text[i:i + 2]
         line_comment = (
             (two == "//" and lang not in ("rb", "lua"))
-            or (lang in ("py", "rb", "ex") and c == "#")
+            or (lang in ("py", "rb", "ex", "r") and c == "#")
             or (lang == "php" and c == "#" and text[i + 1:i + 2] != "[")
             or (lang == "lua" and two == "--")
         )
@@ -104,7 +106,7 @@ def blank_code(text: str, lang: str) -> list[str]:
             blank(text[i:j])
             i = j
             continue
-        if two == "/*" and lang not in ("py", "rb", "lua", "ex"):
+        if two == "/*" and lang not in ("py", "rb", "lua", "ex", "r"):
             depth, j = 1, i + 2
             while j < n and depth:
                 if lang in ("rust", "swift", "scala") and text.startswith("/*", j):
@@ -138,7 +140,7 @@ def blank_code(text: str, lang: str) -> list[str]:
             blank(text[i:j + 1])
             i, last = j + 1, '"'
             continue
-        quotes = '"' + ("'`" if lang == "js" else "`" if lang == "go" else "'" if lang in ("c", "cpp", "java", "cs", "kt", "php", "rb", "lua", "objc") else "")
+        quotes = '"' + ("'`" if lang == "js" else "`" if lang == "go" else "'" if lang in ("c", "cpp", "java", "cs", "kt", "php", "rb", "lua", "objc", "r") else "")
         if lang == "rust" and c == "'":
             m = re.match(r"'(\\u\{[0-9a-fA-F]+\}|\\.|[^\\'])'", text[i:i + 12])
             if m:
@@ -923,8 +925,20 @@ def clj_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
     return res
 
 
+def r_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
+    pat = re.compile(r"^\s*`?" + re.escape(symbol) + r"`?\s*(?:<<?-|=)\s*function\b")
+    res = []
+    for i, line in enumerate(src.code):
+        if pat.match(line):
+            rest = line[line.find("function"):]
+            braced = "{" in rest or rest.count("(") > rest.count(")")
+            res.append((i + 1, src.block_end(i + 1) if braced else i + 1))
+    return res
+
+
 def locate(src: Source, symbol: str) -> list[tuple[int, int]]:
     return {
+        "r": r_ranges,
         "hs": hs_ranges, "ml": ml_ranges, "clj": clj_ranges,
         "swift": swift_ranges, "scala": scala_ranges, "ex": ex_ranges, "objc": objc_ranges,
         "php": php_ranges, "rb": rb_ranges, "lua": lua_ranges, "cs": java_ranges, "kt": kt_ranges,

@@ -62,6 +62,7 @@ CORPORA=(
   "megaparsec debsrc haskell-megaparsec            9.2.2-1         a48b03e55c0b9efcc88ce4236186fb6eee3acb64336987dd9c98daf4d96aa234  -      Text/Megaparsec.hs"
   "core-async debsrc core-async-clojure            1.5.648-1       4ba28e871c01f7809cc6f843d5e6ce60462fcbf534b1cd047393e1f0c4bf0846  -      src/main/clojure/clojure/core/async.clj"
   "ocaml-re debsrc  ocaml-re                       1.10.4-1        83eb3e4300aa9b1dc7820749010f4362ea83524742130524d78c20ce99ca747c  -      lib/core.ml"
+  "httr     debsrc  r-cran-httr                    1.4.5+dfsg-1    019bb8b408aed23ea6a174812be70a25ed8de574eec9c022e65ab5476af1b678  -      R/cache.R"
 )
 
 die() { echo "fetch-corpora: error: $*" >&2; exit 1; }
