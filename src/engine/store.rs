@@ -42,7 +42,9 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // definitions.
 // 31: Haskell, Elm, OCaml, F#, Erlang and Clojure definitions (`functional.rs`); OCaml and
 // Haskell block comments open nothing.
-pub const FORMAT_VERSION: u32 = 31;
+// 32: functions assigned to a name (R's `f <- function(`, Lua's `M.f = function(`), Julia's
+// `mutable struct` and `macro`, PowerShell's `function Get-Item`.
+pub const FORMAT_VERSION: u32 = 32;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most

@@ -53,6 +53,8 @@ const MODIFIERS: &[&str] = &[
     "nonisolated",
     "indirect",
     "implicit",
+    // Julia's `mutable struct`.
+    "mutable",
 ];
 
 /// A word that only qualifies what follows it: a modifier, or one that says its scope in
@@ -66,7 +68,9 @@ fn is_modifier(word: &str) -> bool {
 fn keyword_kind(word: &str) -> Option<Kind> {
     Some(match word {
         "def" | "defp" | "function" | "fun" | "func" | "fn" | "sub" | "proc" | "method"
-        | "defmacro" | "defmacrop" | "defguard" | "defguardp" | "defdelegate" => Kind::Function,
+        | "macro" | "defmacro" | "defmacrop" | "defguard" | "defguardp" | "defdelegate" => {
+            Kind::Function
+        }
         "class" | "struct" | "record" | "object" | "enum" | "defstruct" | "@implementation" => {
             Kind::Class
         }
@@ -236,7 +240,7 @@ fn read_lines<'a>(text: &'a str, language: &str) -> Vec<Line<'a>> {
 /// (`self.`-style receivers and `Outer::` qualifiers kept off: `def self.call` → `call`); or a
 /// shell function (`name() {`).
 fn header(t: &str) -> Option<(Kind, &str)> {
-    if let Some(name) = objc_method(t) {
+    if let Some(name) = objc_method(t).or_else(|| assigned_function(t)) {
         return Some((Kind::Function, name));
     }
     let t = without_leading_annotations(t);
@@ -275,7 +279,16 @@ fn header(t: &str) -> Option<(Kind, &str)> {
         if rest.starts_with('<') {
             rest = rest[angle_group_len(rest)?..].trim_start();
         }
-        let name = simple_name(rest)?;
+        let mut name = simple_name(rest)?;
+        // PowerShell's and shell's `function Get-Item {`: a verb and a noun.
+        if word == "function"
+            && let Some(noun) = rest[name.len()..].strip_prefix('-')
+            && noun.starts_with(|c: char| c.is_alphabetic())
+        {
+            name = rest
+                .split(|c: char| c.is_whitespace() || "({".contains(c))
+                .next()?;
+        }
         // Swift's `class var shared: Bridge` is a property of the class, not a class.
         if matches!(name, "var" | "let" | "val") {
             return None;
@@ -421,6 +434,43 @@ fn typed_header<'a>(
         },
         name,
     ))
+}
+
+/// The name a function is assigned to: R's `print.response <- function(x, ...) {` (a dot is
+/// part of an R name), Lua's `M.join = function(a, b)`, a Vue or Svelte script's
+/// `const save = async (item) => {`.
+fn assigned_function(t: &str) -> Option<&str> {
+    let t = ["const ", "let ", "var ", "local "]
+        .iter()
+        .find_map(|k| t.strip_prefix(k))
+        .unwrap_or(t);
+    let (target, value, r_arrow) = match t.split_once("<-") {
+        Some((target, value)) => (target.trim_end_matches('<'), value, true),
+        None => {
+            let (target, value) = t.split_once(" = ")?;
+            (target, value, false)
+        }
+    };
+    let target = target.trim();
+    let plain = |c: char| c.is_alphanumeric() || c == '_' || c == '.' || c == '$';
+    if !target.starts_with(|c: char| c.is_alphabetic() || c == '_' || c == '.')
+        || !target.chars().all(plain)
+    {
+        return None;
+    }
+    let value = value.trim_start();
+    let value = value.strip_prefix("async ").unwrap_or(value);
+    let function = value.starts_with("function(")
+        || value.starts_with("function (")
+        || r_arrow && value.starts_with("\\(")
+        || value.starts_with('(') && value.contains("=>") && t.ends_with('{');
+    if !function {
+        return None;
+    }
+    if r_arrow {
+        return Some(target);
+    }
+    target.rsplit(['.', '$']).next().filter(|n| !n.is_empty())
 }
 
 /// An Objective-C method's name, its selector's first part: `- (void)save:(id)call {` → `save`.
@@ -909,6 +959,40 @@ mod tests {
         );
         let mli = "(** Runs it. *)\nval exec : re -> string -> int\n";
         assert_eq!(stubs(mli, "ocaml"), [("exec".to_string(), true)]);
+    }
+
+    #[test]
+    fn functions_assigned_to_names_and_hyphenated_names() {
+        let r = "#' Cache info.\n\
+                 cache_info <- function(r) {\n\
+                 \x20 stopifnot(is.response(r))\n\
+                 }\n\
+                 print.response <- function(x, ...) x\n\
+                 square = function(x) x^2\n\
+                 total <- sum(1, 2)\n";
+        assert_eq!(
+            defs(r),
+            [
+                ("cache_info".to_string(), Kind::Function, 2, 4),
+                ("print.response".to_string(), Kind::Function, 5, 5),
+                ("square".to_string(), Kind::Function, 6, 6),
+            ]
+        );
+        let lua = "local M = {}\nM.join = function(a, b)\n  return a .. b\nend\n";
+        assert_eq!(defs(lua), [("join".to_string(), Kind::Function, 2, 4)]);
+        let vue = "const save = async (item) => {\n  await api.put(item)\n}\nconst n = (a) + 1\n";
+        assert_eq!(defs(vue), [("save".to_string(), Kind::Function, 1, 3)]);
+        let ps1 = "function Get-Item {\n    param($Path)\n}\n";
+        assert_eq!(defs(ps1), [("Get-Item".to_string(), Kind::Function, 1, 3)]);
+        let julia =
+            "mutable struct Counter\n    n::Int\nend\nmacro twice(ex)\n    :($ex; $ex)\nend\n";
+        assert_eq!(
+            defs(julia),
+            [
+                ("Counter".to_string(), Kind::Class, 1, 3),
+                ("twice".to_string(), Kind::Function, 4, 6),
+            ]
+        );
     }
 
     #[test]
