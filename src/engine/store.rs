@@ -44,7 +44,8 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // Haskell block comments open nothing.
 // 32: functions assigned to a name (R's `f <- function(`, Lua's `M.f = function(`), Julia's
 // `mutable struct` and `macro`, PowerShell's `function Get-Item`.
-pub const FORMAT_VERSION: u32 = 32;
+// 33: a doc tag with at most one word after it (`@export`, `@since 3.2`) is not doc text.
+pub const FORMAT_VERSION: u32 = 33;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most

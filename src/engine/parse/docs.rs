@@ -229,6 +229,15 @@ fn pod_above(text: &str, line_start: usize) -> Option<(usize, usize)> {
     None
 }
 
+/// A doc tag with at most one word after it (roxygen's `@export` and `@rdname cache_info`,
+/// Javadoc's `@since 3.2`): bookkeeping for a documentation tool, not prose about the code.
+/// `@param key the key to look up` is kept.
+fn is_bare_tag(line: &str) -> bool {
+    line.strip_prefix('@')
+        .is_some_and(|tag| tag.starts_with(|c: char| c.is_ascii_alphabetic()))
+        && line.split_whitespace().count() <= 2
+}
+
 pub(super) fn clean_doc(raw: &str) -> String {
     let mut out = String::new();
     let mut in_code = false;
@@ -278,6 +287,9 @@ pub(super) fn clean_doc(raw: &str) -> String {
             .trim();
         let l = without_doc_markup(l);
         let l = l.trim();
+        if is_bare_tag(l) {
+            continue;
+        }
         if l.is_empty() {
             if !out.is_empty() && !out.ends_with("\n\n") {
                 out.push_str("\n\n");

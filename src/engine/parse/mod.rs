@@ -855,6 +855,9 @@ mod tests {
             clean_doc("/// Returns a Vec<T> when n < 3 and m > 2."),
             "Returns a Vec<T> when n < 3 and m > 2."
         );
+        // Tags that only file the doc away are not prose; a tag with a sentence is.
+        let roxygen = "#' @rdname cache_info\n#' @export\n#' @param r A response\n";
+        assert_eq!(clean_doc(roxygen), "@param r A response");
     }
 
     #[test]
