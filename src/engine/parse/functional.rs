@@ -382,6 +382,15 @@ mod tests {
     }
 
     #[test]
+    fn an_ocaml_lambda_is_no_definition() {
+        let ocaml = "let f greedy =\n  match greedy with\n  | `Greedy ->\n    fun rem ->\n      alt rem\n  | _ -> id\n";
+        assert_eq!(
+            defs(ocaml, "ocaml"),
+            [("f".to_string(), Kind::Function, 1, 6)]
+        );
+    }
+
+    #[test]
     fn erlang_clauses_are_one_function() {
         let erlang = "-module(lists2).\n\
                       -export([len/1]).\n\

@@ -113,7 +113,16 @@ pub(super) fn definitions(text: &str, language: &str, col: &mut Collected) {
         let own = own_rules
             .then(|| functional::header(language, line.text, line.indent, parent.map(|p| p.2)))
             .flatten();
+        // Of the general keywords, these languages share only the containers: their `fun`
+        // and `function` open lambdas (`fun rem -> …`), not definitions.
+        let general = !own_rules
+            || ["module ", "class ", "method ", "object "]
+                .iter()
+                .any(|k| line.text.starts_with(k));
         let Some((kind, name, extent)) = own.or_else(|| {
+            if !general {
+                return None;
+            }
             let (kind, name) = header(line.text).or_else(|| {
                 // A type before a name is C#'s and Dart's shape, never these languages'.
                 if own_rules {
