@@ -47,6 +47,8 @@ that closes it. Doc comments above are not part of it. Found by language:
                   …; ends where its parentheses balance
   .R .r           `name` of `name <- function(…) {`; ends at its closing brace (or on its
                   line when it has no braces)
+  .pm .pl         `Package::Name::sub` (the `package` statement in force); ends at its closing
+                  brace; POD is blanked
 
 Code is compared with comments, strings and character literals blanked, so braces inside them
 do not count. A range that is not found by name is still accepted when its first line names
@@ -74,6 +76,7 @@ EXT_LANG = {
     ".php": "php", ".rb": "rb", ".lua": "lua", ".cs": "cs", ".kt": "kt",
     ".swift": "swift", ".scala": "scala", ".ex": "ex", ".exs": "ex", ".m": "objc", ".mm": "objc",
     ".hs": "hs", ".ml": "ml", ".clj": "clj", ".cljs": "clj", ".cljc": "clj", ".R": "r", ".r": "r",
+    ".pm": "perl", ".pl": "perl",
 }
 
 
@@ -84,6 +87,17 @@ def blank_code(text: str, lang: str) -> list[str]:
     replaced by spaces (newlines kept), so brackets and semicolons can be counted."""
     if lang in ("hs", "ml", "clj"):
         return blank_functional(text, lang)
+    if lang == "perl":
+        # POD (`=head2` … `=cut`) and everything after `__END__` is prose, apostrophes and all.
+        kept, pod, ended = [], False, False
+        for line in text.split("\n"):
+            ended = ended or line in ("__END__", "__DATA__")
+            if re.match(r"^=[a-zA-Z]", line):
+                pod = not line.startswith("=cut")
+                kept.append("")
+            else:
+                kept.append("" if pod or ended else line)
+        text = "\n".join(kept)
     out: list[str] = []
     i, n = 0, len(text)
     last = ""  # last significant character, to tell a JS regex literal from a division
@@ -95,8 +109,8 @@ def blank_code(text: str, lang: str) -> list[str]:
         c = text[i]
         two = text[i:i + 2]
         line_comment = (
-            (two == "//" and lang not in ("rb", "lua"))
-            or (lang in ("py", "rb", "ex", "r") and c == "#")
+            (two == "//" and lang not in ("rb", "lua", "perl", "r", "ex"))
+            or (lang in ("py", "rb", "ex", "r", "perl") and c == "#" and not (lang == "perl" and text[i - 1:i] == "$"))
             or (lang == "php" and c == "#" and text[i + 1:i + 2] != "[")
             or (lang == "lua" and two == "--")
         )
@@ -106,7 +120,7 @@ def blank_code(text: str, lang: str) -> list[str]:
             blank(text[i:j])
             i = j
             continue
-        if two == "/*" and lang not in ("py", "rb", "lua", "ex", "r"):
+        if two == "/*" and lang not in ("py", "rb", "lua", "ex", "r", "perl"):
             depth, j = 1, i + 2
             while j < n and depth:
                 if lang in ("rust", "swift", "scala") and text.startswith("/*", j):
@@ -140,7 +154,17 @@ def blank_code(text: str, lang: str) -> list[str]:
             blank(text[i:j + 1])
             i, last = j + 1, '"'
             continue
-        quotes = '"' + ("'`" if lang == "js" else "`" if lang == "go" else "'" if lang in ("c", "cpp", "java", "cs", "kt", "php", "rb", "lua", "objc", "r") else "")
+        if lang == "perl" and c == "'" and i and text[i - 1].isalnum():
+            # An apostrophe in a word of a regex (`/Can't locate/`) opens no string.
+            out.append(c)
+            i += 1
+            continue
+        if lang == "perl" and c == "\\":
+            # `\'` in a regex (`/^Can\'t/`) is no quote.
+            out.append(text[i:i + 2])
+            i += 2
+            continue
+        quotes = '"' + ("'`" if lang == "js" else "`" if lang == "go" else "'" if lang in ("c", "cpp", "java", "cs", "kt", "php", "rb", "lua", "objc", "r", "perl") else "")
         if lang == "rust" and c == "'":
             m = re.match(r"'(\\u\{[0-9a-fA-F]+\}|\\.|[^\\'])'", text[i:i + 12])
             if m:
@@ -925,6 +949,23 @@ def clj_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
     return res
 
 
+def perl_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
+    package, _, name = symbol.rpartition("::")
+    res, current, pod = [], "main", False
+    for i, line in enumerate(src.lines):
+        if re.match(r"^=[a-zA-Z]", line):
+            pod = not line.startswith("=cut")
+            continue
+        if pod:
+            continue
+        m = re.match(r"^\s*package\s+([\w:]+)", line)
+        if m:
+            current = m.group(1)
+        if current == package and re.match(r"^\s*sub\s+" + re.escape(name) + r"\b", line) and (e := src.block_end(i + 1)):
+            res.append((i + 1, e))
+    return res
+
+
 def r_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
     pat = re.compile(r"^\s*`?" + re.escape(symbol) + r"`?\s*(?:<<?-|=)\s*function\b")
     res = []
@@ -938,7 +979,7 @@ def r_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
 
 def locate(src: Source, symbol: str) -> list[tuple[int, int]]:
     return {
-        "r": r_ranges,
+        "r": r_ranges, "perl": perl_ranges,
         "hs": hs_ranges, "ml": ml_ranges, "clj": clj_ranges,
         "swift": swift_ranges, "scala": scala_ranges, "ex": ex_ranges, "objc": objc_ranges,
         "php": php_ranges, "rb": rb_ranges, "lua": lua_ranges, "cs": java_ranges, "kt": kt_ranges,

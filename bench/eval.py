@@ -50,14 +50,15 @@ HERE = Path(__file__).resolve().parent
 SOURCE_EXT = {".rs", ".py", ".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".mts", ".cts", ".go", ".java",
               ".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".hh", ".hxx", ".rb", ".php", ".lua", ".cs", ".kt",
               ".swift", ".scala", ".ex", ".exs", ".m", ".mm", ".hs", ".clj", ".cljs", ".cljc", ".ml", ".mli",
-              ".R", ".r"}
+              ".R", ".r", ".pm", ".pl"}
 LANGUAGE = {".rs": "rust", ".py": "python", ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript",
             ".ts": "typescript", ".tsx": "typescript", ".go": "go", ".java": "java", ".c": "c", ".h": "c/c++",
             ".cc": "c++", ".cpp": "c++", ".cxx": "c++", ".hpp": "c++", ".hh": "c++",
             ".rb": "ruby", ".php": "php", ".lua": "lua", ".cs": "c#", ".kt": "kotlin",
             ".swift": "swift", ".scala": "scala", ".ex": "elixir", ".exs": "elixir", ".m": "objective-c",
             ".mm": "objective-c", ".hs": "haskell", ".clj": "clojure", ".cljs": "clojure", ".cljc": "clojure",
-            ".ml": "ocaml", ".mli": "ocaml", ".R": "r", ".r": "r"}
+            ".ml": "ocaml", ".mli": "ocaml", ".R": "r", ".r": "r",
+            ".pm": "perl", ".pl": "perl"}
 STOPWORDS = set("""
 a about above after again all also an and any are as at be because been before being below between both
 but by can could did do does doing done down during each either else even every few for from further get

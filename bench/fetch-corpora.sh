@@ -63,6 +63,7 @@ CORPORA=(
   "core-async debsrc core-async-clojure            1.5.648-1       4ba28e871c01f7809cc6f843d5e6ce60462fcbf534b1cd047393e1f0c4bf0846  -      src/main/clojure/clojure/core/async.clj"
   "ocaml-re debsrc  ocaml-re                       1.10.4-1        83eb3e4300aa9b1dc7820749010f4362ea83524742130524d78c20ce99ca747c  -      lib/core.ml"
   "httr     debsrc  r-cran-httr                    1.4.5+dfsg-1    019bb8b408aed23ea6a174812be70a25ed8de574eec9c022e65ab5476af1b678  -      R/cache.R"
+  "lwp      debsrc  libwww-perl                    6.68-1          42784a5869855ee08522dfb1d30fccf98ca4ddefa8c6c1bcb0d68a0adceb7f01  -      lib/LWP/UserAgent.pm"
 )
 
 die() { echo "fetch-corpora: error: $*" >&2; exit 1; }
