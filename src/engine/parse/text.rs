@@ -76,7 +76,7 @@ fn keyword_kind(word: &str) -> Option<Kind> {
         }
         "interface" | "@interface" | "trait" | "protocol" | "@protocol" | "extension" | "impl"
         | "defprotocol" => Kind::Interface,
-        "module" | "defmodule" => Kind::Module,
+        "module" | "defmodule" | "package" => Kind::Module,
         _ => return None,
     })
 }
@@ -114,11 +114,16 @@ pub(super) fn definitions(text: &str, language: &str, col: &mut Collected) {
             .then(|| functional::header(language, line.text, line.indent, parent.map(|p| p.2)))
             .flatten();
         // Of the general keywords, these languages share only the containers: their `fun`
-        // and `function` open lambdas (`fun rem -> …`), not definitions.
-        let general = !own_rules
-            || ["module ", "class ", "method ", "object "]
+        // and `function` open lambdas (`fun rem -> …`), not definitions. A `package` holds
+        // Perl's subs; elsewhere (Kotlin, Scala, Groovy) it names a namespace, which
+        // qualifies nothing, as C#'s does not.
+        let general = if own_rules {
+            ["module ", "class ", "method ", "object "]
                 .iter()
-                .any(|k| line.text.starts_with(k));
+                .any(|k| line.text.starts_with(k))
+        } else {
+            language == "perl" || !line.text.starts_with("package ")
+        };
         let Some((kind, name, extent)) = own.or_else(|| {
             if !general {
                 return None;
@@ -138,9 +143,9 @@ pub(super) fn definitions(text: &str, language: &str, col: &mut Collected) {
         };
         let last = match extent {
             Extent::Clauses => clauses_end(&lines, i, name),
-            Extent::Indented => {
-                objc_container_end(&lines, i).unwrap_or_else(|| block_end(&lines, i))
-            }
+            Extent::Indented => objc_container_end(&lines, i)
+                .or_else(|| perl_package_end(&lines, i))
+                .unwrap_or_else(|| block_end(&lines, i)),
         };
         let kind = match (kind, parent) {
             (Kind::Function, Some((_, _, Kind::Class | Kind::Interface | Kind::Module))) => {
@@ -195,9 +200,31 @@ fn read_lines<'a>(text: &'a str, language: &str) -> Vec<Line<'a>> {
         _ => None,
     };
     let mut comment_depth = 0usize;
+    // Perl's POD (`=head2` … `=cut`) and whatever follows `__END__` are documents, not code.
+    let perl = language == "perl";
+    let (mut in_pod, mut ended) = (false, false);
     for raw in text.split_inclusive('\n') {
         let body = raw.trim_end_matches(['\n', '\r']);
         let trimmed = body.trim_start();
+        if perl {
+            ended |= body == "__END__" || body == "__DATA__";
+            let directive =
+                body.starts_with('=') && body[1..].starts_with(|c: char| c.is_ascii_alphabetic());
+            let pod = in_pod || directive;
+            if directive {
+                in_pod = !body.starts_with("=cut");
+            }
+            if pod || ended {
+                lines.push(Line {
+                    start: at,
+                    end: at + body.len(),
+                    indent: 0,
+                    text: "",
+                });
+                at += raw.len();
+                continue;
+            }
+        }
         // A preprocessor macro's body (Objective-C's `#define CAP_PLUGIN(…) \` over many
         // lines) is a template of code, not definitions of this file.
         let in_macro = continued_macro;
@@ -632,6 +659,19 @@ fn clauses_end(lines: &[Line], i: usize, name: &str) -> usize {
     last
 }
 
+/// The last line of the Perl package `package LWP::UserAgent;` at line `i` opens: the line
+/// before the next `package` statement, or the file's last line.
+fn perl_package_end(lines: &[Line], i: usize) -> Option<usize> {
+    let statement = lines[i].text.strip_prefix("package ")?;
+    if !statement.trim_end().ends_with(';') {
+        return None; // `package Name { … }` is a block, closed by its brace
+    }
+    let next = (i + 1..lines.len()).find(|&j| lines[j].text.starts_with("package "));
+    let last = next.map_or(lines.len() - 1, |j| j - 1);
+    // Not past the last line of code: trailing POD and `__END__` data are blank here.
+    (i..=last).rev().find(|&j| !lines[j].text.is_empty())
+}
+
 /// The `@end` line closing the Objective-C `@interface`, `@implementation` or `@protocol` at
 /// line `i`: its methods are written at its own indent, so indentation cannot end it.
 fn objc_container_end(lines: &[Line], i: usize) -> Option<usize> {
@@ -1002,6 +1042,53 @@ mod tests {
                 ("twice".to_string(), Kind::Function, 4, 6),
             ]
         );
+    }
+
+    #[test]
+    fn a_perl_package_holds_its_subs_and_pod_is_no_code() {
+        let perl = "package LWP::RobotUA;\n\
+                    \n\
+                    =head1 NAME\n\
+                    \n\
+                    sub not_code { }\n\
+                    \n\
+                    =cut\n\
+                    \n\
+                    sub host_wait {\n\
+                    \x20   my $self = shift;\n\
+                    }\n\
+                    \n\
+                    package LWP::RobotUA::Rules;\n\
+                    sub allowed {\n\
+                    }\n\
+                    1;\n\
+                    __END__\n\
+                    sub after_end { }\n";
+        let mut col = Collected::default();
+        definitions(perl, "perl", &mut col);
+        let got: Vec<(&str, u32, u32)> = col
+            .defs
+            .iter()
+            .map(|d| (d.qual.as_str(), d.start, d.end))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("RobotUA", 1, 11),
+                ("RobotUA.host_wait", 9, 11),
+                ("Rules", 13, 16),
+                ("Rules.allowed", 14, 15),
+            ]
+        );
+        // Kotlin's `package` names a namespace: no definition.
+        let mut col = Collected::default();
+        definitions(
+            "package kotlinx.coroutines\n\nfun go() {\n}\n",
+            "kotlin",
+            &mut col,
+        );
+        assert_eq!(col.defs.len(), 1);
+        assert_eq!(col.defs[0].qual, "go");
     }
 
     #[test]
