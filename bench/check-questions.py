@@ -781,24 +781,8 @@ def brace_depths(src: Source) -> list[int]:
 
 
 def kt_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
-    parts = symbol.split(".")
-    depths = brace_depths(src)
-    scopes, level = [(0, len(src.code))], 0
-    for k, part in enumerate(parts):
-        last = k == len(parts) - 1
-        pats = [re.compile(r"^\s*" + KT_MODIFIERS + r"(?:class|interface|object)\s+" + re.escape(part) + r"\b")]
-        if last:
-            pats.append(re.compile(r"^\s*" + KT_MODIFIERS + r"fun\s+(?:<[^>]*>\s*)?(?:[\w.<>?, ]+\.)?"
-                                   + re.escape(part) + r"\s*\("))
-        found = []
-        for a, b in scopes:
-            for i in range(a, b):
-                if depths[i] == level and any(p.match(src.code[i]) for p in pats) and (e := src.block_end(i + 1)):
-                    found.append((i, e))
-        if last:
-            return [(annotated_start(src, i, ("@",)) + 1, e) for i, e in found]
-        scopes, level = [(i + 1, e) for i, e in found], level + 1
-    return []
+    return braced_ranges(src, symbol, r"(?:class|interface|object)",
+                         r"fun\s+(?:<[^>]*>\s*)?(?:[\w.<>?, ]+\.)?NAME\s*\(", KT_MODIFIERS)
 
 
 SWIFT_MODIFIERS = (r"(?:(?:@\w+(?:\([^)]*\))?|public|private|fileprivate|internal|open|final|static|class|override"
@@ -808,8 +792,8 @@ SCALA_MODIFIERS = (r"(?:(?:@\w+(?:\([^)]*\))?|public|private|protected|final|sea
 
 
 def braced_ranges(src: Source, symbol: str, types: str, member: str, modifiers: str) -> list[tuple[int, int]]:
-    """Swift and Scala: `Outer.Inner.member` through the types (and Swift extensions) at each
-    brace depth."""
+    """Kotlin, Swift and Scala: `Outer.Inner.member` through the types (and Swift extensions)
+    at each brace depth."""
     parts = symbol.split(".")
     depths = brace_depths(src)
     scopes, level = [(0, len(src.code))], 0

@@ -161,7 +161,7 @@ pub fn accept_content(bytes: &[u8]) -> Option<&str> {
     // Generators also write it in sentence case: "Generated File. Do not edit." (a bundled
     // script), "automatically generated from guide.md by Knit tool. Do not edit." Both on one
     // line, so a hand-written "do not edit this list" alone does not count.
-    if text.lines().take(12).any(|line| {
+    if head_text.lines().any(|line| {
         let line = line.to_ascii_lowercase();
         line.contains("generated") && line.contains("do not edit")
     }) {

@@ -127,10 +127,7 @@ fn attribute_above(lang: Lang, text: &str, start: usize, t: &str) -> Option<usiz
     if !(t.ends_with(')') || t.ends_with(']')) {
         return None;
     }
-    let mut cursor = start;
-    for _ in 0..12 {
-        let end = cursor.checked_sub(1)?;
-        let line_start = text[..end].rfind('\n').map_or(0, |i| i + 1);
+    for (line_start, end) in lines_above(text, start).take(12) {
         let l = text[line_start..end].trim();
         if l.is_empty() {
             return None;
@@ -142,9 +139,19 @@ fn attribute_above(lang: Lang, text: &str, start: usize, t: &str) -> Option<usiz
             };
             return (depth('(', ')') + depth('[', ']') > 0).then_some(line_start);
         }
-        cursor = line_start;
     }
     None
+}
+
+/// The lines above the line that starts at `cursor`, nearest first, as byte ranges without
+/// their newline.
+fn lines_above(text: &str, mut cursor: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
+    std::iter::from_fn(move || {
+        let end = cursor.checked_sub(1)?;
+        let start = text[..end].rfind('\n').map_or(0, |i| i + 1);
+        cursor = start;
+        Some((start, end))
+    })
 }
 
 fn is_attribute_line(lang: Lang, t: &str) -> bool {
@@ -181,17 +188,11 @@ fn doc_string_above(text: &str, start: usize, t: &str) -> Option<usize> {
     if !t.ends_with(TRIPLE_QUOTE) {
         return None;
     }
-    let mut cursor = start;
-    for _ in 0..400 {
-        let end = cursor.checked_sub(1)?;
-        let line_start = text[..end].rfind('\n').map_or(0, |i| i + 1);
-        let l = text[line_start..end].trim();
-        if l.contains(TRIPLE_QUOTE) {
-            return (attribute(l) || l.starts_with(TRIPLE_QUOTE)).then_some(line_start);
-        }
-        cursor = line_start;
-    }
-    None
+    let (line_start, end) = lines_above(text, start)
+        .take(400)
+        .find(|&(s, e)| text[s..e].contains(TRIPLE_QUOTE))?;
+    let l = text[line_start..end].trim();
+    (attribute(l) || l.starts_with(TRIPLE_QUOTE)).then_some(line_start)
 }
 
 const TRIPLE_QUOTE: &str = "\"\"\"";
@@ -199,34 +200,20 @@ const TRIPLE_QUOTE: &str = "\"\"\"";
 /// Perl's POD above a `sub` (a blank line between allowed): from the `=item` or `=head` line
 /// that names it down to its `=cut`, the byte range.
 fn pod_above(text: &str, line_start: usize) -> Option<(usize, usize)> {
-    let mut cursor = line_start;
-    let mut cut = None;
-    for _ in 0..3 {
-        let end = cursor.checked_sub(1)?;
-        let start = text[..end].rfind('\n').map_or(0, |i| i + 1);
-        match text[start..end].trim() {
-            "" => cursor = start,
-            "=cut" => {
-                cut = Some((start, end));
-                break;
-            }
-            _ => return None,
-        }
+    let (cut, end) = lines_above(text, line_start)
+        .take(3)
+        .find(|&(s, e)| !text[s..e].trim().is_empty())?;
+    if text[cut..end].trim() != "=cut" {
+        return None;
     }
-    let (mut cursor, end) = cut?;
-    for _ in 0..200 {
-        let line_end = cursor.checked_sub(1)?;
-        let start = text[..line_end].rfind('\n').map_or(0, |i| i + 1);
-        let l = &text[start..line_end];
-        if l.starts_with("=item") || l.starts_with("=head") {
-            return Some((start, end));
-        }
-        if l.starts_with("=cut") {
-            return None;
-        }
-        cursor = start;
-    }
-    None
+    // The nearest `=item` or `=head` names this sub, unless an earlier block's `=cut` comes
+    // first.
+    let (start, _) = lines_above(text, cut).take(200).find(|&(s, _)| {
+        ["=item", "=head", "=cut"]
+            .iter()
+            .any(|d| text[s..].starts_with(d))
+    })?;
+    (!text[start..].starts_with("=cut")).then_some((start, end))
 }
 
 /// A doc tag with at most one word after it (roxygen's `@export` and `@rdname cache_info`,
