@@ -266,7 +266,7 @@ fn write_locations<'t>(
             && let Some(code) = lines_of(p.file, p.start, p.end, SNIPPET_LINES)
         {
             let more = if p.end - p.start + 1 > SNIPPET_LINES {
-                format!("\n{} …", f.lang.line_comment(&f.rel))
+                format!("\n{}", f.lang.elision(&f.rel))
             } else {
                 String::new()
             };

@@ -89,6 +89,21 @@ fn text_language(ext: &str) -> Option<&'static str> {
         .map(|&(_, name)| name)
 }
 
+/// How a line comment starts in the language `label` (a `Lang::label`), `None` in one without
+/// line comments (OCaml).
+pub fn line_comment(label: &str) -> Option<&'static str> {
+    Some(match label {
+        "python" | "ruby" | "shell" | "perl" | "r" | "elixir" | "nim" | "powershell" | "julia" => {
+            "#"
+        }
+        "lua" | "haskell" | "elm" => "--",
+        "clojure" => ";;",
+        "erlang" => "%",
+        "ocaml" => return None,
+        _ => "//",
+    })
+}
+
 impl Lang {
     pub fn from_path(path: &str) -> Option<Lang> {
         let ext = path.rsplit_once('.').map(|(_, e)| e)?;
@@ -171,22 +186,14 @@ impl Lang {
         }
     }
 
-    /// How a line comment starts in the file `rel` of this language: the mark that says a
-    /// snippet goes on (`# …` in Python, not `// …`).
-    pub fn line_comment(self, rel: &str) -> &'static str {
-        match self {
-            Lang::Python => "#",
-            Lang::Text => match self.label(rel) {
-                "ruby" | "shell" | "perl" | "r" | "elixir" | "nim" | "powershell" | "julia" => "#",
-                "lua" | "haskell" | "elm" => "--",
-                "clojure" => ";;",
-                "erlang" => "%",
-                _ => "//",
-            },
-            _ => "//",
+    /// The comment that says a snippet of the file `rel` goes on: `# …` in Python, `// …` in
+    /// Rust, `(* … *)` in OCaml, which has no line comment.
+    pub fn elision(self, rel: &str) -> String {
+        match line_comment(self.label(rel)) {
+            Some(mark) => format!("{mark} …"),
+            None => "(* … *)".to_string(),
         }
     }
-
     /// Separator between a container and a member in qualified names.
     pub fn member_sep(self) -> &'static str {
         match self {
@@ -439,9 +446,10 @@ mod tests {
         assert_eq!(label("README.md"), None);
         assert_eq!(Lang::Text.fence("Src/Json/JsonReader.cs"), "csharp");
         assert_eq!(Lang::Text.fence("lib/rack.rb"), "ruby");
-        assert_eq!(Lang::Text.line_comment("lib/rack.rb"), "#");
-        assert_eq!(Lang::Python.line_comment("app.py"), "#");
-        assert_eq!(Lang::Rust.line_comment("src/lib.rs"), "//");
+        assert_eq!(Lang::Text.elision("lib/rack.rb"), "# …");
+        assert_eq!(Lang::Python.elision("app.py"), "# …");
+        assert_eq!(Lang::Rust.elision("src/lib.rs"), "// …");
+        assert_eq!(Lang::Text.elision("lib/glob.ml"), "(* … *)");
     }
 
     #[test]
