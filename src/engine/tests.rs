@@ -387,6 +387,70 @@ fn imports_resolve_calls_across_files() {
     );
 }
 
+/// A language without a grammar gets calls too, read from its lines: to the file's own
+/// definitions only, so an answer says what calls what, and a name another file also defines is
+/// not guessed at.
+#[test]
+fn text_languages_call_their_own_definitions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "lib/glob.ml",
+        "let explode str =\n  String.split_on_char ',' str\n\n\
+         (* [glob] turns a shell wildcard into a regular expression. *)\n\
+         let glob ?(expand_braces = false) s =\n  \
+         if expand_braces then List.map to_re (explode s) else [to_re s]\n",
+    );
+    write(
+        dir.path(),
+        "lib/rack/lint.rb",
+        "class Lint\n  def call(env)\n    check_env env\n    app.call(env)\n  end\n\n  \
+         def check_env(env)\n    env.freeze\n  end\nend\n",
+    );
+    write(
+        dir.path(),
+        "lib/rack/app.rb",
+        "def app\n  freeze\nend\n\ndef freeze\n  nil\nend\n",
+    );
+    let idx = open(dir.path());
+    let calls_of = |rel: &str| -> Vec<(String, String)> {
+        let fid = idx.derived.path_ids[rel];
+        let f = idx.file(fid).expect("file");
+        f.edges
+            .iter()
+            .filter(|e| e.kind == RefKind::Call)
+            .map(|e| {
+                let to = idx.file(e.file).expect("target");
+                (
+                    f.symbols[e.from as usize].qual().to_string(),
+                    format!("{}:{}", to.rel, to.symbols[e.sym as usize].qual()),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        calls_of("lib/glob.ml"),
+        [("glob".to_string(), "lib/glob.ml:explode".to_string())]
+    );
+    // `app` and `freeze` are defined in app.rb only: no edge crosses files by name alone.
+    assert_eq!(
+        calls_of("lib/rack/lint.rb"),
+        [(
+            "Lint.call".to_string(),
+            "lib/rack/lint.rb:Lint.check_env".to_string()
+        )]
+    );
+    let a = idx.answer("How are braces in a glob expanded into patterns?", None);
+    assert!(
+        a.markdown
+            .contains("- Calls: `explode` (`lib/glob.ml:1-2`)")
+            || a.markdown
+                .contains("- Called from: `glob` (`lib/glob.ml:5-6`)"),
+        "{}",
+        a.markdown
+    );
+}
+
 /// A Go package is a folder: an import names the folder, and a package's files see each other's
 /// names without one. Both decide between definitions that share a name.
 #[test]

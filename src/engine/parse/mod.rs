@@ -9,6 +9,7 @@ use tree_sitter::{Node, Parser, Tree};
 use super::lang::{Lang, LangPatterns};
 use super::refpat::Capture;
 
+mod calls;
 mod docs;
 mod documents;
 mod functional;

@@ -7,7 +7,7 @@
 //! Count(…)`). A file with none is still indexed by its words.
 
 use super::functional::{self, Extent};
-use super::{Collected, RawDef, docs};
+use super::{Collected, RawDef, calls, docs};
 use crate::engine::lang::Lang;
 use crate::engine::parse::Kind;
 
@@ -108,6 +108,7 @@ pub(super) fn definitions(text: &str, language: &str, col: &mut Collected) {
         if line.text.is_empty() {
             continue;
         }
+        calls::calls_in_line(line.text, line.start + line.indent, language, col);
         open.retain(|o| o.0 >= i);
         let parent = open.last();
         let own = own_rules
@@ -183,6 +184,7 @@ pub(super) fn definitions(text: &str, language: &str, col: &mut Collected) {
         });
         open.push((last, qual, kind));
     }
+    calls::keep_calls_to_own_definitions(text, col);
 }
 
 /// The lines of `text`, each with its indent and its trimmed text; a line that is data (a
