@@ -225,6 +225,24 @@ fn is_bare_tag(line: &str) -> bool {
         && line.split_whitespace().count() <= 2
 }
 
+/// An OCaml doc comment written under its item, as an interface (`.mli`) places them:
+/// `val offset : t -> int -> int * int` then `(** Raise [Not_found] if … *)` on the next line.
+/// `after` is the end of the item's last line; a blank line in between attaches nothing.
+pub(super) fn ocaml_doc_after(text: &str, after: usize) -> (String, Option<(usize, usize)>) {
+    let start = (after + 1).min(text.len());
+    let rest = &text[start..];
+    if !rest.trim_start_matches([' ', '\t']).starts_with("(**") || rest.starts_with("(**)") {
+        return (String::new(), None);
+    }
+    match rest.find("*)") {
+        Some(close) => {
+            let end = start + close + 2;
+            (clean_doc(&text[start..end]), Some((start, end)))
+        }
+        None => (String::new(), None),
+    }
+}
+
 pub(super) fn clean_doc(raw: &str) -> String {
     let mut out = String::new();
     let mut in_code = false;

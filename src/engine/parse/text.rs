@@ -158,7 +158,10 @@ pub(super) fn definitions(text: &str, language: &str, col: &mut Collected) {
             Some((_, q, _)) => format!("{q}.{name}"),
             None => name.to_string(),
         };
-        let (mut doc, doc_range) = docs::doc_before(Lang::Text, text, line.start + line.indent);
+        let (mut doc, mut doc_range) = docs::doc_before(Lang::Text, text, line.start + line.indent);
+        if doc.is_empty() && language == "ocaml" {
+            (doc, doc_range) = docs::ocaml_doc_after(text, lines[last].end);
+        }
         if doc.is_empty()
             && language == "clojure"
             && let Some(docstring) =
@@ -1010,6 +1013,36 @@ mod tests {
         );
         let mli = "(** Runs it. *)\nval exec : re -> string -> int\n";
         assert_eq!(stubs(mli, "ocaml"), [("exec".to_string(), true)]);
+    }
+
+    #[test]
+    fn an_ocaml_interface_documents_its_values_below_them() {
+        let mli = "val get_opt : t -> int -> string option\n\
+                   (** Similar to {!get}, but returns an option. *)\n\
+                   \n\
+                   val offset : t -> int -> int * int\n\
+                   (** Raise [Not_found] if the group did not match *)\n\
+                   \n\
+                   val test : t -> int -> bool\n\
+                   \n\
+                   (** Of the next one. *)\n\
+                   val all : t -> string array\n";
+        let mut col = Collected::default();
+        definitions(mli, "ocaml", &mut col);
+        let docs: Vec<(&str, &str)> = col
+            .defs
+            .iter()
+            .map(|d| (d.name.as_str(), d.doc.as_str()))
+            .collect();
+        assert_eq!(
+            docs,
+            [
+                ("get_opt", "Similar to {!get}, but returns an option."),
+                ("offset", "Raise [Not_found] if the group did not match"),
+                ("test", ""),
+                ("all", "Of the next one."),
+            ]
+        );
     }
 
     #[test]
