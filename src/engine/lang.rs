@@ -89,6 +89,12 @@ fn text_language(ext: &str) -> Option<&'static str> {
         .map(|&(_, name)| name)
 }
 
+/// Whether `rel` is a single-file component (Vue, Svelte), whose `<script>` blocks are parsed
+/// with the JavaScript or TypeScript grammar (`parse/component.rs`).
+pub fn is_component(rel: &str) -> bool {
+    rel.ends_with(".vue") || rel.ends_with(".svelte")
+}
+
 /// How a line comment starts in the language `label` (a `Lang::label`), `None` in one without
 /// line comments (OCaml).
 pub fn line_comment(label: &str) -> Option<&'static str> {
@@ -127,9 +133,16 @@ impl Lang {
     /// else as C. A C++ header parsed as C yields broken definitions (a method's range running
     /// to the end of its class).
     /// An Objective-C header (`@interface`, `@protocol`) is read as text, as its `.m` files are:
-    /// a C grammar reads none of its classes.
+    /// a C grammar reads none of its classes. A Vue or Svelte component is its scripts'
+    /// language: JavaScript, or TypeScript when a script tag says `lang="ts"`.
     pub fn refine(self, rel: &str, text: &str) -> Lang {
-        if self != Lang::C || !rel.ends_with(".h") {
+        if is_component(rel) {
+            if script_is_typescript(text) {
+                Lang::TypeScript
+            } else {
+                Lang::JavaScript
+            }
+        } else if self != Lang::C || !rel.ends_with(".h") {
             self
         } else if looks_like_objc(text) {
             Lang::Text
@@ -278,6 +291,29 @@ impl Lang {
             })
             .as_ref()
     }
+}
+
+/// The language of the component's scripts: TypeScript when a script tag says so
+/// (`<script lang="ts">`, `<script setup lang='ts'>`).
+fn script_is_typescript(text: &str) -> bool {
+    let mut at = 0;
+    while let Some(open) = text[at..].find("<script").map(|i| at + i) {
+        let tag_end = text[open..].find('>').map_or(text.len(), |i| open + i);
+        let tag = &text[open..tag_end];
+        if [
+            "lang=\"ts\"",
+            "lang='ts'",
+            "lang=\"typescript\"",
+            "lang='typescript'",
+        ]
+        .iter()
+        .any(|l| tag.contains(l))
+        {
+            return true;
+        }
+        at = tag_end;
+    }
+    false
 }
 
 fn looks_like_objc(text: &str) -> bool {

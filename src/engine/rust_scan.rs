@@ -433,7 +433,12 @@ pub fn included_ranges(
     if at < text.len() {
         bounds.push((at, text.len()));
     }
-    // Points for every boundary, from one pass over the text (boundaries are sorted).
+    ranges(text, bounds)
+}
+
+/// Tree-sitter ranges for sorted, disjoint byte ranges of `text`, their points found in one
+/// pass over the text.
+pub fn ranges(text: &str, bounds: Vec<(usize, usize)>) -> Vec<Range> {
     let b = text.as_bytes();
     let (mut row, mut line_start, mut scanned) = (0usize, 0usize, 0usize);
     let mut point = |offset: usize| {

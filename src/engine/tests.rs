@@ -451,6 +451,65 @@ fn text_languages_call_their_own_definitions() {
     );
 }
 
+/// A Vue or Svelte component's scripts are parsed with the JavaScript or TypeScript grammar,
+/// its definitions at their lines in the component; an ES module's import that names its file
+/// (`./format.js`, `./Child.vue`) resolves to that file.
+#[test]
+fn component_scripts_are_parsed_and_imports_that_name_files_resolve() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "src/Search.vue",
+        "<template>\n  <input @input=\"onInput\" />\n</template>\n\n\
+         <script>\n\
+         import { format } from './format.js'\n\
+         import Child from './Child.vue'\n\
+         export default {\n  \
+         methods: {\n    \
+         // Fetches suggestions for the query.\n    \
+         getData(query) {\n      return format(query)\n    },\n    \
+         onInput(event) {\n      this.getData(event.target.value)\n    }\n  \
+         }\n}\n</script>\n",
+    );
+    write(
+        dir.path(),
+        "src/Child.vue",
+        "<script setup lang=\"ts\">\nfunction pick(n: number): number {\n  return n\n}\n</script>\n\
+         <template><p>{{ pick(1) }}</p></template>\n",
+    );
+    write(
+        dir.path(),
+        "src/format.js",
+        "export function format(q) {\n  return q.trim()\n}\n",
+    );
+    write(
+        dir.path(),
+        "src/Empty.svelte",
+        "<p>function notCode() {}</p>\n",
+    );
+    let idx = open(dir.path());
+    assert_eq!(range(&idx, "src/Search.vue", "getData"), Some((11, 13)));
+    assert_eq!(range(&idx, "src/Search.vue", "onInput"), Some((14, 16)));
+    assert_eq!(range(&idx, "src/Child.vue", "pick"), Some((2, 4)));
+    assert!(quals(&idx, "src/Empty.svelte").is_empty());
+    let search = idx
+        .file(idx.derived.path_ids["src/Search.vue"])
+        .expect("Search.vue");
+    let mut imported: Vec<&str> = search
+        .import_files
+        .iter()
+        .map(|f| idx.file(*f).expect("imported").rel.as_str())
+        .collect();
+    imported.sort();
+    assert_eq!(imported, ["src/Child.vue", "src/format.js"]);
+    assert_eq!(search.lang, Lang::JavaScript);
+    assert_eq!(
+        idx.file(idx.derived.path_ids["src/Child.vue"])
+            .map(|f| f.lang),
+        Some(Lang::TypeScript)
+    );
+}
+
 /// A Go package is a folder: an import names the folder, and a package's files see each other's
 /// names without one. Both decide between definitions that share a name.
 #[test]

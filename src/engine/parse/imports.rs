@@ -3,6 +3,11 @@
 
 use crate::engine::lang::Lang;
 
+/// Extensions a JavaScript or TypeScript import may name its file by.
+const SCRIPT_EXTENSIONS: &[&str] = &[
+    ".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx", ".vue", ".svelte",
+];
+
 /// Module paths an import statement refers to.
 pub(super) fn import_paths(lang: Lang, rel: &str, raw: &str, rust_mod: bool) -> Vec<String> {
     let dir = rel.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
@@ -22,7 +27,13 @@ pub(super) fn import_paths(lang: Lang, rel: &str, raw: &str, rust_mod: bool) -> 
     match lang {
         Lang::JavaScript | Lang::TypeScript | Lang::Tsx => {
             if raw.starts_with('.') {
-                vec![join(dir, raw)]
+                // ES modules name the file (`./utils.js`, `./Input.vue`); a module path has
+                // no extension.
+                let file = SCRIPT_EXTENSIONS
+                    .iter()
+                    .find_map(|ext| raw.strip_suffix(ext))
+                    .unwrap_or(raw);
+                vec![join(dir, file)]
             } else {
                 vec![raw.to_string()]
             }

@@ -6,10 +6,11 @@ use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 use tree_sitter::{Node, Parser, Tree};
 
-use super::lang::{Lang, LangPatterns};
+use super::lang::{self, Lang, LangPatterns};
 use super::refpat::Capture;
 
 mod calls;
+mod component;
 mod docs;
 mod documents;
 mod functional;
@@ -234,6 +235,12 @@ pub fn parse_file(rel: &str, lang: Lang, text: &str, parsers: &mut Parsers) -> P
     if let (Some(patterns), Some(parser)) = (lang.patterns(), parsers.get(lang)) {
         let tree = if lang == Lang::Rust {
             parse_rust(parser, text, &mut col)
+        } else if lang::is_component(rel) {
+            // A component with no script has no code to parse (empty ranges would mean all).
+            let scripts = component::script_ranges(text);
+            (!scripts.is_empty() && parser.set_included_ranges(&scripts).is_ok())
+                .then(|| parser.parse(text, None))
+                .flatten()
         } else {
             let _ = parser.set_included_ranges(&[]);
             parser.parse(text, None)
