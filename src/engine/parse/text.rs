@@ -68,12 +68,11 @@ fn is_modifier(word: &str) -> bool {
 fn keyword_kind(word: &str) -> Option<Kind> {
     Some(match word {
         "def" | "defp" | "function" | "fun" | "func" | "fn" | "sub" | "proc" | "method"
-        | "macro" | "defmacro" | "defmacrop" | "defguard" | "defguardp" | "defdelegate" => {
-            Kind::Function
-        }
-        "class" | "struct" | "record" | "object" | "enum" | "defstruct" | "@implementation" => {
-            Kind::Class
-        }
+        | "macro" | "defmacro" | "defmacrop" | "defguard" | "defguardp" | "defdelegate"
+        | "modifier" => Kind::Function,
+        // Solidity's `contract` and `library` hold its functions as a class does.
+        "class" | "struct" | "record" | "object" | "enum" | "defstruct" | "@implementation"
+        | "contract" | "library" => Kind::Class,
         "interface" | "@interface" | "trait" | "protocol" | "@protocol" | "extension" | "impl"
         | "defprotocol" => Kind::Interface,
         "module" | "defmodule" | "package" => Kind::Module,
@@ -290,9 +289,9 @@ fn header(t: &str) -> Option<(Kind, &str)> {
     while is_modifier(word) {
         word = words.next()?;
     }
-    // Swift's initializers and subscripts are named by their keyword: `init(frame: CGRect) {`
-    // (with its body: `init(calendar);` is a call).
-    for special in ["init", "deinit", "subscript"] {
+    // Swift's initializers and subscripts, Kotlin's and Solidity's constructors, are named by
+    // their keyword: `init(frame: CGRect) {` (with its body: `init(calendar);` is a call).
+    for special in ["init", "deinit", "subscript", "constructor"] {
         if word
             .strip_prefix(special)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with(['(', '?', '!', '<', '{']))
@@ -1013,6 +1012,46 @@ mod tests {
         );
         let mli = "(** Runs it. *)\nval exec : re -> string -> int\n";
         assert_eq!(stubs(mli, "ocaml"), [("exec".to_string(), true)]);
+    }
+
+    #[test]
+    fn solidity_contracts_hold_their_constructor_modifiers_and_functions() {
+        let sol = "abstract contract Ownable is Context {\n\
+                   \x20   address private _owner;\n\
+                   \x20   constructor() {\n\
+                   \x20       _transferOwnership(_msgSender());\n\
+                   \x20   }\n\
+                   \x20   modifier onlyOwner() {\n\
+                   \x20       _checkOwner();\n\
+                   \x20       _;\n\
+                   \x20   }\n\
+                   \x20   function owner() public view virtual returns (address) {\n\
+                   \x20       return _owner;\n\
+                   \x20   }\n\
+                   }\n\
+                   library SafeMath {\n\
+                   \x20   function tryAdd(uint256 a, uint256 b) internal pure returns (bool, uint256) {\n\
+                   \x20       return (true, a + b);\n\
+                   \x20   }\n\
+                   }\n";
+        let mut col = Collected::default();
+        definitions(sol, "solidity", &mut col);
+        let found: Vec<(String, Kind, u32, u32)> = col
+            .defs
+            .into_iter()
+            .map(|d| (d.qual, d.kind, d.start, d.end))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("Ownable".to_string(), Kind::Class, 1, 13),
+                ("Ownable.constructor".to_string(), Kind::Method, 3, 5),
+                ("Ownable.onlyOwner".to_string(), Kind::Method, 6, 9),
+                ("Ownable.owner".to_string(), Kind::Method, 10, 12),
+                ("SafeMath".to_string(), Kind::Class, 14, 18),
+                ("SafeMath.tryAdd".to_string(), Kind::Method, 15, 17),
+            ]
+        );
     }
 
     #[test]
