@@ -42,6 +42,18 @@ const HELIX_25_07_DEFAULTS: &[(&str, &[&str])] = &[
     ("json", &["vscode-json-language-server"]),
     ("dart", &["dart"]),
     ("ocaml", &["ocamllsp"]),
+    ("ocaml-interface", &["ocamllsp"]),
+    ("vue", &["vuels"]),
+    ("svelte", &["svelteserver"]),
+    ("clojure", &["clojure-lsp"]),
+    ("r", &["r"]),
+    ("perl", &["perlnavigator"]),
+    ("julia", &["julia"]),
+    ("erlang", &["erlang-ls", "elp"]),
+    ("elm", &["elm-language-server"]),
+    ("fsharp", &["fsharp-ls"]),
+    ("nim", &["nimlangserver"]),
+    ("solidity", &["solc"]),
     ("nix", &["nil", "nixd"]),
 ];
 
