@@ -49,6 +49,11 @@ that closes it. Doc comments above are not part of it. Found by language:
                   line when it has no braces)
   .pm .pl         `Package::Name::sub` (the `package` statement in force); ends at its closing
                   brace; POD is blanked
+  .vue .svelte    read as JavaScript, everything outside `<script>` blanked: `Component.method`
+                  (the component's `name:`; a method of `methods`, `computed` or `watch`, or a
+                  hook), `file.function` for a script's plain function
+  .sol            `Contract.function` (contracts, libraries, interfaces), `Contract.constructor`,
+                  a modifier `Contract.onlyOwner`; ends at its closing brace
 
 Code is compared with comments, strings and character literals blanked, so braces inside them
 do not count. A range that is not found by name is still accepted when its first line names
@@ -76,7 +81,7 @@ EXT_LANG = {
     ".php": "php", ".rb": "rb", ".lua": "lua", ".cs": "cs", ".kt": "kt",
     ".swift": "swift", ".scala": "scala", ".ex": "ex", ".exs": "ex", ".m": "objc", ".mm": "objc",
     ".hs": "hs", ".ml": "ml", ".clj": "clj", ".cljs": "clj", ".cljc": "clj", ".R": "r", ".r": "r",
-    ".pm": "perl", ".pl": "perl",
+    ".pm": "perl", ".pl": "perl", ".vue": "js", ".svelte": "js", ".sol": "sol",
 }
 
 
@@ -164,7 +169,7 @@ def blank_code(text: str, lang: str) -> list[str]:
             out.append(text[i:i + 2])
             i += 2
             continue
-        quotes = '"' + ("'`" if lang == "js" else "`" if lang == "go" else "'" if lang in ("c", "cpp", "java", "cs", "kt", "php", "rb", "lua", "objc", "r", "perl") else "")
+        quotes = '"' + ("'`" if lang == "js" else "`" if lang == "go" else "'" if lang in ("c", "cpp", "java", "cs", "kt", "php", "rb", "lua", "objc", "r", "perl", "sol") else "")
         if lang == "rust" and c == "'":
             m = re.match(r"'(\\u\{[0-9a-fA-F]+\}|\\.|[^\\'])'", text[i:i + 12])
             if m:
@@ -273,6 +278,8 @@ class Source:
         self.path = path
         self.lang = lang
         self.text = path.read_text(encoding="utf-8", errors="replace")
+        # A component's template and styles are not code: only its scripts are read.
+        self.component = path.suffix in (".vue", ".svelte")
         self.lines = self.text.split("\n")
         if self.lines and self.lines[-1] == "":
             self.lines.pop()
@@ -281,7 +288,8 @@ class Source:
     @property
     def code(self) -> list[str]:
         if self._code is None:
-            self._code = blank_code(self.text, self.lang)
+            text = scripts_only(self.text) if self.component else self.text
+            self._code = blank_code(text, self.lang)
         return self._code
 
     def block_end(self, start: int) -> int | None:
@@ -372,6 +380,17 @@ class Source:
                 break
             last = ln + 1
         return last
+
+
+def scripts_only(text: str) -> str:
+    """`text` with everything outside its `<script …>` blocks turned to spaces (newlines kept)."""
+    out, at = [], 0
+    for m in re.finditer(r"<script\b[^>]*>(.*?)</script>", text, re.S):
+        out.append(re.sub(r"[^\n]", " ", text[at:m.start(1)]))
+        out.append(m.group(1))
+        at = m.end(1)
+    out.append(re.sub(r"[^\n]", " ", text[at:]))
+    return "".join(out)
 
 
 def indent(s: str) -> int:
@@ -961,8 +980,30 @@ def r_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
     return res
 
 
+def component_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
+    """A Vue or Svelte component's `Component.method` (`Component` is its `name:`), or a
+    script's plain function as `file.function`."""
+    owner, _, name = symbol.rpartition(".")
+    if owner == src.path.stem.split(".")[0]:
+        return js_ranges(src, name)
+    if not re.search(r"^\s*name\s*:\s*['\"]" + re.escape(owner) + r"['\"]", "\n".join(src.lines), re.M):
+        return []
+    member = re.compile(r"^\s*(?:async\s+)?['\"]?" + re.escape(name) + r"['\"]?\s*(?:\(|:\s*(?:async\s+)?function\b)")
+    return with_bodies(src, [i for i, code in enumerate(src.code) if member.search(code)])
+
+
+def sol_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
+    return braced_ranges(src, symbol, r"(?:contract|library|interface)",
+                         r"(?:(?:function|modifier)\s+NAME\b|NAME\s*\()" if symbol.endswith(
+                             (".constructor", ".receive", ".fallback")) else r"(?:function|modifier)\s+NAME\b",
+                         r"(?:abstract\s+)*")
+
+
 def locate(src: Source, symbol: str) -> list[tuple[int, int]]:
+    if src.component:
+        return component_ranges(src, symbol)
     return {
+        "sol": sol_ranges,
         "r": r_ranges, "perl": perl_ranges,
         "hs": hs_ranges, "ml": ml_ranges, "clj": clj_ranges,
         "swift": swift_ranges, "scala": scala_ranges, "ex": ex_ranges, "objc": objc_ranges,

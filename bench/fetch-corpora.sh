@@ -64,6 +64,8 @@ CORPORA=(
   "ocaml-re debsrc  ocaml-re                       1.10.4-1        83eb3e4300aa9b1dc7820749010f4362ea83524742130524d78c20ce99ca747c  -      lib/core.ml"
   "httr     debsrc  r-cran-httr                    1.4.5+dfsg-1    019bb8b408aed23ea6a174812be70a25ed8de574eec9c022e65ab5476af1b678  -      R/cache.R"
   "lwp      debsrc  libwww-perl                    6.68-1          42784a5869855ee08522dfb1d30fccf98ca4ddefa8c6c1bcb0d68a0adceb7f01  -      lib/LWP/UserAgent.pm"
+  "element  npm     element-ui                     2.15.14         60e6c12cb64680c01fe12951e18980c29f550e424a7ccf7544857d48a1169b23  lib    packages/autocomplete/src/autocomplete.vue"
+  "openzeppelin npm @openzeppelin/contracts        4.9.6           32b6b5c684c48ad0260baeffe61105b74f390115dbdc0d8853c6ceca8a8610bb  build  token/ERC20/ERC20.sol"
 )
 
 die() { echo "fetch-corpora: error: $*" >&2; exit 1; }
