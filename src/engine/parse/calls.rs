@@ -71,6 +71,7 @@ pub(super) fn calls_in_line(code: &str, at: usize, language: &str, col: &mut Col
         _ => lang::line_comment(language).map(str::as_bytes),
     };
     let prime_is_name = !quote_opens_string(language);
+    let predicate_marks = matches!(language, "ruby" | "elixir");
     let block = block_comment(language);
     // A doc comment's inner line (` * Calls save() …`) is prose, though it may name a call.
     if block.is_some_and(|(open, _)| open == b"/*") && code.starts_with('*') {
@@ -135,6 +136,10 @@ pub(super) fn calls_in_line(code: &str, at: usize, language: &str, col: &mut Col
         }
         let start = i;
         while i < b.len() && (is_name_byte(b[i]) || (prime_is_name && b[i] == b'\'')) {
+            i += 1;
+        }
+        // Ruby's and Elixir's `valid?` and `save!` are names of their own (not `!=`).
+        if predicate_marks && matches!(b.get(i), Some(b'?' | b'!')) && b.get(i + 1) != Some(&b'=') {
             i += 1;
         }
         // `$count`, `@items`, `%opts`, `$#list` are variables, whatever their names.
@@ -217,8 +222,11 @@ mod tests {
             ["then", "Re", "alt", "List", "map", "to_re", "explode", "s"]
         );
         assert_eq!(
-            calls("validate! params, \"name #{x}\" # done", "ruby"),
-            ["validate", "params"]
+            calls(
+                "validate! params, \"name #{x}\" if valid? && a != b # done",
+                "ruby"
+            ),
+            ["validate!", "params", "if", "valid?", "a", "b"]
         );
         assert_eq!(calls("go' acc x'", "haskell"), ["go'", "acc", "x'"]);
         assert_eq!(

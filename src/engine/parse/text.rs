@@ -141,6 +141,13 @@ pub(super) fn definitions(text: &str, language: &str, col: &mut Collected) {
         }) else {
             continue;
         };
+        // An Elixir module is named by its whole alias (`defmodule Mix.Tasks.Compile`): its
+        // last segment alone is what a dozen modules share.
+        let name = match (language, kind) {
+            ("elixir", Kind::Module) => elixir_alias(line.text).unwrap_or(name),
+            ("ruby" | "elixir", Kind::Function) => with_predicate_mark(line.text, name),
+            _ => name,
+        };
         let last = match extent {
             Extent::Clauses => clauses_end(&lines, i, name),
             Extent::Indented => objc_container_end(&lines, i)
@@ -274,6 +281,38 @@ fn read_lines<'a>(text: &'a str, language: &str) -> Vec<Line<'a>> {
         at += raw.len();
     }
     lines
+}
+
+/// `name` (a slice of `t`) with the `?` or `!` that Ruby and Elixir end a predicate's or a
+/// mutator's name with: `converge?` and `converge` are two functions.
+fn with_predicate_mark<'a>(t: &'a str, name: &'a str) -> &'a str {
+    // `name` may be a keyword's own (`init`) rather than a slice of the line.
+    let Some(start) = (name.as_ptr() as usize).checked_sub(t.as_ptr() as usize) else {
+        return name;
+    };
+    let end = start + name.len();
+    let b = t.as_bytes();
+    if t.get(start..end) == Some(name)
+        && matches!(b.get(end), Some(b'?' | b'!'))
+        && b.get(end + 1) != Some(&b'=')
+    {
+        &t[start..=end]
+    } else {
+        name
+    }
+}
+
+/// The alias a `defmodule` line defines: `Mix.Tasks.Compile` of
+/// `defmodule Mix.Tasks.Compile do`.
+fn elixir_alias(t: &str) -> Option<&str> {
+    let alias = t
+        .strip_prefix("defmodule")?
+        .trim_start()
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .next()?;
+    alias
+        .starts_with(|c: char| c.is_ascii_uppercase())
+        .then_some(alias)
 }
 
 /// `(kind, name)` of a line that opens a definition: modifiers, a keyword, then a name
@@ -883,6 +922,20 @@ mod tests {
     }
 
     #[test]
+    fn ruby_and_elixir_predicates_keep_their_mark() {
+        let ruby = "class Dep\n  def ok?\n    true\n  end\n\n  def save!(x)\n    x\n  end\nend\n";
+        let mut col = Collected::default();
+        definitions(ruby, "ruby", &mut col);
+        let names: Vec<&str> = col.defs.iter().map(|d| d.qual.as_str()).collect();
+        assert_eq!(names, ["Dep", "Dep.ok?", "Dep.save!"]);
+        let elixir = "defmodule Mix.Dep do\n  defp converge?(a, b) do\n    a == b\n  end\nend\n";
+        let mut col = Collected::default();
+        definitions(elixir, "elixir", &mut col);
+        let names: Vec<&str> = col.defs.iter().map(|d| d.qual.as_str()).collect();
+        assert_eq!(names, ["Mix.Dep", "Mix.Dep.converge?"]);
+    }
+
+    #[test]
     fn a_heredoc_at_column_zero_does_not_end_its_class() {
         let ruby = "class Files\n  def heading\n<<-EOF\nContent-Type: x\nEOF\n  end\n\n  def fail\n    1\n  end\nend\n";
         assert_eq!(
@@ -942,9 +995,9 @@ mod tests {
         assert_eq!(
             docs,
             [
-                ("Lock", ""),
-                ("Lock.read", "Reads the lock file."),
-                ("Lock.write", "Writes it back."),
+                ("Mix.Dep.Lock", ""),
+                ("Mix.Dep.Lock.read", "Reads the lock file."),
+                ("Mix.Dep.Lock.write", "Writes it back."),
             ]
         );
         // A C# attribute sits between a method and its doc comment, as a Swift one does.
