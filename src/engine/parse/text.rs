@@ -69,7 +69,7 @@ fn keyword_kind(word: &str) -> Option<Kind> {
     Some(match word {
         "def" | "defp" | "function" | "fun" | "func" | "fn" | "sub" | "proc" | "method"
         | "macro" | "defmacro" | "defmacrop" | "defguard" | "defguardp" | "defdelegate"
-        | "modifier" => Kind::Function,
+        | "modifier" | "iterator" | "converter" => Kind::Function,
         // Solidity's `contract` and `library` hold its functions as a class does.
         "class" | "struct" | "record" | "object" | "enum" | "defstruct" | "@implementation"
         | "contract" | "library" => Kind::Class,
@@ -143,6 +143,10 @@ pub(super) fn definitions(text: &str, language: &str, col: &mut Collected) {
         };
         // An Elixir module is named by its whole alias (`defmodule Mix.Tasks.Compile`): its
         // last segment alone is what a dozen modules share.
+        // Groovy declares a variable as it does a method: `def result = []` is no definition.
+        if language == "groovy" && is_assigned(line.text, name) {
+            continue;
+        }
         let name = match (language, kind) {
             ("elixir", Kind::Module) => elixir_alias(line.text).unwrap_or(name),
             ("ruby" | "elixir", Kind::Function) => with_predicate_mark(line.text, name),
@@ -281,6 +285,16 @@ fn read_lines<'a>(text: &'a str, language: &str) -> Vec<Line<'a>> {
         at += raw.len();
     }
     lines
+}
+
+/// Whether `name` (a slice of `t`) is followed by an assignment's `=`.
+fn is_assigned(t: &str, name: &str) -> bool {
+    let Some(start) = (name.as_ptr() as usize).checked_sub(t.as_ptr() as usize) else {
+        return false;
+    };
+    t.get(start + name.len()..)
+        .map(str::trim_start)
+        .is_some_and(|rest| rest.starts_with('=') && !rest.starts_with("=="))
 }
 
 /// `name` (a slice of `t`) with the `?` or `!` that Ruby and Elixir end a predicate's or a
@@ -919,6 +933,22 @@ mod tests {
                 ("Dep.cached".to_string(), Kind::Method, 4, 6),
             ]
         );
+    }
+
+    #[test]
+    fn groovy_variables_are_no_methods_and_nim_iterators_are_functions() {
+        let groovy = "class CliBuilder {\n    static expand(args) {\n        def result = []\n        \
+                      result << args\n        return result\n    }\n}\n";
+        let mut col = Collected::default();
+        definitions(groovy, "groovy", &mut col);
+        let names: Vec<&str> = col.defs.iter().map(|d| d.qual.as_str()).collect();
+        assert_eq!(names, ["CliBuilder", "CliBuilder.expand"]);
+        let nim = "iterator split*(s: string, sep: char): string =\n  yield s\n\n\
+                   converter toInt(c: char): int = ord(c)\n";
+        let mut col = Collected::default();
+        definitions(nim, "nim", &mut col);
+        let names: Vec<&str> = col.defs.iter().map(|d| d.qual.as_str()).collect();
+        assert_eq!(names, ["split", "toInt"]);
     }
 
     #[test]
