@@ -148,10 +148,33 @@ pub(super) fn calls_in_line(code: &str, at: usize, language: &str, col: &mut Col
             Style::Parenthesised => b.get(i) == Some(&b'('),
             _ => true,
         };
-        if called && !sigil {
+        if called && !sigil && !on_other_object(&b[..start]) {
             push(start, i);
         }
     }
+}
+
+/// Whether the name after `before` is called on an object other than the caller's own: a
+/// variable's (`range_spec.include?`, `$node->next(`), whose class the line does not say. A
+/// call on `self`, `this` or a type or module (`Utils.escape`, `List.map`) stays.
+fn on_other_object(before: &[u8]) -> bool {
+    let receiver_end = if let Some(rest) = before.strip_suffix(b".") {
+        rest.len()
+    } else if let Some(rest) = before.strip_suffix(b"::").or(before.strip_suffix(b"->")) {
+        rest.len()
+    } else {
+        return false;
+    };
+    let receiver_start = before[..receiver_end]
+        .iter()
+        .rposition(|&c| !(is_name_byte(c) || c == b'$' || c == b'@'))
+        .map_or(0, |p| p + 1);
+    let receiver = &before[receiver_start..receiver_end];
+    const OWN: [&[u8]; 7] = [
+        b"self", b"this", b"$this", b"static", b"super", b"parent", b"Self",
+    ];
+    // A call on a call's result (`a.b().c`) has an unknown object too (an empty receiver).
+    !(OWN.contains(&receiver) || receiver.first().is_some_and(u8::is_ascii_uppercase))
 }
 
 fn is_name_byte(c: u8) -> bool {
@@ -193,7 +216,7 @@ mod tests {
     fn parenthesised_languages_call_by_name_and_parenthesis() {
         assert_eq!(
             calls(
-                r#"$this->log(sprintf("%s(x)", $name), $count); // retry()"#,
+                r#"$this->log(sprintf("%s(x)", $name), $node->next()); // retry()"#,
                 "php"
             ),
             ["log", "sprintf"]
@@ -227,6 +250,16 @@ mod tests {
                 "ruby"
             ),
             ["validate!", "params", "if", "valid?", "a", "b"]
+        );
+        // A method called on a variable may be any class's; on self or a module, it is known.
+        assert_eq!(
+            calls(
+                "return nil unless range.include?('-') && self.ok? && Utils.escape s",
+                "ruby"
+            ),
+            [
+                "return", "nil", "unless", "range", "self", "ok?", "Utils", "escape", "s"
+            ]
         );
         assert_eq!(calls("go' acc x'", "haskell"), ["go'", "acc", "x'"]);
         assert_eq!(
