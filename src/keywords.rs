@@ -270,6 +270,11 @@ const CPP: &[&str] = &[
 
 /// The keyword tables of a file, by its path (the engine's extension rules) or a `languageId`.
 fn tables(path_or_language: &str) -> &'static [&'static [&'static str]] {
+    // A Vue or Svelte component's code is its scripts' (`vue` and `svelte` are `languageId`s).
+    if crate::engine::is_component(path_or_language) || matches!(path_or_language, "vue" | "svelte")
+    {
+        return &[JAVASCRIPT, TYPESCRIPT];
+    }
     match Lang::from_path(path_or_language).or_else(|| from_language_id(path_or_language)) {
         Some(Lang::Python) => &[PYTHON],
         Some(Lang::Rust) => &[RUST],
@@ -321,6 +326,8 @@ mod tests {
         );
         assert!(is_keyword("/ws/lib.rs", "self"));
         assert!(is_keyword("/ws/a.tsx", "interface"));
+        assert!(is_keyword("/ws/src/Search.vue", "const"));
+        assert!(is_keyword("svelte", "function"));
         assert!(
             is_keyword("/ws/a.ts", "function"),
             "TypeScript has JavaScript's"

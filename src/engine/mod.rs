@@ -39,7 +39,7 @@ use serde::Serialize;
 use crate::model::Selection;
 
 pub use answer::{llm_citations, llm_messages};
-pub use lang::Lang;
+pub use lang::{Lang, is_component};
 pub use partial::Building;
 
 use parse::{NF, ParsedFile, Parsers};
