@@ -47,7 +47,7 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // 33: a doc tag with at most one word after it (`@export`, `@since 3.2`) is not doc text.
 // 34: an OCaml or F# lambda (`fun rem ->`) is no definition.
 // 35: a Perl `package X;` holds the subs down to the next package; POD and `__END__` are data.
-pub const FORMAT_VERSION: u32 = 42;
+pub const FORMAT_VERSION: u32 = 43;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most

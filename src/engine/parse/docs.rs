@@ -243,6 +243,34 @@ pub(super) fn ocaml_doc_after(text: &str, after: usize) -> (String, Option<(usiz
     }
 }
 
+/// A Nim routine's doc: the `##` lines that open its body, after its header (which may run
+/// over several lines, up to the one ending in `=`). `start` is where the header begins and
+/// `end` where the routine ends.
+pub(super) fn nim_doc_inside(
+    text: &str,
+    start: usize,
+    end: usize,
+) -> (String, Option<(usize, usize)>) {
+    let mut at = start;
+    let mut header = true;
+    let mut doc: Option<(usize, usize)> = None;
+    for line in text[start..end].split_inclusive('\n') {
+        let t = line.trim();
+        if header {
+            header = !t.ends_with('=');
+        } else if t.starts_with("##") {
+            doc = Some((doc.map_or(at, |d| d.0), at + line.len()));
+        } else {
+            break;
+        }
+        at += line.len();
+    }
+    match doc {
+        Some((s, e)) => (clean_doc(&text[s..e]), Some((s, e))),
+        None => (String::new(), None),
+    }
+}
+
 pub(super) fn clean_doc(raw: &str) -> String {
     let mut out = String::new();
     let mut in_code = false;

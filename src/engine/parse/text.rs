@@ -172,6 +172,9 @@ pub(super) fn definitions(text: &str, language: &str, col: &mut Collected) {
         if doc.is_empty() && language == "ocaml" {
             (doc, doc_range) = docs::ocaml_doc_after(text, lines[last].end);
         }
+        if doc.is_empty() && language == "nim" && last > i {
+            (doc, doc_range) = docs::nim_doc_inside(text, line.start, lines[last].end);
+        }
         if doc.is_empty()
             && language == "clojure"
             && let Some(docstring) =
@@ -949,6 +952,28 @@ mod tests {
         definitions(nim, "nim", &mut col);
         let names: Vec<&str> = col.defs.iter().map(|d| d.qual.as_str()).collect();
         assert_eq!(names, ["split", "toInt"]);
+    }
+
+    #[test]
+    fn a_nim_routine_is_documented_by_the_hash_lines_that_open_its_body() {
+        let nim = "proc isDigit*(c: char): bool {.rtl.} =\n  \
+                   ## Checks whether `c` is a digit.\n  ##\n  ## Only 0-9.\n  \
+                   result = c in Digits\n\n\
+                   iterator split*(s: string, sep: char,\n                maxsplit: int = -1): string =\n  \
+                   ## Splits `s` at `sep`.\n  \
+                   yield s\n\n\
+                   proc noDoc(): int =\n  1\n";
+        let mut col = Collected::default();
+        definitions(nim, "nim", &mut col);
+        let docs: Vec<&str> = col.defs.iter().map(|d| d.doc.as_str()).collect();
+        assert_eq!(
+            docs,
+            [
+                "Checks whether `c` is a digit.\n\nOnly 0-9.",
+                "Splits `s` at `sep`.",
+                ""
+            ]
+        );
     }
 
     #[test]
