@@ -290,12 +290,18 @@ fn read_lines<'a>(text: &'a str, language: &str) -> Vec<Line<'a>> {
     lines
 }
 
+/// Where `inner`, a slice of `line`, ends in it; `None` when it is no slice of it (a
+/// keyword's own name, such as `init`).
+fn end_in(line: &str, inner: &str) -> Option<usize> {
+    let start = (inner.as_ptr() as usize).checked_sub(line.as_ptr() as usize)?;
+    let end = start + inner.len();
+    (line.get(start..end) == Some(inner)).then_some(end)
+}
+
 /// Whether `name` (a slice of `t`) is followed by an assignment's `=`.
 fn is_assigned(t: &str, name: &str) -> bool {
-    let Some(start) = (name.as_ptr() as usize).checked_sub(t.as_ptr() as usize) else {
-        return false;
-    };
-    t.get(start + name.len()..)
+    end_in(t, name)
+        .and_then(|end| t.get(end..))
         .map(str::trim_start)
         .is_some_and(|rest| rest.starts_with('=') && !rest.starts_with("=="))
 }
@@ -303,19 +309,12 @@ fn is_assigned(t: &str, name: &str) -> bool {
 /// `name` (a slice of `t`) with the `?` or `!` that Ruby and Elixir end a predicate's or a
 /// mutator's name with: `converge?` and `converge` are two functions.
 fn with_predicate_mark<'a>(t: &'a str, name: &'a str) -> &'a str {
-    // `name` may be a keyword's own (`init`) rather than a slice of the line.
-    let Some(start) = (name.as_ptr() as usize).checked_sub(t.as_ptr() as usize) else {
-        return name;
-    };
-    let end = start + name.len();
     let b = t.as_bytes();
-    if t.get(start..end) == Some(name)
-        && matches!(b.get(end), Some(b'?' | b'!'))
-        && b.get(end + 1) != Some(&b'=')
-    {
-        &t[start..=end]
-    } else {
-        name
+    match end_in(t, name) {
+        Some(end) if matches!(b.get(end), Some(b'?' | b'!')) && b.get(end + 1) != Some(&b'=') => {
+            &t[end - name.len()..=end]
+        }
+        _ => name,
     }
 }
 
@@ -362,7 +361,7 @@ fn header(t: &str) -> Option<(Kind, &str)> {
     }
     if let Some(mut kind) = keyword_kind(word) {
         // `word` is a slice of `t`: what follows it on the line.
-        let mut rest = t[word.as_ptr() as usize - t.as_ptr() as usize + word.len()..].trim_start();
+        let mut rest = t[end_in(t, word)?..].trim_start();
         // `enum class Color`, `fun interface Action`: the first keyword only says which kind
         // of class (Ruby's `def method` is a method named `method`).
         if let Some((second, name)) = rest.split_once(char::is_whitespace)
