@@ -207,6 +207,7 @@ impl Lang {
             None => "(* … *)".to_string(),
         }
     }
+
     /// Separator between a container and a member in qualified names.
     pub fn member_sep(self) -> &'static str {
         match self {
@@ -296,11 +297,8 @@ impl Lang {
 /// The language of the component's scripts: TypeScript when a script tag says so
 /// (`<script lang="ts">`, `<script setup lang='ts'>`).
 fn script_is_typescript(text: &str) -> bool {
-    let mut at = 0;
-    while let Some(open) = text[at..].find("<script").map(|i| at + i) {
-        let tag_end = text[open..].find('>').map_or(text.len(), |i| open + i);
-        let tag = &text[open..tag_end];
-        if [
+    script_tags(text).any(|(tag, _)| {
+        [
             "lang=\"ts\"",
             "lang='ts'",
             "lang=\"typescript\"",
@@ -308,12 +306,30 @@ fn script_is_typescript(text: &str) -> bool {
         ]
         .iter()
         .any(|l| tag.contains(l))
-        {
-            return true;
+    })
+}
+
+/// A component's `<script …>` tags, each with the byte range of its contents (a Vue component
+/// may have two: one `setup`).
+pub fn script_tags(text: &str) -> impl Iterator<Item = (&str, (usize, usize))> + '_ {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        loop {
+            let open = at + text.get(at..)?.find("<script")?;
+            let after_name = open + "<script".len();
+            // `<scripts>` or `<script-foo>` is some other tag.
+            if !text[after_name..].starts_with(|c: char| c == '>' || c.is_ascii_whitespace()) {
+                at = after_name;
+                continue;
+            }
+            let body = after_name + text[after_name..].find('>')? + 1;
+            let end = text[body..]
+                .find("</script>")
+                .map_or(text.len(), |i| body + i);
+            at = end;
+            return Some((&text[open..body], (body, end)));
         }
-        at = tag_end;
-    }
-    false
+    })
 }
 
 fn looks_like_objc(text: &str) -> bool {
@@ -486,6 +502,11 @@ mod tests {
         assert_eq!(Lang::Python.elision("app.py"), "# …");
         assert_eq!(Lang::Rust.elision("src/lib.rs"), "// …");
         assert_eq!(Lang::Text.elision("lib/glob.ml"), "(* … *)");
+        // A component is its scripts' language; `<scripts>` is some other tag.
+        let ts = "<template/>\n<script setup lang=\"ts\">\nlet n: number\n</script>\n";
+        assert_eq!(Lang::Text.refine("src/A.vue", ts), Lang::TypeScript);
+        let other = "<scripts lang=\"ts\"></scripts>\n<script>\nlet n\n</script>\n";
+        assert_eq!(Lang::Text.refine("src/B.svelte", other), Lang::JavaScript);
     }
 
     #[test]

@@ -47,6 +47,15 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // 33: a doc tag with at most one word after it (`@export`, `@since 3.2`) is not doc text.
 // 34: an OCaml or F# lambda (`fun rem ->`) is no definition.
 // 35: a Perl `package X;` holds the subs down to the next package; POD and `__END__` are data.
+// 36: languages without a grammar have calls to their own file's definitions (`calls.rs`).
+// 37: an OCaml value's doc may be the `(** … *)` under it.
+// 38: Vue and Svelte components' scripts parsed by the JavaScript or TypeScript grammar; ES
+// imports that name their file resolve.
+// 39: Solidity's `contract`, `library`, `modifier`; `constructor(…) {`.
+// 40: Elixir modules by their whole alias; Ruby's and Elixir's `valid?` and `save!` names.
+// 41: Groovy's `def x = …` is no method; Nim's `iterator` and `converter`.
+// 42: a call on a variable (`x.each`) is not taken for the file's own method.
+// 43: a Nim routine's `##` lines are its doc.
 pub const FORMAT_VERSION: u32 = 43;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four

@@ -9,7 +9,7 @@
 
 use rustc_hash::FxHashSet as HashSet;
 
-use super::{Collected, RawRef, RefKind};
+use super::{Collected, RawRef, RefKind, functional};
 use crate::engine::lang;
 
 /// Drops the references of `col` that name no definition of `text`'s own.
@@ -45,13 +45,15 @@ impl Style {
 }
 
 /// How a comment inside a line opens and closes in `language`, if it has such comments.
-fn block_comment(language: &str) -> Option<(&'static [u8], &'static [u8])> {
-    match language {
-        "ocaml" | "fsharp" => Some((b"(*", b"*)")),
-        "haskell" | "elm" => Some((b"{-", b"-}")),
-        "lua" | "r" | "julia" | "erlang" => None,
-        _ if Style::of(language) == Style::Parenthesised => Some((b"/*", b"*/")),
-        _ => None,
+fn block_comment(language: &str) -> Option<(&'static str, &'static str)> {
+    match functional::nested_comment(language) {
+        Some(pair) => Some(pair),
+        None if Style::of(language) == Style::Parenthesised
+            && !matches!(language, "lua" | "r" | "julia" | "erlang") =>
+        {
+            Some(("/*", "*/"))
+        }
+        None => None,
     }
 }
 
@@ -72,7 +74,7 @@ pub(super) fn calls_in_line(code: &str, at: usize, language: &str, col: &mut Col
     };
     let prime_is_name = !quote_opens_string(language);
     let predicate_marks = matches!(language, "ruby" | "elixir");
-    let block = block_comment(language);
+    let block = block_comment(language).map(|(open, close)| (open.as_bytes(), close.as_bytes()));
     // A doc comment's inner line (` * Calls save() …`) is prose, though it may name a call.
     if block.is_some_and(|(open, _)| open == b"/*") && code.starts_with('*') {
         return;

@@ -6,30 +6,11 @@
 
 use tree_sitter::Range;
 
-use crate::engine::rust_scan;
+use crate::engine::{lang, rust_scan};
 
-/// The contents of the component's `<script …>` blocks (a Vue component may have two: one
-/// `setup`), as byte ranges.
+/// The contents of the component's `<script …>` blocks, as byte ranges.
 fn script_blocks(text: &str) -> Vec<(usize, usize)> {
-    let mut blocks = Vec::new();
-    let mut at = 0;
-    while let Some(open) = text[at..].find("<script").map(|i| at + i) {
-        let after_name = open + "<script".len();
-        // `<scripts>` or `<script-foo>` is some other tag.
-        if !text[after_name..].starts_with(|c: char| c == '>' || c.is_ascii_whitespace()) {
-            at = after_name;
-            continue;
-        }
-        let Some(body) = text[after_name..].find('>').map(|i| after_name + i + 1) else {
-            break;
-        };
-        let end = text[body..]
-            .find("</script>")
-            .map_or(text.len(), |i| body + i);
-        blocks.push((body, end));
-        at = end;
-    }
-    blocks
+    lang::script_tags(text).map(|(_, body)| body).collect()
 }
 
 /// The parser's included ranges for a component: its script blocks.

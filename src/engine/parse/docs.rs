@@ -33,7 +33,12 @@ pub(super) fn doc_of(
 /// The doc comment in the lines above a definition starting at `at` (also for definitions
 /// found without a tree, `Lang::Text`).
 pub(super) fn doc_before(lang: Lang, text: &str, at: usize) -> (String, Option<(usize, usize)>) {
-    match comment_lines_above(lang, text, at) {
+    doc_in(text, comment_lines_above(lang, text, at))
+}
+
+/// The cleaned doc at `range` of `text`, with the range.
+fn doc_in(text: &str, range: Option<(usize, usize)>) -> (String, Option<(usize, usize)>) {
+    match range {
         Some((start, end)) => (clean_doc(&text[start..end]), Some((start, end))),
         None => (String::new(), None),
     }
@@ -231,16 +236,13 @@ fn is_bare_tag(line: &str) -> bool {
 pub(super) fn ocaml_doc_after(text: &str, after: usize) -> (String, Option<(usize, usize)>) {
     let start = (after + 1).min(text.len());
     let rest = &text[start..];
-    if !rest.trim_start_matches([' ', '\t']).starts_with("(**") || rest.starts_with("(**)") {
-        return (String::new(), None);
-    }
-    match rest.find("*)") {
-        Some(close) => {
-            let end = start + close + 2;
-            (clean_doc(&text[start..end]), Some((start, end)))
-        }
-        None => (String::new(), None),
-    }
+    let opens =
+        rest.trim_start_matches([' ', '\t']).starts_with("(**") && !rest.starts_with("(**)");
+    let range = opens
+        .then(|| rest.find("*)"))
+        .flatten()
+        .map(|close| (start, start + close + 2));
+    doc_in(text, range)
 }
 
 /// A Nim routine's doc: the `##` lines that open its body, after its header (which may run
@@ -265,10 +267,7 @@ pub(super) fn nim_doc_inside(
         }
         at += line.len();
     }
-    match doc {
-        Some((s, e)) => (clean_doc(&text[s..e]), Some((s, e))),
-        None => (String::new(), None),
-    }
+    doc_in(text, doc)
 }
 
 pub(super) fn clean_doc(raw: &str) -> String {

@@ -48,6 +48,17 @@ pub(super) fn header<'a>(
     }
 }
 
+/// How a block comment opens and closes in the languages whose block comments nest and may
+/// hold lines that read as definitions: OCaml's and F#'s `(* … *)`, Haskell's and Elm's
+/// `{- … -}`.
+pub(super) fn nested_comment(language: &str) -> Option<(&'static str, &'static str)> {
+    match language {
+        "ocaml" | "fsharp" => Some(("(*", "*)")),
+        "haskell" | "elm" => Some(("{-", "-}")),
+        _ => None,
+    }
+}
+
 /// The identifier `s` starts with (letters, digits, `_` and a Haskell or OCaml prime).
 fn identifier(s: &str) -> &str {
     let end = s

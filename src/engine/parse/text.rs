@@ -212,11 +212,7 @@ fn read_lines<'a>(text: &'a str, language: &str) -> Vec<Line<'a>> {
     // multi-line string: their lines are data, often at column 0, and must not end a block.
     let mut in_string: Option<String> = None;
     let mut continued_macro = false;
-    let block_comment = match language {
-        "ocaml" | "fsharp" => Some(("(*", "*)")),
-        "haskell" | "elm" => Some(("{-", "-}")),
-        _ => None,
-    };
+    let block_comment = functional::nested_comment(language);
     let mut comment_depth = 0usize;
     // Perl's POD (`=head2` … `=cut`) and whatever follows `__END__` are documents, not code.
     let perl = language == "perl";
