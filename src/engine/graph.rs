@@ -250,18 +250,49 @@ impl Index {
         }
     }
 
+    /// Which of the definitions named `name` (`cands`) a call on the type or module `qualifier`
+    /// means (`Utils.escape`, `Cset.union`): up to three defined in a container of that name,
+    /// or in a file of that name as an OCaml module is, if they are in one or two files. A
+    /// call on a type the workspace does not define (`File.join`) means none of its own
+    /// `join`s; linking those to the caller's file instead changed no answer of the text set.
+    fn definitions_in(&self, qualifier: &str, name: &str, cands: &[(u32, u32)]) -> Vec<(u32, u32)> {
+        let in_container = |&(cf, cs): &(u32, u32)| {
+            let Some(file) = self.file(cf) else {
+                return false;
+            };
+            let container = file.symbols.get(cs as usize).map_or("", |s| {
+                s.qual()
+                    .strip_suffix(name)
+                    .unwrap_or("")
+                    .trim_end_matches(|c: char| !(c.is_alphanumeric() || c == '_'))
+            });
+            let last = container
+                .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .next()
+                .unwrap_or("");
+            last == qualifier
+                || container.is_empty() && file_stem(&file.rel).eq_ignore_ascii_case(qualifier)
+        };
+        let chosen: Vec<(u32, u32)> = cands.iter().copied().filter(in_container).take(3).collect();
+        let mut files: Vec<u32> = chosen.iter().map(|c| c.0).collect();
+        files.dedup();
+        if files.len() <= 2 { chosen } else { Vec::new() }
+    }
+
     fn resolve_refs(&self, fid: u32, f: &FileRec, imports: &[u32]) -> Vec<Edge> {
         let mut edges = Vec::new();
         for r in &f.refs {
-            let Some(cands) = self
-                .stored
-                .ref_names
-                .get(r.name as usize)
-                .and_then(|key| self.derived.names.get(key))
-            else {
+            let Some(key) = self.stored.ref_names.get(r.name as usize) else {
                 continue;
             };
-            let chosen = self.definitions_in_scope(fid, f, imports, cands);
+            let (qualifier, name) = parse::Ref::qualified(key);
+            let Some(cands) = self.derived.names.get(name) else {
+                continue;
+            };
+            let chosen = match qualifier {
+                Some(qualifier) => self.definitions_in(qualifier, name, cands),
+                None => self.definitions_in_scope(fid, f, imports, cands),
+            };
             for (tf, ts) in chosen {
                 if tf == fid && ts == r.from {
                     continue;
@@ -285,4 +316,10 @@ impl Index {
         }
         edges
     }
+}
+
+/// A file's name without its folder and extension (`lib/cset.ml` → `cset`).
+fn file_stem(rel: &str) -> &str {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    name.split_once('.').map_or(name, |(stem, _)| stem)
 }

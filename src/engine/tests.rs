@@ -451,6 +451,88 @@ fn text_languages_call_their_own_definitions() {
     );
 }
 
+/// A call on a type or module the code names (`Utils.escape`, `Cset.union`) reaches the
+/// definition in that container or module file, in another file; a call on a type the
+/// workspace does not define reaches none, though the caller's file has a method of the name.
+#[test]
+fn text_languages_call_into_the_type_or_module_they_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "lib/rack/utils.rb",
+        "module Rack\n  module Utils\n    def self.escape(s)\n      s\n    end\n  end\nend\n",
+    );
+    write(
+        dir.path(),
+        "lib/rack/request.rb",
+        "module Rack\n  class Request\n    def path\n      Rack::Utils.escape(script_name)\n    end\n\n    \
+         def join(a)\n      File.join(a)\n    end\n  end\nend\n",
+    );
+    write(dir.path(), "lib/cset.ml", "let union l l' =\n  l @ l'\n");
+    write(
+        dir.path(),
+        "lib/core.ml",
+        "let set a b =\n  Cset.union a b\n",
+    );
+    write(
+        dir.path(),
+        "src/Monolog/Utils.php",
+        "<?php\nclass Utils\n{\n    public static function jsonEncode($data)\n    {\n        return $data;\n    }\n}\n",
+    );
+    write(
+        dir.path(),
+        "src/Monolog/Formatter/Json.php",
+        "<?php\nclass Json\n{\n    public function format($record)\n    {\n        return Utils::jsonEncode($record);\n    }\n}\n",
+    );
+    let idx = open(dir.path());
+    let calls_of = |rel: &str| -> Vec<(String, String)> {
+        let fid = idx.derived.path_ids[rel];
+        let f = idx.file(fid).expect("file");
+        f.edges
+            .iter()
+            .filter(|e| e.kind == RefKind::Call)
+            .map(|e| {
+                let to = idx.file(e.file).expect("target");
+                (
+                    f.symbols[e.from as usize].qual().to_string(),
+                    format!("{}:{}", to.rel, to.symbols[e.sym as usize].qual()),
+                )
+            })
+            .collect()
+    };
+    let request = calls_of("lib/rack/request.rb");
+    assert!(
+        request.contains(&(
+            "Rack.Request.path".to_string(),
+            "lib/rack/utils.rb:Rack.Utils.escape".to_string()
+        )),
+        "{request:?}"
+    );
+    // `File.join` is Ruby's, not `Request#join`.
+    assert!(
+        !request.iter().any(|(_, to)| to.ends_with("join")),
+        "{request:?}"
+    );
+    assert_eq!(
+        calls_of("lib/core.ml"),
+        [("set".to_string(), "lib/cset.ml:union".to_string())]
+    );
+    assert_eq!(
+        calls_of("src/Monolog/Formatter/Json.php"),
+        [(
+            "Json.format".to_string(),
+            "src/Monolog/Utils.php:Utils.jsonEncode".to_string()
+        )]
+    );
+    let a = idx.answer("How does Utils jsonEncode encode data?", None);
+    assert!(
+        a.markdown
+            .contains("- Called from: `Json.format` (`src/Monolog/Formatter/Json.php:4-7`)"),
+        "{}",
+        a.markdown
+    );
+}
+
 /// A Vue or Svelte component's scripts are parsed with the JavaScript or TypeScript grammar,
 /// its definitions at their lines in the component; an ES module's import that names its file
 /// (`./format.js`, `./Child.vue`) resolves to that file.

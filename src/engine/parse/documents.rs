@@ -270,18 +270,21 @@ fn term_frequencies(occ: &[(u32, u8, u32)], n_docs: usize, n_terms: usize) -> Ve
 /// Each distinct (enclosing definition, name, kind) once, in file order; names are copied
 /// out of the text only for the references kept.
 fn distinct_refs(text: &str, refs: &[RawRef], nest: &Nesting) -> Vec<Ref> {
-    let mut seen: rustc_hash::FxHashSet<(u32, &str, u8, bool)> = Default::default();
+    let mut seen: rustc_hash::FxHashSet<(u32, &str, &str, u8, bool)> = Default::default();
     let mut out = Vec::new();
     for r in refs {
         let name = text.get(r.start..r.end).unwrap_or("");
         if name.len() < 2 {
             continue;
         }
+        let qualifier = r.qualifier.and_then(|(s, e)| text.get(s..e)).unwrap_or("");
         let from = nest.innermost(r.start);
-        if seen.insert((from, name, r.kind as u8, r.bang)) {
+        if seen.insert((from, qualifier, name, r.kind as u8, r.bang)) {
             out.push(Ref {
                 name: if r.bang {
                     format!("{name}!")
+                } else if !qualifier.is_empty() {
+                    format!("{qualifier}{}{name}", super::QUALIFIER_SEPARATOR)
                 } else {
                     name.to_string()
                 },

@@ -132,10 +132,26 @@ pub enum RefKind {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Ref {
+    /// The referenced name; a call made on a named type or module is `Type::name`
+    /// (`Utils::escape`, `Cset::union`): see `Ref::qualified`.
     pub name: String,
     /// Enclosing symbol, `NONE` for file level.
     pub from: u32,
     pub kind: RefKind,
+}
+
+/// Joins a qualifier to a referenced name. No name a reference holds contains it: the grammar
+/// languages refer by a name's last segment, and the line reader reads names alone.
+const QUALIFIER_SEPARATOR: &str = "::";
+
+impl Ref {
+    /// The type or module a referenced `name` is qualified with, if any, and the name.
+    pub fn qualified(name: &str) -> (Option<&str>, &str) {
+        match name.split_once(QUALIFIER_SEPARATOR) {
+            Some((qualifier, name)) => (Some(qualifier), name),
+            None => (None, name),
+        }
+    }
 }
 
 /// Per-document term counts over a file-local vocabulary.
@@ -204,6 +220,9 @@ struct RawRef {
     kind: RefKind,
     /// A macro call: its name is kept with a `!`.
     bang: bool,
+    /// The bytes of the type or module a call is made on, when the code names one
+    /// (`Utils` of `Rack::Utils.escape(…)`), read by the languages without a grammar.
+    qualifier: Option<(usize, usize)>,
 }
 
 #[derive(Default)]
@@ -321,6 +340,7 @@ fn collect(
                 end: n.end_byte(),
                 kind: RefKind::Type,
                 bang: false,
+                qualifier: None,
             });
         }
         if lp.is_string(kind)
@@ -614,6 +634,7 @@ fn push_ref(cname: &str, (start, end): (usize, usize), col: &mut Collected) {
         end,
         kind,
         bang: cname == "ref.macro",
+        qualifier: None,
     });
 }
 
