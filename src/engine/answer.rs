@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use super::lang::Lang;
 use super::parse::{Kind, NONE, Symbol};
 use super::search::RankedFile;
 use super::store::FileRec;
@@ -343,9 +344,15 @@ fn cited_lines(f: &super::store::FileRec, si: u32, text: &str) -> (u32, u32) {
 }
 
 fn neighbours(idx: &Index, fid: u32, sym: u32) -> (Vec<String>, Vec<String>) {
+    // In a language read from its lines, a class or module "calling" is a name in its body
+    // outside its methods (`include Enumerable`, a Haskell export list), and one "called" is a
+    // use of its name: neither is a call to show.
     let fmt = |f: u32, s: u32| -> Option<String> {
         let file = idx.file(f)?;
         let d = file.symbols.get(s as usize)?;
+        if file.lang == Lang::Text && d.kind.is_container() {
+            return None;
+        }
         Some(format!(
             "`{}` (`{}:{}-{}`)",
             d.qual(),

@@ -531,6 +531,14 @@ fn text_languages_call_into_the_type_or_module_they_name() {
         "{}",
         a.markdown
     );
+    // `Rack::` names a module: the answer does not say the path "calls" it.
+    let a = idx.answer("How is the request path escaped?", None);
+    assert!(
+        a.markdown
+            .contains("- Calls: `Rack.Utils.escape` (`lib/rack/utils.rb:3-5`)\n"),
+        "{}",
+        a.markdown
+    );
 }
 
 /// A Vue or Svelte component's scripts are parsed with the JavaScript or TypeScript grammar,

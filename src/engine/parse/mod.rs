@@ -53,6 +53,11 @@ impl Kind {
             Kind::Module => "module",
         }
     }
+
+    /// A class, interface or module: a definition that holds others.
+    pub fn is_container(self) -> bool {
+        matches!(self, Kind::Class | Kind::Interface | Kind::Module)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
