@@ -253,30 +253,37 @@ impl Index {
     /// Which of the definitions named `name` (`cands`) a call on the type or module `qualifier`
     /// means (`Utils.escape`, `Cset.union`): up to three defined in a container of that name,
     /// or in a file of that name as an OCaml module is, if they are in one or two files. A
-    /// call on a type the workspace does not define (`File.join`) means none of its own
-    /// `join`s; linking those to the caller's file instead changed no answer of the text set.
+    /// call on a type the workspace does not define (`File.join`) means none of its `join`s.
     fn definitions_in(&self, qualifier: &str, name: &str, cands: &[(u32, u32)]) -> Vec<(u32, u32)> {
-        let in_container = |&(cf, cs): &(u32, u32)| {
-            let Some(file) = self.file(cf) else {
-                return false;
-            };
-            let container = file.symbols.get(cs as usize).map_or("", |s| {
-                s.qual()
-                    .strip_suffix(name)
-                    .unwrap_or("")
-                    .trim_end_matches(|c: char| !(c.is_alphanumeric() || c == '_'))
-            });
-            let last = container
-                .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .next()
-                .unwrap_or("");
-            last == qualifier
-                || container.is_empty() && file_stem(&file.rel).eq_ignore_ascii_case(qualifier)
-        };
-        let chosen: Vec<(u32, u32)> = cands.iter().copied().filter(in_container).take(3).collect();
+        let chosen: Vec<(u32, u32)> = cands
+            .iter()
+            .copied()
+            .filter(|c| self.in_container(qualifier, name, *c))
+            .take(3)
+            .collect();
         let mut files: Vec<u32> = chosen.iter().map(|c| c.0).collect();
         files.dedup();
         if files.len() <= 2 { chosen } else { Vec::new() }
+    }
+
+    /// Whether the definition `name` at `(file, symbol)` is one of the type or module
+    /// `qualifier`: inside a container of that name, or at the top of a file of that name.
+    fn in_container(&self, qualifier: &str, name: &str, (cf, cs): (u32, u32)) -> bool {
+        let Some(file) = self.file(cf) else {
+            return false;
+        };
+        let container = file.symbols.get(cs as usize).map_or("", |s| {
+            s.qual()
+                .strip_suffix(name)
+                .unwrap_or("")
+                .trim_end_matches(|c: char| !(c.is_alphanumeric() || c == '_'))
+        });
+        let last = container
+            .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .next()
+            .unwrap_or("");
+        last == qualifier
+            || container.is_empty() && file_stem(&file.rel).eq_ignore_ascii_case(qualifier)
     }
 
     fn resolve_refs(&self, fid: u32, f: &FileRec, imports: &[u32]) -> Vec<Edge> {
@@ -290,7 +297,19 @@ impl Index {
                 continue;
             };
             let chosen = match qualifier {
-                Some(qualifier) => self.definitions_in(qualifier, name, cands),
+                // Read from lines, with no imports: the type named says where, in any file.
+                Some(qualifier) if f.lang == Lang::Text => {
+                    self.definitions_in(qualifier, name, cands)
+                }
+                // The scopes say which definitions the name may mean, as for any name; the
+                // type named says which of them it does (`Semaphore::new`, not `Waiter::new`
+                // of the same file). Looking for the type's definition beyond the scopes
+                // linked every call of a constructor to it, and lost answers.
+                Some(qualifier) => {
+                    let mut chosen = self.definitions_in_scope(fid, f, imports, cands);
+                    chosen.retain(|c| self.in_container(qualifier, name, *c));
+                    chosen
+                }
                 None => self.definitions_in_scope(fid, f, imports, cands),
             };
             for (tf, ts) in chosen {

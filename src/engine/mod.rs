@@ -471,7 +471,13 @@ impl Index {
             .refs
             .into_iter()
             .map(|r| {
-                let key = r.name.rsplit(['.', ':']).next().unwrap_or(&r.name);
+                let (qualifier, name) = parse::Ref::qualified(&r.name);
+                let last = name.rsplit(['.', ':']).next().unwrap_or(name);
+                let key = match qualifier {
+                    Some(_) if last.len() == name.len() => &r.name,
+                    Some(q) => &parse::Ref::qualify(q, last),
+                    None => last,
+                };
                 let name = self.derived.ref_ids.intern(&mut self.stored.ref_names, key);
                 StoredRef {
                     name,

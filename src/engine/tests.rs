@@ -451,6 +451,57 @@ fn text_languages_call_their_own_definitions() {
     );
 }
 
+/// In a grammar language, a call on a type the code names (`Semaphore::new()`) means that
+/// type's definition among those in scope, not another type's of the same name in the file;
+/// a call on a type the workspace does not define (`Mutex::new`) means none of them.
+#[test]
+fn a_call_on_a_named_type_means_that_types_definition() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "src/sem.rs",
+        "struct Waiter;\nimpl Waiter {\n    fn new() -> Waiter {\n        Waiter\n    }\n}\n\n\
+         struct Semaphore;\nimpl Semaphore {\n    fn new() -> Semaphore {\n        Semaphore\n    }\n\n    \
+         fn acquire(&self) {\n        let w = Waiter::new();\n        let m = Mutex::new(1);\n    }\n}\n\n\
+         fn make() {\n    let s = Semaphore::new();\n}\n",
+    );
+    write(
+        dir.path(),
+        "pkg/app.py",
+        "class Config:\n    def load(self):\n        return 1\n\n\
+         class Cache:\n    def load(self):\n        return 2\n\n\
+         def start():\n    Config.load(None)\n",
+    );
+    let idx = open(dir.path());
+    let calls_of = |rel: &str| -> Vec<(String, String)> {
+        let fid = idx.derived.path_ids[rel];
+        let f = idx.file(fid).expect("file");
+        let mut calls: Vec<(String, String)> = f
+            .edges
+            .iter()
+            .filter(|e| e.kind == RefKind::Call && e.from != crate::engine::parse::NONE)
+            .map(|e| {
+                let to = idx.file(e.file).expect("target");
+                (
+                    f.symbols[e.from as usize].qual().to_string(),
+                    to.symbols[e.sym as usize].qual().to_string(),
+                )
+            })
+            .collect();
+        calls.sort();
+        calls
+    };
+    let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+    assert_eq!(
+        calls_of("src/sem.rs"),
+        [
+            pair("Semaphore::acquire", "Waiter::new"),
+            pair("make", "Semaphore::new")
+        ]
+    );
+    assert_eq!(calls_of("pkg/app.py"), [pair("start", "Config.load")]);
+}
+
 /// A call on a type or module the code names (`Utils.escape`, `Cset.union`) reaches the
 /// definition in that container or module file, in another file; a call on a type the
 /// workspace does not define reaches none, though the caller's file has a method of the name.
@@ -466,7 +517,7 @@ fn text_languages_call_into_the_type_or_module_they_name() {
         dir.path(),
         "lib/rack/request.rb",
         "module Rack\n  class Request\n    def path\n      Rack::Utils.escape(script_name)\n    end\n\n    \
-         def join(a)\n      File.join(a)\n    end\n  end\nend\n",
+         def full(a)\n      File.join(a)\n    end\n\n    def join(a)\n      a\n    end\n  end\nend\n",
     );
     write(dir.path(), "lib/cset.ml", "let union l l' =\n  l @ l'\n");
     write(

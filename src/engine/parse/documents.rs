@@ -284,7 +284,7 @@ fn distinct_refs(text: &str, refs: &[RawRef], nest: &Nesting) -> Vec<Ref> {
                 name: if r.bang {
                     format!("{name}!")
                 } else if !qualifier.is_empty() {
-                    format!("{qualifier}{}{name}", super::QUALIFIER_SEPARATOR)
+                    Ref::qualify(qualifier, name)
                 } else {
                     name.to_string()
                 },

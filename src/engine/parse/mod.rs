@@ -15,12 +15,14 @@ mod docs;
 mod documents;
 mod functional;
 mod imports;
+mod refs;
 mod rust;
 mod text;
 
 use docs::{clean_doc, doc_of, signature, signature_of_text};
 use documents::build;
 use imports::import_paths;
+use refs::{push_node_ref, push_ref};
 use rust::{parse_rust, rust_macro_items};
 
 /// Field slots of a token document (the path field lives once per file).
@@ -156,6 +158,11 @@ impl Ref {
             Some((qualifier, name)) => (Some(qualifier), name),
             None => (None, name),
         }
+    }
+
+    /// `name` qualified with `qualifier`, as `qualified` reads it.
+    pub fn qualify(qualifier: &str, name: &str) -> String {
+        format!("{qualifier}{QUALIFIER_SEPARATOR}{name}")
     }
 }
 
@@ -355,7 +362,7 @@ fn collect(
             col.long_strings.push((n.start_byte(), n.end_byte()));
         }
         for pattern in lp.ref_patterns(kind) {
-            pattern.for_each_capture(n, &mut |cname, node| push_ref(cname, byte_range(node), col));
+            pattern.for_each_capture(n, &mut |cname, node| push_node_ref(cname, node, text, col));
         }
         for pattern in lp.def_patterns(kind) {
             pattern.for_each_match(n, text.as_bytes(), &mut caps, &mut |m| {
@@ -416,7 +423,7 @@ fn on_match(
                 }
             }
             _ if cname == "inherit" || cname.starts_with("ref.") => {
-                push_ref(cname, byte_range(node), col)
+                push_node_ref(cname, node, text, col)
             }
             _ if cname.starts_with("def.") => def = Some((node, &cname[4..])),
             _ => {}
@@ -625,22 +632,6 @@ fn without_template_args(name: &str) -> String {
         }
     }
     out
-}
-
-/// The reference an `@inherit` or `@ref.*` capture of the name at bytes `start..end` makes.
-fn push_ref(cname: &str, (start, end): (usize, usize), col: &mut Collected) {
-    let kind = match cname {
-        "inherit" => RefKind::Inherit,
-        "ref.type" => RefKind::Type,
-        _ => RefKind::Call,
-    };
-    col.refs.push(RawRef {
-        start,
-        end,
-        kind,
-        bang: cname == "ref.macro",
-        qualifier: None,
-    });
 }
 
 fn end_line(n: Node) -> u32 {
