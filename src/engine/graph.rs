@@ -305,6 +305,22 @@ impl Index {
                 // type named says which of them it does (`Semaphore::new`, not `Waiter::new`
                 // of the same file). Looking for the type's definition beyond the scopes
                 // linked every call of a constructor to it, and lost answers.
+                // `self.close()`: the caller's own type's, when it has one of the name; else
+                // a base type's, which only scope can find.
+                Some(qualifier) if parse::refs::is_own(qualifier) => {
+                    let own = container(f, r.from);
+                    let mine: Vec<(u32, u32)> = cands
+                        .iter()
+                        .copied()
+                        .filter(|&(cf, cs)| cf == fid && !own.is_empty() && container(f, cs) == own)
+                        .take(3)
+                        .collect();
+                    if mine.is_empty() {
+                        self.definitions_in_scope(fid, f, imports, cands)
+                    } else {
+                        mine
+                    }
+                }
                 Some(qualifier) => {
                     let mut chosen = self.definitions_in_scope(fid, f, imports, cands);
                     chosen.retain(|c| self.in_container(qualifier, name, *c));
@@ -341,4 +357,15 @@ impl Index {
 fn file_stem(rel: &str) -> &str {
     let name = rel.rsplit('/').next().unwrap_or(rel);
     name.split_once('.').map_or(name, |(stem, _)| stem)
+}
+
+/// The qualified name of what holds symbol `sym` of `f` (`Semaphore` of `Semaphore::acquire`),
+/// empty for a top-level one.
+fn container(f: &FileRec, sym: u32) -> &str {
+    f.symbols.get(sym as usize).map_or("", |s| {
+        s.qual()
+            .strip_suffix(s.name())
+            .unwrap_or("")
+            .trim_end_matches(|c: char| !(c.is_alphanumeric() || c == '_'))
+    })
 }

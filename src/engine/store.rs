@@ -58,7 +58,8 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // 43: a Nim routine's `##` lines are its doc.
 // 44: calls made on a named type or module (`Utils.escape`) resolve into that container.
 // 45: calls made on a named type in the grammar languages too (`Builder::new()`).
-pub const FORMAT_VERSION: u32 = 45;
+// 46: calls on `self`, `this`, `Self` keep that qualifier.
+pub const FORMAT_VERSION: u32 = 46;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most

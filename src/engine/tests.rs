@@ -453,22 +453,24 @@ fn text_languages_call_their_own_definitions() {
 
 /// In a grammar language, a call on a type the code names (`Semaphore::new()`) means that
 /// type's definition among those in scope, not another type's of the same name in the file;
-/// a call on a type the workspace does not define (`Mutex::new`) means none of them.
+/// a call on a type the workspace does not define (`Mutex::new`) means none of them; one on
+/// `self` means the caller's own type's.
 #[test]
 fn a_call_on_a_named_type_means_that_types_definition() {
     let dir = tempfile::tempdir().expect("tempdir");
     write(
         dir.path(),
         "src/sem.rs",
-        "struct Waiter;\nimpl Waiter {\n    fn new() -> Waiter {\n        Waiter\n    }\n}\n\n\
+        "struct Waiter;\nimpl Waiter {\n    fn new() -> Waiter {\n        Waiter\n    }\n\n    fn acquire(&self) {}\n}\n\n\
          struct Semaphore;\nimpl Semaphore {\n    fn new() -> Semaphore {\n        Semaphore\n    }\n\n    \
-         fn acquire(&self) {\n        let w = Waiter::new();\n        let m = Mutex::new(1);\n    }\n}\n\n\
+         fn acquire(&self) {\n        let w = Waiter::new();\n        let m = Mutex::new(1);\n    }\n\n    \
+         fn release(&self) {\n        self.acquire();\n    }\n}\n\n\
          fn make() {\n    let s = Semaphore::new();\n}\n",
     );
     write(
         dir.path(),
         "pkg/app.py",
-        "class Config:\n    def load(self):\n        return 1\n\n\
+        "class Config:\n    def load(self):\n        return 1\n\n    def reload(self):\n        self.load()\n\n\
          class Cache:\n    def load(self):\n        return 2\n\n\
          def start():\n    Config.load(None)\n",
     );
@@ -496,10 +498,18 @@ fn a_call_on_a_named_type_means_that_types_definition() {
         calls_of("src/sem.rs"),
         [
             pair("Semaphore::acquire", "Waiter::new"),
+            pair("Semaphore::release", "Semaphore::acquire"),
             pair("make", "Semaphore::new")
         ]
     );
-    assert_eq!(calls_of("pkg/app.py"), [pair("start", "Config.load")]);
+    // `self.load()` is the caller's own class's.
+    assert_eq!(
+        calls_of("pkg/app.py"),
+        [
+            pair("Config.reload", "Config.load"),
+            pair("start", "Config.load")
+        ]
+    );
 }
 
 /// A call on a type or module the code names (`Utils.escape`, `Cset.union`) reaches the

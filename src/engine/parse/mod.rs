@@ -15,7 +15,7 @@ mod docs;
 mod documents;
 mod functional;
 mod imports;
-mod refs;
+pub mod refs;
 mod rust;
 mod text;
 

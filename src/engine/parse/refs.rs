@@ -18,15 +18,18 @@ pub(super) fn push_node_ref(cname: &str, node: Node, text: &str, col: &mut Colle
 }
 
 /// The type or module a call is made on when the code names it: `Builder` of
-/// `runtime::Builder::new()`, `Validate.notNull(…)`, `YAML::Load(…)`, `Utils.merge(…)`. `None`
-/// for a call on a value or on `Self`, or through a lowercase module path (`mem::take`,
-/// `os.path.join`, a Go package): which definition those mean, only scope can tell.
+/// `runtime::Builder::new()`, `Validate.notNull(…)`, `YAML::Load(…)`, `Utils.merge(…)`; or
+/// the caller's own object or type (`self`, `this`, `Self`, `cls`). `None` for a call on a
+/// value, or through a lowercase module path (`mem::take`, `os.path.join`, a Go package):
+/// which definition those mean, only scope can tell.
 fn call_qualifier(name: Node, text: &str) -> Option<(usize, usize)> {
     let parent = name.parent()?;
     let field = match parent.kind() {
         "scoped_identifier" => "path",
         "qualified_identifier" => "scope",
         "method_invocation" | "attribute" | "member_expression" => "object",
+        "field_expression" if parent.child_by_field_name("value").is_some() => "value",
+        "field_expression" => "argument",
         _ => return None,
     };
     let mut q = parent.child_by_field_name(field)?;
@@ -49,9 +52,8 @@ fn call_qualifier(name: Node, text: &str) -> Option<(usize, usize)> {
     let named = qualifier.starts_with(|c: char| c.is_ascii_uppercase())
         && qualifier
             .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || c == b'_')
-        && qualifier != "Self";
-    named.then(|| byte_range(q))
+            .all(|c| c.is_ascii_alphanumeric() || c == b'_');
+    (named || is_own(qualifier)).then(|| byte_range(q))
 }
 
 /// The reference an `@inherit` or `@ref.*` capture of the name at bytes `start..end` makes.
@@ -68,4 +70,9 @@ pub(super) fn push_ref(cname: &str, (start, end): (usize, usize), col: &mut Coll
         bang: cname == "ref.macro",
         qualifier: None,
     });
+}
+
+/// Whether a call's qualifier is the caller's own object or type.
+pub fn is_own(qualifier: &str) -> bool {
+    matches!(qualifier, "self" | "this" | "Self" | "cls")
 }
