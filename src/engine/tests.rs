@@ -474,6 +474,29 @@ fn a_call_on_a_named_type_means_that_types_definition() {
          class Cache:\n    def load(self):\n        return 2\n\n\
          def start():\n    Config.load(None)\n",
     );
+    write(
+        dir.path(),
+        "src/main/java/org/x/Texts.java",
+        "package org.x;\n\nclass Validate {\n    static void check(Object o) {}\n}\n\n\
+         class Texts {\n    static void check(Object o) {}\n\n    \
+         void join(Object o) {\n        Validate.check(o);\n        Objects.check(o);\n        this.trim();\n    }\n\n    \
+         void trim() {}\n}\n\nclass Other {\n    void trim() {}\n}\n",
+    );
+    write(
+        dir.path(),
+        "src/node.cc",
+        "namespace YAML {\nclass Node {\n public:\n  static Node Load();\n};\n\
+         Node Node::Load() { return Node(); }\n\
+         class Parser {\n public:\n  static Node Load();\n};\n\
+         Node Parser::Load() { return Node::Load(); }\n}\n",
+    );
+    write(
+        dir.path(),
+        "lib/layer.ts",
+        "export class Layer {\n  static create(): Layer {\n    return new Layer();\n  }\n\n  \
+         handle(): void {\n    this.match();\n    Route.create();\n  }\n\n  match(): void {}\n}\n\n\
+         export class Route {\n  static create(): Route {\n    return new Route();\n  }\n\n  match(): void {}\n}\n",
+    );
     let idx = open(dir.path());
     let calls_of = |rel: &str| -> Vec<(String, String)> {
         let fid = idx.derived.path_ids[rel];
@@ -503,6 +526,33 @@ fn a_call_on_a_named_type_means_that_types_definition() {
         ]
     );
     // `self.load()` is the caller's own class's.
+    // Java's `Objects` is not the workspace's: no `check` of its own or `Validate`'s.
+    assert_eq!(
+        calls_of("src/main/java/org/x/Texts.java"),
+        [
+            pair("Texts.join", "Texts.trim"),
+            pair("Texts.join", "Validate.check")
+        ]
+    );
+    // `Node::Load()` in `Parser::Load` is `Node`'s, declared or defined, never `Parser`'s.
+    let from_parser: Vec<(String, String)> = calls_of("src/node.cc")
+        .into_iter()
+        .filter(|(from, _)| from == "Parser::Load")
+        .collect();
+    assert!(
+        !from_parser.is_empty() && from_parser.iter().all(|(_, to)| to == "Node::Load"),
+        "{from_parser:?}"
+    );
+    assert_eq!(
+        calls_of("lib/layer.ts")
+            .into_iter()
+            .filter(|(from, _)| from == "Layer.handle")
+            .collect::<Vec<_>>(),
+        [
+            pair("Layer.handle", "Layer.match"),
+            pair("Layer.handle", "Route.create")
+        ]
+    );
     assert_eq!(
         calls_of("pkg/app.py"),
         [
