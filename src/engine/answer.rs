@@ -343,6 +343,8 @@ fn cited_lines(f: &super::store::FileRec, si: u32, text: &str) -> (u32, u32) {
     }
 }
 
+/// Callers and callees the graph knows, not those it guessed (a call on a value of a name
+/// several types define: `adapter.get(…)`).
 fn neighbours(idx: &Index, fid: u32, sym: u32) -> (Vec<String>, Vec<String>) {
     // In a language read from its lines, a class or module "calling" is a name in its body
     // outside its methods (`include Enumerable`, a Haskell export list), and one "called" is a
@@ -367,6 +369,7 @@ fn neighbours(idx: &Index, fid: u32, sym: u32) -> (Vec<String>, Vec<String>) {
             if e.file == fid
                 && e.sym == sym
                 && e.from != NONE
+                && !e.guess
                 && !(other == fid && e.from == sym)
                 && let Some(s) = fmt(other, e.from)
                 && !callers.contains(&s)
@@ -383,7 +386,7 @@ fn neighbours(idx: &Index, fid: u32, sym: u32) -> (Vec<String>, Vec<String>) {
         for e in f
             .edges
             .iter()
-            .filter(|e| e.from == sym && e.kind == super::parse::RefKind::Call)
+            .filter(|e| e.from == sym && e.kind == super::parse::RefKind::Call && !e.guess)
         {
             if let Some(s) = fmt(e.file, e.sym)
                 && !callees.contains(&s)

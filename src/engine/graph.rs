@@ -297,6 +297,17 @@ impl Index {
                 continue;
             };
             let chosen = match qualifier {
+                Some(parse::Ref::ON_VALUE) => self.definitions_in_scope(fid, f, imports, cands),
+                // `drop(x)` in Rust, `helper()` in Python: a function, never a method.
+                Some(parse::Ref::BARE) => {
+                    let mut chosen = self.definitions_in_scope(fid, f, imports, cands);
+                    chosen.retain(|&(tf, ts)| {
+                        self.file(tf)
+                            .and_then(|t| t.symbols.get(ts as usize))
+                            .is_some_and(|t| t.kind != parse::Kind::Method)
+                    });
+                    chosen
+                }
                 // Read from lines, with no imports: the type named says where, in any file.
                 Some(qualifier) if f.lang == Lang::Text => {
                     self.definitions_in(qualifier, name, cands)
@@ -346,6 +357,7 @@ impl Index {
                     file: tf,
                     sym: ts,
                     kind: r.kind,
+                    guess: qualifier == Some(parse::Ref::ON_VALUE) && cands.len() > 1,
                 });
             }
         }

@@ -153,6 +153,15 @@ impl Lang {
         }
     }
 
+    /// Whether a method is only ever called on its object (`self.run()`, `this.run()`), never
+    /// by its name alone as Java and C++ call their own class's.
+    pub fn calls_methods_on_objects_only(self) -> bool {
+        matches!(
+            self,
+            Lang::Rust | Lang::Python | Lang::JavaScript | Lang::TypeScript | Lang::Tsx | Lang::Go
+        )
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Lang::Rust => "rust",

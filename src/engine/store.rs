@@ -59,7 +59,8 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // 44: calls made on a named type or module (`Utils.escape`) resolve into that container.
 // 45: calls made on a named type in the grammar languages too (`Builder::new()`).
 // 46: calls on `self`, `this`, `Self` keep that qualifier.
-pub const FORMAT_VERSION: u32 = 46;
+// 47: calls on a value keep that mark; edges say when they are a guess.
+pub const FORMAT_VERSION: u32 = 47;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most
@@ -133,6 +134,9 @@ pub struct Edge {
     pub file: u32,
     pub sym: u32,
     pub kind: RefKind,
+    /// A call on a value (`inner.lock()`) of a name defined more than once: which of the
+    /// definitions it means is a guess, good for ranking, not to show as a fact.
+    pub guess: bool,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]

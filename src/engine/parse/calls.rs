@@ -92,6 +92,8 @@ pub(super) fn calls_in_line(code: &str, at: usize, language: &str, col: &mut Col
             kind: RefKind::Call,
             bang: false,
             qualifier: qualifier.map(|(s, e)| (at + s, at + e)),
+            on_value: false,
+            bare: false,
         })
     };
     let mut i = 0;

@@ -277,7 +277,12 @@ fn distinct_refs(text: &str, refs: &[RawRef], nest: &Nesting) -> Vec<Ref> {
         if name.len() < 2 {
             continue;
         }
-        let qualifier = r.qualifier.and_then(|(s, e)| text.get(s..e)).unwrap_or("");
+        let qualifier = match r.qualifier {
+            Some((s, e)) => text.get(s..e).unwrap_or(""),
+            None if r.on_value => Ref::ON_VALUE,
+            None if r.bare => Ref::BARE,
+            None => "",
+        };
         let from = nest.innermost(r.start);
         if seen.insert((from, qualifier, name, r.kind as u8, r.bang)) {
             out.push(Ref {

@@ -152,6 +152,11 @@ pub struct Ref {
 const QUALIFIER_SEPARATOR: &str = "::";
 
 impl Ref {
+    /// The qualifier of a call on a value whose type the code does not say (`inner.lock()`).
+    pub const ON_VALUE: &str = "?";
+    /// The qualifier of a call that names a function alone where no method can be meant.
+    pub const BARE: &str = "-";
+
     /// The type or module a referenced `name` is qualified with, if any, and the name.
     pub fn qualified(name: &str) -> (Option<&str>, &str) {
         match name.split_once(QUALIFIER_SEPARATOR) {
@@ -235,6 +240,11 @@ struct RawRef {
     /// The bytes of the type or module a call is made on, when the code names one
     /// (`Utils` of `Rack::Utils.escape(…)`), read by the languages without a grammar.
     qualifier: Option<(usize, usize)>,
+    /// A call on a value whose type the code does not say (`inner.lock()`): which definition
+    /// of the name it means is a guess.
+    on_value: bool,
+    /// A call by a function's name alone where that never means a method (`drop(x)` in Rust).
+    bare: bool,
 }
 
 #[derive(Default)]
@@ -353,6 +363,8 @@ fn collect(
                 kind: RefKind::Type,
                 bang: false,
                 qualifier: None,
+                on_value: false,
+                bare: false,
             });
         }
         if lp.is_string(kind)
@@ -362,7 +374,9 @@ fn collect(
             col.long_strings.push((n.start_byte(), n.end_byte()));
         }
         for pattern in lp.ref_patterns(kind) {
-            pattern.for_each_capture(n, &mut |cname, node| push_node_ref(cname, node, text, col));
+            pattern.for_each_capture(n, &mut |cname, node| {
+                push_node_ref(cname, node, lang, text, col)
+            });
         }
         for pattern in lp.def_patterns(kind) {
             pattern.for_each_match(n, text.as_bytes(), &mut caps, &mut |m| {
@@ -423,7 +437,7 @@ fn on_match(
                 }
             }
             _ if cname == "inherit" || cname.starts_with("ref.") => {
-                push_node_ref(cname, node, text, col)
+                push_node_ref(cname, node, lang, text, col)
             }
             _ if cname.starts_with("def.") => def = Some((node, &cname[4..])),
             _ => {}
@@ -937,7 +951,11 @@ mod tests {
         // `mock!` is not items as written: it is read apart, and the file around it is intact.
         assert_eq!(sym("open"), Some((16, 16, Kind::Function)));
         assert_eq!(sym("after"), Some((19, 19, Kind::Function)));
-        let refs: Vec<&str> = parsed.refs.iter().map(|r| r.name.as_str()).collect();
+        let refs: Vec<&str> = parsed
+            .refs
+            .iter()
+            .map(|r| Ref::qualified(&r.name).1)
+            .collect();
         for name in ["cfg_a!", "cfg_b!", "cfg_rt!", "helper"] {
             assert!(refs.contains(&name), "{name} in {refs:?}");
         }

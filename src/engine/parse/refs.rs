@@ -5,15 +5,21 @@
 use tree_sitter::Node;
 
 use super::{Collected, RawRef, RefKind, byte_range};
+use crate::engine::lang::Lang;
 
 /// The reference an `@inherit` or `@ref.*` capture of the name `node` makes, a call with the
 /// type it is made on when the code names one.
-pub(super) fn push_node_ref(cname: &str, node: Node, text: &str, col: &mut Collected) {
+pub(super) fn push_node_ref(cname: &str, node: Node, lang: Lang, text: &str, col: &mut Collected) {
     push_ref(cname, byte_range(node), col);
     if cname == "ref.call"
         && let Some(r) = col.refs.last_mut()
     {
         r.qualifier = call_qualifier(node, text);
+        r.on_value = r.qualifier.is_none() && on_value(node);
+        r.bare = r.qualifier.is_none()
+            && !r.on_value
+            && lang.calls_methods_on_objects_only()
+            && bare(node);
     }
 }
 
@@ -69,10 +75,35 @@ pub(super) fn push_ref(cname: &str, (start, end): (usize, usize), col: &mut Coll
         kind,
         bang: cname == "ref.macro",
         qualifier: None,
+        on_value: false,
+        bare: false,
     });
 }
 
 /// Whether a call's qualifier is the caller's own object or type.
 pub fn is_own(qualifier: &str) -> bool {
     matches!(qualifier, "self" | "this" | "Self" | "cls")
+}
+
+/// Whether a call is made on a value, whose type the line does not say: `inner.lock()`,
+/// `waiters.queue.last()`, `p->next()`, `list.get(i)`, but not `self.run()`. Only in Rust,
+/// C, C++ and Java, where a module or package is never called through a `.` or `->` (Python's
+/// `os.path.join()`, Go's `http.Get()`, a JavaScript namespace's `utils.merge()` are).
+fn on_value(name: Node) -> bool {
+    name.parent().is_some_and(|p| match p.kind() {
+        "field_expression" => true,
+        "method_invocation" => p.child_by_field_name("object").is_some(),
+        _ => false,
+    })
+}
+
+/// Whether a call names a function alone (`drop(x)`, `helper()`), in a language where that
+/// can never mean a method, which needs its object (`self.drop()`): Rust, Python, JavaScript,
+/// TypeScript and Go. Java and C++ call their own class's methods so.
+fn bare(name: Node) -> bool {
+    name.parent().is_some_and(|p| {
+        matches!(p.kind(), "call_expression" | "call" | "generic_function")
+            && p.child_by_field_name("function")
+                .is_some_and(|f| f.id() == name.id())
+    })
 }
