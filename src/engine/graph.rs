@@ -254,11 +254,11 @@ impl Index {
     /// means (`Utils.escape`, `Cset.union`): up to three defined in a container of that name,
     /// or in a file of that name as an OCaml module is, if they are in one or two files. A
     /// call on a type the workspace does not define (`File.join`) means none of its `join`s.
-    fn definitions_in(&self, qualifier: &str, name: &str, cands: &[(u32, u32)]) -> Vec<(u32, u32)> {
+    fn definitions_in(&self, qualifier: &str, cands: &[(u32, u32)]) -> Vec<(u32, u32)> {
         let chosen: Vec<(u32, u32)> = cands
             .iter()
             .copied()
-            .filter(|c| self.in_container(qualifier, name, *c))
+            .filter(|c| self.in_container(qualifier, *c))
             .take(3)
             .collect();
         let mut files: Vec<u32> = chosen.iter().map(|c| c.0).collect();
@@ -268,16 +268,11 @@ impl Index {
 
     /// Whether the definition `name` at `(file, symbol)` is one of the type or module
     /// `qualifier`: inside a container of that name, or at the top of a file of that name.
-    fn in_container(&self, qualifier: &str, name: &str, (cf, cs): (u32, u32)) -> bool {
+    fn in_container(&self, qualifier: &str, (cf, cs): (u32, u32)) -> bool {
         let Some(file) = self.file(cf) else {
             return false;
         };
-        let container = file.symbols.get(cs as usize).map_or("", |s| {
-            s.qual()
-                .strip_suffix(name)
-                .unwrap_or("")
-                .trim_end_matches(|c: char| !(c.is_alphanumeric() || c == '_'))
-        });
+        let container = container(file, cs);
         let last = container
             .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
             .next()
@@ -309,13 +304,7 @@ impl Index {
                     chosen
                 }
                 // Read from lines, with no imports: the type named says where, in any file.
-                Some(qualifier) if f.lang == Lang::Text => {
-                    self.definitions_in(qualifier, name, cands)
-                }
-                // The scopes say which definitions the name may mean, as for any name; the
-                // type named says which of them it does (`Semaphore::new`, not `Waiter::new`
-                // of the same file). Looking for the type's definition beyond the scopes
-                // linked every call of a constructor to it, and lost answers.
+                Some(qualifier) if f.lang == Lang::Text => self.definitions_in(qualifier, cands),
                 // `self.close()`: the caller's own type's, when it has one of the name; else
                 // a base type's, which only scope can find.
                 Some(qualifier) if parse::refs::is_own(qualifier) => {
@@ -332,9 +321,13 @@ impl Index {
                         mine
                     }
                 }
+                // The scopes say which definitions the name may mean, as for any name; the
+                // type named says which of them it does (`Semaphore::new`, not `Waiter::new`
+                // of the same file). Looking for the type's definition beyond the scopes
+                // linked every call of a constructor to it, and lost answers.
                 Some(qualifier) => {
                     let mut chosen = self.definitions_in_scope(fid, f, imports, cands);
-                    chosen.retain(|c| self.in_container(qualifier, name, *c));
+                    chosen.retain(|c| self.in_container(qualifier, *c));
                     chosen
                 }
                 None => self.definitions_in_scope(fid, f, imports, cands),

@@ -11,7 +11,7 @@
 
 use rustc_hash::FxHashSet as HashSet;
 
-use super::{Collected, RawRef, RefKind, functional};
+use super::{CallOn, Collected, RawRef, RefKind, functional};
 use crate::engine::lang;
 
 /// Drops the references of `col` that name no definition of `text`'s own, unless they are
@@ -19,7 +19,7 @@ use crate::engine::lang;
 pub(super) fn keep_calls_to_own_definitions(text: &str, col: &mut Collected) {
     let own: HashSet<&str> = col.defs.iter().map(|d| d.name.as_str()).collect();
     col.refs.retain(|r| {
-        r.qualifier.is_some()
+        matches!(r.on, CallOn::Named(..))
             || text
                 .get(r.start..r.end)
                 .is_some_and(|name| own.contains(name))
@@ -85,15 +85,16 @@ pub(super) fn calls_in_line(code: &str, at: usize, language: &str, col: &mut Col
         return;
     }
     let b = code.as_bytes();
-    let mut push = |start: usize, end: usize, qualifier: Option<(usize, usize)>| {
+    let mut push = |start: usize, end: usize, on: CallOn| {
         col.refs.push(RawRef {
             start: at + start,
             end: at + end,
             kind: RefKind::Call,
             bang: false,
-            qualifier: qualifier.map(|(s, e)| (at + s, at + e)),
-            on_value: false,
-            bare: false,
+            on: match on {
+                CallOn::Named(s, e) => CallOn::Named(at + s, at + e),
+                on => on,
+            },
         })
     };
     let mut i = 0;
@@ -135,7 +136,7 @@ pub(super) fn calls_in_line(code: &str, at: usize, language: &str, col: &mut Col
                     .rfind('/')
                     .filter(|&s| s + 1 < token.len())
                     .map_or(0, |s| s + 1);
-                push(i + name_at, end, None);
+                push(i + name_at, end, CallOn::Scope);
             }
             i = end;
             continue;
@@ -159,35 +160,26 @@ pub(super) fn calls_in_line(code: &str, at: usize, language: &str, col: &mut Col
             _ => true,
         };
         if called && !sigil {
+            // A call on a value may be any class's method: none of the file's own.
             match receiver(&b[..start]) {
-                Receiver::Own => push(start, i, None),
-                Receiver::Named(s, e) => push(start, i, Some((s, e))),
-                Receiver::Unknown => {}
+                CallOn::Value => {}
+                on => push(start, i, on),
             }
         }
     }
 }
 
-/// What a name is called on.
-enum Receiver {
-    /// Nothing, `self`, `this` or the like: the caller's own object or scope.
-    Own,
-    /// A type or module named in the code, at these bytes: its last segment (`Utils` of
-    /// `Rack::Utils.escape`, `Converger` of `Mix.Dep.Converger.converge`).
-    Named(usize, usize),
-    /// A variable's object (`range_spec.include?`, `$node->next(`), whose class the line does
-    /// not say, or a call's result (`a.b().c`).
-    Unknown,
-}
-
-/// What the name after `before` is called on.
-fn receiver(before: &[u8]) -> Receiver {
+/// What the name after `before` is called on: the caller's own object or scope (nothing,
+/// `self`, `this`) is `Scope`, a type or module the code names is its last segment (`Utils` of
+/// `Rack::Utils.escape`, `Converger` of `Mix.Dep.Converger.converge`), and a variable's object
+/// (`range_spec.include?`, `$node->next(`) or a call's result (`a.b().c`) is a `Value`.
+fn receiver(before: &[u8]) -> CallOn {
     let receiver_end = if let Some(rest) = before.strip_suffix(b".") {
         rest.len()
     } else if let Some(rest) = before.strip_suffix(b"::").or(before.strip_suffix(b"->")) {
         rest.len()
     } else {
-        return Receiver::Own;
+        return CallOn::Scope;
     };
     let receiver_start = before[..receiver_end]
         .iter()
@@ -198,11 +190,11 @@ fn receiver(before: &[u8]) -> Receiver {
         b"self", b"this", b"$this", b"static", b"super", b"parent", b"Self",
     ];
     if OWN.contains(&receiver) {
-        Receiver::Own
+        CallOn::Scope
     } else if receiver.first().is_some_and(u8::is_ascii_uppercase) {
-        Receiver::Named(receiver_start, receiver_end)
+        CallOn::Named(receiver_start, receiver_end)
     } else {
-        Receiver::Unknown
+        CallOn::Value
     }
 }
 
@@ -271,7 +263,9 @@ mod tests {
         col.refs
             .iter()
             .filter_map(|r| {
-                let (s, e) = r.qualifier?;
+                let CallOn::Named(s, e) = r.on else {
+                    return None;
+                };
                 Some(format!("{}::{}", &code[s..e], &code[r.start..r.end]))
             })
             .collect()

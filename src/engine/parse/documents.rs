@@ -4,8 +4,8 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use super::{
-    Collected, F_BODY, F_DOC, F_NAME, F_SIG, LocalDoc, NF, NONE, ParsedFile, RawDef, RawRef, Ref,
-    Symbol,
+    CallOn, Collected, F_BODY, F_DOC, F_NAME, F_SIG, LocalDoc, NF, NONE, ParsedFile, RawDef,
+    RawRef, Ref, Symbol,
 };
 use crate::engine::tokens;
 
@@ -277,11 +277,11 @@ fn distinct_refs(text: &str, refs: &[RawRef], nest: &Nesting) -> Vec<Ref> {
         if name.len() < 2 {
             continue;
         }
-        let qualifier = match r.qualifier {
-            Some((s, e)) => text.get(s..e).unwrap_or(""),
-            None if r.on_value => Ref::ON_VALUE,
-            None if r.bare => Ref::BARE,
-            None => "",
+        let qualifier = match r.on {
+            CallOn::Named(s, e) => text.get(s..e).unwrap_or(""),
+            CallOn::Value => Ref::ON_VALUE,
+            CallOn::Bare => Ref::BARE,
+            CallOn::Scope => "",
         };
         let from = nest.innermost(r.start);
         if seen.insert((from, qualifier, name, r.kind as u8, r.bang)) {

@@ -22,7 +22,7 @@ mod text;
 use docs::{clean_doc, doc_of, signature, signature_of_text};
 use documents::build;
 use imports::import_paths;
-use refs::{push_node_ref, push_ref};
+use refs::{CallOn, push_node_ref, push_ref};
 use rust::{parse_rust, rust_macro_items};
 
 /// Field slots of a token document (the path field lives once per file).
@@ -237,14 +237,8 @@ struct RawRef {
     kind: RefKind,
     /// A macro call: its name is kept with a `!`.
     bang: bool,
-    /// The bytes of the type or module a call is made on, when the code names one
-    /// (`Utils` of `Rack::Utils.escape(…)`), read by the languages without a grammar.
-    qualifier: Option<(usize, usize)>,
-    /// A call on a value whose type the code does not say (`inner.lock()`): which definition
-    /// of the name it means is a guess.
-    on_value: bool,
-    /// A call by a function's name alone where that never means a method (`drop(x)` in Rust).
-    bare: bool,
+    /// What a call is made on; `Scope` for every other reference.
+    on: CallOn,
 }
 
 #[derive(Default)]
@@ -362,9 +356,7 @@ fn collect(
                 end: n.end_byte(),
                 kind: RefKind::Type,
                 bang: false,
-                qualifier: None,
-                on_value: false,
-                bare: false,
+                on: CallOn::Scope,
             });
         }
         if lp.is_string(kind)
