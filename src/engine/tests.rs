@@ -390,6 +390,26 @@ fn imports_resolve_calls_across_files() {
 /// A language without a grammar gets calls too, read from its lines: to the file's own
 /// definitions only, so an answer says what calls what, and a name another file also defines is
 /// not guessed at.
+/// The calls the graph knows (not those it guessed) from the definitions of `rel`, sorted, as
+/// (caller, `path:callee`).
+fn known_calls(idx: &Index, rel: &str) -> Vec<(String, String)> {
+    let f = idx.file(idx.derived.path_ids[rel]).expect("file");
+    let mut calls: Vec<(String, String)> = f
+        .edges
+        .iter()
+        .filter(|e| e.kind == RefKind::Call && e.from != crate::engine::parse::NONE && !e.guess)
+        .map(|e| {
+            let to = idx.file(e.file).expect("target");
+            (
+                f.symbols[e.from as usize].qual().to_string(),
+                format!("{}:{}", to.rel, to.symbols[e.sym as usize].qual()),
+            )
+        })
+        .collect();
+    calls.sort();
+    calls
+}
+
 #[test]
 fn text_languages_call_their_own_definitions() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -413,21 +433,7 @@ fn text_languages_call_their_own_definitions() {
         "def app\n  freeze\nend\n\ndef freeze\n  nil\nend\n",
     );
     let idx = open(dir.path());
-    let calls_of = |rel: &str| -> Vec<(String, String)> {
-        let fid = idx.derived.path_ids[rel];
-        let f = idx.file(fid).expect("file");
-        f.edges
-            .iter()
-            .filter(|e| e.kind == RefKind::Call)
-            .map(|e| {
-                let to = idx.file(e.file).expect("target");
-                (
-                    f.symbols[e.from as usize].qual().to_string(),
-                    format!("{}:{}", to.rel, to.symbols[e.sym as usize].qual()),
-                )
-            })
-            .collect()
-    };
+    let calls_of = |rel: &str| known_calls(&idx, rel);
     assert_eq!(
         calls_of("lib/glob.ml"),
         [("glob".to_string(), "lib/glob.ml:explode".to_string())]
@@ -499,23 +505,13 @@ fn a_call_on_a_named_type_means_that_types_definition() {
          export class Route {\n  static create(): Route {\n    return new Route();\n  }\n\n  match(): void {}\n}\n",
     );
     let idx = open(dir.path());
+    // Every call here stays in its file: the targets without it.
     let calls_of = |rel: &str| -> Vec<(String, String)> {
-        let fid = idx.derived.path_ids[rel];
-        let f = idx.file(fid).expect("file");
-        let mut calls: Vec<(String, String)> = f
-            .edges
-            .iter()
-            .filter(|e| e.kind == RefKind::Call && e.from != crate::engine::parse::NONE && !e.guess)
-            .map(|e| {
-                let to = idx.file(e.file).expect("target");
-                (
-                    f.symbols[e.from as usize].qual().to_string(),
-                    to.symbols[e.sym as usize].qual().to_string(),
-                )
-            })
-            .collect();
-        calls.sort();
-        calls
+        let prefix = format!("{rel}:");
+        known_calls(&idx, rel)
+            .into_iter()
+            .map(|(from, to)| (from, to.replacen(&prefix, "", 1)))
+            .collect()
     };
     let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
     assert_eq!(
@@ -617,21 +613,7 @@ fn text_languages_call_into_the_type_or_module_they_name() {
         "<?php\nclass Json\n{\n    public function format($record)\n    {\n        return Utils::jsonEncode($record);\n    }\n}\n",
     );
     let idx = open(dir.path());
-    let calls_of = |rel: &str| -> Vec<(String, String)> {
-        let fid = idx.derived.path_ids[rel];
-        let f = idx.file(fid).expect("file");
-        f.edges
-            .iter()
-            .filter(|e| e.kind == RefKind::Call)
-            .map(|e| {
-                let to = idx.file(e.file).expect("target");
-                (
-                    f.symbols[e.from as usize].qual().to_string(),
-                    format!("{}:{}", to.rel, to.symbols[e.sym as usize].qual()),
-                )
-            })
-            .collect()
-    };
+    let calls_of = |rel: &str| known_calls(&idx, rel);
     let request = calls_of("lib/rack/request.rb");
     assert!(
         request.contains(&(

@@ -777,6 +777,13 @@ fn block_end(lines: &[Line], i: usize) -> usize {
 mod tests {
     use super::*;
 
+    /// The qualified names of the definitions `text` has in `language`.
+    fn def_quals(text: &str, language: &str) -> Vec<String> {
+        let mut col = Collected::default();
+        definitions(text, language, &mut col);
+        col.defs.into_iter().map(|d| d.qual).collect()
+    }
+
     fn defs(text: &str) -> Vec<(String, Kind, u32, u32)> {
         let mut col = Collected::default();
         definitions(text, "", &mut col);
@@ -937,16 +944,13 @@ mod tests {
     fn groovy_variables_are_no_methods_and_nim_iterators_are_functions() {
         let groovy = "class CliBuilder {\n    static expand(args) {\n        def result = []\n        \
                       result << args\n        return result\n    }\n}\n";
-        let mut col = Collected::default();
-        definitions(groovy, "groovy", &mut col);
-        let names: Vec<&str> = col.defs.iter().map(|d| d.qual.as_str()).collect();
-        assert_eq!(names, ["CliBuilder", "CliBuilder.expand"]);
+        assert_eq!(
+            def_quals(groovy, "groovy"),
+            ["CliBuilder", "CliBuilder.expand"]
+        );
         let nim = "iterator split*(s: string, sep: char): string =\n  yield s\n\n\
                    converter toInt(c: char): int = ord(c)\n";
-        let mut col = Collected::default();
-        definitions(nim, "nim", &mut col);
-        let names: Vec<&str> = col.defs.iter().map(|d| d.qual.as_str()).collect();
-        assert_eq!(names, ["split", "toInt"]);
+        assert_eq!(def_quals(nim, "nim"), ["split", "toInt"]);
     }
 
     #[test]
@@ -974,15 +978,12 @@ mod tests {
     #[test]
     fn ruby_and_elixir_predicates_keep_their_mark() {
         let ruby = "class Dep\n  def ok?\n    true\n  end\n\n  def save!(x)\n    x\n  end\nend\n";
-        let mut col = Collected::default();
-        definitions(ruby, "ruby", &mut col);
-        let names: Vec<&str> = col.defs.iter().map(|d| d.qual.as_str()).collect();
-        assert_eq!(names, ["Dep", "Dep.ok?", "Dep.save!"]);
+        assert_eq!(def_quals(ruby, "ruby"), ["Dep", "Dep.ok?", "Dep.save!"]);
         let elixir = "defmodule Mix.Dep do\n  defp converge?(a, b) do\n    a == b\n  end\nend\n";
-        let mut col = Collected::default();
-        definitions(elixir, "elixir", &mut col);
-        let names: Vec<&str> = col.defs.iter().map(|d| d.qual.as_str()).collect();
-        assert_eq!(names, ["Mix.Dep", "Mix.Dep.converge?"]);
+        assert_eq!(
+            def_quals(elixir, "elixir"),
+            ["Mix.Dep", "Mix.Dep.converge?"]
+        );
     }
 
     #[test]
