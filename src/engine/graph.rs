@@ -266,6 +266,20 @@ impl Index {
         if files.len() <= 2 { chosen } else { Vec::new() }
     }
 
+    /// Whether the name `root`, which the file `f` imports from a module, is a value that
+    /// module defines (`_cv_request = ContextVar(…)`), not a function, class or module.
+    fn is_imported_value(&self, fid: u32, f: &FileRec, imports: &[u32], root: &str) -> bool {
+        self.derived.names.get(root).is_some_and(|cands| {
+            self.definitions_in_scope(fid, f, imports, cands)
+                .iter()
+                .any(|&(tf, ts)| {
+                    self.file(tf)
+                        .and_then(|t| t.symbols.get(ts as usize))
+                        .is_some_and(|t| t.kind == parse::Kind::Constant)
+                })
+        })
+    }
+
     /// Whether the definition `name` at `(file, symbol)` is one of the type or module
     /// `qualifier`: inside a container of that name, or at the top of a file of that name.
     fn in_container(&self, qualifier: &str, (cf, cs): (u32, u32)) -> bool {
@@ -291,10 +305,12 @@ impl Index {
             let Some(cands) = self.derived.names.get(name) else {
                 continue;
             };
+            let mut on_value = qualifier == Some(parse::Ref::ON_VALUE);
             let chosen = match qualifier {
                 Some(parse::Ref::ON_VALUE) => self.definitions_in_scope(fid, f, imports, cands),
-                // `drop(x)` in Rust, `helper()` in Python: a function, never a method.
-                Some(parse::Ref::BARE) => {
+                // `drop(x)` in Rust, `helper()` or `os.path.join()` in Python: a function,
+                // never a method.
+                Some(parse::Ref::FUNCTION) => {
                     let mut chosen = self.definitions_in_scope(fid, f, imports, cands);
                     chosen.retain(|&(tf, ts)| {
                         self.file(tf)
@@ -302,6 +318,14 @@ impl Index {
                             .is_some_and(|t| t.kind != parse::Kind::Method)
                     });
                     chosen
+                }
+                // `app.route()` after `from demo import app`: a call on a value when `app` is
+                // one the module defines (`app = Flask()`); else a module's or a class's,
+                // which scope decides.
+                Some(imported) if imported.starts_with(parse::Ref::IMPORTED) => {
+                    let root = &imported[parse::Ref::IMPORTED.len_utf8()..];
+                    on_value = self.is_imported_value(fid, f, imports, root);
+                    self.definitions_in_scope(fid, f, imports, cands)
                 }
                 // Read from lines, with no imports: the type named says where, in any file.
                 Some(qualifier) if f.lang == Lang::Text => self.definitions_in(qualifier, cands),
@@ -337,7 +361,10 @@ impl Index {
                     continue;
                 }
                 // A type reference to a function, or a call to a plain constant, is noise.
-                let Some(target) = self.file(tf).and_then(|t| t.symbols.get(ts as usize)) else {
+                let Some((tfile, target)) = self
+                    .file(tf)
+                    .and_then(|t| Some((t, t.symbols.get(ts as usize)?)))
+                else {
                     continue;
                 };
                 if r.kind == RefKind::Type
@@ -345,12 +372,17 @@ impl Index {
                 {
                     continue;
                 }
+                // A value's call may mean any of the name's definitions, and never a top-level
+                // function (`values.update()` is no `def update`).
+                let guess = on_value
+                    && (cands.len() > 1
+                        || target.kind == parse::Kind::Function && container(tfile, ts).is_empty());
                 edges.push(Edge {
                     from: r.from,
                     file: tf,
                     sym: ts,
                     kind: r.kind,
-                    guess: qualifier == Some(parse::Ref::ON_VALUE) && cands.len() > 1,
+                    guess,
                 });
             }
         }

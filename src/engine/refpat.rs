@@ -757,14 +757,14 @@ mod tests {
             (
                 tree_sitter_python::LANGUAGE.into(),
                 include_str!("queries/python.scm"),
-                "import os, sys as system\nimport a.b\nfrom .x import y\nfrom z import (w, v)\n\
+                "import os, sys as system\nimport a.b\nfrom .x import y\nfrom z import (w, v as vv)\n\
                  LIMIT = 3\nA, B = 1, 2\nclass K(Base, mod.Other):\n    X = 1\n    def m(self): pass\n\
                  @deco\ndef f():\n    g = 2\n",
             ),
             (
                 tree_sitter_javascript::LANGUAGE.into(),
                 include_str!("queries/javascript.scm"),
-                "import x from './x';\nconst r = require('./r');\nrequire('side-effect');\nnotRequire('./n');\nrequire(dir, './not-first');\n\
+                "import x from './x';\nimport * as ns from 'ns';\nimport { a, b as c } from './ab';\nconst r = require('./r');\nrequire('side-effect');\nnotRequire('./n');\nrequire(dir, './not-first');\n\
                  defineGetter(req, 'host', function host() {});\ndefineGetter(req, 'ip', () => 1);\ndefineGetter(req, x, () => 1);\nwrap(fn, req, 'late', () => 1);\n\
                  function f() {}\nfunction* g() {}\nclass A extends B.C { m() {} #p() {} }\n\
                  const h = () => 1, i = function () {}, k = 3;\nvar l = m = function () {};\n\
@@ -774,7 +774,7 @@ mod tests {
             (
                 tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
                 include_str!("queries/typescript.scm"),
-                "import { x } from './x';\nexport { y } from './y';\nconst r = require('./r');\nload('./l');\nrequire(dir, './not-first');\n\
+                "import { x, w as ww } from './x';\nimport d, * as ns from './d';\nimport fs = require('fs');\nexport { y } from './y';\nconst r = require('./r');\nload('./l');\nrequire(dir, './not-first');\n\
                  function f(): void {}\nfunction* gen() {}\nclass A extends B implements I, J {\n\
                    m(): void {}\n  #p = () => 1;\n  q = function () {};\n}\nabstract class Ab { abstract n(): void; }\n\
                  interface I extends K {}\ntype T = string;\nenum E { A }\nconst h = () => 1, k = 2;\n\

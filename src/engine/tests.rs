@@ -461,6 +461,58 @@ fn text_languages_call_their_own_definitions() {
 /// type's definition among those in scope, not another type's of the same name in the file;
 /// a call on a type the workspace does not define (`Mutex::new`) means none of them; one on
 /// `self` means the caller's own type's; a function's name alone is no method.
+/// Python's `.` follows a module as often as a value: which one the imports say.
+#[test]
+fn a_call_through_a_module_is_its_function_and_through_a_value_a_guess() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "pkg/globals.py",
+        "from contextvars import ContextVar\n\ncv_request = ContextVar('request')\n\n\
+         class Session:\n    def get(self, key):\n        return key\n\n\
+         class Globals:\n    def get(self, key):\n        return key\n",
+    );
+    write(
+        dir.path(),
+        "pkg/helpers.py",
+        "def merge(a, b):\n    return a\n\n\nclass Merger:\n    def merge(self, a):\n        return a\n",
+    );
+    write(
+        dir.path(),
+        "pkg/blog.py",
+        "def update(post):\n    return post\n",
+    );
+    write(
+        dir.path(),
+        "pkg/app.py",
+        "import pkg.helpers\nfrom pkg.globals import cv_request\n\n\
+         class App:\n    def url_for(self, values):\n        ctx = cv_request.get(None)\n        \
+         values.update(ctx)\n        return pkg.helpers.merge(values, self.adapter())\n\n    \
+         def adapter(self):\n        return None\n",
+    );
+    let idx = open(dir.path());
+    let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+    // `cv_request` is a value the module defines: either `get` is a guess. `values` is a
+    // value, which has no top-level function `update`. `pkg.helpers` is a module: its
+    // function `merge`, not `Merger.merge`.
+    assert_eq!(
+        known_calls(&idx, "pkg/app.py"),
+        [
+            pair("App.url_for", "pkg/app.py:App.adapter"),
+            pair("App.url_for", "pkg/helpers.py:merge")
+        ]
+    );
+    let app = idx.file(idx.derived.path_ids["pkg/app.py"]).expect("file");
+    let guessed = app.edges.iter().filter(|e| e.guess).count();
+    assert_eq!(guessed, 3, "both gets and update: {:?}", app.edges);
+    let answer = idx.answer("How does App url_for build a url?", None);
+    assert!(
+        !answer.markdown.contains("Session.get") && !answer.markdown.contains("`update`"),
+        "{}",
+        answer.markdown
+    );
+}
+
 #[test]
 fn a_call_on_a_named_type_means_that_types_definition() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -1,7 +1,7 @@
 //! A file's token documents (one per definition, then the file's own), the definitions'
 //! parents, and each reference's enclosing definition, from what the walk collected.
 
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 
 use super::{
     CallOn, Collected, F_BODY, F_DOC, F_NAME, F_SIG, LocalDoc, NF, NONE, ParsedFile, RawDef,
@@ -25,7 +25,11 @@ pub(super) fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile)
     file_occurrences(rel, &col.imports, file_doc, &mut terms);
     let path_terms = path_terms(rel, &mut terms);
     out.docs = term_frequencies(&terms.occ, defs.len() + 1, terms.vocab.len());
-    out.refs = distinct_refs(text, &col.refs, &nest);
+    let names = |at: &[(usize, usize)]| -> rustc_hash::FxHashSet<&str> {
+        at.iter().filter_map(|&(s, e)| text.get(s..e)).collect()
+    };
+    let imported = (names(&col.module_names), names(&col.imported_names));
+    out.refs = distinct_refs(text, &col.refs, &imported, &nest);
     out.vocab = terms.into_vocab();
     let mut imports = col.imports;
     imports.sort();
@@ -269,25 +273,49 @@ fn term_frequencies(occ: &[(u32, u8, u32)], n_docs: usize, n_terms: usize) -> Ve
 
 /// Each distinct (enclosing definition, name, kind) once, in file order; names are copied
 /// out of the text only for the references kept.
-fn distinct_refs(text: &str, refs: &[RawRef], nest: &Nesting) -> Vec<Ref> {
-    let mut seen: rustc_hash::FxHashSet<(u32, &str, &str, u8, bool)> = Default::default();
+///
+/// A call through a name (`os.path.join()`) is a module's function when an import binds the
+/// name to a module (one of `modules`), keeps the name when an import binds it to what a module defines (`imported`) (the
+/// graph tells a module's value from the rest), and is a value's method otherwise.
+fn distinct_refs(
+    text: &str,
+    refs: &[RawRef],
+    (modules, imported): &(FxHashSet<&str>, FxHashSet<&str>),
+    nest: &Nesting,
+) -> Vec<Ref> {
+    let mut seen: FxHashSet<(u32, &str, &str, u8, bool, bool)> = Default::default();
     let mut out = Vec::new();
     for r in refs {
         let name = text.get(r.start..r.end).unwrap_or("");
         if name.len() < 2 {
             continue;
         }
+        let mut through_import = false;
         let qualifier = match r.on {
             CallOn::Named(s, e) => text.get(s..e).unwrap_or(""),
+            CallOn::Through(s, e) => {
+                let root = text.get(s..e).unwrap_or("");
+                through_import = imported.contains(root);
+                if modules.contains(root) {
+                    Ref::FUNCTION
+                } else if through_import {
+                    root
+                } else {
+                    Ref::ON_VALUE
+                }
+            }
             CallOn::Value => Ref::ON_VALUE,
-            CallOn::Bare => Ref::BARE,
+            CallOn::Bare => Ref::FUNCTION,
             CallOn::Scope => "",
         };
         let from = nest.innermost(r.start);
-        if seen.insert((from, qualifier, name, r.kind as u8, r.bang)) {
+        let key = (from, qualifier, name, r.kind as u8, r.bang, through_import);
+        if seen.insert(key) {
             out.push(Ref {
                 name: if r.bang {
                     format!("{name}!")
+                } else if through_import {
+                    Ref::qualify(&format!("{}{qualifier}", Ref::IMPORTED), name)
                 } else if !qualifier.is_empty() {
                     Ref::qualify(qualifier, name)
                 } else {

@@ -125,3 +125,30 @@ pub(super) fn import_paths(lang: Lang, rel: &str, raw: &str, rust_mod: bool) -> 
         Lang::Text => Vec::new(),
     }
 }
+
+/// The bytes of `path` (a Go import's quoted path) that name the package it binds when the
+/// import gives no name: its last segment, less a major version (`validator/v10`,
+/// `yaml.v3`) and a `go-` prefix (`go-isatty`).
+pub(super) fn go_package_name(path: &str) -> (usize, usize) {
+    let inner = path.trim_end_matches('"');
+    let mut end = inner.len();
+    let mut start = inner[..end].rfind('/').map_or(0, |p| p + 1);
+    let is_version = |seg: &str| {
+        seg.strip_prefix('v')
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    if is_version(&inner[start..end]) && start > 1 {
+        end = start - 1;
+        start = inner[..end].rfind('/').map_or(0, |p| p + 1);
+    }
+    start += usize::from(inner[start..end].starts_with('"'));
+    if let Some(dot) = inner[start..end].rfind('.')
+        && is_version(&inner[start + dot + 1..end])
+    {
+        end = start + dot;
+    }
+    if inner[start..end].starts_with("go-") {
+        start += 3;
+    }
+    (start, end)
+}

@@ -23,6 +23,7 @@ use docs::{clean_doc, doc_of, signature, signature_of_text};
 use documents::build;
 use imports::import_paths;
 use refs::{CallOn, push_node_ref, push_ref};
+pub use refs::{Ref, RefKind};
 use rust::{parse_rust, rust_macro_items};
 
 /// Field slots of a token document (the path field lives once per file).
@@ -130,47 +131,6 @@ impl Symbol {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum RefKind {
-    Call,
-    Type,
-    Inherit,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Ref {
-    /// The referenced name; a call made on a named type or module is `Type::name`
-    /// (`Utils::escape`, `Cset::union`): see `Ref::qualified`.
-    pub name: String,
-    /// Enclosing symbol, `NONE` for file level.
-    pub from: u32,
-    pub kind: RefKind,
-}
-
-/// Joins a qualifier to a referenced name. No name a reference holds contains it: the grammar
-/// languages refer by a name's last segment, and the line reader reads names alone.
-const QUALIFIER_SEPARATOR: &str = "::";
-
-impl Ref {
-    /// The qualifier of a call on a value whose type the code does not say (`inner.lock()`).
-    pub const ON_VALUE: &str = "?";
-    /// The qualifier of a call that names a function alone where no method can be meant.
-    pub const BARE: &str = "-";
-
-    /// The type or module a referenced `name` is qualified with, if any, and the name.
-    pub fn qualified(name: &str) -> (Option<&str>, &str) {
-        match name.split_once(QUALIFIER_SEPARATOR) {
-            Some((qualifier, name)) => (Some(qualifier), name),
-            None => (None, name),
-        }
-    }
-
-    /// `name` qualified with `qualifier`, as `qualified` reads it.
-    pub fn qualify(qualifier: &str, name: &str) -> String {
-        format!("{qualifier}{QUALIFIER_SEPARATOR}{name}")
-    }
-}
-
 /// Per-document term counts over a file-local vocabulary.
 #[derive(Debug, Clone, Default)]
 pub struct LocalDoc {
@@ -246,6 +206,12 @@ struct Collected {
     defs: Vec<RawDef>,
     refs: Vec<RawRef>,
     imports: Vec<String>,
+    /// Bytes of the names imports bind to modules (`os`, `np` of `import numpy as np`): a
+    /// call through one is a function's.
+    module_names: Vec<(usize, usize)>,
+    /// Bytes of the other names imports bind (`app` of `from demo import app`, `utils` of
+    /// `import utils from './utils.js'`): a module, a function, a class or a value.
+    imported_names: Vec<(usize, usize)>,
     /// Bytes of string literals of `LONG_STRING_LINES` lines or more: embedded scripts,
     /// templates and fixtures, whose words say what the data says, not what the code does.
     long_strings: Vec<(usize, usize)>,
@@ -427,7 +393,14 @@ fn on_match(
                 for imp in import_paths(lang, rel, raw, cname == "import.mod") {
                     col.imports.push(imp);
                 }
+                if lang == Lang::Go {
+                    let (s, e) = imports::go_package_name(raw);
+                    col.module_names
+                        .push((node.start_byte() + s, node.start_byte() + e));
+                }
             }
+            "import.module" => col.module_names.push(byte_range(node)),
+            "import.name" => col.imported_names.push(byte_range(node)),
             _ if cname == "inherit" || cname.starts_with("ref.") => {
                 push_node_ref(cname, node, lang, text, col)
             }

@@ -2,10 +2,57 @@
 //! a macro, by its name's bytes, and a call with the type it is made on when the code names
 //! one (`Semaphore::new()`), which the graph uses to choose among definitions of the name.
 
+use serde::{Deserialize, Serialize};
 use tree_sitter::Node;
 
-use super::{Collected, RawRef, RefKind, byte_range};
+use super::{Collected, RawRef, byte_range};
 use crate::engine::lang::Lang;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RefKind {
+    Call,
+    Type,
+    Inherit,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Ref {
+    /// The referenced name; a call made on a named type or module is `Type::name`
+    /// (`Utils::escape`, `Cset::union`): see `Ref::qualified`.
+    pub name: String,
+    /// Enclosing symbol, `NONE` for file level.
+    pub from: u32,
+    pub kind: RefKind,
+}
+
+/// Joins a qualifier to a referenced name. No name a reference holds contains it: the grammar
+/// languages refer by a name's last segment, and the line reader reads names alone.
+const QUALIFIER_SEPARATOR: &str = "::";
+
+impl Ref {
+    /// The qualifier of a call on a value whose type the code does not say (`inner.lock()`).
+    pub const ON_VALUE: &str = "?";
+    /// The qualifier of a call that can only mean a function, never a method: a name alone
+    /// where no method can be meant (`drop(x)`), or a module's (`os.path.join()`).
+    pub const FUNCTION: &str = "-";
+    /// Marks a qualifier that is a name imported from a module, which may be the module's
+    /// value, function or class, or a module itself: `@app::route` for `app.route()` after
+    /// `from demo import app`.
+    pub const IMPORTED: char = '@';
+
+    /// The type or module a referenced `name` is qualified with, if any, and the name.
+    pub fn qualified(name: &str) -> (Option<&str>, &str) {
+        match name.split_once(QUALIFIER_SEPARATOR) {
+            Some((qualifier, name)) => (Some(qualifier), name),
+            None => (None, name),
+        }
+    }
+
+    /// `name` qualified with `qualifier`, as `qualified` reads it.
+    pub fn qualify(qualifier: &str, name: &str) -> String {
+        format!("{qualifier}{QUALIFIER_SEPARATOR}{name}")
+    }
+}
 
 /// What a call is made on, as far as the code says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,6 +65,12 @@ pub(super) enum CallOn {
     /// A value whose type the code does not say (`inner.lock()`): which definition of the
     /// name it means is a guess.
     Value,
+    /// A chain of names rooted at the name at these bytes (`os.path.join()`,
+    /// `req.app.get()`), in a language that calls modules and values alike with a `.`: a
+    /// module's function when the file imports that name as a module (`import os`), left
+    /// to `Scope` when it imports the name from a module (`from demo import app`), and a
+    /// `Value`'s method otherwise.
+    Through(usize, usize),
     /// A function's name alone where that never means a method (`drop(x)` in Rust).
     Bare,
 }
@@ -37,8 +90,11 @@ pub(super) fn push_node_ref(cname: &str, node: Node, lang: Lang, text: &str, col
 /// - the type or module the code names, `Named`: `Builder` of `runtime::Builder::new()`,
 ///   `Validate.notNull(…)`, `YAML::Load(…)`; or the caller's own (`self`, `this`, `Self`, `cls`);
 /// - a value, in Rust, C, C++ and Java, where a module or package is never called through a
-///   `.` or `->` (`inner.lock()`, `p->next()`, `list.get(i)`; Python's `os.path.join()`, Go's
-///   `http.Get()` and a JavaScript namespace's `utils.merge()` are);
+///   `.` or `->` (`inner.lock()`, `p->next()`, `list.get(i)`);
+/// - in Python, JavaScript, TypeScript and Go, where a `.` follows a module as often as a
+///   value (`os.path.join()`, `utils.merge()`, `http.Get()`), the name the chain starts from,
+///   `Through`, which the file's imports decide; a chain from anything else (`this.router`,
+///   `super()`, `get_app()`) is a value's;
 /// - nothing but the name, `Bare`, in Rust, Python, JavaScript, TypeScript and Go, where that
 ///   never means a method (`drop(x)`); Java and C++ call their own class's methods so;
 /// - else `Scope` (a lowercase module path, `mem::take()`): only scope can tell.
@@ -54,6 +110,7 @@ fn call_on(name: Node, lang: Lang, text: &str) -> CallOn {
         "method_invocation" | "attribute" | "member_expression" => "object",
         "field_expression" if parent.child_by_field_name("value").is_some() => "value",
         "field_expression" => "argument",
+        "selector_expression" => "operand",
         "call_expression" | "call" | "generic_function" if lang.calls_methods_on_objects_only() => {
             let alone = parent
                 .child_by_field_name("function")
@@ -68,10 +125,40 @@ fn call_on(name: Node, lang: Lang, text: &str) -> CallOn {
     else {
         return CallOn::Scope;
     };
-    match named_type(receiver, text) {
+    // Go's packages are lowercase; a capitalised operand is a package's variable.
+    let named = if lang == Lang::Go {
+        None
+    } else {
+        named_type(receiver, text)
+    };
+    match named {
         Some(at) => CallOn::Named(at.0, at.1),
         None if matches!(parent.kind(), "field_expression" | "method_invocation") => CallOn::Value,
+        None if matches!(
+            parent.kind(),
+            "attribute" | "member_expression" | "selector_expression"
+        ) =>
+        {
+            match chain_root(receiver) {
+                Some(root) => CallOn::Through(root.start_byte(), root.end_byte()),
+                None => CallOn::Value,
+            }
+        }
         None => CallOn::Scope,
+    }
+}
+
+/// The name a chain of attribute lookups starts from (`os` of `os.path`), if it starts from
+/// a name.
+fn chain_root(receiver: Node) -> Option<Node> {
+    let mut at = receiver;
+    loop {
+        at = match at.kind() {
+            "identifier" => return Some(at),
+            "attribute" | "member_expression" => at.child_by_field_name("object")?,
+            "selector_expression" => at.child_by_field_name("operand")?,
+            _ => return None,
+        };
     }
 }
 
@@ -117,4 +204,72 @@ pub(super) fn push_ref(cname: &str, (start, end): (usize, usize), col: &mut Coll
 /// Whether a call's qualifier is the caller's own object or type.
 pub fn is_own(qualifier: &str) -> bool {
     matches!(qualifier, "self" | "this" | "Self" | "cls")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::lang::Lang;
+    use crate::engine::parse::{Parsers, Ref, RefKind, parse_file};
+
+    /// The calls a file makes, each as `qualifier::name` (`-` a function's, `?` a value's,
+    /// `@name` through a name imported from a module).
+    fn calls(rel: &str, lang: Lang, text: &str) -> Vec<String> {
+        let parsed = parse_file(rel, lang, text, &mut Parsers::default());
+        parsed
+            .refs
+            .into_iter()
+            .filter(|r| r.kind == RefKind::Call)
+            .map(|r| match Ref::qualified(&r.name) {
+                (Some(q), name) => format!("{q}::{name}"),
+                (None, name) => name.to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_call_through_an_imported_name_is_a_modules_and_through_any_other_a_values() {
+        let py = "import os.path\nimport numpy as np\nfrom . import helpers\n\
+                  from .globals import _cv_request as cv\n\n\
+                  def run(req):\n    os.path.join('a')\n    np.stack([])\n    helpers.merge()\n    \
+                  cv.fetch(None)\n    req.app.dispatch()\n    get_app().close()\n";
+        let got = calls("app.py", Lang::Python, py);
+        let want = [
+            "-::join",
+            "-::stack",
+            "@helpers::merge",
+            "@cv::fetch",
+            "?::dispatch",
+            "?::close",
+        ];
+        for want in want {
+            assert!(got.contains(&want.to_string()), "{want} in {got:?}");
+        }
+        let js = "import utils from './utils.js';\nimport * as ns from 'ns';\n\
+                  import { pick as choose } from './pick.js';\nconst path = require('path');\n\
+                  function go(req) {\n  utils.merge({});\n  ns.visit();\n  choose.deep();\n  \
+                  path.resolve('.');\n  req.app.handle();\n  this.router.route();\n}\n";
+        for lang in [Lang::JavaScript, Lang::TypeScript] {
+            let got = calls("go.js", lang, js);
+            for want in [
+                "@utils::merge",
+                "-::visit",
+                "@choose::deep",
+                "@path::resolve",
+                "?::handle",
+                "?::route",
+            ] {
+                assert!(
+                    got.contains(&want.to_string()),
+                    "{lang:?}: {want} in {got:?}"
+                );
+            }
+        }
+        let go = "package web\n\nimport (\n\t\"net/http\"\n\tv \"github.com/go/validator/v10\"\n\t\
+                  \"gopkg.in/yaml.v3\"\n)\n\nfunc Serve(c *Context) {\n\thttp.Get(\"/\")\n\t\
+                  v.Check(c)\n\tyaml.Load(nil)\n\tc.engine.Render()\n}\n";
+        let got = calls("web.go", Lang::Go, go);
+        for want in ["-::Get", "-::Check", "-::Load", "?::Render"] {
+            assert!(got.contains(&want.to_string()), "{want} in {got:?}");
+        }
+    }
 }

@@ -4,6 +4,7 @@
 (type_spec name: (type_identifier) @name type: [(struct_type) (type_identifier) (qualified_type) (function_type) (map_type) (slice_type) (generic_type) (pointer_type) (channel_type) (array_type)]) @def.class
 
 (import_spec path: (interpreted_string_literal) @import)
+(import_spec name: (package_identifier) @import.module)
 
 (call_expression function: [(identifier) @ref.call (selector_expression field: (field_identifier) @ref.call)])
 ; Type references (`type_identifier` nodes) are collected by a plain tree walk in parse.rs:

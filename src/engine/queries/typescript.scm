@@ -18,6 +18,12 @@
 (import_statement source: (string (string_fragment) @import))
 (export_statement source: (string (string_fragment) @import))
 (call_expression function: (identifier) @_req arguments: (arguments . (string (string_fragment) @import)) (#eq? @_req "require"))
+(import_clause (identifier) @import.name)
+(namespace_import (identifier) @import.module)
+(import_specifier name: (identifier) @import.name)
+(import_specifier alias: (identifier) @import.name)
+(variable_declarator name: (identifier) @import.name value: (call_expression function: (identifier) @_req (#eq? @_req "require")))
+(import_require_clause (identifier) @import.name)
 
 (extends_clause value: [(identifier) @inherit (member_expression property: (property_identifier) @inherit)])
 (implements_clause (type_identifier) @inherit)
