@@ -296,7 +296,11 @@ impl Index {
     }
 
     fn resolve_refs(&self, fid: u32, f: &FileRec, imports: &[u32]) -> Vec<Edge> {
-        let mut edges = Vec::new();
+        let mut edges: Vec<Edge> = Vec::new();
+        // Calls on values of one name from one definition, by their receivers' names
+        // (`a.lock()`, `b.lock()`), make one edge to each target, as one reference did before
+        // receivers were told apart: the edge at this index.
+        let mut value_edges: HashMap<(u32, u32, u32), usize> = HashMap::default();
         for r in &f.refs {
             let Some(key) = self.stored.ref_names.get(r.name as usize) else {
                 continue;
@@ -305,57 +309,7 @@ impl Index {
             let Some(cands) = self.derived.names.get(name) else {
                 continue;
             };
-            let mut on_value = qualifier == Some(parse::Ref::ON_VALUE);
-            let chosen = match qualifier {
-                Some(parse::Ref::ON_VALUE) => self.definitions_in_scope(fid, f, imports, cands),
-                // `drop(x)` in Rust, `helper()` or `os.path.join()` in Python: a function,
-                // never a method.
-                Some(parse::Ref::FUNCTION) => {
-                    let mut chosen = self.definitions_in_scope(fid, f, imports, cands);
-                    chosen.retain(|&(tf, ts)| {
-                        self.file(tf)
-                            .and_then(|t| t.symbols.get(ts as usize))
-                            .is_some_and(|t| t.kind != parse::Kind::Method)
-                    });
-                    chosen
-                }
-                // `app.route()` after `from demo import app`: a call on a value when `app` is
-                // one the module defines (`app = Flask()`); else a module's or a class's,
-                // which scope decides.
-                Some(imported) if imported.starts_with(parse::Ref::IMPORTED) => {
-                    let root = &imported[parse::Ref::IMPORTED.len_utf8()..];
-                    on_value = self.is_imported_value(fid, f, imports, root);
-                    self.definitions_in_scope(fid, f, imports, cands)
-                }
-                // Read from lines, with no imports: the type named says where, in any file.
-                Some(qualifier) if f.lang == Lang::Text => self.definitions_in(qualifier, cands),
-                // `self.close()`: the caller's own type's, when it has one of the name; else
-                // a base type's, which only scope can find.
-                Some(qualifier) if parse::refs::is_own(qualifier) => {
-                    let own = container(f, r.from);
-                    let mine: Vec<(u32, u32)> = cands
-                        .iter()
-                        .copied()
-                        .filter(|&(cf, cs)| cf == fid && !own.is_empty() && container(f, cs) == own)
-                        .take(3)
-                        .collect();
-                    if mine.is_empty() {
-                        self.definitions_in_scope(fid, f, imports, cands)
-                    } else {
-                        mine
-                    }
-                }
-                // The scopes say which definitions the name may mean, as for any name; the
-                // type named says which of them it does (`Semaphore::new`, not `Waiter::new`
-                // of the same file). Looking for the type's definition beyond the scopes
-                // linked every call of a constructor to it, and lost answers.
-                Some(qualifier) => {
-                    let mut chosen = self.definitions_in_scope(fid, f, imports, cands);
-                    chosen.retain(|c| self.in_container(qualifier, *c));
-                    chosen
-                }
-                None => self.definitions_in_scope(fid, f, imports, cands),
-            };
+            let (chosen, value) = self.definitions_meant(fid, f, imports, r.from, qualifier, cands);
             for (tf, ts) in chosen {
                 if tf == fid && ts == r.from {
                     continue;
@@ -373,10 +327,25 @@ impl Index {
                     continue;
                 }
                 // A value's call may mean any of the name's definitions, and never a top-level
-                // function (`values.update()` is no `def update`).
-                let guess = on_value
-                    && (cands.len() > 1
-                        || target.kind == parse::Kind::Function && container(tfile, ts).is_empty());
+                // function (`values.update()` is no `def update`), unless the value is named
+                // after the definition's type (`layer.handle()`, `Layer.handle`).
+                let guess = value.is_some_and(|value| {
+                    let own = owner(tfile, ts);
+                    !named_after(value, own)
+                        && (cands.len() > 1
+                            || target.kind == parse::Kind::Function && own.is_empty())
+                });
+                if value.is_some() {
+                    match value_edges.entry((r.from, tf, ts)) {
+                        std::collections::hash_map::Entry::Occupied(at) => {
+                            edges[*at.get()].guess &= guess;
+                            continue;
+                        }
+                        std::collections::hash_map::Entry::Vacant(v) => {
+                            v.insert(edges.len());
+                        }
+                    }
+                }
                 edges.push(Edge {
                     from: r.from,
                     file: tf,
@@ -388,12 +357,107 @@ impl Index {
         }
         edges
     }
+
+    /// Which of the definitions named like a reference (`cands`) it means, and for a call on
+    /// a value, the value's name (empty when it has none).
+    fn definitions_meant<'q>(
+        &self,
+        fid: u32,
+        f: &FileRec,
+        imports: &[u32],
+        from: u32,
+        qualifier: parse::Qualifier<'q>,
+        cands: &[(u32, u32)],
+    ) -> (Vec<(u32, u32)>, Option<&'q str>) {
+        use parse::Qualifier;
+        let in_scope = || self.definitions_in_scope(fid, f, imports, cands);
+        let chosen = match qualifier {
+            Qualifier::None => in_scope(),
+            Qualifier::Value(value) => return (in_scope(), Some(value)),
+            // `drop(x)` in Rust, `helper()` or `os.path.join()` in Python: a function,
+            // never a method.
+            Qualifier::Function => {
+                let mut chosen = in_scope();
+                chosen.retain(|&(tf, ts)| {
+                    self.file(tf)
+                        .and_then(|t| t.symbols.get(ts as usize))
+                        .is_some_and(|t| t.kind != parse::Kind::Method)
+                });
+                chosen
+            }
+            // `app.route()` after `from demo import app`: a call on a value when `app` is one
+            // the module defines (`app = Flask()`); else a module's or a class's, which scope
+            // decides.
+            Qualifier::Imported(root) => {
+                let value = self.is_imported_value(fid, f, imports, root);
+                return (in_scope(), value.then_some(root));
+            }
+            // Read from lines, with no imports: the type named says where, in any file.
+            Qualifier::Named(named) if f.lang == Lang::Text => self.definitions_in(named, cands),
+            // `self.close()`: the caller's own type's, when it has one of the name; else a base
+            // type's, which only scope can find.
+            Qualifier::Named(me) if parse::refs::is_own(me) => {
+                let own = container(f, from);
+                let mine: Vec<(u32, u32)> = cands
+                    .iter()
+                    .copied()
+                    .filter(|&(cf, cs)| cf == fid && !own.is_empty() && container(f, cs) == own)
+                    .take(3)
+                    .collect();
+                if mine.is_empty() { in_scope() } else { mine }
+            }
+            // The scopes say which definitions the name may mean, as for any name; the type
+            // named says which of them it does (`Semaphore::new`, not `Waiter::new` of the same
+            // file). Looking for the type's definition beyond the scopes linked every call of a
+            // constructor to it, and lost answers.
+            Qualifier::Named(named) => {
+                let mut chosen = in_scope();
+                chosen.retain(|c| self.in_container(named, *c));
+                chosen
+            }
+        };
+        (chosen, None)
+    }
+}
+
+/// Whether a value's name says it is of the type `container` (`layer` or `main_layer` of
+/// `Layer`, `adapter` of `MapAdapter`, `router` of JavaScript's `Router.prototype`, `res` of
+/// the object `res`), by their lowercase letters and digits: the same name, or one ending in
+/// the other when that has four or more (`w` says nothing of `Waiter`).
+fn named_after(value: &str, container: &str) -> bool {
+    let ty = container.strip_suffix(".prototype").unwrap_or(container);
+    let ty = ty
+        .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .next()
+        .unwrap_or("");
+    let plain = |s: &str| -> String {
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
+    };
+    let (value, ty) = (plain(value), plain(ty));
+    !value.is_empty() && value == ty
+        || value.len() >= 4 && ty.len() >= 4 && (value.ends_with(&ty) || ty.ends_with(&value))
 }
 
 /// A file's name without its folder and extension (`lib/cset.ml` → `cset`).
 fn file_stem(rel: &str) -> &str {
     let name = rel.rsplit('/').next().unwrap_or(rel);
     name.split_once('.').map_or(name, |(stem, _)| stem)
+}
+
+/// What symbol `sym` of `f` belongs to: its container, or what its own name puts before the
+/// last segment (`Layer.prototype` of JavaScript's `Layer.prototype.handle = function …`).
+fn owner(f: &FileRec, sym: u32) -> &str {
+    match container(f, sym) {
+        "" => f
+            .symbols
+            .get(sym as usize)
+            .and_then(|s| s.name().rsplit_once('.'))
+            .map_or("", |(head, _)| head),
+        own => own,
+    }
 }
 
 /// The qualified name of what holds symbol `sym` of `f` (`Semaphore` of `Semaphore::acquire`),

@@ -474,9 +474,9 @@ impl Index {
                 let (qualifier, name) = parse::Ref::qualified(&r.name);
                 let last = name.rsplit(['.', ':']).next().unwrap_or(name);
                 let key = match qualifier {
-                    Some(_) if last.len() == name.len() => &r.name,
-                    Some(q) => &parse::Ref::qualify(q, last),
-                    None => last,
+                    parse::Qualifier::None => last,
+                    _ if last.len() == name.len() => &r.name,
+                    q => &parse::Ref::qualify(q, last),
                 };
                 let name = self.derived.ref_ids.intern(&mut self.stored.ref_names, key);
                 StoredRef {

@@ -513,6 +513,76 @@ fn a_call_through_a_module_is_its_function_and_through_a_value_a_guess() {
     );
 }
 
+/// A value's type is not written in JavaScript or Python, but its name often says it.
+#[test]
+fn a_call_on_a_value_named_after_a_type_means_that_types_method() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "lib/layer.js",
+        "function Layer(fn) {\n  this.fn = fn;\n}\n\n\
+         Layer.prototype.handle_error = function handle_error(error, next) {\n  next(error);\n};\n\n\
+         module.exports = Layer;\n",
+    );
+    write(
+        dir.path(),
+        "lib/route.js",
+        "function Route() {}\n\nRoute.prototype.handle_error = function (error) {\n  return error;\n};\n\n\
+         module.exports = Route;\n",
+    );
+    write(
+        dir.path(),
+        "lib/router.js",
+        "var Layer = require('./layer');\nvar Route = require('./route');\n\
+         var response = require('./response');\n\n\
+         function trim_prefix(layer, error) {\n  layer.handle_error(error, trim_prefix);\n}\n\n\
+         function dispatch(thing, error) {\n  thing.handle_error(error);\n}\n\n\
+         function send(res) {\n  return res.get('Content-Type');\n}\n\n\
+         module.exports = { trim_prefix, dispatch, send };\n",
+    );
+    write(
+        dir.path(),
+        "lib/response.js",
+        "var res = Object.create(null);\n\nres.get = function (field) {\n  return field;\n};\n\n\
+         module.exports = res;\n",
+    );
+    write(
+        dir.path(),
+        "lib/request.js",
+        "var req = Object.create(null);\n\nreq.get = function (name) {\n  return name;\n};\n\n\
+         module.exports = req;\n",
+    );
+    write(
+        dir.path(),
+        "app/blueprints.py",
+        "class Blueprint:\n    def register(self, app):\n        return app\n\n\n\
+         class Command:\n    def register(self, app):\n        return app\n",
+    );
+    write(
+        dir.path(),
+        "app/app.py",
+        "from app.blueprints import Blueprint\n\n\nclass App:\n    \
+         def register_blueprint(self, blueprint):\n        blueprint.register(self)\n\n    \
+         def run(self, item):\n        item.register(self)\n",
+    );
+    let idx = open(dir.path());
+    let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+    assert_eq!(
+        known_calls(&idx, "lib/router.js"),
+        [
+            pair("send", "lib/response.js:res.get"),
+            pair("trim_prefix", "lib/layer.js:Layer.prototype.handle_error")
+        ]
+    );
+    assert_eq!(
+        known_calls(&idx, "app/app.py"),
+        [pair(
+            "App.register_blueprint",
+            "app/blueprints.py:Blueprint.register"
+        )]
+    );
+}
+
 #[test]
 fn a_call_on_a_named_type_means_that_types_definition() {
     let dir = tempfile::tempdir().expect("tempdir");

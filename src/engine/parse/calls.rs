@@ -162,7 +162,7 @@ pub(super) fn calls_in_line(code: &str, at: usize, language: &str, col: &mut Col
         if called && !sigil {
             // A call on a value may be any class's method: none of the file's own.
             match receiver(&b[..start]) {
-                CallOn::Value => {}
+                CallOn::Value(_) => {}
                 on => push(start, i, on),
             }
         }
@@ -194,7 +194,7 @@ fn receiver(before: &[u8]) -> CallOn {
     } else if receiver.first().is_some_and(u8::is_ascii_uppercase) {
         CallOn::Named(receiver_start, receiver_end)
     } else {
-        CallOn::Value
+        CallOn::Value(None)
     }
 }
 

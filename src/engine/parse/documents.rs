@@ -4,8 +4,8 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 
 use super::{
-    CallOn, Collected, F_BODY, F_DOC, F_NAME, F_SIG, LocalDoc, NF, NONE, ParsedFile, RawDef,
-    RawRef, Ref, Symbol,
+    CallOn, Collected, F_BODY, F_DOC, F_NAME, F_SIG, LocalDoc, NF, NONE, ParsedFile, Qualifier,
+    RawDef, RawRef, Ref, Symbol,
 };
 use crate::engine::tokens;
 
@@ -283,43 +283,37 @@ fn distinct_refs(
     (modules, imported): &(FxHashSet<&str>, FxHashSet<&str>),
     nest: &Nesting,
 ) -> Vec<Ref> {
-    let mut seen: FxHashSet<(u32, &str, &str, u8, bool, bool)> = Default::default();
+    let mut seen: FxHashSet<(u32, Qualifier, &str, u8, bool)> = Default::default();
     let mut out = Vec::new();
+    let bytes = |at: Option<(usize, usize)>| at.and_then(|(s, e)| text.get(s..e)).unwrap_or("");
     for r in refs {
         let name = text.get(r.start..r.end).unwrap_or("");
         if name.len() < 2 {
             continue;
         }
-        let mut through_import = false;
         let qualifier = match r.on {
-            CallOn::Named(s, e) => text.get(s..e).unwrap_or(""),
-            CallOn::Through(s, e) => {
-                let root = text.get(s..e).unwrap_or("");
-                through_import = imported.contains(root);
+            CallOn::Named(s, e) => Qualifier::Named(bytes(Some((s, e)))),
+            CallOn::Through { root, last } => {
+                let root = bytes(Some(root));
                 if modules.contains(root) {
-                    Ref::FUNCTION
-                } else if through_import {
-                    root
+                    Qualifier::Function
+                } else if imported.contains(root) {
+                    Qualifier::Imported(root)
                 } else {
-                    Ref::ON_VALUE
+                    Qualifier::Value(bytes(last))
                 }
             }
-            CallOn::Value => Ref::ON_VALUE,
-            CallOn::Bare => Ref::FUNCTION,
-            CallOn::Scope => "",
+            CallOn::Value(value) => Qualifier::Value(bytes(value)),
+            CallOn::Bare => Qualifier::Function,
+            CallOn::Scope => Qualifier::None,
         };
         let from = nest.innermost(r.start);
-        let key = (from, qualifier, name, r.kind as u8, r.bang, through_import);
-        if seen.insert(key) {
+        if seen.insert((from, qualifier, name, r.kind as u8, r.bang)) {
             out.push(Ref {
                 name: if r.bang {
                     format!("{name}!")
-                } else if through_import {
-                    Ref::qualify(&format!("{}{qualifier}", Ref::IMPORTED), name)
-                } else if !qualifier.is_empty() {
-                    Ref::qualify(qualifier, name)
                 } else {
-                    name.to_string()
+                    Ref::qualify(qualifier, name)
                 },
                 from,
                 kind: r.kind,

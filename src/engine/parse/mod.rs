@@ -23,7 +23,7 @@ use docs::{clean_doc, doc_of, signature, signature_of_text};
 use documents::build;
 use imports::import_paths;
 use refs::{CallOn, push_node_ref, push_ref};
-pub use refs::{Ref, RefKind};
+pub use refs::{Qualifier, Ref, RefKind};
 use rust::{parse_rust, rust_macro_items};
 
 /// Field slots of a token document (the path field lives once per file).

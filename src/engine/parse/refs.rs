@@ -17,40 +17,72 @@ pub enum RefKind {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Ref {
-    /// The referenced name; a call made on a named type or module is `Type::name`
-    /// (`Utils::escape`, `Cset::union`): see `Ref::qualified`.
+    /// The referenced name, with what the code says about where it points (`Utils::escape`,
+    /// `?inner::lock`): see `Ref::qualified`.
     pub name: String,
     /// Enclosing symbol, `NONE` for file level.
     pub from: u32,
     pub kind: RefKind,
 }
 
+/// What the code says about where a referenced name points, beyond the name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Qualifier<'a> {
+    /// Nothing: the scopes decide.
+    None,
+    /// The type or module the code names (`Utils` of `Utils::escape(…)`), or the caller's
+    /// own (`self`, `this`).
+    Named(&'a str),
+    /// A value whose type the code does not say, by the name it goes by (`inner` of
+    /// `self.inner.lock()`; empty for `make().lock()`).
+    Value(&'a str),
+    /// A name an import binds to what a module defines, which may be a value, a function, a
+    /// class or a module (`app` of `app.route()` after `from demo import app`).
+    Imported(&'a str),
+    /// Only a function, never a method: a name alone where no method can be meant
+    /// (`drop(x)`), or a module's (`os.path.join()`).
+    Function,
+}
+
 /// Joins a qualifier to a referenced name. No name a reference holds contains it: the grammar
 /// languages refer by a name's last segment, and the line reader reads names alone.
 const QUALIFIER_SEPARATOR: &str = "::";
 
-impl Ref {
-    /// The qualifier of a call on a value whose type the code does not say (`inner.lock()`).
-    pub const ON_VALUE: &str = "?";
-    /// The qualifier of a call that can only mean a function, never a method: a name alone
-    /// where no method can be meant (`drop(x)`), or a module's (`os.path.join()`).
-    pub const FUNCTION: &str = "-";
-    /// Marks a qualifier that is a name imported from a module, which may be the module's
-    /// value, function or class, or a module itself: `@app::route` for `app.route()` after
-    /// `from demo import app`.
-    pub const IMPORTED: char = '@';
+/// The marks that tell the qualifiers that are not a named type's apart: a type's name never
+/// starts with one.
+const VALUE_MARK: &str = "?";
+const IMPORTED_MARK: &str = "@";
+const FUNCTION_MARK: &str = "-";
 
-    /// The type or module a referenced `name` is qualified with, if any, and the name.
-    pub fn qualified(name: &str) -> (Option<&str>, &str) {
-        match name.split_once(QUALIFIER_SEPARATOR) {
-            Some((qualifier, name)) => (Some(qualifier), name),
-            None => (None, name),
-        }
+impl Ref {
+    /// What a referenced `name` is qualified with, and the name: `Utils::escape`,
+    /// `?inner::lock`, `@app::route`, `-::drop`, or the name alone.
+    pub fn qualified(name: &str) -> (Qualifier<'_>, &str) {
+        let Some((qualifier, name)) = name.split_once(QUALIFIER_SEPARATOR) else {
+            return (Qualifier::None, name);
+        };
+        let qualifier = if let Some(value) = qualifier.strip_prefix(VALUE_MARK) {
+            Qualifier::Value(value)
+        } else if let Some(imported) = qualifier.strip_prefix(IMPORTED_MARK) {
+            Qualifier::Imported(imported)
+        } else if qualifier == FUNCTION_MARK {
+            Qualifier::Function
+        } else {
+            Qualifier::Named(qualifier)
+        };
+        (qualifier, name)
     }
 
     /// `name` qualified with `qualifier`, as `qualified` reads it.
-    pub fn qualify(qualifier: &str, name: &str) -> String {
-        format!("{qualifier}{QUALIFIER_SEPARATOR}{name}")
+    pub fn qualify(qualifier: Qualifier, name: &str) -> String {
+        let (mark, text) = match qualifier {
+            Qualifier::None => return name.to_string(),
+            Qualifier::Named(q) => ("", q),
+            Qualifier::Value(v) => (VALUE_MARK, v),
+            Qualifier::Imported(i) => (IMPORTED_MARK, i),
+            Qualifier::Function => (FUNCTION_MARK, ""),
+        };
+        format!("{mark}{text}{QUALIFIER_SEPARATOR}{name}")
     }
 }
 
@@ -62,15 +94,19 @@ pub(super) enum CallOn {
     /// The type or module the code names, or the caller's own (`self`, `this`), at these
     /// bytes: `Utils` of `Rack::Utils.escape(…)`.
     Named(usize, usize),
-    /// A value whose type the code does not say (`inner.lock()`): which definition of the
-    /// name it means is a guess.
-    Value,
-    /// A chain of names rooted at the name at these bytes (`os.path.join()`,
-    /// `req.app.get()`), in a language that calls modules and values alike with a `.`: a
-    /// module's function when the file imports that name as a module (`import os`), left
-    /// to `Scope` when it imports the name from a module (`from demo import app`), and a
-    /// `Value`'s method otherwise.
-    Through(usize, usize),
+    /// A value whose type the code does not say (`inner.lock()`), with the bytes of its
+    /// name if it has one (`inner`; none for `make().lock()`): which definition of the name
+    /// it means is a guess, unless the value is named after its type (`layer.handle()`).
+    Value(Option<(usize, usize)>),
+    /// A chain of names rooted at the name at `root` (`os.path.join()`, `req.app.get()`),
+    /// in a language that calls modules and values alike with a `.`: a module's function
+    /// when the file imports that name as a module (`import os`), left to `Scope` when it
+    /// imports the name from a module (`from demo import app`), and otherwise the method of
+    /// a `Value` named `last` (`app` of `req.app`).
+    Through {
+        root: (usize, usize),
+        last: Option<(usize, usize)>,
+    },
     /// A function's name alone where that never means a method (`drop(x)` in Rust).
     Bare,
 }
@@ -133,19 +169,39 @@ fn call_on(name: Node, lang: Lang, text: &str) -> CallOn {
     };
     match named {
         Some(at) => CallOn::Named(at.0, at.1),
-        None if matches!(parent.kind(), "field_expression" | "method_invocation") => CallOn::Value,
+        None if matches!(parent.kind(), "field_expression" | "method_invocation") => {
+            CallOn::Value(last_name(receiver))
+        }
         None if matches!(
             parent.kind(),
             "attribute" | "member_expression" | "selector_expression"
         ) =>
         {
             match chain_root(receiver) {
-                Some(root) => CallOn::Through(root.start_byte(), root.end_byte()),
-                None => CallOn::Value,
+                Some(root) => CallOn::Through {
+                    root: byte_range(root),
+                    last: last_name(receiver),
+                },
+                None => CallOn::Value(last_name(receiver)),
             }
         }
         None => CallOn::Scope,
     }
+}
+
+/// The bytes of the name a value goes by: `inner` of `self.inner`, `p` of `p`; none for a
+/// call's result or an index's.
+fn last_name(receiver: Node) -> Option<(usize, usize)> {
+    let name = match receiver.kind() {
+        "identifier" | "field_identifier" | "property_identifier" => receiver,
+        "attribute" => receiver.child_by_field_name("attribute")?,
+        "member_expression" => receiver.child_by_field_name("property")?,
+        "field_expression" | "field_access" | "selector_expression" => {
+            receiver.child_by_field_name("field")?
+        }
+        _ => return None,
+    };
+    Some(byte_range(name))
 }
 
 /// The name a chain of attribute lookups starts from (`os` of `os.path`), if it starts from
@@ -209,20 +265,16 @@ pub fn is_own(qualifier: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use crate::engine::lang::Lang;
-    use crate::engine::parse::{Parsers, Ref, RefKind, parse_file};
+    use crate::engine::parse::{Parsers, RefKind, parse_file};
 
-    /// The calls a file makes, each as `qualifier::name` (`-` a function's, `?` a value's,
-    /// `@name` through a name imported from a module).
+    /// The calls a file makes, as `Ref::qualified` reads them.
     fn calls(rel: &str, lang: Lang, text: &str) -> Vec<String> {
         let parsed = parse_file(rel, lang, text, &mut Parsers::default());
         parsed
             .refs
             .into_iter()
             .filter(|r| r.kind == RefKind::Call)
-            .map(|r| match Ref::qualified(&r.name) {
-                (Some(q), name) => format!("{q}::{name}"),
-                (None, name) => name.to_string(),
-            })
+            .map(|r| r.name)
             .collect()
     }
 
@@ -238,7 +290,7 @@ mod tests {
             "-::stack",
             "@helpers::merge",
             "@cv::fetch",
-            "?::dispatch",
+            "?app::dispatch",
             "?::close",
         ];
         for want in want {
@@ -255,8 +307,8 @@ mod tests {
                 "-::visit",
                 "@choose::deep",
                 "@path::resolve",
-                "?::handle",
-                "?::route",
+                "?app::handle",
+                "?router::route",
             ] {
                 assert!(
                     got.contains(&want.to_string()),
@@ -268,7 +320,7 @@ mod tests {
                   \"gopkg.in/yaml.v3\"\n)\n\nfunc Serve(c *Context) {\n\thttp.Get(\"/\")\n\t\
                   v.Check(c)\n\tyaml.Load(nil)\n\tc.engine.Render()\n}\n";
         let got = calls("web.go", Lang::Go, go);
-        for want in ["-::Get", "-::Check", "-::Load", "?::Render"] {
+        for want in ["-::Get", "-::Check", "-::Load", "?engine::Render"] {
             assert!(got.contains(&want.to_string()), "{want} in {got:?}");
         }
     }
