@@ -331,9 +331,8 @@ impl Index {
                 // after the definition's type (`layer.handle()`, `Layer.handle`).
                 let guess = value.is_some_and(|value| {
                     let own = owner(tfile, ts);
-                    !named_after(value, own)
-                        && (cands.len() > 1
-                            || target.kind == parse::Kind::Function && own.is_empty())
+                    (cands.len() > 1 || target.kind == parse::Kind::Function && own.is_empty())
+                        && !named_after(value, own)
                 });
                 if value.is_some() {
                     match value_edges.entry((r.from, tf, ts)) {
@@ -430,15 +429,20 @@ fn named_after(value: &str, container: &str) -> bool {
         .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
         .next()
         .unwrap_or("");
-    let plain = |s: &str| -> String {
-        s.chars()
-            .filter(char::is_ascii_alphanumeric)
-            .map(|c| c.to_ascii_lowercase())
-            .collect()
-    };
-    let (value, ty) = (plain(value), plain(ty));
-    !value.is_empty() && value == ty
-        || value.len() >= 4 && ty.len() >= 4 && (value.ends_with(&ty) || ty.ends_with(&value))
+    // Compared from the end, without copying either name.
+    fn plain(s: &str) -> impl Iterator<Item = u8> + '_ {
+        s.bytes()
+            .rev()
+            .filter(u8::is_ascii_alphanumeric)
+            .map(|b| b.to_ascii_lowercase())
+    }
+    let (value_len, ty_len) = (plain(value).count(), plain(ty).count());
+    let shorter = value_len.min(ty_len);
+    let common = plain(value)
+        .zip(plain(ty))
+        .take_while(|(a, b)| a == b)
+        .count();
+    common == shorter && (value_len == ty_len && shorter > 0 || shorter >= 4)
 }
 
 /// A file's name without its folder and extension (`lib/cset.ml` → `cset`).

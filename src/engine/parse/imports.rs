@@ -1,7 +1,51 @@
 //! What an import statement refers to, as `/`-separated module paths relative to the root
 //! (relative imports joined to the importing file's folder), per language.
 
+use tree_sitter::Node;
+
+use super::{Collected, FileCtx, byte_range, node_text};
 use crate::engine::lang::Lang;
+
+/// What an `@import*` capture of `node` says: the module an import refers to (`import`,
+/// Rust's `import.mod`), and the names it binds in the file, to a module (`import.module`)
+/// or to what a module defines (`import.name`). A `require` call's binding is its declarator's
+/// name (`const utils = require('./utils')`), read from the match's root's parent, which
+/// costs nothing where a pattern rooted at every declarator costs on each.
+pub(super) fn push_import(
+    cname: &str,
+    node: Node,
+    (anchor, anchor_ancestors): (Node, &[Node]),
+    cx: FileCtx,
+    col: &mut Collected,
+) {
+    let FileCtx {
+        lang, text, rel, ..
+    } = cx;
+    match cname {
+        "import.module" => col.module_names.push(byte_range(node)),
+        "import.name" => col.imported_names.push(byte_range(node)),
+        _ => {
+            let raw = node_text(node, text);
+            for imp in import_paths(lang, rel, raw, cname == "import.mod") {
+                col.imports.push(imp);
+            }
+            if lang == Lang::Go {
+                let (s, e) = go_package_name(raw);
+                col.module_names
+                    .push((node.start_byte() + s, node.start_byte() + e));
+            }
+            let declarator = anchor_ancestors.last().filter(|p| {
+                anchor.kind() == "call_expression" && p.kind() == "variable_declarator"
+            });
+            if let Some(name) = declarator
+                .and_then(|d| d.child_by_field_name("name"))
+                .filter(|n| n.kind() == "identifier")
+            {
+                col.imported_names.push(byte_range(name));
+            }
+        }
+    }
+}
 
 /// Extensions a JavaScript or TypeScript import may name its file by.
 const SCRIPT_EXTENSIONS: &[&str] = &[
@@ -9,7 +53,7 @@ const SCRIPT_EXTENSIONS: &[&str] = &[
 ];
 
 /// Module paths an import statement refers to.
-pub(super) fn import_paths(lang: Lang, rel: &str, raw: &str, rust_mod: bool) -> Vec<String> {
+fn import_paths(lang: Lang, rel: &str, raw: &str, rust_mod: bool) -> Vec<String> {
     let dir = rel.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
     let join = |base: &str, tail: &str| -> String {
         let mut segs: Vec<&str> = base.split('/').filter(|s| !s.is_empty()).collect();

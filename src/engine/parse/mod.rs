@@ -21,7 +21,6 @@ mod text;
 
 use docs::{clean_doc, doc_of, signature, signature_of_text};
 use documents::build;
-use imports::import_paths;
 use refs::{CallOn, push_node_ref, push_ref};
 pub use refs::{Qualifier, Ref, RefKind};
 use rust::{parse_rust, rust_macro_items};
@@ -374,10 +373,7 @@ fn on_match(
     col: &mut Collected,
 ) {
     let FileCtx {
-        lang,
-        text,
-        rel,
-        outer,
+        lang, text, outer, ..
     } = cx;
     let mut def: Option<(Node, &str)> = None;
     let mut name: Option<Node> = None;
@@ -388,19 +384,9 @@ fn on_match(
             "recv" => recv = Some(node),
             "obj" => obj = Some(node),
             "prop" => prop = Some(node),
-            "import" | "import.mod" => {
-                let raw = node_text(node, text);
-                for imp in import_paths(lang, rel, raw, cname == "import.mod") {
-                    col.imports.push(imp);
-                }
-                if lang == Lang::Go {
-                    let (s, e) = imports::go_package_name(raw);
-                    col.module_names
-                        .push((node.start_byte() + s, node.start_byte() + e));
-                }
+            "import" | "import.mod" | "import.module" | "import.name" => {
+                imports::push_import(cname, node, (anchor, anchor_ancestors), cx, col)
             }
-            "import.module" => col.module_names.push(byte_range(node)),
-            "import.name" => col.imported_names.push(byte_range(node)),
             _ if cname == "inherit" || cname.starts_with("ref.") => {
                 push_node_ref(cname, node, lang, text, col)
             }

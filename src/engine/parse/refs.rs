@@ -140,25 +140,24 @@ fn call_on(name: Node, lang: Lang, text: &str) -> CallOn {
     let Some(parent) = name.parent() else {
         return CallOn::Scope;
     };
-    let field = match parent.kind() {
-        "scoped_identifier" => "path",
-        "qualified_identifier" => "scope",
-        "method_invocation" | "attribute" | "member_expression" => "object",
-        "field_expression" if parent.child_by_field_name("value").is_some() => "value",
-        "field_expression" => "argument",
-        "selector_expression" => "operand",
+    // Each of these kinds has what the call is made on (`path`, `scope`, `object`, `value`,
+    // `argument`, `operand`), or the function called, as its first child: finding a field by
+    // name scans the children for it.
+    match parent.kind() {
+        "scoped_identifier"
+        | "qualified_identifier"
+        | "method_invocation"
+        | "attribute"
+        | "member_expression"
+        | "field_expression"
+        | "selector_expression" => {}
         "call_expression" | "call" | "generic_function" if lang.calls_methods_on_objects_only() => {
-            let alone = parent
-                .child_by_field_name("function")
-                .is_some_and(|f| f.id() == name.id());
+            let alone = parent.child(0).is_some_and(|f| f.id() == name.id());
             return if alone { CallOn::Bare } else { CallOn::Scope };
         }
         _ => return CallOn::Scope,
-    };
-    let Some(receiver) = parent
-        .child_by_field_name(field)
-        .filter(|q| q.id() != name.id())
-    else {
+    }
+    let Some(receiver) = parent.child(0).filter(|q| q.id() != name.id()) else {
         return CallOn::Scope;
     };
     // Go's packages are lowercase; a capitalised operand is a package's variable.
@@ -167,55 +166,55 @@ fn call_on(name: Node, lang: Lang, text: &str) -> CallOn {
     } else {
         named_type(receiver, text)
     };
+    // The receiver's names are read from its text: a chain of names is all name bytes and
+    // dots, and asking the tree for each link's fields cost 1 % of a cold index of gin.
+    let at = byte_range(receiver);
     match named {
         Some(at) => CallOn::Named(at.0, at.1),
         None if matches!(parent.kind(), "field_expression" | "method_invocation") => {
-            CallOn::Value(last_name(receiver))
+            CallOn::Value(last_name(text, at))
         }
         None if matches!(
             parent.kind(),
             "attribute" | "member_expression" | "selector_expression"
         ) =>
         {
-            match chain_root(receiver) {
+            match chain_root(text, at) {
                 Some(root) => CallOn::Through {
-                    root: byte_range(root),
-                    last: last_name(receiver),
+                    root,
+                    last: last_name(text, at),
                 },
-                None => CallOn::Value(last_name(receiver)),
+                None => CallOn::Value(last_name(text, at)),
             }
         }
         None => CallOn::Scope,
     }
 }
 
-/// The bytes of the name a value goes by: `inner` of `self.inner`, `p` of `p`; none for a
-/// call's result or an index's.
-fn last_name(receiver: Node) -> Option<(usize, usize)> {
-    let name = match receiver.kind() {
-        "identifier" | "field_identifier" | "property_identifier" => receiver,
-        "attribute" => receiver.child_by_field_name("attribute")?,
-        "member_expression" => receiver.child_by_field_name("property")?,
-        "field_expression" | "field_access" | "selector_expression" => {
-            receiver.child_by_field_name("field")?
-        }
-        _ => return None,
-    };
-    Some(byte_range(name))
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
 }
 
-/// The name a chain of attribute lookups starts from (`os` of `os.path`), if it starts from
-/// a name.
-fn chain_root(receiver: Node) -> Option<Node> {
-    let mut at = receiver;
-    loop {
-        at = match at.kind() {
-            "identifier" => return Some(at),
-            "attribute" | "member_expression" => at.child_by_field_name("object")?,
-            "selector_expression" => at.child_by_field_name("operand")?,
-            _ => return None,
-        };
+/// The bytes of the name a value at `start..end` goes by: `inner` of `self.inner`, `p` of
+/// `p`; none for a call's result or an index's (`make()`, `items[0]`).
+fn last_name(text: &str, (start, end): (usize, usize)) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes().get(start..end)?;
+    let from = bytes
+        .iter()
+        .rposition(|&b| !is_name_byte(b))
+        .map_or(0, |p| p + 1);
+    (from < bytes.len() && !bytes[from].is_ascii_digit()).then_some((start + from, end))
+}
+
+/// The bytes of the name a chain of names at `start..end` starts from (`os` of `os.path`),
+/// if it is one: names joined by dots and nothing else.
+fn chain_root(text: &str, (start, end): (usize, usize)) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes().get(start..end)?;
+    if !bytes.iter().all(|&b| is_name_byte(b) || b == b'.') {
+        return None;
     }
+    let len = bytes.iter().position(|&b| b == b'.').unwrap_or(bytes.len());
+    (len > 0 && !bytes[0].is_ascii_digit()).then_some((start, start + len))
 }
 
 /// The bytes of the type or module `receiver` names, its last segment (`runtime::Builder`,

@@ -22,7 +22,7 @@
 (namespace_import (identifier) @import.module)
 (import_specifier name: (identifier) @import.name)
 (import_specifier alias: (identifier) @import.name)
-(variable_declarator name: (identifier) @import.name value: (call_expression function: (identifier) @_req (#eq? @_req "require")))
+; A `require` call's declarator binds its name as `import.name` too (see `imports::push_import`).
 (import_require_clause (identifier) @import.name)
 
 (extends_clause value: [(identifier) @inherit (member_expression property: (property_identifier) @inherit)])
