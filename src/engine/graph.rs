@@ -280,6 +280,38 @@ impl Index {
         })
     }
 
+    /// Which of the definitions named `name` (`cands`) a call on a value named `value`
+    /// means when the code says no more: up to three whose type the value is named after
+    /// (`logger` of `Logger.info`), if they are in one or two files.
+    fn definitions_named_after(&self, value: &str, cands: &[(u32, u32)]) -> Vec<(u32, u32)> {
+        // A name may have hundreds of definitions (`Add`): those whose type's name ends in
+        // another letter than the value's are passed over without working out their type.
+        let last_letter = |s: &str| {
+            s.bytes()
+                .rev()
+                .find(u8::is_ascii_alphanumeric)
+                .map(|b| b.to_ascii_lowercase())
+        };
+        let value_last = last_letter(value);
+        let chosen: Vec<(u32, u32)> = cands
+            .iter()
+            .copied()
+            .filter(|&(cf, cs)| {
+                self.file(cf).is_some_and(|t| {
+                    t.symbols.get(cs as usize).is_some_and(|s| {
+                        let qual = s.qual();
+                        let head = qual.get(..qual.len() - s.name().len()).unwrap_or("");
+                        last_letter(head) == value_last
+                    }) && named_after(value, owner(t, cs))
+                })
+            })
+            .take(3)
+            .collect();
+        let mut files: Vec<u32> = chosen.iter().map(|c| c.0).collect();
+        files.dedup();
+        if files.len() <= 2 { chosen } else { Vec::new() }
+    }
+
     /// Whether the definition `name` at `(file, symbol)` is one of the type or module
     /// `qualifier`: inside a container of that name, or at the top of a file of that name.
     fn in_container(&self, qualifier: &str, (cf, cs): (u32, u32)) -> bool {
@@ -372,6 +404,11 @@ impl Index {
         let in_scope = || self.definitions_in_scope(fid, f, imports, cands);
         let chosen = match qualifier {
             Qualifier::None => in_scope(),
+            // Read from lines: a value named after a type (`$logger->info(`) means that
+            // type's, in any file; any other value, nothing.
+            Qualifier::Value(value) if f.lang == Lang::Text => {
+                return (self.definitions_named_after(value, cands), Some(value));
+            }
             Qualifier::Value(value) => return (in_scope(), Some(value)),
             // `drop(x)` in Rust, `helper()` or `os.path.join()` in Python: a function,
             // never a method.
@@ -419,10 +456,12 @@ impl Index {
     }
 }
 
-/// Whether a value's name says it is of the type `container` (`layer` or `main_layer` of
-/// `Layer`, `adapter` of `MapAdapter`, `router` of JavaScript's `Router.prototype`, `res` of
-/// the object `res`), by their lowercase letters and digits: the same name, or one ending in
-/// the other when that has four or more (`w` says nothing of `Waiter`).
+/// Whether a value's name says it is of the type `container`: the type's name, in any case
+/// and with or without underscores (`layer` of `Layer`, `session_interface` of
+/// `SessionInterface`, `res` of the object `res`, `router` of JavaScript's
+/// `Router.prototype`), or ending in it as a word when it has four letters or more
+/// (`main_layer`, `mainLayer`; not `player`). A type's name ending in the value's says
+/// nothing: `value` is no `JValue`, `list` no `PropertyList`.
 fn named_after(value: &str, container: &str) -> bool {
     let ty = container.strip_suffix(".prototype").unwrap_or(container);
     let ty = ty
@@ -436,13 +475,31 @@ fn named_after(value: &str, container: &str) -> bool {
             .filter(u8::is_ascii_alphanumeric)
             .map(|b| b.to_ascii_lowercase())
     }
+    // Most types end in another letter: no need to count.
+    if plain(value).next() != plain(ty).next() {
+        return false;
+    }
     let (value_len, ty_len) = (plain(value).count(), plain(ty).count());
-    let shorter = value_len.min(ty_len);
     let common = plain(value)
         .zip(plain(ty))
         .take_while(|(a, b)| a == b)
         .count();
-    common == shorter && (value_len == ty_len && shorter > 0 || shorter >= 4)
+    if ty_len == 0 || common < ty_len {
+        return false;
+    }
+    if value_len == ty_len {
+        return true;
+    }
+    // Where the type's name starts in the value: a word's start.
+    let Some((at, first)) = value
+        .char_indices()
+        .rev()
+        .filter(|(_, c)| c.is_ascii_alphanumeric())
+        .nth(ty_len - 1)
+    else {
+        return false;
+    };
+    ty_len >= 4 && (first.is_ascii_uppercase() || value[..at].ends_with('_'))
 }
 
 /// A file's name without its folder and extension (`lib/cset.ml` → `cset`).
@@ -473,4 +530,35 @@ fn container(f: &FileRec, sym: u32) -> &str {
             .unwrap_or("")
             .trim_end_matches(|c: char| !(c.is_alphanumeric() || c == '_'))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::named_after;
+
+    #[test]
+    fn a_value_is_named_after_a_type_by_the_whole_name_or_a_last_word() {
+        for (value, ty) in [
+            ("layer", "Layer"),
+            ("session_interface", "SessionInterface"),
+            ("res", "res"),
+            ("router", "Router.prototype"),
+            ("main_layer", "Layer"),
+            ("mainLayer", "app::Layer"),
+            ("default_query_parser", "Rack.QueryParser"),
+        ] {
+            assert!(named_after(value, ty), "{value} of {ty}");
+        }
+        for (value, ty) in [
+            ("player", "Layer"),
+            ("value", "JValue"),
+            ("list", "PropertyList"),
+            ("w", "Waiter"),
+            ("sem", "Semaphore"),
+            ("s", ""),
+            ("xres", "res"),
+        ] {
+            assert!(!named_after(value, ty), "{value} of {ty}");
+        }
+    }
 }

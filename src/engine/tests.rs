@@ -583,6 +583,35 @@ fn a_call_on_a_value_named_after_a_type_means_that_types_method() {
     );
 }
 
+/// In the languages read from lines, a call on a variable reaches another file only when the
+/// variable is named after a class (`$this->logger->info(…)`).
+#[test]
+fn text_languages_call_into_the_class_a_variable_is_named_after() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "src/Logger.php",
+        "<?php\nclass Logger\n{\n    public function info($message)\n    {\n        return $message;\n    }\n}\n",
+    );
+    write(
+        dir.path(),
+        "src/Handler.php",
+        "<?php\nclass Handler\n{\n    public function info($message)\n    {\n        return null;\n    }\n}\n",
+    );
+    write(
+        dir.path(),
+        "src/App.php",
+        "<?php\nclass App\n{\n    public function run($value)\n    {\n        \
+         $this->logger->info('started');\n        $value->info('twice');\n    }\n}\n",
+    );
+    let idx = open(dir.path());
+    let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+    assert_eq!(
+        known_calls(&idx, "src/App.php"),
+        [pair("App.run", "src/Logger.php:Logger.info")]
+    );
+}
+
 #[test]
 fn a_call_on_a_named_type_means_that_types_definition() {
     let dir = tempfile::tempdir().expect("tempdir");

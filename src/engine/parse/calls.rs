@@ -15,11 +15,12 @@ use super::{CallOn, Collected, RawRef, RefKind, functional};
 use crate::engine::lang;
 
 /// Drops the references of `col` that name no definition of `text`'s own, unless they are
-/// made on a named type or module (`Utils.escape`), which says where to look for the name.
+/// made on a named type or module (`Utils.escape`) or a named variable (`$logger->info`),
+/// which may say where to look for the name.
 pub(super) fn keep_calls_to_own_definitions(text: &str, col: &mut Collected) {
     let own: HashSet<&str> = col.defs.iter().map(|d| d.name.as_str()).collect();
     col.refs.retain(|r| {
-        matches!(r.on, CallOn::Named(..))
+        matches!(r.on, CallOn::Named(..) | CallOn::Value(Some(_)))
             || text
                 .get(r.start..r.end)
                 .is_some_and(|name| own.contains(name))
@@ -93,6 +94,7 @@ pub(super) fn calls_in_line(code: &str, at: usize, language: &str, col: &mut Col
             bang: false,
             on: match on {
                 CallOn::Named(s, e) => CallOn::Named(at + s, at + e),
+                CallOn::Value(Some((s, e))) => CallOn::Value(Some((at + s, at + e))),
                 on => on,
             },
         })
@@ -160,9 +162,10 @@ pub(super) fn calls_in_line(code: &str, at: usize, language: &str, col: &mut Col
             _ => true,
         };
         if called && !sigil {
-            // A call on a value may be any class's method: none of the file's own.
+            // A call on a value may be any class's method: none of the file's own, unless
+            // the value is named after the class (`$logger->info(`).
             match receiver(&b[..start]) {
-                CallOn::Value(_) => {}
+                CallOn::Value(None) => {}
                 on => push(start, i, on),
             }
         }
@@ -172,7 +175,8 @@ pub(super) fn calls_in_line(code: &str, at: usize, language: &str, col: &mut Col
 /// What the name after `before` is called on: the caller's own object or scope (nothing,
 /// `self`, `this`) is `Scope`, a type or module the code names is its last segment (`Utils` of
 /// `Rack::Utils.escape`, `Converger` of `Mix.Dep.Converger.converge`), and a variable's object
-/// (`range_spec.include?`, `$node->next(`) or a call's result (`a.b().c`) is a `Value`.
+/// (`range_spec.include?`, `$node->next(`) or a call's result (`a.b().c`) is a `Value`, with
+/// the variable's name less its sigil (`node`).
 fn receiver(before: &[u8]) -> CallOn {
     let receiver_end = if let Some(rest) = before.strip_suffix(b".") {
         rest.len()
@@ -194,7 +198,13 @@ fn receiver(before: &[u8]) -> CallOn {
     } else if receiver.first().is_some_and(u8::is_ascii_uppercase) {
         CallOn::Named(receiver_start, receiver_end)
     } else {
-        CallOn::Value(None)
+        let name_start = receiver_start
+            + receiver
+                .iter()
+                .take_while(|&&c| c == b'$' || c == b'@')
+                .count();
+        let named = name_start < receiver_end && !before[name_start].is_ascii_digit();
+        CallOn::Value(named.then_some((name_start, receiver_end)))
     }
 }
 
@@ -240,7 +250,7 @@ mod tests {
                 r#"$this->log(sprintf("%s(x)", $name), $node->next()); // retry()"#,
                 "php"
             ),
-            ["log", "sprintf"]
+            ["log", "sprintf", "next"]
         );
         assert_eq!(
             calls("val n = items.count { it > 0 } + size(list)", "kotlin"),
@@ -264,6 +274,21 @@ mod tests {
             .iter()
             .filter_map(|r| {
                 let CallOn::Named(s, e) = r.on else {
+                    return None;
+                };
+                Some(format!("{}::{}", &code[s..e], &code[r.start..r.end]))
+            })
+            .collect()
+    }
+
+    /// The calls of `code` that are made on a variable, as `variable::name`.
+    fn value_calls(code: &str, language: &str) -> Vec<String> {
+        let mut col = Collected::default();
+        calls_in_line(code, 0, language, &mut col);
+        col.refs
+            .iter()
+            .filter_map(|r| {
+                let CallOn::Value(Some((s, e))) = r.on else {
                     return None;
                 };
                 Some(format!("{}::{}", &code[s..e], &code[r.start..r.end]))
@@ -295,6 +320,16 @@ mod tests {
             qualified_calls("JsonConvert.ToString(value, Formatting.None)", "csharp"),
             ["JsonConvert::ToString"]
         );
+        // A method called on a variable may be any class's: it keeps the variable's name, less
+        // its sigil, which the graph uses only when it names a type (`logger` of `Logger`).
+        assert_eq!(
+            value_calls("$this->logger->info($m); $r->send(); make()->go();", "php"),
+            ["logger::info", "r::send"]
+        );
+        assert_eq!(
+            value_calls("@cache.fetch(k) if range.include?(x)", "ruby"),
+            ["cache::fetch", "range::include?"]
+        );
         // The call keeps its plain name for the file's own definitions too.
         assert_eq!(calls("Utils.escape(s)", "ruby"), ["Utils", "escape", "s"]);
     }
@@ -315,14 +350,14 @@ mod tests {
             ),
             ["validate!", "params", "if", "valid?", "a", "b"]
         );
-        // A method called on a variable may be any class's; on self or a module, it is known.
         assert_eq!(
             calls(
                 "return nil unless range.include?('-') && self.ok? && Utils.escape s",
                 "ruby"
             ),
             [
-                "return", "nil", "unless", "range", "self", "ok?", "Utils", "escape", "s"
+                "return", "nil", "unless", "range", "include?", "self", "ok?", "Utils", "escape",
+                "s"
             ]
         );
         assert_eq!(calls("go' acc x'", "haskell"), ["go'", "acc", "x'"]);
