@@ -3,6 +3,8 @@
 //! defined once), imports resolved to files, and the in-degrees and PageRank that ranking uses
 //! as priors.
 
+use std::collections::hash_map::Entry;
+
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
@@ -255,15 +257,14 @@ impl Index {
     /// or in a file of that name as an OCaml module is, if they are in one or two files. A
     /// call on a type the workspace does not define (`File.join`) means none of its `join`s.
     fn definitions_in(&self, qualifier: &str, cands: &[(u32, u32)]) -> Vec<(u32, u32)> {
-        let chosen: Vec<(u32, u32)> = cands
-            .iter()
-            .copied()
-            .filter(|c| self.in_container(qualifier, *c))
-            .take(3)
-            .collect();
-        let mut files: Vec<u32> = chosen.iter().map(|c| c.0).collect();
-        files.dedup();
-        if files.len() <= 2 { chosen } else { Vec::new() }
+        in_one_or_two_files(cands, |c| self.in_container(qualifier, c))
+    }
+
+    /// The kind of the definition at `(file, symbol)`.
+    fn kind_at(&self, (file, sym): (u32, u32)) -> Option<parse::Kind> {
+        self.file(file)
+            .and_then(|f| f.symbols.get(sym as usize))
+            .map(|s| s.kind)
     }
 
     /// Whether the name `root`, which the file `f` imports from a module, is a value that
@@ -271,12 +272,8 @@ impl Index {
     fn is_imported_value(&self, fid: u32, f: &FileRec, imports: &[u32], root: &str) -> bool {
         self.derived.names.get(root).is_some_and(|cands| {
             self.definitions_in_scope(fid, f, imports, cands)
-                .iter()
-                .any(|&(tf, ts)| {
-                    self.file(tf)
-                        .and_then(|t| t.symbols.get(ts as usize))
-                        .is_some_and(|t| t.kind == parse::Kind::Constant)
-                })
+                .into_iter()
+                .any(|c| self.kind_at(c) == Some(parse::Kind::Constant))
         })
     }
 
@@ -293,23 +290,15 @@ impl Index {
                 .map(|b| b.to_ascii_lowercase())
         };
         let value_last = last_letter(value);
-        let chosen: Vec<(u32, u32)> = cands
-            .iter()
-            .copied()
-            .filter(|&(cf, cs)| {
-                self.file(cf).is_some_and(|t| {
-                    t.symbols.get(cs as usize).is_some_and(|s| {
-                        let qual = s.qual();
-                        let head = qual.get(..qual.len() - s.name().len()).unwrap_or("");
-                        last_letter(head) == value_last
-                    }) && named_after(value, owner(t, cs))
-                })
+        in_one_or_two_files(cands, |(cf, cs)| {
+            self.file(cf).is_some_and(|t| {
+                t.symbols.get(cs as usize).is_some_and(|s| {
+                    let qual = s.qual();
+                    let head = qual.get(..qual.len() - s.name().len()).unwrap_or("");
+                    last_letter(head) == value_last
+                }) && named_after(value, owner(t, cs))
             })
-            .take(3)
-            .collect();
-        let mut files: Vec<u32> = chosen.iter().map(|c| c.0).collect();
-        files.dedup();
-        if files.len() <= 2 { chosen } else { Vec::new() }
+        })
     }
 
     /// Whether the definition `name` at `(file, symbol)` is one of the type or module
@@ -368,11 +357,11 @@ impl Index {
                 });
                 if value.is_some() {
                     match value_edges.entry((r.from, tf, ts)) {
-                        std::collections::hash_map::Entry::Occupied(at) => {
+                        Entry::Occupied(at) => {
                             edges[*at.get()].guess &= guess;
                             continue;
                         }
-                        std::collections::hash_map::Entry::Vacant(v) => {
+                        Entry::Vacant(v) => {
                             v.insert(edges.len());
                         }
                     }
@@ -414,11 +403,7 @@ impl Index {
             // never a method.
             Qualifier::Function => {
                 let mut chosen = in_scope();
-                chosen.retain(|&(tf, ts)| {
-                    self.file(tf)
-                        .and_then(|t| t.symbols.get(ts as usize))
-                        .is_some_and(|t| t.kind != parse::Kind::Method)
-                });
+                chosen.retain(|&c| self.kind_at(c).is_some_and(|k| k != parse::Kind::Method));
                 chosen
             }
             // `app.route()` after `from demo import app`: a call on a value when `app` is one
@@ -454,6 +439,23 @@ impl Index {
         };
         (chosen, None)
     }
+}
+
+/// Up to three of `cands` that `wanted` accepts, if they lie in one or two files: where the
+/// code says what to look for (a type, a value's name) but no import says which file.
+fn in_one_or_two_files(
+    cands: &[(u32, u32)],
+    wanted: impl Fn((u32, u32)) -> bool,
+) -> Vec<(u32, u32)> {
+    let chosen: Vec<(u32, u32)> = cands
+        .iter()
+        .copied()
+        .filter(|&c| wanted(c))
+        .take(3)
+        .collect();
+    let mut files: Vec<u32> = chosen.iter().map(|c| c.0).collect();
+    files.dedup();
+    if files.len() <= 2 { chosen } else { Vec::new() }
 }
 
 /// Whether a value's name says it is of the type `container`: the type's name, in any case

@@ -410,6 +410,11 @@ fn known_calls(idx: &Index, rel: &str) -> Vec<(String, String)> {
     calls
 }
 
+/// A call from `from` to `to` as `known_calls` lists it.
+fn call(from: &str, to: &str) -> (String, String) {
+    (from.to_string(), to.to_string())
+}
+
 #[test]
 fn text_languages_call_their_own_definitions() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -491,15 +496,14 @@ fn a_call_through_a_module_is_its_function_and_through_a_value_a_guess() {
          def adapter(self):\n        return None\n",
     );
     let idx = open(dir.path());
-    let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
     // `cv_request` is a value the module defines: either `get` is a guess. `values` is a
     // value, which has no top-level function `update`. `pkg.helpers` is a module: its
     // function `merge`, not `Merger.merge`.
     assert_eq!(
         known_calls(&idx, "pkg/app.py"),
         [
-            pair("App.url_for", "pkg/app.py:App.adapter"),
-            pair("App.url_for", "pkg/helpers.py:merge")
+            call("App.url_for", "pkg/app.py:App.adapter"),
+            call("App.url_for", "pkg/helpers.py:merge")
         ]
     );
     let app = idx.file(idx.derived.path_ids["pkg/app.py"]).expect("file");
@@ -566,17 +570,16 @@ fn a_call_on_a_value_named_after_a_type_means_that_types_method() {
          def run(self, item):\n        item.register(self)\n",
     );
     let idx = open(dir.path());
-    let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
     assert_eq!(
         known_calls(&idx, "lib/router.js"),
         [
-            pair("send", "lib/response.js:res.get"),
-            pair("trim_prefix", "lib/layer.js:Layer.prototype.handle_error")
+            call("send", "lib/response.js:res.get"),
+            call("trim_prefix", "lib/layer.js:Layer.prototype.handle_error")
         ]
     );
     assert_eq!(
         known_calls(&idx, "app/app.py"),
-        [pair(
+        [call(
             "App.register_blueprint",
             "app/blueprints.py:Blueprint.register"
         )]
@@ -605,10 +608,9 @@ fn text_languages_call_into_the_class_a_variable_is_named_after() {
          $this->logger->info('started');\n        $value->info('twice');\n    }\n}\n",
     );
     let idx = open(dir.path());
-    let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
     assert_eq!(
         known_calls(&idx, "src/App.php"),
-        [pair("App.run", "src/Logger.php:Logger.info")]
+        [call("App.run", "src/Logger.php:Logger.info")]
     );
 }
 
@@ -664,14 +666,13 @@ fn a_call_on_a_named_type_means_that_types_definition() {
             .map(|(from, to)| (from, to.replacen(&prefix, "", 1)))
             .collect()
     };
-    let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
     assert_eq!(
         calls_of("src/sem.rs"),
         [
-            pair("Semaphore::acquire", "Waiter::new"),
-            pair("Semaphore::release", "Semaphore::acquire"),
-            pair("make", "Semaphore::new"),
-            pair("make", "Waiter::new")
+            call("Semaphore::acquire", "Waiter::new"),
+            call("Semaphore::release", "Semaphore::acquire"),
+            call("make", "Semaphore::new"),
+            call("make", "Waiter::new")
         ]
     );
     // `drop(s)` is a function, never `Waiter::drop`; `w.acquire()` may be either type's
@@ -698,8 +699,8 @@ fn a_call_on_a_named_type_means_that_types_definition() {
     assert_eq!(
         calls_of("src/main/java/org/x/Texts.java"),
         [
-            pair("Texts.join", "Texts.trim"),
-            pair("Texts.join", "Validate.check")
+            call("Texts.join", "Texts.trim"),
+            call("Texts.join", "Validate.check")
         ]
     );
     // `Node::Load()` in `Parser::Load` is `Node`'s, declared or defined, never `Parser`'s.
@@ -717,15 +718,15 @@ fn a_call_on_a_named_type_means_that_types_definition() {
             .filter(|(from, _)| from == "Layer.handle")
             .collect::<Vec<_>>(),
         [
-            pair("Layer.handle", "Layer.match"),
-            pair("Layer.handle", "Route.create")
+            call("Layer.handle", "Layer.match"),
+            call("Layer.handle", "Route.create")
         ]
     );
     assert_eq!(
         calls_of("pkg/app.py"),
         [
-            pair("Config.reload", "Config.load"),
-            pair("start", "Config.load")
+            call("Config.reload", "Config.load"),
+            call("start", "Config.load")
         ]
     );
 }

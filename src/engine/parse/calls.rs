@@ -266,34 +266,38 @@ mod tests {
         );
     }
 
-    /// The calls of `code` that are made on a named type or module, as `Type::name`.
-    fn qualified_calls(code: &str, language: &str) -> Vec<String> {
+    /// The calls of `code` made on what `on` finds bytes of (a named type or module, a
+    /// variable), as `what::name`.
+    fn calls_on(
+        code: &str,
+        language: &str,
+        on: fn(CallOn) -> Option<(usize, usize)>,
+    ) -> Vec<String> {
         let mut col = Collected::default();
         calls_in_line(code, 0, language, &mut col);
         col.refs
             .iter()
             .filter_map(|r| {
-                let CallOn::Named(s, e) = r.on else {
-                    return None;
-                };
+                let (s, e) = on(r.on)?;
                 Some(format!("{}::{}", &code[s..e], &code[r.start..r.end]))
             })
             .collect()
     }
 
+    /// The calls of `code` that are made on a named type or module, as `Type::name`.
+    fn qualified_calls(code: &str, language: &str) -> Vec<String> {
+        calls_on(code, language, |on| match on {
+            CallOn::Named(s, e) => Some((s, e)),
+            _ => None,
+        })
+    }
+
     /// The calls of `code` that are made on a variable, as `variable::name`.
     fn value_calls(code: &str, language: &str) -> Vec<String> {
-        let mut col = Collected::default();
-        calls_in_line(code, 0, language, &mut col);
-        col.refs
-            .iter()
-            .filter_map(|r| {
-                let CallOn::Value(Some((s, e))) = r.on else {
-                    return None;
-                };
-                Some(format!("{}::{}", &code[s..e], &code[r.start..r.end]))
-            })
-            .collect()
+        calls_on(code, language, |on| match on {
+            CallOn::Value(at) => at,
+            _ => None,
+        })
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub(super) fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile)
     file_occurrences(rel, &col.imports, file_doc, &mut terms);
     let path_terms = path_terms(rel, &mut terms);
     out.docs = term_frequencies(&terms.occ, defs.len() + 1, terms.vocab.len());
-    let names = |at: &[(usize, usize)]| -> rustc_hash::FxHashSet<&str> {
+    let names = |at: &[(usize, usize)]| -> FxHashSet<&str> {
         at.iter().filter_map(|&(s, e)| text.get(s..e)).collect()
     };
     let imported = (names(&col.module_names), names(&col.imported_names));
@@ -275,8 +275,9 @@ fn term_frequencies(occ: &[(u32, u8, u32)], n_docs: usize, n_terms: usize) -> Ve
 /// out of the text only for the references kept.
 ///
 /// A call through a name (`os.path.join()`) is a module's function when an import binds the
-/// name to a module (one of `modules`), keeps the name when an import binds it to what a module defines (`imported`) (the
-/// graph tells a module's value from the rest), and is a value's method otherwise.
+/// name to a module (one of `modules`), keeps the name when an import binds it to what a
+/// module defines (one of `imported`; the graph tells a module's value from the rest), and is
+/// a value's method otherwise.
 fn distinct_refs(
     text: &str,
     refs: &[RawRef],

@@ -1,6 +1,8 @@
-//! The references the grammar languages' patterns capture: a call, a type, a base class or
-//! a macro, by its name's bytes, and a call with the type it is made on when the code names
-//! one (`Semaphore::new()`), which the graph uses to choose among definitions of the name.
+//! References: how a reference is written (its name with a `Qualifier`, what the code says
+//! about where it points), and what the grammar languages' patterns capture: a call, a type,
+//! a base class or a macro, by its name's bytes, with what a call is made on (a type the code
+//! names, `Semaphore::new()`; a value, `inner.lock()`; a chain from an imported name,
+//! `os.path.join()`), which the graph uses to choose among definitions of the name.
 
 use serde::{Deserialize, Serialize};
 use tree_sitter::Node;
@@ -100,9 +102,9 @@ pub(super) enum CallOn {
     Value(Option<(usize, usize)>),
     /// A chain of names rooted at the name at `root` (`os.path.join()`, `req.app.get()`),
     /// in a language that calls modules and values alike with a `.`: a module's function
-    /// when the file imports that name as a module (`import os`), left to `Scope` when it
-    /// imports the name from a module (`from demo import app`), and otherwise the method of
-    /// a `Value` named `last` (`app` of `req.app`).
+    /// when the file imports that name as a module (`import os`), `Qualifier::Imported` when
+    /// it imports the name from a module (`from demo import app`), and otherwise the method
+    /// of a `Value` named `last` (`app` of `req.app`).
     Through {
         root: (usize, usize),
         last: Option<(usize, usize)>,
