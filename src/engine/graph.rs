@@ -267,6 +267,44 @@ impl Index {
             .map(|s| s.kind)
     }
 
+    /// Whether the type named `ty` is the type named `base` or, through its base types as
+    /// the code names them (`class Flask(App)`, `App(Scaffold)`), derives from it.
+    fn is_or_derives_from(&self, ty: &str, base: &str) -> bool {
+        // Deep enough for real hierarchies; a cycle (two types of one name) ends here too.
+        const MAX_DEPTH: usize = 6;
+        let mut level = vec![ty];
+        for _ in 0..MAX_DEPTH {
+            if level.contains(&base) {
+                return true;
+            }
+            let mut bases = Vec::new();
+            for name in level {
+                for &(cf, cs) in self.derived.names.get(name).map_or(&[][..], Vec::as_slice) {
+                    let Some(f) = self.file(cf) else { continue };
+                    if !f
+                        .symbols
+                        .get(cs as usize)
+                        .is_some_and(|s| s.kind.is_container())
+                    {
+                        continue;
+                    }
+                    bases.extend(
+                        f.refs
+                            .iter()
+                            .filter(|r| r.from == cs && r.kind == RefKind::Inherit)
+                            .filter_map(|r| self.stored.ref_names.get(r.name as usize))
+                            .map(|n| last_segment(parse::Ref::qualified(n).1)),
+                    );
+                }
+            }
+            if bases.is_empty() {
+                return false;
+            }
+            level = bases;
+        }
+        false
+    }
+
     /// Whether the name `root`, which the file `f` imports from a module, is a value that
     /// module defines (`_cv_request = ContextVar(…)`), not a function, class or module.
     fn is_imported_value(&self, fid: u32, f: &FileRec, imports: &[u32], root: &str) -> bool {
@@ -349,11 +387,22 @@ impl Index {
                 }
                 // A value's call may mean any of the name's definitions, and never a top-level
                 // function (`values.update()` is no `def update`), unless the value is named
-                // after the definition's type (`layer.handle()`, `Layer.handle`).
+                // after the definition's type (`layer.handle()`, `Layer.handle`); a value of
+                // a declared type means that type's, a base type's it inherits, or a derived
+                // type's that overrides it (an interface's implementation).
                 let guess = value.is_some_and(|value| {
                     let own = owner(tfile, ts);
-                    (cands.len() > 1 || target.kind == parse::Kind::Function && own.is_empty())
-                        && !named_after(value, own)
+                    match value {
+                        ValueOf::Typed(ty) => {
+                            let own = last_segment(own);
+                            !(self.is_or_derives_from(ty, own) || self.is_or_derives_from(own, ty))
+                        }
+                        ValueOf::Named(value) => {
+                            (cands.len() > 1
+                                || target.kind == parse::Kind::Function && own.is_empty())
+                                && !named_after(value, own)
+                        }
+                    }
                 });
                 if value.is_some() {
                     match value_edges.entry((r.from, tf, ts)) {
@@ -379,7 +428,7 @@ impl Index {
     }
 
     /// Which of the definitions named like a reference (`cands`) it means, and for a call on
-    /// a value, the value's name (empty when it has none).
+    /// a value, what the code says of the value: its name (empty when it has none) or type.
     fn definitions_meant<'q>(
         &self,
         fid: u32,
@@ -388,7 +437,7 @@ impl Index {
         from: u32,
         qualifier: parse::Qualifier<'q>,
         cands: &[(u32, u32)],
-    ) -> (Vec<(u32, u32)>, Option<&'q str>) {
+    ) -> (Vec<(u32, u32)>, Option<ValueOf<'q>>) {
         use parse::Qualifier;
         let in_scope = || self.definitions_in_scope(fid, f, imports, cands);
         let chosen = match qualifier {
@@ -396,9 +445,13 @@ impl Index {
             // Read from lines: a value named after a type (`$logger->info(`) means that
             // type's, in any file; any other value, nothing.
             Qualifier::Value(value) if f.lang == Lang::Text => {
-                return (self.definitions_named_after(value, cands), Some(value));
+                let chosen = self.definitions_named_after(value, cands);
+                return (chosen, Some(ValueOf::Named(value)));
             }
-            Qualifier::Value(value) => return (in_scope(), Some(value)),
+            Qualifier::Value(value) => return (in_scope(), Some(ValueOf::Named(value))),
+            // The scopes choose as for any value, so that answers rank as they would without
+            // the declaration; the type says which of the chosen the call means.
+            Qualifier::Typed(ty) => return (in_scope(), Some(ValueOf::Typed(ty))),
             // `drop(x)` in Rust, `helper()` or `os.path.join()` in Python: a function,
             // never a method.
             Qualifier::Function => {
@@ -411,7 +464,7 @@ impl Index {
             // decides.
             Qualifier::Imported(root) => {
                 let value = self.is_imported_value(fid, f, imports, root);
-                return (in_scope(), value.then_some(root));
+                return (in_scope(), value.then_some(ValueOf::Named(root)));
             }
             // Read from lines, with no imports: the type named says where, in any file.
             Qualifier::Named(named) if f.lang == Lang::Text => self.definitions_in(named, cands),
@@ -439,6 +492,23 @@ impl Index {
         };
         (chosen, None)
     }
+}
+
+/// What the code says of a value a call is made on.
+#[derive(Clone, Copy)]
+enum ValueOf<'q> {
+    /// The name it goes by (`layer` of `layer.handle()`).
+    Named(&'q str),
+    /// The type a declaration gives it (`Context` of `c *Context`).
+    Typed(&'q str),
+}
+
+/// The last segment of a qualified name (`Router` of `express.Router`).
+fn last_segment(qual: &str) -> &str {
+    let qual = qual.strip_suffix(".prototype").unwrap_or(qual);
+    qual.rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .next()
+        .unwrap_or("")
 }
 
 /// Up to three of `cands` that `wanted` accepts, if they lie in one or two files: where the

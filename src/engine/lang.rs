@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 use tree_sitter::Language;
 
-use super::refpat::{self, DefPattern, RefPattern};
+use super::refpat::{self, BindPattern, DefPattern, RefPattern};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Lang {
@@ -379,6 +379,8 @@ pub struct LangPatterns {
     strings: Vec<bool>,
     /// Reference patterns by root kind id (empty for kinds that root none).
     ref_patterns: Vec<Vec<RefPattern>>,
+    /// Patterns that give names types, by root kind id.
+    bind_patterns: Vec<Vec<BindPattern>>,
     /// The other patterns by root kind id.
     def_patterns: Vec<Vec<DefPattern>>,
 }
@@ -416,9 +418,13 @@ impl LangPatterns {
         ref_patterns.resize_with(language.node_kind_count(), Vec::new);
         let mut def_patterns: Vec<Vec<DefPattern>> = Vec::new();
         def_patterns.resize_with(language.node_kind_count(), Vec::new);
+        let mut bind_patterns: Vec<Vec<BindPattern>> = Vec::new();
+        bind_patterns.resize_with(language.node_kind_count(), Vec::new);
         for pattern in refpat::split_patterns(lang.pattern_source()) {
             if let Some(p) = RefPattern::parse(pattern, &language) {
                 ref_patterns[usize::from(p.root)].push(p);
+            } else if let Some(p) = BindPattern::parse(pattern, &language) {
+                bind_patterns[usize::from(p.root)].push(p);
             } else if let Some(p) = DefPattern::parse(pattern, &language) {
                 def_patterns[usize::from(p.root)].push(p);
             } else {
@@ -442,8 +448,16 @@ impl LangPatterns {
             opaque,
             strings,
             ref_patterns,
+            bind_patterns,
             def_patterns,
         })
+    }
+
+    /// The binding patterns rooted at nodes of this kind.
+    pub fn bind_patterns(&self, kind_id: u16) -> &[BindPattern] {
+        self.bind_patterns
+            .get(usize::from(kind_id))
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The other native patterns rooted at nodes of this kind.

@@ -586,6 +586,47 @@ fn a_call_on_a_value_named_after_a_type_means_that_types_method() {
     );
 }
 
+/// A call on a value whose type a declaration names means that type's method, a base type's
+/// or a derived type's: `app = Flask()` reaches `Scaffold.route` through `Flask(App)` and
+/// `App(Scaffold)`, a parameter `r: Router` reaches `Router.route`, not the other `route`s,
+/// and `base: Base` reaches `Mount(Base).route`.
+#[test]
+fn a_call_on_a_value_of_a_declared_type_means_that_types_or_a_bases_method() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "web/scaffold.py",
+        "class Scaffold:\n    def route(self, rule):\n        return rule\n\n\n\
+         class App(Scaffold):\n    pass\n\n\nclass Flask(App):\n    pass\n",
+    );
+    write(
+        dir.path(),
+        "web/routing.py",
+        "class Router:\n    def route(self, rule):\n        return rule\n\n\n\
+         class Mount(Base):\n    def route(self, rule):\n        return rule\n",
+    );
+    write(
+        dir.path(),
+        "web/main.py",
+        "from web.scaffold import Flask\nfrom web.routing import Router\n\n\
+         app = Flask()\n\n\n@app.route('/')\ndef hello():\n    return 'hi'\n\n\n\
+         def serve(router_like: Router):\n    router_like.route('/x')\n\n\n\
+         def mount(base: Base):\n    base.route('/z')\n\n\n\
+         def anything(thing):\n    thing.route('/y')\n",
+    );
+    let idx = open(dir.path());
+    assert_eq!(
+        known_calls(&idx, "web/main.py"),
+        [
+            call("app", "web/scaffold.py:Flask"),
+            call("hello", "web/scaffold.py:Scaffold.route"),
+            // `Base` is not defined here; `Mount` overrides what it declares.
+            call("mount", "web/routing.py:Mount.route"),
+            call("serve", "web/routing.py:Router.route"),
+        ]
+    );
+}
+
 /// In the languages read from lines, a call on a variable reaches another file only when the
 /// variable is named after a class (`$this->logger->info(…)`).
 #[test]
@@ -672,11 +713,13 @@ fn a_call_on_a_named_type_means_that_types_definition() {
             call("Semaphore::acquire", "Waiter::new"),
             call("Semaphore::release", "Semaphore::acquire"),
             call("make", "Semaphore::new"),
+            // `let w = Waiter::new(); w.acquire()`: a value of the type constructed.
+            call("make", "Waiter::acquire"),
             call("make", "Waiter::new")
         ]
     );
-    // `drop(s)` is a function, never `Waiter::drop`; `w.acquire()` may be either type's
-    // `acquire`, a guess the graph keeps for ranking and marks.
+    // `drop(s)` is a function, never `Waiter::drop`; `w.acquire()`, `w` a `Waiter`, is
+    // `Waiter::acquire`, and `Semaphore::acquire` a guess the graph keeps for ranking and marks.
     let sem = idx.derived.path_ids["src/sem.rs"];
     let sem = idx.file(sem).expect("file");
     let mut guessed: Vec<&str> = sem
@@ -686,7 +729,7 @@ fn a_call_on_a_named_type_means_that_types_definition() {
         .map(|e| sem.symbols[e.sym as usize].qual())
         .collect();
     guessed.sort();
-    assert_eq!(guessed, ["Semaphore::acquire", "Waiter::acquire"]);
+    assert_eq!(guessed, ["Semaphore::acquire"]);
     assert!(
         !sem.edges
             .iter()

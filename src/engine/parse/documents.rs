@@ -3,6 +3,7 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 
+use super::types::DeclaredTypes;
 use super::{
     CallOn, Collected, F_BODY, F_DOC, F_NAME, F_SIG, LocalDoc, NF, NONE, ParsedFile, Qualifier,
     RawDef, RawRef, Ref, Symbol,
@@ -29,7 +30,19 @@ pub(super) fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile)
         at.iter().filter_map(|&(s, e)| text.get(s..e)).collect()
     };
     let imported = (names(&col.module_names), names(&col.imported_names));
-    out.refs = distinct_refs(text, &col.refs, &imported, &nest);
+    let receivers: FxHashSet<&str> = col
+        .refs
+        .iter()
+        .filter_map(|r| match r.on {
+            CallOn::Through { root, last } => Some([Some(root), last]),
+            _ => None,
+        })
+        .flatten()
+        .flatten()
+        .filter_map(|(s, e)| text.get(s..e))
+        .collect();
+    let declared = DeclaredTypes::new(out.lang, text, &col.bindings, &receivers, &nest);
+    out.refs = distinct_refs(text, &col.refs, &imported, (&nest, &declared));
     out.vocab = terms.into_vocab();
     let mut imports = col.imports;
     imports.sort();
@@ -79,15 +92,53 @@ fn parents_of(defs: &[RawDef]) -> Vec<u32> {
 }
 
 /// The definitions and their parents, to find the innermost definition around a byte.
-struct Nesting<'a> {
+pub(super) struct Nesting<'a> {
     defs: &'a [RawDef],
     parents: &'a [u32],
 }
 
 impl Nesting<'_> {
+    /// The definition around definition `def`, `NONE` at the top.
+    pub fn parent(&self, def: u32) -> u32 {
+        self.parents.get(def as usize).copied().unwrap_or(NONE)
+    }
+
+    /// Whether definition `def` is one of the name `name`.
+    pub fn defines(&self, def: u32, name: &str) -> bool {
+        self.defs.get(def as usize).is_some_and(|d| d.name == name)
+    }
+
+    /// Whether definition `def` is a class, interface or module.
+    pub fn is_container(&self, def: u32) -> bool {
+        self.defs
+            .get(def as usize)
+            .is_some_and(|d| d.kind.is_container())
+    }
+
+    /// The last segment of the name of what holds definition `def` (`Context` of the Go
+    /// method `Context.Next`, `Semaphore` of `Semaphore::acquire`).
+    pub fn container_name(&self, def: u32) -> Option<&str> {
+        let d = self.defs.get(def as usize)?;
+        let head = d.qual.strip_suffix(d.name.as_str())?;
+        let head = head.trim_end_matches(|c: char| !(c.is_alphanumeric() || c == '_'));
+        let name = head
+            .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .next()?;
+        (!name.is_empty()).then_some(name)
+    }
+
+    /// The classes, interfaces and modules of this file named `name`.
+    pub fn containers_named<'n>(&'n self, name: &'n str) -> impl Iterator<Item = u32> + 'n {
+        self.defs
+            .iter()
+            .enumerate()
+            .filter(move |(_, d)| d.kind.is_container() && d.name == name)
+            .map(|(i, _)| i as u32)
+    }
+
     /// The innermost definition containing `pos`: the last one starting at or before it, or
     /// the nearest of its ancestors that still contains it (definitions nest properly).
-    fn innermost(&self, pos: usize) -> u32 {
+    pub fn innermost(&self, pos: usize) -> u32 {
         let first = self.defs.partition_point(|d| d.start_byte <= pos);
         let mut cand = first.checked_sub(1);
         while let Some(c) = cand {
@@ -282,7 +333,7 @@ fn distinct_refs(
     text: &str,
     refs: &[RawRef],
     (modules, imported): &(FxHashSet<&str>, FxHashSet<&str>),
-    nest: &Nesting,
+    (nest, declared): (&Nesting, &DeclaredTypes),
 ) -> Vec<Ref> {
     let mut seen: FxHashSet<(u32, Qualifier, &str, u8, bool)> = Default::default();
     let mut out = Vec::new();
@@ -292,23 +343,31 @@ fn distinct_refs(
         if name.len() < 2 {
             continue;
         }
+        let from = nest.innermost(r.start);
         let qualifier = match r.on {
             CallOn::Named(s, e) => Qualifier::Named(bytes(Some((s, e)))),
-            CallOn::Through { root, last } => {
-                let root = bytes(Some(root));
+            CallOn::Through {
+                root: root_at,
+                last,
+            } => {
+                let root = bytes(Some(root_at));
                 if modules.contains(root) {
                     Qualifier::Function
                 } else if imported.contains(root) {
                     Qualifier::Imported(root)
                 } else {
-                    Qualifier::Value(bytes(last))
+                    let value = bytes(last);
+                    let between = last.map_or("", |(s, _)| bytes(Some((root_at.1, s))));
+                    match declared.of_receiver(nest, from, root, value, between) {
+                        Some(ty) => Qualifier::Typed(ty),
+                        None => Qualifier::Value(value),
+                    }
                 }
             }
             CallOn::Value(value) => Qualifier::Value(bytes(value)),
             CallOn::Bare => Qualifier::Function,
             CallOn::Scope => Qualifier::None,
         };
-        let from = nest.innermost(r.start);
         if seen.insert((from, qualifier, name, r.kind as u8, r.bang)) {
             out.push(Ref {
                 name: if r.bang {

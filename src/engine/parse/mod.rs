@@ -18,6 +18,7 @@ mod imports;
 pub mod refs;
 mod rust;
 mod text;
+mod types;
 
 use docs::{clean_doc, doc_of, signature, signature_of_text};
 use documents::build;
@@ -214,6 +215,8 @@ struct Collected {
     /// Bytes of string literals of `LONG_STRING_LINES` lines or more: embedded scripts,
     /// templates and fixtures, whose words say what the data says, not what the code does.
     long_strings: Vec<(usize, usize)>,
+    /// Names declarations give types (`@bind.*` captures), for calls on values.
+    bindings: Vec<types::Binding>,
 }
 
 /// A string literal spanning this many lines is data (see `Collected::long_strings`).
@@ -335,6 +338,11 @@ fn collect(
                 push_node_ref(cname, node, lang, text, col)
             });
         }
+        for pattern in lp.bind_patterns(kind) {
+            pattern.for_each_match(n, text.as_bytes(), &mut caps, &mut |m| {
+                col.bindings.extend(types::binding(m))
+            });
+        }
         for pattern in lp.def_patterns(kind) {
             pattern.for_each_match(n, text.as_bytes(), &mut caps, &mut |m| {
                 on_match(m, cx, (n, &ancestors), col)
@@ -394,6 +402,9 @@ fn on_match(
             _ => {}
         }
     }
+    // A binding pattern the binding matcher cannot take (`self.x = T()`, whose receiver is
+    // checked by a predicate).
+    col.bindings.extend(types::binding(m));
     let Some((node, kind_s)) = def else { return };
     let mut kind = kind_of(kind_s);
     let Some((simple, qualified_already)) =

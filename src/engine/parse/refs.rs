@@ -38,6 +38,9 @@ pub enum Qualifier<'a> {
     /// A value whose type the code does not say, by the name it goes by (`inner` of
     /// `self.inner.lock()`; empty for `make().lock()`).
     Value(&'a str),
+    /// A value of the type a declaration names (`Context` of `c.Next()` in
+    /// `func (c *Context) …`, `Observable` of `source.pipe()` for `source: Observable<T>`).
+    Typed(&'a str),
     /// A name an import binds to what a module defines, which may be a value, a function, a
     /// class or a module (`app` of `app.route()` after `from demo import app`).
     Imported(&'a str),
@@ -53,18 +56,21 @@ const QUALIFIER_SEPARATOR: &str = "::";
 /// The marks that tell the qualifiers that are not a named type's apart: a type's name never
 /// starts with one.
 const VALUE_MARK: &str = "?";
+const TYPED_MARK: &str = "%";
 const IMPORTED_MARK: &str = "@";
 const FUNCTION_MARK: &str = "-";
 
 impl Ref {
     /// What a referenced `name` is qualified with, and the name: `Utils::escape`,
-    /// `?inner::lock`, `@app::route`, `-::drop`, or the name alone.
+    /// `?inner::lock`, `%Context::Next`, `@app::route`, `-::drop`, or the name alone.
     pub fn qualified(name: &str) -> (Qualifier<'_>, &str) {
         let Some((qualifier, name)) = name.split_once(QUALIFIER_SEPARATOR) else {
             return (Qualifier::None, name);
         };
         let qualifier = if let Some(value) = qualifier.strip_prefix(VALUE_MARK) {
             Qualifier::Value(value)
+        } else if let Some(ty) = qualifier.strip_prefix(TYPED_MARK) {
+            Qualifier::Typed(ty)
         } else if let Some(imported) = qualifier.strip_prefix(IMPORTED_MARK) {
             Qualifier::Imported(imported)
         } else if qualifier == FUNCTION_MARK {
@@ -81,6 +87,7 @@ impl Ref {
             Qualifier::None => return name.to_string(),
             Qualifier::Named(q) => ("", q),
             Qualifier::Value(v) => (VALUE_MARK, v),
+            Qualifier::Typed(t) => (TYPED_MARK, t),
             Qualifier::Imported(i) => (IMPORTED_MARK, i),
             Qualifier::Function => (FUNCTION_MARK, ""),
         };
@@ -100,11 +107,11 @@ pub(super) enum CallOn {
     /// name if it has one (`inner`; none for `make().lock()`): which definition of the name
     /// it means is a guess, unless the value is named after its type (`layer.handle()`).
     Value(Option<(usize, usize)>),
-    /// A chain of names rooted at the name at `root` (`os.path.join()`, `req.app.get()`),
-    /// in a language that calls modules and values alike with a `.`: a module's function
-    /// when the file imports that name as a module (`import os`), `Qualifier::Imported` when
-    /// it imports the name from a module (`from demo import app`), and otherwise the method
-    /// of a `Value` named `last` (`app` of `req.app`).
+    /// A chain of names rooted at the name at `root` (`os.path.join()`, `req.app.get()`,
+    /// `self.inner.lock()`): a module's function when the file imports that name as a
+    /// module (`import os`), `Qualifier::Imported` when it imports the name from a module
+    /// (`from demo import app`), and otherwise the method of a value named `last` (`app` of
+    /// `req.app`), `Typed` when declarations say its type.
     Through {
         root: (usize, usize),
         last: Option<(usize, usize)>,
@@ -173,12 +180,13 @@ fn call_on(name: Node, lang: Lang, text: &str) -> CallOn {
     let at = byte_range(receiver);
     match named {
         Some(at) => CallOn::Named(at.0, at.1),
-        None if matches!(parent.kind(), "field_expression" | "method_invocation") => {
-            CallOn::Value(last_name(text, at))
-        }
         None if matches!(
             parent.kind(),
-            "attribute" | "member_expression" | "selector_expression"
+            "attribute"
+                | "member_expression"
+                | "selector_expression"
+                | "field_expression"
+                | "method_invocation"
         ) =>
         {
             match chain_root(text, at) {
@@ -208,14 +216,20 @@ fn last_name(text: &str, (start, end): (usize, usize)) -> Option<(usize, usize)>
     (from < bytes.len() && !bytes[from].is_ascii_digit()).then_some((start + from, end))
 }
 
-/// The bytes of the name a chain of names at `start..end` starts from (`os` of `os.path`),
-/// if it is one: names joined by dots and nothing else.
+/// The bytes of the name a chain of names at `start..end` starts from (`os` of `os.path`,
+/// `this` of `this->impl`), if it is one: names joined by `.` or `->` and nothing else.
 fn chain_root(text: &str, (start, end): (usize, usize)) -> Option<(usize, usize)> {
     let bytes = text.as_bytes().get(start..end)?;
-    if !bytes.iter().all(|&b| is_name_byte(b) || b == b'.') {
+    if !bytes
+        .iter()
+        .all(|&b| is_name_byte(b) || matches!(b, b'.' | b'-' | b'>'))
+    {
         return None;
     }
-    let len = bytes.iter().position(|&b| b == b'.').unwrap_or(bytes.len());
+    let len = bytes
+        .iter()
+        .position(|&b| matches!(b, b'.' | b'-' | b'>'))
+        .unwrap_or(bytes.len());
     (len > 0 && !bytes[0].is_ascii_digit()).then_some((start, start + len))
 }
 
@@ -323,6 +337,114 @@ mod tests {
         let got = calls("web.go", Lang::Go, go);
         for want in ["-::Get", "-::Check", "-::Load", "?engine::Render"] {
             assert!(got.contains(&want.to_string()), "{want} in {got:?}");
+        }
+    }
+
+    /// Each language's calls on values whose type a declaration names, and on values whose
+    /// type it does not.
+    #[test]
+    fn a_call_on_a_value_of_a_declared_type_is_that_types() {
+        /// A file, its language and text, the calls it makes on values of declared types and
+        /// those on values of types it does not declare.
+        type Case<'a> = (&'a str, Lang, &'a str, &'a [&'a str], &'a [&'a str]);
+        let cases: [Case; 7] = [
+            (
+                "context.go",
+                Lang::Go,
+                "package gin\n\ntype Context struct {\n\tengine *Engine\n}\n\n\
+                 func (c *Context) Next() {\n\tc.reset()\n\tc.engine.Render()\n\t\
+                 p := &Pool{}\n\tp.Put()\n\tq := make()\n\tq.Take()\n}\n\n\
+                 func serve(w http.ResponseWriter) {\n\tw.WriteHeader(200)\n}\n",
+                &[
+                    "%Context::reset",
+                    "%Engine::Render",
+                    "%Pool::Put",
+                    "%ResponseWriter::WriteHeader",
+                ],
+                &["?q::Take"],
+            ),
+            (
+                "app.py",
+                Lang::Python,
+                "from typing import Optional\n\n\
+                 def run(app: Flask, ctx: Optional[AppContext] = None):\n    app.run()\n    \
+                 ctx.push()\n    s = Session()\n    s.send()\n    x = make()\n    x.go()\n\n\
+                 class Client:\n    timeout: Timer\n\n    def __init__(self):\n        \
+                 self.pool = Pool()\n\n    def get(self):\n        self.pool.take()\n        \
+                 self.timeout.start()\n        timeout.stop()\n",
+                &[
+                    "%Flask::run",
+                    "%AppContext::push",
+                    "%Session::send",
+                    "%Pool::take",
+                    "%Timer::start",
+                ],
+                // A method reads its class's fields through `self` only.
+                &["?x::go", "?timeout::stop"],
+            ),
+            (
+                "ops.ts",
+                Lang::TypeScript,
+                "export function pipe<T>(source: Observable<T>) {\n  source.subscribe();\n}\n\
+                 class Shop {\n  router: Router;\n  constructor(private store: Store) {}\n  \
+                 open() {\n    this.store.load();\n    this.router.route();\n    \
+                 const cart = new Cart();\n    cart.add();\n    const any = pick();\n    \
+                 any.go();\n  }\n}\n",
+                &[
+                    "%Observable::subscribe",
+                    "%Store::load",
+                    "%Router::route",
+                    "%Cart::add",
+                ],
+                &["?any::go"],
+            ),
+            (
+                "shop.js",
+                Lang::JavaScript,
+                "class Shop {\n  constructor() {\n    this.store = new Store();\n  }\n  \
+                 open() {\n    this.store.load();\n    const cart = new Cart();\n    cart.add();\n  \
+                 }\n}\n",
+                &["%Store::load", "%Cart::add"],
+                &[],
+            ),
+            (
+                "A.java",
+                Lang::Java,
+                "class A {\n  private Pool pool;\n  void m(Conn c) {\n    c.open();\n    \
+                 pool.get();\n    this.pool.put();\n    Ctx x = new Ctx();\n    x.run();\n    \
+                 var y = make();\n    y.go();\n  }\n}\n",
+                &["%Conn::open", "%Pool::get", "%Pool::put", "%Ctx::run"],
+                &["?y::go"],
+            ),
+            (
+                "lib.rs",
+                Lang::Rust,
+                "struct S {\n    inner: Arc<Inner>,\n}\n\nimpl S {\n    \
+                 fn m(&self, c: &mut Conn) {\n        self.inner.lock();\n        c.send();\n        \
+                 let p = Pool::new();\n        p.get();\n        let v = make();\n        \
+                 v.go();\n        let sem = Arc::new(Semaphore::new(1));\n        \
+                 sem.close();\n    }\n}\n",
+                &["%Inner::lock", "%Conn::send", "%Pool::get"],
+                &["?v::go", "?sem::close"],
+            ),
+            (
+                "a.cc",
+                Lang::Cpp,
+                "class A {\n  Pool* pool_;\n  void m(Conn& c) {\n    c.open();\n    \
+                 pool_->get();\n    this->pool_->put();\n    Ctx x;\n    x.run();\n    \
+                 auto y = make();\n    y.go();\n  }\n};\n",
+                &["%Conn::open", "%Pool::get", "%Pool::put", "%Ctx::run"],
+                &["?y::go"],
+            ),
+        ];
+        for (rel, lang, text, typed, untyped) in cases {
+            let got = calls(rel, lang, text);
+            for want in typed.iter().chain(untyped) {
+                assert!(
+                    got.contains(&want.to_string()),
+                    "{lang:?}: {want} in {got:?}"
+                );
+            }
         }
     }
 }

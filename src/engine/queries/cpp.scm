@@ -19,3 +19,9 @@
 (call_expression function: [(identifier) @ref.call (field_expression field: (field_identifier) @ref.call) (qualified_identifier name: (identifier) @ref.call)])
 ; Type references (`type_identifier` nodes) are collected by a plain tree walk in parse.rs:
 ; a catch-all pattern here made the query engine test every node.
+
+; What declarations say a value's type is (see `parse::types`): parameters, fields and locals,
+; through pointer and reference declarators.
+(parameter_declaration type: (_) @bind.type declarator: [(identifier) @bind.name (pointer_declarator declarator: (identifier) @bind.name) (reference_declarator (identifier) @bind.name)])
+(field_declaration type: (_) @bind.type declarator: [(field_identifier) @bind.name (pointer_declarator declarator: (field_identifier) @bind.name) (reference_declarator (field_identifier) @bind.name)])
+(declaration type: (_) @bind.type declarator: [(identifier) @bind.name (init_declarator declarator: [(identifier) @bind.name (pointer_declarator declarator: (identifier) @bind.name) (reference_declarator (identifier) @bind.name)])])

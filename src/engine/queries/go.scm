@@ -9,3 +9,10 @@
 (call_expression function: [(identifier) @ref.call (selector_expression field: (field_identifier) @ref.call)])
 ; Type references (`type_identifier` nodes) are collected by a plain tree walk in parse.rs:
 ; a catch-all pattern here made the query engine test every node.
+
+; What declarations say a value's type is (see `parse::types`): parameters and receivers,
+; struct fields, `var x T`, and `x := T{}` or `x := &T{}`.
+(parameter_declaration name: (identifier) @bind.name type: (_) @bind.type)
+(field_declaration name: (field_identifier) @bind.name type: (_) @bind.type)
+(var_spec name: (identifier) @bind.name type: (_) @bind.type)
+(short_var_declaration left: (expression_list (identifier) @bind.name) right: (expression_list [(composite_literal type: (type_identifier) @bind.type) (unary_expression operand: (composite_literal type: (type_identifier) @bind.type))]))

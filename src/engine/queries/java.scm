@@ -16,3 +16,8 @@
 (object_creation_expression type: (type_identifier) @ref.call)
 ; Type references (`type_identifier` nodes) are collected by a plain tree walk in parse.rs:
 ; a catch-all pattern here made the query engine test every node.
+
+; What declarations say a value's type is (see `parse::types`): parameters, fields and locals.
+(formal_parameter type: (_) @bind.type name: (identifier) @bind.name)
+(field_declaration type: (_) @bind.type declarator: (variable_declarator name: (identifier) @bind.name))
+(local_variable_declaration type: (_) @bind.type declarator: (variable_declarator name: (identifier) @bind.name))

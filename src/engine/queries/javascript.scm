@@ -24,3 +24,8 @@
 
 (call_expression function: [(identifier) @ref.call (member_expression property: (property_identifier) @ref.call)])
 (new_expression constructor: [(identifier) @ref.call (member_expression property: (property_identifier) @ref.call)])
+
+; What declarations say a value's type is (see `parse::types`): `const x = new T()`, and
+; `this.x = new T()` in a method (the class's field).
+(variable_declarator name: (identifier) @bind.name value: (new_expression constructor: (identifier) @bind.new))
+(assignment_expression left: (member_expression object: (this) @_self property: (property_identifier) @bind.field) right: (new_expression constructor: (identifier) @bind.new))

@@ -25,3 +25,10 @@
 (macro_invocation macro: (identifier) @ref.macro)
 ; Type references (`type_identifier` nodes) are collected by a plain tree walk in parse.rs:
 ; a catch-all pattern here made the query engine test every node.
+
+; What declarations say a value's type is (see `parse::types`): parameters, struct fields,
+; `let x: T`, and `let x = T::new(…)` for a type `T`.
+(parameter pattern: (identifier) @bind.name type: (_) @bind.type)
+(field_declaration name: (field_identifier) @bind.name type: (_) @bind.type)
+(let_declaration pattern: (identifier) @bind.name type: (_) @bind.type)
+(let_declaration pattern: (identifier) @bind.name value: (call_expression function: (scoped_identifier path: (identifier) @bind.new)))

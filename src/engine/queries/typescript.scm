@@ -33,3 +33,14 @@
 (new_expression constructor: [(identifier) @ref.call (member_expression property: (property_identifier) @ref.call)])
 ; Type references (`type_identifier` nodes) are collected by a plain tree walk in parse.rs:
 ; a catch-all pattern here made the query engine test every node.
+
+; What declarations say a value's type is (see `parse::types`): annotated parameters, fields and
+; variables, a constructor's parameter properties (the class's fields), `const x = new T()` and
+; `this.x = new T()` in a method.
+(required_parameter pattern: (identifier) @bind.name type: (type_annotation) @bind.type)
+(optional_parameter pattern: (identifier) @bind.name type: (type_annotation) @bind.type)
+(required_parameter (accessibility_modifier) @_modifier pattern: (identifier) @bind.field type: (type_annotation) @bind.type)
+(public_field_definition name: (property_identifier) @bind.name type: (type_annotation) @bind.type)
+(variable_declarator name: (identifier) @bind.name type: (type_annotation) @bind.type)
+(variable_declarator name: (identifier) @bind.name value: (new_expression constructor: (identifier) @bind.new))
+(assignment_expression left: (member_expression object: (this) @_self property: (property_identifier) @bind.field) right: (new_expression constructor: (identifier) @bind.new))

@@ -11,6 +11,9 @@
 
 use tree_sitter::{Language, Node};
 
+mod bind;
+pub use bind::BindPattern;
+
 /// One reference pattern: a root kind and the constraint on its children. A special case of
 /// [`DefPattern`] kept for speed: call sites are the most common roots, and matching them as
 /// `DefPattern`s cost 2.6–5.8 % more instructions per cold index (tokio, gin, leveldb, express).
@@ -32,12 +35,19 @@ struct Sub {
     kind: u16,
     capture: Option<&'static str>,
     child: Option<Child>,
+    /// A binding pattern's further children (`attribute:` beside `object:` of `self.x`);
+    /// none in a reference pattern.
+    more: Vec<Child>,
 }
 
 impl RefPattern {
     /// Calls `found(capture, node)` for every capture of this pattern at `node` (whose kind is
     /// `root`).
-    pub fn for_each_capture<'t>(&self, node: Node<'t>, found: &mut impl FnMut(&str, Node<'t>)) {
+    pub fn for_each_capture<'t>(
+        &self,
+        node: Node<'t>,
+        found: &mut impl FnMut(&'static str, Node<'t>),
+    ) {
         self.child.for_each_capture(node, found);
     }
 
@@ -48,6 +58,7 @@ impl RefPattern {
             toks: tokenize(text, false)?,
             at: 0,
             language,
+            bind: false,
         };
         p.expect("(")?;
         let root = p.kind()?;
@@ -58,7 +69,9 @@ impl RefPattern {
 }
 
 impl Child {
-    fn for_each_capture<'t>(&self, node: Node<'t>, found: &mut impl FnMut(&str, Node<'t>)) {
+    /// The captures of this chain under `node`: at a field's first child (`a` of `a, b int`),
+    /// or at every named child.
+    fn for_each_capture<'t>(&self, node: Node<'t>, found: &mut impl FnMut(&'static str, Node<'t>)) {
         match self.field {
             Some(f) => {
                 if let Some(c) = node.child_by_field_id(f.get()) {
@@ -74,15 +87,30 @@ impl Child {
         }
     }
 
-    fn match_one<'t>(&self, node: Node<'t>, found: &mut impl FnMut(&str, Node<'t>)) {
+    /// The capture names in this chain.
+    fn capture_names(&self, out: &mut Vec<&'static str>) {
+        for sub in &self.alts {
+            out.extend(sub.capture);
+            for c in sub.child.iter().chain(&sub.more) {
+                c.capture_names(out);
+            }
+        }
+    }
+
+    fn match_one<'t>(&self, node: Node<'t>, found: &mut impl FnMut(&'static str, Node<'t>)) {
         if !node.is_named() {
             return;
         }
-        for sub in self.alts.iter().filter(|s| s.kind == node.kind_id()) {
+        let kind = node.kind_id();
+        for sub in self
+            .alts
+            .iter()
+            .filter(|s| s.kind == kind || s.kind == ANY_KIND)
+        {
             if let Some(c) = sub.capture {
                 found(c, node);
             }
-            if let Some(child) = &sub.child {
+            for child in sub.child.iter().chain(&sub.more) {
                 child.for_each_capture(node, found);
             }
         }
@@ -93,6 +121,8 @@ struct Parser<'s, 'l> {
     toks: Vec<&'s str>,
     at: usize,
     language: &'l Language,
+    /// Parsing a `BindPattern`: its captures, and `(_)` for any named node.
+    bind: bool,
 }
 
 impl<'s> Parser<'s, '_> {
@@ -112,6 +142,9 @@ impl<'s> Parser<'s, '_> {
 
     fn kind(&mut self) -> Option<u16> {
         let name = self.next()?;
+        if name == "_" && self.bind {
+            return Some(ANY_KIND);
+        }
         if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || name == "_" {
             return None;
         }
@@ -148,11 +181,20 @@ impl<'s> Parser<'s, '_> {
         } else {
             Some(self.child()?)
         };
+        let mut more = Vec::new();
+        while self.bind && self.peek()? != ")" {
+            more.push(self.child()?);
+        }
         self.expect(")")?;
         let capture = match self.peek() {
             Some(t) if t.starts_with('@') => {
                 self.at += 1;
-                Some(capture_name(&t[1..])?)
+                let names: &[&'static str] = if self.bind {
+                    BIND_CAPTURES
+                } else {
+                    REF_CAPTURES
+                };
+                Some(*names.iter().find(|c| **c == &t[1..])?)
             }
             _ => None,
         };
@@ -160,16 +202,28 @@ impl<'s> Parser<'s, '_> {
             kind,
             capture,
             child,
+            more,
         })
     }
 }
 
 /// The capture names the engine reads from reference patterns.
-fn capture_name(name: &str) -> Option<&'static str> {
-    ["ref.call", "ref.macro", "ref.type", "inherit"]
-        .into_iter()
-        .find(|c| *c == name)
-}
+const REF_CAPTURES: &[&str] = &["ref.call", "ref.macro", "ref.type", "inherit"];
+
+/// The capture names of binding patterns: a name and its type (see `parse::types`), and
+/// helpers for what must be there: the receiver an `#eq?` checks (`self`), a modifier.
+const BIND_CAPTURES: &[&str] = &[
+    "bind.name",
+    "bind.field",
+    "bind.type",
+    "bind.new",
+    "_self",
+    "_modifier",
+];
+
+/// A sub-pattern's kind in a binding pattern's `(_)`: any named node. No grammar has this
+/// many kinds.
+const ANY_KIND: u16 = u16::MAX;
 
 /// Tokens of a pattern: `(`, `)`, `[`, `]`, `field:`, `@capture`, kind names, and when `full`,
 /// `!field`, anchors `.`, `#predicate?` names and string literals. `None` for anything else
@@ -295,6 +349,7 @@ impl DefPattern {
             toks: tokenize(text, true)?,
             at: 0,
             language,
+            bind: false,
         };
         let mut equal = Vec::new();
         let top = p.def_sub(&mut equal)?;
@@ -329,25 +384,29 @@ impl DefPattern {
             }
         };
         solve(
-            &[Goal::Constraints(&self.top.constraints, node)],
+            Goal::Constraints(&self.top.constraints, node),
+            None,
             caps,
             &mut checked,
         );
     }
 }
 
-/// Meets the first goal in every way it can be met, each time going on with the rest.
+/// Goals still to meet after the current one, as a list linked through the solver's own
+/// stack frames: going on with more goals costs no allocation (a `Vec` per step was most of
+/// the matching's instructions).
+struct Later<'l, 'p, 't> {
+    goal: Goal<'p, 't>,
+    next: Option<&'l Later<'l, 'p, 't>>,
+}
+
+/// Meets `goal` in every way it can be met, each time going on with the goals `later`.
 fn solve<'p, 't>(
-    goals: &[Goal<'p, 't>],
+    goal: Goal<'p, 't>,
+    later: Option<&Later<'_, 'p, 't>>,
     caps: &mut Vec<Capture<'t>>,
     found: &mut dyn FnMut(&[Capture<'t>]),
 ) {
-    let Some((&goal, later)) = goals.split_first() else {
-        found(caps);
-        return;
-    };
-    // The goals once this one is met: `now` first, then the rest.
-    let then = |now: &[Goal<'p, 't>]| -> Vec<Goal<'p, 't>> { [now, later].concat() };
     match goal {
         Goal::Match(item, node) => {
             for sub in item
@@ -358,7 +417,8 @@ fn solve<'p, 't>(
                 let mark = caps.len();
                 caps.extend(item.capture.iter().chain(&sub.capture).map(|c| (*c, node)));
                 solve(
-                    &then(&[Goal::Constraints(&sub.constraints, node)]),
+                    Goal::Constraints(&sub.constraints, node),
+                    later,
                     caps,
                     found,
                 );
@@ -367,14 +427,16 @@ fn solve<'p, 't>(
         }
         Goal::Constraints(constraints, parent) => {
             let Some((first, rest)) = constraints.split_first() else {
-                solve(later, caps, found);
-                return;
+                return go_on(later, caps, found);
             };
-            let rest = Goal::Constraints(rest, parent);
+            let rest = Later {
+                goal: Goal::Constraints(rest, parent),
+                next: later,
+            };
             match first {
                 Constraint::Absent(field) => {
                     if parent.child_by_field_id(field.get()).is_none() {
-                        solve(&then(&[rest]), caps, found);
+                        go_on(Some(&rest), caps, found);
                     }
                 }
                 Constraint::Child { field, item } => {
@@ -394,7 +456,7 @@ fn solve<'p, 't>(
                             None => true,
                         };
                         if in_field && child.is_named() && item.accepts(child) {
-                            solve(&then(&[Goal::Match(item, child), rest]), caps, found);
+                            solve(Goal::Match(item, child), Some(&rest), caps, found);
                         }
                         more = cursor.goto_next_sibling();
                     }
@@ -418,18 +480,60 @@ fn solve<'p, 't>(
                         if *first && start > 0 || *last && start < starts {
                             continue;
                         }
-                        let mut now: Vec<Goal<'p, 't>> = items
-                            .iter()
-                            .zip(&kids[start..])
-                            .map(|(item, kid)| Goal::Match(item, *kid))
-                            .collect();
-                        now.push(rest);
-                        solve(&then(&now), caps, found);
+                        match_run(items, &kids[start..], &rest, caps, found);
                     }
                 }
             }
         }
     }
+}
+
+/// Goes on with the next goal, or reports the captures when none is left.
+fn go_on<'p, 't>(
+    later: Option<&Later<'_, 'p, 't>>,
+    caps: &mut Vec<Capture<'t>>,
+    found: &mut dyn FnMut(&[Capture<'t>]),
+) {
+    match later {
+        Some(l) => solve(l.goal, l.next, caps, found),
+        None => found(caps),
+    }
+}
+
+/// Matches each of `items` against the node beside it in `kids`, in order, then goes on
+/// with `rest`: the goals are linked from the last item back, each in its own frame.
+fn match_run<'p, 't>(
+    items: &'p [Item],
+    kids: &[Node<'t>],
+    rest: &Later<'_, 'p, 't>,
+    caps: &mut Vec<Capture<'t>>,
+    found: &mut dyn FnMut(&[Capture<'t>]),
+) {
+    fn link<'p, 't>(
+        goals: &[Goal<'p, 't>],
+        tail: &Later<'_, 'p, 't>,
+        caps: &mut Vec<Capture<'t>>,
+        found: &mut dyn FnMut(&[Capture<'t>]),
+    ) {
+        match goals.split_last() {
+            Some((last, init)) => link(
+                init,
+                &Later {
+                    goal: *last,
+                    next: Some(tail),
+                },
+                caps,
+                found,
+            ),
+            None => go_on(Some(tail), caps, found),
+        }
+    }
+    let goals: Vec<Goal<'p, 't>> = items
+        .iter()
+        .zip(kids)
+        .map(|(item, kid)| Goal::Match(item, *kid))
+        .collect();
+    link(&goals, rest, caps, found);
 }
 
 /// An element of a node's child list, before anchors join children into runs.
@@ -609,6 +713,7 @@ pub fn split_patterns(source: &str) -> Vec<&str> {
 
 #[cfg(test)]
 mod tests {
+    use super::bind::{NAME_CAPTURES, TYPE_CAPTURES};
     use super::*;
 
     fn rust() -> Language {
@@ -657,7 +762,7 @@ mod tests {
         let mut parser = Parser::new();
         parser.set_language(&l).unwrap();
         let tree = parser.parse(src, None).unwrap();
-        for pattern in split_patterns(include_str!("queries/rust.scm")) {
+        for pattern in split_patterns(include_str!("../queries/rust.scm")) {
             let Some(native) = RefPattern::parse(pattern, &l) else {
                 continue;
             };
@@ -741,6 +846,76 @@ mod tests {
         out
     }
 
+    /// What a binding pattern binds, as `(name, type)` start bytes.
+    type Bound = std::collections::BTreeSet<(usize, usize)>;
+
+    /// Every name the query binds with every type it binds it to.
+    fn query_bound(matches: &Matches) -> Bound {
+        let mut out = Bound::new();
+        for m in matches {
+            let of = |wanted: [&'static str; 2]| -> Vec<usize> {
+                m.iter()
+                    .filter(|(c, _)| wanted.contains(&c.as_str()))
+                    .map(|(_, at)| *at)
+                    .collect()
+            };
+            for name in of(NAME_CAPTURES) {
+                for ty in of(TYPE_CAPTURES) {
+                    out.insert((name, ty));
+                }
+            }
+        }
+        out
+    }
+
+    /// The native bindings are ones the query makes, and where the query binds a name to a
+    /// type, a name is bound natively (`a` of `a, b int`, where the query binds both).
+    fn assert_binds_as_the_query(
+        native: &Bound,
+        query: &Bound,
+        tree: &tree_sitter::Tree,
+        what: &str,
+    ) {
+        assert!(
+            native.is_subset(query),
+            "{what}: {native:?} not within {query:?}"
+        );
+        // The node holding both a name and its type: the pattern's root.
+        let root = |&(name, ty): &(usize, usize)| {
+            let mut node = tree
+                .root_node()
+                .named_descendant_for_byte_range(name, name)?;
+            while node.start_byte() > ty || node.end_byte() <= ty {
+                node = node.parent()?;
+            }
+            Some(node.id())
+        };
+        let roots = |b: &Bound| -> std::collections::BTreeSet<Option<usize>> {
+            b.iter().map(root).collect()
+        };
+        assert_eq!(
+            roots(native),
+            roots(query),
+            "{what}: {native:?} against {query:?}"
+        );
+    }
+
+    fn native_bound(native: &BindPattern, tree: &tree_sitter::Tree, src: &str) -> Bound {
+        let mut out = Bound::new();
+        let mut caps = Vec::new();
+        let mut stack = vec![tree.root_node()];
+        while let Some(n) = stack.pop() {
+            if n.kind_id() == native.root {
+                native.for_each_match(n, src.as_bytes(), &mut caps, &mut |m| {
+                    out.insert((m[0].1.start_byte(), m[1].1.start_byte()));
+                });
+            }
+            let mut cursor = n.walk();
+            stack.extend(n.children(&mut cursor));
+        }
+        out
+    }
+
     /// Each language's patterns and code that exercises every one of them: several children
     /// with one field (`import a, b`, `typedef int A, B`), nested alternatives, captures on an
     /// alternation, wildcards, absent fields, anchored runs, `#eq?`, sub-patterns captured as
@@ -749,65 +924,74 @@ mod tests {
         vec![
             (
                 tree_sitter_rust::LANGUAGE.into(),
-                include_str!("queries/rust.scm"),
+                include_str!("../queries/rust.scm"),
                 "use a::b;\nuse c::{d, e};\nmod f;\nmod g { fn h() {} }\nstruct S; enum E {}\n\
                  union U { x: u8 } type T = u8; trait Tr { fn sig(&self); }\nconst C: u8 = 1;\n\
-                 static ST: u8 = 2;\nmacro_rules! m { () => {} }\nimpl Tr for S { fn sig(&self) {} }\n",
+                 static ST: u8 = 2;\nmacro_rules! m { () => {} }\nimpl Tr for S { fn sig(&self) {} }\n\
+                 struct F { inner: Arc<Inner> }\nfn t(x: &mut Conn) { let y: u8 = 1; let z = Pool::new(); }\n",
             ),
             (
                 tree_sitter_python::LANGUAGE.into(),
-                include_str!("queries/python.scm"),
+                include_str!("../queries/python.scm"),
                 "import os, sys as system\nimport a.b\nfrom .x import y\nfrom z import (w, v as vv)\n\
                  LIMIT = 3\nA, B = 1, 2\nclass K(Base, mod.Other):\n    X = 1\n    def m(self): pass\n\
-                 @deco\ndef f():\n    g = 2\n",
+                 @deco\ndef f():\n    g = 2\n\
+                 def t(a: App, b: Ctx = None):\n    c: Pool = make()\n    d = Pool()\n\
+                 class M:\n    def __init__(self):\n        self.e: Ctx = a\n        self.f = Pool()\n",
             ),
             (
                 tree_sitter_javascript::LANGUAGE.into(),
-                include_str!("queries/javascript.scm"),
+                include_str!("../queries/javascript.scm"),
                 "import x from './x';\nimport * as ns from 'ns';\nimport { a, b as c } from './ab';\nconst r = require('./r');\nrequire('side-effect');\nnotRequire('./n');\nrequire(dir, './not-first');\n\
                  defineGetter(req, 'host', function host() {});\ndefineGetter(req, 'ip', () => 1);\ndefineGetter(req, x, () => 1);\nwrap(fn, req, 'late', () => 1);\n\
                  function f() {}\nfunction* g() {}\nclass A extends B.C { m() {} #p() {} }\n\
                  const h = () => 1, i = function () {}, k = 3;\nvar l = m = function () {};\n\
                  exports.n = function () {};\nobj['o'] = class {};\nconst p = { q() {}, r: () => 1, 's': function () {} };\n\
-                 export const t = 1;\nlet u;\n",
+                 export const t = 1;\nlet u;\n\
+                 const v = new Pool();\nclass W { constructor() { this.p = new Pool(); } }\n",
             ),
             (
                 tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
-                include_str!("queries/typescript.scm"),
+                include_str!("../queries/typescript.scm"),
                 "import { x, w as ww } from './x';\nimport d, * as ns from './d';\nimport fs = require('fs');\nexport { y } from './y';\nconst r = require('./r');\nload('./l');\nrequire(dir, './not-first');\n\
                  function f(): void {}\nfunction* gen() {}\nclass A extends B implements I, J {\n\
                    m(): void {}\n  #p = () => 1;\n  q = function () {};\n}\nabstract class Ab { abstract n(): void; }\n\
                  interface I extends K {}\ntype T = string;\nenum E { A }\nconst h = () => 1, k = 2;\n\
-                 module.exports.z = () => 1;\nconst o = { r: () => 1 };\nexport const t = 1;\nnamespace N {}\n",
+                 module.exports.z = () => 1;\nconst o = { r: () => 1 };\nexport const t = 1;\nnamespace N {}\n\
+                 class P { c: Conn; constructor(private s: Store, o?: Opt) { this.q = new Pool(); } }\n\
+                 function u(a: App) { const b: Ctx = a; const d = new Pool(); }\n",
             ),
             (
                 tree_sitter_go::LANGUAGE.into(),
-                include_str!("queries/go.scm"),
+                include_str!("../queries/go.scm"),
                 "package p\nimport (\n\t\"fmt\"\n\tx \"a/b\"\n)\nfunc f() {}\nfunc (r *R) M() {}\nfunc (r R) N() {}\n\
                  func (g G[T]) O() {}\nfunc (g *G[T]) P() {}\ntype I interface{ M() }\ntype S struct{}\n\
-                 type (\n\tA int\n\tB = map[string]int\n\tC func()\n\tD []int\n\tE *S\n\tF chan int\n\tH [2]int\n\tJ x.Y\n)\n",
+                 type (\n\tA int\n\tB = map[string]int\n\tC func()\n\tD []int\n\tE *S\n\tF chan int\n\tH [2]int\n\tJ x.Y\n)\n\
+                 type K struct { e *Engine }\nfunc u(c *Context) { var d Pool; x := &Pool{}; y := Pool{} }\n",
             ),
             (
                 tree_sitter_java::LANGUAGE.into(),
-                include_str!("queries/java.scm"),
+                include_str!("../queries/java.scm"),
                 "import a.b.C;\nimport static d.E.f;\nclass A extends B implements I, J {\n  A() {}\n  void m() {}\n\
-                   record R(int x) {}\n  enum E { X }\n}\ninterface I extends K, L {}\n@interface Note {}\n",
+                   record R(int x) {}\n  enum E { X }\n}\ninterface I extends K, L {}\n@interface Note {}\n\
+                 class F { private Pool pool; void u(Conn c) { Ctx d = c.ctx(); var e = new Pool(); } }\n",
             ),
             (
                 tree_sitter_c::LANGUAGE.into(),
-                include_str!("queries/c.scm"),
+                include_str!("../queries/c.scm"),
                 "#include \"a.h\"\n#include <b.h>\n#define M(x) (x)\ntypedef int A, B;\n\
                  typedef struct s { int x; } S;\nunion u { int y; };\nenum e { X };\nint f(void) { return 0; }\n\
                  char *g(void) { return 0; }\nchar **h(void) { return 0; }\n",
             ),
             (
                 tree_sitter_cpp::LANGUAGE.into(),
-                include_str!("queries/cpp.scm"),
+                include_str!("../queries/cpp.scm"),
                 "#include \"a.h\"\n#include <vector>\n#define M(x) (x)\nclass LEVELDB_EXPORT Status {\n public:\n  Status() {}\n  bool ok() const { return true; }\n};\n\
                  struct S : public Base, Other { int x; };\nclass C { public: C(); ~C(); void m(); };\n\
                  union U { int y; };\nenum E { X };\ntypedef int A, B;\nusing T = int;\nC::C() {}\nC::~C() {}\n\
                  void C::m() {}\nint *f() { return 0; }\nint &g() { static int x; return x; }\n\
-                 bool operator==(const S&, const S&) { return true; }\n",
+                 bool operator==(const S&, const S&) { return true; }\n\
+                 struct F { Pool* pool; Conn conn; Ctx& ctx; };\nvoid u(Conn c, Pool* p, Ctx& x) { Ctx d; Pool* e = 0; Conn f = c; Ctx& g = x; }\n",
             ),
         ]
     }
@@ -819,7 +1003,7 @@ mod tests {
     #[test]
     fn definition_patterns_match_what_the_query_cursor_finds() {
         let cases = samples();
-        let mut natives = 0;
+        let (mut natives, mut binds) = (0, 0);
         for (l, source, src) in cases {
             crate::engine::parse_memory::install();
             let mut parser = tree_sitter::Parser::new();
@@ -829,16 +1013,37 @@ mod tests {
                 if RefPattern::parse(pattern, &l).is_some() {
                     continue;
                 }
+                let want = query_matches(&l, pattern, &tree, src);
+                assert!(!want.is_empty(), "{pattern} matches nothing in the sample");
+                if let Some(bind) = BindPattern::parse(pattern, &l) {
+                    binds += 1;
+                    let native = native_bound(&bind, &tree, src);
+                    assert!(!native.is_empty(), "{pattern} binds nothing natively");
+                    assert_binds_as_the_query(&native, &query_bound(&want), &tree, pattern);
+                    continue;
+                }
                 let Some(native) = DefPattern::parse(pattern, &l) else {
                     continue;
                 };
                 natives += 1;
-                let want = query_matches(&l, pattern, &tree, src);
-                assert!(!want.is_empty(), "{pattern} matches nothing in the sample");
                 assert_eq!(native_matches(&native, &tree, src), want, "{pattern}");
             }
         }
         assert!(natives >= 60, "only {natives} patterns matched natively");
+        assert!(
+            binds >= 20,
+            "only {binds} binding patterns matched natively"
+        );
+        // Binding patterns root at common nodes (parameters, assignments), where the general
+        // solver costs: each is matched natively.
+        for (l, source, _) in samples() {
+            for pattern in split_patterns(source)
+                .into_iter()
+                .filter(|p| p.contains("@bind."))
+            {
+                assert!(BindPattern::parse(pattern, &l).is_some(), "{pattern}");
+            }
+        }
     }
 
     /// The same on broken code, where trees hold errors and missing nodes: each sample cut,
@@ -881,8 +1086,15 @@ mod tests {
             let patterns: Vec<(&str, DefPattern, tree_sitter::Query)> = split_patterns(source)
                 .into_iter()
                 .filter(|p| RefPattern::parse(p, &l).is_none())
+                .filter(|p| BindPattern::parse(p, &l).is_none())
                 .filter_map(|p| DefPattern::parse(p, &l).map(|d| (p, d)))
                 .map(|(p, d)| (p, d, tree_sitter::Query::new(&l, p).unwrap()))
+                .collect();
+            let binds: Vec<(&str, BindPattern, tree_sitter::Query)> = split_patterns(source)
+                .into_iter()
+                .filter(|p| RefPattern::parse(p, &l).is_none())
+                .filter_map(|p| BindPattern::parse(p, &l).map(|b| (p, b)))
+                .map(|(p, b)| (p, b, tree_sitter::Query::new(&l, p).unwrap()))
                 .collect();
             let mut parser = tree_sitter::Parser::new();
             parser.set_language(&l).unwrap();
@@ -919,6 +1131,14 @@ mod tests {
                         native_matches(native, &tree, &text),
                         compiled_matches(query, &tree, &text),
                         "{pattern} on {text:?}"
+                    );
+                }
+                for (pattern, bind, query) in &binds {
+                    assert_binds_as_the_query(
+                        &native_bound(bind, &tree, &text),
+                        &query_bound(&compiled_matches(query, &tree, &text)),
+                        &tree,
+                        &format!("{pattern} on {text:?}"),
                     );
                 }
             }
