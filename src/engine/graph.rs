@@ -267,6 +267,13 @@ impl Index {
             .map(|s| s.kind)
     }
 
+    /// Whether a definition of the type named `own` is one a value declared of the type `ty`
+    /// may mean: `ty` itself, a type it derives from (whose method it inherits), or one
+    /// derived from it (an implementation of an interface).
+    fn is_of_type(&self, ty: &str, own: &str) -> bool {
+        self.is_or_derives_from(ty, own) || self.is_or_derives_from(own, ty)
+    }
+
     /// Whether the type named `ty` is the type named `base` or, through its base types as
     /// the code names them (`class Flask(App)`, `App(Scaffold)`), derives from it.
     fn is_or_derives_from(&self, ty: &str, base: &str) -> bool {
@@ -393,10 +400,7 @@ impl Index {
                 let guess = value.is_some_and(|value| {
                     let own = owner(tfile, ts);
                     match value {
-                        ValueOf::Typed(ty) => {
-                            let own = last_segment(own);
-                            !(self.is_or_derives_from(ty, own) || self.is_or_derives_from(own, ty))
-                        }
+                        ValueOf::Typed(ty) => !self.is_of_type(ty, last_segment(own)),
                         ValueOf::Named(value) => {
                             (cands.len() > 1
                                 || target.kind == parse::Kind::Function && own.is_empty())
@@ -449,9 +453,21 @@ impl Index {
                 return (chosen, Some(ValueOf::Named(value)));
             }
             Qualifier::Value(value) => return (in_scope(), Some(ValueOf::Named(value))),
-            // The scopes choose as for any value, so that answers rank as they would without
-            // the declaration; the type says which of the chosen the call means.
-            Qualifier::Typed(ty) => return (in_scope(), Some(ValueOf::Typed(ty))),
+            // The scopes choose as for any value; the declared type then says which of the
+            // chosen the call means, when one is of that type (`c.Get()` is `Context.Get`, not
+            // also `Cache.Get`). A type the workspace does not define (`Option`, `any`) says
+            // nothing, and the scopes' choice stays, marked a guess.
+            Qualifier::Typed(ty) => {
+                let mut chosen = in_scope();
+                let of_type = |&(cf, cs): &(u32, u32)| {
+                    self.file(cf)
+                        .is_some_and(|t| self.is_of_type(ty, last_segment(owner(t, cs))))
+                };
+                if chosen.iter().any(of_type) {
+                    chosen.retain(of_type);
+                }
+                return (chosen, Some(ValueOf::Typed(ty)));
+            }
             // `drop(x)` in Rust, `helper()` or `os.path.join()` in Python: a function,
             // never a method.
             Qualifier::Function => {
