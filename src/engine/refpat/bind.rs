@@ -3,7 +3,7 @@
 
 use tree_sitter::{Language, Node};
 
-use super::{ANY_KIND, Capture, Child, Parser, tokenize};
+use super::{ANY_KIND, Capture, Child, Parser, predicates_hold};
 
 /// A pattern that gives a name a type (`@bind.*` captures, see `parse::types`): children's
 /// chains under a root, each followed as in a reference pattern (a field's first child: `a`
@@ -23,12 +23,7 @@ pub struct BindPattern {
 impl BindPattern {
     /// Parses one top-level pattern of chains with `@bind.*` captures; `None` for any other.
     pub fn parse(text: &'static str, language: &Language) -> Option<BindPattern> {
-        let mut p = Parser {
-            toks: tokenize(text, true)?,
-            at: 0,
-            language,
-            bind: true,
-        };
+        let mut p = Parser::new(text, true, language, true)?;
         p.expect("(")?;
         let root = p.kind().filter(|k| *k != ANY_KIND)?;
         let (mut chains, mut equal) = (Vec::new(), Vec::new());
@@ -82,22 +77,13 @@ impl BindPattern {
             }
         }
         // Chains are followed capture by capture: a sub-pattern whose other child failed
-        // (`his.p` for `this.p`) still made some.
-        if !self
+        // (`his.p` for `this.p`) still made some. With every capture made, a predicate
+        // checks a node that is there (`self` of `self.x`, not of a longer chain).
+        let all_made = self
             .captures
             .iter()
-            .all(|n| caps.iter().any(|(c, _)| c == n))
-        {
-            return;
-        }
-        // A predicate holds on a capture that was made: `self` of `self.x`, not a chain.
-        let holds = |&(name, want): &(&str, &str)| {
-            let mut of_name = caps.iter().filter(|(c, _)| *c == name).peekable();
-            of_name.peek().is_some()
-                && of_name
-                    .all(|(_, n)| text.get(n.start_byte()..n.end_byte()) == Some(want.as_bytes()))
-        };
-        if !self.equal.iter().all(holds) {
+            .all(|n| caps.iter().any(|(c, _)| c == n));
+        if !all_made || !predicates_hold(&self.equal, caps, text) {
             return;
         }
         let Some(&ty) = caps.iter().find(|(c, _)| TYPE_CAPTURES.contains(c)) else {

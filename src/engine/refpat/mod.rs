@@ -54,12 +54,7 @@ impl RefPattern {
     /// Parses one top-level pattern; `None` when it uses anything beyond kinds, fields,
     /// alternatives and `@ref.*`/`@inherit` captures on children.
     pub fn parse(text: &str, language: &Language) -> Option<RefPattern> {
-        let mut p = Parser {
-            toks: tokenize(text, false)?,
-            at: 0,
-            language,
-            bind: false,
-        };
+        let mut p = Parser::new(text, false, language, false)?;
         p.expect("(")?;
         let root = p.kind()?;
         let child = p.child()?;
@@ -125,7 +120,18 @@ struct Parser<'s, 'l> {
     bind: bool,
 }
 
-impl<'s> Parser<'s, '_> {
+impl<'s, 'l> Parser<'s, 'l> {
+    /// A parser of one pattern's tokens (all of the query syntax refpat reads when `full`),
+    /// for a binding pattern when `bind`.
+    fn new(text: &'s str, full: bool, language: &'l Language, bind: bool) -> Option<Self> {
+        Some(Parser {
+            toks: tokenize(text, full)?,
+            at: 0,
+            language,
+            bind,
+        })
+    }
+
     fn peek(&self) -> Option<&'s str> {
         self.toks.get(self.at).copied()
     }
@@ -331,6 +337,15 @@ impl Item {
     }
 }
 
+/// Whether every node captured under each `#eq?` predicate's name has its text.
+fn predicates_hold(equal: &[(&str, &str)], caps: &[Capture], text: &[u8]) -> bool {
+    equal.iter().all(|&(name, want)| {
+        caps.iter()
+            .filter(|(c, _)| *c == name)
+            .all(|(_, n)| text.get(n.start_byte()..n.end_byte()) == Some(want.as_bytes()))
+    })
+}
+
 /// A capture: its name in the query and the node.
 pub type Capture<'t> = (&'static str, Node<'t>);
 
@@ -345,12 +360,7 @@ impl DefPattern {
     /// Parses one top-level pattern; `None` when it uses anything else (quantifiers, other
     /// predicates) or names a kind or field the grammar lacks.
     pub fn parse(text: &'static str, language: &Language) -> Option<DefPattern> {
-        let mut p = Parser {
-            toks: tokenize(text, true)?,
-            at: 0,
-            language,
-            bind: false,
-        };
+        let mut p = Parser::new(text, true, language, false)?;
         let mut equal = Vec::new();
         let top = p.def_sub(&mut equal)?;
         let root = top.kind?;
@@ -374,12 +384,7 @@ impl DefPattern {
             caps.push((c, node));
         }
         let mut checked = |caps: &[Capture<'t>]| {
-            let holds = |&(name, want): &(&str, &str)| {
-                caps.iter()
-                    .filter(|(c, _)| *c == name)
-                    .all(|(_, n)| text.get(n.start_byte()..n.end_byte()) == Some(want.as_bytes()))
-            };
-            if self.equal.iter().all(holds) {
+            if predicates_hold(&self.equal, caps, text) {
                 found(caps);
             }
         };
