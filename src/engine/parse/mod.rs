@@ -18,6 +18,7 @@ mod imports;
 pub mod refs;
 mod rust;
 mod text;
+mod tree_walk;
 mod types;
 
 use docs::{clean_doc, doc_of, signature, signature_of_text};
@@ -288,10 +289,9 @@ fn node_text<'a>(n: Node, text: &'a str) -> &'a str {
     text.get(n.start_byte()..n.end_byte()).unwrap_or("")
 }
 
-/// One cursor walk over the tree: `type_identifier` nodes become type references, and at each
-/// node the patterns rooted at its kind are matched there (`refpat`). The
-/// walk keeps the ancestors of the current node, so definitions find their containers without
-/// `Node::parent` (which re-descends from the root on every call).
+/// One walk over the tree: `type_identifier` nodes become type references, and at each node the
+/// patterns rooted at its kind are matched there (`refpat`). Definitions find their containers
+/// among the walk's ancestors of the node.
 fn collect(
     tree: &Tree,
     lp: &LangPatterns,
@@ -312,56 +312,44 @@ fn collect(
         rel,
         outer,
     };
-    let mut ancestors: Vec<Node> = Vec::new();
     let mut caps: Vec<Capture> = Vec::new();
-    let mut c = tree.walk();
-    loop {
-        let n = c.node();
-        let kind = n.kind_id();
-        if kind == type_id && type_id != 0 {
-            col.refs.push(RawRef {
-                start: n.start_byte(),
-                end: n.end_byte(),
-                kind: RefKind::Type,
-                bang: false,
-                on: CallOn::Scope,
-            });
-        }
-        if lp.is_string(kind)
-            && n.end_position().row + 1 >= n.start_position().row + LONG_STRING_LINES
-            && !is_docstring(&ancestors)
-        {
-            col.long_strings.push((n.start_byte(), n.end_byte()));
-        }
-        for pattern in lp.ref_patterns(kind) {
-            pattern.for_each_capture(n, &mut |cname, node| {
-                push_node_ref(cname, node, lang, text, col)
-            });
-        }
-        for pattern in lp.bind_patterns(kind) {
-            pattern.for_each_match(n, text.as_bytes(), &mut caps, &mut |m| {
-                col.bindings.extend(types::binding(m))
-            });
-        }
-        for pattern in lp.def_patterns(kind) {
-            pattern.for_each_match(n, text.as_bytes(), &mut caps, &mut |m| {
-                on_match(m, cx, (n, &ancestors), col)
-            });
-        }
-        if !lp.is_opaque(kind) && c.goto_first_child() {
-            ancestors.push(n);
-            continue;
-        }
-        loop {
-            if c.goto_next_sibling() {
-                break;
+    tree_walk::walk(
+        tree,
+        |kind| lp.is_opaque(kind),
+        |n, ancestors| {
+            let kind = n.kind_id();
+            if kind == type_id && type_id != 0 {
+                col.refs.push(RawRef {
+                    start: n.start_byte(),
+                    end: n.end_byte(),
+                    kind: RefKind::Type,
+                    bang: false,
+                    on: CallOn::Scope,
+                });
             }
-            if !c.goto_parent() {
-                return;
+            if lp.is_string(kind)
+                && n.end_position().row + 1 >= n.start_position().row + LONG_STRING_LINES
+                && !is_docstring(ancestors)
+            {
+                col.long_strings.push((n.start_byte(), n.end_byte()));
             }
-            ancestors.pop();
-        }
-    }
+            for pattern in lp.ref_patterns(kind) {
+                pattern.for_each_capture(n, &mut |cname, node, parent| {
+                    push_node_ref(cname, node, Some(parent), lang, text, col)
+                });
+            }
+            for pattern in lp.bind_patterns(kind) {
+                pattern.for_each_match(n, text.as_bytes(), &mut caps, &mut |m| {
+                    col.bindings.extend(types::binding(m))
+                });
+            }
+            for pattern in lp.def_patterns(kind) {
+                pattern.for_each_match(n, text.as_bytes(), &mut caps, &mut |m| {
+                    on_match(m, cx, (n, ancestors), col)
+                });
+            }
+        },
+    );
 }
 
 /// What every match in one file shares.
@@ -396,7 +384,7 @@ fn on_match(
                 imports::push_import(cname, node, (anchor, anchor_ancestors), cx, col)
             }
             _ if cname == "inherit" || cname.starts_with("ref.") => {
-                push_node_ref(cname, node, lang, text, col)
+                push_node_ref(cname, node, None, lang, text, col)
             }
             _ if cname.starts_with("def.") => def = Some((node, &cname[4..])),
             _ => {}

@@ -121,13 +121,23 @@ pub(super) enum CallOn {
 }
 
 /// The reference an `@inherit` or `@ref.*` capture of the name `node` makes, a call with
-/// what it is made on.
-pub(super) fn push_node_ref(cname: &str, node: Node, lang: Lang, text: &str, col: &mut Collected) {
+/// what it is made on. `parent` is the node's parent when the match knows it.
+pub(super) fn push_node_ref(
+    cname: &str,
+    node: Node,
+    parent: Option<Node>,
+    lang: Lang,
+    text: &str,
+    col: &mut Collected,
+) {
     push_ref(cname, byte_range(node), col);
     if cname == "ref.call"
         && let Some(r) = col.refs.last_mut()
     {
-        r.on = call_on(node, lang, text);
+        r.on = match parent.or_else(|| node.parent()) {
+            Some(parent) => call_on(node, parent, lang, text),
+            None => CallOn::Scope,
+        };
     }
 }
 
@@ -143,12 +153,7 @@ pub(super) fn push_node_ref(cname: &str, node: Node, lang: Lang, text: &str, col
 /// - nothing but the name, `Bare`, in Rust, Python, JavaScript, TypeScript and Go, where that
 ///   never means a method (`drop(x)`); Java and C++ call their own class's methods so;
 /// - else `Scope` (a lowercase module path, `mem::take()`): only scope can tell.
-///
-/// The node's parent is looked up once: tree-sitter finds it by walking down from the root.
-fn call_on(name: Node, lang: Lang, text: &str) -> CallOn {
-    let Some(parent) = name.parent() else {
-        return CallOn::Scope;
-    };
+fn call_on(name: Node, parent: Node, lang: Lang, text: &str) -> CallOn {
     // Each of these kinds has what the call is made on (`path`, `scope`, `object`, `value`,
     // `argument`, `operand`), or the function called, as its first child: finding a field by
     // name scans the children for it.

@@ -71,7 +71,7 @@ impl BindPattern {
         caps.clear();
         for chain in &self.chains {
             let before = caps.len();
-            chain.for_each_capture(node, &mut |c, n| caps.push((c, n)));
+            chain.for_each_capture(node, &mut |c, n, _| caps.push((c, n)));
             if caps.len() == before {
                 return;
             }
