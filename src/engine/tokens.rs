@@ -8,9 +8,15 @@ use rustc_hash::FxHashMap as HashMap;
 
 /// Calls `emit` with every token of `text` (identifiers and words, in order).
 pub fn for_each_token(text: &str, mut emit: impl FnMut(&str)) {
+    let mut piece = String::new();
+    for_each_word(text, |word| word_tokens(word, &mut piece, &mut emit));
+}
+
+/// Calls `f` with every word of `text` (`[A-Za-z_][A-Za-z0-9_]*`), in order: the tokens of a
+/// text are its words' tokens.
+pub fn for_each_word<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
     let bytes = text.as_bytes();
     let mut i = 0;
-    let mut piece = String::new();
     while i < bytes.len() {
         let c = bytes[i];
         if c.is_ascii_alphabetic() || c == b'_' {
@@ -18,7 +24,7 @@ pub fn for_each_token(text: &str, mut emit: impl FnMut(&str)) {
             while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
                 i += 1;
             }
-            word_tokens(&text[start..i], &mut piece, &mut emit);
+            f(&text[start..i]);
         } else {
             i += 1;
         }

@@ -153,12 +153,17 @@ impl Nesting<'_> {
 
 /// The file-local vocabulary and every (document, field, term) occurrence.
 #[derive(Default)]
-struct Terms {
+struct Terms<'w> {
     vocab: HashMap<String, u32>,
     occ: Vec<(u32, u8, u32)>,
+    /// Each distinct word's terms, as a range of `word_terms`. Most words recur (`self`, `err`,
+    /// local names, a doc comment's prose in its definition's doc field and in the file's
+    /// body), so each is split, stemmed and interned once per file.
+    words: HashMap<&'w str, (u32, u32)>,
+    word_terms: Vec<u32>,
 }
 
-impl Terms {
+impl<'w> Terms<'w> {
     fn intern(&mut self, t: &str) -> u32 {
         if let Some(&id) = self.vocab.get(t) {
             return id;
@@ -168,11 +173,31 @@ impl Terms {
         id
     }
 
+    /// The terms of one word (`[A-Za-z_][A-Za-z0-9_]*`), as a range of `word_terms`.
+    fn of_word(&mut self, word: &'w str) -> std::ops::Range<usize> {
+        let (a, b) = match self.words.get(word) {
+            Some(&range) => range,
+            None => {
+                let a = self.word_terms.len() as u32;
+                tokens::for_each_token(word, |t| {
+                    let id = self.intern(t);
+                    self.word_terms.push(id)
+                });
+                let range = (a, self.word_terms.len() as u32);
+                self.words.insert(word, range);
+                range
+            }
+        };
+        a as usize..b as usize
+    }
+
     /// Every token of `text` as an occurrence in `doc`'s `field`.
-    fn add_text(&mut self, doc: u32, field: usize, text: &str) {
-        tokens::for_each_token(text, |t| {
-            let id = self.intern(t);
-            self.occ.push((doc, field as u8, id));
+    fn add_text(&mut self, doc: u32, field: usize, text: &'w str) {
+        tokens::for_each_word(text, |word| {
+            for i in self.of_word(word) {
+                let id = self.word_terms[i];
+                self.occ.push((doc, field as u8, id));
+            }
         });
     }
 
@@ -186,13 +211,12 @@ impl Terms {
 }
 
 /// Bodies: every identifier outside doc comments goes to its innermost definition's body and
-/// to the file document. Most identifiers recur (`self`, `err`, local names), so each distinct
-/// one is split, stemmed and interned once per file.
-fn body_occurrences(
-    text: &str,
+/// to the file document.
+fn body_occurrences<'w>(
+    text: &'w str,
     nest: &Nesting,
     long_strings: &[(usize, usize)],
-    terms: &mut Terms,
+    terms: &mut Terms<'w>,
 ) {
     let file_doc = nest.defs.len() as u32;
     let mut doc_ranges: Vec<(usize, usize)> =
@@ -206,8 +230,6 @@ fn body_occurrences(
     let bytes = text.as_bytes();
     let mut i = 0;
     let mut dr = 0;
-    let mut seen: HashMap<&str, (u32, u32)> = HashMap::default();
-    let mut seen_ids: Vec<u32> = Vec::new();
     while i < bytes.len() {
         let c = bytes[i];
         if !(c.is_ascii_alphabetic() || c == b'_') {
@@ -230,13 +252,8 @@ fn body_occurrences(
         }
         let in_doc = dr < doc_ranges.len() && doc_ranges[dr].0 <= start;
         let owner = if in_doc { NONE } else { nest.innermost(start) };
-        let word = &text[start..i];
-        let (a, b) = *seen.entry(word).or_insert_with(|| {
-            let a = seen_ids.len() as u32;
-            tokens::for_each_token(word, |t| seen_ids.push(terms.intern(t)));
-            (a, seen_ids.len() as u32)
-        });
-        for &id in &seen_ids[a as usize..b as usize] {
+        for t in terms.of_word(&text[start..i]) {
+            let id = terms.word_terms[t];
             if owner != NONE {
                 terms.occ.push((owner, F_BODY as u8, id));
             }
@@ -246,7 +263,7 @@ fn body_occurrences(
 }
 
 /// A definition's name, doc and signature fields; a container mentions its members by name.
-fn definition_occurrences(defs: &[RawDef], parents: &[u32], terms: &mut Terms) {
+fn definition_occurrences<'w>(defs: &'w [RawDef], parents: &[u32], terms: &mut Terms<'w>) {
     for (i, d) in defs.iter().enumerate() {
         let di = i as u32;
         terms.add_text(di, F_NAME, &d.name);
@@ -260,7 +277,7 @@ fn definition_occurrences(defs: &[RawDef], parents: &[u32], terms: &mut Terms) {
 }
 
 /// The file document: name = file stem, sig = the last segment of each import.
-fn file_occurrences(rel: &str, imports: &[String], file_doc: u32, terms: &mut Terms) {
+fn file_occurrences<'w>(rel: &'w str, imports: &'w [String], file_doc: u32, terms: &mut Terms<'w>) {
     let stem = rel.rsplit('/').next().unwrap_or(rel);
     terms.add_text(file_doc, F_NAME, stem.split('.').next().unwrap_or(stem));
     for imp in imports {
