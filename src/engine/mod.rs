@@ -122,6 +122,9 @@ struct Derived {
     sum_path: f64,
     /// Simple names (and the last segment of dotted names) → (file, symbol).
     names: HashMap<String, Vec<(u32, u32)>>,
+    /// A class's, interface's or module's names, as in `names` → (file, the last segment of
+    /// a base it names): `Flask` → `App` for `class Flask(App)`.
+    bases: HashMap<String, Vec<(u32, Box<str>)>>,
     /// Lowercased simple names → how many definitions share them.
     name_count: HashMap<String, u32>,
     /// Last segment of a file's module path → files.
@@ -603,6 +606,21 @@ impl Index {
                     v.retain(|e| e.0 != fid);
                     if v.is_empty() {
                         d.names.remove(&key);
+                    }
+                }
+            }
+        }
+        for (sym, base) in graph::bases_named(f, &self.stored.ref_names) {
+            let Some(sym) = f.symbols.get(sym as usize) else {
+                continue;
+            };
+            for key in name_keys(sym.name()) {
+                if add {
+                    d.bases.entry(key).or_default().push((fid, base.into()));
+                } else if let Some(v) = d.bases.get_mut(&key) {
+                    v.retain(|e| e.0 != fid);
+                    if v.is_empty() {
+                        d.bases.remove(&key);
                     }
                 }
             }

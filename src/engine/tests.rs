@@ -644,6 +644,27 @@ fn a_call_on_a_value_of_a_declared_type_means_that_types_or_a_bases_method() {
         .collect();
     guessing.dedup();
     assert_eq!(guessing, ["anything"]);
+
+    // The bases follow edits: with `App` no longer derived from `Scaffold`, `app.route` is of
+    // no type the workspace defines, so a guess; with the base back, it is shown again.
+    let mut idx = idx;
+    let scaffold = dir.path().join("web/scaffold.py");
+    let derived = std::fs::read_to_string(&scaffold).expect("read scaffold");
+    write(
+        dir.path(),
+        "web/scaffold.py",
+        &derived.replace("App(Scaffold)", "App"),
+    );
+    idx.update_files(std::slice::from_ref(&scaffold));
+    assert!(
+        !known_calls(&idx, "web/main.py")
+            .contains(&call("hello", "web/scaffold.py:Scaffold.route"))
+    );
+    write(dir.path(), "web/scaffold.py", &derived);
+    idx.update_files(std::slice::from_ref(&scaffold));
+    assert!(
+        known_calls(&idx, "web/main.py").contains(&call("hello", "web/scaffold.py:Scaffold.route"))
+    );
 }
 
 /// In the languages read from lines, a call on a variable reaches another file only when the
