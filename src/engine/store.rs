@@ -60,7 +60,8 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // 45: calls made on a named type in the grammar languages too (`Builder::new()`).
 // 46: calls on `self`, `this`, `Self` keep that qualifier.
 // 47: calls on a value keep that mark; edges say when they are a guess.
-pub const FORMAT_VERSION: u32 = 51;
+// 52: what a Rust smart pointer is made to hold, and a struct literal, type a `let`.
+pub const FORMAT_VERSION: u32 = 52;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most

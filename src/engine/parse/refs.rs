@@ -428,9 +428,18 @@ mod tests {
                  fn m(&self, c: &mut Conn) {\n        self.inner.lock();\n        c.send();\n        \
                  let p = Pool::new();\n        p.get();\n        let v = make();\n        \
                  v.go();\n        let sem = Arc::new(Semaphore::new(1));\n        \
-                 sem.close();\n    }\n}\n",
-                &["%Inner::lock", "%Conn::send", "%Pool::get"],
-                &["?v::go", "?sem::close"],
+                 sem.close();\n        let b = Box::new(Buf { n: 1 });\n        b.fill();\n        \
+                 let q = Queue { items };\n        q.pop();\n        let w = Arc::new(make());\n        \
+                 w.wake();\n    }\n}\n",
+                &[
+                    "%Inner::lock",
+                    "%Conn::send",
+                    "%Pool::get",
+                    "%Semaphore::close",
+                    "%Buf::fill",
+                    "%Queue::pop",
+                ],
+                &["?v::go", "?w::wake"],
             ),
             (
                 "a.cc",

@@ -21,16 +21,20 @@ pub(super) struct Binding {
     /// The type is a call's, as written (`Pool()`, `Pool::new()`): a class's only when the
     /// name is capitalised.
     pub constructed: bool,
+    /// What a constructed wrapper is given to hold (`Semaphore` of
+    /// `Arc::new(Semaphore::new(1))`), the type its value's methods are called on.
+    pub held: Option<(usize, usize)>,
 }
 
 /// The binding a match of a binding pattern makes: its `bind.name` or `bind.field` capture
 /// and its `bind.type` or `bind.new` capture.
 pub(super) fn binding(m: &[Capture]) -> Option<Binding> {
-    let (mut name, mut ty) = (None, None);
+    let (mut name, mut ty, mut held) = (None, None, None);
     for &(cname, node) in m {
         match cname {
             "bind.name" | "bind.field" => name = Some((node, cname == "bind.field")),
             "bind.type" | "bind.new" => ty = Some((node, cname == "bind.new")),
+            "bind.held" => held = Some(byte_range(node)),
             _ => {}
         }
     }
@@ -40,6 +44,7 @@ pub(super) fn binding(m: &[Capture]) -> Option<Binding> {
         ty: byte_range(ty),
         field,
         constructed,
+        held,
     })
 }
 
@@ -72,12 +77,17 @@ impl<'t> DeclaredTypes<'t> {
             let Some(ty) = text.get(b.ty.0..b.ty.1) else {
                 continue;
             };
-            let Some(ty) = type_name(ty) else { continue };
-            // `make()` is no class; `Arc::new(…)` holds what it is given, which the call
-            // does not name.
-            if b.constructed
-                && (!ty.starts_with(|c: char| c.is_ascii_uppercase()) || WRAPPERS.contains(&ty))
-            {
+            let Some(mut ty) = type_name(ty) else {
+                continue;
+            };
+            // `Arc::new(…)` holds what it is given: a type when that is constructed too.
+            if b.constructed && WRAPPERS.contains(&ty) {
+                let held = b.held.and_then(|h| text.get(h.0..h.1)).and_then(type_name);
+                let Some(held) = held else { continue };
+                ty = held;
+            }
+            // `make()` is no class.
+            if b.constructed && !ty.starts_with(|c: char| c.is_ascii_uppercase()) {
                 continue;
             }
             let mut scope = nest.innermost(b.name.0);

@@ -27,8 +27,10 @@
 ; a catch-all pattern here made the query engine test every node.
 
 ; What declarations say a value's type is (see `parse::types`): parameters, struct fields,
-; `let x: T`, and `let x = T::new(…)` for a type `T`.
+; `let x: T`, `let x = T::new(…)` and `let x = T { … }` for a type `T`, and what a smart
+; pointer is made to hold (`Arc::new(T::new(…))`, `Box::new(T { … })`).
 (parameter pattern: (identifier) @bind.name type: (_) @bind.type)
 (field_declaration name: (field_identifier) @bind.name type: (_) @bind.type)
 (let_declaration pattern: (identifier) @bind.name type: (_) @bind.type)
-(let_declaration pattern: (identifier) @bind.name value: (call_expression function: (scoped_identifier path: (identifier) @bind.new)))
+(let_declaration pattern: (identifier) @bind.name value: [(call_expression function: (scoped_identifier path: (identifier) @bind.new)) (struct_expression name: (_) @bind.new)])
+(let_declaration pattern: (identifier) @bind.name value: (call_expression function: (scoped_identifier path: (identifier) @bind.new) arguments: (arguments [(call_expression function: (scoped_identifier path: (identifier) @bind.held)) (struct_expression name: (_) @bind.held)])))

@@ -89,8 +89,12 @@ impl BindPattern {
         let Some(&ty) = caps.iter().find(|(c, _)| TYPE_CAPTURES.contains(c)) else {
             return;
         };
+        let held = caps.iter().find(|(c, _)| *c == HELD_CAPTURE).copied();
         for &name in caps.iter().filter(|(c, _)| NAME_CAPTURES.contains(c)) {
-            found(&[name, ty]);
+            match held {
+                Some(held) => found(&[name, ty, held]),
+                None => found(&[name, ty]),
+            }
         }
     }
 }
@@ -98,3 +102,5 @@ impl BindPattern {
 /// The captures of a binding pattern that name a value, and those that give its type.
 pub(super) const NAME_CAPTURES: [&str; 2] = ["bind.name", "bind.field"];
 pub(super) const TYPE_CAPTURES: [&str; 2] = ["bind.type", "bind.new"];
+/// What a constructed wrapper is made to hold (`Semaphore` of `Arc::new(Semaphore::new(1))`).
+pub(super) const HELD_CAPTURE: &str = "bind.held";

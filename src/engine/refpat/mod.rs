@@ -226,13 +226,15 @@ impl<'s, 'l> Parser<'s, 'l> {
 /// The capture names the engine reads from reference patterns.
 const REF_CAPTURES: &[&str] = &["ref.call", "ref.macro", "ref.type", "inherit"];
 
-/// The capture names of binding patterns: a name and its type (see `parse::types`), and
-/// helpers for what must be there: the receiver an `#eq?` checks (`self`), a modifier.
+/// The capture names of binding patterns: a name and its type (see `parse::types`), what a
+/// wrapper is made to hold, and helpers for what must be there: the receiver an `#eq?`
+/// checks (`self`), a modifier.
 const BIND_CAPTURES: &[&str] = &[
     "bind.name",
     "bind.field",
     "bind.type",
     "bind.new",
+    "bind.held",
     "_self",
     "_modifier",
 ];
@@ -944,7 +946,8 @@ mod tests {
                 "use a::b;\nuse c::{d, e};\nmod f;\nmod g { fn h() {} }\nstruct S; enum E {}\n\
                  union U { x: u8 } type T = u8; trait Tr { fn sig(&self); }\nconst C: u8 = 1;\n\
                  static ST: u8 = 2;\nmacro_rules! m { () => {} }\nimpl Tr for S { fn sig(&self) {} }\n\
-                 struct F { inner: Arc<Inner> }\nfn t(x: &mut Conn) { let y: u8 = 1; let z = Pool::new(); }\n",
+                 struct F { inner: Arc<Inner> }\nfn t(x: &mut Conn) { let y: u8 = 1; let z = Pool::new(); }\n\
+                 fn u() { let q = Queue { n: 1 }; let s = Arc::new(Sem::new(1)); let b = Box::new(Buf { n }); }\n",
             ),
             (
                 tree_sitter_python::LANGUAGE.into(),
