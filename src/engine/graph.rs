@@ -508,7 +508,6 @@ enum ValueOf<'q> {
     Typed(&'q str),
 }
 
-/// The last segment of a qualified name (`Router` of `express.Router`).
 /// The bases each class, interface or module of `f` names (`class Flask(App)`): (the type's
 /// symbol, the last segment of the base's name).
 pub(super) fn bases_named<'f>(
@@ -529,6 +528,7 @@ pub(super) fn bases_named<'f>(
         })
 }
 
+/// The last segment of a qualified name (`Router` of `express.Router`).
 fn last_segment(qual: &str) -> &str {
     let qual = qual.strip_suffix(".prototype").unwrap_or(qual);
     qual.rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))

@@ -59,8 +59,9 @@ impl BindPattern {
         })
     }
 
-    /// Calls `found` with `[name, type]` for each name this pattern binds at `node` (whose
-    /// kind is `root`); `caps` is scratch space.
+    /// Calls `found` with `[name, type]`, or `[name, type, held]` when the pattern names what
+    /// a wrapper holds, for each name this pattern binds at `node` (whose kind is `root`);
+    /// `caps` is scratch space.
     pub fn for_each_match<'t>(
         &self,
         node: Node<'t>,
