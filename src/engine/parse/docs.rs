@@ -100,8 +100,10 @@ fn comment_lines_above(lang: Lang, text: &str, at: usize) -> Option<(usize, usiz
             in_block = t.ends_with("*/") && !t.contains("/*");
             true
         } else if t.ends_with("*/") {
+            // The last line of a block comment; a line of code with a comment after it
+            // (`#endif /* __APPLE__ */`) is not one.
             in_block = !t.contains("/*");
-            true
+            in_block
         } else {
             false
         };

@@ -781,6 +781,16 @@ mod tests {
     }
 
     #[test]
+    fn a_line_of_code_with_a_comment_after_it_is_no_doc() {
+        let c = "#if defined(X)\nint a(void);\n#endif /* defined(X) */\nint b(void) {\n  return 1;\n}\n\
+                 /* Adds one,\n   and says so. */\nint c(int x) {\n  return x + 1;\n}\n";
+        let got = docs("ops.c", Lang::C, c);
+        let doc = |name: &str| got.iter().find(|(n, _)| n == name).map(|(_, d)| d.clone());
+        assert_eq!(doc("b"), Some(String::new()));
+        assert!(doc("c").is_some_and(|d| d.contains("Adds one") && d.contains("says so")));
+    }
+
+    #[test]
     fn functions_with_nothing_to_run_are_stubs() {
         let stubs = |rel: &str, lang: Lang, text: &str| -> Vec<(String, bool)> {
             parse_file(rel, lang, text, &mut Parsers::default())
