@@ -241,6 +241,7 @@ fn write_locations<'t>(
             Some(s) => {
                 let text = text_of(p.file).unwrap_or("");
                 let desc = first_sentence(&s.doc_in(text))
+                    .or_else(|| p.sym.and_then(|si| declared_doc(idx, p.file, si)))
                     .unwrap_or_else(|| format!("`{}`", s.signature_in(text).replace('`', "'")));
                 let _ = writeln!(
                     md,
@@ -286,6 +287,17 @@ fn write_locations<'t>(
         }
     }
     snippets
+}
+
+/// The first sentence of the doc a C or C++ function's declaration gives it, and where.
+fn declared_doc(idx: &Index, fid: u32, si: u32) -> Option<String> {
+    let (g, decl, _) = idx.declaration_of(fid, si)?;
+    let text = std::fs::read_to_string(idx.root.join(&g.rel)).ok()?;
+    let sentence = first_sentence(&decl.doc_in(&text))?;
+    Some(format!(
+        "{sentence} (declared in `{}:{}`)",
+        g.rel, decl.line
+    ))
 }
 
 /// Callers and callees of the best symbol.

@@ -9,6 +9,7 @@
 //!   citations, snippets and the LLM helpers.
 
 mod answer;
+mod declared;
 pub mod followup;
 mod graph;
 mod lang;
@@ -125,6 +126,11 @@ struct Derived {
     /// A class's, interface's or module's names, as in `names` → (file, the last segment of
     /// a base it names): `Flask` → `App` for `class Flask(App)`.
     bases: HashMap<String, Vec<(u32, Box<str>)>>,
+    /// Qualified names of documented C and C++ declarations → (file, declaration).
+    declared: HashMap<Box<str>, Vec<(u32, u32)>>,
+    /// Per file slot, sorted: (symbol, declaring file, declaration) for each definition that
+    /// takes its doc from a declaration (`Index::link_declarations`).
+    inherited: Vec<Vec<(u32, u32, u32)>>,
     /// Lowercased simple names → how many definitions share them.
     name_count: HashMap<String, u32>,
     /// Last segment of a file's module path → files.
@@ -265,6 +271,7 @@ impl Index {
             idx.resolve_after_change(&changed, false, true);
         }
         idx.derive_graph();
+        idx.link_declarations();
         idx.stats = idx.compute_stats(reused, t0);
         idx.stats.too_large = too_large;
         if dirty
@@ -338,6 +345,7 @@ impl Index {
         // edited file barely moves it, and it is recomputed on the next open).
         self.resolve_after_change(&changed, true, structural);
         self.derived.file_rank.resize(self.stored.files.len(), 1.0);
+        self.link_declarations();
         self.stats = self.compute_stats(0, t0);
     }
 
@@ -447,15 +455,8 @@ impl Index {
             .iter()
             .map(|t| term_ids.intern(&mut self.stored.vocab, t))
             .collect();
-        let entries = parsed.docs.iter().map(|d| d.terms.len()).sum();
-        let mut docs = Docs::with_capacity(parsed.docs.len(), entries);
-        let mut pairs: Vec<(u32, [u8; NF])> = Vec::new();
-        for d in &parsed.docs {
-            pairs.clear();
-            pairs.extend(d.terms.iter().map(|&(t, tf)| (map[t as usize], tf)));
-            pairs.sort_unstable_by_key(|p| p.0);
-            docs.push(&pairs, d.lens);
-        }
+        let docs = global_docs(&parsed.docs, &map);
+        let decl_docs = global_docs(&parsed.decl_docs, &map);
         let path_terms: Vec<(u32, u8)> = parsed
             .path_terms
             .into_iter()
@@ -504,6 +505,8 @@ impl Index {
             docs,
             path_terms,
             path_len,
+            decls: parsed.decls,
+            decl_docs,
             import_files: Vec::new(),
             edges: Vec::new(),
         }
@@ -625,6 +628,17 @@ impl Index {
                 }
             }
         }
+        for (di, decl) in f.decls.iter().enumerate() {
+            if add {
+                let at = (fid, di as u32);
+                d.declared.entry(decl.qual.clone()).or_default().push(at);
+            } else if let Some(v) = d.declared.get_mut(&decl.qual) {
+                v.retain(|e| e.0 != fid);
+                if v.is_empty() {
+                    d.declared.remove(&decl.qual);
+                }
+            }
+        }
         if let Some(last) = module_path(&f.rel).rsplit('/').next() {
             if add {
                 d.modules.entry(last.to_string()).or_default().push(fid);
@@ -678,6 +692,20 @@ impl Index {
 
 /// Keys under which a definition is found by name: `send` for `res.send`, `accept` for
 /// `TcpListener::accept`, `select!` and `select` for the macro.
+/// A file's documents with the index's term ids, each sorted by term.
+fn global_docs(local: &[parse::LocalDoc], map: &[u32]) -> Docs {
+    let entries = local.iter().map(|d| d.terms.len()).sum();
+    let mut docs = Docs::with_capacity(local.len(), entries);
+    let mut pairs: Vec<(u32, [u8; NF])> = Vec::new();
+    for d in local {
+        pairs.clear();
+        pairs.extend(d.terms.iter().map(|&(t, tf)| (map[t as usize], tf)));
+        pairs.sort_unstable_by_key(|p| p.0);
+        docs.push(&pairs, d.lens);
+    }
+    docs
+}
+
 fn name_keys(name: &str) -> Vec<String> {
     let mut v = vec![name.to_string()];
     let last = name.rsplit(['.', ':']).next().unwrap_or(name);

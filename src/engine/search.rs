@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use super::parse::{Kind, NF, NONE, RefKind, Symbol};
 use super::question::{QTerm, Query, parse_question};
-use super::store::FileRec;
+use super::store::{Doc, FileRec};
 use super::{Index, tokens, walk};
 use crate::model::Selection;
 
@@ -234,11 +234,12 @@ impl Bm25 {
         (tf, any)
     }
 
-    /// BM25F of one document, `acc` starting as the path's term frequencies; `None` when
-    /// neither the document nor the path matches.
+    /// BM25F of one document, with the fields of `inherited` (a declaration's doc, see
+    /// `Index::declaration_of`) counted as its own, `acc` starting as the path's term
+    /// frequencies; `None` when neither the documents nor the path match.
     fn score(
         &self,
-        doc: &super::store::Doc,
+        (doc, inherited): (&Doc, Option<&Doc>),
         is_file: bool,
         avg: &[f32; NF],
         acc: &mut [f32],
@@ -251,19 +252,22 @@ impl Bm25 {
         };
         let mut norm = [0f32; NF];
         for k in 0..NF {
-            norm[k] = 1.0 - b[k] + b[k] * f32::from(doc.lens[k]) / avg[k];
+            let len = doc.lens[k].saturating_add(inherited.map_or(0, |d| d.lens[k]));
+            norm[k] = 1.0 - b[k] + b[k] * f32::from(len) / avg[k];
         }
         let mut hit = any_path;
-        for (t, tfs) in doc.terms.iter().zip(doc.tfs) {
-            if let Some(s) = self.slot(*t) {
-                hit = true;
-                let mut v = 0.0;
-                for k in 0..NF {
-                    if tfs[k] > 0 {
-                        v += w[k] * f32::from(tfs[k]) / norm[k];
+        for d in std::iter::once(doc).chain(inherited) {
+            for (t, tfs) in d.terms.iter().zip(d.tfs) {
+                if let Some(s) = self.slot(*t) {
+                    hit = true;
+                    let mut v = 0.0;
+                    for k in 0..NF {
+                        if tfs[k] > 0 {
+                            v += w[k] * f32::from(tfs[k]) / norm[k];
+                        }
                     }
+                    acc[s] += v;
                 }
-                acc[s] += v;
             }
         }
         if !hit {
@@ -568,12 +572,17 @@ fn score_file(idx: &Index, bm25: &Bm25, priors: &Priors, fid: u32, f: &FileRec) 
             &idx.derived.avg_sym
         };
         acc.copy_from_slice(&path_tf);
-        let Some(score) = bm25.score(&doc, is_file, avg, &mut acc, any_path) else {
+        let sym = f.symbols.get(di).filter(|_| !is_file);
+        let inherited = sym
+            .and_then(|_| idx.declaration_of(fid, di as u32))
+            .map(|d| d.2);
+        let docs = (&doc, inherited.as_ref());
+        let Some(score) = bm25.score(docs, is_file, avg, &mut acc, any_path) else {
             continue;
         };
         if is_file {
             file_doc = score;
-        } else if let Some(sym) = f.symbols.get(di) {
+        } else if let Some(sym) = sym {
             syms.push(RankedSym {
                 sym: di as u32,
                 score: score * priors.factor(idx, f, file_factor, fid, di, sym),

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::lang::Lang;
-use super::parse::{NF, RefKind, Symbol};
+use super::parse::{Decl, NF, RefKind, Symbol};
 
 pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // 11: items in nested macros inside impls keep their container (parse of item macros in place).
@@ -61,7 +61,8 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // 46: calls on `self`, `this`, `Self` keep that qualifier.
 // 47: calls on a value keep that mark; edges say when they are a guess.
 // 52: what a Rust smart pointer is made to hold, and a struct literal, type a `let`.
-pub const FORMAT_VERSION: u32 = 52;
+// 53: C and C++ declarations with a doc comment, which document their definitions.
+pub const FORMAT_VERSION: u32 = 53;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most
@@ -106,16 +107,18 @@ impl Docs {
         self.ends.len()
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = Doc<'_>> {
-        (0..self.len()).map(|d| {
-            let start = if d == 0 { 0 } else { self.ends[d - 1] as usize };
-            let end = self.ends[d] as usize;
-            Doc {
-                terms: &self.terms[start..end],
-                tfs: &self.tfs[start..end],
-                lens: self.lens[d],
-            }
+    pub fn get(&self, d: usize) -> Option<Doc<'_>> {
+        let end = *self.ends.get(d)? as usize;
+        let start = if d == 0 { 0 } else { self.ends[d - 1] as usize };
+        Some(Doc {
+            terms: &self.terms[start..end],
+            tfs: &self.tfs[start..end],
+            lens: self.lens[d],
         })
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Doc<'_>> {
+        (0..self.len()).filter_map(|d| self.get(d))
     }
 
     /// Whether the layout holds together (for caches read from disk) with terms below `nv`.
@@ -167,6 +170,9 @@ pub struct FileRec {
     /// One per symbol, then the file document.
     pub docs: Docs,
     pub path_terms: Vec<(u32, u8)>,
+    /// C and C++ declarations with a doc comment, and one document (the doc field) for each.
+    pub decls: Vec<Decl>,
+    pub decl_docs: Docs,
     pub path_len: u16,
     /// Resolved: imported files and outgoing reference edges.
     pub import_files: Vec<u32>,
@@ -223,6 +229,8 @@ fn consistent(p: &Persist) -> bool {
         let ns = f.symbols.len() as u32;
         f.docs.len() == f.symbols.len() + 1
             && f.docs.consistent(nv)
+            && f.decl_docs.len() == f.decls.len()
+            && f.decl_docs.consistent(nv)
             && f.path_terms.iter().all(|(t, _)| *t < nv)
             && f.symbols.iter().all(|s| {
                 s.start >= 1

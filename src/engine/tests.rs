@@ -1882,3 +1882,111 @@ fn a_language_without_a_grammar_is_cited_by_its_definitions_or_best_lines() {
         Some("src/main.rs")
     );
 }
+
+/// The symbol `qual` of `rel` and the declaration that documents it, if any.
+fn declared_line(idx: &Index, rel: &str, qual: &str) -> Option<(String, u32)> {
+    let fid = *idx.derived.path_ids.get(rel)?;
+    let si = idx
+        .file(fid)?
+        .symbols
+        .iter()
+        .position(|s| s.qual() == qual)?;
+    idx.declaration_of(fid, si as u32)
+        .map(|(g, decl, _)| (g.rel.clone(), decl.line))
+}
+
+#[test]
+fn a_c_or_cpp_definition_takes_the_doc_of_its_declaration() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let header = "#pragma once\nnamespace io {\nclass File {\n public:\n\
+                  \x20 // Connects two descriptors so that bytes written to one come out of the other.\n\
+                  \x20 static void pipe(File& read_end, File& write_end);\n\n\
+                  \x20 // Reads everything.\n  int read(char* buf);\n\
+                  \x20 // Reads at most n bytes.\n  int read(char* buf, int n);\n\n\
+                  \x20 // Stops using the descriptor.\n  template <typename T>\n  void close(T how);\n\n\
+                  \x20 int fd_;\n};\n}\n";
+    write(dir.path(), "include/io/file.h", header);
+    write(
+        dir.path(),
+        "src/file.cc",
+        "#include \"io/file.h\"\nnamespace io {\nvoid File::pipe(File& r, File& w) {\n  int fds[2];\n  \
+         r.fd_ = fds[0];\n  w.fd_ = fds[1];\n}\n\nint File::read(char* buf) {\n  return 0;\n}\n\n\
+         template <typename T>\nvoid File::close(T how) {\n  fd_ = -1;\n}\n}\n",
+    );
+    write(
+        dir.path(),
+        "src/loop.h",
+        "/* Runs the event loop until no handles remain. */\nint loop_run(struct loop* l);\n\n\
+         /* loop internals */\nint loop_tick(struct loop* l);\nint loop_stop(struct loop* l);\n\n\
+         /* tcp */\nint tcp_listen(int fd);\n\n\
+         #if defined(X)\nint loop_poll(struct loop* l);\n#endif /* defined(X) */\nint loop_wake(void);\n",
+    );
+    write(
+        dir.path(),
+        "src/loop.c",
+        "#include \"loop.h\"\nint loop_run(struct loop* l) {\n  return 0;\n}\n\n\
+         /* Stops at once. */\nint loop_stop(struct loop* l) {\n  return 1;\n}\n\n\
+         int loop_tick(struct loop* l) {\n  return 2;\n}\n\nint tcp_listen(int fd) {\n  return fd;\n}\n\n\
+         int loop_wake(void) {\n  return 3;\n}\n",
+    );
+    let mut idx = open(dir.path());
+    let declared = |idx: &Index, rel: &str, qual: &str| declared_line(idx, rel, qual);
+    assert_eq!(
+        declared(&idx, "src/file.cc", "File::pipe"),
+        Some(("include/io/file.h".to_string(), 6))
+    );
+    // A member template's doc sits above its `template` line.
+    assert_eq!(
+        declared(&idx, "src/file.cc", "File::close"),
+        Some(("include/io/file.h".to_string(), 14))
+    );
+    assert_eq!(
+        declared(&idx, "src/loop.c", "loop_run"),
+        Some(("src/loop.h".to_string(), 2))
+    );
+    // Overloads with docs of their own: which one a definition is, only parameters say.
+    assert_eq!(declared(&idx, "src/file.cc", "File::read"), None);
+    // A definition with a doc of its own keeps it; an undocumented declaration lends nothing.
+    assert_eq!(declared(&idx, "src/loop.c", "loop_stop"), None);
+    // Headings over a group of declarations are no docs, nor is a word alone, nor a comment
+    // after the code on its line.
+    for heading in ["loop_tick", "tcp_listen", "loop_wake"] {
+        assert_eq!(declared(&idx, "src/loop.c", heading), None, "{heading}");
+    }
+
+    let question =
+        "How are two descriptors connected so bytes written to one come out of the other?";
+    // The definition's own words say nothing of it: the declaration's doc is what finds it
+    // (after the class, whose body holds that doc too, and which shows the declaration).
+    let cites_pipe = |a: &LocalAnswer| {
+        a.citations
+            .iter()
+            .take(2)
+            .any(|c| (c.path.as_str(), c.start_line) == ("src/file.cc", 3))
+    };
+    let a = idx.answer(question, None);
+    assert!(cites_pipe(&a), "{}", a.markdown);
+    assert!(
+        a.markdown.contains(
+            "method `File::pipe` — Connects two descriptors so that bytes written to one come out \
+             of the other. (declared in `include/io/file.h:6`)"
+        ),
+        "{}",
+        a.markdown
+    );
+
+    // The doc follows edits of the header.
+    write(
+        dir.path(),
+        "include/io/file.h",
+        &header.replace(
+            "  // Connects two descriptors so that bytes written to one come out of the other.\n",
+            "",
+        ),
+    );
+    idx.update_files(&[dir.path().join("include/io/file.h")]);
+    assert_eq!(declared(&idx, "src/file.cc", "File::pipe"), None);
+    let a = idx.answer(question, None);
+    assert!(!cites_pipe(&a), "{}", a.markdown);
+    assert!(!a.markdown.contains("Connects two"), "{}", a.markdown);
+}

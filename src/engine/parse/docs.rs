@@ -46,7 +46,7 @@ fn doc_in(text: &str, range: Option<(usize, usize)>) -> (String, Option<(usize, 
 
 /// The byte range of the comment lines directly above the line where `at` starts (attribute and
 /// decorator lines in between are skipped; a blank line or code ends the comment).
-fn comment_lines_above(lang: Lang, text: &str, at: usize) -> Option<(usize, usize)> {
+pub(super) fn comment_lines_above(lang: Lang, text: &str, at: usize) -> Option<(usize, usize)> {
     let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
     if !text[line_start..at].trim().is_empty() {
         return None; // something else precedes the definition on its line

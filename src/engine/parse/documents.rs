@@ -5,8 +5,8 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 
 use super::types::DeclaredTypes;
 use super::{
-    CallOn, Collected, F_BODY, F_DOC, F_NAME, F_SIG, LocalDoc, NF, NONE, ParsedFile, Qualifier,
-    RawDef, RawRef, Ref, Symbol,
+    CallOn, Collected, Decl, F_BODY, F_DOC, F_NAME, F_SIG, LocalDoc, NF, NONE, ParsedFile,
+    Qualifier, RawDecl, RawDef, RawRef, Ref, Symbol,
 };
 use crate::engine::tokens;
 
@@ -14,6 +14,7 @@ use crate::engine::tokens;
 /// start ascending, end descending).
 pub(super) fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile) {
     let defs = col.defs;
+    let decls = col.decls;
     let parents = parents_of(&defs);
     let nest = Nesting {
         defs: &defs,
@@ -25,7 +26,13 @@ pub(super) fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile)
     let file_doc = defs.len() as u32;
     file_occurrences(rel, &col.imports, file_doc, &mut terms);
     let path_terms = path_terms(rel, &mut terms);
-    out.docs = term_frequencies(&terms.occ, defs.len() + 1, terms.vocab.len());
+    for (k, d) in decls.iter().enumerate() {
+        terms.add_text(file_doc + 1 + k as u32, F_DOC, &d.doc);
+    }
+    let n_docs = defs.len() + 1 + decls.len();
+    out.docs = term_frequencies(&terms.occ, n_docs, terms.vocab.len());
+    out.decl_docs = out.docs.split_off(defs.len() + 1);
+    out.decls = decls.iter().map(declared).collect();
     let names = |at: &[(usize, usize)]| -> FxHashSet<&str> {
         at.iter().filter_map(|&(s, e)| text.get(s..e)).collect()
     };
@@ -70,6 +77,15 @@ pub(super) fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile)
         })
         .collect();
     out.path_terms = path_terms;
+}
+
+fn declared(d: &RawDecl) -> Decl {
+    Decl {
+        qual: d.qual.as_str().into(),
+        line: d.line,
+        doc_start: d.doc_range.0 as u32,
+        doc_end: d.doc_range.1 as u32,
+    }
 }
 
 /// Parents by a stack sweep over definitions sorted by (start asc, end desc).

@@ -11,6 +11,7 @@ use super::refpat::Capture;
 
 mod calls;
 mod component;
+mod decls;
 mod docs;
 mod documents;
 mod functional;
@@ -21,6 +22,8 @@ mod text;
 mod tree_walk;
 mod types;
 
+pub use decls::Decl;
+use decls::{RawDecl, documents_alone, has_comment_above};
 use docs::{clean_doc, doc_of, signature, signature_of_text};
 use documents::build;
 use refs::{CallOn, push_node_ref, push_ref};
@@ -153,6 +156,9 @@ pub struct ParsedFile {
     /// One per symbol, then the file document last.
     pub docs: Vec<LocalDoc>,
     pub path_terms: Vec<(u32, u8)>,
+    /// Documented declarations, and a document of each one's doc.
+    pub decls: Vec<Decl>,
+    pub decl_docs: Vec<LocalDoc>,
 }
 
 /// One parser per language, per thread.
@@ -205,6 +211,7 @@ struct RawRef {
 #[derive(Default)]
 struct Collected {
     defs: Vec<RawDef>,
+    decls: Vec<RawDecl>,
     refs: Vec<RawRef>,
     imports: Vec<String>,
     /// Bytes of the names imports bind to modules (`os`, `np` of `import numpy as np`): a
@@ -234,6 +241,8 @@ pub fn parse_file(rel: &str, lang: Lang, text: &str, parsers: &mut Parsers) -> P
         vocab: Vec::new(),
         docs: Vec::new(),
         path_terms: Vec::new(),
+        decls: Vec::new(),
+        decl_docs: Vec::new(),
     };
     let mut col = Collected::default();
     if let (Some(patterns), Some(parser)) = (lang.patterns(), parsers.get(lang)) {
@@ -344,6 +353,10 @@ fn collect(
                 });
             }
             for pattern in lp.def_patterns(kind) {
+                // Most declarations (every local) have no comment above: not worth matching.
+                if pattern.declares() && !has_comment_above(lang, text, n, ancestors) {
+                    continue;
+                }
                 pattern.for_each_match(n, text.as_bytes(), &mut caps, &mut |m| {
                     on_match(m, cx, (n, ancestors), col)
                 });
@@ -372,6 +385,7 @@ fn on_match(
         lang, text, outer, ..
     } = cx;
     let mut def: Option<(Node, &str)> = None;
+    let mut declared_only = false;
     let mut name: Option<Node> = None;
     let (mut recv, mut obj, mut prop) = (None, None, None);
     for &(cname, node) in m {
@@ -387,6 +401,10 @@ fn on_match(
                 push_node_ref(cname, node, None, lang, text, col)
             }
             _ if cname.starts_with("def.") => def = Some((node, &cname[4..])),
+            _ if cname.starts_with("decl.") => {
+                def = Some((node, &cname[5..]));
+                declared_only = true;
+            }
             _ => {}
         }
     }
@@ -444,6 +462,18 @@ fn on_match(
         simple.clone()
     };
     let (doc, doc_range) = doc_of(lang, range, node, text);
+    if declared_only {
+        if let Some(doc_range) = doc_range.filter(|_| documents_alone(&doc, text, range.end_byte()))
+        {
+            col.decls.push(RawDecl {
+                qual,
+                line: range.start_position().row as u32 + 1,
+                doc,
+                doc_range,
+            });
+        }
+        return;
+    }
     col.defs.push(RawDef {
         kind,
         name: name_simple,

@@ -6,6 +6,8 @@
 (enum_specifier name: (type_identifier) @name body: (enumerator_list)) @def.class
 (type_definition declarator: (type_identifier) @name) @def.class
 (preproc_function_def name: (identifier) @name) @def.macro
+; A prototype with a doc comment documents the function's definition elsewhere (`parse::Decl`).
+(declaration declarator: [(function_declarator declarator: (identifier) @name) (pointer_declarator declarator: (function_declarator declarator: (identifier) @name))]) @decl.function
 
 (preproc_include path: [(string_literal (string_content) @import) (system_lib_string) @import])
 

@@ -379,6 +379,11 @@ impl DefPattern {
         (p.at == p.toks.len()).then_some(DefPattern { root, top, equal })
     }
 
+    /// Whether the pattern finds declarations (`@decl.*`), which count only with a doc comment.
+    pub fn declares(&self) -> bool {
+        self.top.capture.is_some_and(|c| c.starts_with("decl."))
+    }
+
     /// Calls `found` with the captures of every match of this pattern rooted at `node`, as the
     /// query cursor would find them (one call per combination of matching children).
     pub fn for_each_match<'t>(
@@ -1000,7 +1005,8 @@ mod tests {
                 include_str!("../queries/c.scm"),
                 "#include \"a.h\"\n#include <b.h>\n#define M(x) (x)\ntypedef int A, B;\n\
                  typedef struct s { int x; } S;\nunion u { int y; };\nenum e { X };\nint f(void) { return 0; }\n\
-                 char *g(void) { return 0; }\nchar **h(void) { return 0; }\n",
+                 char *g(void) { return 0; }\nchar **h(void) { return 0; }\n\
+                 int proto(int a);\nchar *pproto(void);\nint v, both(void), *pboth(void);\n",
             ),
             (
                 tree_sitter_cpp::LANGUAGE.into(),
@@ -1010,7 +1016,10 @@ mod tests {
                  union U { int y; };\nenum E { X };\ntypedef int A, B;\nusing T = int;\nC::C() {}\nC::~C() {}\n\
                  void C::m() {}\nint *f() { return 0; }\nint &g() { static int x; return x; }\n\
                  bool operator==(const S&, const S&) { return true; }\n\
-                 struct F { Pool* pool; Conn conn; Ctx& ctx; };\nvoid u(Conn c, Pool* p, Ctx& x) { Ctx d; Pool* e = 0; Conn f = c; Ctx& g = x; }\n",
+                 struct F { Pool* pool; Conn conn; Ctx& ctx; };\nvoid u(Conn c, Pool* p, Ctx& x) { Ctx d; Pool* e = 0; Conn f = c; Ctx& g = x; }\n\
+                 class D { Entry& get(int k) const; Status* find(); bool operator<(const D&) const;\n\
+                 template <typename V> void put(const V& v); virtual ~D(); };\n\
+                 Status destroy(const char* name);\nint* make();\nint& ref();\nvoid ns::free();\n",
             ),
         ]
     }

@@ -1,0 +1,67 @@
+//! Declarations with a doc comment (C and C++ prototypes and class members), which document
+//! the definitions written elsewhere without one.
+
+use serde::{Deserialize, Serialize};
+use tree_sitter::Node;
+
+use super::docs::{clean_doc, comment_lines_above};
+use crate::engine::lang::Lang;
+
+/// A C or C++ function declared with a doc comment (`// Creates a pipe …` above
+/// `static void pipe(file& r, file& w);` in a class body or a header). Its definition,
+/// written elsewhere without one, is documented by it: that is where C and C++ put the doc.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Decl {
+    /// Qualified as its out-of-line definition is (`file::pipe`, `DB::Put`, `uv_run`).
+    pub qual: Box<str>,
+    /// 1-based line where the declaration starts.
+    pub line: u32,
+    pub doc_start: u32,
+    pub doc_end: u32,
+}
+
+impl Decl {
+    /// The doc comment, read from the declaring file's current `text`.
+    pub fn doc_in(&self, text: &str) -> String {
+        text.get(self.doc_start as usize..self.doc_end as usize)
+            .map(clean_doc)
+            .unwrap_or_default()
+    }
+}
+
+/// A documented declaration as found (see [`Decl`]).
+pub(super) struct RawDecl {
+    pub qual: String,
+    pub line: u32,
+    pub doc: String,
+    pub doc_range: (usize, usize),
+}
+
+/// Whether comment lines end right above the node (or the template declaration it is in),
+/// where its doc would be.
+pub(super) fn has_comment_above(lang: Lang, text: &str, n: Node, ancestors: &[Node]) -> bool {
+    let at = match ancestors.last() {
+        Some(p) if p.kind() == "template_declaration" => p.start_byte(),
+        _ => n.start_byte(),
+    };
+    comment_lines_above(lang, text, at).is_some()
+}
+
+/// Whether a declaration's comment is its own doc, not a heading over a group of declarations
+/// (`/* tcp */`, `// Accessors`, then several prototypes): a doc says more than one word, and
+/// the line right after the declaration does not declare the next one of a group.
+pub(super) fn documents_alone(doc: &str, text: &str, decl_end: usize) -> bool {
+    if doc.split_whitespace().nth(1).is_none() {
+        return false;
+    }
+    let rest = text.get(decl_end..).unwrap_or("");
+    let after = rest.split_once('\n').map_or("", |(_, after)| after);
+    let next = after.lines().next().unwrap_or("").trim();
+    next.is_empty()
+        || next.starts_with("//")
+        || next.starts_with("/*")
+        || next.starts_with('*')
+        || next.starts_with('}')
+        || next.starts_with('#')
+        || next.ends_with(':')
+}
