@@ -242,6 +242,7 @@ fn write_locations<'t>(
                 let text = text_of(p.file).unwrap_or("");
                 let desc = first_sentence(&s.doc_in(text))
                     .or_else(|| p.sym.and_then(|si| declared_doc(idx, p.file, si)))
+                    .or_else(|| p.sym.and_then(|si| overridden_doc(idx, p.file, si)))
                     .unwrap_or_else(|| format!("`{}`", s.signature_in(text).replace('`', "'")));
                 let _ = writeln!(
                     md,
@@ -298,6 +299,16 @@ fn declared_doc(idx: &Index, fid: u32, si: u32) -> Option<String> {
         "{sentence} (declared in `{}:{}`)",
         g.rel, decl.line
     ))
+}
+
+/// The first sentence of the doc of the method this one overrides or implements, and which.
+fn overridden_doc(idx: &Index, fid: u32, si: u32) -> Option<String> {
+    let (bf, bs) = idx.overridden(fid, si)?;
+    let g = idx.file(bf)?;
+    let base = g.symbols.get(bs as usize)?;
+    let text = std::fs::read_to_string(idx.root.join(&g.rel)).ok()?;
+    let sentence = first_sentence(&base.doc_in(&text))?;
+    Some(format!("{sentence} (from `{}`)", base.qual()))
 }
 
 /// Callers and callees of the best symbol.

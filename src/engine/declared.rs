@@ -1,7 +1,10 @@
-//! C and C++ put a function's doc comment on its declaration (in a class body, in a header),
-//! not on its definition: which definitions take their doc from which declaration.
+//! Docs written elsewhere than on the definition: C and C++ put a function's doc comment on its
+//! declaration (in a class body, in a header), and a method that overrides or implements
+//! another is documented by that one's doc (as javadoc and rustdoc show it).
 
-use super::parse::{Decl, Kind};
+use rustc_hash::FxHashSet as HashSet;
+
+use super::parse::{Decl, Kind, NONE};
 use super::store::{Doc, FileRec};
 use super::{Index, Lang};
 
@@ -48,4 +51,59 @@ impl Index {
         }
         self.derived.inherited = inherited;
     }
+
+    /// The documented method that method `si` of `fid`, written without a doc, overrides or
+    /// implements (`UTF8StreamJsonParser.nextToken` → `JsonParser.nextToken`): in the nearest
+    /// base type, as the code names its bases, that defines the name with a doc. For answers
+    /// to show; ranking is left alone, since one interface method may have dozens of
+    /// implementations, which its doc would make alike.
+    pub(super) fn overridden(&self, fid: u32, si: u32) -> Option<(u32, u32)> {
+        const MAX_DEPTH: usize = 6;
+        let f = self.file(fid)?;
+        let sym = f.symbols.get(si as usize)?;
+        if !matches!(sym.kind, Kind::Method | Kind::Function)
+            || sym.doc_end > sym.doc_start
+            || sym.parent == NONE
+        {
+            return None;
+        }
+        let owner = f.symbols.get(sym.parent as usize)?;
+        let method = last_word(sym.name());
+        let candidates = self.derived.names.get(method)?;
+        let mut seen: HashSet<&str> = HashSet::default();
+        let mut level = vec![last_word(owner.name())];
+        for depth in 0..MAX_DEPTH {
+            // The owner's own bases are those its file gives it, not every same-named type's.
+            let next: Vec<&str> = level
+                .iter()
+                .flat_map(|name| self.derived.bases.get(*name).into_iter().flatten())
+                .filter(|(file, _)| depth > 0 || *file == fid)
+                .map(|(_, base)| &**base)
+                .filter(|base| seen.insert(base))
+                .collect();
+            for &(cf, cs) in candidates {
+                let Some(g) = self.file(cf) else { continue };
+                let Some(c) = g.symbols.get(cs as usize) else {
+                    continue;
+                };
+                let in_base = g
+                    .symbols
+                    .get(c.parent as usize)
+                    .is_some_and(|o| next.contains(&last_word(o.name())));
+                if in_base && c.doc_end > c.doc_start && last_word(c.name()) == method {
+                    return Some((cf, cs));
+                }
+            }
+            if next.is_empty() {
+                return None;
+            }
+            level = next;
+        }
+        None
+    }
+}
+
+/// The last word of a name (`Parser` of `json.Parser`, `run` of `Job::run`).
+fn last_word(name: &str) -> &str {
+    name.rsplit(['.', ':']).next().unwrap_or(name)
 }

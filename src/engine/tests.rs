@@ -1990,3 +1990,73 @@ fn a_c_or_cpp_definition_takes_the_doc_of_its_declaration() {
     assert!(!cites_pipe(&a), "{}", a.markdown);
     assert!(!a.markdown.contains("Connects two"), "{}", a.markdown);
 }
+
+#[test]
+fn an_override_without_a_doc_is_described_by_the_method_it_overrides() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "src/main/java/p/Parser.java",
+        "package p;\n\npublic interface Parser {\n    /** Advances past the next token and says which kind it was. */\n    \
+         Token nextToken();\n}\n",
+    );
+    write(
+        dir.path(),
+        "src/main/java/p/StreamParser.java",
+        "package p;\n\npublic abstract class StreamParser implements Parser {\n    protected int pos;\n}\n",
+    );
+    write(
+        dir.path(),
+        "src/main/java/p/Utf8Parser.java",
+        "package p;\n\npublic class Utf8Parser extends StreamParser {\n    @Override\n    \
+         public Token nextToken() {\n        pos += 1;\n        return Token.of(pos);\n    }\n\n    \
+         public Token peek() {\n        return Token.of(pos);\n    }\n}\n",
+    );
+    write(
+        dir.path(),
+        "jobs.py",
+        "class Job:\n    def run(self):\n        \"\"\"Runs the job once, retrying on failure.\"\"\"\n        raise NotImplementedError\n\n\
+         class Other:\n    def run(self):\n        \"\"\"Something else entirely.\"\"\"\n        return 1\n\n\
+         class Nightly(Job):\n    def run(self):\n        return self.go()\n",
+    );
+    let idx = open(dir.path());
+    let overridden = |rel: &str, qual: &str| -> Option<String> {
+        let fid = *idx.derived.path_ids.get(rel)?;
+        let si = idx
+            .file(fid)?
+            .symbols
+            .iter()
+            .position(|s| s.qual() == qual)?;
+        let (bf, bs) = idx.overridden(fid, si as u32)?;
+        Some(idx.file(bf)?.symbols[bs as usize].qual().to_string())
+    };
+    // Through an abstract class to the interface it implements.
+    assert_eq!(
+        overridden("src/main/java/p/Utf8Parser.java", "Utf8Parser.nextToken").as_deref(),
+        Some("Parser.nextToken")
+    );
+    assert_eq!(
+        overridden("src/main/java/p/Utf8Parser.java", "Utf8Parser.peek"),
+        None
+    );
+    // The base the class names, not another class's method of the same name.
+    assert_eq!(
+        overridden("jobs.py", "Nightly.run").as_deref(),
+        Some("Job.run")
+    );
+    assert_eq!(
+        overridden("jobs.py", "Job.run"),
+        None,
+        "it has a doc of its own"
+    );
+
+    let a = idx.answer("Where does the UTF-8 parser advance its position?", None);
+    assert!(
+        a.markdown.contains(
+            "method `Utf8Parser.nextToken` — Advances past the next token and says which kind it \
+             was. (from `Parser.nextToken`)"
+        ),
+        "{}",
+        a.markdown
+    );
+}
