@@ -302,12 +302,21 @@ fn declared_doc(idx: &Index, fid: u32, si: u32) -> Option<String> {
 }
 
 /// The first sentence of the doc of the method this one overrides or implements, and which.
-fn overridden_doc(idx: &Index, fid: u32, si: u32) -> Option<String> {
+pub(super) fn overridden_doc(idx: &Index, fid: u32, si: u32) -> Option<String> {
     let (bf, bs) = idx.overridden(fid, si)?;
     let g = idx.file(bf)?;
     let base = g.symbols.get(bs as usize)?;
     let text = std::fs::read_to_string(idx.root.join(&g.rel)).ok()?;
     let sentence = first_sentence(&base.doc_in(&text))?;
+    let own = idx.file(fid)?.symbols.get(si as usize)?.qual();
+    if base.qual() == own {
+        // `impl wheel::Stack for Stack`: the trait's file tells the two apart.
+        return Some(format!(
+            "{sentence} (from `{}` in `{}`)",
+            base.qual(),
+            g.rel
+        ));
+    }
     Some(format!("{sentence} (from `{}`)", base.qual()))
 }
 

@@ -4,7 +4,7 @@
 
 use rustc_hash::FxHashSet as HashSet;
 
-use super::parse::{Decl, Kind, NONE};
+use super::parse::{Decl, Kind};
 use super::store::{Doc, FileRec};
 use super::{Index, Lang};
 
@@ -54,22 +54,40 @@ impl Index {
 
     /// The documented method that method `si` of `fid`, written without a doc, overrides or
     /// implements (`UTF8StreamJsonParser.nextToken` → `JsonParser.nextToken`): in the nearest
-    /// base type, as the code names its bases, that defines the name with a doc. For answers
+    /// base type, as the code names its bases, that defines the name with a doc, or in the
+    /// trait of a Rust `impl Trait for Type` block (`TcpStream::poll_read` →
+    /// `AsyncRead::poll_read`). For answers
     /// to show; ranking is left alone, since one interface method may have dozens of
     /// implementations, which its doc would make alike.
     pub(super) fn overridden(&self, fid: u32, si: u32) -> Option<(u32, u32)> {
         const MAX_DEPTH: usize = 6;
         let f = self.file(fid)?;
         let sym = f.symbols.get(si as usize)?;
-        if !matches!(sym.kind, Kind::Method | Kind::Function)
-            || sym.doc_end > sym.doc_start
-            || sym.parent == NONE
-        {
+        if !matches!(sym.kind, Kind::Method | Kind::Function) || sym.doc_end > sym.doc_start {
             return None;
         }
-        let owner = f.symbols.get(sym.parent as usize)?;
         let method = last_word(sym.name());
         let candidates = self.derived.names.get(method)?;
+        let defined_in = |(cf, cs): (u32, u32), types: &[&str]| -> bool {
+            self.file(cf).is_some_and(|g| {
+                g.symbols.get(cs as usize).is_some_and(|c| {
+                    c.doc_end > c.doc_start
+                        && last_word(c.name()) == method
+                        && g.symbols
+                            .get(c.parent as usize)
+                            .is_some_and(|o| types.contains(&last_word(o.name())))
+                })
+            })
+        };
+        // A Rust method of `impl Trait for Type`: the trait's.
+        if let Ok(at) = f.trait_impls.binary_search_by_key(&si, |t| t.0) {
+            let implemented = [&*f.trait_impls[at].1];
+            return candidates
+                .iter()
+                .copied()
+                .find(|&c| defined_in(c, &implemented));
+        }
+        let owner = f.symbols.get(sym.parent as usize)?;
         let mut seen: HashSet<&str> = HashSet::default();
         let mut level = vec![last_word(owner.name())];
         for depth in 0..MAX_DEPTH {
@@ -81,18 +99,8 @@ impl Index {
                 .map(|(_, base)| &**base)
                 .filter(|base| seen.insert(base))
                 .collect();
-            for &(cf, cs) in candidates {
-                let Some(g) = self.file(cf) else { continue };
-                let Some(c) = g.symbols.get(cs as usize) else {
-                    continue;
-                };
-                let in_base = g
-                    .symbols
-                    .get(c.parent as usize)
-                    .is_some_and(|o| next.contains(&last_word(o.name())));
-                if in_base && c.doc_end > c.doc_start && last_word(c.name()) == method {
-                    return Some((cf, cs));
-                }
+            if let Some(&c) = candidates.iter().find(|&&c| defined_in(c, &next)) {
+                return Some(c);
             }
             if next.is_empty() {
                 return None;

@@ -507,6 +507,7 @@ impl Index {
             path_len,
             decls: parsed.decls,
             decl_docs,
+            trait_impls: parsed.trait_impls,
             import_files: Vec::new(),
             edges: Vec::new(),
         }

@@ -62,7 +62,8 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // 47: calls on a value keep that mark; edges say when they are a guess.
 // 52: what a Rust smart pointer is made to hold, and a struct literal, type a `let`.
 // 53: C and C++ declarations with a doc comment, which document their definitions.
-pub const FORMAT_VERSION: u32 = 53;
+// 54: the trait each Rust method of an `impl Trait for Type` block implements.
+pub const FORMAT_VERSION: u32 = 54;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most
@@ -173,6 +174,8 @@ pub struct FileRec {
     /// C and C++ declarations with a doc comment, and one document (the doc field) for each.
     pub decls: Vec<Decl>,
     pub decl_docs: Docs,
+    /// Rust methods of `impl Trait for Type` blocks, by symbol index (ascending): the trait.
+    pub trait_impls: Vec<(u32, Box<str>)>,
     pub path_len: u16,
     /// Resolved: imported files and outgoing reference edges.
     pub import_files: Vec<u32>,
@@ -230,6 +233,7 @@ fn consistent(p: &Persist) -> bool {
         f.docs.len() == f.symbols.len() + 1
             && f.docs.consistent(nv)
             && f.decl_docs.len() == f.decls.len()
+            && f.trait_impls.iter().all(|(si, _)| *si < ns)
             && f.decl_docs.consistent(nv)
             && f.path_terms.iter().all(|(t, _)| *t < nv)
             && f.symbols.iter().all(|s| {

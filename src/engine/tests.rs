@@ -2060,3 +2060,59 @@ fn an_override_without_a_doc_is_described_by_the_method_it_overrides() {
         a.markdown
     );
 }
+
+#[test]
+fn a_rust_method_of_a_trait_impl_is_described_by_the_traits_method() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "src/io.rs",
+        "pub trait AsyncRead {\n    /// Attempts to read from the source into `buf`.\n    \
+         fn poll_read(&mut self, buf: &mut [u8]) -> usize;\n}\n\n\
+         pub trait Other {\n    /// Something else entirely.\n    fn poll_read(&mut self) -> usize;\n}\n",
+    );
+    write(
+        dir.path(),
+        "src/tcp.rs",
+        "use crate::io::AsyncRead;\n\npub struct TcpStream {\n    fd: i32,\n}\n\n\
+         impl TcpStream {\n    pub fn fd(&self) -> i32 {\n        self.fd\n    }\n}\n\n\
+         impl<T> crate::io::AsyncRead for TcpStream where T: Send {\n    \
+         fn poll_read(&mut self, buf: &mut [u8]) -> usize {\n        buf.len()\n    }\n}\n\n\
+         pub struct Other;\n\nimpl crate::io::Other for Other {\n    \
+         fn poll_read(&mut self) -> usize {\n        0\n    }\n}\n",
+    );
+    let idx = open(dir.path());
+    let overridden = |qual: &str| -> Option<String> {
+        let fid = *idx.derived.path_ids.get("src/tcp.rs")?;
+        let si = idx
+            .file(fid)?
+            .symbols
+            .iter()
+            .position(|s| s.qual() == qual)?;
+        let (bf, bs) = idx.overridden(fid, si as u32)?;
+        Some(idx.file(bf)?.symbols[bs as usize].qual().to_string())
+    };
+    assert_eq!(
+        overridden("TcpStream::poll_read").as_deref(),
+        Some("AsyncRead::poll_read")
+    );
+    assert_eq!(overridden("TcpStream::fd"), None, "an inherent method");
+    // Answers say which trait; its file tells a trait from a type of the same name.
+    let described = |qual: &str| -> Option<String> {
+        let fid = *idx.derived.path_ids.get("src/tcp.rs")?;
+        let si = idx
+            .file(fid)?
+            .symbols
+            .iter()
+            .position(|s| s.qual() == qual)?;
+        answer::overridden_doc(&idx, fid, si as u32)
+    };
+    assert_eq!(
+        described("TcpStream::poll_read").as_deref(),
+        Some("Attempts to read from the source into `buf`. (from `AsyncRead::poll_read`)")
+    );
+    assert_eq!(
+        described("Other::poll_read").as_deref(),
+        Some("Something else entirely. (from `Other::poll_read` in `src/io.rs`)")
+    );
+}

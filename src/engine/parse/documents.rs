@@ -33,6 +33,17 @@ pub(super) fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile)
     out.docs = term_frequencies(&terms.occ, n_docs, terms.vocab.len());
     out.decl_docs = out.docs.split_off(defs.len() + 1);
     out.decls = decls.iter().map(declared).collect();
+    out.trait_impls = col
+        .trait_impls
+        .iter()
+        .filter_map(|(at, t)| {
+            // Definitions are sorted by where they start.
+            let si = defs.partition_point(|d| d.start_byte < *at);
+            (defs.get(si)?.start_byte == *at).then(|| (si as u32, t.as_str().into()))
+        })
+        .collect();
+    out.trait_impls.sort();
+    out.trait_impls.dedup_by_key(|t| t.0);
     let names = |at: &[(usize, usize)]| -> FxHashSet<&str> {
         at.iter().filter_map(|&(s, e)| text.get(s..e)).collect()
     };

@@ -159,6 +159,8 @@ pub struct ParsedFile {
     /// Documented declarations, and a document of each one's doc.
     pub decls: Vec<Decl>,
     pub decl_docs: Vec<LocalDoc>,
+    /// Rust methods of `impl Trait for Type` blocks, by symbol index: the trait's name.
+    pub trait_impls: Vec<(u32, Box<str>)>,
 }
 
 /// One parser per language, per thread.
@@ -225,6 +227,8 @@ struct Collected {
     long_strings: Vec<(usize, usize)>,
     /// Names declarations give types (`@bind.*` captures), for calls on values.
     bindings: Vec<types::Binding>,
+    /// Start bytes of Rust functions in `impl Trait for Type` blocks, with the trait's name.
+    trait_impls: Vec<(usize, String)>,
 }
 
 /// A string literal spanning this many lines is data (see `Collected::long_strings`).
@@ -243,6 +247,7 @@ pub fn parse_file(rel: &str, lang: Lang, text: &str, parsers: &mut Parsers) -> P
         path_terms: Vec::new(),
         decls: Vec::new(),
         decl_docs: Vec::new(),
+        trait_impls: Vec::new(),
     };
     let mut col = Collected::default();
     if let (Some(patterns), Some(parser)) = (lang.patterns(), parsers.get(lang)) {
@@ -434,6 +439,12 @@ fn on_match(
         &below_anchor
     };
     let (range, depth) = widen(lang, node, ancestors);
+    if lang == Lang::Rust
+        && matches!(kind, Kind::Function | Kind::Method)
+        && let Some(implemented) = implemented_trait(&ancestors[..depth], text)
+    {
+        col.trait_impls.push((range.start_byte(), implemented));
+    }
     let mut containers: Vec<String> = outer.to_vec();
     containers.extend(containers_of(lang, &ancestors[..depth], text));
     if let Some(r) = recv {
@@ -768,6 +779,13 @@ fn export_macro_class_name(p: Node, text: &str) -> Option<String> {
 }
 
 /// `Foo<T>` / `crate::a::Foo<'a>` / `&mut Foo` → `Foo`.
+/// The trait of the innermost `impl Trait for Type` block among `ancestors`, by its last name.
+fn implemented_trait(ancestors: &[Node], text: &str) -> Option<String> {
+    let block = ancestors.iter().rev().find(|a| a.kind() == "impl_item")?;
+    let t = block.child_by_field_name("trait")?;
+    Some(rust_type_name(node_text(t, text)))
+}
+
 fn rust_type_name(t: &str) -> String {
     let t = t.split('<').next().unwrap_or(t);
     let t = t.rsplit("::").next().unwrap_or(t);
