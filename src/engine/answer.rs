@@ -243,6 +243,10 @@ fn write_locations<'t>(
                 let desc = first_sentence(&s.doc_in(text))
                     .or_else(|| p.sym.and_then(|si| declared_doc(idx, p.file, si)))
                     .or_else(|| p.sym.and_then(|si| overridden_doc(idx, p.file, si)))
+                    .or_else(|| {
+                        p.sym
+                            .and_then(|si| overridden_declared_doc(idx, p.file, si))
+                    })
                     .unwrap_or_else(|| format!("`{}`", s.signature_in(text).replace('`', "'")));
                 let _ = writeln!(
                     md,
@@ -318,6 +322,19 @@ pub(super) fn overridden_doc(idx: &Index, fid: u32, si: u32) -> Option<String> {
         ));
     }
     Some(format!("{sentence} (from `{}`)", base.qual()))
+}
+
+/// The first sentence of the doc a C++ method's base class declares it with, and where.
+pub(super) fn overridden_declared_doc(idx: &Index, fid: u32, si: u32) -> Option<String> {
+    let (df, di) = idx.overridden_declaration(fid, si)?;
+    let g = idx.file(df)?;
+    let decl = g.decls.get(di as usize)?;
+    let text = std::fs::read_to_string(idx.root.join(&g.rel)).ok()?;
+    let sentence = first_sentence(&decl.doc_in(&text))?;
+    Some(format!(
+        "{sentence} (from `{}`, declared in `{}:{}`)",
+        decl.qual, g.rel, decl.line
+    ))
 }
 
 /// Callers and callees of the best symbol.

@@ -109,6 +109,49 @@ impl Index {
         }
         None
     }
+
+    /// The documented declaration of the base-class method that a C++ method defined out of
+    /// its class (`Status DBImpl::Put(…) {…}`, with no doc and no documented declaration of
+    /// its own) overrides: `DB::Put`, declared in the class `DBImpl` derives from. For answers.
+    pub(super) fn overridden_declaration(&self, fid: u32, si: u32) -> Option<(u32, u32)> {
+        const MAX_DEPTH: usize = 6;
+        let f = self.file(fid)?;
+        let sym = f.symbols.get(si as usize)?;
+        if f.lang != Lang::Cpp
+            || sym.kind != Kind::Method
+            || sym.doc_end > sym.doc_start
+            || self.declaration_of(fid, si).is_some()
+        {
+            return None;
+        }
+        let (owner, method) = sym.qual().rsplit_once("::")?;
+        let mut seen: HashSet<&str> = HashSet::default();
+        let mut level = vec![last_word(owner)];
+        let mut qual = String::new();
+        for _ in 0..MAX_DEPTH {
+            // The class is declared in a header: its bases are whichever file names them.
+            let next: Vec<&str> = level
+                .iter()
+                .flat_map(|name| self.derived.bases.get(*name).into_iter().flatten())
+                .map(|(_, base)| &**base)
+                .filter(|base| seen.insert(base))
+                .collect();
+            for base in &next {
+                qual.clear();
+                qual.push_str(base);
+                qual.push_str("::");
+                qual.push_str(method);
+                if let Some(&[at]) = self.derived.declared.get(qual.as_str()).map(Vec::as_slice) {
+                    return Some(at);
+                }
+            }
+            if next.is_empty() {
+                return None;
+            }
+            level = next;
+        }
+        None
+    }
 }
 
 /// The last word of a name (`Parser` of `json.Parser`, `run` of `Job::run`).

@@ -2116,3 +2116,52 @@ fn a_rust_method_of_a_trait_impl_is_described_by_the_traits_method() {
         Some("Something else entirely. (from `Other::poll_read` in `src/io.rs`)")
     );
 }
+
+#[test]
+fn a_cpp_override_defined_out_of_its_class_is_described_by_the_base_declaration() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // An export macro makes the grammar read the class as a block, where a pure virtual
+    // method is a declarator initialised to 0.
+    write(
+        dir.path(),
+        "include/store/db.h",
+        "#pragma once\nnamespace store {\nclass STORE_EXPORT Db {\n public:\n  virtual ~Db();\n\n\
+         \x20 // Applies every update of the batch to the store, atomically.\n\
+         \x20 virtual Status Write(Batch* batch) = 0;\n};\n}\n",
+    );
+    write(
+        dir.path(),
+        "src/db_impl.h",
+        "#pragma once\n#include \"store/db.h\"\nnamespace store {\nclass DbImpl : public Db {\n public:\n\
+         \x20 // Implementations of the Db interface\n  Status Write(Batch* batch) override;\n  \
+         Status Flush();\n};\n}\n",
+    );
+    write(
+        dir.path(),
+        "src/db_impl.cc",
+        "#include \"db_impl.h\"\nnamespace store {\nStatus DbImpl::Write(Batch* batch) {\n  \
+         return log_.Add(batch);\n}\n\nStatus DbImpl::Flush() {\n  return Status();\n}\n}\n",
+    );
+    let idx = open(dir.path());
+    let described = |qual: &str| -> Option<String> {
+        let fid = *idx.derived.path_ids.get("src/db_impl.cc")?;
+        let si = idx
+            .file(fid)?
+            .symbols
+            .iter()
+            .position(|s| s.qual() == qual)?;
+        answer::overridden_declared_doc(&idx, fid, si as u32)
+    };
+    assert_eq!(
+        described("DbImpl::Write").as_deref(),
+        Some(
+            "Applies every update of the batch to the store, atomically. \
+             (from `Db::Write`, declared in `include/store/db.h:8`)"
+        )
+    );
+    assert_eq!(
+        described("DbImpl::Flush"),
+        None,
+        "the base declares no Flush"
+    );
+}

@@ -12,9 +12,10 @@
 (alias_declaration name: (type_identifier) @name) @def.class
 (preproc_function_def name: (identifier) @name) @def.macro
 ; A declaration with a doc comment documents the function's definition elsewhere (`parse::Decl`):
-; members in a class body, and prototypes in a header (or in a class the grammar read as a block).
+; members in a class body, and prototypes in a header (or in a class the grammar read as a block,
+; where `virtual Status Put(…) = 0;` is a declarator initialised to 0).
 (field_declaration declarator: [(function_declarator declarator: [(field_identifier) (destructor_name) (operator_name)] @name) (pointer_declarator declarator: (function_declarator declarator: (field_identifier) @name)) (reference_declarator (function_declarator declarator: (field_identifier) @name))]) @decl.function
-(declaration declarator: [(function_declarator declarator: [(identifier) (qualified_identifier) (destructor_name) (operator_name)] @name) (pointer_declarator declarator: (function_declarator declarator: [(identifier) (qualified_identifier)] @name)) (reference_declarator (function_declarator declarator: [(identifier) (qualified_identifier)] @name))]) @decl.function
+(declaration declarator: [(function_declarator declarator: [(identifier) (qualified_identifier) (destructor_name) (operator_name)] @name) (init_declarator declarator: (function_declarator declarator: [(identifier) (qualified_identifier) (destructor_name) (operator_name)] @name)) (pointer_declarator declarator: (function_declarator declarator: [(identifier) (qualified_identifier)] @name)) (reference_declarator (function_declarator declarator: [(identifier) (qualified_identifier)] @name))]) @decl.function
 
 (preproc_include path: [(string_literal (string_content) @import) (system_lib_string) @import])
 

@@ -1019,7 +1019,8 @@ mod tests {
                  struct F { Pool* pool; Conn conn; Ctx& ctx; };\nvoid u(Conn c, Pool* p, Ctx& x) { Ctx d; Pool* e = 0; Conn f = c; Ctx& g = x; }\n\
                  class D { Entry& get(int k) const; Status* find(); bool operator<(const D&) const;\n\
                  template <typename V> void put(const V& v); virtual ~D(); };\n\
-                 Status destroy(const char* name);\nint* make();\nint& ref();\nvoid ns::free();\n",
+                 Status destroy(const char* name);\nint* make();\nint& ref();\nvoid ns::free();\n\
+                 class DB_EXPORT Db {\n public:\n  virtual Status Write(int batch) = 0;\n  Status Get(int k);\n};\n",
             ),
         ]
     }
