@@ -316,9 +316,8 @@ pub(super) fn clean_doc(raw: &str) -> String {
             .trim_start_matches("@typedoc")
             .trim_start_matches("@doc")
             .trim_start()
-            .trim_start_matches("~S")
-            .trim_matches(|c| c == '"' || c == '\'')
-            .trim();
+            .trim_start_matches("~S");
+        let l = without_string_quotes(l).trim();
         let l = without_doc_markup(l);
         let l = l.trim();
         if is_bare_tag(l) {
@@ -339,6 +338,27 @@ pub(super) fn clean_doc(raw: &str) -> String {
         }
     }
     out.trim().to_string()
+}
+
+/// A line without the quotes of the string it is written in (`"""Runs it.`, `"Runs it."`,
+/// Elixir's `@doc "…"`), but with quotes that belong to the prose (`"filter" contains …`,
+/// `Returns "x"`): quotes at an end are the string's when there are three, or when the line
+/// has no other.
+fn without_string_quotes(line: &str) -> &str {
+    for q in ['"', '\''] {
+        let inner = line.trim_matches(q);
+        if inner.len() == line.len() {
+            continue;
+        }
+        let lead = line.len() - line.trim_start_matches(q).len();
+        let trail = line.len() - line.trim_end_matches(q).len();
+        return if lead >= 3 || trail >= 3 || !inner.contains(q) {
+            inner
+        } else {
+            line
+        };
+    }
+    line
 }
 
 /// Tags of C#'s XML doc comments and of the HTML in Javadoc: markup, not prose. Without this

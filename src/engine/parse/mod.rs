@@ -839,6 +839,24 @@ mod tests {
     }
 
     #[test]
+    fn quotes_of_the_prose_stay_and_those_of_a_docstring_go() {
+        let cpp = "// \"filter\" contains the keys added so far.\nbool Has(int k) { return k; }\n\
+                   // Returns \"x\"\nconst char* X() { return \"x\"; }\n";
+        let got = docs("f.cc", Lang::Cpp, cpp);
+        let doc = |name: &str| got.iter().find(|(n, _)| n == name).map(|(_, d)| d.clone());
+        assert_eq!(
+            doc("Has").as_deref(),
+            Some("\"filter\" contains the keys added so far.")
+        );
+        assert_eq!(doc("X").as_deref(), Some("Returns \"x\""));
+        let py = "def a():\n    \"\"\"Runs it \"now\".\"\"\"\n\ndef b():\n    \"Runs it once.\"\n";
+        let got = docs("p.py", Lang::Python, py);
+        let doc = |name: &str| got.iter().find(|(n, _)| n == name).map(|(_, d)| d.clone());
+        assert_eq!(doc("a").as_deref(), Some("Runs it \"now\"."));
+        assert_eq!(doc("b").as_deref(), Some("Runs it once."));
+    }
+
+    #[test]
     fn functions_with_nothing_to_run_are_stubs() {
         let stubs = |rel: &str, lang: Lang, text: &str| -> Vec<(String, bool)> {
             parse_file(rel, lang, text, &mut Parsers::default())
