@@ -56,9 +56,8 @@ impl Index {
     /// implements (`UTF8StreamJsonParser.nextToken` → `JsonParser.nextToken`): in the nearest
     /// base type, as the code names its bases, that defines the name with a doc, or in the
     /// trait of a Rust `impl Trait for Type` block (`TcpStream::poll_read` →
-    /// `AsyncRead::poll_read`). For answers
-    /// to show; ranking is left alone, since one interface method may have dozens of
-    /// implementations, which its doc would make alike.
+    /// `AsyncRead::poll_read`). For answers to show; ranking is left alone, since one
+    /// interface method may have dozens of implementations, which its doc would make alike.
     pub(super) fn overridden(&self, fid: u32, si: u32) -> Option<(u32, u32)> {
         const MAX_DEPTH: usize = 6;
         let f = self.file(fid)?;
