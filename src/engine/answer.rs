@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::lang::Lang;
-use super::parse::{Kind, NONE, Symbol};
+use super::parse::{Kind, NONE, Symbol, doc_between};
 use super::search::RankedFile;
 use super::store::FileRec;
 use super::{EngineCitation, Index, LocalAnswer, Snippet, partial};
@@ -132,12 +132,18 @@ pub fn render(idx: &Index, question: &str, ranked: &[RankedFile]) -> LocalAnswer
             ..Default::default()
         };
     }
-    // Read each cited file once.
+    // The docs written elsewhere for definitions without one (a header's, a base method's).
+    let borrowed: Vec<Option<BorrowedDoc>> = picks
+        .iter()
+        .map(|p| p.sym.and_then(|si| borrowed_doc(idx, p.file, si)))
+        .collect();
+    // Read each cited file, and each file such a doc is in, once.
     let mut texts: std::collections::HashMap<u32, Option<String>> =
         std::collections::HashMap::new();
-    for p in &picks {
-        texts.entry(p.file).or_insert_with(|| {
-            idx.file(p.file)
+    let files = picks.iter().map(|p| p.file);
+    for file in files.chain(borrowed.iter().flatten().map(|b| b.file)) {
+        texts.entry(file).or_insert_with(|| {
+            idx.file(file)
                 .and_then(|f| std::fs::read_to_string(idx.root.join(&f.rel)).ok())
         });
     }
@@ -172,7 +178,7 @@ pub fn render(idx: &Index, question: &str, ranked: &[RankedFile]) -> LocalAnswer
         .collect();
 
     let mut md = summary_line(idx, &picks);
-    let snippets = write_locations(idx, &picks, &text_of, &mut md);
+    let snippets = write_locations(idx, (&picks, &borrowed), &text_of, &mut md);
     write_related(idx, &picks[0], &mut md);
     LocalAnswer {
         markdown: md,
@@ -217,7 +223,7 @@ fn summary_line(idx: &Index, picks: &[Pick]) -> String {
 /// snippets the LLM path may cite.
 fn write_locations<'t>(
     idx: &Index,
-    picks: &[Pick],
+    (picks, borrowed): (&[Pick], &[Option<BorrowedDoc>]),
     text_of: &dyn Fn(u32) -> Option<&'t str>,
     md: &mut String,
 ) -> Vec<Snippet> {
@@ -241,11 +247,9 @@ fn write_locations<'t>(
             Some(s) => {
                 let text = text_of(p.file).unwrap_or("");
                 let desc = first_sentence(&s.doc_in(text))
-                    .or_else(|| p.sym.and_then(|si| declared_doc(idx, p.file, si)))
-                    .or_else(|| p.sym.and_then(|si| overridden_doc(idx, p.file, si)))
                     .or_else(|| {
-                        p.sym
-                            .and_then(|si| overridden_declared_doc(idx, p.file, si))
+                        let b = borrowed[i].as_ref()?;
+                        b.describe(text_of(b.file)?)
                     })
                     .unwrap_or_else(|| format!("`{}`", s.signature_in(text).replace('`', "'")));
                 let _ = writeln!(
@@ -294,47 +298,72 @@ fn write_locations<'t>(
     snippets
 }
 
-/// The first sentence of the doc a C or C++ function's declaration gives it, and where.
-fn declared_doc(idx: &Index, fid: u32, si: u32) -> Option<String> {
-    let (g, decl, _) = idx.declaration_of(fid, si)?;
-    let text = std::fs::read_to_string(idx.root.join(&g.rel)).ok()?;
-    let sentence = first_sentence(&decl.doc_in(&text))?;
-    Some(format!(
-        "{sentence} (declared in `{}:{}`)",
-        g.rel, decl.line
-    ))
+/// A doc written elsewhere that describes a definition without one: at bytes `start..end` of
+/// file `file`, and where the answer says it comes from.
+pub(super) struct BorrowedDoc {
+    pub file: u32,
+    start: u32,
+    end: u32,
+    source: String,
 }
 
-/// The first sentence of the doc of the method this one overrides or implements, and which.
-pub(super) fn overridden_doc(idx: &Index, fid: u32, si: u32) -> Option<String> {
-    let (bf, bs) = idx.overridden(fid, si)?;
-    let g = idx.file(bf)?;
-    let base = g.symbols.get(bs as usize)?;
-    let text = std::fs::read_to_string(idx.root.join(&g.rel)).ok()?;
-    let sentence = first_sentence(&base.doc_in(&text))?;
-    let own = idx.file(fid)?.symbols.get(si as usize)?.qual();
-    if base.qual() == own {
-        // `impl wheel::Stack for Stack`: the trait's file tells the two apart.
-        return Some(format!(
-            "{sentence} (from `{}` in `{}`)",
-            base.qual(),
-            g.rel
+/// The doc that describes definition `si` of `fid` when it has none: its declaration's (C and
+/// C++), or that of the method it overrides or implements, or of its base class's declaration.
+pub(super) fn borrowed_doc(idx: &Index, fid: u32, si: u32) -> Option<BorrowedDoc> {
+    let rel = |file: u32| idx.file(file).map_or("", |g| g.rel.as_str());
+    if let Some((file, decl, _)) = idx.declaration_of(fid, si) {
+        let source = format!("declared in `{}:{}`", rel(file), decl.line);
+        return Some(BorrowedDoc::of(
+            file,
+            (decl.doc_start, decl.doc_end),
+            source,
         ));
     }
-    Some(format!("{sentence} (from `{}`)", base.qual()))
+    if let Some((file, bs)) = idx.overridden(fid, si) {
+        let base = idx.file(file)?.symbols.get(bs as usize)?;
+        let own = idx.file(fid)?.symbols.get(si as usize)?.qual();
+        let source = if base.qual() == own {
+            // `impl wheel::Stack for Stack`: the trait's file tells the two apart.
+            format!("from `{}` in `{}`", base.qual(), rel(file))
+        } else {
+            format!("from `{}`", base.qual())
+        };
+        return Some(BorrowedDoc::of(
+            file,
+            (base.doc_start, base.doc_end),
+            source,
+        ));
+    }
+    let (file, di) = idx.overridden_declaration(fid, si)?;
+    let decl = idx.file(file)?.decls.get(di as usize)?;
+    let source = format!(
+        "from `{}`, declared in `{}:{}`",
+        decl.qual,
+        rel(file),
+        decl.line
+    );
+    Some(BorrowedDoc::of(
+        file,
+        (decl.doc_start, decl.doc_end),
+        source,
+    ))
 }
 
-/// The first sentence of the doc a C++ method's base class declares it with, and where.
-pub(super) fn overridden_declared_doc(idx: &Index, fid: u32, si: u32) -> Option<String> {
-    let (df, di) = idx.overridden_declaration(fid, si)?;
-    let g = idx.file(df)?;
-    let decl = g.decls.get(di as usize)?;
-    let text = std::fs::read_to_string(idx.root.join(&g.rel)).ok()?;
-    let sentence = first_sentence(&decl.doc_in(&text))?;
-    Some(format!(
-        "{sentence} (from `{}`, declared in `{}:{}`)",
-        decl.qual, g.rel, decl.line
-    ))
+impl BorrowedDoc {
+    fn of(file: u32, (start, end): (u32, u32), source: String) -> BorrowedDoc {
+        BorrowedDoc {
+            file,
+            start,
+            end,
+            source,
+        }
+    }
+
+    /// "First sentence (where it comes from)", from the text of the file the doc is in.
+    pub(super) fn describe(&self, text: &str) -> Option<String> {
+        let sentence = first_sentence(&doc_between(text, self.start, self.end))?;
+        Some(format!("{sentence} ({})", self.source))
+    }
 }
 
 /// Callers and callees of the best symbol.

@@ -2,21 +2,23 @@
 //! declaration (in a class body, in a header), and a method that overrides or implements
 //! another is documented by that one's doc (as javadoc and rustdoc show it).
 
-use rustc_hash::FxHashSet as HashSet;
-
 use super::parse::{Decl, Kind};
-use super::store::{Doc, FileRec};
+use super::store::Doc;
 use super::{Index, Lang};
 
 impl Index {
     /// The documented declaration whose doc is that of symbol `si` of file `fid` (see
     /// [`Index::link_declarations`]): the declaring file, the declaration and its document.
-    pub(super) fn declaration_of(&self, fid: u32, si: u32) -> Option<(&FileRec, &Decl, Doc<'_>)> {
+    pub(super) fn declaration_of(&self, fid: u32, si: u32) -> Option<(u32, &Decl, Doc<'_>)> {
         let links = self.derived.inherited.get(fid as usize)?;
         let at = links.binary_search_by_key(&si, |l| l.0).ok()?;
         let (_, decl_file, di) = links[at];
         let g = self.file(decl_file)?;
-        Some((g, g.decls.get(di as usize)?, g.decl_docs.get(di as usize)?))
+        Some((
+            decl_file,
+            g.decls.get(di as usize)?,
+            g.decl_docs.get(di as usize)?,
+        ))
     }
 
     /// Links each C or C++ function defined without a doc comment to its declaration with
@@ -59,7 +61,6 @@ impl Index {
     /// `AsyncRead::poll_read`). For answers to show; ranking is left alone, since one
     /// interface method may have dozens of implementations, which its doc would make alike.
     pub(super) fn overridden(&self, fid: u32, si: u32) -> Option<(u32, u32)> {
-        const MAX_DEPTH: usize = 6;
         let f = self.file(fid)?;
         let sym = f.symbols.get(si as usize)?;
         if !matches!(sym.kind, Kind::Method | Kind::Function) || sym.doc_end > sym.doc_start {
@@ -86,34 +87,17 @@ impl Index {
                 .copied()
                 .find(|&c| defined_in(c, &implemented));
         }
+        // The owner's own bases are those its file gives it, not every same-named type's.
         let owner = f.symbols.get(sym.parent as usize)?;
-        let mut seen: HashSet<&str> = HashSet::default();
-        let mut level = vec![last_word(owner.name())];
-        for depth in 0..MAX_DEPTH {
-            // The owner's own bases are those its file gives it, not every same-named type's.
-            let next: Vec<&str> = level
-                .iter()
-                .flat_map(|name| self.derived.bases.get(*name).into_iter().flatten())
-                .filter(|(file, _)| depth > 0 || *file == fid)
-                .map(|(_, base)| &**base)
-                .filter(|base| seen.insert(base))
-                .collect();
-            if let Some(&c) = candidates.iter().find(|&&c| defined_in(c, &next)) {
-                return Some(c);
-            }
-            if next.is_empty() {
-                return None;
-            }
-            level = next;
-        }
-        None
+        self.find_in_bases(last_word(owner.name()), Some(fid), |bases| {
+            candidates.iter().copied().find(|&c| defined_in(c, bases))
+        })
     }
 
     /// The documented declaration of the base-class method that a C++ method defined out of
     /// its class (`Status DBImpl::Put(…) {…}`, with no doc and no documented declaration of
     /// its own) overrides: `DB::Put`, declared in the class `DBImpl` derives from. For answers.
     pub(super) fn overridden_declaration(&self, fid: u32, si: u32) -> Option<(u32, u32)> {
-        const MAX_DEPTH: usize = 6;
         let f = self.file(fid)?;
         let sym = f.symbols.get(si as usize)?;
         if f.lang != Lang::Cpp
@@ -124,32 +108,19 @@ impl Index {
             return None;
         }
         let (owner, method) = sym.qual().rsplit_once("::")?;
-        let mut seen: HashSet<&str> = HashSet::default();
-        let mut level = vec![last_word(owner)];
-        let mut qual = String::new();
-        for _ in 0..MAX_DEPTH {
-            // The class is declared in a header: its bases are whichever file names them.
-            let next: Vec<&str> = level
-                .iter()
-                .flat_map(|name| self.derived.bases.get(*name).into_iter().flatten())
-                .map(|(_, base)| &**base)
-                .filter(|base| seen.insert(base))
-                .collect();
-            for base in &next {
-                qual.clear();
-                qual.push_str(base);
-                qual.push_str("::");
-                qual.push_str(method);
-                if let Some(&[at]) = self.derived.declared.get(qual.as_str()).map(Vec::as_slice) {
-                    return Some(at);
+        // The class is declared in a header: its bases are whichever file names them.
+        self.find_in_bases(last_word(owner), None, |bases| {
+            bases.iter().find_map(|base| {
+                let declared = self
+                    .derived
+                    .declared
+                    .get(format!("{base}::{method}").as_str());
+                match declared.map(Vec::as_slice) {
+                    Some(&[at]) => Some(at),
+                    _ => None,
                 }
-            }
-            if next.is_empty() {
-                return None;
-            }
-            level = next;
-        }
-        None
+            })
+        })
     }
 }
 

@@ -277,28 +277,44 @@ impl Index {
     /// Whether the type named `ty` is the type named `base` or, through its base types as
     /// the code names them (`class Flask(App)`, `App(Scaffold)`), derives from it.
     fn is_or_derives_from(&self, ty: &str, base: &str) -> bool {
+        ty == base
+            || self
+                .find_in_bases(ty, None, |level| level.contains(&base).then_some(()))
+                .is_some()
+    }
+
+    /// Walks the bases of the type named `ty` as the code names them, level by level, each
+    /// name once, and returns what `found` first finds in a level. With `own_file`, the first
+    /// level is the bases that file gives `ty`, not those of every type of that name.
+    pub(super) fn find_in_bases<'a, T>(
+        &'a self,
+        ty: &'a str,
+        own_file: Option<u32>,
+        mut found: impl FnMut(&[&'a str]) -> Option<T>,
+    ) -> Option<T> {
         // Deep enough for real hierarchies. The bases are looked up in a map kept per name:
         // reading them from the refs of every file defining a name as common as `Base` took
         // minutes on 5M lines of Python packages.
-        const MAX_DEPTH: usize = 6;
+        const MAX_DEPTH: usize = 5;
         let mut seen: HashSet<&str> = HashSet::default();
         let mut level = vec![ty];
-        for _ in 0..MAX_DEPTH {
-            if level.contains(&base) {
-                return true;
-            }
+        for depth in 0..MAX_DEPTH {
             let next: Vec<&str> = level
                 .iter()
                 .flat_map(|name| self.derived.bases.get(*name).into_iter().flatten())
+                .filter(|(file, _)| depth > 0 || own_file.is_none_or(|f| *file == f))
                 .map(|(_, b)| &**b)
                 .filter(|b| seen.insert(b))
                 .collect();
             if next.is_empty() {
-                return false;
+                return None;
+            }
+            if let Some(t) = found(&next) {
+                return Some(t);
             }
             level = next;
         }
-        false
+        None
     }
 
     /// Whether the name `root`, which the file `f` imports from a module, is a value that

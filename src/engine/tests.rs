@@ -1883,16 +1883,34 @@ fn a_language_without_a_grammar_is_cited_by_its_definitions_or_best_lines() {
     );
 }
 
+/// (file, symbol) of the definition `qual` of `rel`.
+fn symbol_id(idx: &Index, rel: &str, qual: &str) -> Option<(u32, u32)> {
+    let fid = *idx.derived.path_ids.get(rel)?;
+    let f = idx.file(fid)?;
+    let si = f.symbols.iter().position(|s| s.qual() == qual)?;
+    Some((fid, si as u32))
+}
+
 /// The symbol `qual` of `rel` and the declaration that documents it, if any.
 fn declared_line(idx: &Index, rel: &str, qual: &str) -> Option<(String, u32)> {
-    let fid = *idx.derived.path_ids.get(rel)?;
-    let si = idx
-        .file(fid)?
-        .symbols
-        .iter()
-        .position(|s| s.qual() == qual)?;
-    idx.declaration_of(fid, si as u32)
-        .map(|(g, decl, _)| (g.rel.clone(), decl.line))
+    let (fid, si) = symbol_id(idx, rel, qual)?;
+    let (file, decl, _) = idx.declaration_of(fid, si)?;
+    Some((idx.file(file)?.rel.clone(), decl.line))
+}
+
+/// The qualified name of the method whose doc describes `qual` of `rel`, which has none.
+fn overridden_qual(idx: &Index, rel: &str, qual: &str) -> Option<String> {
+    let (fid, si) = symbol_id(idx, rel, qual)?;
+    let (bf, bs) = idx.overridden(fid, si)?;
+    Some(idx.file(bf)?.symbols[bs as usize].qual().to_string())
+}
+
+/// How an answer describes `qual` of `rel`, which has no doc, by a doc written elsewhere.
+fn borrowed_description(idx: &Index, rel: &str, qual: &str) -> Option<String> {
+    let (fid, si) = symbol_id(idx, rel, qual)?;
+    let borrowed = answer::borrowed_doc(idx, fid, si)?;
+    let text = std::fs::read_to_string(idx.root.join(&idx.file(borrowed.file)?.rel)).ok()?;
+    borrowed.describe(&text)
 }
 
 #[test]
@@ -2020,16 +2038,7 @@ fn an_override_without_a_doc_is_described_by_the_method_it_overrides() {
          class Nightly(Job):\n    def run(self):\n        return self.go()\n",
     );
     let idx = open(dir.path());
-    let overridden = |rel: &str, qual: &str| -> Option<String> {
-        let fid = *idx.derived.path_ids.get(rel)?;
-        let si = idx
-            .file(fid)?
-            .symbols
-            .iter()
-            .position(|s| s.qual() == qual)?;
-        let (bf, bs) = idx.overridden(fid, si as u32)?;
-        Some(idx.file(bf)?.symbols[bs as usize].qual().to_string())
-    };
+    let overridden = |rel: &str, qual: &str| overridden_qual(&idx, rel, qual);
     // Through an abstract class to the interface it implements.
     assert_eq!(
         overridden("src/main/java/p/Utf8Parser.java", "Utf8Parser.nextToken").as_deref(),
@@ -2082,31 +2091,14 @@ fn a_rust_method_of_a_trait_impl_is_described_by_the_traits_method() {
          fn poll_read(&mut self) -> usize {\n        0\n    }\n}\n",
     );
     let idx = open(dir.path());
-    let overridden = |qual: &str| -> Option<String> {
-        let fid = *idx.derived.path_ids.get("src/tcp.rs")?;
-        let si = idx
-            .file(fid)?
-            .symbols
-            .iter()
-            .position(|s| s.qual() == qual)?;
-        let (bf, bs) = idx.overridden(fid, si as u32)?;
-        Some(idx.file(bf)?.symbols[bs as usize].qual().to_string())
-    };
+    let overridden = |qual: &str| overridden_qual(&idx, "src/tcp.rs", qual);
     assert_eq!(
         overridden("TcpStream::poll_read").as_deref(),
         Some("AsyncRead::poll_read")
     );
     assert_eq!(overridden("TcpStream::fd"), None, "an inherent method");
     // Answers say which trait; its file tells a trait from a type of the same name.
-    let described = |qual: &str| -> Option<String> {
-        let fid = *idx.derived.path_ids.get("src/tcp.rs")?;
-        let si = idx
-            .file(fid)?
-            .symbols
-            .iter()
-            .position(|s| s.qual() == qual)?;
-        answer::overridden_doc(&idx, fid, si as u32)
-    };
+    let described = |qual: &str| borrowed_description(&idx, "src/tcp.rs", qual);
     assert_eq!(
         described("TcpStream::poll_read").as_deref(),
         Some("Attempts to read from the source into `buf`. (from `AsyncRead::poll_read`)")
@@ -2143,15 +2135,7 @@ fn a_cpp_override_defined_out_of_its_class_is_described_by_the_base_declaration(
          return log_.Add(batch);\n}\n\nStatus DbImpl::Flush() {\n  return Status();\n}\n}\n",
     );
     let idx = open(dir.path());
-    let described = |qual: &str| -> Option<String> {
-        let fid = *idx.derived.path_ids.get("src/db_impl.cc")?;
-        let si = idx
-            .file(fid)?
-            .symbols
-            .iter()
-            .position(|s| s.qual() == qual)?;
-        answer::overridden_declared_doc(&idx, fid, si as u32)
-    };
+    let described = |qual: &str| borrowed_description(&idx, "src/db_impl.cc", qual);
     assert_eq!(
         described("DbImpl::Write").as_deref(),
         Some(

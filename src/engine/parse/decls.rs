@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use tree_sitter::Node;
 
-use super::docs::{clean_doc, comment_lines_above};
+use super::docs::comment_lines_above;
 use crate::engine::lang::Lang;
 
 /// A C or C++ function declared with a doc comment (`// Creates a pipe …` above
@@ -18,15 +18,6 @@ pub struct Decl {
     pub line: u32,
     pub doc_start: u32,
     pub doc_end: u32,
-}
-
-impl Decl {
-    /// The doc comment, read from the declaring file's current `text`.
-    pub fn doc_in(&self, text: &str) -> String {
-        text.get(self.doc_start as usize..self.doc_end as usize)
-            .map(clean_doc)
-            .unwrap_or_default()
-    }
 }
 
 /// A documented declaration as found (see [`Decl`]).

@@ -272,6 +272,13 @@ pub(super) fn nim_doc_inside(
     doc_in(text, doc)
 }
 
+/// The cleaned doc comment at bytes `start..end` of `text` (empty if it no longer fits).
+pub fn doc_between(text: &str, start: u32, end: u32) -> String {
+    text.get(start as usize..end as usize)
+        .map(clean_doc)
+        .unwrap_or_default()
+}
+
 pub(super) fn clean_doc(raw: &str) -> String {
     let mut out = String::new();
     let mut in_code = false;

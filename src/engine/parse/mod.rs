@@ -24,7 +24,8 @@ mod types;
 
 pub use decls::Decl;
 use decls::{RawDecl, documents_alone, has_comment_above};
-use docs::{clean_doc, doc_of, signature, signature_of_text};
+pub use docs::doc_between;
+use docs::{doc_of, signature, signature_of_text};
 use documents::build;
 use refs::{CallOn, push_node_ref, push_ref};
 pub use refs::{Qualifier, Ref, RefKind};
@@ -117,9 +118,7 @@ impl Symbol {
 
     /// The doc comment or docstring, read from the file's current `text`.
     pub fn doc_in(&self, text: &str) -> String {
-        text.get(self.doc_start as usize..self.doc_end as usize)
-            .map(clean_doc)
-            .unwrap_or_default()
+        doc_between(text, self.doc_start, self.doc_end)
     }
 
     /// `(qual, name_at)` for a qualified name ending in `name`, as every definition's does.
@@ -797,6 +796,7 @@ fn rust_type_name(t: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::docs::clean_doc;
     use super::*;
 
     fn docs(rel: &str, lang: Lang, text: &str) -> Vec<(String, String)> {
