@@ -64,7 +64,8 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // 53: C and C++ declarations with a doc comment, which document their definitions.
 // 54: the trait each Rust method of an `impl Trait for Type` block implements.
 // 55: C++ pure virtual declarations of a class read as a block (`= 0`) are declarations too.
-pub const FORMAT_VERSION: u32 = 55;
+// 56: C++ classes behind an export macro parsed as classes.
+pub const FORMAT_VERSION: u32 = 56;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most

@@ -14,6 +14,7 @@ mod component;
 mod decls;
 mod docs;
 mod documents;
+mod export_macros;
 mod functional;
 mod imports;
 pub mod refs;
@@ -258,6 +259,9 @@ pub fn parse_file(rel: &str, lang: Lang, text: &str, parsers: &mut Parsers) -> P
             (!scripts.is_empty() && parser.set_included_ranges(&scripts).is_ok())
                 .then(|| parser.parse(text, None))
                 .flatten()
+        } else if lang == Lang::Cpp {
+            let _ = parser.set_included_ranges(&[]);
+            parser.parse(export_macros::without_export_macros(text).as_bytes(), None)
         } else {
             let _ = parser.set_included_ranges(&[]);
             parser.parse(text, None)
@@ -754,7 +758,7 @@ fn containers_of(lang: Lang, ancestors: &[Node], text: &str) -> Vec<String> {
             (Lang::Cpp, "class_specifier" | "struct_specifier") => p
                 .child_by_field_name("name")
                 .map(|t| node_text(t, text).to_string()),
-            (Lang::Cpp, "function_definition") => export_macro_class_name(p, text),
+            (Lang::Cpp, "function_definition") => export_macros::export_macro_class_name(p, text),
             _ => None,
         };
         if let Some(n) = name.filter(|n| !n.is_empty()) {
@@ -762,19 +766,6 @@ fn containers_of(lang: Lang, ancestors: &[Node], text: &str) -> Vec<String> {
         }
     }
     out
-}
-
-/// `class LEVELDB_EXPORT Status { … };`: without the macro's definition the grammar reads a
-/// function `Status` returning `class LEVELDB_EXPORT`, its body the class body. The class is
-/// `Status` (cpp.scm captures it as a class); `None` for a real function.
-fn export_macro_class_name(p: Node, text: &str) -> Option<String> {
-    let is_class = p
-        .child_by_field_name("type")
-        .is_some_and(|t| matches!(t.kind(), "class_specifier" | "struct_specifier"));
-    let declarator = p
-        .child_by_field_name("declarator")
-        .filter(|d| d.kind() == "identifier")?;
-    is_class.then(|| node_text(declarator, text).to_string())
 }
 
 /// `Foo<T>` / `crate::a::Foo<'a>` / `&mut Foo` → `Foo`.
@@ -826,6 +817,16 @@ mod tests {
             .find(|(n, _)| n == "Status")
             .map(|(_, d)| d.as_str());
         assert_eq!(doc, Some("The result of an operation."));
+        // A macro not written like one reaches the grammar, which reads a function returning
+        // the class: still the class `Status`, with the members the statements yield.
+        let got = docs(
+            "status.h",
+            Lang::Cpp,
+            &cpp.replace("DB_EXPORT", "db_export"),
+        );
+        let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
+        assert!(names.contains(&"Status"), "{names:?}");
+        assert!(names.contains(&"Status::ok"), "{names:?}");
     }
 
     #[test]

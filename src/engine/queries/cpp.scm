@@ -3,8 +3,9 @@
 (function_definition declarator: (reference_declarator (function_declarator declarator: [(identifier) (qualified_identifier) (field_identifier)] @name))) @def.function
 (struct_specifier name: (type_identifier) @name body: (field_declaration_list)) @def.class
 (class_specifier name: (type_identifier) @name body: (field_declaration_list)) @def.class
-; `class LEVELDB_EXPORT Status { … }` reads as a function `Status` returning the class specifier
-; (an export macro the grammar cannot expand): it is the class `Status`.
+; `class my_export Status { … }` reads as a function `Status` returning the class specifier (a
+; macro the grammar cannot expand): it is the class `Status`. Macros written in capitals, as
+; nearly all are, never reach the grammar (`parse/export_macros.rs`).
 (function_definition type: [(class_specifier) (struct_specifier)] declarator: (identifier) @name body: (compound_statement)) @def.class
 (union_specifier name: (type_identifier) @name body: (field_declaration_list)) @def.class
 (enum_specifier name: (type_identifier) @name body: (enumerator_list)) @def.class
