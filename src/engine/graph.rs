@@ -260,6 +260,22 @@ impl Index {
         in_one_or_two_files(cands, |c| self.in_container(qualifier, c))
     }
 
+    /// The types among the definitions of a name that is also a function's, for a type or base
+    /// reference: a C++ or Java class shares its name with its constructors (`WritableFile`,
+    /// `WritableFile::WritableFile`), which would otherwise crowd the class out of the scopes'
+    /// choice. `None` when there is nothing to leave out (or no type to keep: a JavaScript
+    /// class may extend a function).
+    fn types_among(&self, cands: &[(u32, u32)]) -> Option<Vec<(u32, u32)>> {
+        let is_function = |c: &(u32, u32)| {
+            self.kind_at(*c)
+                .is_some_and(|k| matches!(k, parse::Kind::Function | parse::Kind::Method))
+        };
+        if !cands.iter().any(is_function) || cands.iter().all(is_function) {
+            return None;
+        }
+        Some(cands.iter().copied().filter(|c| !is_function(c)).collect())
+    }
+
     /// The kind of the definition at `(file, symbol)`.
     fn kind_at(&self, (file, sym): (u32, u32)) -> Option<parse::Kind> {
         self.file(file)
@@ -379,6 +395,14 @@ impl Index {
             let (qualifier, name) = parse::Ref::qualified(key);
             let Some(cands) = self.derived.names.get(name) else {
                 continue;
+            };
+            let types_only;
+            let cands = match r.kind {
+                RefKind::Type | RefKind::Inherit => {
+                    types_only = self.types_among(cands);
+                    types_only.as_deref().unwrap_or(cands)
+                }
+                _ => cands,
             };
             let (chosen, value) = self.definitions_meant(fid, f, imports, r.from, qualifier, cands);
             for (tf, ts) in chosen {

@@ -2149,3 +2149,72 @@ fn a_cpp_override_defined_out_of_its_class_is_described_by_the_base_declaration(
         "the base declares no Flush"
     );
 }
+
+/// The type and base references the graph resolved from `rel`, as (from, `path:target`).
+fn type_edges(idx: &Index, rel: &str) -> Vec<(String, String)> {
+    let f = idx.file(idx.derived.path_ids[rel]).expect("file");
+    let mut edges: Vec<(String, String)> = f
+        .edges
+        .iter()
+        .filter(|e| matches!(e.kind, RefKind::Type | RefKind::Inherit))
+        .filter(|e| e.from != crate::engine::parse::NONE)
+        .map(|e| {
+            let to = idx.file(e.file).expect("target");
+            (
+                f.symbols[e.from as usize].qual().to_string(),
+                format!("{}:{}", to.rel, to.symbols[e.sym as usize].qual()),
+            )
+        })
+        .collect();
+    edges.sort();
+    edges.dedup();
+    edges
+}
+
+/// A class shares its name with its constructors; a type or a base named is the class.
+#[test]
+fn a_type_named_is_the_class_not_its_constructors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "include/io/file.h",
+        "#pragma once\nnamespace io {\nclass WritableFile {\n public:\n  WritableFile() = default;\n  \
+         WritableFile(const WritableFile&) = delete;\n  virtual int Append(int n) = 0;\n};\n}\n",
+    );
+    // Reached through another header only, as C++ reaches most types.
+    write(
+        dir.path(),
+        "src/builder.h",
+        "#pragma once\n#include \"io/file.h\"\n",
+    );
+    write(
+        dir.path(),
+        "src/builder.cc",
+        "#include \"builder.h\"\nnamespace io {\nint Build(WritableFile* file) {\n  return 0;\n}\n\n\
+         class PosixFile : public WritableFile {\n public:\n  int Append(int n) override { return n; }\n};\n}\n",
+    );
+    // A JavaScript class may extend a function.
+    write(
+        dir.path(),
+        "web/bus.js",
+        "function Emitter() {}\n\nclass Bus extends Emitter {\n  send() {}\n}\n",
+    );
+    let idx = open(dir.path());
+    assert_eq!(
+        type_edges(&idx, "src/builder.cc"),
+        [
+            (
+                "Build".to_string(),
+                "include/io/file.h:WritableFile".to_string()
+            ),
+            (
+                "PosixFile".to_string(),
+                "include/io/file.h:WritableFile".to_string()
+            ),
+        ]
+    );
+    assert_eq!(
+        type_edges(&idx, "web/bus.js"),
+        [("Bus".to_string(), "web/bus.js:Emitter".to_string())]
+    );
+}
