@@ -65,7 +65,8 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // 54: the trait each Rust method of an `impl Trait for Type` block implements.
 // 55: C++ pure virtual declarations of a class read as a block (`= 0`) are declarations too.
 // 56: C++ classes behind an export macro parsed as classes.
-pub const FORMAT_VERSION: u32 = 56;
+// 57: a C or C++ class described by its file's leading comment has that description as its doc.
+pub const FORMAT_VERSION: u32 = 57;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most

@@ -2218,3 +2218,83 @@ fn a_type_named_is_the_class_not_its_constructors() {
         [("Bus".to_string(), "web/bus.js:Emitter".to_string())]
     );
 }
+
+/// A Google-style C++ library: public classes behind an export macro, each described at the top
+/// of its header rather than on the class.
+#[test]
+fn an_exported_cpp_class_is_read_whole_and_described_by_its_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let status = "// Copyright 2011 The Authors. All rights reserved.\n\
+                  // Use of this source code is governed by a BSD-style license.\n\
+                  //\n\
+                  // A Status encapsulates the result of an operation. It may indicate\n\
+                  // success, or an error with an associated error message.\n\
+                  \n\
+                  #pragma once\n\
+                  namespace lib {\n\
+                  class LIB_EXPORT Status {\n\
+                  \x20public:\n\
+                  \x20 Status() noexcept : state_(nullptr) {}\n\
+                  \x20 bool ok() const { return state_ == nullptr; }\n\
+                  \x20 // Returns a string for printing this status.\n\
+                  \x20 virtual std::string ToString() const = 0;\n\
+                  \x20private:\n\
+                  \x20 const char* state_;\n\
+                  };\n\
+                  }\n";
+    write(dir.path(), "include/lib/status.h", status);
+    write(
+        dir.path(),
+        "include/lib/builder.h",
+        "#pragma once\nnamespace lib {\n// Builds tables.\nclass LIB_EXPORT Builder {\n public:\n  \
+         bool ok() const { return true; }\n};\n}\n",
+    );
+    let idx = open(dir.path());
+
+    // The class is read as a class, to its closing brace, with every member.
+    let f = idx
+        .file(idx.derived.path_ids["include/lib/status.h"])
+        .expect("status.h");
+    let class = f
+        .symbols
+        .iter()
+        .find(|s| s.qual() == "Status")
+        .expect("Status");
+    assert_eq!((class.start, class.end), (9, 17));
+    let members: Vec<&str> = f
+        .symbols
+        .iter()
+        .filter(|s| s.parent != crate::engine::parse::NONE)
+        .map(|s| s.qual())
+        .collect();
+    assert_eq!(members, ["Status::Status", "Status::ok"]);
+    assert_eq!(f.decls.len(), 1, "the documented pure virtual ToString");
+    // Its member initialiser and its macro are no references.
+    let names: Vec<&str> = f
+        .refs
+        .iter()
+        .map(|r| idx.stored.ref_names[r.name as usize].as_str())
+        .collect();
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.contains("state_") || n.contains("LIB_EXPORT")),
+        "{names:?}"
+    );
+
+    // Answers describe the class by its file's leading comment (the license left out).
+    let a = idx.answer("What does a Status encapsulate?", None);
+    assert!(
+        a.markdown
+            .contains("class `Status` — A Status encapsulates the result of an operation.\n"),
+        "{}",
+        a.markdown
+    );
+    // A class with a doc of its own keeps it.
+    let a = idx.answer("Where are tables built?", None);
+    assert!(
+        a.markdown.contains("class `Builder` — Builds tables."),
+        "{}",
+        a.markdown
+    );
+}

@@ -87,6 +87,11 @@ pub(super) fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile)
             }
         })
         .collect();
+    if let Some((si, (start, end))) = col.described_by_file
+        && let Some(s) = out.symbols.get_mut(si)
+    {
+        (s.doc_start, s.doc_end) = (start as u32, end as u32);
+    }
     out.path_terms = path_terms;
 }
 

@@ -15,6 +15,7 @@ mod decls;
 mod docs;
 mod documents;
 mod export_macros;
+mod file_comment;
 mod functional;
 mod imports;
 pub mod refs;
@@ -229,6 +230,9 @@ struct Collected {
     bindings: Vec<types::Binding>,
     /// Start bytes of Rust functions in `impl Trait for Type` blocks, with the trait's name.
     trait_impls: Vec<(usize, String)>,
+    /// The class the file's leading comment describes (its index in `defs`, once sorted), and
+    /// the description's bytes: its doc in answers (`file_comment`).
+    described_by_file: Option<(usize, (usize, usize))>,
 }
 
 /// A string literal spanning this many lines is data (see `Collected::long_strings`).
@@ -285,6 +289,9 @@ pub fn parse_file(rel: &str, lang: Lang, text: &str, parsers: &mut Parsers) -> P
     col.defs.dedup_by(|a, b| {
         a.start_byte == b.start_byte && a.end_byte == b.end_byte && a.name == b.name
     });
+    if matches!(lang, Lang::C | Lang::Cpp) {
+        col.described_by_file = file_comment::described_class(text, &col.defs);
+    }
     build(rel, text, col, &mut out);
     out
 }
