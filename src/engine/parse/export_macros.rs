@@ -115,7 +115,75 @@ fn is_macro_name(word: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// A class head, with or without macros, in text made of the pieces class heads are
+    /// written with.
+    fn cppish() -> impl Strategy<Value = String> {
+        let junk = prop::collection::vec(
+            prop::sample::select(vec![
+                "class",
+                "struct",
+                " ",
+                "\n",
+                "EXPORT_API",
+                "Foo",
+                "{",
+                "}",
+                ":",
+                ";",
+                "é",
+                "//",
+            ]),
+            0..12,
+        )
+        .prop_map(|v| v.concat());
+        let keyword = prop::sample::select(vec!["class", "struct", "union", "enum class"]);
+        let macros = prop::collection::vec(
+            prop::sample::select(vec!["EXPORT_API", "A_B2", "X", "low_api", "é"]),
+            0..3,
+        );
+        let name = prop::sample::select(vec!["Foo", "final", "EXPORT_API", "Outer::Inner"]);
+        let tail = prop::sample::select(vec![
+            " {",
+            " final {",
+            " : Base {",
+            "::x;",
+            ";",
+            "<T> {",
+            "",
+        ]);
+        (junk.clone(), keyword, macros, name, tail, junk).prop_map(
+            |(before, keyword, macros, name, tail, after)| {
+                format!(
+                    "{before}\n{keyword} {} {name}{tail}{after}",
+                    macros.join("\n ")
+                )
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Whatever the text, only identifier bytes become spaces, so every offset the parse
+        /// reports is one of the original text.
+        #[test]
+        fn only_identifier_bytes_are_blanked(text in cppish(), any in ".{0,80}") {
+            for text in [&text, &any] {
+                let out = without_export_macros(text);
+                prop_assert_eq!(out.len(), text.len());
+                for (a, b) in text.bytes().zip(out.bytes()) {
+                    prop_assert!(a == b || (is_ident_byte(a) && b == b' '), "{a} -> {b}");
+                }
+                // What is left has no class head with a macro in it.
+                let again = without_export_macros(&out).into_owned();
+                prop_assert_eq!(again.as_str(), out.as_ref());
+            }
+        }
+    }
 
     fn blanked(text: &str) -> String {
         without_export_macros(text).into_owned()

@@ -136,7 +136,26 @@ fn is_license_or_banner(paragraph: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Whatever the text, the description is a range of it, starting and ending on
+        /// character boundaries, within the comment lines the file opens with.
+        #[test]
+        fn a_description_is_always_a_range_of_the_text(
+            text in "((//|/\\*|\\*/| \\* |A Status is one\\. |Copyright|é|\n| )){0,40}(int x;)?"
+        ) {
+            if let Some(((start, end), first)) = leading_description(&text) {
+                prop_assert!(start < end && end <= text.len());
+                prop_assert!(text.is_char_boundary(start) && text.is_char_boundary(end));
+                prop_assert!(!first.is_empty());
+            }
+        }
+    }
 
     #[test]
     fn the_description_under_the_license_is_found_whole() {
