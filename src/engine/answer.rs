@@ -53,6 +53,12 @@ fn pick_all(idx: &Index, ranked: &[RankedFile]) -> Vec<Pick> {
 /// Up to `per_file` of the file's ranked definitions scoring at least half the best one.
 fn pick_file(f: &super::store::FileRec, rf: &RankedFile, per_file: usize, picks: &mut Vec<Pick>) {
     if rf.syms.is_empty() {
+        // Only the file's own words matched, and those of a C or C++ header are mostly the
+        // comment it opens with, which describes its class: that class is what it is about.
+        if let Some(class) = f.symbols.get(f.described as usize) {
+            picks.push(Pick::definition(rf.file, f, f.described, class));
+            return;
+        }
         picks.push(Pick {
             file: rf.file,
             sym: None,

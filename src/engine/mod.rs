@@ -508,6 +508,7 @@ impl Index {
             decls: parsed.decls,
             decl_docs,
             trait_impls: parsed.trait_impls,
+            described: parsed.described,
             import_files: Vec::new(),
             edges: Vec::new(),
         }

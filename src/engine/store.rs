@@ -66,7 +66,8 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // 55: C++ pure virtual declarations of a class read as a block (`= 0`) are declarations too.
 // 56: C++ classes behind an export macro parsed as classes.
 // 57: a C or C++ class described by its file's leading comment has that description as its doc.
-pub const FORMAT_VERSION: u32 = 57;
+// 58: which class that is, for each file (`FileRec::described`).
+pub const FORMAT_VERSION: u32 = 58;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most
@@ -179,6 +180,9 @@ pub struct FileRec {
     pub decl_docs: Docs,
     /// Rust methods of `impl Trait for Type` blocks, by symbol index (ascending): the trait.
     pub trait_impls: Vec<(u32, Box<str>)>,
+    /// The class the comment the file opens with describes, `parse::NONE` if none: what an
+    /// answer cites when only the file's own words match.
+    pub described: u32,
     pub path_len: u16,
     /// Resolved: imported files and outgoing reference edges.
     pub import_files: Vec<u32>,

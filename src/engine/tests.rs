@@ -2290,6 +2290,16 @@ fn an_exported_cpp_class_is_read_whole_and_described_by_its_file() {
         "{}",
         a.markdown
     );
+    // A question only the file's opening comment answers cites the class it describes, not
+    // the whole file.
+    let a = idx.answer("What does a failed operation carry?", None);
+    assert!(
+        a.markdown
+            .contains("1. `include/lib/status.h:9-17` — class `Status` — A Status encapsulates"),
+        "{}",
+        a.markdown
+    );
+    assert!(!a.markdown.contains("— file"), "{}", a.markdown);
     // A class with a doc of its own keeps it.
     let a = idx.answer("Where are tables built?", None);
     assert!(

@@ -91,6 +91,7 @@ pub(super) fn build(rel: &str, text: &str, col: Collected, out: &mut ParsedFile)
         && let Some(s) = out.symbols.get_mut(si)
     {
         (s.doc_start, s.doc_end) = (start as u32, end as u32);
+        out.described = si as u32;
     }
     out.path_terms = path_terms;
 }

@@ -162,6 +162,8 @@ pub struct ParsedFile {
     pub decl_docs: Vec<LocalDoc>,
     /// Rust methods of `impl Trait for Type` blocks, by symbol index: the trait's name.
     pub trait_impls: Vec<(u32, Box<str>)>,
+    /// The class the comment the file opens with describes (`file_comment`), `NONE` if none.
+    pub described: u32,
 }
 
 /// One parser per language, per thread.
@@ -252,6 +254,7 @@ pub fn parse_file(rel: &str, lang: Lang, text: &str, parsers: &mut Parsers) -> P
         decls: Vec::new(),
         decl_docs: Vec::new(),
         trait_impls: Vec::new(),
+        described: NONE,
     };
     let mut col = Collected::default();
     if let (Some(patterns), Some(parser)) = (lang.patterns(), parsers.get(lang)) {
