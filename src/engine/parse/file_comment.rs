@@ -31,6 +31,10 @@ const LICENSE_WORDS: &[&str] = &[
 /// first place (`Version`'s description speaks of "older versions" and "iterators") and gained
 /// none.
 pub(super) fn described_class(text: &str, defs: &[RawDef]) -> Option<(usize, (usize, usize))> {
+    // Most C files define no class: their comments need no reading.
+    if !defs.iter().any(|d| d.kind == Kind::Class) {
+        return None;
+    }
     let (range, first) = leading_description(text)?;
     let words: Vec<&str> = first
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
