@@ -402,13 +402,20 @@ fn guessed_calls(idx: &Index, rel: &str) -> Vec<(String, String)> {
 }
 
 fn calls_from(idx: &Index, rel: &str, guessed: bool) -> Vec<(String, String)> {
+    edges_from(idx, rel, |e| e.kind == RefKind::Call && e.guess == guessed)
+}
+
+/// The edges `keep` accepts from the definitions of `rel`, sorted, as (source, `path:target`).
+fn edges_from(
+    idx: &Index,
+    rel: &str,
+    keep: impl Fn(&store::Edge) -> bool,
+) -> Vec<(String, String)> {
     let f = idx.file(idx.derived.path_ids[rel]).expect("file");
     let mut calls: Vec<(String, String)> = f
         .edges
         .iter()
-        .filter(|e| {
-            e.kind == RefKind::Call && e.from != crate::engine::parse::NONE && e.guess == guessed
-        })
+        .filter(|e| e.from != crate::engine::parse::NONE && keep(e))
         .map(|e| {
             let to = idx.file(e.file).expect("target");
             (
@@ -2152,21 +2159,9 @@ fn a_cpp_override_defined_out_of_its_class_is_described_by_the_base_declaration(
 
 /// The type and base references the graph resolved from `rel`, as (from, `path:target`).
 fn type_edges(idx: &Index, rel: &str) -> Vec<(String, String)> {
-    let f = idx.file(idx.derived.path_ids[rel]).expect("file");
-    let mut edges: Vec<(String, String)> = f
-        .edges
-        .iter()
-        .filter(|e| matches!(e.kind, RefKind::Type | RefKind::Inherit))
-        .filter(|e| e.from != crate::engine::parse::NONE)
-        .map(|e| {
-            let to = idx.file(e.file).expect("target");
-            (
-                f.symbols[e.from as usize].qual().to_string(),
-                format!("{}:{}", to.rel, to.symbols[e.sym as usize].qual()),
-            )
-        })
-        .collect();
-    edges.sort();
+    let mut edges = edges_from(idx, rel, |e| {
+        matches!(e.kind, RefKind::Type | RefKind::Inherit)
+    });
     edges.dedup();
     edges
 }
@@ -2252,14 +2247,9 @@ fn an_exported_cpp_class_is_read_whole_and_described_by_its_file() {
     let idx = open(dir.path());
 
     // The class is read as a class, to its closing brace, with every member.
-    let f = idx
-        .file(idx.derived.path_ids["include/lib/status.h"])
-        .expect("status.h");
-    let class = f
-        .symbols
-        .iter()
-        .find(|s| s.qual() == "Status")
-        .expect("Status");
+    let (fid, si) = symbol_id(&idx, "include/lib/status.h", "Status").expect("Status");
+    let f = idx.file(fid).expect("status.h");
+    let class = &f.symbols[si as usize];
     assert_eq!((class.start, class.end), (9, 17));
     let members: Vec<&str> = f
         .symbols
