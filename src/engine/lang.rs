@@ -490,6 +490,14 @@ fn flag(flags: &[bool], kind_id: u16) -> bool {
     flags.get(usize::from(kind_id)).copied().unwrap_or(false)
 }
 
+/// A file of declarations whose code is written elsewhere: TypeScript's `index.d.ts` (also
+/// `.d.cts`, `.d.mts`), OCaml's `.mli`, Python's `.pyi` stubs, F#'s `.fsi`.
+pub fn is_declaration_file(rel: &str) -> bool {
+    [".d.ts", ".d.cts", ".d.mts", ".mli", ".pyi", ".fsi"]
+        .iter()
+        .any(|ext| rel.ends_with(ext))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -38,6 +38,9 @@ pub struct Query {
     /// The question names an operating system ("on Windows"): its ports answer as much as
     /// the code that runs everywhere.
     pub names_platform: bool,
+    /// The question asks for declarations ("the typings of …"): declaration files
+    /// (`lang::is_declaration_file`) answer as much as the code they describe.
+    pub names_declarations: bool,
 }
 
 /// A thing and what happens to it, stemmed: "when the runtime object is dropped" → nouns
@@ -178,6 +181,7 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
         },
         events: events(&raw_words),
         names_platform: raw_words.iter().any(|w| walk::is_port_name(w)),
+        names_declarations: names_any(&raw_words, DECLARATION_WORDS),
     }
 }
 
@@ -298,10 +302,24 @@ fn code_style_names(question: &str) -> Vec<String> {
     code_names
 }
 
+/// Words that ask for what a declaration file holds.
+const DECLARATION_WORDS: &[&str] = &[
+    "typings",
+    "typing",
+    "typescript",
+    "ts",
+    "declaration",
+    "declarations",
+];
+
+fn names_any(words: &[String], these: &[&str]) -> bool {
+    words.iter().any(|w| these.contains(&w.as_str()))
+}
+
 /// Which auxiliary files (tests, examples, docs, benchmarks) the question asks for by name;
 /// ordinary files are always wanted.
 fn wants_aux(words: &[String]) -> [bool; 5] {
-    let has = |ws: &[&str]| words.iter().any(|x| ws.contains(&x.as_str()));
+    let has = |ws: &[&str]| names_any(words, ws);
     let mut wants_aux = [true; 5];
     wants_aux[walk::AUX_TEST as usize] = has(&[
         "test", "tests", "testing", "spec", "specs", "fixture", "fixtures",

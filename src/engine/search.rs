@@ -11,7 +11,7 @@ use rustc_hash::FxHashMap as HashMap;
 use super::parse::{Kind, NF, NONE, RefKind, Symbol};
 use super::question::{QTerm, Query, parse_question};
 use super::store::{Doc, FileRec};
-use super::{Index, tokens, walk};
+use super::{Index, lang, tokens, walk};
 use crate::model::Selection;
 
 // ---- BM25F ---------------------------------------------------------------------------------
@@ -39,6 +39,10 @@ const INLINE_TEST_FACTOR: f32 = 0.3;
 /// A port to an operating system few users run (`walk::is_platform_port`), when the question
 /// names none.
 const PLATFORM_PORT_FACTOR: f32 = 0.6;
+/// A declaration file (`index.d.ts`, OCaml's `.mli`; `lang::is_declaration_file`), when the
+/// question does not ask for declarations: it describes code written elsewhere (the
+/// JavaScript beside `index.d.ts`), and that code is what a question about behaviour asks for.
+const DECLARATION_FILE_FACTOR: f32 = 0.6;
 const CONSTANT_FACTOR: f32 = 0.8;
 /// Types, when the question asks what something holds or carries: the answer is the type's
 /// definition (its fields), which says less in words than the functions that use it.
@@ -354,7 +358,9 @@ impl<'q> Priors<'q> {
             Kind::Class | Kind::Interface if !has_member(f, si, sym) => DATA_TYPE_FACTOR,
             _ => 1.0,
         };
-        if sym.stub {
+        // Every function of a declaration file is bodiless; the file's own factor says what
+        // it is worth.
+        if sym.stub && !lang::is_declaration_file(&f.rel) {
             m *= STUB_FACTOR;
         }
         let span = sym.end - sym.start + 1;
@@ -505,6 +511,11 @@ fn aux_factor(q: &Query, f: &FileRec) -> f32 {
         AUX_FACTOR
     } else {
         1.0
+    };
+    let aux = if !q.names_declarations && lang::is_declaration_file(&f.rel) {
+        aux * DECLARATION_FILE_FACTOR
+    } else {
+        aux
     };
     if f.port && !q.names_platform {
         aux * PLATFORM_PORT_FACTOR

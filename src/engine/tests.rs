@@ -1772,6 +1772,39 @@ fn a_question_that_names_no_platform_cites_the_common_port() {
     );
 }
 
+/// A JavaScript package's hand-written `index.d.ts` describes the code beside it, in more words
+/// than that code has: a question about behaviour cites the code, one about typings the
+/// declarations.
+#[test]
+fn a_declaration_file_yields_to_the_code_it_describes_unless_typings_are_asked_for() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "lib/retry.js",
+        "/** Calls a failed request again after a longer delay each time, until it succeeds. */\nfunction retryRequest(request, attempts) {\n  return request().catch(() => delay(2 ** attempts).then(() => retryRequest(request, attempts + 1)));\n}\nmodule.exports = retryRequest;\n",
+    );
+    let declarations = "/** How a failed request is retried: again, after a longer delay each time. */\nexport interface RetryOptions {\n  /** The first delay. */\n  delay: number;\n  /** How many times a request is retried. */\n  attempts: number;\n}\n";
+    write(dir.path(), "index.d.ts", declarations);
+    write(dir.path(), "index.d.cts", declarations);
+    let question = "How is a failed request retried with a longer delay?";
+    assert_eq!(
+        first_cited(dir.path(), question).as_deref(),
+        Some("lib/retry.js")
+    );
+    // The two declaration files tie.
+    let asked_for_typings = first_cited(
+        dir.path(),
+        "Where are the typings for how a failed request is retried with a longer delay?",
+    );
+    assert!(
+        matches!(
+            asked_for_typings.as_deref(),
+            Some("index.d.ts" | "index.d.cts")
+        ),
+        "{asked_for_typings:?}"
+    );
+}
+
 /// "What error … when X": a project's catch-all error type says nothing about X, so the code
 /// that raises it in that case answers; a type named for the failure still answers itself.
 #[test]
