@@ -3,7 +3,7 @@
 //! another is documented by that one's doc (as javadoc and rustdoc show it).
 
 use super::parse::{Decl, Kind};
-use super::store::Doc;
+use super::store::{Doc, FileRec};
 use super::{Index, Lang};
 
 impl Index {
@@ -23,27 +23,51 @@ impl Index {
 
     /// Links each C or C++ function defined without a doc comment to its declaration with
     /// one, when its qualified name is declared with a doc exactly once (overloads documented
-    /// apart say which is which only by their parameters). Worked out again after every
-    /// change, in time in proportion to the documented declarations, so that a query need not
-    /// look a name up for every definition.
+    /// apart say which is which only by their parameters); and each function of an OCaml
+    /// implementation (`group.ml`) defined without a doc to the documented value of the same
+    /// name in its interface (`group.mli`, F#'s `.fsi` likewise). Worked out again after
+    /// every change, in time in proportion to the documented declarations, so that a query
+    /// need not look a name up for every definition.
     pub(super) fn link_declarations(&mut self) {
         let mut inherited: Vec<Vec<(u32, u32, u32)>> = vec![Vec::new(); self.stored.files.len()];
+        let undocumented_function = |fid: u32, si: u32, qual: &str| -> bool {
+            self.file(fid)
+                .and_then(|f| f.symbols.get(si as usize))
+                .is_some_and(|sym| {
+                    sym.qual() == qual
+                        && matches!(sym.kind, Kind::Function | Kind::Method)
+                        && sym.doc_end <= sym.doc_start
+                })
+        };
         for (qual, at) in &self.derived.declared {
-            let &[(decl_file, di)] = at.as_slice() else {
-                continue;
-            };
-            let last = qual.rsplit(':').next().unwrap_or(qual);
-            for &(fid, si) in self.derived.names.get(last).into_iter().flatten() {
-                let Some(f) = self.file(fid) else { continue };
-                let Some(sym) = f.symbols.get(si as usize) else {
-                    continue;
-                };
-                if sym.qual() == &**qual
-                    && matches!(f.lang, Lang::C | Lang::Cpp)
-                    && matches!(sym.kind, Kind::Function | Kind::Method)
-                    && sym.doc_end <= sym.doc_start
-                {
-                    inherited[fid as usize].push((si, decl_file, di));
+            let last = last_word(qual);
+            let named = self.derived.names.get(last).into_iter().flatten();
+            match at.as_slice() {
+                &[(decl_file, di)] if self.file(decl_file).is_some_and(is_c_or_cpp) => {
+                    for &(fid, si) in named {
+                        if self.file(fid).is_some_and(is_c_or_cpp)
+                            && undocumented_function(fid, si, qual)
+                        {
+                            inherited[fid as usize].push((si, decl_file, di));
+                        }
+                    }
+                }
+                interfaces => {
+                    for &(decl_file, di) in interfaces {
+                        let Some(implementation) = self
+                            .file(decl_file)
+                            .filter(|d| !is_c_or_cpp(d))
+                            .and_then(|d| d.rel.strip_suffix('i'))
+                            .and_then(|rel| self.derived.path_ids.get(rel))
+                        else {
+                            continue;
+                        };
+                        for &(fid, si) in named.clone() {
+                            if fid == *implementation && undocumented_function(fid, si, qual) {
+                                inherited[fid as usize].push((si, decl_file, di));
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -122,6 +146,10 @@ impl Index {
             })
         })
     }
+}
+
+fn is_c_or_cpp(f: &FileRec) -> bool {
+    matches!(f.lang, Lang::C | Lang::Cpp)
 }
 
 /// The last word of a name (`Parser` of `json.Parser`, `run` of `Job::run`).

@@ -126,7 +126,8 @@ struct Derived {
     /// A class's, interface's or module's names, as in `names` → (file, the last segment of
     /// a base it names): `Flask` → `App` for `class Flask(App)`.
     bases: HashMap<String, Vec<(u32, Box<str>)>>,
-    /// Qualified names of documented C and C++ declarations → (file, declaration).
+    /// Qualified names of documented C and C++ declarations, and of an OCaml interface's
+    /// documented values → (file, declaration).
     declared: HashMap<Box<str>, Vec<(u32, u32)>>,
     /// Per file slot, sorted: (symbol, declaring file, declaration) for each definition that
     /// takes its doc from a declaration (`Index::link_declarations`).

@@ -2049,6 +2049,66 @@ fn a_c_or_cpp_definition_takes_the_doc_of_its_declaration() {
     assert!(!a.markdown.contains("Connects two"), "{}", a.markdown);
 }
 
+/// OCaml documents a module in its interface (`group.mli`), after each `val`, and leaves the
+/// implementation beside it (`group.ml`) bare: each definition takes the doc of its value.
+#[test]
+fn an_ocaml_definition_takes_the_doc_of_its_value_in_the_interface() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "lib/group.mli",
+        "type t\n\nval offset : t -> int -> int * int\n\
+         (** Raise [Not_found] if the group did not take part in the match. *)\n\n\
+         val get : t -> int -> string\n(** The text the group matched. *)\n\n\
+         val count : t -> int\n",
+    );
+    let implementation = "type t = { marks : int array; text : string }\n\n\
+                          let offset t i =\n  if 2 * i + 1 >= Array.length t.marks then raise Not_found;\n  \
+                          (t.marks.(2 * i), t.marks.(2 * i + 1))\n\n\
+                          let get t i =\n  let (p1, p2) = offset t i in\n  String.sub t.text p1 (p2 - p1)\n\n\
+                          (** Counted from the marks. *)\nlet count t = Array.length t.marks / 2\n";
+    write(dir.path(), "lib/group.ml", implementation);
+    // Another module's `get`, documented in no interface of its own.
+    write(
+        dir.path(),
+        "lib/table.ml",
+        "let get table key = Hashtbl.find table key\n",
+    );
+    let idx = open(dir.path());
+    assert_eq!(
+        declared_line(&idx, "lib/group.ml", "offset"),
+        Some(("lib/group.mli".to_string(), 3))
+    );
+    assert_eq!(
+        declared_line(&idx, "lib/group.ml", "get"),
+        Some(("lib/group.mli".to_string(), 6))
+    );
+    // The interface beside a file documents only that file.
+    assert_eq!(declared_line(&idx, "lib/table.ml", "get"), None);
+    // A definition with a doc of its own keeps it; an undocumented value lends nothing.
+    assert_eq!(declared_line(&idx, "lib/group.ml", "count"), None);
+
+    // The interface's words find the implementation, and the answer shows them.
+    let a = idx.answer(
+        "What happens when a group did not take part in the match?",
+        None,
+    );
+    assert_eq!(
+        a.citations.first().map(|c| (c.path.as_str(), c.start_line)),
+        Some(("lib/group.ml", 3)),
+        "{}",
+        a.markdown
+    );
+    assert!(
+        a.markdown.contains(
+            "function `offset` — Raise [Not_found] if the group did not take part in the match. \
+             (declared in `lib/group.mli:3`)"
+        ),
+        "{}",
+        a.markdown
+    );
+}
+
 #[test]
 fn an_override_without_a_doc_is_described_by_the_method_it_overrides() {
     let dir = tempfile::tempdir().expect("tempdir");

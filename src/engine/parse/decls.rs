@@ -1,10 +1,11 @@
-//! Declarations with a doc comment (C and C++ prototypes and class members), which document
-//! the definitions written elsewhere without one.
+//! Declarations with a doc comment (C and C++ prototypes and class members, the values of an
+//! OCaml interface), which document the definitions written elsewhere without one.
 
 use serde::{Deserialize, Serialize};
 use tree_sitter::Node;
 
 use super::docs::comment_lines_above;
+use super::{Kind, RawDef};
 use crate::engine::lang::Lang;
 
 /// A C or C++ function declared with a doc comment (`// Creates a pipe …` above
@@ -18,6 +19,24 @@ pub struct Decl {
     pub line: u32,
     pub doc_start: u32,
     pub doc_end: u32,
+}
+
+/// The documented functions of an interface file (OCaml's `val offset : t -> int -> int * int`
+/// with `(** Raise [Not_found] if the group did not match *)` in `group.mli`), which also
+/// document their definitions in the implementation beside it (`let offset t i = …` in
+/// `group.ml`, written without a doc, as OCaml code is).
+pub(super) fn interface_values(defs: &[RawDef]) -> Vec<RawDecl> {
+    defs.iter()
+        .filter(|d| matches!(d.kind, Kind::Function | Kind::Method))
+        .filter_map(|d| {
+            Some(RawDecl {
+                qual: d.qual.clone(),
+                line: d.start,
+                doc: d.doc.clone(),
+                doc_range: d.doc_range.filter(|r| r.1 > r.0)?,
+            })
+        })
+        .collect()
 }
 
 /// A documented declaration as found (see [`Decl`]).
