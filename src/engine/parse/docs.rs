@@ -65,6 +65,16 @@ pub(super) fn comment_lines_above(lang: Lang, text: &str, at: usize) -> Option<(
         let end = cursor - 1; // the newline ending the line above
         let start = text[..end].rfind('\n').map_or(0, |i| i + 1);
         let t = text[start..end].trim();
+        // C#'s, Swift's and Objective-C's `#if`, `#endif`, `#region`, `#pragma mark`: no
+        // comment, but no code either. Those between a definition and its doc are passed over;
+        // one above a doc ends it.
+        if lang == Lang::Text && !in_block && !in_ml_block && is_directive(t) {
+            if first.is_some() {
+                break;
+            }
+            cursor = start;
+            continue;
+        }
         if lang == Lang::Text
             && first.is_none()
             && let Some(doc_start) = doc_string_above(text, start, t)
@@ -123,6 +133,43 @@ pub(super) fn comment_lines_above(lang: Lang, text: &str, at: usize) -> Option<(
         cursor = start;
     }
     Some((first?, last?))
+}
+
+/// A preprocessor line of C#, Swift, Objective-C or Haskell with CPP (`#if DEBUG`, `#endif`,
+/// `#region Serialize`), which a language commenting with `#` would read as a comment: the
+/// directive follows the `#` at once, as a comment's words seldom do.
+fn is_directive(t: &str) -> bool {
+    const DIRECTIVES: &[&str] = &[
+        "if",
+        "ifdef",
+        "ifndef",
+        "elif",
+        "elseif",
+        "else",
+        "endif",
+        "region",
+        "endregion",
+        "pragma",
+        "define",
+        "undef",
+        "nullable",
+        "import",
+        "include",
+        "warning",
+        "error",
+        "line",
+    ];
+    let Some(rest) = t.strip_prefix('#') else {
+        return false;
+    };
+    let word_end = rest
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(rest.len());
+    DIRECTIVES.contains(&&rest[..word_end])
+        && rest[word_end..]
+            .chars()
+            .next()
+            .is_none_or(|c| c.is_whitespace() || c == '(' || c == '!')
 }
 
 /// If the line at `start` (trimmed: `t`) is an attribute or decorator, or the last line of one

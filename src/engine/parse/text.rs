@@ -380,6 +380,11 @@ fn header(t: &str) -> Option<(Kind, &str)> {
                 .split(|c: char| c.is_whitespace() || "({".contains(c))
                 .next()?;
         }
+        // C#'s `private object Create(JsonReader reader)` is a method returning an object:
+        // Scala's and Kotlin's `object Cache` takes no parameters.
+        if word == "object" && rest[name.len()..].trim_start().starts_with('(') {
+            return None;
+        }
         // Swift's `class var shared: Bridge` is a property of the class, not a class.
         if matches!(name, "var" | "let" | "val") {
             return None;
@@ -1377,6 +1382,35 @@ mod tests {
                 ("_init".to_string(), Kind::Function, 4, 5),
             ]
         );
+    }
+
+    /// C#'s preprocessor lines are no comments, and a method returning `object` is no
+    /// Scala or Kotlin `object`.
+    #[test]
+    fn csharp_directives_are_no_docs_and_an_object_return_is_no_object() {
+        let csharp = "public class Writer\n{\n    #region Serialize\n    /// <summary>\n    /// Writes the value as JSON text.\n    /// </summary>\n    public string Write(object value)\n    {\n        return Text(value);\n    }\n    #endregion\n\n#if !(NET20 || NET35)\n    [SecuritySafeCritical]\n#endif\n    private object CreateDynamic(JsonReader reader)\n    {\n        return null;\n    }\n}\n";
+        let mut col = Collected::default();
+        definitions(csharp, "c#", &mut col);
+        let found: Vec<(&str, Kind, u32, &str)> = col
+            .defs
+            .iter()
+            .map(|d| (d.qual.as_str(), d.kind, d.start, d.doc.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("Writer", Kind::Class, 1, ""),
+                (
+                    "Writer.Write",
+                    Kind::Method,
+                    7,
+                    "Writes the value as JSON text."
+                ),
+                ("Writer.CreateDynamic", Kind::Method, 16, ""),
+            ]
+        );
+        let scala = "object Cache {\n  def get(key: String): Int = 0\n}\n";
+        assert_eq!(defs(scala)[0], ("Cache".to_string(), Kind::Class, 1, 3));
     }
 
     fn java_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
