@@ -2121,7 +2121,8 @@ fn an_override_without_a_doc_is_described_by_the_method_it_overrides() {
     write(
         dir.path(),
         "src/main/java/p/StreamParser.java",
-        "package p;\n\npublic abstract class StreamParser implements Parser {\n    protected int pos;\n}\n",
+        "package p;\n\npublic abstract class StreamParser implements Parser {\n    protected int pos;\n\n    \
+         /** {@inheritDoc} */\n    @Override\n    public Token nextToken() {\n        return null;\n    }\n}\n",
     );
     write(
         dir.path(),
@@ -2139,9 +2140,18 @@ fn an_override_without_a_doc_is_described_by_the_method_it_overrides() {
     );
     let idx = open(dir.path());
     let overridden = |rel: &str, qual: &str| overridden_qual(&idx, rel, qual);
-    // Through an abstract class to the interface it implements.
+    // Through an abstract class, whose doc only says to inherit one, to the interface it
+    // implements.
     assert_eq!(
         overridden("src/main/java/p/Utf8Parser.java", "Utf8Parser.nextToken").as_deref(),
+        Some("Parser.nextToken")
+    );
+    assert_eq!(
+        overridden(
+            "src/main/java/p/StreamParser.java",
+            "StreamParser.nextToken"
+        )
+        .as_deref(),
         Some("Parser.nextToken")
     );
     assert_eq!(

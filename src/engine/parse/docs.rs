@@ -36,12 +36,36 @@ pub(super) fn doc_before(lang: Lang, text: &str, at: usize) -> (String, Option<(
     doc_in(text, comment_lines_above(lang, text, at))
 }
 
-/// The cleaned doc at `range` of `text`, with the range.
+/// The cleaned doc at `range` of `text`, with the range; none when it says nothing of its own.
 fn doc_in(text: &str, range: Option<(usize, usize)>) -> (String, Option<(usize, usize)>) {
     match range {
-        Some((start, end)) => (clean_doc(&text[start..end]), Some((start, end))),
+        Some((start, end)) => {
+            let doc = clean_doc(&text[start..end]);
+            if says_nothing(&doc) {
+                (String::new(), None)
+            } else {
+                (doc, Some((start, end)))
+            }
+        }
         None => (String::new(), None),
     }
+}
+
+/// A doc left empty once cleaned (C#'s `/// <inheritdoc />`), or only Javadoc's and PHPDoc's
+/// `{@inheritDoc}` or TSDoc's `@inheritDoc`: the method is described by the one it
+/// overrides, which is what an answer then shows (`Index::overridden`).
+pub(super) fn says_nothing(doc: &str) -> bool {
+    if doc.trim().is_empty() {
+        return true;
+    }
+    let tag = doc.trim().trim_start_matches(['{', '<', '@']);
+    tag.get(..10)
+        .is_some_and(|word| word.eq_ignore_ascii_case("inheritdoc"))
+        && tag[10..]
+            .trim_start_matches(|c: char| c.is_whitespace() || c == '}')
+            .trim_start_matches("/>")
+            .trim()
+            .is_empty()
 }
 
 /// The byte range of the comment lines directly above the line where `at` starts (attribute and

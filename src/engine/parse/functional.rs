@@ -240,19 +240,19 @@ fn clojure(t: &str) -> Option<(Kind, &str)> {
     (!name.is_empty()).then_some((kind, name))
 }
 
-/// The docstring of a Clojure form that opens at `form` (the text from its header on): the
-/// string right after the name, before the parameters.
-pub(super) fn clojure_docstring(form: &str) -> Option<&str> {
+/// Where the docstring of a Clojure form that opens at `form` (the text from its header on)
+/// lies in it, quotes left out: the string right after the name, before the parameters.
+pub(super) fn clojure_docstring(form: &str) -> Option<(usize, usize)> {
     let open = form.find(['"', '['])?;
     if form.as_bytes()[open] != b'"' {
         return None;
     }
-    let body = &form[open + 1..];
+    let start = open + 1;
     let mut escaped = false;
-    for (i, c) in body.char_indices() {
+    for (i, c) in form[start..].char_indices() {
         match c {
             '\\' if !escaped => escaped = true,
-            '"' if !escaped => return Some(&body[..i]),
+            '"' if !escaped => return Some((start, start + i)),
             _ => escaped = false,
         }
     }
@@ -389,6 +389,13 @@ mod tests {
                 ),
                 ("Buffer", Kind::Interface, 10, 11, ""),
             ]
+        );
+        // An answer reads the docstring back from where it lies.
+        let timeout = &col.defs[1];
+        let (start, end) = timeout.doc_range.expect("the docstring's range");
+        assert_eq!(
+            &clojure[start..end],
+            "Returns a channel that will close after msecs."
         );
     }
 

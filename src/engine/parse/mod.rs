@@ -929,6 +929,20 @@ mod tests {
         );
         // A tag cut off at the line's end is left as written.
         assert_eq!(clean_doc("/// ends in </summary"), "ends in </summary");
+        for inherits in [
+            "/** {@inheritDoc} */",
+            "/**\n * {@inheritdoc}\n */",
+            "/// <inheritdoc />",
+            "/** @inheritDoc */",
+        ] {
+            assert!(docs::says_nothing(&clean_doc(inherits)), "{inherits}");
+        }
+        for own in [
+            "/** {@inheritDoc} Also closes the stream. */",
+            "/// Inherits nothing.",
+        ] {
+            assert!(!docs::says_nothing(&clean_doc(own)), "{own}");
+        }
         // Generic types and comparisons in prose are not markup.
         assert_eq!(
             clean_doc("/// Returns a Vec<T> when n < 3 and m > 2."),

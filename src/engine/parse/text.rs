@@ -177,10 +177,12 @@ pub(super) fn definitions(text: &str, language: &str, col: &mut Collected) {
         }
         if doc.is_empty()
             && language == "clojure"
-            && let Some(docstring) =
+            && let Some((start, end)) =
                 functional::clojure_docstring(&text[line.start..lines[last].end])
         {
-            doc = docs::clean_doc(docstring);
+            let range = (line.start + start, line.start + end);
+            doc = docs::clean_doc(&text[range.0..range.1]);
+            doc_range = Some(range);
         }
         col.defs.push(RawDef {
             kind,
