@@ -505,7 +505,7 @@ fn common_dir<'a>(paths: impl Iterator<Item = &'a str>) -> String {
 }
 
 fn first_sentence(doc: &str) -> Option<String> {
-    let d = doc.trim();
+    let d = without_summary_tag(doc.trim());
     if d.is_empty() {
         return None;
     }
@@ -513,6 +513,26 @@ fn first_sentence(doc: &str) -> Option<String> {
     let end = para.find(". ").map_or(para.len(), |i| i + 1);
     let s: String = para[..end].chars().take(200).collect();
     Some(s.replace('\n', " "))
+}
+
+/// A doc without the tag it may open with to say that a summary follows: Solidity's
+/// `@notice` and `@dev`, Doxygen's `@brief` and `\brief`, JSDoc's `@description`.
+fn without_summary_tag(doc: &str) -> &str {
+    const TAGS: &[&str] = &[
+        "@notice",
+        "@dev",
+        "@title",
+        "@brief",
+        "\\brief",
+        "@summary",
+        "@description",
+    ];
+    TAGS.iter()
+        .find_map(|tag| {
+            doc.strip_prefix(tag)
+                .filter(|rest| rest.starts_with(char::is_whitespace))
+        })
+        .map_or(doc, str::trim_start)
 }
 
 /// The chat messages that ask an LLM to answer from these snippets, citing their ids.
@@ -571,4 +591,26 @@ pub fn llm_citations(reply: &str, snippets: &[Snippet]) -> Vec<EngineCitation> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_sentence;
+
+    #[test]
+    fn a_description_leaves_out_the_tag_that_opens_a_summary() {
+        let described = |doc: &str| first_sentence(doc).unwrap_or_default();
+        assert_eq!(
+            described("@dev Returns the amount of tokens owned by `account`. More."),
+            "Returns the amount of tokens owned by `account`."
+        );
+        assert_eq!(described("\\brief Opens the file."), "Opens the file.");
+        assert_eq!(described("@notice"), "@notice");
+        // A tag that is no summary stays: it is what the doc says first.
+        assert_eq!(
+            described("@param key the key to look up"),
+            "@param key the key to look up"
+        );
+        assert_eq!(described("@deprecated Use open."), "@deprecated Use open.");
+    }
 }

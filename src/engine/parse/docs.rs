@@ -51,14 +51,25 @@ fn doc_in(text: &str, range: Option<(usize, usize)>) -> (String, Option<(usize, 
     }
 }
 
-/// A doc left empty once cleaned (C#'s `/// <inheritdoc />`), or only Javadoc's and PHPDoc's
-/// `{@inheritDoc}` or TSDoc's `@inheritDoc`: the method is described by the one it
-/// overrides, which is what an answer then shows (`Index::overridden`).
+/// A doc left empty once cleaned (C#'s `/// <inheritdoc />`), or one that only says to
+/// inherit the overridden method's (Javadoc's and PHPDoc's `{@inheritDoc}`, TSDoc's
+/// `@inheritDoc`), perhaps with tags (`@phpstan-param Record $record`): the method is
+/// described by the one it overrides, which is what an answer then shows
+/// (`Index::overridden`).
 pub(super) fn says_nothing(doc: &str) -> bool {
-    if doc.trim().is_empty() {
-        return true;
+    let mut inherits = false;
+    for line in doc.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if is_inherit_tag(line) {
+            inherits = true;
+        } else if !line.starts_with('@') {
+            return false;
+        }
     }
-    let tag = doc.trim().trim_start_matches(['{', '<', '@']);
+    inherits || doc.trim().is_empty()
+}
+
+fn is_inherit_tag(line: &str) -> bool {
+    let tag = line.trim_start_matches(['{', '<', '@']);
     tag.get(..10)
         .is_some_and(|word| word.eq_ignore_ascii_case("inheritdoc"))
         && tag[10..]

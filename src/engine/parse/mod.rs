@@ -934,12 +934,14 @@ mod tests {
             "/**\n * {@inheritdoc}\n */",
             "/// <inheritdoc />",
             "/** @inheritDoc */",
+            "/**\n * {@inheritDoc}\n *\n * @phpstan-param Record $record\n */",
         ] {
             assert!(docs::says_nothing(&clean_doc(inherits)), "{inherits}");
         }
         for own in [
             "/** {@inheritDoc} Also closes the stream. */",
             "/// Inherits nothing.",
+            "/** @param key the key to look up */",
         ] {
             assert!(!docs::says_nothing(&clean_doc(own)), "{own}");
         }
