@@ -2180,6 +2180,49 @@ fn an_override_without_a_doc_is_described_by_the_method_it_overrides() {
     );
 }
 
+/// The languages read without a grammar name a class's bases on its header line, as PHP's
+/// `extends` and C#'s `:`; an override that only says to inherit its doc is described by the
+/// method it overrides.
+#[test]
+fn a_text_language_override_is_described_by_the_method_it_overrides() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "src/Handler/AbstractHandler.php",
+        "<?php\nnamespace Log\\Handler;\n\nabstract class AbstractHandler implements HandlerInterface\n{\n    \
+         /**\n     * Writes the record down to the log of the handler.\n     */\n    \
+         abstract protected function write(array $record): void;\n}\n",
+    );
+    write(
+        dir.path(),
+        "src/Handler/FileHandler.php",
+        "<?php\nnamespace Log\\Handler;\n\nclass FileHandler extends \\Log\\Handler\\AbstractHandler\n{\n    \
+         /**\n     * {@inheritDoc}\n     */\n    protected function write(array $record): void\n    {\n        \
+         fwrite($this->stream, $record['formatted']);\n    }\n}\n",
+    );
+    write(
+        dir.path(),
+        "Src/Store.cs",
+        "public abstract class Store\n{\n    /// <summary>Saves the item where it can be found again.</summary>\n    \
+         public abstract void Save(Item item);\n}\n\n\
+         public class FileStore : Store, IDisposable\n{\n    /// <inheritdoc />\n    \
+         public override void Save(Item item)\n    {\n        File.Write(item);\n    }\n}\n",
+    );
+    let idx = open(dir.path());
+    assert_eq!(
+        overridden_qual(&idx, "src/Handler/FileHandler.php", "FileHandler.write").as_deref(),
+        Some("AbstractHandler.write")
+    );
+    assert_eq!(
+        overridden_qual(&idx, "Src/Store.cs", "FileStore.Save").as_deref(),
+        Some("Store.Save")
+    );
+    assert_eq!(
+        borrowed_description(&idx, "src/Handler/FileHandler.php", "FileHandler.write").as_deref(),
+        Some("Writes the record down to the log of the handler. (from `AbstractHandler.write`)")
+    );
+}
+
 #[test]
 fn a_rust_method_of_a_trait_impl_is_described_by_the_traits_method() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -16,11 +16,12 @@ use crate::engine::lang;
 
 /// Drops the references of `col` that name no definition of `text`'s own, unless they are
 /// made on a named type or module (`Utils.escape`) or a named variable (`$logger->info`),
-/// which may say where to look for the name.
+/// which may say where to look for the name, or name a class's base.
 pub(super) fn keep_calls_to_own_definitions(text: &str, col: &mut Collected) {
     let own: HashSet<&str> = col.defs.iter().map(|d| d.name.as_str()).collect();
     col.refs.retain(|r| {
-        matches!(r.on, CallOn::Named(..) | CallOn::Value(Some(_)))
+        r.kind == RefKind::Inherit
+            || matches!(r.on, CallOn::Named(..) | CallOn::Value(Some(_)))
             || text
                 .get(r.start..r.end)
                 .is_some_and(|name| own.contains(name))

@@ -21,6 +21,7 @@ mod imports;
 pub mod refs;
 mod rust;
 mod text;
+mod text_bases;
 mod tree_walk;
 mod types;
 

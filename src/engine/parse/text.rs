@@ -7,7 +7,7 @@
 //! Count(…)`). A file with none is still indexed by its words.
 
 use super::functional::{self, Extent};
-use super::{Collected, RawDef, calls, docs};
+use super::{Collected, RawDef, calls, docs, text_bases};
 use crate::engine::lang::Lang;
 use crate::engine::parse::Kind;
 
@@ -200,6 +200,13 @@ pub(super) fn definitions(text: &str, language: &str, col: &mut Collected) {
                 && last == i
                 && declares_only(line.text, parent.map(|p| p.2)),
         });
+        if matches!(kind, Kind::Class | Kind::Interface)
+            && !own_rules
+            && language != "perl"
+            && let Some(name_end) = end_in(line.text, name)
+        {
+            text_bases::push_bases(line.text, line.start + line.indent, name_end, col);
+        }
         open.push((last, qual, kind));
     }
     calls::keep_calls_to_own_definitions(text, col);
