@@ -6,7 +6,7 @@ use tree_sitter::Node;
 
 use super::docs::comment_lines_above;
 use super::{Kind, RawDef};
-use crate::engine::lang::Lang;
+use crate::engine::lang::{self, Lang};
 
 /// A C or C++ function declared with a doc comment (`// Creates a pipe …` above
 /// `static void pipe(file& r, file& w);` in a class body or a header). Its definition,
@@ -24,8 +24,11 @@ pub struct Decl {
 /// The documented functions of an interface file (OCaml's `val offset : t -> int -> int * int`
 /// with `(** Raise [Not_found] if the group did not match *)` in `group.mli`), which also
 /// document their definitions in the implementation beside it (`let offset t i = …` in
-/// `group.ml`, written without a doc, as OCaml code is).
-pub(super) fn interface_values(defs: &[RawDef]) -> Vec<RawDecl> {
+/// `group.ml`, written without a doc, as OCaml code is); none in any other file `rel`.
+pub(super) fn interface_values(rel: &str, defs: &[RawDef]) -> Vec<RawDecl> {
+    if !lang::is_declaration_file(rel) {
+        return Vec::new();
+    }
     defs.iter()
         .filter(|d| matches!(d.kind, Kind::Function | Kind::Method))
         .filter_map(|d| {
