@@ -5,6 +5,7 @@
 use tree_sitter::Node;
 
 use super::node_text;
+use super::text::group_end;
 use crate::engine::lang::Lang;
 
 /// The doc comment (comment lines right above, or a Python docstring) and its byte range.
@@ -529,6 +530,46 @@ fn without_doc_markup(line: &str) -> std::borrow::Cow<'_, str> {
 /// The first line of the definition (more while a parameter list is still open).
 pub(super) fn signature(def: Node, text: &str) -> String {
     signature_of_text(node_text(def, text))
+}
+
+/// The text of a definition from its first line that is not only annotations (`@Override`,
+/// `@app.route("/")` over a few lines, `#[inline]`, `[Obsolete]`): where what an answer shows
+/// as its signature starts.
+pub(super) fn past_annotation_lines(t: &str) -> &str {
+    let mut rest = t;
+    loop {
+        let line = rest.trim_start();
+        let Some(len) = annotation_len(line) else {
+            return rest;
+        };
+        let (same_line, next) = line[len..].split_once('\n').unwrap_or((&line[len..], ""));
+        if !same_line.trim().is_empty() || next.trim().is_empty() {
+            return rest;
+        }
+        rest = next;
+    }
+}
+
+/// The length of the annotation, attribute or decorator `t` starts with, its arguments
+/// included.
+fn annotation_len(t: &str) -> Option<usize> {
+    if let Some(after) = t.strip_prefix('@') {
+        let name_end = 1 + after
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+            .unwrap_or(after.len());
+        if name_end == 1 {
+            return None;
+        }
+        if t[name_end..].starts_with('(') {
+            return group_end(&t[name_end..], '(', ')').map(|e| name_end + e);
+        }
+        return Some(name_end);
+    }
+    let at = usize::from(t.starts_with("#["));
+    t[at..]
+        .starts_with('[')
+        .then(|| group_end(&t[at..], '[', ']').map(|e| at + e))
+        .flatten()
 }
 
 pub(super) fn signature_of_text(t: &str) -> String {

@@ -115,7 +115,7 @@ impl Symbol {
     pub fn signature_in(&self, text: &str) -> String {
         let (start, end) = (self.sig_at as usize, self.end_byte as usize);
         text.get(start..end.max(start))
-            .map(signature_of_text)
+            .map(|t| signature_of_text(docs::past_annotation_lines(t)))
             .unwrap_or_default()
     }
 
@@ -916,6 +916,42 @@ mod tests {
             stubs("a.js", Lang::JavaScript, js),
             [("a".to_string(), true), ("b".to_string(), false)]
         );
+    }
+
+    /// What an answer shows as a signature starts past the lines that only annotate.
+    #[test]
+    fn a_signature_starts_past_the_annotation_lines() {
+        let java = "class Reader {\n    /** Reads. */\n    @Override\n    @SuppressWarnings({\n        \"unchecked\",\n    })\n    public int read(char[] buf) throws IOException {\n        return 0;\n    }\n}\n";
+        let parsed = parse_file("Reader.java", Lang::Java, java, &mut Parsers::default());
+        let read = parsed
+            .symbols
+            .iter()
+            .find(|s| s.name() == "read")
+            .expect("read");
+        assert_eq!(
+            read.signature_in(java),
+            "public int read(char[] buf) throws IOException"
+        );
+        for (text, signature) in [
+            (
+                "@app.route(\"/\")\ndef index():\n    pass\n",
+                "def index():",
+            ),
+            (
+                "#[inline]\n#[must_use]\npub fn len(&self) -> usize {",
+                "pub fn len(&self) -> usize",
+            ),
+            ("[Obsolete]\npublic void Save() {", "public void Save()"),
+            // An annotation with code after it on its line stays, as does one alone.
+            ("@JvmStatic fun of(x: Int) {", "@JvmStatic fun of(x: Int)"),
+            ("@Test", "@Test"),
+        ] {
+            assert_eq!(
+                signature_of_text(docs::past_annotation_lines(text)),
+                signature,
+                "{text}"
+            );
+        }
     }
 
     #[test]

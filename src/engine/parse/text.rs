@@ -417,7 +417,7 @@ fn angle_group_len(s: &str) -> Option<usize> {
 }
 
 /// The length of the `open`…`close` group `s` starts with, nested groups included.
-fn group_end(s: &str, open: char, close: char) -> Option<usize> {
+pub(super) fn group_end(s: &str, open: char, close: char) -> Option<usize> {
     let mut depth = 0;
     for (i, c) in s.char_indices() {
         if c == open {

@@ -5,6 +5,7 @@
 //! base references, as the grammar languages' do: a method without a doc is then described
 //! by the one it overrides (`Index::overridden`), and the graph links a class to its bases.
 
+use super::text::group_end;
 use super::{CallOn, Collected, RawRef, RefKind};
 
 /// Words between a class's name and its bases, or between bases, that name none.
@@ -37,7 +38,7 @@ pub(super) fn push_bases(line: &str, at: usize, name_end: usize, col: &mut Colle
     // Type parameters (`Box<T>`, `List[A]`) and a primary constructor (`Box(val v: T)`).
     for (open, close) in [('<', '>'), ('[', ']'), ('(', ')')] {
         if rest.starts_with(open)
-            && let Some(len) = group_len(rest, open, close)
+            && let Some(len) = group_end(rest, open, close)
         {
             rest = &rest[len..];
             offset += len;
@@ -101,31 +102,15 @@ fn base_names(list: &str) -> Vec<(usize, usize)> {
             continue;
         }
         let skip = match c {
-            b'<' => group_len(&list[i..], '<', '>'),
-            b'(' => group_len(&list[i..], '(', ')'),
-            b'[' => group_len(&list[i..], '[', ']'),
+            b'<' => group_end(&list[i..], '<', '>'),
+            b'(' => group_end(&list[i..], '(', ')'),
+            b'[' => group_end(&list[i..], '[', ']'),
             b'{' | b';' | b'=' => break,
             _ => None,
         };
         i += skip.unwrap_or(1);
     }
     out
-}
-
-/// The length of the `open`…`close` group `s` starts with, nested groups included.
-fn group_len(s: &str, open: char, close: char) -> Option<usize> {
-    let mut depth = 0;
-    for (i, c) in s.char_indices() {
-        if c == open {
-            depth += 1;
-        } else if c == close {
-            depth -= 1;
-            if depth == 0 {
-                return Some(i + 1);
-            }
-        }
-    }
-    None
 }
 
 #[cfg(test)]
