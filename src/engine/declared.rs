@@ -4,7 +4,7 @@
 
 use super::parse::{Decl, Kind};
 use super::store::{Doc, FileRec};
-use super::{Index, Lang};
+use super::{Index, Lang, lang};
 
 impl Index {
     /// The documented declaration whose doc is that of symbol `si` of file `fid` (see
@@ -25,9 +25,10 @@ impl Index {
     /// one, when its qualified name is declared with a doc exactly once (overloads documented
     /// apart say which is which only by their parameters); and each function of an OCaml
     /// implementation (`group.ml`) defined without a doc to the documented value of the same
-    /// name in its interface (`group.mli`, F#'s `.fsi` likewise). Worked out again after
-    /// every change, in time in proportion to the documented declarations, so that a query
-    /// need not look a name up for every definition.
+    /// name in its interface (`group.mli`, F#'s `.fsi` likewise); and each Kotlin `actual`
+    /// definition without a doc to the one documented `expect` declaration of its name. Worked
+    /// out again after every change, in time in proportion to the documented declarations, so
+    /// that a query need not look a name up for every definition.
     pub(super) fn link_declarations(&mut self) {
         let mut inherited: Vec<Vec<(u32, u32, u32)>> = vec![Vec::new(); self.stored.files.len()];
         let undocumented_function = |fid: u32, si: u32, qual: &str| -> bool {
@@ -35,7 +36,8 @@ impl Index {
                 .and_then(|f| f.symbols.get(si as usize))
                 .is_some_and(|sym| {
                     sym.qual() == qual
-                        && matches!(sym.kind, Kind::Function | Kind::Method)
+                        && (matches!(sym.kind, Kind::Function | Kind::Method)
+                            || self.file(fid).is_some_and(is_kotlin) && sym.kind.is_container())
                         && sym.doc_end <= sym.doc_start
                 })
         };
@@ -43,9 +45,11 @@ impl Index {
             let last = last_word(qual);
             let named = self.derived.names.get(last).into_iter().flatten();
             match at.as_slice() {
-                &[(decl_file, di)] if self.file(decl_file).is_some_and(is_c_or_cpp) => {
+                &[(decl_file, di)]
+                    if let Some(family) = self.file(decl_file).and_then(declaring_family) =>
+                {
                     for &(fid, si) in named {
-                        if self.file(fid).is_some_and(is_c_or_cpp)
+                        if self.file(fid).and_then(declaring_family) == Some(family)
                             && undocumented_function(fid, si, qual)
                         {
                             inherited[fid as usize].push((si, decl_file, di));
@@ -56,7 +60,7 @@ impl Index {
                     for &(decl_file, di) in interfaces {
                         let Some(implementation) = self
                             .file(decl_file)
-                            .filter(|d| !is_c_or_cpp(d))
+                            .filter(|d| lang::is_declaration_file(&d.rel))
                             .and_then(|d| d.rel.strip_suffix('i'))
                             .and_then(|rel| self.derived.path_ids.get(rel))
                         else {
@@ -150,6 +154,20 @@ impl Index {
 
 fn is_c_or_cpp(f: &FileRec) -> bool {
     matches!(f.lang, Lang::C | Lang::Cpp)
+}
+
+/// The languages that document a definition where it is declared once by its qualified name:
+/// C and C++ (a header's prototype), Kotlin (an `expect` declaration).
+fn declaring_family(f: &FileRec) -> Option<&'static str> {
+    if is_c_or_cpp(f) {
+        Some("c")
+    } else {
+        is_kotlin(f).then_some("kotlin")
+    }
+}
+
+fn is_kotlin(f: &FileRec) -> bool {
+    f.lang == Lang::Text && (f.rel.ends_with(".kt") || f.rel.ends_with(".kts"))
 }
 
 /// The last word of a name (`Parser` of `json.Parser`, `run` of `Job::run`).

@@ -72,7 +72,8 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // 61: a doc that says nothing (`{@inheritDoc}`) is none; a Clojure docstring has its range.
 // 62: nor is `{@inheritDoc}` with tags only (`@phpstan-param Record $record`).
 // 63: the text languages read the bases a class names on its header line.
-pub const FORMAT_VERSION: u32 = 63;
+// 64: Kotlin `expect` declarations with a doc are declarations too.
+pub const FORMAT_VERSION: u32 = 64;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most

@@ -2109,6 +2109,55 @@ fn an_ocaml_definition_takes_the_doc_of_its_value_in_the_interface() {
     );
 }
 
+/// Kotlin Multiplatform documents a declaration once, `expect`ed in common code, and leaves
+/// each platform's `actual` definition bare: each takes the doc of the one declaration.
+#[test]
+fn a_kotlin_actual_definition_takes_the_doc_of_its_expect_declaration() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "common/src/Yield.common.kt",
+        "package demo\n\n/**\n * Gives the thread to the other coroutines waiting to run.\n */\n\
+         public expect suspend fun yieldNow()\n\n\
+         /** A lock that suspends instead of blocking. */\ninternal expect class Lock() {\n    fun unlock()\n}\n",
+    );
+    for platform in ["jvm", "js"] {
+        write(
+            dir.path(),
+            &format!("{platform}/src/Yield.kt"),
+            "package demo\n\npublic actual suspend fun yieldNow() {\n    park(0)\n}\n\n\
+             internal actual class Lock {\n    actual fun unlock() {\n        state = 0\n    }\n}\n",
+        );
+    }
+    let idx = open(dir.path());
+    for rel in ["jvm/src/Yield.kt", "js/src/Yield.kt"] {
+        assert_eq!(
+            declared_line(&idx, rel, "yieldNow"),
+            Some(("common/src/Yield.common.kt".to_string(), 6)),
+            "{rel}"
+        );
+        assert_eq!(
+            declared_line(&idx, rel, "Lock"),
+            Some(("common/src/Yield.common.kt".to_string(), 9)),
+            "{rel}"
+        );
+        // Declared without a doc: nothing to lend.
+        assert_eq!(declared_line(&idx, rel, "Lock.unlock"), None);
+    }
+    let a = idx.answer(
+        "How does a coroutine give the thread to the others waiting to run?",
+        None,
+    );
+    assert!(
+        a.citations
+            .iter()
+            .take(3)
+            .any(|c| c.path == "jvm/src/Yield.kt"),
+        "{}",
+        a.markdown
+    );
+}
+
 #[test]
 fn an_override_without_a_doc_is_described_by_the_method_it_overrides() {
     let dir = tempfile::tempdir().expect("tempdir");

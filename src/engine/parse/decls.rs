@@ -42,6 +42,30 @@ pub(super) fn interface_values(rel: &str, defs: &[RawDef]) -> Vec<RawDecl> {
         .collect()
 }
 
+/// A Kotlin Multiplatform `expect` declaration with a doc (`public expect fun yield()` in
+/// common code), at line index `i`: it documents each `actual` definition in the platforms'
+/// code, written without one.
+pub(super) fn kotlin_expected(
+    language: &str,
+    line: &str,
+    qual: &str,
+    i: usize,
+    (doc, doc_range): (&str, Option<(usize, usize)>),
+) -> Option<RawDecl> {
+    let expects = || {
+        line.split_whitespace()
+            .take_while(|w| !matches!(*w, "fun" | "class" | "val" | "var" | "object" | "interface"))
+            .any(|w| w == "expect")
+    };
+    let doc_range = doc_range.filter(|_| language == "kotlin" && expects())?;
+    Some(RawDecl {
+        qual: qual.to_string(),
+        line: i as u32 + 1,
+        doc: doc.to_string(),
+        doc_range,
+    })
+}
+
 /// A documented declaration as found (see [`Decl`]).
 pub(super) struct RawDecl {
     pub qual: String,

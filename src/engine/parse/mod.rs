@@ -284,7 +284,7 @@ pub fn parse_file(rel: &str, lang: Lang, text: &str, parsers: &mut Parsers) -> P
     }
     if lang == Lang::Text {
         text::definitions(text, lang.label(rel), &mut col);
-        col.decls = decls::interface_values(rel, &col.defs);
+        col.decls.extend(decls::interface_values(rel, &col.defs));
     }
     col.defs.sort_by(|a, b| {
         a.start_byte

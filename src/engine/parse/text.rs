@@ -7,7 +7,7 @@
 //! Count(…)`). A file with none is still indexed by its words.
 
 use super::functional::{self, Extent};
-use super::{Collected, RawDef, calls, docs, text_bases};
+use super::{Collected, RawDef, calls, decls, docs, text_bases};
 use crate::engine::lang::Lang;
 use crate::engine::parse::Kind;
 
@@ -184,6 +184,8 @@ pub(super) fn definitions(text: &str, language: &str, col: &mut Collected) {
             doc = docs::clean_doc(&text[range.0..range.1]);
             doc_range = Some(range);
         }
+        let expected = decls::kotlin_expected(language, line.text, &qual, i, (&doc, doc_range));
+        col.decls.extend(expected);
         col.defs.push(RawDef {
             kind,
             name: name.to_string(),
