@@ -231,7 +231,8 @@ fn typescript_overloads_and_methods() {
     write(
         dir.path(),
         "src/op.ts",
-        "export function pick(a: string): string;\n\
+        "/** Picks the value it is given. */\n\
+         export function pick(a: string): string;\n\
          export function pick(a: number): number;\n\
          export function pick(a: any): any {\n\
          \x20 return a;\n\
@@ -240,6 +241,13 @@ fn typescript_overloads_and_methods() {
          export class Subject<T> extends Base implements Sink {\n\
          \x20 next(value: T): void {\n\
          \x20   this.emit(value);\n\
+         \x20 }\n\
+         \x20 // Sends the value to every observer, now or later.\n\
+         \x20 send(value: T): void\n\
+         \x20 // eslint-disable-next-line\n\
+         \x20 send(value: T, later: boolean): void\n\
+         \x20 send(value: T, later?: boolean): void {\n\
+         \x20   this.next(value);\n\
          \x20 }\n\
          }\n\
          \n\
@@ -250,12 +258,25 @@ fn typescript_overloads_and_methods() {
     let idx = open(dir.path());
     assert_eq!(
         range(&idx, "src/op.ts", "pick"),
-        Some((3, 5)),
+        Some((4, 6)),
         "the implementation, not the overloads"
     );
-    assert_eq!(range(&idx, "src/op.ts", "Subject.next"), Some((8, 10)));
-    assert_eq!(range(&idx, "src/op.ts", "Subject"), Some((7, 11)));
-    assert_eq!(range(&idx, "src/op.ts", "config"), Some((13, 15)));
+    assert_eq!(range(&idx, "src/op.ts", "Subject.next"), Some((9, 11)));
+    assert_eq!(range(&idx, "src/op.ts", "Subject.send"), Some((16, 18)));
+    assert_eq!(range(&idx, "src/op.ts", "Subject"), Some((8, 19)));
+    assert_eq!(range(&idx, "src/op.ts", "config"), Some((21, 23)));
+    // The doc above the first overload is the implementation's.
+    let text = std::fs::read_to_string(idx.root.join("src/op.ts")).expect("read");
+    let doc = |qual: &str| {
+        let (fid, si) = symbol_id(&idx, "src/op.ts", qual).expect(qual);
+        idx.file(fid).expect("file").symbols[si as usize].doc_in(&text)
+    };
+    assert_eq!(doc("pick"), "Picks the value it is given.");
+    assert_eq!(
+        doc("Subject.send"),
+        "Sends the value to every observer, now or later."
+    );
+    assert_eq!(doc("Subject.next"), "");
 }
 
 #[test]

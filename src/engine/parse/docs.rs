@@ -28,7 +28,49 @@ pub(super) fn doc_of(
         let raw = node_text(s, text);
         return (clean_doc(raw), Some((s.start_byte(), s.end_byte())));
     }
-    doc_before(lang, text, range.start_byte())
+    let found = doc_before(lang, text, range.start_byte());
+    if found.1.is_none()
+        && matches!(lang, Lang::TypeScript | Lang::Tsx)
+        && let Some(first) = first_overload(range, def, text)
+    {
+        return doc_before(lang, text, first.start_byte());
+    }
+    found
+}
+
+/// The first of the overload signatures right above a TypeScript function or method
+/// (`compile(schema: AsyncSchema): …` lines over `compile(schema) {…}`): TSDoc documents an
+/// overloaded function there, above them all, and the implementation is what is cited.
+fn first_overload<'t>(range: Node<'t>, def: Node, text: &str) -> Option<Node<'t>> {
+    // Siblings are found by a scan from the first; most definitions have no overload, and
+    // what ends just above says so at once: a block, or no mention of the name.
+    if text[..range.start_byte()].trim_end().ends_with(['}', '{']) {
+        return None;
+    }
+    let name = node_text(def.child_by_field_name("name")?, text);
+    let above = &text.as_bytes()[range.start_byte().saturating_sub(600)..range.start_byte()];
+    memchr::memmem::find(above, name.as_bytes())?;
+    let mut first = None;
+    let mut prev = range.prev_named_sibling();
+    while let Some(p) = prev {
+        let signature = if p.kind() == "export_statement" {
+            p.child_by_field_name("declaration")
+        } else {
+            Some(p)
+        };
+        let is_overload = signature.is_some_and(|s| {
+            s.kind().ends_with("signature")
+                && s.child_by_field_name("name")
+                    .is_some_and(|n| node_text(n, text) == name)
+        });
+        if is_overload {
+            first = Some(p);
+        } else if p.kind() != "comment" {
+            break;
+        }
+        prev = p.prev_named_sibling();
+    }
+    first
 }
 
 /// The doc comment in the lines above a definition starting at `at` (also for definitions
