@@ -115,6 +115,8 @@ fn base_names(list: &str) -> Vec<(usize, usize)> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     /// The bases `line` names after the class name that ends at `name_end`.
@@ -182,6 +184,58 @@ mod tests {
         ];
         for (line, name, want) in cases {
             assert_eq!(bases(line, name), *want, "{line}");
+        }
+    }
+
+    /// Header lines made of the pieces headers are written with, and some that are not.
+    fn headerish() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop::sample::select(vec![
+                "class",
+                "Foo",
+                " ",
+                ":",
+                "::",
+                "<",
+                ">",
+                "(",
+                ")",
+                "[",
+                "]",
+                "{",
+                ",",
+                "extends",
+                "implements",
+                "with",
+                "where",
+                "\\",
+                ".",
+                "é",
+                "=",
+                ";",
+                "T",
+            ]),
+            0..16,
+        )
+        .prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Whatever the line, every base read is a name within it, on character boundaries.
+        #[test]
+        fn a_base_is_always_a_name_in_its_line(line in headerish(), name_end in 0usize..40) {
+            let mut col = Collected::default();
+            push_bases(&line, 7, name_end, &mut col);
+            for r in &col.refs {
+                let name = line.get(r.start - 7..r.end - 7);
+                prop_assert!(
+                    name.is_some_and(|n| !n.is_empty()
+                        && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')),
+                    "{line:?} {:?}", (r.start, r.end)
+                );
+            }
         }
     }
 }
