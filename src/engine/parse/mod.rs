@@ -18,6 +18,7 @@ mod export_macros;
 mod file_comment;
 mod functional;
 mod imports;
+mod pod;
 pub mod refs;
 mod rust;
 mod text;

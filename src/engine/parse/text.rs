@@ -7,7 +7,7 @@
 //! Count(…)`). A file with none is still indexed by its words.
 
 use super::functional::{self, Extent};
-use super::{Collected, RawDef, calls, decls, docs, text_bases};
+use super::{Collected, RawDef, calls, decls, docs, pod, text_bases};
 use crate::engine::lang::Lang;
 use crate::engine::parse::Kind;
 
@@ -210,6 +210,9 @@ pub(super) fn definitions(text: &str, language: &str, col: &mut Collected) {
             text_bases::push_bases(line.text, line.start + line.indent, name_end, col);
         }
         open.push((last, qual, kind));
+    }
+    if language == "perl" {
+        pod::document_subs(text, &mut col.defs);
     }
     calls::keep_calls_to_own_definitions(text, col);
 }
