@@ -509,10 +509,25 @@ fn first_sentence(doc: &str) -> Option<String> {
     if d.is_empty() {
         return None;
     }
-    let para = d.split("\n\n").next().unwrap_or(d);
+    let para = d.split("\n\n").find(|p| !is_field_block(p)).unwrap_or(d);
     let end = para.find(". ").map_or(para.len(), |i| i + 1);
     let s: String = para[..end].chars().take(200).collect();
     Some(s.replace('\n', " "))
+}
+
+/// A paragraph of `Name : value` lines, as a Haskell module's header opens its doc with
+/// (`Module : Text.Megaparsec.Pos`, `Copyright : …`, `License : FreeBSD`): no description.
+fn is_field_block(para: &str) -> bool {
+    para.lines().all(|line| {
+        line.split_once(" : ")
+            .or_else(|| line.split_once(":  "))
+            .is_some_and(|(name, _)| {
+                let name = name.trim();
+                name.starts_with(|c: char| c.is_ascii_uppercase())
+                    && name.len() <= 20
+                    && name.chars().all(|c| c.is_ascii_alphabetic() || c == ' ')
+            })
+    })
 }
 
 /// A doc without the tag it may open with to say that a summary follows: Solidity's
@@ -612,5 +627,26 @@ mod tests {
             "@param key the key to look up"
         );
         assert_eq!(described("@deprecated Use open."), "@deprecated Use open.");
+    }
+
+    #[test]
+    fn a_description_passes_over_a_header_of_fields() {
+        let haddock = "Module      :  Text.Megaparsec.Pos\nCopyright   :  © 2015–present contributors\n\
+                       License     :  FreeBSD\n\nMaintainer  :  Mark Karpov\nStability   :  experimental\n\n\
+                       Textual source position. The position includes the file name.";
+        assert_eq!(
+            first_sentence(haddock).as_deref(),
+            Some("Textual source position.")
+        );
+        // Only fields: nothing better to say than they do.
+        assert_eq!(
+            first_sentence("License : MIT").as_deref(),
+            Some("License : MIT")
+        );
+        // A sentence with a colon in it is prose.
+        assert_eq!(
+            first_sentence("Note: the value is cached.").as_deref(),
+            Some("Note: the value is cached.")
+        );
     }
 }
