@@ -919,6 +919,119 @@ mod tests {
         );
     }
 
+    /// Code-like text made of the pieces the readers of every language look for.
+    fn codeish() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop::collection::vec(
+            prop::sample::select(vec![
+                "class ",
+                "def ",
+                "sub ",
+                "fun ",
+                "func ",
+                "function ",
+                "expect ",
+                "actual ",
+                "export ",
+                "interface ",
+                "object ",
+                "val ",
+                "let ",
+                "(defn ",
+                "=head2 ",
+                "=item ",
+                "=cut",
+                "__END__",
+                "#if X",
+                "#endif",
+                "#region R",
+                "/**",
+                "*/",
+                "///",
+                "//",
+                "(*",
+                "*)",
+                "{@inheritDoc}",
+                "@Override",
+                "@dev ",
+                "Module : M",
+                "\"",
+                "\n",
+                "\n\n",
+                "  ",
+                "{",
+                "}",
+                "(",
+                ")",
+                "<",
+                ">",
+                "[",
+                "]",
+                ":",
+                "::",
+                "->",
+                "extends ",
+                "is ",
+                ";",
+                ",",
+                "=",
+                "Foo",
+                "bar",
+                "é",
+                "\\",
+                // Whole lines, so that the pieces meet as the readers expect them to.
+                "sub Foo {\n}\n",
+                "\n=head2 Foo\n\nbar é",
+                "=item $x->Foo( $y )\n",
+                "class Foo extends Bar {\n",
+                "class Foo : Bar, Baz<T> {\n",
+                "fun Foo() {\n",
+                "export function Foo(a: string): string;\n",
+                "export function Foo(a) {\n",
+                "val Foo : t\n(** bar é *)\n",
+                "let Foo x =\n",
+                "(defn Foo \"bar é\" [x])\n",
+                "/** {@inheritDoc} */\n",
+                "@Override\n",
+                "  public int Foo(int x) {\n",
+            ]),
+            0..48,
+        )
+        .prop_map(|v| v.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(600))]
+
+        /// Whatever the text, in whatever language, parsing does not fail, and every range it
+        /// keeps (the definition, its signature's start, its doc) lies in the text on character
+        /// boundaries, so that answers can read them back.
+        #[test]
+        fn every_range_a_parse_keeps_lies_in_the_text(text in codeish()) {
+            let mut parsers = Parsers::default();
+            for rel in [
+                "a.pm", "a.kt", "a.cs", "a.ml", "a.mli", "a.clj", "a.php", "a.rb", "a.swift",
+                "a.hs", "a.ts", "a.d.ts", "a.js", "a.py", "a.rs", "a.go", "a.java", "a.c",
+                "a.cpp",
+            ] {
+                let lang = Lang::from_path(rel).expect("a known extension");
+                let parsed = parse_file(rel, lang, &text, &mut parsers);
+                for s in &parsed.symbols {
+                    let range = |a: u32, b: u32| text.get(a as usize..b as usize).is_some();
+                    proptest::prop_assert!(
+                        range(s.start_byte, s.end_byte)
+                            && range(s.sig_at, s.end_byte.max(s.sig_at))
+                            && range(s.doc_start, s.doc_end.max(s.doc_start))
+                            && s.start <= s.end,
+                        "{rel}: {} in {text:?}",
+                        s.qual()
+                    );
+                    let _ = (s.signature_in(&text), s.doc_in(&text));
+                }
+            }
+        }
+    }
+
     /// What an answer shows as a signature starts past the lines that only annotate.
     #[test]
     fn a_signature_starts_past_the_annotation_lines() {
