@@ -31,15 +31,18 @@ impl Index {
     /// that a query need not look a name up for every definition.
     pub(super) fn link_declarations(&mut self) {
         let mut inherited: Vec<Vec<(u32, u32, u32)>> = vec![Vec::new(); self.stored.files.len()];
-        let undocumented_function = |fid: u32, si: u32, qual: &str| -> bool {
-            self.file(fid)
-                .and_then(|f| f.symbols.get(si as usize))
-                .is_some_and(|sym| {
-                    sym.qual() == qual
-                        && (matches!(sym.kind, Kind::Function | Kind::Method)
-                            || self.file(fid).is_some_and(is_kotlin) && sym.kind.is_container())
-                        && sym.doc_end <= sym.doc_start
-                })
+        // A definition that can take a declaration's doc: a function without one, or a Kotlin
+        // `actual` class.
+        let undocumented = |fid: u32, si: u32, qual: &str| -> bool {
+            let Some(f) = self.file(fid) else {
+                return false;
+            };
+            f.symbols.get(si as usize).is_some_and(|sym| {
+                sym.qual() == qual
+                    && (matches!(sym.kind, Kind::Function | Kind::Method)
+                        || is_kotlin(f) && sym.kind.is_container())
+                    && sym.doc_end <= sym.doc_start
+            })
         };
         for (qual, at) in &self.derived.declared {
             let last = last_word(qual);
@@ -50,7 +53,7 @@ impl Index {
                 {
                     for &(fid, si) in named {
                         if self.file(fid).and_then(declaring_family) == Some(family)
-                            && undocumented_function(fid, si, qual)
+                            && undocumented(fid, si, qual)
                         {
                             inherited[fid as usize].push((si, decl_file, di));
                         }
@@ -67,7 +70,7 @@ impl Index {
                             continue;
                         };
                         for &(fid, si) in named.clone() {
-                            if fid == *implementation && undocumented_function(fid, si, qual) {
+                            if fid == *implementation && undocumented(fid, si, qual) {
                                 inherited[fid as usize].push((si, decl_file, di));
                             }
                         }
@@ -156,13 +159,20 @@ fn is_c_or_cpp(f: &FileRec) -> bool {
     matches!(f.lang, Lang::C | Lang::Cpp)
 }
 
-/// The languages that document a definition where it is declared once by its qualified name:
-/// C and C++ (a header's prototype), Kotlin (an `expect` declaration).
-fn declaring_family(f: &FileRec) -> Option<&'static str> {
+/// The languages that document a definition where it is declared once by its qualified name.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum DeclaringFamily {
+    /// A header's prototype documents a C or C++ definition.
+    C,
+    /// An `expect` declaration documents the `actual` definitions.
+    Kotlin,
+}
+
+fn declaring_family(f: &FileRec) -> Option<DeclaringFamily> {
     if is_c_or_cpp(f) {
-        Some("c")
+        Some(DeclaringFamily::C)
     } else {
-        is_kotlin(f).then_some("kotlin")
+        is_kotlin(f).then_some(DeclaringFamily::Kotlin)
     }
 }
 
