@@ -593,11 +593,11 @@ pub(super) fn past_annotation_lines(t: &str) -> &str {
 }
 
 /// The length of the annotation, attribute or decorator `t` starts with, its arguments
-/// included.
-fn annotation_len(t: &str) -> Option<usize> {
+/// included: `@Override`, `@get:JvmName("x")`, `@app.route("/")`, `#[inline]`, `[Obsolete]`.
+pub(super) fn annotation_len(t: &str) -> Option<usize> {
     if let Some(after) = t.strip_prefix('@') {
         let name_end = 1 + after
-            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+            .find(|c: char| !(c.is_alphanumeric() || "_.:".contains(c)))
             .unwrap_or(after.len());
         if name_end == 1 {
             return None;

@@ -600,24 +600,16 @@ fn objc_method(t: &str) -> Option<&str> {
 /// `@interface`, which is the declaration.
 fn without_leading_annotations(mut t: &str) -> &str {
     loop {
-        let end = if let Some(after_at) = t.strip_prefix('@') {
-            let name_end = after_at
-                .find(|c: char| !(c.is_alphanumeric() || "_.:".contains(c)))
-                .map_or(t.len(), |e| e + 1);
-            if keyword_kind(&t[..name_end]).is_some() || t[..name_end] == *"@end" {
-                return t;
-            }
-            if t[name_end..].starts_with('(') {
-                group_end(&t[name_end..], '(', ')').map(|e| name_end + e)
-            } else {
-                Some(name_end)
-            }
-        } else if t.starts_with('[') {
-            t.find(']').map(|e| e + 1)
-        } else {
-            None
-        };
-        match end {
+        // Objective-C's `@interface`, `@implementation` and `@end` are keywords.
+        let word_end = t
+            .find(|c: char| !(c.is_alphanumeric() || "@_.:".contains(c)))
+            .unwrap_or(t.len());
+        if t.starts_with('@')
+            && (keyword_kind(&t[..word_end]).is_some() || &t[..word_end] == "@end")
+        {
+            return t;
+        }
+        match docs::annotation_len(t) {
             Some(e) if e < t.len() => t = t[e..].trim_start(),
             _ => return t,
         }
@@ -1425,6 +1417,16 @@ mod tests {
         );
         let scala = "object Cache {\n  def get(key: String): Int = 0\n}\n";
         assert_eq!(defs(scala)[0], ("Cache".to_string(), Kind::Class, 1, 3));
+        // Attributes before a method on its line, PHP's and nested ones too.
+        let attributed = "class Store {\n    #[Pure] public function size(): int {\n        return 0;\n    }\n    [Obsolete(\"use a[0]\")] public void Save() {\n    }\n}\n";
+        assert_eq!(
+            defs(attributed),
+            [
+                ("Store".to_string(), Kind::Class, 1, 7),
+                ("Store.size".to_string(), Kind::Method, 2, 4),
+                ("Store.Save".to_string(), Kind::Method, 5, 6),
+            ]
+        );
     }
 
     fn java_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
