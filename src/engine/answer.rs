@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use super::describe::{Dialect, describe};
 use super::lang::Lang;
 use super::parse::{Kind, NONE, Symbol, doc_between};
 use super::search::RankedFile;
@@ -252,10 +253,11 @@ fn write_locations<'t>(
         match sym {
             Some(s) => {
                 let text = text_of(p.file).unwrap_or("");
-                let desc = first_sentence(&s.doc_in(text))
+                let desc = describe(&s.doc_in(text), Dialect::of(f.lang.label(&f.rel)))
                     .or_else(|| {
                         let b = borrowed[i].as_ref()?;
-                        b.describe(text_of(b.file)?)
+                        let from = idx.file(b.file)?;
+                        b.describe(text_of(b.file)?, Dialect::of(from.lang.label(&from.rel)))
                     })
                     .unwrap_or_else(|| format!("`{}`", s.signature_in(text).replace('`', "'")));
                 let _ = writeln!(
@@ -366,8 +368,8 @@ impl BorrowedDoc {
     }
 
     /// "First sentence (where it comes from)", from the text of the file the doc is in.
-    pub(super) fn describe(&self, text: &str) -> Option<String> {
-        let sentence = first_sentence(&doc_between(text, self.start, self.end))?;
+    pub(super) fn describe(&self, text: &str, dialect: Dialect) -> Option<String> {
+        let sentence = describe(&doc_between(text, self.start, self.end), dialect)?;
         Some(format!("{sentence} ({})", self.source))
     }
 }
@@ -504,52 +506,6 @@ fn common_dir<'a>(paths: impl Iterator<Item = &'a str>) -> String {
     common.unwrap_or_default().join("/")
 }
 
-fn first_sentence(doc: &str) -> Option<String> {
-    let d = without_summary_tag(doc.trim());
-    if d.is_empty() {
-        return None;
-    }
-    let para = d.split("\n\n").find(|p| !is_field_block(p)).unwrap_or(d);
-    let end = para.find(". ").map_or(para.len(), |i| i + 1);
-    let s: String = para[..end].chars().take(200).collect();
-    Some(s.replace('\n', " "))
-}
-
-/// A paragraph of `Name : value` lines, as a Haskell module's header opens its doc with
-/// (`Module : Text.Megaparsec.Pos`, `Copyright : …`, `License : FreeBSD`): no description.
-fn is_field_block(para: &str) -> bool {
-    para.lines().all(|line| {
-        line.split_once(" : ")
-            .or_else(|| line.split_once(":  "))
-            .is_some_and(|(name, _)| {
-                let name = name.trim();
-                name.starts_with(|c: char| c.is_ascii_uppercase())
-                    && name.len() <= 20
-                    && name.chars().all(|c| c.is_ascii_alphabetic() || c == ' ')
-            })
-    })
-}
-
-/// A doc without the tag it may open with to say that a summary follows: Solidity's
-/// `@notice` and `@dev`, Doxygen's `@brief` and `\brief`, JSDoc's `@description`.
-fn without_summary_tag(doc: &str) -> &str {
-    const TAGS: &[&str] = &[
-        "@notice",
-        "@dev",
-        "@title",
-        "@brief",
-        "\\brief",
-        "@summary",
-        "@description",
-    ];
-    TAGS.iter()
-        .find_map(|tag| {
-            doc.strip_prefix(tag)
-                .filter(|rest| rest.starts_with(char::is_whitespace))
-        })
-        .map_or(doc, str::trim_start)
-}
-
 /// The chat messages that ask an LLM to answer from these snippets, citing their ids.
 pub fn llm_messages(question: &str, snippets: &[Snippet]) -> Vec<ChatMessage> {
     let system = "You answer questions about a codebase using ONLY the numbered code snippets \
@@ -606,47 +562,4 @@ pub fn llm_citations(reply: &str, snippets: &[Snippet]) -> Vec<EngineCitation> {
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::first_sentence;
-
-    #[test]
-    fn a_description_leaves_out_the_tag_that_opens_a_summary() {
-        let described = |doc: &str| first_sentence(doc).unwrap_or_default();
-        assert_eq!(
-            described("@dev Returns the amount of tokens owned by `account`. More."),
-            "Returns the amount of tokens owned by `account`."
-        );
-        assert_eq!(described("\\brief Opens the file."), "Opens the file.");
-        assert_eq!(described("@notice"), "@notice");
-        // A tag that is no summary stays: it is what the doc says first.
-        assert_eq!(
-            described("@param key the key to look up"),
-            "@param key the key to look up"
-        );
-        assert_eq!(described("@deprecated Use open."), "@deprecated Use open.");
-    }
-
-    #[test]
-    fn a_description_passes_over_a_header_of_fields() {
-        let haddock = "Module      :  Text.Megaparsec.Pos\nCopyright   :  © 2015–present contributors\n\
-                       License     :  FreeBSD\n\nMaintainer  :  Mark Karpov\nStability   :  experimental\n\n\
-                       Textual source position. The position includes the file name.";
-        assert_eq!(
-            first_sentence(haddock).as_deref(),
-            Some("Textual source position.")
-        );
-        // Only fields: nothing better to say than they do.
-        assert_eq!(
-            first_sentence("License : MIT").as_deref(),
-            Some("License : MIT")
-        );
-        // A sentence with a colon in it is prose.
-        assert_eq!(
-            first_sentence("Note: the value is cached.").as_deref(),
-            Some("Note: the value is cached.")
-        );
-    }
 }

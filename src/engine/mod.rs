@@ -10,6 +10,7 @@
 
 mod answer;
 mod declared;
+mod describe;
 pub mod followup;
 mod graph;
 mod lang;

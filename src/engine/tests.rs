@@ -1970,8 +1970,9 @@ fn overridden_qual(idx: &Index, rel: &str, qual: &str) -> Option<String> {
 fn borrowed_description(idx: &Index, rel: &str, qual: &str) -> Option<String> {
     let (fid, si) = symbol_id(idx, rel, qual)?;
     let borrowed = answer::borrowed_doc(idx, fid, si)?;
-    let text = std::fs::read_to_string(idx.root.join(&idx.file(borrowed.file)?.rel)).ok()?;
-    borrowed.describe(&text)
+    let from = idx.file(borrowed.file)?;
+    let text = std::fs::read_to_string(idx.root.join(&from.rel)).ok()?;
+    borrowed.describe(&text, describe::Dialect::of(from.lang.label(&from.rel)))
 }
 
 #[test]
@@ -2122,7 +2123,7 @@ fn an_ocaml_definition_takes_the_doc_of_its_value_in_the_interface() {
     );
     assert!(
         a.markdown.contains(
-            "function `offset` — Raise [Not_found] if the group did not take part in the match. \
+            "function `offset` — Raise `Not_found` if the group did not take part in the match. \
              (declared in `lib/group.mli:3`)"
         ),
         "{}",

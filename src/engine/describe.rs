@@ -1,0 +1,1197 @@
+//! The one sentence an answer shows to describe a definition: the first sentence of its doc,
+//! with the markup the doc was written in turned into the Markdown the answer is written in.
+//!
+//! Docs are written for a generator, and each language's has its own markup: Javadoc's and
+//! JSDoc's `{@link Foo#bar}` and `{@code x}`, Sphinx's ``:meth:`bar` ``, rustdoc's
+//! ``[`Foo`](crate::Foo)``, Haddock's `@code@` and `'Ident'`, OpenZeppelin's NatSpec
+//! `{IERC20-transfer}`. Shown raw they are noise between the words; about one description in
+//! ten carried some. And a doc that opens with its tags (`@param`, `@return`) says nothing
+//! about what the definition does before them.
+
+/// How a language's docs mark code beyond what all share (Javadoc-style braces, Sphinx roles,
+/// double backticks, Markdown links, HTML anchors).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Dialect {
+    /// Haddock: `@code@` and `'identifier'`.
+    Haddock,
+    /// Solidity's NatSpec as OpenZeppelin writes it: `{IERC20}`, `{Governor-state}`.
+    NatSpec,
+    /// `[Name]` is a link to code: rustdoc, KDoc, Dart, Scaladoc's `[[Name]]`.
+    Brackets,
+    /// OCaml's odoc: `[code]`, `{!Module.value}`, `{b bold}`.
+    Odoc,
+    /// Perl's POD: `C<code>`, `B<bold>`, `L<link>`.
+    Pod,
+    Plain,
+}
+
+impl Dialect {
+    /// The dialect of a language, by the label `Lang::label` gives it.
+    pub(super) fn of(label: &str) -> Dialect {
+        match label {
+            "haskell" => Dialect::Haddock,
+            "solidity" => Dialect::NatSpec,
+            "rust" | "kotlin" | "scala" | "dart" => Dialect::Brackets,
+            "ocaml" => Dialect::Odoc,
+            "perl" => Dialect::Pod,
+            _ => Dialect::Plain,
+        }
+    }
+}
+
+/// Longest description, in characters.
+const MAX_CHARS: usize = 200;
+
+/// The first sentence of `doc` (cleaned by `parse::clean_doc`: comment markers gone,
+/// paragraphs apart by a blank line), in Markdown. `None` when the doc says nothing about
+/// what the definition does: only parameter tags, a banner, a one-word section title.
+pub(super) fn describe(doc: &str, dialect: Dialect) -> Option<String> {
+    let mut from_tags = None;
+    let mut fields = None;
+    for para in doc.trim().split("\n\n") {
+        let mut para = without_banners(para);
+        para = without_summary_tag(&para).to_string();
+        if dialect != Dialect::Haddock {
+            para = without_flag_tags(&para);
+        }
+        let (prose, tags) = if dialect == Dialect::Haddock {
+            // Haddock has no block tags, and its `@` marks code.
+            (para.as_str(), "")
+        } else {
+            split_at_block_tags(&para)
+        };
+        let prose = prose.trim();
+        if from_tags.is_none() {
+            from_tags = tag_summary(tags);
+        }
+        if prose.is_empty() || is_title(prose) {
+            continue;
+        }
+        if is_field_block(prose) {
+            fields.get_or_insert_with(|| prose.to_string());
+            continue;
+        }
+        return Some(first_sentence(&inline_markdown(prose, dialect)));
+    }
+    // Only tags: what the definition returns, or that it is deprecated, says most.
+    from_tags
+        .or(fields)
+        .map(|t| first_sentence(&inline_markdown(&t, dialect)))
+}
+
+/// A paragraph of `Name : value` lines, as a Haskell module's header opens its doc with
+/// (`Module : Text.Megaparsec.Pos`, `Copyright : …`, `License : FreeBSD`): no description.
+fn is_field_block(para: &str) -> bool {
+    para.lines().all(|line| {
+        line.split_once(" : ")
+            .or_else(|| line.split_once(":  "))
+            .is_some_and(|(name, _)| {
+                let name = name.trim();
+                name.starts_with(|c: char| c.is_ascii_uppercase())
+                    && name.len() <= 20
+                    && name.chars().all(|c| c.is_ascii_alphabetic() || c == ' ')
+            })
+    })
+}
+
+/// One word and no full stop: the title of a section (`// ---- read ----`, `Views`), not a
+/// description of what follows.
+fn is_title(prose: &str) -> bool {
+    !prose.contains(char::is_whitespace) && !prose.ends_with('.')
+}
+
+/// A doc without the tag it may open with to say that a summary follows: Solidity's
+/// `@notice` and `@dev`, Doxygen's `@brief` and `\brief`, JSDoc's `@description`, fmt's
+/// `\rst` (which says the doc is reStructuredText).
+fn without_summary_tag(doc: &str) -> &str {
+    const TAGS: &[&str] = &[
+        "@notice",
+        "@dev",
+        "@title",
+        "@brief",
+        "\\brief",
+        "@summary",
+        "@description",
+        "\\rst",
+    ];
+    TAGS.iter()
+        .find_map(|tag| {
+            doc.strip_prefix(tag)
+                .filter(|rest| rest.is_empty() || rest.starts_with(char::is_whitespace))
+        })
+        .map_or(doc, str::trim_start)
+}
+
+/// The paragraph without its banner rules (`==== Views ====`, `---- read ----`, a line of
+/// `*`) and without the `==` that opens an RDoc heading.
+fn without_banners(para: &str) -> String {
+    let mut out = String::with_capacity(para.len());
+    let mut run: Option<(char, usize)> = None;
+    let flush = |out: &mut String, run: Option<(char, usize)>| {
+        if let Some((c, n)) = run
+            && n < 4
+        {
+            out.extend(std::iter::repeat_n(c, n));
+        }
+    };
+    for c in para.chars() {
+        if matches!(c, '=' | '-' | '*' | '~' | '_' | '#' | '/') {
+            match &mut run {
+                Some((r, n)) if *r == c => *n += 1,
+                _ => {
+                    flush(&mut out, run);
+                    run = Some((c, 1));
+                }
+            }
+            continue;
+        }
+        flush(&mut out, run.take());
+        out.push(c);
+    }
+    flush(&mut out, run);
+    let out = out.trim();
+    let out = match out.strip_prefix("==") {
+        Some(heading) if heading.trim_start_matches('=').starts_with(' ') => {
+            heading.trim_start_matches('=')
+        }
+        _ => out,
+    };
+    // What is left of a rule at either end (`--- read ---` keeps `---` after the title).
+    let is_rule = |w: &&str| w.len() >= 2 && w.chars().all(|c| "=-*~_#/".contains(c));
+    let mut words: Vec<&str> = out.split_whitespace().collect();
+    while words.last().is_some_and(&is_rule) {
+        words.pop();
+    }
+    let lead = words.iter().take_while(|w| is_rule(w)).count();
+    words[lead..].join(" ")
+}
+
+/// Block tags: each starts a part of the doc about a parameter, the result, an error, a
+/// version; the description is what comes before the first one.
+const BLOCK_TAGS: &[&str] = &[
+    "param",
+    "params",
+    "tparam",
+    "arg",
+    "argument",
+    "arguments",
+    "return",
+    "returns",
+    "treturn",
+    "throws",
+    "throw",
+    "exception",
+    "raise",
+    "raises",
+    "see",
+    "since",
+    "author",
+    "version",
+    "deprecated",
+    "example",
+    "examples",
+    "usage",
+    "type",
+    "typedef",
+    "typeparam",
+    "template",
+    "property",
+    "field",
+    "callback",
+    "constructor",
+    "receiver",
+    "sample",
+    "yields",
+    "fires",
+    "emits",
+    "default",
+    "var",
+    "access",
+    "license",
+    "copyright",
+    "todo",
+    "module",
+    "memberof",
+    "uses",
+];
+
+/// Tags that take no argument and say how the definition is meant to be used (KDoc's
+/// `@suppress`, TSDoc's `@internal`): the prose may go on after them.
+const FLAG_TAGS: &[&str] = &[
+    "api",
+    "internal",
+    "override",
+    "private",
+    "protected",
+    "public",
+    "static",
+    "readonly",
+    "abstract",
+    "async",
+    "experimental",
+    "hidden",
+    "ignore",
+    "nodoc",
+    "suppress",
+    "inheritdoc",
+    "noinspection",
+];
+
+/// Sphinx's field list entries, which play the block tags' part in Python.
+const FIELD_ROLES: &[&str] = &[
+    ":param ",
+    ":type ",
+    ":returns:",
+    ":return:",
+    ":rtype:",
+    ":raises ",
+    ":raise ",
+    ":raises:",
+    ":arg ",
+    ":keyword ",
+    ":kwarg ",
+    ":ivar ",
+    ":cvar ",
+    ":var ",
+    // Swift's DocC.
+    "- Parameter ",
+    "- Parameters:",
+    "- Returns:",
+    "- Throws:",
+];
+
+/// The prose before the first block tag, and the tags from there on.
+fn split_at_block_tags(para: &str) -> (&str, &str) {
+    let at = (0..para.len())
+        .filter(|&i| {
+            para.is_char_boundary(i) && (i == 0 || para[..i].ends_with(char::is_whitespace))
+        })
+        .find(|&i| is_block_tag(&para[i..]))
+        .unwrap_or(para.len());
+    para.split_at(at)
+}
+
+fn is_block_tag(t: &str) -> bool {
+    if FIELD_ROLES.iter().any(|r| t.starts_with(r)) {
+        return true;
+    }
+    tag_at(t)
+        .is_some_and(|(name, _)| name.starts_with("custom:") || BLOCK_TAGS.contains(&name.as_str()))
+}
+
+/// The tag `t` starts with (`@param`, `\\return`, `@phpstan-param`), lower-cased and without
+/// the prefix of PHP's analysers (`param`), and its length in `t`.
+fn tag_at(t: &str) -> Option<(String, usize)> {
+    let at_sign = t.starts_with('@');
+    let rest = t.strip_prefix('@').or_else(|| t.strip_prefix('\\'))?;
+    let name_len = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == ':'))
+        .unwrap_or(rest.len());
+    let after_ok = rest[name_len..]
+        .chars()
+        .next()
+        .is_none_or(|c| c.is_whitespace() || at_sign && c == '{');
+    if name_len == 0 || !after_ok {
+        return None;
+    }
+    let lower = rest[..name_len].to_ascii_lowercase();
+    // PHP's analysers' `@psalm-param`, `@phpstan-return`.
+    let base = lower
+        .strip_prefix("psalm-")
+        .or_else(|| lower.strip_prefix("phpstan-"))
+        .map(str::to_string);
+    Some((base.unwrap_or(lower), 1 + name_len))
+}
+
+/// The paragraph without its flag tags (`@suppress`, `@internal`), whose prose goes on.
+fn without_flag_tags(para: &str) -> String {
+    para.split(' ')
+        .filter(|w| !tag_at(w).is_some_and(|(name, _)| FLAG_TAGS.contains(&name.as_str())))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// What the tags say that can stand for a description: "Deprecated: …" or "Returns …".
+fn tag_summary(tags: &str) -> Option<String> {
+    let mut parts = Vec::new();
+    let mut rest = tags;
+    while !rest.is_empty() {
+        let next = (1..rest.len())
+            .filter(|&i| rest.is_char_boundary(i) && rest[..i].ends_with(char::is_whitespace))
+            .find(|&i| is_block_tag(&rest[i..]))
+            .unwrap_or(rest.len());
+        parts.push(rest[..next].trim());
+        rest = &rest[next..];
+    }
+    let body = |part: &str, names: &[&str]| -> Option<String> {
+        let rest = names.iter().find_map(|n| part.strip_prefix(n))?;
+        let rest = rest.trim_start_matches(':').trim();
+        // A JSDoc type (`@returns {Object} the data`) is not prose.
+        let rest = match rest.strip_prefix('{') {
+            Some(typed) => typed.split_once('}').map_or("", |(_, r)| r).trim(),
+            None => rest,
+        };
+        (!rest.is_empty()).then(|| rest.to_string())
+    };
+    let deprecated = parts
+        .iter()
+        .find_map(|p| body(p, &["@deprecated"]))
+        .map(|r| format!("Deprecated: {r}"));
+    deprecated.or_else(|| {
+        parts
+            .iter()
+            .find_map(|p| {
+                body(
+                    p,
+                    &[
+                        "@returns",
+                        "@return",
+                        "\\returns",
+                        "\\return",
+                        ":returns:",
+                        ":return:",
+                        "- Returns:",
+                    ],
+                )
+            })
+            .map(|r| format!("Returns {}", lower_first(&r)))
+    })
+}
+
+/// `r` with its first letter in lower case, unless the word is an acronym or a name
+/// (`True if …` → `true if …`, `URL` and `JsonParser` stay).
+fn lower_first(r: &str) -> String {
+    let mut chars = r.chars();
+    match (chars.next(), chars.next()) {
+        (Some(a), Some(b)) if a.is_uppercase() && b.is_lowercase() => {
+            let word = r.split_whitespace().next().unwrap_or("");
+            if word.chars().skip(1).any(char::is_uppercase) {
+                r.to_string()
+            } else {
+                a.to_lowercase().chain(r[a.len_utf8()..].chars()).collect()
+            }
+        }
+        _ => r.to_string(),
+    }
+}
+
+/// The first sentence of `prose`, at most `MAX_CHARS` characters, ending with "…" if cut.
+fn first_sentence(prose: &str) -> String {
+    const ABBREVIATIONS: &[&str] = &["e.g", "i.e", "etc", "vs", "cf", "approx", "resp", "ca"];
+    let mut end = prose.len();
+    let mut in_code = false;
+    for (i, c) in prose.char_indices() {
+        match c {
+            '`' => in_code = !in_code,
+            '.' if !in_code && prose[i + 1..].starts_with(' ') => {
+                let word = prose[..i].rsplit(' ').next().unwrap_or("");
+                let word = word.trim_start_matches(|c: char| !c.is_alphanumeric());
+                if !ABBREVIATIONS.contains(&word.to_ascii_lowercase().as_str()) {
+                    end = i + 1;
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let sentence = &prose[..end];
+    if sentence.chars().count() <= MAX_CHARS {
+        return sentence.to_string();
+    }
+    let mut cut: String = sentence.chars().take(MAX_CHARS).collect();
+    // A cut inside code would leave the rest of the answer as code.
+    if cut.matches('`').count() % 2 == 1 {
+        cut.push('`');
+    }
+    cut.push('…');
+    cut
+}
+
+/// `prose` with its doc markup turned into Markdown.
+fn inline_markdown(prose: &str, dialect: Dialect) -> String {
+    let mut s = braced_tags(prose);
+    s = sphinx_roles(&s);
+    s = without_rest_link_marks(&s.replace("``", "`"));
+    if s.ends_with("::") {
+        s.pop();
+    }
+    s = html_anchors(&s);
+    s = match dialect {
+        Dialect::Haddock => haddock(&s),
+        Dialect::NatSpec => natspec(&s),
+        Dialect::Odoc => odoc(&s),
+        Dialect::Pod => pod(&s),
+        Dialect::Brackets | Dialect::Plain => s,
+    };
+    s = rd_commands(&s);
+    s = brackets(
+        &s,
+        matches!(dialect, Dialect::Brackets | Dialect::Odoc),
+        dialect == Dialect::Odoc,
+    );
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// reStructuredText's named links (`` `RFC4634`_ ``) without the `_` that marks them.
+fn without_rest_link_marks(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("`_") {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 2..];
+        if rest.starts_with(|c: char| c.is_alphanumeric() || c == '_') {
+            out.push('_');
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Code, as Markdown shows it.
+fn code(name: &str) -> String {
+    format!("`{}`", name.trim_matches('`'))
+}
+
+/// The index of the `close` that ends the group opened at `text[0]`, nested groups counted.
+fn group_end(text: &str, open: char, close: char) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, c) in text.char_indices() {
+        if c == open {
+            depth += 1;
+        } else if c == close {
+            depth -= 1;
+            if depth == 0 {
+                return Some(i);
+            }
+        }
+    }
+    None
+}
+
+/// Javadoc's, JSDoc's and TSDoc's inline tags: `{@code x}` and `{@link Foo#bar()}` are code,
+/// `{@link Foo label}` and `{@link Foo | label}` their label, `{@literal <}` its text.
+fn braced_tags(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("{@") {
+        out.push_str(&rest[..at]);
+        let Some(end) = group_end(&rest[at..], '{', '}') else {
+            out.push_str(&rest[at..]);
+            return out;
+        };
+        let inner = &rest[at + 2..at + end];
+        rest = &rest[at + end + 1..];
+        let (tag, body) = inner.split_once(char::is_whitespace).unwrap_or((inner, ""));
+        let body = body.trim();
+        match tag {
+            "code" | "value" => out.push_str(&code(body)),
+            "link" | "linkplain" | "linkcode" | "see" => out.push_str(&link(body)),
+            "inheritDoc" | "inheritdoc" => {}
+            _ => out.push_str(body),
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A Javadoc or TSDoc link's text: its label if it has one, else its target as code
+/// (`Foo#bar(int)` → `Foo.bar(int)`).
+fn link(body: &str) -> String {
+    if let Some((_, label)) = body.split_once('|') {
+        return label.trim().to_string();
+    }
+    let mut depth = 0i32;
+    let split = body.char_indices().find(|&(_, c)| {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ => {}
+        }
+        depth == 0 && c.is_whitespace()
+    });
+    match split {
+        Some((i, _)) if !body[i..].trim().is_empty() => body[i..].trim().to_string(),
+        _ => {
+            let target = body.trim().trim_start_matches('#').replace('#', ".");
+            code(&target)
+        }
+    }
+}
+
+/// Sphinx roles: ``:meth:`Flask.run` `` → `` `Flask.run` ``, ``:class:`~a.b.C` `` → `` `C` ``,
+/// ``:ref:`the guide <guide>` `` → "the guide".
+fn sphinx_roles(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(tick) = rest.find(":`") {
+        // The role's name runs back from the tick to the colon that opens it.
+        let head = &rest[..tick];
+        let role_start = head
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == ':' || c == '-' || c == '_'))
+            .map_or(0, |i| i + 1);
+        let role = &head[role_start..];
+        let close = rest[tick + 2..].find('`');
+        let (true, Some(close)) = (role.starts_with(':') && role.len() > 1, close) else {
+            out.push_str(&rest[..tick + 2]);
+            rest = &rest[tick + 2..];
+            continue;
+        };
+        out.push_str(&rest[..role_start]);
+        let body = &rest[tick + 2..tick + 2 + close];
+        rest = &rest[tick + 3 + close..];
+        // Cross-references to documents and sections read as prose; to code, as code.
+        let prose_role = [":ref", ":doc", ":term", ":numref"].contains(&role);
+        match body.split_once(" <") {
+            Some((title, _)) if body.ends_with('>') && prose_role => out.push_str(title.trim()),
+            Some((title, _)) if body.ends_with('>') => out.push_str(&code(title.trim())),
+            _ => {
+                let target = body.trim_start_matches(['!', '.']);
+                let target = match target.strip_prefix('~') {
+                    Some(short) => short.rsplit('.').next().unwrap_or(short),
+                    None => target,
+                };
+                out.push_str(&code(target));
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// HTML anchors left by the cleaner (`<a href="…">JSON Pointer</a>`): their text.
+fn html_anchors(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('<') {
+        out.push_str(&rest[..at]);
+        let tag = &rest[at..];
+        let is_anchor = tag.starts_with("</a>")
+            || tag.starts_with("<a ")
+            || tag.starts_with("<a>")
+            || tag.starts_with("<A ");
+        match tag.find('>') {
+            Some(end) if is_anchor => rest = &tag[end + 1..],
+            _ => {
+                out.push('<');
+                rest = &tag[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Markdown links (`[label](target)`, `[label][ref]`) are their label: the targets are paths
+/// in a documentation generator's site (`crate::service::Service`, `method@LocalKey::with`).
+/// Where `[Name]` links to code (`code_brackets`), `[Name]` and `[[Name]]` are code; odoc's
+/// `[x :: rest]` is code with its spaces (`spaced_code`). Code spans and indexing
+/// (`foo[x][0]`) stay as written.
+fn brackets(text: &str, code_brackets: bool, spaced_code: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(['[', '`']) {
+        out.push_str(&rest[..at]);
+        let open = &rest[at..];
+        if let Some(code) = open.strip_prefix('`') {
+            let span = code.find('`').map_or(open.len(), |e| e + 2);
+            out.push_str(&open[..span]);
+            rest = &open[span..];
+            continue;
+        }
+        let indexes = out.ends_with(|c: char| c.is_alphanumeric() || "_)]".contains(c));
+        let Some(end) = group_end(open, '[', ']').filter(|_| !indexes) else {
+            out.push('[');
+            rest = &open[1..];
+            continue;
+        };
+        let label = &open[1..end];
+        let after = &open[end + 1..];
+        let target_end = match after.chars().next() {
+            Some('(') => group_end(after, '(', ')'),
+            Some('[') => after.find(']'),
+            _ => None,
+        };
+        if let Some(t) = target_end {
+            out.push_str(&brackets(label, code_brackets, spaced_code));
+            rest = &after[t + 1..];
+            continue;
+        }
+        let name = label.trim_start_matches('[').trim_end_matches(']');
+        if code_brackets && (is_code_name(name) || spaced_code && !name.trim().is_empty()) {
+            // rustdoc's `[struct@Foo]`, `[macro@select]` say what kind of item is linked.
+            let name = match name.split_once('@') {
+                Some((kind, n)) if kind.chars().all(|c| c.is_ascii_lowercase()) => n,
+                _ => name,
+            };
+            out.push_str(&code(name));
+        } else {
+            out.push('[');
+            out.push_str(&brackets(label, code_brackets, spaced_code));
+            out.push(']');
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Rd's (R's roxygen) `\\code{TRUE}` and `\\link{fn}` are code, `\\emph{x}` its text.
+fn rd_commands(text: &str) -> String {
+    const CODE: &[&str] = &[
+        "code", "link", "var", "env", "file", "option", "samp", "verb",
+    ];
+    const TEXT: &[&str] = &["emph", "strong", "pkg", "sQuote", "dQuote"];
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        let cmd = &rest[at + 1..];
+        let name_len = cmd
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(cmd.len());
+        let name = &cmd[..name_len];
+        let body = cmd[name_len..]
+            .starts_with('{')
+            .then(|| group_end(&cmd[name_len..], '{', '}'))
+            .flatten();
+        match body {
+            Some(end) if CODE.contains(&name) || TEXT.contains(&name) => {
+                let inner = &cmd[name_len + 1..name_len + end];
+                if CODE.contains(&name) {
+                    out.push_str(&code(inner));
+                } else {
+                    out.push_str(inner);
+                }
+                rest = &cmd[name_len + end + 1..];
+            }
+            _ => {
+                out.push('\\');
+                rest = cmd;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A name of code as docs write it in brackets: `Foo`, `Foo::bar`, `` `Self::new` ``,
+/// `Map.get`, `select!`, `Not_found` (not a number, nor words).
+fn is_code_name(name: &str) -> bool {
+    let bare = name.trim_matches('`');
+    !bare.is_empty()
+        && !bare.chars().all(|c| c.is_ascii_digit())
+        && bare.starts_with(|c: char| c.is_alphabetic() || c == '_' || c == '`')
+        && bare
+            .chars()
+            .all(|c| c.is_alphanumeric() || "_.:#!@'()<>,&*-".contains(c))
+}
+
+/// Haddock: `@code@` is code, `'identifier'` a link to one, `\/` an escaped `/`.
+fn haddock(text: &str) -> String {
+    let text = text.replace("\\/", "/").replace("\\@", "\u{0}");
+    let mut out = String::with_capacity(text.len());
+    let mut parts = text.split('@');
+    out.push_str(parts.next().unwrap_or(""));
+    let rest: Vec<&str> = parts.collect();
+    // Pairs of `@` enclose code; an odd one out is a plain `@`.
+    let mut i = 0;
+    while i < rest.len() {
+        if i + 1 < rest.len() {
+            out.push_str(&code(rest[i]));
+            out.push_str(rest[i + 1]);
+            i += 2;
+        } else {
+            out.push('@');
+            out.push_str(rest[i]);
+            i += 1;
+        }
+    }
+    quoted_identifiers(&out).replace('\u{0}', "@")
+}
+
+/// Haddock's `'Ident'` and `'Module.name'` as code, outside code already.
+fn quoted_identifiers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_code = false;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == '`' {
+            in_code = !in_code;
+        }
+        let starts_quote = c == '\''
+            && !in_code
+            && !out.ends_with(|p: char| p.is_alphanumeric() || p == '\'' || p == '_');
+        if starts_quote {
+            let rest = &text[i + 1..];
+            let len = rest
+                .find(|c: char| !(c.is_alphanumeric() || "_.'".contains(c)))
+                .unwrap_or(rest.len());
+            // The name ends at the last quote before a character that is no part of it.
+            if let Some(q) = rest[..len].rfind('\'')
+                && q > 0
+                && rest[..q].starts_with(|c: char| c.is_alphabetic() || c == '_')
+                && !rest[..len].ends_with(|c: char| c.is_alphanumeric())
+            {
+                out.push_str(&code(&rest[..q]));
+                for _ in 0..=q {
+                    chars.next();
+                }
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// OpenZeppelin's NatSpec references: `{IERC20}` and `{IERC20-transfer}` are code,
+/// `{xref-ERC721-_safeMint-address-uint256-}[`_safeMint`]` its label.
+fn natspec(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('{') {
+        out.push_str(&rest[..at]);
+        let open = &rest[at..];
+        let Some(end) = open.find('}') else {
+            out.push_str(open);
+            return out;
+        };
+        let inner = &open[1..end];
+        let after = &open[end + 1..];
+        let is_ref = inner.starts_with(|c: char| c.is_alphabetic() || c == '_')
+            && inner
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+        if !is_ref {
+            out.push('{');
+            rest = &open[1..];
+            continue;
+        }
+        if inner.starts_with("xref-")
+            && after.starts_with('[')
+            && let Some(label_end) = after.find(']')
+        {
+            out.push_str(&after[1..label_end]);
+            rest = &after[label_end + 1..];
+            continue;
+        }
+        let mut parts = inner.split('-');
+        let contract = parts.next().unwrap_or("");
+        out.push_str(&match parts.next() {
+            Some(member) if !member.is_empty() => code(&format!("{contract}.{member}")),
+            _ => code(contract),
+        });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// POD's formatting codes: `C<code>` and `C<< $a <=> $b >>` are code, `B<…>`, `I<…>`,
+/// `L<…>`, `F<…>` their text.
+fn pod(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('<') {
+        let letter = rest[..at].chars().next_back();
+        let starts_word = rest[..at]
+            .strip_suffix(|c: char| c.is_ascii_uppercase())
+            .is_some_and(|before| !before.ends_with(|c: char| c.is_alphanumeric()));
+        let (Some(letter), true) = (letter.filter(|l| "CBILFESX".contains(*l)), starts_word) else {
+            out.push_str(&rest[..=at]);
+            rest = &rest[at + 1..];
+            continue;
+        };
+        out.push_str(&rest[..at - 1]);
+        let open = &rest[at..];
+        // `C<< … >>` allows `<` and `>` inside; `C<…>` nests.
+        let doubled = open.len() - open.trim_start_matches('<').len();
+        let (inner, after) = if doubled > 1 {
+            let close = ">".repeat(doubled);
+            match open[doubled..].find(&format!(" {close}")) {
+                Some(e) => (
+                    open[doubled..doubled + e].trim(),
+                    &open[doubled + e + 1 + doubled..],
+                ),
+                None => (&open[1..], ""),
+            }
+        } else {
+            match group_end(open, '<', '>') {
+                Some(e) => (&open[1..e], &open[e + 1..]),
+                None => (&open[1..], ""),
+            }
+        };
+        match letter {
+            'C' => out.push_str(&code(inner)),
+            'L' => out.push_str(inner.split_once('|').map_or(inner, |(label, _)| label)),
+            'E' => out.push_str(match inner {
+                "lt" => "<",
+                "gt" => ">",
+                "verbar" => "|",
+                "sol" => "/",
+                other => other,
+            }),
+            'X' => {}
+            _ => out.push_str(inner),
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// odoc: `{!Module.value}` and `{!val:value}` are code, `{b text}`, `{i text}`, `{e text}`
+/// their text.
+fn odoc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('{') {
+        out.push_str(&rest[..at]);
+        let open = &rest[at..];
+        let Some(end) = group_end(open, '{', '}') else {
+            out.push_str(open);
+            return out;
+        };
+        let inner = &open[1..end];
+        if let Some(target) = inner.strip_prefix('!') {
+            let target = target.split_once(':').map_or(target, |(_, t)| t);
+            out.push_str(&code(target));
+        } else if let Some(styled) = ["b ", "i ", "e ", "em "]
+            .iter()
+            .find_map(|s| inner.strip_prefix(s))
+        {
+            out.push_str(styled.trim());
+        } else {
+            out.push_str(&open[..=end]);
+        }
+        rest = &open[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Dialect, describe};
+
+    fn described(doc: &str, dialect: Dialect) -> String {
+        describe(doc, dialect).unwrap_or_else(|| "<none>".to_string())
+    }
+
+    fn plain(doc: &str) -> String {
+        described(doc, Dialect::Plain)
+    }
+
+    #[test]
+    fn a_description_leaves_out_the_tag_that_opens_a_summary() {
+        assert_eq!(
+            plain("@dev Returns the amount of tokens owned by `account`. More."),
+            "Returns the amount of tokens owned by `account`."
+        );
+        assert_eq!(plain("\\brief Opens the file."), "Opens the file.");
+        assert_eq!(
+            plain("\\rst Constructs :class:`std::system_error` with a message."),
+            "Constructs `std::system_error` with a message."
+        );
+        assert_eq!(plain("@notice"), "<none>");
+    }
+
+    #[test]
+    fn a_description_passes_over_a_header_of_fields() {
+        let haddock = "Module      :  Text.Megaparsec.Pos\nCopyright   :  © 2015–present contributors\n\
+                       License     :  FreeBSD\n\nMaintainer  :  Mark Karpov\nStability   :  experimental\n\n\
+                       Textual source position. The position includes the file name.";
+        assert_eq!(
+            described(haddock, Dialect::Haddock),
+            "Textual source position."
+        );
+        // Only fields: nothing better to say than they do.
+        assert_eq!(plain("License : MIT"), "License : MIT");
+        // A sentence with a colon in it is prose.
+        assert_eq!(
+            plain("Note: the value is cached."),
+            "Note: the value is cached."
+        );
+    }
+
+    #[test]
+    fn a_description_ends_before_the_block_tags() {
+        assert_eq!(
+            plain("escape any Lua 'magic' characters in a string @param s The input string"),
+            "escape any Lua 'magic' characters in a string"
+        );
+        assert_eq!(
+            plain("Frees it :param buf: the buffer :returns: nothing"),
+            "Frees it"
+        );
+        // Only tags: what it returns, or that it is deprecated, is the description.
+        assert_eq!(
+            plain("@return True if a BOM was found, and the encoding thereby recognized."),
+            "Returns true if a BOM was found, and the encoding thereby recognized."
+        );
+        assert_eq!(
+            plain("@param {Element} element @returns {Object} offset parent"),
+            "Returns offset parent"
+        );
+        assert_eq!(
+            plain("@param key the key @deprecated Use {@link #open}. @return the value"),
+            "Deprecated: Use `open`."
+        );
+        assert_eq!(plain("@return URL of the page"), "Returns URL of the page");
+        // Parameters alone say nothing of what the definition does: the answer shows the
+        // signature instead.
+        assert_eq!(plain("@phpstan-param Record $record"), "<none>");
+        // A flag takes no argument: the prose goes on after it.
+        assert_eq!(
+            plain("@suppress **Internal API.** It will be redesigned."),
+            "**Internal API.** It will be redesigned."
+        );
+        assert_eq!(
+            plain("Creates a store. - Parameter name: the suite - Returns: the store"),
+            "Creates a store."
+        );
+        assert_eq!(plain("- Returns: The new store."), "Returns the new store.");
+        assert_eq!(
+            plain("@return \\code{TRUE} if it was set, see \\link{get_it}."),
+            "Returns `TRUE` if it was set, see `get_it`."
+        );
+        assert_eq!(plain("@param key the key to look up"), "<none>");
+        // An address in prose is no tag.
+        assert_eq!(
+            plain("Mails user@example.com the report."),
+            "Mails user@example.com the report."
+        );
+    }
+
+    #[test]
+    fn banners_and_section_titles_are_no_description() {
+        assert_eq!(
+            plain("==================== Views ===================="),
+            "<none>"
+        );
+        assert_eq!(plain("------------ read ---"), "<none>");
+        assert_eq!(
+            plain("------------------\nCEscapeString() Copies 'src' to 'dest'. More."),
+            "CEscapeString() Copies 'src' to 'dest'."
+        );
+        assert_eq!(plain("=== The Headers"), "The Headers");
+        assert_eq!(
+            plain("==== Views ====\n\n@dev See {@link Governor-proposals}."),
+            "See `Governor-proposals`."
+        );
+        // A rule inside the prose stays when short: `a--b`, `x == y`.
+        assert_eq!(plain("Checks x == y -- fast."), "Checks x == y -- fast.");
+    }
+
+    #[test]
+    fn javadoc_and_jsdoc_inline_tags_are_markdown() {
+        assert_eq!(
+            plain(
+                "This is a concrete implementation of {@link JsonParser}, based on a {@link java.io.Reader}."
+            ),
+            "This is a concrete implementation of `JsonParser`, based on a `java.io.Reader`."
+        );
+        assert_eq!(
+            plain("Gets the enum, returning {@code defaultEnum} if not found."),
+            "Gets the enum, returning `defaultEnum` if not found."
+        );
+        assert_eq!(
+            plain("Alternative to {@link #get7BitOutputEscapes()} when a quote is used."),
+            "Alternative to `get7BitOutputEscapes()` when a quote is used."
+        );
+        assert_eq!(
+            plain("Same as {@link Foo#bar(int, String) the other bar}, faster."),
+            "Same as the other bar, faster."
+        );
+        assert_eq!(
+            plain("Uses the {@link Observer | observer} given. {@inheritDoc}"),
+            "Uses the observer given."
+        );
+        assert_eq!(
+            plain("Returns {@literal <T>} or {@code Map<K, {V}>}."),
+            "Returns <T> or `Map<K, {V}>`."
+        );
+        assert_eq!(
+            plain("Implementation of <a href=\"http://x.org/p\">JSON Pointer</a> specification."),
+            "Implementation of JSON Pointer specification."
+        );
+        // Unclosed: left as written.
+        assert_eq!(plain("Opens {@link Foo"), "Opens {@link Foo");
+    }
+
+    #[test]
+    fn sphinx_and_rest_markup_is_markdown() {
+        assert_eq!(
+            plain("Alternative error attach function to the :meth:`errorhandler` decorator."),
+            "Alternative error attach function to the `errorhandler` decorator."
+        );
+        assert_eq!(
+            plain("Returns a :class:`~werkzeug.datastructures.Headers` object."),
+            "Returns a `Headers` object."
+        );
+        assert_eq!(
+            plain("See :ref:`the guide <app-factories>` and ``FLASK_APP``."),
+            "See the guide and `FLASK_APP`."
+        );
+        assert_eq!(
+            plain("Builds a :class:`Response <requests.Response>` as in `RFC4634`_::"),
+            "Builds a `Response` as in `RFC4634`:"
+        );
+        // A colon before code is no role.
+        assert_eq!(plain("Prints: `x`."), "Prints: `x`.");
+    }
+
+    #[test]
+    fn links_and_bracketed_names_are_markdown() {
+        assert_eq!(
+            described(
+                "Bind a connection together with a [`Service`](crate::service::Service).",
+                Dialect::Brackets
+            ),
+            "Bind a connection together with a `Service`."
+        );
+        assert_eq!(
+            described(
+                "An error returned by [`LocalKey::try_with`](method@LocalKey::try_with).",
+                Dialect::Brackets
+            ),
+            "An error returned by `LocalKey::try_with`."
+        );
+        assert_eq!(
+            described(
+                "Waits like [`Notify`] and [macro@select], with buf[0].",
+                Dialect::Brackets
+            ),
+            "Waits like `Notify` and `select`, with buf[0]."
+        );
+        assert_eq!(
+            described(
+                "Transposes into a [[scala.collection.Iterator]].",
+                Dialect::Brackets
+            ),
+            "Transposes into a `scala.collection.Iterator`."
+        );
+        assert_eq!(
+            described(
+                "Raise [Not_found] if {!Group.t} has {b no} match.",
+                Dialect::Odoc
+            ),
+            "Raise `Not_found` if `Group.t` has no match."
+        );
+        // Elsewhere brackets are prose: only links lose their target.
+        assert_eq!(
+            plain("Uses [SameValueZero](http://ecma-international.org) on [a, b]."),
+            "Uses SameValueZero on [a, b]."
+        );
+        assert_eq!(plain("Reads [optional] input."), "Reads [optional] input.");
+        // Indexing and code spans are no links.
+        assert_eq!(
+            plain("Returns the same as (*url.URL).Query()[key][0]."),
+            "Returns the same as (*url.URL).Query()[key][0]."
+        );
+        assert_eq!(
+            described("Takes `foo[x][y]` and returns [`Vec`].", Dialect::Brackets),
+            "Takes `foo[x][y]` and returns `Vec`."
+        );
+        assert_eq!(
+            described("[re ~flags s] compiles [s].", Dialect::Odoc),
+            "`re ~flags s` compiles `s`."
+        );
+    }
+
+    #[test]
+    fn haddock_markup_is_markdown() {
+        assert_eq!(
+            described(
+                "@'ParseError' s e@ represents a parse error over the stream type @s@.",
+                Dialect::Haddock
+            ),
+            "`'ParseError' s e` represents a parse error over the stream type `s`."
+        );
+        assert_eq!(
+            described(
+                "A data type for “unexpected\\/expected” items in 'ParseError'.",
+                Dialect::Haddock
+            ),
+            "A data type for “unexpected/expected” items in `ParseError`."
+        );
+        assert_eq!(
+            described(
+                "Run 'Text.Megaparsec.parse' on it, don't wait.",
+                Dialect::Haddock
+            ),
+            "Run `Text.Megaparsec.parse` on it, don't wait."
+        );
+    }
+
+    #[test]
+    fn pod_formatting_codes_are_markdown() {
+        assert_eq!(
+            described(
+                "This method will dispatch a C<POST> request on the given URL, with C<%form> or B<both>.",
+                Dialect::Pod
+            ),
+            "This method will dispatch a `POST` request on the given URL, with `%form` or both."
+        );
+        assert_eq!(
+            described(
+                "Compares with C<< $a <=> $b >> as in L<perlop|perlop/x>.",
+                Dialect::Pod
+            ),
+            "Compares with `$a <=> $b` as in perlop."
+        );
+        assert_eq!(
+            described("Reads the E<lt>head> section.", Dialect::Pod),
+            "Reads the <head> section."
+        );
+        assert_eq!(
+            described("Returns 1 if a<b and ABC<d.", Dialect::Pod),
+            "Returns 1 if a<b and ABC<d."
+        );
+    }
+
+    #[test]
+    fn natspec_references_are_markdown() {
+        assert_eq!(
+            described(
+                "Implementation of the {IERC20} interface.",
+                Dialect::NatSpec
+            ),
+            "Implementation of the `IERC20` interface."
+        );
+        assert_eq!(
+            described(
+                "Overridden version of the {Governor-state} function. More.",
+                Dialect::NatSpec
+            ),
+            "Overridden version of the `Governor.state` function."
+        );
+        assert_eq!(
+            described(
+                "Same as {xref-ERC721-_safeMint-address-uint256-}[`_safeMint`], with data.",
+                Dialect::NatSpec
+            ),
+            "Same as `_safeMint`, with data."
+        );
+    }
+
+    #[test]
+    fn a_sentence_ends_at_a_full_stop_not_at_an_abbreviation() {
+        assert_eq!(
+            plain("Match bracketed Lua expression, e.g. (a+b). More."),
+            "Match bracketed Lua expression, e.g. (a+b)."
+        );
+        assert_eq!(
+            plain("Tests whether it is a member (i.e. an element). More."),
+            "Tests whether it is a member (i.e. an element)."
+        );
+        assert_eq!(
+            plain("Calls `a. b` first. Then more."),
+            "Calls `a. b` first."
+        );
+        let long = format!("Reads `{}` and more", "x".repeat(300));
+        let d = plain(&long);
+        assert!(d.ends_with("`…"), "{d}");
+        assert_eq!(d.chars().count(), 202);
+    }
+}
