@@ -45,6 +45,8 @@ that closes it. Doc comments above are not part of it. Found by language:
                   it (a `|` line at its indent included)
   .clj .cljs .cljc  `namespace/name` of a `(defn …)`, `(defmacro …)`, `(def …)`, `(deftype …)`
                   …; ends where its parentheses balance
+  .el .lisp .scm  `name` of a top-level defining form (`(defun name`, `(defvar name`,
+  .rkt            `(define (name`, `(defmethod name` …); ends where its parentheses balance
   .R .r           `name` of `name <- function(…) {`; ends at its closing brace (or on its
                   line when it has no braces)
   .pm .pl         `Package::Name::sub` (the `package` statement in force); ends at its closing
@@ -82,6 +84,7 @@ EXT_LANG = {
     ".swift": "swift", ".scala": "scala", ".ex": "ex", ".exs": "ex", ".m": "objc", ".mm": "objc",
     ".hs": "hs", ".ml": "ml", ".clj": "clj", ".cljs": "clj", ".cljc": "clj", ".R": "r", ".r": "r",
     ".pm": "perl", ".pl": "perl", ".vue": "js", ".svelte": "js", ".sol": "sol",
+    ".el": "lisp", ".lisp": "lisp", ".lsp": "lisp", ".asd": "lisp", ".scm": "lisp", ".rkt": "lisp",
 }
 
 
@@ -90,7 +93,7 @@ EXT_LANG = {
 def blank_code(text: str, lang: str) -> list[str]:
     """The lines of `text` with comments and the insides of string and character literals
     replaced by spaces (newlines kept), so brackets and semicolons can be counted."""
-    if lang in ("hs", "ml", "clj"):
+    if lang in ("hs", "ml", "clj", "lisp"):
         return blank_functional(text, lang)
     if lang == "perl":
         # POD (`=head2` … `=cut`) and everything after `__END__` is prose, apostrophes and all.
@@ -254,11 +257,17 @@ def blank_functional(text: str, lang: str) -> list[str]:
                 else:
                     j += 1
         elif (lang == "hs" and two == "--" and (i + 2 >= n or text[i + 2] in "- \t\n" or text[i + 2].isalnum())) \
-                or (lang == "clj" and c == ";"):
+                or (lang in ("clj", "lisp") and c == ";"):
             j = text.find("\n", i)
             j = n if j < 0 else j
         elif lang == "clj" and c == "\\":
             j = i + 2
+        elif lang == "lisp" and (two == "#\\" or (c == "?" and (i == 0 or text[i - 1] in " \t\n(") and i + 1 < n)):
+            # A character: Common Lisp's and Scheme's `#\(`, Emacs Lisp's `?(` and `?\(`.
+            j = i + (3 if two == "#\\" or text[i + 1] == "\\" else 2)
+        elif lang == "lisp" and two == "#|":
+            j = text.find("|#", i + 2)
+            j = n if j < 0 else j + 2
         elif c == '"':
             j = i + 1
             while j < n and text[j] != '"':
@@ -952,6 +961,24 @@ def clj_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
     return res
 
 
+def lisp_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
+    """Emacs Lisp, Common Lisp, Scheme: `name` of a top-level defining form (`(defun name`,
+    `(defvar name`, `(define (name`, `(defmethod name` …), to where its parentheses balance."""
+    head = re.compile(r"^\s*\((?:def[\w*-]*|cl-def[\w-]*|define[\w*/-]*)\s+[#':]*\(?" + re.escape(symbol)
+                      + r"(?=[\s)]|$)")
+    res = []
+    for i, line in enumerate(src.code):
+        if not head.match(line):
+            continue
+        depth = 0
+        for j in range(i, len(src.code)):
+            depth += src.code[j].count("(") - src.code[j].count(")")
+            if depth <= 0:
+                res.append((i + 1, j + 1))
+                break
+    return res
+
+
 def perl_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
     package, _, name = symbol.rpartition("::")
     res, current, pod = [], "main", False
@@ -1005,7 +1032,7 @@ def locate(src: Source, symbol: str) -> list[tuple[int, int]]:
     return {
         "sol": sol_ranges,
         "r": r_ranges, "perl": perl_ranges,
-        "hs": hs_ranges, "ml": ml_ranges, "clj": clj_ranges,
+        "hs": hs_ranges, "ml": ml_ranges, "clj": clj_ranges, "lisp": lisp_ranges,
         "swift": swift_ranges, "scala": scala_ranges, "ex": ex_ranges, "objc": objc_ranges,
         "php": php_ranges, "rb": rb_ranges, "lua": lua_ranges, "cs": java_ranges, "kt": kt_ranges,
         "py": py_ranges, "rust": rust_ranges, "js": js_ranges, "go": go_ranges, "java": java_ranges,

@@ -61,6 +61,14 @@ const TEXT_LANGUAGES: &[(&str, &str)] = &[
     ("hs", "haskell"),
     ("ml", "ocaml"),
     ("mli", "ocaml"),
+    ("el", "emacs-lisp"),
+    ("lisp", "common-lisp"),
+    ("lsp", "common-lisp"),
+    ("asd", "common-lisp"),
+    ("scm", "scheme"),
+    ("ss", "scheme"),
+    ("sld", "scheme"),
+    ("rkt", "racket"),
     ("clj", "clojure"),
     ("cljs", "clojure"),
     ("cljc", "clojure"),
@@ -103,7 +111,7 @@ pub fn line_comment(label: &str) -> Option<&'static str> {
             "#"
         }
         "lua" | "haskell" | "elm" => "--",
-        "clojure" => ";;",
+        "clojure" | "emacs-lisp" | "common-lisp" | "scheme" | "racket" => ";;",
         "erlang" => "%",
         "ocaml" => return None,
         _ => "//",
@@ -200,6 +208,8 @@ impl Lang {
             Lang::JavaScript => "js",
             Lang::Text => match self.label(rel) {
                 "objective-c" => "objectivec",
+                "emacs-lisp" => "elisp",
+                "common-lisp" => "lisp",
                 "visual-basic" => "vbnet",
                 "other" => "",
                 label => label,

@@ -75,7 +75,7 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // 64: Kotlin `expect` declarations with a doc are declarations too.
 // 65: a TypeScript function overloaded without a doc of its own has the doc above its first overload.
 // 66: a Perl sub without a doc has the prose of the POD section that names it.
-pub const FORMAT_VERSION: u32 = 66;
+pub const FORMAT_VERSION: u32 = 67;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most

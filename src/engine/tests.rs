@@ -2515,3 +2515,62 @@ fn an_exported_cpp_class_is_read_whole_and_described_by_its_file() {
         a.markdown
     );
 }
+
+#[test]
+fn lisp_workspaces_are_indexed_and_answered_from_their_docstrings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "company.el",
+        ";;; company.el --- Modular text completion framework\n\n\
+         (defcustom company-idle-delay .2\n  \"The idle delay in seconds until completion starts automatically.\n\
+         Set it to nil to start completion only with `company-complete'.\"\n  :type 'number)\n\n\
+         ;;;###autoload\n(defun company-complete ()\n  \"Insert the common part of all candidates, or select one.\"\n  \
+         (interactive)\n  (company-complete-common))\n",
+    );
+    write(
+        dir.path(),
+        "api.lisp",
+        "(in-package :cl-ppcre)\n\n(defgeneric create-scanner (regex &key case-insensitive-mode)\n  \
+         (:documentation \"Accepts a regular expression and returns a scan closure.\"))\n\n\
+         (defmethod create-scanner ((regex string) &key case-insensitive-mode)\n  (scan regex))\n",
+    );
+    let idx = open(dir.path());
+    let a = idx.answer(
+        "After what idle delay does completion start automatically?",
+        None,
+    );
+    assert_eq!(
+        a.citations
+            .first()
+            .map(|c| (c.path.as_str(), c.start_line, c.end_line)),
+        Some(("company.el", 3, 6)),
+        "{}",
+        a.markdown
+    );
+    assert!(
+        a.markdown.contains(
+            "constant `company-idle-delay` — The idle delay in seconds until completion starts \
+             automatically."
+        ),
+        "{}",
+        a.markdown
+    );
+    assert!(
+        a.markdown.contains("```elisp\n(defcustom"),
+        "{}",
+        a.markdown
+    );
+    let a = idx.answer(
+        "Which function turns a regular expression into a scan closure?",
+        None,
+    );
+    assert!(
+        a.markdown.contains(
+            "`api.lisp:6-7` — function `create-scanner` — Accepts a regular expression and \
+             returns a scan closure."
+        ),
+        "{}",
+        a.markdown
+    );
+}

@@ -45,7 +45,7 @@ impl Style {
         match language {
             "haskell" | "elm" | "ocaml" | "fsharp" | "ruby" | "elixir" | "perl" | "shell"
             | "powershell" | "nim" => Style::Juxtaposed,
-            "clojure" => Style::Lisp,
+            "clojure" | "emacs-lisp" | "common-lisp" | "scheme" | "racket" => Style::Lisp,
             _ => Style::Parenthesised,
         }
     }
@@ -67,7 +67,8 @@ fn block_comment(language: &str) -> Option<(&'static str, &'static str)> {
 /// Whether `'` opens a string or character literal in `language`, rather than being part of
 /// a name (OCaml's and Haskell's `x'`, OCaml's type variable `'a`) or Lisp's quote.
 fn quote_opens_string(language: &str) -> bool {
-    !matches!(language, "haskell" | "elm" | "ocaml" | "fsharp" | "clojure")
+    !matches!(language, "haskell" | "elm" | "ocaml" | "fsharp")
+        && Style::of(language) != Style::Lisp
 }
 
 /// Pushes a call reference for each call in `code`, one line's code (trimmed) starting at
@@ -76,7 +77,7 @@ pub(super) fn calls_in_line(code: &str, at: usize, language: &str, col: &mut Col
     let style = Style::of(language);
     // Clojure's comments start with one `;`, though two is the style.
     let mark = match language {
-        "clojure" => Some(&b";"[..]),
+        _ if style == Style::Lisp => Some(&b";"[..]),
         _ => lang::line_comment(language).map(str::as_bytes),
     };
     let prime_is_name = !quote_opens_string(language);

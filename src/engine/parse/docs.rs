@@ -617,6 +617,8 @@ pub(super) fn annotation_len(t: &str) -> Option<usize> {
 pub(super) fn signature_of_text(t: &str) -> String {
     let mut out = String::new();
     let mut depth: i32 = 0;
+    // A Lisp form's own parenthesis stays open to its end: its head ends with its parameters.
+    let open_form = i32::from(t.starts_with('('));
     for (i, line) in t.lines().take(6).enumerate() {
         let l = line.trim();
         if i > 0 {
@@ -630,7 +632,7 @@ pub(super) fn signature_of_text(t: &str) -> String {
                 _ => {}
             }
         }
-        if depth <= 0 || out.len() > 200 {
+        if depth <= open_form || out.len() > 200 {
             break;
         }
     }

@@ -5,6 +5,7 @@
 //! keyword reader knows none of these shapes (`data` is a Kotlin modifier to it, `let` a
 //! statement).
 
+use super::lisp;
 use crate::engine::parse::Kind;
 
 /// How the end of a definition is found.
@@ -15,6 +16,8 @@ pub(super) enum Extent {
     /// Its indented lines and the clauses after it that start with its name at its indent
     /// (Haskell's equations after the signature, Erlang's clauses).
     Clauses,
+    /// Down to where the parenthesis that opens it closes (a Lisp form).
+    Form,
 }
 
 /// The languages read here, by `Lang::label`.
@@ -22,7 +25,7 @@ pub(super) fn reads(language: &str) -> bool {
     matches!(
         language,
         "haskell" | "elm" | "ocaml" | "fsharp" | "erlang" | "clojure"
-    )
+    ) || lisp::is_lisp(language)
 }
 
 /// What the line `t` (trimmed, at `indent`) opens in `language`, inside a definition of kind
@@ -44,6 +47,9 @@ pub(super) fn header<'a>(
         "ocaml" | "fsharp" => ml(t, !structure),
         "erlang" if indent == 0 && structure => erlang(t),
         "clojure" => clojure(t).map(|(kind, name)| (kind, name, Extent::Indented)),
+        l if lisp::is_lisp(l) && structure => {
+            lisp::header(t).map(|(kind, name)| (kind, name, Extent::Form))
+        }
         _ => None,
     }
 }
@@ -55,6 +61,7 @@ pub(super) fn nested_comment(language: &str) -> Option<(&'static str, &'static s
     match language {
         "ocaml" | "fsharp" => Some(("(*", "*)")),
         "haskell" | "elm" => Some(("{-", "-}")),
+        "common-lisp" | "scheme" | "racket" => Some(("#|", "|#")),
         _ => None,
     }
 }

@@ -18,11 +18,13 @@ mod export_macros;
 mod file_comment;
 mod functional;
 mod imports;
+mod lisp;
 mod pod;
 pub mod refs;
 mod rust;
 mod text;
 mod text_bases;
+mod text_extent;
 mod tree_walk;
 mod types;
 
@@ -33,7 +35,7 @@ use docs::{doc_of, signature, signature_of_text};
 use documents::build;
 use refs::{CallOn, push_node_ref, push_ref};
 pub use refs::{Qualifier, Ref, RefKind};
-use rust::{parse_rust, rust_macro_items};
+use rust::{implemented_trait, parse_rust, rust_macro_items, rust_type_name};
 
 /// Field slots of a token document (the path field lives once per file).
 pub const F_NAME: usize = 0;
@@ -779,23 +781,6 @@ fn containers_of(lang: Lang, ancestors: &[Node], text: &str) -> Vec<String> {
         }
     }
     out
-}
-
-/// `Foo<T>` / `crate::a::Foo<'a>` / `&mut Foo` → `Foo`.
-/// The trait of the innermost `impl Trait for Type` block among `ancestors`, by its last name.
-fn implemented_trait(ancestors: &[Node], text: &str) -> Option<String> {
-    let block = ancestors.iter().rev().find(|a| a.kind() == "impl_item")?;
-    let t = block.child_by_field_name("trait")?;
-    Some(rust_type_name(node_text(t, text)))
-}
-
-fn rust_type_name(t: &str) -> String {
-    let t = t.split('<').next().unwrap_or(t);
-    let t = t.rsplit("::").next().unwrap_or(t);
-    t.trim_start_matches(['&', ' '])
-        .trim_start_matches("mut ")
-        .trim()
-        .to_string()
 }
 
 #[cfg(test)]

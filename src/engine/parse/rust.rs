@@ -2,7 +2,7 @@
 //! (see `rust_scan`), repeated with less left out when the tree has errors, and items in macro
 //! bodies that still read as token trees parsed again in place.
 
-use tree_sitter::{Parser, Point, Range, Tree};
+use tree_sitter::{Node, Parser, Point, Range, Tree};
 
 use super::{Collected, ancestors_of, collect, containers_of, node_text, push_ref};
 use crate::engine::lang::{Lang, LangPatterns};
@@ -139,4 +139,21 @@ pub(super) fn rust_macro_items(
             rust_macro_items(parser, &sub, patterns, text, rel, col, depth + 1);
         }
     }
+}
+
+/// The trait of the innermost `impl Trait for Type` block among `ancestors`, by its last name.
+pub(super) fn implemented_trait(ancestors: &[Node], text: &str) -> Option<String> {
+    let block = ancestors.iter().rev().find(|a| a.kind() == "impl_item")?;
+    let t = block.child_by_field_name("trait")?;
+    Some(rust_type_name(node_text(t, text)))
+}
+
+/// `Foo<T>` / `crate::a::Foo<'a>` / `&mut Foo` → `Foo`.
+pub(super) fn rust_type_name(t: &str) -> String {
+    let t = t.split('<').next().unwrap_or(t);
+    let t = t.rsplit("::").next().unwrap_or(t);
+    t.trim_start_matches(['&', ' '])
+        .trim_start_matches("mut ")
+        .trim()
+        .to_string()
 }

@@ -7,7 +7,8 @@
 //! Count(…)`). A file with none is still indexed by its words.
 
 use super::functional::{self, Extent};
-use super::{Collected, RawDef, calls, decls, docs, pod, text_bases};
+use super::text_extent::{block_end, clauses_end, line_at, objc_container_end, perl_package_end};
+use super::{Collected, RawDef, calls, decls, docs, lisp, pod, text_bases};
 use crate::engine::lang::Lang;
 use crate::engine::parse::Kind;
 
@@ -81,16 +82,16 @@ fn keyword_kind(word: &str) -> Option<Kind> {
 }
 
 /// Lines that close a block at the indent of its header.
-fn is_closer(t: &str) -> bool {
+pub(super) fn is_closer(t: &str) -> bool {
     let t = t.trim_end_matches(';');
     matches!(t, "end" | "}" | "})" | "end)" | "fi" | "done" | "esac") || t.starts_with("} ")
 }
 
-struct Line<'a> {
-    start: usize,
-    end: usize,
-    indent: usize,
-    text: &'a str,
+pub(super) struct Line<'a> {
+    pub start: usize,
+    pub end: usize,
+    pub indent: usize,
+    pub text: &'a str,
 }
 
 /// Every definition of the file, outermost first, each qualified by those it is nested in;
@@ -154,6 +155,9 @@ pub(super) fn definitions(text: &str, language: &str, col: &mut Collected) {
         };
         let last = match extent {
             Extent::Clauses => clauses_end(&lines, i, name),
+            Extent::Form => lisp::form_end(&text[line.start + line.indent..], language)
+                .map(|len| line_at(&lines, line.start + line.indent + len - 1))
+                .unwrap_or_else(|| block_end(&lines, i)),
             Extent::Indented => objc_container_end(&lines, i)
                 .or_else(|| perl_package_end(&lines, i))
                 .unwrap_or_else(|| block_end(&lines, i)),
@@ -168,22 +172,7 @@ pub(super) fn definitions(text: &str, language: &str, col: &mut Collected) {
             Some((_, q, _)) => format!("{q}.{name}"),
             None => name.to_string(),
         };
-        let (mut doc, mut doc_range) = docs::doc_before(Lang::Text, text, line.start + line.indent);
-        if doc.is_empty() && language == "ocaml" {
-            (doc, doc_range) = docs::ocaml_doc_after(text, lines[last].end);
-        }
-        if doc.is_empty() && language == "nim" && last > i {
-            (doc, doc_range) = docs::nim_doc_inside(text, line.start, lines[last].end);
-        }
-        if doc.is_empty()
-            && language == "clojure"
-            && let Some((start, end)) =
-                functional::clojure_docstring(&text[line.start..lines[last].end])
-        {
-            let range = (line.start + start, line.start + end);
-            doc = docs::clean_doc(&text[range.0..range.1]);
-            doc_range = Some(range);
-        }
+        let (doc, doc_range) = definition_doc(text, language, line, &lines[last]);
         let expected = decls::kotlin_expected(language, line.text, &qual, i, (&doc, doc_range));
         col.decls.extend(expected);
         col.defs.push(RawDef {
@@ -214,7 +203,43 @@ pub(super) fn definitions(text: &str, language: &str, col: &mut Collected) {
     if language == "perl" {
         pod::document_subs(text, &mut col.defs);
     }
+    if lisp::is_lisp(language) {
+        lisp::document_methods(&mut col.defs);
+    }
     calls::keep_calls_to_own_definitions(text, col);
+}
+
+/// The doc of the definition whose header is `line` and whose last line is `last`: the comment above it, or where its language writes docs instead (OCaml's after
+/// it, Nim's inside it, a Lisp's or Clojure's docstring).
+fn definition_doc(
+    text: &str,
+    language: &str,
+    line: &Line,
+    last: &Line,
+) -> (String, Option<(usize, usize)>) {
+    let (doc, range) = docs::doc_before(Lang::Text, text, line.start + line.indent);
+    let form = &text[line.start + line.indent..last.end];
+    // A Lisp's docstring is its doc; a comment above is often a section's title or an
+    // autoload cookie (`;;;###autoload`).
+    let docstring = match language {
+        l if lisp::is_lisp(l) => lisp::docstring(form, language),
+        "clojure" if doc.is_empty() => functional::clojure_docstring(form),
+        _ => None,
+    };
+    if let Some((start, end)) = docstring {
+        let at = line.start + line.indent;
+        return (
+            docs::clean_doc(&text[at + start..at + end]),
+            Some((at + start, at + end)),
+        );
+    }
+    match language {
+        "ocaml" if doc.is_empty() => docs::ocaml_doc_after(text, last.end),
+        "nim" if doc.is_empty() && last.start > line.start => {
+            docs::nim_doc_inside(text, line.start, last.end)
+        }
+        _ => (doc, range),
+    }
 }
 
 /// The lines of `text`, each with its indent and its trimmed text; a line that is data (a
@@ -693,95 +718,6 @@ fn declares_only(t: &str, parent: Option<Kind>) -> bool {
             .iter()
             .any(|w| t.starts_with(w))
         || t.contains(" :: ") && !t.contains(" = ")
-}
-
-/// The last line of a definition made of clauses (Haskell's signature and equations, Erlang's
-/// clauses): its indented lines, and the lines at its indent that start with its name again.
-fn clauses_end(lines: &[Line], i: usize, name: &str) -> usize {
-    let indent = lines[i].indent;
-    let mut last = i;
-    for (j, l) in lines.iter().enumerate().skip(i + 1) {
-        if l.text.is_empty() {
-            continue;
-        }
-        let infix = l
-            .text
-            .split_once(char::is_whitespace)
-            .is_some_and(|(_, after)| functional::infix_operator(after) == Some(name));
-        let again = infix
-            || l.text.strip_prefix(name).is_some_and(|rest| {
-                !rest.starts_with(|c: char| c.is_alphanumeric() || c == '_' || c == '\'')
-            })
-            || l.text
-                .strip_prefix('(')
-                .and_then(|t| t.strip_prefix(name))
-                .is_some_and(|r| r.starts_with(')'));
-        if l.indent > indent || l.indent == indent && again {
-            last = j;
-        } else {
-            break;
-        }
-    }
-    last
-}
-
-/// The last line of the Perl package `package LWP::UserAgent;` at line `i` opens: the line
-/// before the next `package` statement, or the file's last line.
-fn perl_package_end(lines: &[Line], i: usize) -> Option<usize> {
-    let statement = lines[i].text.strip_prefix("package ")?;
-    if !statement.trim_end().ends_with(';') {
-        return None; // `package Name { … }` is a block, closed by its brace
-    }
-    let next = (i + 1..lines.len()).find(|&j| lines[j].text.starts_with("package "));
-    let last = next.map_or(lines.len() - 1, |j| j - 1);
-    // Not past the last line of code: trailing POD and `__END__` data are blank here.
-    (i..=last).rev().find(|&j| !lines[j].text.is_empty())
-}
-
-/// The `@end` line closing the Objective-C `@interface`, `@implementation` or `@protocol` at
-/// line `i`: its methods are written at its own indent, so indentation cannot end it.
-fn objc_container_end(lines: &[Line], i: usize) -> Option<usize> {
-    if !["@interface", "@implementation", "@protocol"]
-        .iter()
-        .any(|k| lines[i].text.starts_with(k))
-    {
-        return None;
-    }
-    (i + 1..lines.len()).find(|&j| lines[j].text == "@end")
-}
-
-/// The last line of the block a header at line `i` opens: the line before the first non-blank
-/// line indented no deeper than the header, that line itself when it closes the block.
-fn block_end(lines: &[Line], i: usize) -> usize {
-    let indent = lines[i].indent;
-    let mut last = i;
-    let mut braced = lines[i].text.ends_with('{');
-    for (j, l) in lines.iter().enumerate().skip(i + 1) {
-        // Comments and C#'s `#if`/`#region` lines are often written at column 0 inside a
-        // body: they end nothing.
-        if l.text.is_empty()
-            || ["#", "//", "/*", "*", "--"]
-                .iter()
-                .any(|m| l.text.starts_with(m))
-        {
-            continue;
-        }
-        // A brace at the header's indent, below it or below its parameters, opens its block;
-        // so does the line closing parameters written one per line (Kotlin's `) : Base {`).
-        if !braced && l.indent == indent && l.text.starts_with(['{', ')']) {
-            braced = l.text.ends_with('{');
-            last = j;
-            continue;
-        }
-        if l.indent <= indent {
-            if l.indent == indent && is_closer(l.text) {
-                last = j;
-            }
-            break;
-        }
-        last = j;
-    }
-    last
 }
 
 #[cfg(test)]
