@@ -19,7 +19,8 @@ pub(super) const SOURCE_EXTS: &[&str] = &[
     "sass", "less", "json", "jsonc", "yaml", "yml", "toml", "xml", "md", "mdx", "rst", "txt",
     "ini", "cfg", "conf", "env", "proto", "graphql", "gql", "tf", "hcl", "nix", "zig", "jl",
     "cmake", "mk", "lock", "ipynb", "sol", "v", "sv", "vhd", "asm", "s", "bzl", "star", "jinja",
-    "j2", "tpl",
+    "j2", "tpl", "el", "lisp", "lsp", "asd", "scm", "rkt", "cljc", "cu", "cuh", "ipp", "tpp",
+    "cppm", "ixx", "ino", "thrift",
 ];
 
 /// Names without an extension that are still files.

@@ -61,6 +61,8 @@ const TEXT_LANGUAGES: &[(&str, &str)] = &[
     ("hs", "haskell"),
     ("ml", "ocaml"),
     ("mli", "ocaml"),
+    ("proto", "protobuf"),
+    ("thrift", "thrift"),
     ("el", "emacs-lisp"),
     ("lisp", "common-lisp"),
     ("lsp", "common-lisp"),
@@ -131,6 +133,9 @@ impl Lang {
             "java" => Lang::Java,
             "c" | "h" => Lang::C,
             "cc" | "cpp" | "cxx" | "hpp" | "hh" | "hxx" | "c++" | "h++" => Lang::Cpp,
+            // Template and inline implementations included by headers, C++20 modules, CUDA
+            // (C++ with kernel launches, which the grammar reads around) and Arduino sketches.
+            "ipp" | "tpp" | "inl" | "cppm" | "ixx" | "cu" | "cuh" | "ino" => Lang::Cpp,
             e if text_language(e).is_some() => Lang::Text,
             _ => return None,
         })

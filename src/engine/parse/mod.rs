@@ -17,6 +17,7 @@ mod documents;
 mod export_macros;
 mod file_comment;
 mod functional;
+mod idl;
 mod imports;
 mod lisp;
 mod pod;

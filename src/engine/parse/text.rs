@@ -8,7 +8,7 @@
 
 use super::functional::{self, Extent};
 use super::text_extent::{block_end, clauses_end, line_at, objc_container_end, perl_package_end};
-use super::{Collected, RawDef, calls, decls, docs, lisp, pod, text_bases};
+use super::{Collected, RawDef, calls, decls, docs, idl, lisp, pod, text_bases};
 use crate::engine::lang::Lang;
 use crate::engine::parse::Kind;
 
@@ -113,7 +113,11 @@ pub(super) fn definitions(text: &str, language: &str, col: &mut Collected) {
         let parent = open.last();
         let own = own_rules
             .then(|| functional::header(language, line.text, line.indent, parent.map(|p| p.2)))
-            .flatten();
+            .flatten()
+            .or_else(|| {
+                let (kind, name) = idl::header(language, line.text, parent.map(|p| p.2))?;
+                Some((kind, name, Extent::Indented))
+            });
         // Of the general keywords, these languages share only the containers: their `fun`
         // and `function` open lambdas (`fun rem -> …`), not definitions. A `package` holds
         // Perl's subs; elsewhere (Kotlin, Scala, Groovy) it names a namespace, which
