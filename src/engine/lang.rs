@@ -223,10 +223,15 @@ impl Lang {
         }
     }
 
+    /// How a line comment starts in the file `rel` of this language (`None` in OCaml).
+    pub fn line_comment(self, rel: &str) -> Option<&'static str> {
+        line_comment(self.label(rel))
+    }
+
     /// The comment that says a snippet of the file `rel` goes on: `# …` in Python, `// …` in
     /// Rust, `(* … *)` in OCaml, which has no line comment.
     pub fn elision(self, rel: &str) -> String {
-        match line_comment(self.label(rel)) {
+        match self.line_comment(rel) {
             Some(mark) => format!("{mark} …"),
             None => "(* … *)".to_string(),
         }

@@ -306,7 +306,7 @@ impl Index {
             let slot = self.derived.path_ids.get(&rel).copied();
             let parsed = walk::candidate(&self.root, abs).and_then(|c| {
                 let bytes = std::fs::read(&c.abs).ok()?;
-                let text = walk::accept_content(&bytes)?;
+                let text = walk::accept_content(&bytes, c.lang.line_comment(&c.rel))?;
                 let mut parsers = Parsers::default();
                 let parsed = parse::parse_file(&c.rel, c.lang, text, &mut parsers);
                 Some((c, parsed))
@@ -753,7 +753,7 @@ fn parse_all(
         |(parsers, tx), &i| {
             let c = &todo[i].1;
             let out = std::fs::read(&c.abs).ok().and_then(|bytes| {
-                walk::accept_content(&bytes)
+                walk::accept_content(&bytes, c.lang.line_comment(&c.rel))
                     .map(|text| parse::parse_file(&c.rel, c.lang, text, parsers))
             });
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
