@@ -75,6 +75,7 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // 64: Kotlin `expect` declarations with a doc are declarations too.
 // 65: a TypeScript function overloaded without a doc of its own has the doc above its first overload.
 // 66: a Perl sub without a doc has the prose of the POD section that names it.
+// 67: the Lisps, Protocol Buffers and Thrift are read; a Lisp form's signature is its head.
 pub const FORMAT_VERSION: u32 = 67;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four

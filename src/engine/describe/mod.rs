@@ -298,7 +298,7 @@ fn tag_at(t: &str) -> Option<(String, usize)> {
     let after_ok = rest[name_len..]
         .chars()
         .next()
-        .is_none_or(|c| c.is_whitespace() || at_sign && c == '{');
+        .is_none_or(|c| c.is_whitespace() || at_sign && (c == '{' || c == '('));
     if name_len == 0 || !after_ok {
         return None;
     }
@@ -337,6 +337,11 @@ fn tag_summary(tags: &str) -> Option<String> {
         // A JSDoc type (`@returns {Object} the data`) is not prose.
         let rest = match rest.strip_prefix('{') {
             Some(typed) => typed.split_once('}').map_or("", |(_, r)| r).trim(),
+            None => rest,
+        };
+        // Scala's `@deprecated("Use x instead.", "2.11.0")`: its message.
+        let rest = match rest.strip_prefix("(\"") {
+            Some(message) => message.split_once('"').map_or(message, |(m, _)| m),
             None => rest,
         };
         (!rest.is_empty()).then(|| rest.to_string())
@@ -483,6 +488,10 @@ mod tests {
             "Deprecated: Use `open`."
         );
         assert_eq!(plain("@return URL of the page"), "Returns URL of the page");
+        assert_eq!(
+            plain("@deprecated(\"AVLTree is being removed.\", \"2.11.0\")"),
+            "Deprecated: AVLTree is being removed."
+        );
         // Parameters alone say nothing of what the definition does: the answer shows the
         // signature instead.
         assert_eq!(plain("@phpstan-param Record $record"), "<none>");
