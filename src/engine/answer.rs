@@ -434,11 +434,12 @@ fn cited_lines(f: &super::store::FileRec, si: u32, text: &str) -> (u32, u32) {
 fn neighbours(idx: &Index, fid: u32, sym: u32) -> (Vec<String>, Vec<String>) {
     // In a language read from its lines, a class or module "calling" is a name in its body
     // outside its methods (`include Enumerable`, a Haskell export list), and one "called" is a
-    // use of its name: neither is a call to show.
+    // use of its name: neither is a call to show. Nor is a constant, whose name a Lisp form
+    // or an OCaml expression uses as it does a function's.
     let fmt = |f: u32, s: u32| -> Option<String> {
         let file = idx.file(f)?;
         let d = file.symbols.get(s as usize)?;
-        if file.lang == Lang::Text && d.kind.is_container() {
+        if file.lang == Lang::Text && (d.kind.is_container() || d.kind == Kind::Constant) {
             return None;
         }
         Some(format!(

@@ -2547,7 +2547,8 @@ fn lisp_workspaces_are_indexed_and_answered_from_their_docstrings() {
          (defcustom company-idle-delay .2\n  \"The idle delay in seconds until completion starts automatically.\n\
          Set it to nil to start completion only with `company-complete'.\"\n  :type 'number)\n\n\
          ;;;###autoload\n(defun company-complete ()\n  \"Insert the common part of all candidates, or select one.\"\n  \
-         (interactive)\n  (company-complete-common))\n",
+         (interactive)\n  (when company-idle-delay\n    (company-complete-common)))\n\n\
+         (defun company-complete-common ()\n  (insert \"x\"))\n",
     );
     write(
         dir.path(),
@@ -2579,6 +2580,17 @@ fn lisp_workspaces_are_indexed_and_answered_from_their_docstrings() {
     );
     assert!(
         a.markdown.contains("```elisp\n(defcustom"),
+        "{}",
+        a.markdown
+    );
+    // A function's calls are the functions it calls, not the variables it reads.
+    let a = idx.answer(
+        "Which command inserts the common part of all candidates?",
+        None,
+    );
+    assert!(
+        a.markdown
+            .contains("- Calls: `company-complete-common` (`company.el:15-16`)\n"),
         "{}",
         a.markdown
     );
