@@ -63,6 +63,9 @@ const TEXT_LANGUAGES: &[(&str, &str)] = &[
     ("mli", "ocaml"),
     ("proto", "protobuf"),
     ("thrift", "thrift"),
+    ("graphql", "graphql"),
+    ("graphqls", "graphql"),
+    ("gql", "graphql"),
     ("el", "emacs-lisp"),
     ("lisp", "common-lisp"),
     ("lsp", "common-lisp"),
@@ -109,9 +112,8 @@ pub fn is_component(rel: &str) -> bool {
 /// line comments (OCaml).
 pub fn line_comment(label: &str) -> Option<&'static str> {
     Some(match label {
-        "python" | "ruby" | "shell" | "perl" | "r" | "elixir" | "nim" | "powershell" | "julia" => {
-            "#"
-        }
+        "python" | "ruby" | "shell" | "perl" | "r" | "elixir" | "nim" | "powershell" | "julia"
+        | "graphql" => "#",
         "lua" | "haskell" | "elm" => "--",
         "clojure" | "emacs-lisp" | "common-lisp" | "scheme" | "racket" => ";;",
         "erlang" => "%",

@@ -76,7 +76,8 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // 65: a TypeScript function overloaded without a doc of its own has the doc above its first overload.
 // 66: a Perl sub without a doc has the prose of the POD section that names it.
 // 67: the Lisps, Protocol Buffers and Thrift are read; a Lisp form's signature is its head.
-pub const FORMAT_VERSION: u32 = 67;
+// 68: GraphQL schemas are read; a one-line `"""doc"""` above a definition is its doc.
+pub const FORMAT_VERSION: u32 = 68;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most

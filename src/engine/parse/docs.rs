@@ -320,6 +320,10 @@ fn doc_string_above(text: &str, start: usize, t: &str) -> Option<usize> {
     if !t.ends_with(TRIPLE_QUOTE) {
         return None;
     }
+    // A docstring on one line (`"""Returns the users."""`) opens where it closes.
+    if t.len() >= 2 * TRIPLE_QUOTE.len() && t.starts_with(TRIPLE_QUOTE) {
+        return Some(start);
+    }
     let (line_start, end) = lines_above(text, start)
         .take(400)
         .find(|&(s, e)| text[s..e].contains(TRIPLE_QUOTE))?;

@@ -1,25 +1,31 @@
 //! Definitions of interface description files, which say what a service's messages carry and
-//! which calls it answers: Protocol Buffers (`message`, `service`, `rpc`, `oneof`) and Thrift
-//! (`struct`, `exception`, `union`, `service`, its functions). `text.rs` reads their lines and
-//! asks here what a line opens; enums, and the braces that end each, are the general reader's.
+//! which calls it answers: Protocol Buffers (`message`, `service`, `rpc`, `oneof`), Thrift
+//! (`struct`, `exception`, `union`, `service`, its functions) and GraphQL schemas (`type`,
+//! `input`, `union`, `scalar`, and the fields of `Query`, `Mutation` and `Subscription`,
+//! which are its operations). `text.rs` reads their lines and asks here what a line opens;
+//! enums, interfaces, and the braces that end each, are the general reader's.
 
 use crate::engine::parse::Kind;
 
 /// Whether `language` (a `Lang::label`) is read here.
 fn reads(language: &str) -> bool {
-    matches!(language, "protobuf" | "thrift")
+    matches!(language, "protobuf" | "thrift" | "graphql")
 }
 
-/// What the line `t` opens in `language` inside a definition of kind `parent`: its kind and
-/// name.
+/// What the line `t` opens in `language` inside the definition `parent` (its kind and
+/// qualified name): its kind and name.
 pub(super) fn header<'a>(
     language: &str,
     t: &'a str,
-    parent: Option<Kind>,
+    parent: Option<(Kind, &str)>,
 ) -> Option<(Kind, &'a str)> {
     if !reads(language) {
         return None;
     }
+    if language == "graphql" {
+        return graphql(t, parent);
+    }
+    let parent = parent.map(|p| p.0);
     let (word, rest) = t.split_once(char::is_whitespace)?;
     let kind = match (language, word) {
         ("protobuf", "message") | ("thrift", "struct" | "union" | "exception") => Kind::Class,
@@ -36,6 +42,29 @@ pub(super) fn header<'a>(
         .unwrap_or(rest.len());
     let name = &rest[..end];
     (!name.is_empty()).then_some((kind, name))
+}
+
+/// A GraphQL type (`type User @key(fields: "id") {`, `extend type Query {`, `input`,
+/// `union`, `scalar`), or an operation: a field of the root types (`user(id: ID!): User`).
+fn graphql<'a>(t: &'a str, parent: Option<(Kind, &str)>) -> Option<(Kind, &'a str)> {
+    let t = t.strip_prefix("extend ").unwrap_or(t);
+    if let Some((word, rest)) = t.split_once(char::is_whitespace)
+        && matches!(word, "type" | "input" | "union" | "scalar")
+    {
+        let end = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        return (end > 0).then_some((Kind::Class, &rest[..end]));
+    }
+    let root = matches!(
+        parent,
+        Some((Kind::Class, "Query" | "Mutation" | "Subscription"))
+    );
+    let end = t
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(t.len());
+    let field = end > 0 && t[end..].trim_start().starts_with(['(', ':']);
+    (root && field).then_some((Kind::Method, &t[..end]))
 }
 
 /// A Thrift service's function: `oneway void ping(),`, `list<Item> find(1: string q) throws
@@ -116,6 +145,53 @@ mod tests {
                     "Creates a user, or fails if the name is taken."
                 ),
                 d("Users.Watch", Kind::Method, 22, 24, ""),
+            ]
+        );
+    }
+
+    #[test]
+    fn graphql_types_and_the_operations_of_the_root_types() {
+        let schema = "\"\"\"\n\
+                      A person with an account.\n\
+                      \"\"\"\n\
+                      type User @key(fields: \"id\") {\n\
+                      \x20 id: ID!\n\
+                      \x20 name(format: NameFormat): String\n\
+                      }\n\
+                      \n\
+                      union SearchResult = User | Post\n\
+                      scalar DateTime\n\
+                      \n\
+                      type Query {\n\
+                      \x20 \"\"\"The users whose names start with the prefix.\"\"\"\n\
+                      \x20 users(\n\
+                      \x20   prefix: String\n\
+                      \x20 ): [User!]!\n\
+                      \x20 me: User\n\
+                      }\n\
+                      \n\
+                      extend type Mutation {\n\
+                      \x20 rename(id: ID!, name: String!): User\n\
+                      }\n";
+        let d =
+            |q: &str, k: Kind, s: u32, e: u32, doc: &str| (q.to_string(), k, s, e, doc.to_string());
+        assert_eq!(
+            defs(schema, "graphql"),
+            [
+                d("User", Kind::Class, 4, 7, "A person with an account."),
+                d("SearchResult", Kind::Class, 9, 9, ""),
+                d("DateTime", Kind::Class, 10, 10, ""),
+                d("Query", Kind::Class, 12, 18, ""),
+                d(
+                    "Query.users",
+                    Kind::Method,
+                    14,
+                    16,
+                    "The users whose names start with the prefix."
+                ),
+                d("Query.me", Kind::Method, 17, 17, ""),
+                d("Mutation", Kind::Class, 20, 22, ""),
+                d("Mutation.rename", Kind::Method, 21, 21, ""),
             ]
         );
     }

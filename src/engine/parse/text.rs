@@ -115,7 +115,8 @@ pub(super) fn definitions(text: &str, language: &str, col: &mut Collected) {
             .then(|| functional::header(language, line.text, line.indent, parent.map(|p| p.2)))
             .flatten()
             .or_else(|| {
-                let (kind, name) = idl::header(language, line.text, parent.map(|p| p.2))?;
+                let (kind, name) =
+                    idl::header(language, line.text, parent.map(|p| (p.2, p.1.as_str())))?;
                 Some((kind, name, Extent::Indented))
             });
         // Of the general keywords, these languages share only the containers: their `fun`
