@@ -125,8 +125,9 @@ fn sphinx_roles(text: &str) -> String {
         // The role's name runs back from the tick to the colon that opens it.
         let head = &rest[..tick];
         let role_start = head
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == ':' || c == '-' || c == '_'))
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rfind(|&(_, c)| !(c.is_ascii_alphanumeric() || c == ':' || c == '-' || c == '_'))
+            .map_or(0, |(i, c)| i + c.len_utf8());
         let role = &head[role_start..];
         let close = rest[tick + 2..].find('`');
         let (true, Some(close)) = (role.starts_with(':') && role.len() > 1, close) else {
@@ -331,9 +332,8 @@ fn quoted_identifiers(text: &str) -> String {
                 && !rest[..len].ends_with(|c: char| c.is_alphanumeric())
             {
                 out.push_str(&code(&rest[..q]));
-                for _ in 0..=q {
-                    chars.next();
-                }
+                // Past the closing quote, at byte `i + 1 + q` (a name may hold `é`).
+                while chars.next_if(|&(j, _)| j <= i + 1 + q).is_some() {}
                 continue;
             }
         }

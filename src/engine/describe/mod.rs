@@ -653,6 +653,34 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+
+        /// Whatever the doc, in whatever dialect, describing it does not fail, and the
+        /// description is one line of at most 200 characters and the mark of a cut.
+        #[test]
+        fn any_doc_gets_a_bounded_description(doc in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "Reads ", "the ", "é", "'Été'", "x. ", "e.g. ", "\n\n", "\n", "@param x ",
+                "@return ", "@deprecated(\"y\") ", "{@link A#b(c) d}", "{@code", "}", ":meth:`",
+                "`", "``", "[", "]", "(", ")", "[`A`](b)", "@", "@'a' b@", "C<", "C<< ", " >>",
+                ">", "E<lt>", "{!", "{", "{A-b}", "\\", "\\[c]", "\\code{", "====", "- Returns:",
+                "<a href=\"u\">", "</a>", ":param x:", "\\rst ", "@dev ",
+            ]),
+            0..40,
+        )) {
+            let doc = doc.concat();
+            for dialect in [
+                Dialect::Plain, Dialect::Haddock, Dialect::NatSpec, Dialect::Brackets,
+                Dialect::Odoc, Dialect::Pod, Dialect::Lisp,
+            ] {
+                if let Some(d) = describe(&doc, dialect) {
+                    proptest::prop_assert!(d.chars().count() <= 202 && !d.contains('\n'), "{d:?}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn haddock_markup_is_markdown() {
         assert_eq!(

@@ -73,8 +73,9 @@ fn thrift_function(t: &str) -> Option<(Kind, &str)> {
     let open = t.find('(')?;
     let before = t[..open].trim_end();
     let start = before
-        .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rfind(|&(_, c)| !(c.is_alphanumeric() || c == '_'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let name = &before[start..];
     // A return type (and `oneway`) comes before the name.
     (start > 0 && !name.is_empty()).then_some((Kind::Method, name))

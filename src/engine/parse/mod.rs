@@ -980,6 +980,12 @@ mod tests {
                 "/** {@inheritDoc} */\n",
                 "@Override\n",
                 "  public int Foo(int x) {\n",
+                "(defun Foo (x)\n  \"bar é\n(fake)\"\n",
+                "(cl-defmethod Foo :around ((x y)) (declare (z)) ",
+                "?\\( #\\) #| é |# ;; c\n",
+                "(define (Foo x) \"é\")",
+                "message Foo {\n  rpc Bar(X) returns (Y);\n",
+                "type Query {\n  \"\"\"é\"\"\"\n  Foo(x: Int): T\n",
             ]),
             0..48,
         )
@@ -998,7 +1004,7 @@ mod tests {
             for rel in [
                 "a.pm", "a.kt", "a.cs", "a.ml", "a.mli", "a.clj", "a.php", "a.rb", "a.swift",
                 "a.hs", "a.ts", "a.d.ts", "a.js", "a.py", "a.rs", "a.go", "a.java", "a.c",
-                "a.cpp",
+                "a.cpp", "a.el", "a.lisp", "a.scm", "a.proto", "a.thrift", "a.graphql",
             ] {
                 let lang = Lang::from_path(rel).expect("a known extension");
                 let parsed = parse_file(rel, lang, &text, &mut parsers);
