@@ -441,8 +441,10 @@ fn pod(text: &str) -> String {
 /// A Lisp docstring's escapes and Emacs Lisp's quoting of code: `` `company-mode' `` and
 /// `\\[company-complete]` are code, `\\=` and `\\<keymap>` markup.
 fn lisp_docstring(text: &str) -> String {
+    // `\(` keeps a docstring's line that opens with a parenthesis from reading as a form.
     let text = text
         .replace("\\\"", "\"")
+        .replace("\\(", "(")
         .replace("\\=", "")
         .replace("\\\\", "\\");
     let mut out = String::with_capacity(text.len());

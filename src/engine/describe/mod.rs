@@ -748,6 +748,13 @@ mod tests {
             ),
             "Start completion with `company-complete` in the map."
         );
+        assert_eq!(
+            described(
+                "It is assumed that \\(<= START FROM TO END).",
+                Dialect::Lisp
+            ),
+            "It is assumed that (<= START FROM TO END)."
+        );
         // A backquote that opens a template is no quote.
         assert_eq!(
             described("Expands into `(let ,x) forms.", Dialect::Lisp),
