@@ -54,6 +54,13 @@ const HELIX_25_07_DEFAULTS: &[(&str, &[&str])] = &[
     ("fsharp", &["fsharp-ls"]),
     ("nim", &["nimlangserver"]),
     ("solidity", &["solc"]),
+    ("elisp", &[]),
+    ("common-lisp", &["cl-lsp"]),
+    ("scheme", &[]),
+    ("racket", &["racket"]),
+    ("protobuf", &["buf", "pbkit", "protols"]),
+    ("thrift", &[]),
+    ("graphql", &["graphql-language-service"]),
     ("nix", &["nil", "nixd"]),
 ];
 
