@@ -3,6 +3,7 @@
 //! `C<code>`, `{IERC20}`, `\\code{x}`, `` `company-mode' ``).
 
 use super::Dialect;
+use crate::engine::parse;
 
 /// `prose` with its doc markup turned into Markdown.
 pub(super) fn inline_markdown(prose: &str, dialect: Dialect) -> String {
@@ -50,20 +51,10 @@ fn code(name: &str) -> String {
     format!("`{}`", name.trim_matches('`'))
 }
 
-/// The index of the `close` that ends the group opened at `text[0]`, nested groups counted.
+/// The index of the `close` that ends the group opened at `text[0]`, nested groups counted
+/// (the text reader's `group_end` gives the index after it).
 fn group_end(text: &str, open: char, close: char) -> Option<usize> {
-    let mut depth = 0usize;
-    for (i, c) in text.char_indices() {
-        if c == open {
-            depth += 1;
-        } else if c == close {
-            depth -= 1;
-            if depth == 0 {
-                return Some(i);
-            }
-        }
-    }
-    None
+    parse::group_end(text, open, close).map(|after| after - close.len_utf8())
 }
 
 /// Javadoc's, JSDoc's and TSDoc's inline tags: `{@code x}` and `{@link Foo#bar()}` are code,

@@ -11,7 +11,7 @@
 
 use rustc_hash::FxHashSet as HashSet;
 
-use super::{CallOn, Collected, RawRef, RefKind, functional};
+use super::{CallOn, Collected, RawRef, RefKind, functional, lisp};
 use crate::engine::lang;
 
 /// Drops the references of `col` that name no definition of `text`'s own, unless they are
@@ -45,7 +45,7 @@ impl Style {
         match language {
             "haskell" | "elm" | "ocaml" | "fsharp" | "ruby" | "elixir" | "perl" | "shell"
             | "powershell" | "nim" => Style::Juxtaposed,
-            "clojure" | "emacs-lisp" | "common-lisp" | "scheme" | "racket" => Style::Lisp,
+            l if l == "clojure" || lisp::is_lisp(l) => Style::Lisp,
             _ => Style::Parenthesised,
         }
     }
@@ -218,8 +218,9 @@ fn is_lisp_delimiter(c: u8) -> bool {
     c.is_ascii_whitespace() || b"()[]{}\",'`~@^#".contains(&c)
 }
 
-/// The byte after the string or character literal opening at `open`, or the line's end.
-fn string_end(b: &[u8], open: usize) -> usize {
+/// The byte after the string or character literal opening at `open` (escapes skipped), or
+/// the end of `b`.
+pub(super) fn string_end(b: &[u8], open: usize) -> usize {
     let quote = b[open];
     let mut i = open + 1;
     while i < b.len() {

@@ -83,16 +83,18 @@ fn thrift_function(t: &str) -> Option<(Kind, &str)> {
 
 #[cfg(test)]
 mod tests {
-    use crate::engine::parse::text::definitions;
-    use crate::engine::parse::{Collected, Kind};
+    use crate::engine::parse::Kind;
+    use crate::engine::parse::text::tests::defs_with_docs as defs;
 
-    fn defs(text: &str, language: &str) -> Vec<(String, Kind, u32, u32, String)> {
-        let mut col = Collected::default();
-        definitions(text, language, &mut col);
-        col.defs
-            .into_iter()
-            .map(|d| (d.qual, d.kind, d.start, d.end, d.doc))
-            .collect()
+    /// A definition as `defs` lists it.
+    fn d(
+        qual: &str,
+        kind: Kind,
+        start: u32,
+        end: u32,
+        doc: &str,
+    ) -> (String, Kind, u32, u32, String) {
+        (qual.to_string(), kind, start, end, doc.to_string())
     }
 
     #[test]
@@ -122,8 +124,6 @@ mod tests {
                      \x20   option (google.api.http) = { get: \"/v1/users\" };\n\
                      \x20 }\n\
                      }\n";
-        let d =
-            |q: &str, k: Kind, s: u32, e: u32, doc: &str| (q.to_string(), k, s, e, doc.to_string());
         assert_eq!(
             defs(proto, "protobuf"),
             [
@@ -174,8 +174,6 @@ mod tests {
                       extend type Mutation {\n\
                       \x20 rename(id: ID!, name: String!): User\n\
                       }\n";
-        let d =
-            |q: &str, k: Kind, s: u32, e: u32, doc: &str| (q.to_string(), k, s, e, doc.to_string());
         assert_eq!(
             defs(schema, "graphql"),
             [
@@ -212,8 +210,6 @@ mod tests {
                       \x20 i32 add(1:i32 num1, 2:i32 num2),\n\
                       \x20 oneway void zip()\n\
                       }\n";
-        let d =
-            |q: &str, k: Kind, s: u32, e: u32, doc: &str| (q.to_string(), k, s, e, doc.to_string());
         assert_eq!(
             defs(thrift, "thrift"),
             [

@@ -6,6 +6,7 @@
 //! parameters, a variable's value).
 
 use super::RawDef;
+use super::calls::string_end;
 use crate::engine::parse::Kind;
 
 /// The Lisps read here, by `Lang::label`.
@@ -266,34 +267,11 @@ fn list_end(b: &[u8], mut i: usize, elisp: bool) -> Option<usize> {
     None
 }
 
-/// The index just after the string that opens at `open`.
-fn string_end(b: &[u8], open: usize) -> usize {
-    let mut i = open + 1;
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 2,
-            b'"' => return i + 1,
-            _ => i += 1,
-        }
-    }
-    b.len()
-}
-
 #[cfg(test)]
 mod tests {
     use super::{docstring, form_end, header};
-    use crate::engine::parse::text::definitions;
-    use crate::engine::parse::{Collected, Kind};
-
-    /// (qualified name, kind, first line, last line, doc) of each definition.
-    fn defs(text: &str, language: &str) -> Vec<(String, Kind, u32, u32, String)> {
-        let mut col = Collected::default();
-        definitions(text, language, &mut col);
-        col.defs
-            .into_iter()
-            .map(|d| (d.qual, d.kind, d.start, d.end, d.doc))
-            .collect()
-    }
+    use crate::engine::parse::Kind;
+    use crate::engine::parse::text::tests::defs_with_docs as defs;
 
     #[test]
     fn emacs_lisp_definitions_end_where_their_forms_close() {

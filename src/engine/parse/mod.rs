@@ -37,6 +37,7 @@ use documents::build;
 use refs::{CallOn, push_node_ref, push_ref};
 pub use refs::{Qualifier, Ref, RefKind};
 use rust::{implemented_trait, parse_rust, rust_macro_items, rust_type_name};
+pub(crate) use text::group_end;
 
 /// Field slots of a token document (the path field lives once per file).
 pub const F_NAME: usize = 0;

@@ -452,7 +452,7 @@ fn angle_group_len(s: &str) -> Option<usize> {
 }
 
 /// The length of the `open`…`close` group `s` starts with, nested groups included.
-pub(super) fn group_end(s: &str, open: char, close: char) -> Option<usize> {
+pub(crate) fn group_end(s: &str, open: char, close: char) -> Option<usize> {
     let mut depth = 0;
     for (i, c) in s.char_indices() {
         if c == open {
@@ -726,8 +726,22 @@ fn declares_only(t: &str, parent: Option<Kind>) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
+
+    /// (qualified name, kind, first line, last line, doc) of each definition `text` has in
+    /// `language`.
+    pub(in crate::engine::parse) fn defs_with_docs(
+        text: &str,
+        language: &str,
+    ) -> Vec<(String, Kind, u32, u32, String)> {
+        let mut col = Collected::default();
+        definitions(text, language, &mut col);
+        col.defs
+            .into_iter()
+            .map(|d| (d.qual, d.kind, d.start, d.end, d.doc))
+            .collect()
+    }
 
     /// The qualified names of the definitions `text` has in `language`.
     fn def_quals(text: &str, language: &str) -> Vec<String> {
