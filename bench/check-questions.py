@@ -940,6 +940,22 @@ def ml_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
     return res
 
 
+def forms_from(src: Source, head: re.Pattern, opens: str, closes: str) -> list[tuple[int, int]]:
+    """The ranges of the Lisp forms whose first line matches `head`: down to the line where the
+    brackets (`opens`, `closes`) opened from there balance."""
+    res = []
+    for i, line in enumerate(src.code):
+        if not head.match(line):
+            continue
+        depth = 0
+        for j in range(i, len(src.code)):
+            depth += sum(src.code[j].count(c) for c in opens) - sum(src.code[j].count(c) for c in closes)
+            if depth <= 0:
+                res.append((i + 1, j + 1))
+                break
+    return res
+
+
 def clj_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
     ns, _, name = symbol.partition("/")
     m = re.search(r"\(ns\s+(?:\^(?:\{[^}]*\}|\S+)\s+)*([\w.*+!?<>=-]+)", src.text)
@@ -947,18 +963,7 @@ def clj_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
         return []
     head = re.compile(r"^\s*\((?:defn-?|defmacro|defmulti|defmethod|def|defonce|defprotocol|definterface|defrecord|deftype)"
                       r"\s+(?:\^(?:\{[^}]*\}|\S+)\s+)*" + re.escape(name) + r"(?=[\s)\[]|$)")
-    res = []
-    for i, line in enumerate(src.code):
-        if not head.match(line):
-            continue
-        depth = 0
-        for j in range(i, len(src.code)):
-            depth += src.code[j].count("(") + src.code[j].count("[") + src.code[j].count("{")
-            depth -= src.code[j].count(")") + src.code[j].count("]") + src.code[j].count("}")
-            if depth <= 0:
-                res.append((i + 1, j + 1))
-                break
-    return res
+    return forms_from(src, head, "([{", ")]}")
 
 
 def lisp_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
@@ -966,17 +971,7 @@ def lisp_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
     `(defvar name`, `(define (name`, `(defmethod name` …), to where its parentheses balance."""
     head = re.compile(r"^\s*\((?:def[\w*-]*|cl-def[\w-]*|define[\w*/-]*)\s+[#':]*\(?" + re.escape(symbol)
                       + r"(?=[\s)]|$)")
-    res = []
-    for i, line in enumerate(src.code):
-        if not head.match(line):
-            continue
-        depth = 0
-        for j in range(i, len(src.code)):
-            depth += src.code[j].count("(") - src.code[j].count(")")
-            if depth <= 0:
-                res.append((i + 1, j + 1))
-                break
-    return res
+    return forms_from(src, head, "(", ")")
 
 
 def perl_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
