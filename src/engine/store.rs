@@ -77,7 +77,9 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // 66: a Perl sub without a doc has the prose of the POD section that names it.
 // 67: the Lisps, Protocol Buffers and Thrift are read; a Lisp form's signature is its head.
 // 68: GraphQL schemas are read; a one-line `"""doc"""` above a definition is its doc.
-pub const FORMAT_VERSION: u32 = 68;
+// 69: an Erlang function is one name and arity, from its `-spec` to its `.`; records, types,
+//     callbacks and macros are definitions; `module:function(…)` calls that module's.
+pub const FORMAT_VERSION: u32 = 69;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most

@@ -2537,6 +2537,55 @@ fn an_exported_cpp_class_is_read_whole_and_described_by_its_file() {
     );
 }
 
+/// An Erlang function is cited from its `-spec` to its last clause and described by the
+/// comment above, across the blank line Erlang's style leaves; `gen:call(…)` calls the `call`
+/// of `gen.erl`, not the caller's own `call`.
+#[test]
+fn erlang_workspaces_call_across_modules_and_cite_specs_with_their_clauses() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "gen.erl",
+        "-module(gen).\n-export([call/3]).\n\n\
+         %% Make a synchronous call to a process and wait for its reply, or exit with\n\
+         %% timeout when none arrives in time.\n\n\
+         -spec call(pid(), term(), timeout()) -> term().\n\n\
+         call(Process, Request, Timeout) ->\n    Process ! Request,\n    \
+         receive Reply -> Reply\n    after Timeout -> exit(timeout)\n    end.\n",
+    );
+    write(
+        dir.path(),
+        "gen_server.erl",
+        "-module(gen_server).\n-export([call/2]).\n\n\
+         call(Server, Request) ->\n    gen:call(Server, Request, 5000).\n",
+    );
+    let idx = open(dir.path());
+    assert_eq!(
+        known_calls(&idx, "gen_server.erl"),
+        [("call".to_string(), "gen.erl:call".to_string())]
+    );
+    let a = idx.answer(
+        "What happens when a synchronous call gets no reply in time?",
+        None,
+    );
+    assert_eq!(
+        a.citations
+            .first()
+            .map(|c| (c.path.as_str(), c.start_line, c.end_line)),
+        Some(("gen.erl", 7, 13)),
+        "{}",
+        a.markdown
+    );
+    assert!(
+        a.markdown.contains(
+            "function `call` — Make a synchronous call to a process and wait for its reply, or \
+             exit with timeout when none arrives in time."
+        ),
+        "{}",
+        a.markdown
+    );
+}
+
 #[test]
 fn lisp_workspaces_are_indexed_and_answered_from_their_docstrings() {
     let dir = tempfile::tempdir().expect("tempdir");

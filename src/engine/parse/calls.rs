@@ -163,10 +163,18 @@ pub(super) fn calls_in_line(code: &str, at: usize, language: &str, col: &mut Col
             Style::Parenthesised => b.get(i) == Some(&b'('),
             _ => true,
         };
-        if called && !sigil {
+        // Erlang names a function it passes on as `fun name/2`.
+        let erlang = language == "erlang";
+        let passed = erlang && b.get(i) == Some(&b'/') && b[..start].ends_with(b"fun ");
+        if (called || passed) && !sigil {
             // A call on a value may be any class's method: none of the file's own, unless
             // the value is named after the class (`$logger->info(`).
-            match receiver(&b[..start]) {
+            let on = if erlang {
+                erlang_module(&b[..start])
+            } else {
+                receiver(&b[..start])
+            };
+            match on {
                 CallOn::Value(None) => {}
                 on => push(start, i, on),
             }
@@ -207,6 +215,27 @@ fn receiver(before: &[u8]) -> CallOn {
                 .count();
         let named = name_start < receiver_end && !before[name_start].is_ascii_digit();
         CallOn::Value(named.then_some((name_start, receiver_end)))
+    }
+}
+
+/// The module an Erlang call names before its `:`: `gen` of `gen:call(…)` (a module is its
+/// file's name), the caller's own of `?MODULE:f(…)` or of no module, and none known of
+/// `Mod:f(…)`, where a variable holds the module (a behaviour's callback).
+fn erlang_module(before: &[u8]) -> CallOn {
+    let Some(rest) = before.strip_suffix(b":") else {
+        return CallOn::Scope;
+    };
+    let start = rest
+        .iter()
+        .rposition(|&c| !is_name_byte(c))
+        .map_or(0, |p| p + 1);
+    let module = &rest[start..];
+    if rest[..start].ends_with(b"?") {
+        CallOn::Scope
+    } else if module.first().is_some_and(u8::is_ascii_lowercase) {
+        CallOn::Named(start, rest.len())
+    } else {
+        CallOn::Value(None)
     }
 }
 
@@ -301,6 +330,22 @@ mod tests {
             CallOn::Value(at) => at,
             _ => None,
         })
+    }
+
+    /// Erlang calls another module's function as `module:function(…)` (a module is its
+    /// file), its own as `f(…)` or `?MODULE:f(…)`, and a callback as `Mod:f(…)`, the module
+    /// in a variable: that one names no module the workspace defines.
+    #[test]
+    fn erlang_calls_name_their_module_before_a_colon() {
+        let line = "R = gen:call(S, L, ?MODULE:wrap(Req)), Mod:handle_call(R), \
+                    lists:foreach(fun report/1, Rs) % done:later(x)";
+        assert_eq!(calls(line, "erlang"), ["call", "wrap", "foreach", "report"]);
+        assert_eq!(
+            qualified_calls(line, "erlang"),
+            ["gen::call", "lists::foreach"]
+        );
+        // A pattern on an exception's class is no call: `error:badarg ->`.
+        assert_eq!(calls("error:badarg -> exit(bad)", "erlang"), ["exit"]);
     }
 
     #[test]

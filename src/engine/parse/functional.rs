@@ -18,6 +18,11 @@ pub(super) enum Extent {
     Clauses,
     /// Down to where the parenthesis that opens it closes (a Lisp form).
     Form,
+    /// Down to the `.` that ends its form (an Erlang function's last clause, an attribute).
+    Period,
+    /// An Erlang `-spec` and the function it specifies: down to the `.` of that function's
+    /// last clause; no definition when no clause of the name follows the spec.
+    Spec,
 }
 
 /// The languages read here, by `Lang::label`.
@@ -216,10 +221,77 @@ fn ml(t: &str, local: bool) -> Option<(Kind, &str, Extent)> {
     starts_well.then_some((kind, name, Extent::Indented))
 }
 
+/// An Erlang function's first clause (`name(Args) ->`), its `-spec`, or an attribute that
+/// defines: a record, a type, a behaviour's callback, a macro. A function is one name and
+/// arity: its clauses run to the `.` of the last, and the same name with another arity is
+/// another function.
 fn erlang(t: &str) -> Option<(Kind, &str, Extent)> {
-    let name = identifier(t);
-    let atom = name.starts_with(|c: char| c.is_ascii_lowercase());
-    (atom && t[name.len()..].starts_with('(')).then_some((Kind::Function, name, Extent::Clauses))
+    let Some(attribute) = t.strip_prefix('-') else {
+        let name = identifier(t);
+        let atom = name.starts_with(|c: char| c.is_ascii_lowercase());
+        return (atom && t[name.len()..].starts_with('(')).then_some((
+            Kind::Function,
+            name,
+            Extent::Period,
+        ));
+    };
+    let (word, rest) = attribute.split_at(identifier(attribute).len());
+    let (kind, named) = match word {
+        "spec" => (Kind::Function, rest.trim_start()),
+        "callback" => (Kind::Function, rest.trim_start()),
+        "type" | "opaque" => (Kind::Class, rest.trim_start()),
+        "record" => (
+            Kind::Class,
+            rest.trim_start().strip_prefix('(')?.trim_start(),
+        ),
+        "define" => (
+            Kind::Constant,
+            rest.trim_start().strip_prefix('(')?.trim_start(),
+        ),
+        _ => return None,
+    };
+    let name = identifier(named);
+    let after = &named[name.len()..];
+    let kind = match kind {
+        Kind::Constant if after.starts_with('(') => Kind::Macro,
+        // `-type name(…) ::`, `-callback name(…) ->`: the name is followed by its parameters.
+        Kind::Class | Kind::Function if !matches!(word, "record") && !after.starts_with('(') => {
+            return None;
+        }
+        k => k,
+    };
+    let extent = if word == "spec" {
+        Extent::Spec
+    } else {
+        Extent::Period
+    };
+    (!name.is_empty()).then_some((kind, name, extent))
+}
+
+/// Whether the Erlang line `t` ends a form: its code, less a `%` comment, ends with `.`.
+pub(super) fn erlang_ends_form(t: &str) -> bool {
+    let b = t.as_bytes();
+    let mut i = 0;
+    let mut code_end = b.len();
+    while i < b.len() {
+        match b[i] {
+            b'%' => {
+                code_end = i;
+                break;
+            }
+            b'$' => i += if b.get(i + 1) == Some(&b'\\') { 3 } else { 2 },
+            q @ (b'"' | b'\'') => {
+                i += 1;
+                while i < b.len() && b[i] != q {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    t.get(..code_end)
+        .is_some_and(|code| code.trim_end().ends_with('.'))
 }
 
 fn clojure(t: &str) -> Option<(Kind, &str)> {
@@ -431,6 +503,46 @@ mod tests {
             [
                 ("len".to_string(), Kind::Function, 5, 7),
                 ("other".to_string(), Kind::Function, 9, 9),
+            ]
+        );
+    }
+
+    /// A function is a name and an arity, from its `-spec` to the `.` of its last clause,
+    /// whatever the clauses' indents; records, types, callbacks and macros are definitions.
+    #[test]
+    fn erlang_functions_run_from_their_spec_to_their_period() {
+        let erlang = "-module(queue2).\n\
+                      -record(q, {front = [] :: list(), % the head\n\
+                      \x20           rear = [] :: list()}).\n\
+                      -type queue() :: #q{}.\n\
+                      -define(EMPTY, {[], []}).\n\
+                      -define(is_queue(Q), is_tuple(Q)).\n\
+                      -callback init(Args :: term()) ->\n\
+                      \x20   {ok, term()}.\n\
+                      \n\
+                      -spec out(Q :: queue()) ->\n\
+                      \x20         {empty, queue()}.\n\
+                      \n\
+                      out({[], []} = Q) ->\n\
+                      \x20   {empty, Q};\n\
+                      out({In, Out}) ->\n\
+                      {In,\n\
+                      \x20Out}.\n\
+                      out(Q, N) -> lists:nth(N, Q). % \"a.\"\n\
+                      -spec unused(term()) -> ok.\n\
+                      \n\
+                      later(X) -> $..\n";
+        assert_eq!(
+            defs(erlang, "erlang"),
+            [
+                ("q".to_string(), Kind::Class, 2, 3),
+                ("queue".to_string(), Kind::Class, 4, 4),
+                ("EMPTY".to_string(), Kind::Constant, 5, 5),
+                ("is_queue".to_string(), Kind::Macro, 6, 6),
+                ("init".to_string(), Kind::Function, 7, 8),
+                ("out".to_string(), Kind::Function, 10, 17),
+                ("out".to_string(), Kind::Function, 18, 18),
+                ("later".to_string(), Kind::Function, 21, 21),
             ]
         );
     }

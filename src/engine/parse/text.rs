@@ -7,7 +7,9 @@
 //! Count(…)`). A file with none is still indexed by its words.
 
 use super::functional::{self, Extent};
-use super::text_extent::{block_end, clauses_end, line_at, objc_container_end, perl_package_end};
+use super::text_extent::{
+    block_end, clauses_end, line_at, objc_container_end, period_end, perl_package_end, spec_end,
+};
 use super::{Collected, RawDef, calls, decls, docs, idl, lisp, pod, text_bases};
 use crate::engine::lang::Lang;
 use crate::engine::parse::Kind;
@@ -158,14 +160,8 @@ pub(super) fn definitions(text: &str, language: &str, col: &mut Collected) {
             ("ruby" | "elixir", Kind::Function) => with_predicate_mark(line.text, name),
             _ => name,
         };
-        let last = match extent {
-            Extent::Clauses => clauses_end(&lines, i, name),
-            Extent::Form => lisp::form_end(&text[line.start + line.indent..], language)
-                .map(|len| line_at(&lines, line.start + line.indent + len - 1))
-                .unwrap_or_else(|| block_end(&lines, i)),
-            Extent::Indented => objc_container_end(&lines, i)
-                .or_else(|| perl_package_end(&lines, i))
-                .unwrap_or_else(|| block_end(&lines, i)),
+        let Some(last) = definition_end(text, language, &lines, i, name, extent) else {
+            continue;
         };
         let kind = match (kind, parent) {
             (Kind::Function, Some((_, _, Kind::Class | Kind::Interface | Kind::Module))) => {
@@ -214,6 +210,31 @@ pub(super) fn definitions(text: &str, language: &str, col: &mut Collected) {
     calls::keep_calls_to_own_definitions(text, col);
 }
 
+/// The index of the last line of the definition `name` whose header is line `i`, found as
+/// `extent` says; `None` when the header opens no definition after all (an Erlang `-spec`
+/// with no function below it).
+fn definition_end(
+    text: &str,
+    language: &str,
+    lines: &[Line],
+    i: usize,
+    name: &str,
+    extent: Extent,
+) -> Option<usize> {
+    let at = lines[i].start + lines[i].indent;
+    Some(match extent {
+        Extent::Clauses => clauses_end(lines, i, name),
+        Extent::Period => period_end(lines, i),
+        Extent::Spec => spec_end(lines, i, name)?,
+        Extent::Form => lisp::form_end(&text[at..], language)
+            .map(|len| line_at(lines, at + len - 1))
+            .unwrap_or_else(|| block_end(lines, i)),
+        Extent::Indented => objc_container_end(lines, i)
+            .or_else(|| perl_package_end(lines, i))
+            .unwrap_or_else(|| block_end(lines, i)),
+    })
+}
+
 /// The doc of the definition whose header is `line` and whose last line is `last`: the comment above it, or where its language writes docs instead (OCaml's after
 /// it, Nim's inside it, a Lisp's or Clojure's docstring).
 fn definition_doc(
@@ -240,6 +261,16 @@ fn definition_doc(
     }
     match language {
         "ocaml" if doc.is_empty() => docs::ocaml_doc_after(text, last.end),
+        // Erlang's style leaves a blank line between a function's comment and its first
+        // clause (or its `-spec`) as often as not.
+        "erlang" if doc.is_empty() && line.start > 0 => {
+            let above = text[..line.start - 1].rfind('\n').map_or(0, |i| i + 1);
+            if text[above..line.start].trim().is_empty() && above > 0 {
+                docs::doc_before(Lang::Text, text, above)
+            } else {
+                (doc, range)
+            }
+        }
         "nim" if doc.is_empty() && last.start > line.start => {
             docs::nim_doc_inside(text, line.start, last.end)
         }

@@ -41,6 +41,26 @@ pub(super) fn clauses_end(lines: &[Line], i: usize, name: &str) -> usize {
     last
 }
 
+/// The line of the `.` that ends the Erlang form opening at line `i` (the file's last line
+/// when none does).
+pub(super) fn period_end(lines: &[Line], i: usize) -> usize {
+    (i..lines.len())
+        .find(|&j| functional::erlang_ends_form(lines[j].text))
+        .unwrap_or(lines.len() - 1)
+}
+
+/// The last line of the function an Erlang `-spec name(…)` at line `i` specifies: the spec
+/// runs to its `.`, and the function's first clause is the next form, after blank and comment
+/// lines; `None` when that form is not a clause of `name`.
+pub(super) fn spec_end(lines: &[Line], i: usize, name: &str) -> Option<usize> {
+    let spec_last = period_end(lines, i);
+    let clause = (spec_last + 1..lines.len())
+        .find(|&j| !lines[j].text.is_empty() && !lines[j].text.starts_with('%'))?;
+    let l = &lines[clause];
+    let opens = l.indent == 0 && l.text.strip_prefix(name)?.starts_with('(');
+    opens.then(|| period_end(lines, clause))
+}
+
 /// The last line of the Perl package `package LWP::UserAgent;` at line `i` opens: the line
 /// before the next `package` statement, or the file's last line.
 pub(super) fn perl_package_end(lines: &[Line], i: usize) -> Option<usize> {
