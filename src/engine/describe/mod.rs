@@ -57,7 +57,8 @@ pub(super) fn describe(doc: &str, dialect: Dialect) -> Option<String> {
     let mut from_tags = None;
     let mut fields = None;
     for para in doc.trim().split("\n\n") {
-        let mut para = without_banners(para);
+        let purpose = function_header_purpose(para);
+        let mut para = without_banners(purpose.as_deref().unwrap_or(para));
         para = without_summary_tag(&para).to_string();
         if dialect != Dialect::Haddock {
             para = without_flag_tags(&para);
@@ -85,6 +86,33 @@ pub(super) fn describe(doc: &str, dialect: Dialect) -> Option<String> {
     from_tags
         .or(fields)
         .map(|t| first_sentence(&inline_markdown(&t, dialect)))
+}
+
+/// The prose of a function header written as fields, as Erlang/OTP's code does:
+/// `Func: start_children/2`, `Args: …`, `Purpose: Start all children.`, `Returns: …`. The
+/// purpose is the description; a header without one says nothing (`None` when `para` is no
+/// such header; `Some("")` when it is one without a purpose).
+fn function_header_purpose(para: &str) -> Option<String> {
+    let is_rule = |w: &str| w.chars().all(|c| "=-*~_#/%".contains(c));
+    let text = para.trim_start_matches(|c: char| c.is_whitespace() || "=-*~_#/%".contains(c));
+    if !(text.starts_with("Func:") || text.starts_with("Function:")) {
+        return None;
+    }
+    let Some((_, purpose)) = text.split_once("Purpose:") else {
+        return Some(String::new());
+    };
+    // It runs to the next field (`Returns: …`) or rule.
+    let is_field = |w: &str| {
+        w.strip_suffix(':').is_some_and(|name| {
+            name.starts_with(|c: char| c.is_ascii_uppercase())
+                && name.chars().all(|c| c.is_ascii_alphabetic())
+        })
+    };
+    let words: Vec<&str> = purpose
+        .split_whitespace()
+        .take_while(|w| !(is_field(w) || w.len() >= 3 && is_rule(w)))
+        .collect();
+    Some(words.join(" "))
 }
 
 /// A paragraph of `Name : value` lines, as a Haskell module's header opens its doc with
@@ -120,6 +148,8 @@ fn without_summary_tag(doc: &str) -> &str {
         "\\brief",
         "@summary",
         "@description",
+        // EDoc, Erlang's.
+        "@doc",
         "\\rst",
     ];
     TAGS.iter()
@@ -221,12 +251,17 @@ const BLOCK_TAGS: &[&str] = &[
     "module",
     "memberof",
     "uses",
+    // EDoc's: a type signature, the doc's end, a function it equals.
+    "spec",
+    "end",
+    "equiv",
 ];
 
 /// Tags that take no argument and say how the definition is meant to be used (KDoc's
 /// `@suppress`, TSDoc's `@internal`): the prose may go on after them.
 const FLAG_TAGS: &[&str] = &[
     "api",
+    "hidden",
     "internal",
     "override",
     "private",
@@ -462,6 +497,30 @@ mod tests {
             plain("Note: the value is cached."),
             "Note: the value is cached."
         );
+    }
+
+    #[test]
+    fn a_function_header_of_fields_is_described_by_its_purpose() {
+        // Erlang/OTP's headers (supervisor.erl).
+        // `parse::clean_doc` has joined the lines of a paragraph.
+        let purpose = "Func: start_children/2 Args: Children = children() % Ids in start order \
+                       SupName = {local, atom()} | {global, term()} \
+                       Purpose: Start all children.  The new map contains #child's \
+                       with pids. Returns: {ok, NChildren} | {error, NChildren, Reason}";
+        assert_eq!(plain(purpose), "Start all children.");
+        let below = "Func: terminate_dynamic_children/1 Args: State Returns: ok\n\n\
+                     Shutdown all dynamic children. This happens when the supervisor is stopped.";
+        assert_eq!(plain(below), "Shutdown all dynamic children.");
+        assert_eq!(
+            plain("Func: terminate_child/2 Returns: ok | {error, Reason}"),
+            "<none>"
+        );
+        // EDoc's tags.
+        assert_eq!(
+            plain("@doc Starts the server and links it. @end\n@equiv start_link([])"),
+            "Starts the server and links it."
+        );
+        assert_eq!(plain("@hidden Decodes the header."), "Decodes the header.");
     }
 
     #[test]
