@@ -86,20 +86,9 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
         }
     });
     for (i, t) in base.iter().enumerate() {
-        add(t, 1.0, bit(i), &mut weights);
         words.push(t.clone());
-        for s in tokens::synonyms(t) {
-            add(s, 0.4, bit(i), &mut weights);
-        }
-        // The doer is named after what it does ("renderer" → `render`, "handler" → `handl`) and
-        // a comparative after its adjective ("larger" → `larg`).
-        if let Some(x) = t.strip_suffix("er").filter(|x| x.len() >= 4) {
-            add(tokens::stem(x), ER_BASE_WEIGHT, bit(i), &mut weights);
-        }
-        // What is "unhandled" is for the code that handles it to catch ("an unhandled
-        // exception" → `handle_exception`).
-        if let Some(x) = t.strip_prefix("un").filter(|x| x.len() >= 4) {
-            add(x, UN_BASE_WEIGHT, bit(i), &mut weights);
+        for (form, w) in word_forms(t) {
+            add(&form, w, bit(i), &mut weights);
         }
     }
     let concept_of = |w: &str| {
@@ -183,6 +172,25 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
         names_platform: raw_words.iter().any(|w| walk::is_port_name(w)),
         names_declarations: names_any(&raw_words, DECLARATION_WORDS),
     }
+}
+
+/// The terms a (stemmed) question word searches, with their weights: itself, its other
+/// spellings, its synonyms, and the bases of a doer and of a negation.
+fn word_forms(t: &str) -> Vec<(String, f32)> {
+    let mut forms = vec![(t.to_string(), 1.0)];
+    forms.extend(tokens::spelling_variants(t).map(|v| (v, 1.0)));
+    forms.extend(tokens::synonyms(t).iter().map(|s| (s.to_string(), 0.4)));
+    // The doer is named after what it does ("renderer" → `render`, "handler" → `handl`) and
+    // a comparative after its adjective ("larger" → `larg`).
+    if let Some(x) = t.strip_suffix("er").filter(|x| x.len() >= 4) {
+        forms.push((tokens::stem(x).to_string(), ER_BASE_WEIGHT));
+    }
+    // What is "unhandled" is for the code that handles it to catch ("an unhandled
+    // exception" → `handle_exception`).
+    if let Some(x) = t.strip_prefix("un").filter(|x| x.len() >= 4) {
+        forms.push((x.to_string(), UN_BASE_WEIGHT));
+    }
+    forms
 }
 
 /// Two words as code shortens them to the first one's initial and the second: "entity tag" →
@@ -394,6 +402,14 @@ const HOLDING: &[&str] = &[
     "contains",
     "store",
     "stores",
+    "keep",
+    "keeps",
+    "track",
+    "tracks",
+    "record",
+    "records",
+    "remember",
+    "remembers",
     "field",
     "fields",
     "represent",
@@ -417,6 +433,12 @@ mod tests {
         )));
         assert!(wants_type(&plain_words(
             "What information does the status hold?"
+        )));
+        assert!(wants_type(&plain_words(
+            "What does a supervisor keep about each child?"
+        )));
+        assert!(wants_type(&plain_words(
+            "What does the access log record for each request?"
         )));
     }
 

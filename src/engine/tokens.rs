@@ -573,6 +573,34 @@ pub fn synonyms(t: &str) -> &'static [&'static str] {
     synonym_table().get(t).map_or(&[], Vec::as_slice)
 }
 
+/// British and American spellings of a stemmed word, each way: `-ise` and `-ize`
+/// ("initialised", `initialize`), `-iser`, `-isation`, `-yse` ("analyse"), `-our`
+/// ("behaviour"), and the doubled `l` before an ending ("cancelled", `canceled`). A question
+/// is written in its asker's spelling, code in its authors'.
+pub fn spelling_variants(t: &str) -> impl Iterator<Item = String> + '_ {
+    const PAIRS: &[(&str, &str)] = &[
+        ("is", "iz"),
+        ("iser", "izer"),
+        ("isation", "ization"),
+        ("ys", "yz"),
+        ("our", "or"),
+    ];
+    let swap = move |from: &str, to: &str| {
+        t.strip_suffix(from)
+            .filter(|root| root.len() >= 3)
+            .map(|root| format!("{root}{to}"))
+    };
+    // An `l` is not doubled the other way: `normall` is "normally", not "normal".
+    PAIRS
+        .iter()
+        .flat_map(move |&(british, american)| {
+            swap(british, american)
+                .into_iter()
+                .chain(swap(american, british))
+        })
+        .chain(swap("ll", "l"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -683,6 +711,20 @@ mod tests {
             assert!(is_question_stop(stem(w)), "{w}");
         }
         assert!(!is_question_stop(stem("connections")));
+    }
+
+    #[test]
+    fn british_spellings_meet_american_ones_both_ways() {
+        let variants = |w: &str| -> Vec<String> { spelling_variants(stem(w)).collect() };
+        assert_eq!(variants("initialised"), ["initializ"]);
+        assert_eq!(variants("normalization"), ["normalisation"]);
+        assert_eq!(variants("tokeniser"), ["tokenizer"]);
+        assert_eq!(variants("behaviour"), ["behavior"]);
+        assert_eq!(variants("analyse"), ["analyz"]);
+        assert_eq!(variants("cancelled"), ["cancel"]);
+        // A doubled `l` is an adverb's as often (`normall`, "normally"): none is added.
+        assert!(variants("normal").is_empty());
+        assert!(variants("four").is_empty());
     }
 
     #[test]
