@@ -47,6 +47,10 @@ that closes it. Doc comments above are not part of it. Found by language:
                   …; ends where its parentheses balance
   .el .lisp .scm  `name` of a top-level defining form (`(defun name`, `(defvar name`,
   .rkt            `(define (name`, `(defmethod name` …); ends where its parentheses balance
+  .erl .hrl       `name` of a function: the clauses of one name and arity, from the `-spec`
+                  above them (blank and comment lines between allowed) or the first clause, to
+                  the `.` that ends the last; `name` of a `-record`, `-type`, `-opaque`,
+                  `-callback` or `-define` attribute, to its `.`
   .R .r           `name` of `name <- function(…) {`; ends at its closing brace (or on its
                   line when it has no braces)
   .pm .pl         `Package::Name::sub` (the `package` statement in force); ends at its closing
@@ -84,6 +88,7 @@ EXT_LANG = {
     ".swift": "swift", ".scala": "scala", ".ex": "ex", ".exs": "ex", ".m": "objc", ".mm": "objc",
     ".hs": "hs", ".ml": "ml", ".clj": "clj", ".cljs": "clj", ".cljc": "clj", ".R": "r", ".r": "r",
     ".pm": "perl", ".pl": "perl", ".vue": "js", ".svelte": "js", ".sol": "sol",
+    ".erl": "erl", ".hrl": "erl",
     ".el": "lisp", ".lisp": "lisp", ".lsp": "lisp", ".asd": "lisp", ".scm": "lisp", ".rkt": "lisp",
 }
 
@@ -95,6 +100,8 @@ def blank_code(text: str, lang: str) -> list[str]:
     replaced by spaces (newlines kept), so brackets and semicolons can be counted."""
     if lang in ("hs", "ml", "clj", "lisp"):
         return blank_functional(text, lang)
+    if lang == "erl":
+        return blank_erlang(text)
     if lang == "perl":
         # POD (`=head2` … `=cut`) and everything after `__END__` is prose, apostrophes and all.
         kept, pod, ended = [], False, False
@@ -236,6 +243,31 @@ def blank_code(text: str, lang: str) -> list[str]:
         if not c.isspace():
             last = "a" if c == "!" and last in ")]a" else c
         i += 1
+    return "".join(out).split("\n")
+
+
+def blank_erlang(text: str) -> list[str]:
+    """blank_code for Erlang: `%` comments, strings, quoted atoms and `$c` characters."""
+    out, i, n = [], 0, len(text)
+    while i < n:
+        c = text[i]
+        j = None
+        if c == "%":
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+        elif c == "$" and i + 1 < n:
+            j = i + (3 if text[i + 1] == "\\" else 2)
+        elif c in "\"'":
+            j = i + 1
+            while j < n and text[j] != c:
+                j += 2 if text[j] == "\\" else 1
+            j += 1
+        if j is None:
+            out.append(c)
+            i += 1
+        else:
+            out.append("".join("\n" if ch == "\n" else " " for ch in text[i:j]))
+            i = j
     return "".join(out).split("\n")
 
 
@@ -974,6 +1006,66 @@ def lisp_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
     return forms_from(src, head, "(", ")")
 
 
+def erl_form_end(src: Source, i: int) -> int:
+    """The 1-based line of the `.` that ends the Erlang form starting at 0-based line `i`."""
+    j = i
+    while j < len(src.code) and not re.search(r"\.\s*$", src.code[j]):
+        j += 1
+    return min(j, len(src.code) - 1) + 1
+
+
+def erl_arity(src: Source, i: int, name: str) -> int | None:
+    """The number of arguments of the clause or spec naming `name` at 0-based line `i`."""
+    text = "\n".join(src.code[i:i + 40])
+    m = re.search(r"\b" + re.escape(name) + r"\(", text)
+    if not m:
+        return None
+    depth, args, k, empty = 0, 1, m.end() - 1, True
+    while k < len(text):
+        ch = text[k]
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0:
+                return 0 if empty else args
+        elif ch == "," and depth == 1:
+            args += 1
+        elif depth >= 1 and not ch.isspace():
+            empty = False
+        k += 1
+    return None
+
+
+def erl_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
+    name = re.escape(symbol)
+    attr = re.compile(r"^-(?:record|define)\s*\(\s*" + name + r"\b|^-(?:type|opaque|callback)\s+" + name + r"\s*\(")
+    clause = re.compile(r"^" + re.escape(symbol) + r"\(")
+    spec = re.compile(r"^-spec\s+" + re.escape(symbol) + r"\s*\(")
+    res, i = [], 0
+    while i < len(src.code):
+        line = src.code[i]
+        if attr.match(line):
+            res.append((i + 1, erl_form_end(src, i)))
+        elif clause.match(line):
+            arity, start, end = erl_arity(src, i, symbol), i, erl_form_end(src, i)
+            # Its spec: the `-spec` of the same name and arity above, past blanks and comments.
+            k = i - 1
+            while k >= 0 and not src.code[k].strip():
+                k -= 1
+            if k >= 0:
+                s = k
+                while s > 0 and not spec.match(src.code[s]) and src.code[s - 1].strip() and not re.search(r"\.\s*$", src.code[s - 1]):
+                    s -= 1
+                if spec.match(src.code[s]) and erl_form_end(src, s) == k + 1 and erl_arity(src, s, symbol) == arity:
+                    start = s
+            res.append((start + 1, end))
+            i = end
+            continue
+        i += 1
+    return res
+
+
 def perl_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
     package, _, name = symbol.rpartition("::")
     res, current, pod = [], "main", False
@@ -1026,7 +1118,7 @@ def locate(src: Source, symbol: str) -> list[tuple[int, int]]:
         return component_ranges(src, symbol)
     return {
         "sol": sol_ranges,
-        "r": r_ranges, "perl": perl_ranges,
+        "r": r_ranges, "perl": perl_ranges, "erl": erl_ranges,
         "hs": hs_ranges, "ml": ml_ranges, "clj": clj_ranges, "lisp": lisp_ranges,
         "swift": swift_ranges, "scala": scala_ranges, "ex": ex_ranges, "objc": objc_ranges,
         "php": php_ranges, "rb": rb_ranges, "lua": lua_ranges, "cs": java_ranges, "kt": kt_ranges,
