@@ -79,7 +79,9 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // 68: GraphQL schemas are read; a one-line `"""doc"""` above a definition is its doc.
 // 69: an Erlang function is one name and arity, from its `-spec` to its `.`; records, types,
 //     callbacks and macros are definitions; `module:function(…)` calls that module's.
-pub const FORMAT_VERSION: u32 = 69;
+// 70: Nim's types (`Name* = object` in a `type` section) are definitions, with the doc after
+//     their header.
+pub const FORMAT_VERSION: u32 = 70;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most

@@ -80,7 +80,10 @@ pub(super) fn doc_before(lang: Lang, text: &str, at: usize) -> (String, Option<(
 }
 
 /// The cleaned doc at `range` of `text`, with the range; none when it says nothing of its own.
-fn doc_in(text: &str, range: Option<(usize, usize)>) -> (String, Option<(usize, usize)>) {
+pub(super) fn doc_in(
+    text: &str,
+    range: Option<(usize, usize)>,
+) -> (String, Option<(usize, usize)>) {
     match range {
         Some((start, end)) => {
             let doc = clean_doc(&text[start..end]);

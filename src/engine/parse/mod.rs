@@ -20,6 +20,7 @@ mod functional;
 mod idl;
 mod imports;
 mod lisp;
+mod nim;
 mod pod;
 pub mod refs;
 mod rust;

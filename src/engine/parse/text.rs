@@ -10,7 +10,7 @@ use super::functional::{self, Extent};
 use super::text_extent::{
     block_end, clauses_end, line_at, objc_container_end, period_end, perl_package_end, spec_end,
 };
-use super::{Collected, RawDef, calls, decls, docs, idl, lisp, pod, text_bases};
+use super::{Collected, RawDef, calls, decls, docs, idl, lisp, nim, pod, text_bases};
 use crate::engine::lang::Lang;
 use crate::engine::parse::Kind;
 
@@ -102,6 +102,7 @@ pub(super) struct Line<'a> {
 pub(super) fn definitions(text: &str, language: &str, col: &mut Collected) {
     let own_rules = functional::reads(language);
     let lines = read_lines(text, language);
+    let nim_types = (language == "nim").then(|| nim::type_lines(&lines));
     // Open definitions: (end line index, qualified name, kind).
     let mut open: Vec<(usize, String, Kind)> = Vec::new();
     for (i, line) in lines.iter().enumerate() {
@@ -119,6 +120,11 @@ pub(super) fn definitions(text: &str, language: &str, col: &mut Collected) {
             .or_else(|| {
                 let (kind, name) =
                     idl::header(language, line.text, parent.map(|p| (p.2, p.1.as_str())))?;
+                Some((kind, name, Extent::Indented))
+            })
+            .or_else(|| {
+                let declares_type = nim_types.as_ref().is_some_and(|t| t[i]);
+                let (kind, name) = nim::type_header(line.text).filter(|_| declares_type)?;
                 Some((kind, name, Extent::Indented))
             });
         // Of the general keywords, these languages share only the containers: their `fun`
@@ -173,7 +179,8 @@ pub(super) fn definitions(text: &str, language: &str, col: &mut Collected) {
             Some((_, q, _)) => format!("{q}.{name}"),
             None => name.to_string(),
         };
-        let (doc, doc_range) = definition_doc(text, language, line, &lines[last]);
+        let nim_type = nim_types.as_ref().is_some_and(|t| t[i]) && kind != Kind::Function;
+        let (doc, doc_range) = definition_doc(text, language, line, &lines[last], nim_type);
         let expected = decls::kotlin_expected(language, line.text, &qual, i, (&doc, doc_range));
         col.decls.extend(expected);
         col.defs.push(RawDef {
@@ -235,14 +242,19 @@ fn definition_end(
     })
 }
 
-/// The doc of the definition whose header is `line` and whose last line is `last`: the comment above it, or where its language writes docs instead (OCaml's after
-/// it, Nim's inside it, a Lisp's or Clojure's docstring).
+/// The doc of the definition whose header is `line` and whose last line is `last`: the comment
+/// above it, or where its language writes docs instead (OCaml's after it, Nim's inside a
+/// routine and after a type's header, `nim_type`, a Lisp's or Clojure's docstring).
 fn definition_doc(
     text: &str,
     language: &str,
     line: &Line,
     last: &Line,
+    nim_type: bool,
 ) -> (String, Option<(usize, usize)>) {
+    if nim_type {
+        return nim::type_doc(text, line, last);
+    }
     let (doc, range) = docs::doc_before(Lang::Text, text, line.start + line.indent);
     let form = &text[line.start + line.indent..last.end];
     // A Lisp's docstring is its doc; a comment above is often a section's title or an
