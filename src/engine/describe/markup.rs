@@ -31,16 +31,37 @@ pub(super) fn inline_markdown(prose: &str, dialect: Dialect) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// reStructuredText's named links (`` `RFC4634`_ ``) without the `_` that marks them.
+/// reStructuredText's named links (`` `RFC4634`_ ``) without the `_` that marks them, and its
+/// links with a target (`` `split iterator <#split.i,string>`_ ``, as Nim's docs link every
+/// routine they mention; `` `Wikipedia <https://…>`__ ``) as their label's text.
 fn without_rest_link_marks(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find("`_") {
-        out.push_str(&rest[..=at]);
-        rest = &rest[at + 2..];
-        if rest.starts_with(|c: char| c.is_alphanumeric() || c == '_') {
-            out.push('_');
+        let before = &rest[..at];
+        let mut after = &rest[at + 2..];
+        let word_follows = |s: &str| s.starts_with(|c: char| c.is_alphanumeric() || c == '_');
+        // An anonymous link's `__`.
+        if after.starts_with('_') && !word_follows(&after[1..]) {
+            after = &after[1..];
         }
+        let label = before.rfind('`').and_then(|open| {
+            let (label, _) = before[open + 1..].strip_suffix('>')?.rsplit_once('<')?;
+            Some((open, label.trim()))
+        });
+        match label {
+            Some((open, label)) if !label.is_empty() => {
+                out.push_str(&before[..open]);
+                out.push_str(label);
+            }
+            _ => {
+                out.push_str(&rest[..=at]);
+                if word_follows(after) {
+                    out.push('_');
+                }
+            }
+        }
+        rest = after;
     }
     out.push_str(rest);
     out

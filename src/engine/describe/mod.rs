@@ -650,6 +650,23 @@ mod tests {
             plain("Builds a :class:`Response <requests.Response>` as in `RFC4634`_::"),
             "Builds a `Response` as in `RFC4634`:"
         );
+        // A link with a target is its label: Nim's docs link each routine they name.
+        assert_eq!(
+            plain("The same as the `split iterator <#split.i,string,set[char],int>`_, as a proc."),
+            "The same as the split iterator, as a proc."
+        );
+        assert_eq!(
+            plain("Uses the `Wikipedia: Binary prefix <https://en.wikipedia.org/wiki/B>`__ names."),
+            "Uses the Wikipedia: Binary prefix names."
+        );
+        assert_eq!(
+            plain("Like `foo`__ and `bar`_baz."),
+            "Like `foo` and `bar`_baz."
+        );
+        assert_eq!(
+            plain("Logs with the given `FileLogger<#FileLogger>`_ only."),
+            "Logs with the given FileLogger only."
+        );
         // A colon before code is no role.
         assert_eq!(plain("Prints: `x`."), "Prints: `x`.");
     }
