@@ -51,6 +51,9 @@ that closes it. Doc comments above are not part of it. Found by language:
                   above them (blank and comment lines between allowed) or the first clause, to
                   the `.` that ends the last; `name` of a `-record`, `-type`, `-opaque`,
                   `-callback` or `-define` attribute, to its `.`
+  .nim            `name` of a `proc`, `func`, `iterator`, `template`, `macro`, `method` or
+                  `converter`, or of a type in a `type` section (`Name*[T] = object`); ends at
+                  its last line indented deeper than its header
   .R .r           `name` of `name <- function(…) {`; ends at its closing brace (or on its
                   line when it has no braces)
   .pm .pl         `Package::Name::sub` (the `package` statement in force); ends at its closing
@@ -88,7 +91,7 @@ EXT_LANG = {
     ".swift": "swift", ".scala": "scala", ".ex": "ex", ".exs": "ex", ".m": "objc", ".mm": "objc",
     ".hs": "hs", ".ml": "ml", ".clj": "clj", ".cljs": "clj", ".cljc": "clj", ".R": "r", ".r": "r",
     ".pm": "perl", ".pl": "perl", ".vue": "js", ".svelte": "js", ".sol": "sol",
-    ".erl": "erl", ".hrl": "erl",
+    ".erl": "erl", ".hrl": "erl", ".nim": "nim",
     ".el": "lisp", ".lisp": "lisp", ".lsp": "lisp", ".asd": "lisp", ".scm": "lisp", ".rkt": "lisp",
 }
 
@@ -124,8 +127,8 @@ def blank_code(text: str, lang: str) -> list[str]:
         c = text[i]
         two = text[i:i + 2]
         line_comment = (
-            (two == "//" and lang not in ("rb", "lua", "perl", "r", "ex"))
-            or (lang in ("py", "rb", "ex", "r", "perl") and c == "#" and not (lang == "perl" and text[i - 1:i] == "$"))
+            (two == "//" and lang not in ("rb", "lua", "perl", "r", "ex", "nim"))
+            or (lang in ("py", "rb", "ex", "r", "perl", "nim") and c == "#" and not (lang == "perl" and text[i - 1:i] == "$"))
             or (lang == "php" and c == "#" and text[i + 1:i + 2] != "[")
             or (lang == "lua" and two == "--")
         )
@@ -135,7 +138,7 @@ def blank_code(text: str, lang: str) -> list[str]:
             blank(text[i:j])
             i = j
             continue
-        if two == "/*" and lang not in ("py", "rb", "lua", "ex", "r", "perl"):
+        if two == "/*" and lang not in ("py", "rb", "lua", "ex", "r", "perl", "nim"):
             depth, j = 1, i + 2
             while j < n and depth:
                 if lang in ("rust", "swift", "scala") and text.startswith("/*", j):
@@ -169,8 +172,9 @@ def blank_code(text: str, lang: str) -> list[str]:
             blank(text[i:j + 1])
             i, last = j + 1, '"'
             continue
-        if lang == "perl" and c == "'" and i and text[i - 1].isalnum():
-            # An apostrophe in a word of a regex (`/Can't locate/`) opens no string.
+        if lang in ("perl", "nim") and c == "'" and i and text[i - 1].isalnum():
+            # An apostrophe in a word of a regex (`/Can't locate/`) opens no string, nor does
+            # Nim's type suffix (`-1'i32`).
             out.append(c)
             i += 1
             continue
@@ -179,7 +183,7 @@ def blank_code(text: str, lang: str) -> list[str]:
             out.append(text[i:i + 2])
             i += 2
             continue
-        quotes = '"' + ("'`" if lang == "js" else "`" if lang == "go" else "'" if lang in ("c", "cpp", "java", "cs", "kt", "php", "rb", "lua", "objc", "r", "perl", "sol") else "")
+        quotes = '"' + ("'`" if lang == "js" else "`" if lang == "go" else "'" if lang in ("c", "cpp", "java", "cs", "kt", "php", "rb", "lua", "objc", "r", "perl", "sol", "nim") else "")
         if lang == "rust" and c == "'":
             m = re.match(r"'(\\u\{[0-9a-fA-F]+\}|\\.|[^\\'])'", text[i:i + 12])
             if m:
@@ -1066,6 +1070,41 @@ def erl_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
     return res
 
 
+def nim_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
+    name = re.escape(symbol)
+    routine = re.compile(r"^\s*(?:proc|func|iterator|template|macro|method|converter)\s+`?" + name + r"`?\*?(?=[\[\(\s:={]|$)")
+    typed = re.compile(r"^\s*(?:type\s+)?" + name + r"\*?\s*(?:\[[^\]]*\])?\s*(?:\{\.[^}]*\.\})?\s*=")
+    res, section = [], None
+    for i, line in enumerate(src.code):
+        if not line.strip():
+            continue
+        ind = indent(line)
+        if re.match(r"^\s*type\s*$", line):
+            section = ind
+            continue
+        if section is not None and ind <= section:
+            section = None
+        in_types = section is not None or line.lstrip().startswith("type ")
+        if routine.match(line) or (in_types and typed.match(line)):
+            res.append((i + 1, nim_end(src, i)))
+    return res
+
+
+def nim_end(src: Source, i: int) -> int:
+    """The last line indented deeper than the header at 0-based line `i`; a line at its
+    indent that closes its parameters (`): int =`) still belongs to the header."""
+    own, last, header = indent(src.code[i]), i + 1, not src.code[i].rstrip().endswith("=")
+    for ln in range(i + 1, len(src.code)):
+        line = src.code[ln]
+        if not line.strip():
+            continue
+        if indent(line) <= own and not (header and line.strip().startswith(")")):
+            break
+        header = header and not line.rstrip().endswith("=")
+        last = ln + 1
+    return last
+
+
 def perl_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
     package, _, name = symbol.rpartition("::")
     res, current, pod = [], "main", False
@@ -1118,7 +1157,7 @@ def locate(src: Source, symbol: str) -> list[tuple[int, int]]:
         return component_ranges(src, symbol)
     return {
         "sol": sol_ranges,
-        "r": r_ranges, "perl": perl_ranges, "erl": erl_ranges,
+        "r": r_ranges, "perl": perl_ranges, "erl": erl_ranges, "nim": nim_ranges,
         "hs": hs_ranges, "ml": ml_ranges, "clj": clj_ranges, "lisp": lisp_ranges,
         "swift": swift_ranges, "scala": scala_ranges, "ex": ex_ranges, "objc": objc_ranges,
         "php": php_ranges, "rb": rb_ranges, "lua": lua_ranges, "cs": java_ranges, "kt": kt_ranges,

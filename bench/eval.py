@@ -51,7 +51,7 @@ SOURCE_EXT = {".rs", ".py", ".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".mts"
               ".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".hh", ".hxx", ".rb", ".php", ".lua", ".cs", ".kt",
               ".swift", ".scala", ".ex", ".exs", ".m", ".mm", ".hs", ".clj", ".cljs", ".cljc", ".ml", ".mli",
               ".R", ".r", ".pm", ".pl", ".vue", ".svelte", ".sol", ".el", ".lisp", ".lsp", ".asd",
-              ".scm", ".ss", ".rkt", ".erl", ".hrl"}
+              ".scm", ".ss", ".rkt", ".erl", ".hrl", ".nim"}
 LANGUAGE = {".rs": "rust", ".py": "python", ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript",
             ".ts": "typescript", ".tsx": "typescript", ".go": "go", ".java": "java", ".c": "c", ".h": "c/c++",
             ".cc": "c++", ".cpp": "c++", ".cxx": "c++", ".hpp": "c++", ".hh": "c++",
@@ -61,7 +61,7 @@ LANGUAGE = {".rs": "rust", ".py": "python", ".js": "javascript", ".mjs": "javasc
             ".ml": "ocaml", ".mli": "ocaml", ".R": "r", ".r": "r",
             ".pm": "perl", ".pl": "perl", ".vue": "vue", ".svelte": "svelte", ".sol": "solidity",
             ".el": "emacs-lisp", ".lisp": "common-lisp", ".lsp": "common-lisp", ".asd": "common-lisp",
-            ".scm": "scheme", ".ss": "scheme", ".rkt": "racket", ".erl": "erlang", ".hrl": "erlang"}
+            ".scm": "scheme", ".ss": "scheme", ".rkt": "racket", ".erl": "erlang", ".hrl": "erlang", ".nim": "nim"}
 STOPWORDS = set("""
 a about above after again all also an and any are as at be because been before being below between both
 but by can could did do does doing done down during each either else even every few for from further get
