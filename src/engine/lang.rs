@@ -195,14 +195,45 @@ impl Lang {
     /// The language a user would call the file `rel` of this language by: `name()`, except
     /// that `Text` files are told apart by their extension (`ruby`, `php`, `shell`).
     pub fn label(self, rel: &str) -> &'static str {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
         match self {
-            Lang::Text => match rel.rsplit_once('.') {
+            Lang::Text => match name.rsplit_once('.') {
                 // Only an Objective-C header is read as text (`refine`).
                 Some((_, "h")) => "objective-c",
                 Some((_, e)) => text_language(e).unwrap_or("other"),
-                None => "other",
+                // A file without an extension is source only as a shell script (`of_script`).
+                None => "shell",
             },
             _ => self.name(),
+        }
+    }
+
+    /// The language of a file without an extension, by its first line: a shell, Python or
+    /// Node script by its `#!` line (`#!/usr/bin/env bash`, `#!/bin/sh`, `#!/usr/bin/python3`),
+    /// or a shell script by an Emacs mode line (`# ssh(1) completion  -*- shell-script -*-`,
+    /// as bash-completion's files say). Tools' `bin/` and `libexec/` scripts are written so.
+    pub fn of_script(first_line: &str) -> Option<Lang> {
+        let interpreter = if let Some(command) = first_line.strip_prefix("#!") {
+            let mut words = command
+                .split_whitespace()
+                .map(|w| w.rsplit('/').next().unwrap_or(w));
+            let first = words.next()?;
+            if first == "env" {
+                words.find(|w| !w.starts_with('-') && !w.contains('='))?
+            } else {
+                first
+            }
+        } else {
+            let mode = first_line.split("-*-").nth(1)?.trim();
+            let mode = mode.strip_prefix("mode:").map_or(mode, str::trim);
+            mode.split(';').next()?.trim()
+        };
+        let base = interpreter.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+        match base {
+            "sh" | "bash" | "zsh" | "ksh" | "dash" | "ash" | "shell-script" => Some(Lang::Text),
+            "python" => Some(Lang::Python),
+            "node" | "nodejs" => Some(Lang::JavaScript),
+            _ => None,
         }
     }
 
@@ -560,6 +591,41 @@ mod tests {
         assert_eq!(Lang::Text.refine("src/A.vue", ts), Lang::TypeScript);
         let other = "<scripts lang=\"ts\"></scripts>\n<script>\nlet n\n</script>\n";
         assert_eq!(Lang::Text.refine("src/B.svelte", other), Lang::JavaScript);
+    }
+
+    #[test]
+    fn a_script_without_an_extension_is_known_by_its_first_line() {
+        for shell in [
+            "#!/bin/sh",
+            "#!/usr/bin/env bash",
+            "#! /bin/bash -e",
+            "#!/usr/bin/env -S zsh -f",
+            "# ssh(1) completion                          -*- shell-script -*-",
+            "# -*- mode: sh; indent-tabs-mode: nil -*-",
+        ] {
+            assert_eq!(Lang::of_script(shell), Some(Lang::Text), "{shell}");
+        }
+        assert_eq!(
+            Lang::of_script("#!/usr/bin/env python3"),
+            Some(Lang::Python)
+        );
+        assert_eq!(Lang::of_script("#!/usr/bin/python3.11"), Some(Lang::Python));
+        assert_eq!(
+            Lang::of_script("#!/usr/bin/env node"),
+            Some(Lang::JavaScript)
+        );
+        for other in [
+            "#!/usr/bin/env ruby",
+            "# Makefile  -*- makefile -*-",
+            "MIT License",
+            "",
+        ] {
+            assert_eq!(Lang::of_script(other), None, "{other}");
+        }
+        // It is read as shell, whatever its folder is called.
+        assert_eq!(Lang::Text.label("libexec/rbenv-exec"), "shell");
+        assert_eq!(Lang::Text.label("rbenv.d/exec/gem-rehash"), "shell");
+        assert_eq!(Lang::Text.fence("completions/ssh"), "shell");
     }
 
     #[test]

@@ -81,7 +81,9 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 //     callbacks and macros are definitions; `module:function(…)` calls that module's.
 // 70: Nim's types (`Name* = object` in a `type` section) are definitions, with the doc after
 //     their header.
-pub const FORMAT_VERSION: u32 = 70;
+// 71: scripts without an extension are read by their `#!` line or Emacs mode line; a shell
+//     function may open its body on the line below its name.
+pub const FORMAT_VERSION: u32 = 71;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most

@@ -2537,6 +2537,66 @@ fn an_exported_cpp_class_is_read_whole_and_described_by_its_file() {
     );
 }
 
+/// A tool's scripts often have no extension (`libexec/rbenv-exec`, bash-completion's
+/// `completions/ssh`): their first line says what they are, and they are indexed and answered
+/// as shell, Python or JavaScript by it. A build tool's vendored `configure` and a text file
+/// are not.
+#[test]
+fn scripts_without_an_extension_are_read_by_their_first_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "libexec/rbenv-exec",
+        "#!/usr/bin/env bash\n# Summary: Run an executable with the selected Ruby version\n\n\
+         # Prepends the shims directory to PATH before running the command.\n\
+         prepend_shims()\n{\n  PATH=\"$RBENV_ROOT/shims:$PATH\"\n}\n\nprepend_shims\nexec \"$@\"\n",
+    );
+    write(
+        dir.path(),
+        "completions/ssh",
+        "# ssh(1) completion                -*- shell-script -*-\n\n\
+         _ssh()\n{\n    _known_hosts_real \"$cur\"\n} &&\n    complete -F _ssh ssh\n",
+    );
+    write(
+        dir.path(),
+        "bin/check",
+        "#!/usr/bin/env python3\ndef verify_shims(path):\n    \"\"\"Verifies the shims.\"\"\"\n    return path\n",
+    );
+    write(
+        dir.path(),
+        "configure",
+        "#! /bin/sh\nprepend_shims() {\n  :\n}\n",
+    );
+    write(dir.path(), "NOTES", "prepend_shims() is documented here.\n");
+    let idx = open(dir.path());
+    let mut indexed: Vec<&str> = idx
+        .stored
+        .files
+        .iter()
+        .flatten()
+        .map(|f| f.rel.as_str())
+        .collect();
+    indexed.sort();
+    assert_eq!(
+        indexed,
+        ["bin/check", "completions/ssh", "libexec/rbenv-exec"]
+    );
+    let a = idx.answer("How are the shims prepended to the PATH?", None);
+    assert_eq!(
+        a.citations
+            .first()
+            .map(|c| (c.path.as_str(), c.start_line, c.end_line)),
+        Some(("libexec/rbenv-exec", 5, 8)),
+        "{}",
+        a.markdown
+    );
+    assert!(
+        a.markdown.contains("```shell\nprepend_shims()"),
+        "{}",
+        a.markdown
+    );
+}
+
 /// An Erlang function is cited from its `-spec` to its last clause and described by the
 /// comment above, across the blank line Erlang's style leaves; `gen:call(…)` calls the `call`
 /// of `gen.erl`, not the caller's own `call`.

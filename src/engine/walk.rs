@@ -81,11 +81,15 @@ pub fn candidate(root: &Path, abs: &Path) -> Option<Candidate> {
     if rel.split('/').any(is_skipped_dir) {
         return None;
     }
-    let lang = Lang::from_path(&rel)?;
     let name = rel.rsplit('/').next().unwrap_or(&rel);
     if name.contains(".min.") {
         return None;
     }
+    let lang = match Lang::from_path(&rel) {
+        Some(lang) => lang,
+        None if !name.contains('.') && !VENDORED_SCRIPTS.contains(&name) => script_lang(abs)?,
+        None => return None,
+    };
     let meta = std::fs::metadata(abs).ok()?;
     if !meta.is_file() || meta.len() > MAX_FILE_BYTES || meta.len() == 0 {
         return None;
@@ -97,6 +101,35 @@ pub fn candidate(root: &Path, abs: &Path) -> Option<Candidate> {
         size: meta.len(),
         mtime: mtime_of(&meta),
     })
+}
+
+/// Scripts without an extension that build tools write or copy into a project (Autoconf's,
+/// Automake's, Libtool's, the Gradle and Maven wrappers): tens of thousands of lines no one
+/// there wrote or asks about.
+const VENDORED_SCRIPTS: &[&str] = &[
+    "configure",
+    "config.status",
+    "libtool",
+    "install-sh",
+    "depcomp",
+    "missing",
+    "compile",
+    "mkinstalldirs",
+    "test-driver",
+    "ar-lib",
+    "py-compile",
+    "ylwrap",
+    "gradlew",
+    "mvnw",
+];
+
+/// The language of the script at `abs`, by its first line (`Lang::of_script`).
+fn script_lang(abs: &Path) -> Option<Lang> {
+    use std::io::Read;
+    let mut head = [0u8; 256];
+    let n = std::fs::File::open(abs).ok()?.read(&mut head).ok()?;
+    let first = head[..n].split(|&b| b == b'\n').next()?;
+    Lang::of_script(std::str::from_utf8(first).ok()?)
 }
 
 /// The files a walk found to index, and how many source files it left out for their size.

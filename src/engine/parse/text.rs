@@ -148,8 +148,11 @@ pub(super) fn definitions(text: &str, language: &str, col: &mut Collected) {
                     return None;
                 }
                 let next = lines[i + 1..].iter().find(|l| !l.text.is_empty());
+                let next = next.map_or("", |l| l.text);
                 let owner = parent.map(|p| (p.2, p.1.rsplit('.').next().unwrap_or(&p.1)));
-                typed_header(line.text, owner, next.map_or("", |l| l.text))
+                let shell = language == "shell";
+                (shell.then(|| shell_function(line.text, next)).flatten())
+                    .or_else(|| typed_header(line.text, owner, next))
             })?;
             Some((kind, name, Extent::Indented))
         }) else {
@@ -480,13 +483,27 @@ fn header(t: &str) -> Option<(Kind, &str)> {
             .then_some((kind, name));
     }
     // `name() {` — a shell function.
-    let name = t
-        .strip_suffix('{')?
-        .trim_end()
-        .strip_suffix("()")?
-        .trim_end();
-    (!name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_'))
-        .then_some((Kind::Function, name))
+    shell_function_name(t.strip_suffix('{')?.trim_end()).map(|name| (Kind::Function, name))
+}
+
+/// A shell function whose body opens on the line below its name, as GNU style and
+/// bash-completion write them: `_known_hosts_real()` over `{`.
+fn shell_function<'a>(t: &'a str, next: &str) -> Option<(Kind, &'a str)> {
+    let opens = next.starts_with('{') || next.starts_with('(');
+    opens
+        .then(|| shell_function_name(t))
+        .flatten()
+        .map(|name| (Kind::Function, name))
+}
+
+/// The name of `name()` (`__ltrim_colon_completions()`, `ssh-add()`).
+fn shell_function_name(t: &str) -> Option<&str> {
+    let name = t.strip_suffix("()")?.trim_end();
+    let named = name.starts_with(|c: char| c.is_alphabetic() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+    named.then_some(name)
 }
 
 /// The length of the `<…>` group `s` opens, nested groups included.
@@ -844,6 +861,21 @@ pub(super) mod tests {
                 ("main".to_string(), Kind::Function, 4, 6),
             ]
         );
+        // GNU style opens the body below the name; bash-completion registers the function
+        // after its brace.
+        let gnu = "_ssh()\n{\n    local cur\n    _init_completion || return\n} &&\n    \
+                   complete -F _ssh ssh\n\n__ltrim-colon()\n{\n    :\n} # __ltrim-colon()\n\
+                   echo done\n";
+        let mut col = Collected::default();
+        definitions(gnu, "shell", &mut col);
+        let got: Vec<_> = col
+            .defs
+            .iter()
+            .map(|d| (d.qual.as_str(), d.start, d.end))
+            .collect();
+        assert_eq!(got, [("_ssh", 1, 5), ("__ltrim-colon", 8, 11)]);
+        // Elsewhere a call on its own line is no function.
+        assert!(defs("init()\n{ x }\n").is_empty());
     }
 
     #[test]
