@@ -54,6 +54,9 @@ that closes it. Doc comments above are not part of it. Found by language:
   .nim            `name` of a `proc`, `func`, `iterator`, `template`, `macro`, `method` or
                   `converter`, or of a type in a `type` section (`Name*[T] = object`); ends at
                   its last line indented deeper than its header
+  .sh, no extension  `name` of a shell function (`name() {`, `name()` over `{`,
+                  `function name`); ends at the `}` at its header's indent (a file without an
+                  extension is read as shell: it is indexed only when its first line says so)
   .R .r           `name` of `name <- function(…) {`; ends at its closing brace (or on its
                   line when it has no braces)
   .pm .pl         `Package::Name::sub` (the `package` statement in force); ends at its closing
@@ -91,7 +94,7 @@ EXT_LANG = {
     ".swift": "swift", ".scala": "scala", ".ex": "ex", ".exs": "ex", ".m": "objc", ".mm": "objc",
     ".hs": "hs", ".ml": "ml", ".clj": "clj", ".cljs": "clj", ".cljc": "clj", ".R": "r", ".r": "r",
     ".pm": "perl", ".pl": "perl", ".vue": "js", ".svelte": "js", ".sol": "sol",
-    ".erl": "erl", ".hrl": "erl", ".nim": "nim",
+    ".erl": "erl", ".hrl": "erl", ".nim": "nim", ".sh": "sh", ".bash": "sh", "": "sh",
     ".el": "lisp", ".lisp": "lisp", ".lsp": "lisp", ".asd": "lisp", ".scm": "lisp", ".rkt": "lisp",
 }
 
@@ -127,7 +130,8 @@ def blank_code(text: str, lang: str) -> list[str]:
         c = text[i]
         two = text[i:i + 2]
         line_comment = (
-            (two == "//" and lang not in ("rb", "lua", "perl", "r", "ex", "nim"))
+            (two == "//" and lang not in ("rb", "lua", "perl", "r", "ex", "nim", "sh"))
+            or (lang == "sh" and c == "#" and (i == 0 or text[i - 1] in " \t\n;"))
             or (lang in ("py", "rb", "ex", "r", "perl", "nim") and c == "#" and not (lang == "perl" and text[i - 1:i] == "$"))
             or (lang == "php" and c == "#" and text[i + 1:i + 2] != "[")
             or (lang == "lua" and two == "--")
@@ -138,7 +142,7 @@ def blank_code(text: str, lang: str) -> list[str]:
             blank(text[i:j])
             i = j
             continue
-        if two == "/*" and lang not in ("py", "rb", "lua", "ex", "r", "perl", "nim"):
+        if two == "/*" and lang not in ("py", "rb", "lua", "ex", "r", "perl", "nim", "sh"):
             depth, j = 1, i + 2
             while j < n and depth:
                 if lang in ("rust", "swift", "scala") and text.startswith("/*", j):
@@ -178,8 +182,15 @@ def blank_code(text: str, lang: str) -> list[str]:
             out.append(c)
             i += 1
             continue
-        if lang == "perl" and c == "\\":
-            # `\'` in a regex (`/^Can\'t/`) is no quote.
+        if lang == "sh" and c == "'":
+            # A shell's single quotes hold everything, a backslash too, up to the next one.
+            j = text.find("'", i + 1)
+            j = n if j < 0 else j + 1
+            blank(text[i:j])
+            i = j
+            continue
+        if lang in ("perl", "sh") and c == "\\":
+            # `\'` in a regex (`/^Can\'t/`) is no quote; nor is a shell's `\"`.
             out.append(text[i:i + 2])
             i += 2
             continue
@@ -1105,6 +1116,25 @@ def nim_end(src: Source, i: int) -> int:
     return last
 
 
+def sh_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
+    head = re.compile(r"^(\s*)(?:function\s+)?" + re.escape(symbol) + r"\s*(?:\(\s*\))?\s*(\{.*\})?\s*\{?\s*$")
+    res = []
+    for i, line in enumerate(src.code):
+        m = head.match(line)
+        if not m or not (line.lstrip().startswith("function") or "()" in line):
+            continue
+        if m.group(2):  # `name() { …; }` on one line
+            res.append((i + 1, i + 1))
+            continue
+        own = m.group(1)
+        # `}` alone, or going on to what runs once it is defined (`} && complete -F _ssh ssh`).
+        close = re.compile("^" + own + r"\}(?:\s|;|$)")
+        end = next((j for j in range(i + 1, len(src.code)) if close.match(src.code[j])), None)
+        if end is not None:
+            res.append((i + 1, end + 1))
+    return res
+
+
 def perl_ranges(src: Source, symbol: str) -> list[tuple[int, int]]:
     package, _, name = symbol.rpartition("::")
     res, current, pod = [], "main", False
@@ -1157,7 +1187,7 @@ def locate(src: Source, symbol: str) -> list[tuple[int, int]]:
         return component_ranges(src, symbol)
     return {
         "sol": sol_ranges,
-        "r": r_ranges, "perl": perl_ranges, "erl": erl_ranges, "nim": nim_ranges,
+        "r": r_ranges, "perl": perl_ranges, "erl": erl_ranges, "nim": nim_ranges, "sh": sh_ranges,
         "hs": hs_ranges, "ml": ml_ranges, "clj": clj_ranges, "lisp": lisp_ranges,
         "swift": swift_ranges, "scala": scala_ranges, "ex": ex_ranges, "objc": objc_ranges,
         "php": php_ranges, "rb": rb_ranges, "lua": lua_ranges, "cs": java_ranges, "kt": kt_ranges,

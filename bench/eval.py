@@ -51,7 +51,7 @@ SOURCE_EXT = {".rs", ".py", ".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".mts"
               ".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".hh", ".hxx", ".rb", ".php", ".lua", ".cs", ".kt",
               ".swift", ".scala", ".ex", ".exs", ".m", ".mm", ".hs", ".clj", ".cljs", ".cljc", ".ml", ".mli",
               ".R", ".r", ".pm", ".pl", ".vue", ".svelte", ".sol", ".el", ".lisp", ".lsp", ".asd",
-              ".scm", ".ss", ".rkt", ".erl", ".hrl", ".nim"}
+              ".scm", ".ss", ".rkt", ".erl", ".hrl", ".nim", ".sh", ".bash"}
 LANGUAGE = {".rs": "rust", ".py": "python", ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript",
             ".ts": "typescript", ".tsx": "typescript", ".go": "go", ".java": "java", ".c": "c", ".h": "c/c++",
             ".cc": "c++", ".cpp": "c++", ".cxx": "c++", ".hpp": "c++", ".hh": "c++",
@@ -61,7 +61,7 @@ LANGUAGE = {".rs": "rust", ".py": "python", ".js": "javascript", ".mjs": "javasc
             ".ml": "ocaml", ".mli": "ocaml", ".R": "r", ".r": "r",
             ".pm": "perl", ".pl": "perl", ".vue": "vue", ".svelte": "svelte", ".sol": "solidity",
             ".el": "emacs-lisp", ".lisp": "common-lisp", ".lsp": "common-lisp", ".asd": "common-lisp",
-            ".scm": "scheme", ".ss": "scheme", ".rkt": "racket", ".erl": "erlang", ".hrl": "erlang", ".nim": "nim"}
+            ".scm": "scheme", ".ss": "scheme", ".rkt": "racket", ".erl": "erlang", ".hrl": "erlang", ".nim": "nim", ".sh": "shell", ".bash": "shell"}
 STOPWORDS = set("""
 a about above after again all also an and any are as at be because been before being below between both
 but by can could did do does doing done down during each either else even every few for from further get
@@ -178,8 +178,8 @@ class KeywordBaseline:
             for dirpath, dirs, names in os.walk(root):
                 dirs.sort()
                 for name in sorted(names):
-                    if os.path.splitext(name)[1] in SOURCE_EXT:
-                        f = Path(dirpath) / name
+                    f = Path(dirpath) / name
+                    if os.path.splitext(name)[1] in SOURCE_EXT or is_script(f):
                         text = f.read_text(encoding="utf-8", errors="replace").lower()
                         out.append((f.relative_to(root).as_posix(), text.split("\n")))
             self.corpora[root] = out
@@ -212,6 +212,19 @@ class KeywordBaseline:
         return {"citations": citations}
 
 
+def is_script(path: Path) -> bool:
+    """A file without an extension that says on its first line it is a script (`#!`) or shell
+    code (an Emacs mode line, `-*- shell-script -*-`), as the engine reads such files."""
+    if "." in path.name:
+        return False
+    try:
+        with open(path, "rb") as f:
+            first = f.readline(256)
+    except OSError:
+        return False
+    return first.startswith(b"#!") or b"-*- shell-script -*-" in first
+
+
 def corpus_languages(questions: list[dict]) -> dict[str, str]:
     """Each corpus's language: that of most of its gold files other than `.h` headers, which
     C and C++ share."""
@@ -220,7 +233,7 @@ def corpus_languages(questions: list[dict]) -> dict[str, str]:
         for g in q["gold"]:
             ext = os.path.splitext(g["path"])[1]
             if ext != ".h":
-                lang = LANGUAGE.get(ext, "other")
+                lang = LANGUAGE.get(ext, "shell" if not ext else "other")
                 votes.setdefault(q["corpus"], {}).setdefault(lang, 0)
                 votes[q["corpus"]][lang] += 1
     return {c: max(v, key=v.get) for c, v in votes.items()}

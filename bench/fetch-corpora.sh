@@ -66,6 +66,7 @@ CORPORA=(
   "cl-ppcre deb     cl-ppcre:usr/share/common-lisp/source/cl-ppcre 20220126.gitb4056c5-1 65921437d89216135ebe0bf2380260b6eb5d19840eeb63cb240bd11610995264 - api.lisp"
   "otp-stdlib deb   erlang-src:usr/lib/erlang/lib/stdlib-4.2/src 1:25.2.3+dfsg-1+deb12u4 52fc8fbd533e0d094514ba54ff7b7a3244b2cf02a4905cf36dfeccb346d3479b - gen_server.erl"
   "nim-pure debsrc  nim:lib/pure                   1.6.10-2        1e237bb4faad68ace02f628bd7b5a6a861e58a1f2fd7029a6e5afdef0c589dd1  -      collections/tables.nim"
+  "bash-completion debsrc bash-completion         1:2.11-6        16adefabf43ec8ffb473704f5724d775c2f47e9f750d7d608f0251ec21fe8813  test,doc bash_completion"
   "httr     debsrc  r-cran-httr                    1.4.5+dfsg-1    019bb8b408aed23ea6a174812be70a25ed8de574eec9c022e65ab5476af1b678  -      R/cache.R"
   "lwp      debsrc  libwww-perl                    6.68-1          42784a5869855ee08522dfb1d30fccf98ca4ddefa8c6c1bcb0d68a0adceb7f01  -      lib/LWP/UserAgent.pm"
   "element  npm     element-ui                     2.15.14         60e6c12cb64680c01fe12951e18980c29f550e424a7ccf7544857d48a1169b23  lib    packages/autocomplete/src/autocomplete.vue"
