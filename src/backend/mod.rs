@@ -51,6 +51,11 @@ enum Inner {
     Local(Box<LocalBackend>),
 }
 
+/// The extensions of every file the local engine reads: what an editor should watch.
+pub fn source_extensions() -> impl Iterator<Item = &'static str> {
+    crate::engine::Lang::source_extensions()
+}
+
 /// Unique enough for file names and correlation: a process-wide counter plus the start time.
 pub fn new_answer_id() -> String {
     static NEXT: AtomicU64 = AtomicU64::new(1);

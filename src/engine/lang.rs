@@ -39,6 +39,43 @@ pub const ALL: [Lang; 9] = [
     Lang::Cpp,
 ];
 
+/// Extensions of the languages with a grammar here.
+const GRAMMAR_EXTENSIONS: &[(&str, Lang)] = &[
+    ("rs", Lang::Rust),
+    ("py", Lang::Python),
+    ("pyi", Lang::Python),
+    ("js", Lang::JavaScript),
+    ("mjs", Lang::JavaScript),
+    ("cjs", Lang::JavaScript),
+    ("jsx", Lang::JavaScript),
+    ("ts", Lang::TypeScript),
+    ("mts", Lang::TypeScript),
+    ("cts", Lang::TypeScript),
+    ("tsx", Lang::Tsx),
+    ("go", Lang::Go),
+    ("java", Lang::Java),
+    ("c", Lang::C),
+    ("h", Lang::C),
+    ("cc", Lang::Cpp),
+    ("cpp", Lang::Cpp),
+    ("cxx", Lang::Cpp),
+    ("hpp", Lang::Cpp),
+    ("hh", Lang::Cpp),
+    ("hxx", Lang::Cpp),
+    ("c++", Lang::Cpp),
+    ("h++", Lang::Cpp),
+    // Template and inline implementations included by headers, C++20 modules, CUDA (C++
+    // with kernel launches, which the grammar reads around) and Arduino sketches.
+    ("ipp", Lang::Cpp),
+    ("tpp", Lang::Cpp),
+    ("inl", Lang::Cpp),
+    ("cppm", Lang::Cpp),
+    ("ixx", Lang::Cpp),
+    ("cu", Lang::Cpp),
+    ("cuh", Lang::Cpp),
+    ("ino", Lang::Cpp),
+];
+
 /// Extensions of the source languages without a grammar here (`Lang::Text`), with the name a
 /// user knows each by.
 const TEXT_LANGUAGES: &[(&str, &str)] = &[
@@ -125,22 +162,19 @@ pub fn line_comment(label: &str) -> Option<&'static str> {
 impl Lang {
     pub fn from_path(path: &str) -> Option<Lang> {
         let ext = path.rsplit_once('.').map(|(_, e)| e)?;
-        Some(match ext {
-            "rs" => Lang::Rust,
-            "py" | "pyi" => Lang::Python,
-            "js" | "mjs" | "cjs" | "jsx" => Lang::JavaScript,
-            "ts" | "mts" | "cts" => Lang::TypeScript,
-            "tsx" => Lang::Tsx,
-            "go" => Lang::Go,
-            "java" => Lang::Java,
-            "c" | "h" => Lang::C,
-            "cc" | "cpp" | "cxx" | "hpp" | "hh" | "hxx" | "c++" | "h++" => Lang::Cpp,
-            // Template and inline implementations included by headers, C++20 modules, CUDA
-            // (C++ with kernel launches, which the grammar reads around) and Arduino sketches.
-            "ipp" | "tpp" | "inl" | "cppm" | "ixx" | "cu" | "cuh" | "ino" => Lang::Cpp,
-            e if text_language(e).is_some() => Lang::Text,
-            _ => return None,
-        })
+        GRAMMAR_EXTENSIONS
+            .iter()
+            .find(|(e, _)| *e == ext)
+            .map(|&(_, lang)| lang)
+            .or_else(|| text_language(ext).map(|_| Lang::Text))
+    }
+
+    /// Every extension of a file the engine reads, for the editor's file watcher.
+    pub fn source_extensions() -> impl Iterator<Item = &'static str> {
+        GRAMMAR_EXTENSIONS
+            .iter()
+            .map(|(e, _)| *e)
+            .chain(TEXT_LANGUAGES.iter().map(|(e, _)| *e))
     }
 
     /// The language of a file whose extension alone does not say: a `.h` header is read as
@@ -591,6 +625,19 @@ mod tests {
         assert_eq!(Lang::Text.refine("src/A.vue", ts), Lang::TypeScript);
         let other = "<scripts lang=\"ts\"></scripts>\n<script>\nlet n\n</script>\n";
         assert_eq!(Lang::Text.refine("src/B.svelte", other), Lang::JavaScript);
+    }
+
+    #[test]
+    fn the_watched_extensions_are_those_read() {
+        let watched: Vec<&str> = Lang::source_extensions().collect();
+        for ext in &watched {
+            assert!(Lang::from_path(&format!("a.{ext}")).is_some(), "{ext}");
+        }
+        for ext in [
+            "rs", "tsx", "cu", "rb", "erl", "nim", "el", "proto", "vue", "sh",
+        ] {
+            assert!(watched.contains(&ext), "{ext}");
+        }
     }
 
     #[test]

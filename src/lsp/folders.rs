@@ -23,11 +23,15 @@ use crate::sync::{LockExt, RwLockExt};
 impl State {
     pub async fn initialized(self: Arc<Self>) {
         if self.flags().watched_files_dynamic {
+            // Every file the engine reads (Ruby's and Erlang's too), so that a change made
+            // outside the editor (a `git pull`) reaches the index.
+            let extensions: Vec<&str> = crate::backend::source_extensions().collect();
+            let glob = format!("**/*.{{{}}}", extensions.join(","));
             let registration = Registration {
                 id: "potpie-watch-sources".into(),
                 method: "workspace/didChangeWatchedFiles".into(),
                 register_options: Some(serde_json::json!({
-                    "watchers": [{ "globPattern": "**/*.{rs,py,pyi,js,jsx,mjs,cjs,ts,tsx,mts,cts,go,java,c,h,cc,cpp,cxx,hpp,hh}" }]
+                    "watchers": [{ "globPattern": glob }]
                 })),
             };
             let client = self.client.clone();

@@ -252,6 +252,69 @@ async fn a_saved_edit_is_reflected_in_the_next_answer() {
     client.shutdown().await;
 }
 
+/// A file changed outside the editor (a `git pull`) in any language the engine reads reaches
+/// the index: the server asks to watch every such extension, Ruby's and Erlang's too, not
+/// only the grammar languages', and a watched change re-indexes the file.
+#[tokio::test]
+async fn a_file_changed_outside_the_editor_is_watched_and_indexed() {
+    let ws = sample_workspace();
+    let cache = tempfile::tempdir().unwrap();
+    let client = ready_client(ws.path(), cache.path()).await;
+    let registration = client
+        .wait_for("watcher registration", |m| {
+            m["method"] == "client/registerCapability"
+        })
+        .await;
+    let glob =
+        registration["params"]["registrations"][0]["registerOptions"]["watchers"][0]["globPattern"]
+            .as_str()
+            .expect("a glob")
+            .to_string();
+    for ext in ["rs", "tsx", "rb", "erl", "nim", "php", "kt", "sh"] {
+        assert!(
+            glob.contains(&format!(",{ext},")) || glob.contains(&format!("{{{ext},")),
+            "{ext}: {glob}"
+        );
+    }
+    let file = ws.path().join("lib/billing.rb");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(
+        &file,
+        "class Billing\n  # Charges a customer's credit card for an invoice.\n  \
+         def charge_invoice(amount_cents)\n    amount_cents > 0\n  end\nend\n",
+    )
+    .unwrap();
+    let uri = file_uri(&file);
+    client
+        .notify(
+            "workspace/didChangeWatchedFiles",
+            json!({"changes": [{"uri": uri, "type": 1}]}),
+        )
+        .await;
+    let mut found = false;
+    for _ in 0..50 {
+        let answer = client
+            .execute(
+                "potpie.ask",
+                json!({"question": "Where is the invoice charged to the credit card?"}),
+            )
+            .await
+            .unwrap();
+        if answer["citations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["uri"] == uri)
+        {
+            found = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(found, "the file written on disk never appeared in answers");
+    client.shutdown().await;
+}
+
 #[tokio::test]
 async fn bad_input_gets_an_error_and_the_server_keeps_serving() {
     let ws = sample_workspace();
