@@ -2616,7 +2616,7 @@ fn erlang_workspaces_call_across_modules_and_cite_specs_with_their_clauses() {
     write(
         dir.path(),
         "gen_server.erl",
-        "-module(gen_server).\n-export([call/2]).\n\n\
+        "-module(gen_server).\n-export([call/2]).\n\n%%% Internal functions\n\n\
          call(Server, Request) ->\n    gen:call(Server, Request, 5000).\n",
     );
     let idx = open(dir.path());
@@ -2643,6 +2643,15 @@ fn erlang_workspaces_call_across_modules_and_cite_specs_with_their_clauses() {
         ),
         "{}",
         a.markdown
+    );
+    // A section's title above a blank line describes no function.
+    let server = idx
+        .file(idx.derived.path_ids["gen_server.erl"])
+        .expect("file");
+    assert_eq!(
+        server.symbols[0]
+            .doc_in(&std::fs::read_to_string(dir.path().join("gen_server.erl")).unwrap()),
+        ""
     );
 }
 

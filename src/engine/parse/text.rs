@@ -277,13 +277,20 @@ fn definition_doc(
     match language {
         "ocaml" if doc.is_empty() => docs::ocaml_doc_after(text, last.end),
         // Erlang's style leaves a blank line between a function's comment and its first
-        // clause (or its `-spec`) as often as not.
+        // clause (or its `-spec`) as often as not. A comment that short there is the title
+        // of the section the function opens (`%%% Internal functions`), not its doc.
         "erlang" if doc.is_empty() && line.start > 0 => {
             let above = text[..line.start - 1].rfind('\n').map_or(0, |i| i + 1);
-            if text[above..line.start].trim().is_empty() && above > 0 {
+            let blank_above = above > 0 && text[above..line.start].trim().is_empty();
+            let (detached, range) = if blank_above {
                 docs::doc_before(Lang::Text, text, above)
             } else {
-                (doc, range)
+                (String::new(), None)
+            };
+            if detached.split_whitespace().count() >= 4 {
+                (detached, range)
+            } else {
+                (doc, None)
             }
         }
         "nim" if doc.is_empty() && last.start > line.start => {
