@@ -83,7 +83,9 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 //     their header.
 // 71: scripts without an extension are read by their `#!` line or Emacs mode line; a shell
 //     function may open its body on the line below its name.
-pub const FORMAT_VERSION: u32 = 71;
+// 72: TypeScript's ambient function declarations (`declare function`, and those of a `declare
+//     namespace` or `declare module`) are definitions.
+pub const FORMAT_VERSION: u32 = 72;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most

@@ -1847,6 +1847,59 @@ fn a_declaration_file_yields_to_the_code_it_describes_unless_typings_are_asked_f
     );
 }
 
+/// A declaration file's functions are declared, not defined (`declare function`, or in a
+/// `declare namespace` / `declare module`): they are definitions all the same, with the docs
+/// the package's users read, and a question about typings cites them.
+#[test]
+fn ambient_function_declarations_are_definitions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "types/index.d.ts",
+        "/** Parses a query string into its keys and values. */
+         export declare function parseQuery(input: string): Record<string, string>;
+
+         declare namespace qs {
+  /** Encodes the keys and values of an object as a query string. */
+           export function stringify(value: object): string;
+}
+
+         declare module \"qs/decode\" {
+  /** Decodes a percent-encoded component. */
+           function decodeComponent(s: string): string;
+}
+",
+    );
+    let idx = open(dir.path());
+    let a = idx.answer(
+        "Where are the typings of the function that encodes an object as a query string?",
+        None,
+    );
+    assert_eq!(
+        a.citations
+            .first()
+            .map(|c| (c.path.as_str(), c.start_line, c.end_line)),
+        Some(("types/index.d.ts", 6, 6)),
+        "{}",
+        a.markdown
+    );
+    assert!(
+        a.markdown
+            .contains("Encodes the keys and values of an object as a query string."),
+        "{}",
+        a.markdown
+    );
+    let described = |q: &str| idx.answer(q, None).markdown;
+    assert!(
+        described("Where are the typings for parsing a query string?")
+            .contains("function `parseQuery` — Parses a query string into its keys and values."),
+    );
+    assert!(
+        described("Where are the typings for decoding a percent-encoded component?")
+            .contains("Decodes a percent-encoded component."),
+    );
+}
+
 /// "What error … when X": a project's catch-all error type says nothing about X, so the code
 /// that raises it in that case answers; a type named for the failure still answers itself.
 #[test]

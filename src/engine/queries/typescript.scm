@@ -14,6 +14,13 @@
 (program (lexical_declaration (variable_declarator name: (identifier) @name)) @def.constant)
 (export_statement declaration: (lexical_declaration (variable_declarator name: (identifier) @name)) @def.constant)
 (internal_module name: (identifier) @name) @def.module
+; Declarations of code written elsewhere (`declare function`, an `index.d.ts` beside the
+; JavaScript): bodiless, but what the API's users read and its docs are written on.
+(ambient_declaration (function_signature name: (identifier) @name)) @def.function
+(ambient_declaration (internal_module body: (statement_block (function_signature name: (identifier) @name) @def.function)))
+(ambient_declaration (internal_module body: (statement_block (export_statement declaration: (function_signature name: (identifier) @name)) @def.function)))
+(ambient_declaration (module body: (statement_block (function_signature name: (identifier) @name) @def.function)))
+(ambient_declaration (module body: (statement_block (export_statement declaration: (function_signature name: (identifier) @name)) @def.function)))
 
 (import_statement source: (string (string_fragment) @import))
 (export_statement source: (string (string_fragment) @import))
