@@ -983,7 +983,10 @@ mod tests {
                  interface I extends K {}\ntype T = string;\nenum E { A }\nconst h = () => 1, k = 2;\n\
                  module.exports.z = () => 1;\nconst o = { r: () => 1 };\nexport const t = 1;\nnamespace N {}\n\
                  class P { c: Conn; constructor(private s: Store, o?: Opt) { this.q = new Pool(); } }\n\
-                 function u(a: App) { const b: Ctx = a; const d = new Pool(); }\n",
+                 function u(a: App) { const b: Ctx = a; const d = new Pool(); }\n\
+                 declare function df(a: string): void;\nexport declare function edf(): void;\n\
+                 declare namespace dn { function nf(): void; export function enf(): void; }\n\
+                 declare module \"dm\" { function mf(): void; export function emf(): void; }\n",
             ),
             (
                 tree_sitter_go::LANGUAGE.into(),
