@@ -2617,6 +2617,12 @@ fn scripts_without_an_extension_are_read_by_their_first_line() {
     );
     write(
         dir.path(),
+        "bash_completion",
+        "#                              -*- shell-script -*-\n\n\
+         _known_hosts_real()\n{\n    COMPREPLY+=($(compgen -W \"$hosts\" -- \"$cur\"))\n}\n",
+    );
+    write(
+        dir.path(),
         "configure",
         "#! /bin/sh\nprepend_shims() {\n  :\n}\n",
     );
@@ -2632,7 +2638,20 @@ fn scripts_without_an_extension_are_read_by_their_first_line() {
     indexed.sort();
     assert_eq!(
         indexed,
-        ["bin/check", "completions/ssh", "libexec/rbenv-exec"]
+        [
+            "bash_completion",
+            "bin/check",
+            "completions/ssh",
+            "libexec/rbenv-exec"
+        ]
+    );
+    // Shell functions share one namespace: a completion calls the library's function.
+    assert_eq!(
+        known_calls(&idx, "completions/ssh"),
+        [(
+            "_ssh".to_string(),
+            "bash_completion:_known_hosts_real".to_string()
+        )]
     );
     let a = idx.answer("How are the shims prepended to the PATH?", None);
     assert_eq!(

@@ -16,16 +16,49 @@ use crate::engine::lang;
 
 /// Drops the references of `col` that name no definition of `text`'s own, unless they are
 /// made on a named type or module (`Utils.escape`) or a named variable (`$logger->info`),
-/// which may say where to look for the name, or name a class's base.
-pub(super) fn keep_calls_to_own_definitions(text: &str, col: &mut Collected) {
+/// which may say where to look for the name, or name a class's base. A shell's command
+/// (`_parse_help "$1"` at the start of a command) is kept too: shell functions share one
+/// namespace, and a library of them (`bash_completion`) is sourced by every script that calls
+/// them; the graph links such a call to the name's one file, if it has one.
+pub(super) fn keep_calls_to_own_definitions(text: &str, language: &str, col: &mut Collected) {
     let own: HashSet<&str> = col.defs.iter().map(|d| d.name.as_str()).collect();
+    let shell = language == "shell";
     col.refs.retain(|r| {
         r.kind == RefKind::Inherit
             || matches!(r.on, CallOn::Named(..) | CallOn::Value(Some(_)))
             || text
                 .get(r.start..r.end)
                 .is_some_and(|name| own.contains(name))
+            || shell && is_shell_command(text, r.start, r.end)
     });
+}
+
+/// Whether the word at `start..end` of shell code is a command's name: first on its line or
+/// after `;`, `|`, `&`, `(`, `{`, `` ` `` or a keyword that a command follows (`then`, `do`,
+/// `&&`'s `&`), and named as functions are (a variable's `$x`, an option's `-x` or an
+/// assignment's `x=` is none).
+fn is_shell_command(text: &str, start: usize, end: usize) -> bool {
+    const BEFORE_COMMAND: &[&str] = &["then", "do", "else", "elif", "if", "while", "until", "!"];
+    // The shell's own words, which no function is named after.
+    const RESERVED: &[&str] = &[
+        "if", "then", "else", "elif", "fi", "case", "esac", "for", "while", "until", "do", "done",
+        "in", "function", "select", "time", "return", "local", "declare", "export", "readonly",
+        "shift", "break", "continue",
+    ];
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let before = text[line_start..start].trim_end();
+    let after = &text[end..];
+    let named = text[start..end]
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+        && !after.starts_with('=');
+    named
+        && !RESERVED.contains(&&text[start..end])
+        && (before.is_empty()
+            || before.ends_with([';', '|', '&', '(', '{', '`'])
+            || BEFORE_COMMAND
+                .iter()
+                .any(|k| before.rsplit(char::is_whitespace).next() == Some(*k)))
 }
 
 /// How the code of a language calls a function.
@@ -120,7 +153,12 @@ pub(super) fn calls_in_line(code: &str, at: usize, language: &str, col: &mut Col
                 .map_or(b.len(), |n| i + open.len() + n + close.len());
             continue;
         }
-        if c == b'"' || (c == b'\'' && !prime_is_name && (i == 0 || !is_name_byte(b[i - 1]))) {
+        // A shell's double quotes hold the commands it substitutes (`"$(_ssh_options)"`):
+        // their words are read, and only a command's name is kept as a call.
+        let quoted_code = c == b'"' && language == "shell";
+        if !quoted_code
+            && (c == b'"' || (c == b'\'' && !prime_is_name && (i == 0 || !is_name_byte(b[i - 1]))))
+        {
             i = string_end(b, i);
             continue;
         }
@@ -330,6 +368,40 @@ mod tests {
             CallOn::Value(at) => at,
             _ => None,
         })
+    }
+
+    /// A shell command's name is kept whether or not the file defines it: the function may
+    /// live in a library the script sources. An argument, a variable or an assignment is none.
+    #[test]
+    fn a_shell_command_is_a_call_wherever_its_function_is() {
+        let code = "_ssh()\n{\n    _init_completion -n : || return\n    \
+                    COMPREPLY=($(compgen -W \"$(_ssh_options)\" -- \"$cur\"))\n    \
+                    [[ $cur ]] && _known_hosts_real -a \"$cur\"; ls cur\n    \
+                    if true; then _filedir; fi\n}\n";
+        let mut col = Collected::default();
+        for (at, line) in code.split_inclusive('\n').scan(0, |at, l| {
+            let start = *at;
+            *at += l.len();
+            Some((start, l))
+        }) {
+            let indent = line.len() - line.trim_start().len();
+            calls_in_line(line.trim(), at + indent, "shell", &mut col);
+        }
+        keep_calls_to_own_definitions(code, "shell", &mut col);
+        let kept: Vec<&str> = col.refs.iter().map(|r| &code[r.start..r.end]).collect();
+        assert_eq!(
+            kept,
+            [
+                "_ssh",
+                "_init_completion",
+                "compgen",
+                "_ssh_options",
+                "_known_hosts_real",
+                "ls",
+                "true",
+                "_filedir"
+            ]
+        );
     }
 
     /// Erlang calls another module's function as `module:function(…)` (a module is its

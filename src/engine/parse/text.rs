@@ -217,7 +217,7 @@ pub(super) fn definitions(text: &str, language: &str, col: &mut Collected) {
     if lisp::is_lisp(language) {
         lisp::document_methods(&mut col.defs);
     }
-    calls::keep_calls_to_own_definitions(text, col);
+    calls::keep_calls_to_own_definitions(text, language, col);
 }
 
 /// The index of the last line of the definition `name` whose header is line `i`, found as
