@@ -1856,19 +1856,13 @@ fn ambient_function_declarations_are_definitions() {
     write(
         dir.path(),
         "types/index.d.ts",
-        "/** Parses a query string into its keys and values. */
-         export declare function parseQuery(input: string): Record<string, string>;
-
-         declare namespace qs {
-  /** Encodes the keys and values of an object as a query string. */
-           export function stringify(value: object): string;
-}
-
-         declare module \"qs/decode\" {
-  /** Decodes a percent-encoded component. */
-           function decodeComponent(s: string): string;
-}
-",
+        "/** Parses a query string into its keys and values. */\n\
+         export declare function parseQuery(input: string): Record<string, string>;\n\n\
+         declare namespace qs {\n  /** Encodes the keys and values of an object as a query string. */\n  \
+         export function stringify(value: object): string;\n}\n\n\
+         declare module \"qs/decode\" {\n  /** Decodes a percent-encoded component. */\n  \
+         function decodeComponent(s: string): string;\n}\n\n\
+         export interface Router {\n  /** Adds a route for GET requests. */\n  get(path: string): this;\n}\n",
     );
     let idx = open(dir.path());
     let a = idx.answer(
@@ -1897,6 +1891,11 @@ fn ambient_function_declarations_are_definitions() {
     assert!(
         described("Where are the typings for decoding a percent-encoded component?")
             .contains("Decodes a percent-encoded component."),
+    );
+    // An interface's method signatures are its methods.
+    assert!(
+        described("Where are the typings for adding a route for GET requests?")
+            .contains("method `Router.get` — Adds a route for GET requests."),
     );
 }
 

@@ -7,6 +7,7 @@
 (enum_declaration name: (identifier) @name) @def.class
 (method_definition name: [(property_identifier) (private_property_identifier)] @name) @def.method
 (abstract_method_signature name: [(property_identifier) (private_property_identifier)] @name) @def.method
+(interface_body (method_signature name: (property_identifier) @name) @def.method)
 (public_field_definition name: [(property_identifier) (private_property_identifier)] @name value: [(arrow_function) (function_expression)]) @def.method
 (variable_declarator name: (identifier) @name value: [(function_expression) (arrow_function) (class) (generator_function)]) @def.function
 (expression_statement (assignment_expression left: [(member_expression) (subscript_expression)] @name right: [(function_expression) (arrow_function) (class)])) @def.function

@@ -986,7 +986,8 @@ mod tests {
                  function u(a: App) { const b: Ctx = a; const d = new Pool(); }\n\
                  declare function df(a: string): void;\nexport declare function edf(): void;\n\
                  declare namespace dn { function nf(): void; export function enf(): void; }\n\
-                 declare module \"dm\" { function mf(): void; export function emf(): void; }\n",
+                 declare module \"dm\" { function mf(): void; export function emf(): void; }\n\
+                 interface Store { get(key: string): number; size: number; }\n",
             ),
             (
                 tree_sitter_go::LANGUAGE.into(),
