@@ -988,6 +988,11 @@ mod tests {
                 "(define (Foo x) \"é\")",
                 "message Foo {\n  rpc Bar(X) returns (Y);\n",
                 "type Query {\n  \"\"\"é\"\"\"\n  Foo(x: Int): T\n",
+                "-spec foo(X) -> ok.\n%% é\n\nfoo(X) -> $., \"é\";\n",
+                "-record(foo, {a = 1 % é\n}).\nfoo:bar(X) -> ?MODULE:baz(fun qux/2).\n",
+                "type\n  Foo*[T] {.pure.} = object ## é\n    x: int\n",
+                "declare function Foo(x: string): void;\ninterface I { m(é: T): void }\n",
+                "foo()\n{\n  _bar \"$(baz é)\"\n} && complete -F foo foo\n",
             ]),
             0..48,
         )
@@ -1006,7 +1011,8 @@ mod tests {
             for rel in [
                 "a.pm", "a.kt", "a.cs", "a.ml", "a.mli", "a.clj", "a.php", "a.rb", "a.swift",
                 "a.hs", "a.ts", "a.d.ts", "a.js", "a.py", "a.rs", "a.go", "a.java", "a.c",
-                "a.cpp", "a.el", "a.lisp", "a.scm", "a.proto", "a.thrift", "a.graphql",
+                "a.cpp", "a.el", "a.lisp", "a.scm", "a.proto", "a.thrift", "a.graphql", "a.erl",
+                "a.nim", "a.sh",
             ] {
                 let lang = Lang::from_path(rel).expect("a known extension");
                 let parsed = parse_file(rel, lang, &text, &mut parsers);
