@@ -465,3 +465,18 @@ impl Drop for Session {
         self.shutdown.cancel();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// A file the local engine reads is one a Potpie answer's citation may name: `citations`
+    /// keeps its own list of extensions, since neither module imports the other.
+    #[test]
+    fn every_file_the_engine_reads_can_be_cited() {
+        for ext in super::source_extensions() {
+            assert!(
+                crate::citations::has_source_ext(&format!("src/a.{ext}")),
+                "{ext}"
+            );
+        }
+    }
+}

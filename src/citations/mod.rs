@@ -26,6 +26,8 @@ pub use anchor::{Anchor, FileLines};
 pub use describe::{hint_message, symbol_at};
 pub use linkify::linkify;
 use paths::Resolver;
+#[cfg(test)]
+pub(crate) use refs::has_source_ext;
 use scan::{Event, Form};
 
 /// At most this many references come out of `extract`.

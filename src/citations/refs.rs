@@ -20,7 +20,8 @@ pub(super) const SOURCE_EXTS: &[&str] = &[
     "ini", "cfg", "conf", "env", "proto", "graphql", "gql", "tf", "hcl", "nix", "zig", "jl",
     "cmake", "mk", "lock", "ipynb", "sol", "v", "sv", "vhd", "asm", "s", "bzl", "star", "jinja",
     "j2", "tpl", "el", "lisp", "lsp", "asd", "scm", "rkt", "cljc", "cu", "cuh", "ipp", "tpp",
-    "cppm", "ixx", "ino", "thrift",
+    "cppm", "ixx", "ino", "thrift", "nim", "nims", "nimble", "gemspec", "podspec", "ru", "pyw",
+    "graphqls", "sld", "ss", "fsx", "c++", "h++",
 ];
 
 /// Names without an extension that are still files.

@@ -44,6 +44,10 @@ const GRAMMAR_EXTENSIONS: &[(&str, Lang)] = &[
     ("rs", Lang::Rust),
     ("py", Lang::Python),
     ("pyi", Lang::Python),
+    ("pyw", Lang::Python),
+    // Starlark, Bazel's and Buck's build language, is Python's syntax: its `.bzl` files
+    // define the rules and macros a build uses, with docstrings.
+    ("bzl", Lang::Python),
     ("js", Lang::JavaScript),
     ("mjs", Lang::JavaScript),
     ("cjs", Lang::JavaScript),
@@ -80,6 +84,11 @@ const GRAMMAR_EXTENSIONS: &[(&str, Lang)] = &[
 /// user knows each by.
 const TEXT_LANGUAGES: &[(&str, &str)] = &[
     ("rb", "ruby"),
+    // Ruby by another name: Rake tasks, gem and pod specifications, Rack's `config.ru`.
+    ("rake", "ruby"),
+    ("gemspec", "ruby"),
+    ("podspec", "ruby"),
+    ("ru", "ruby"),
     ("php", "php"),
     ("cs", "csharp"),
     ("kt", "kotlin"),
@@ -95,6 +104,8 @@ const TEXT_LANGUAGES: &[(&str, &str)] = &[
     ("ex", "elixir"),
     ("exs", "elixir"),
     ("erl", "erlang"),
+    // Erlang's headers: the records and macros its modules include.
+    ("hrl", "erlang"),
     ("hs", "haskell"),
     ("ml", "ocaml"),
     ("mli", "ocaml"),
@@ -127,6 +138,9 @@ const TEXT_LANGUAGES: &[(&str, &str)] = &[
     ("svelte", "svelte"),
     ("ps1", "powershell"),
     ("nim", "nim"),
+    // NimScript: Nim's configuration and build scripts (`config.nims`, `x.nimble`).
+    ("nims", "nim"),
+    ("nimble", "nim"),
     ("elm", "elm"),
     ("r", "r"),
     ("R", "r"),
@@ -612,6 +626,11 @@ mod tests {
         assert_eq!(label("lib/rack/utils.rb"), Some("ruby"));
         assert_eq!(label("src/Monolog/Logger.php"), Some("php"));
         assert_eq!(label("scripts/build.sh"), Some("shell"));
+        assert_eq!(label("src/dets.hrl"), Some("erlang"));
+        assert_eq!(label("lib/tasks/db.rake"), Some("ruby"));
+        assert_eq!(label("rack.gemspec"), Some("ruby"));
+        assert_eq!(label("config.nims"), Some("nim"));
+        assert_eq!(label("tools/defs.bzl"), Some("python"));
         assert_eq!(label("src/main.rs"), Some("rust"));
         assert_eq!(label("README.md"), None);
         assert_eq!(Lang::Text.fence("Src/Json/JsonReader.cs"), "csharp");
