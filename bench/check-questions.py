@@ -104,10 +104,8 @@ EXT_LANG = {
 def blank_code(text: str, lang: str) -> list[str]:
     """The lines of `text` with comments and the insides of string and character literals
     replaced by spaces (newlines kept), so brackets and semicolons can be counted."""
-    if lang in ("hs", "ml", "clj", "lisp"):
+    if lang in ("hs", "ml", "clj", "lisp", "erl"):
         return blank_functional(text, lang)
-    if lang == "erl":
-        return blank_erlang(text)
     if lang == "perl":
         # POD (`=head2` … `=cut`) and everything after `__END__` is prose, apostrophes and all.
         kept, pod, ended = [], False, False
@@ -261,34 +259,10 @@ def blank_code(text: str, lang: str) -> list[str]:
     return "".join(out).split("\n")
 
 
-def blank_erlang(text: str) -> list[str]:
-    """blank_code for Erlang: `%` comments, strings, quoted atoms and `$c` characters."""
-    out, i, n = [], 0, len(text)
-    while i < n:
-        c = text[i]
-        j = None
-        if c == "%":
-            j = text.find("\n", i)
-            j = n if j < 0 else j
-        elif c == "$" and i + 1 < n:
-            j = i + (3 if text[i + 1] == "\\" else 2)
-        elif c in "\"'":
-            j = i + 1
-            while j < n and text[j] != c:
-                j += 2 if text[j] == "\\" else 1
-            j += 1
-        if j is None:
-            out.append(c)
-            i += 1
-        else:
-            out.append("".join("\n" if ch == "\n" else " " for ch in text[i:j]))
-            i = j
-    return "".join(out).split("\n")
-
-
 def blank_functional(text: str, lang: str) -> list[str]:
-    """blank_code for Haskell (`--`, nested `{- -}`), OCaml (nested `(* *)`) and Clojure (`;`,
-    `\\c` characters): strings blanked, and no quote character taken for a literal (`x'`, `'a`)."""
+    """blank_code for Haskell (`--`, nested `{- -}`), OCaml (nested `(* *)`), Clojure and the
+    other Lisps (`;`, `\\c` characters) and Erlang (`%`, `$c` characters, `'quoted atoms'`):
+    strings blanked, and no other quote character taken for a literal (`x'`, `'a`)."""
     out, i, n = [], 0, len(text)
     opener, closer = {"hs": ("{-", "-}"), "ml": ("(*", "*)")}.get(lang, (None, None))
     while i < n:
@@ -304,20 +278,22 @@ def blank_functional(text: str, lang: str) -> list[str]:
                 else:
                     j += 1
         elif (lang == "hs" and two == "--" and (i + 2 >= n or text[i + 2] in "- \t\n" or text[i + 2].isalnum())) \
-                or (lang in ("clj", "lisp") and c == ";"):
+                or (lang in ("clj", "lisp") and c == ";") or (lang == "erl" and c == "%"):
             j = text.find("\n", i)
             j = n if j < 0 else j
         elif lang == "clj" and c == "\\":
             j = i + 2
+        elif lang == "erl" and c == "$" and i + 1 < n:
+            j = i + (3 if text[i + 1] == "\\" else 2)
         elif lang == "lisp" and (two == "#\\" or (c == "?" and (i == 0 or text[i - 1] in " \t\n(") and i + 1 < n)):
             # A character: Common Lisp's and Scheme's `#\(`, Emacs Lisp's `?(` and `?\(`.
             j = i + (3 if two == "#\\" or text[i + 1] == "\\" else 2)
         elif lang == "lisp" and two == "#|":
             j = text.find("|#", i + 2)
             j = n if j < 0 else j + 2
-        elif c == '"':
+        elif c == '"' or (lang == "erl" and c == "'"):
             j = i + 1
-            while j < n and text[j] != '"':
+            while j < n and text[j] != c:
                 j += 2 if text[j] == "\\" else 1
             j += 1
         if j is None:
