@@ -57,8 +57,10 @@ pub(super) fn describe(doc: &str, dialect: Dialect) -> Option<String> {
     let mut from_tags = None;
     let mut fields = None;
     for para in doc.trim().split("\n\n") {
-        let purpose = function_header_purpose(para);
-        let mut para = without_banners(purpose.as_deref().unwrap_or(para));
+        let mut para = without_banners(para);
+        if let Some(purpose) = function_header_purpose(&para) {
+            para = purpose;
+        }
         para = without_summary_tag(&para).to_string();
         if dialect != Dialect::Haddock {
             para = without_flag_tags(&para);
@@ -88,20 +90,18 @@ pub(super) fn describe(doc: &str, dialect: Dialect) -> Option<String> {
         .map(|t| first_sentence(&inline_markdown(&t, dialect)))
 }
 
-/// The prose of a function header written as fields, as Erlang/OTP's code does:
-/// `Func: start_children/2`, `Args: …`, `Purpose: Start all children.`, `Returns: …`. The
+/// The prose of a function header written as fields (its banners gone), as Erlang/OTP's code
+/// does: `Func: start_children/2`, `Args: …`, `Purpose: Start all children.`, `Returns: …`. The
 /// purpose is the description; a header without one says nothing (`None` when `para` is no
 /// such header; `Some("")` when it is one without a purpose).
 fn function_header_purpose(para: &str) -> Option<String> {
-    let is_rule = |w: &str| w.chars().all(|c| "=-*~_#/%".contains(c));
-    let text = para.trim_start_matches(|c: char| c.is_whitespace() || "=-*~_#/%".contains(c));
-    if !(text.starts_with("Func:") || text.starts_with("Function:")) {
+    if !(para.starts_with("Func:") || para.starts_with("Function:")) {
         return None;
     }
-    let Some((_, purpose)) = text.split_once("Purpose:") else {
+    let Some((_, purpose)) = para.split_once("Purpose:") else {
         return Some(String::new());
     };
-    // It runs to the next field (`Returns: …`) or rule.
+    // It runs to the next field (`Returns: …`).
     let is_field = |w: &str| {
         w.strip_suffix(':').is_some_and(|name| {
             name.starts_with(|c: char| c.is_ascii_uppercase())
@@ -110,7 +110,7 @@ fn function_header_purpose(para: &str) -> Option<String> {
     };
     let words: Vec<&str> = purpose
         .split_whitespace()
-        .take_while(|w| !(is_field(w) || w.len() >= 3 && is_rule(w)))
+        .take_while(|w| !is_field(w))
         .collect();
     Some(words.join(" "))
 }
@@ -508,6 +508,10 @@ mod tests {
                        Purpose: Start all children.  The new map contains #child's \
                        with pids. Returns: {ok, NChildren} | {error, NChildren, Reason}";
         assert_eq!(plain(purpose), "Start all children.");
+        assert_eq!(
+            plain("-------- Func: init/1 Purpose: Starts the loop. --------"),
+            "Starts the loop."
+        );
         let below = "Func: terminate_dynamic_children/1 Args: State Returns: ok\n\n\
                      Shutdown all dynamic children. This happens when the supervisor is stopped.";
         assert_eq!(plain(below), "Shutdown all dynamic children.");
