@@ -28,6 +28,7 @@ mod text;
 mod text_bases;
 mod text_extent;
 mod tree_walk;
+mod typed;
 mod types;
 
 pub use decls::Decl;
@@ -993,6 +994,8 @@ mod tests {
                 "type\n  Foo*[T] {.pure.} = object ## é\n    x: int\n",
                 "declare function Foo(x: string): void;\ninterface I { m(é: T): void }\n",
                 "foo()\n{\n  _bar \"$(baz é)\"\n} && complete -F foo foo\n",
+                "  public é Foo\n  {\n    get {\n",
+                "  internal int Foo {\n    private set => é;\n",
             ]),
             0..48,
         )

@@ -10,12 +10,13 @@ use super::functional::{self, Extent};
 use super::text_extent::{
     block_end, clauses_end, line_at, objc_container_end, period_end, perl_package_end, spec_end,
 };
+use super::typed::{typed_header, typed_property};
 use super::{Collected, RawDef, calls, decls, docs, idl, lisp, nim, pod, text_bases};
 use crate::engine::lang::Lang;
 use crate::engine::parse::Kind;
 
 /// Words that may precede the definition keyword on its line.
-const MODIFIERS: &[&str] = &[
+pub(super) const MODIFIERS: &[&str] = &[
     "public",
     "private",
     "protected",
@@ -142,17 +143,10 @@ pub(super) fn definitions(text: &str, language: &str, col: &mut Collected) {
             if !general {
                 return None;
             }
+            // A type before a name is C#'s and Dart's shape, never these languages'.
             let (kind, name) = header(line.text).or_else(|| {
-                // A type before a name is C#'s and Dart's shape, never these languages'.
-                if own_rules {
-                    return None;
-                }
-                let next = lines[i + 1..].iter().find(|l| !l.text.is_empty());
-                let next = next.map_or("", |l| l.text);
                 let owner = parent.map(|p| (p.2, p.1.rsplit('.').next().unwrap_or(&p.1)));
-                let shell = language == "shell";
-                (shell.then(|| shell_function(line.text, next)).flatten())
-                    .or_else(|| typed_header(line.text, owner, next))
+                (!own_rules).then(|| keywordless_header(language, &lines, i, owner))?
             })?;
             Some((kind, name, Extent::Indented))
         }) else {
@@ -218,6 +212,28 @@ pub(super) fn definitions(text: &str, language: &str, col: &mut Collected) {
         lisp::document_methods(&mut col.defs);
     }
     calls::keep_calls_to_own_definitions(text, language, col);
+}
+
+/// `(kind, name)` of a definition line `i` opens with no keyword before its name: a shell
+/// function, or a member declared by its type (a C# method or property). `owner` is the open
+/// definition it is in, by kind and last name.
+fn keywordless_header<'a>(
+    language: &str,
+    lines: &[Line<'a>],
+    i: usize,
+    owner: Option<(Kind, &str)>,
+) -> Option<(Kind, &'a str)> {
+    let t = lines[i].text;
+    let mut ahead = lines[i + 1..].iter().filter(|l| !l.text.is_empty());
+    let next = ahead.next().map_or("", |l| l.text);
+    let shell = language == "shell";
+    (shell.then(|| shell_function(t, next)).flatten())
+        .or_else(|| typed_header(t, owner, next))
+        .or_else(|| {
+            let after = || ahead.next().map_or("", |l| l.text);
+            let name = typed_property(t, owner.map(|o| o.0), next, after)?;
+            Some((Kind::Method, name))
+        })
 }
 
 /// The index of the last line of the definition `name` whose header is line `i`, found as
@@ -566,83 +582,6 @@ fn simple_name(rest: &str) -> Option<&str> {
     (!name.is_empty()).then_some(name)
 }
 
-/// Words that open a statement, never a definition, though a call may follow them
-/// (`return Count(x)`, `await Save(x) {`).
-const STATEMENT_WORDS: &[&str] = &[
-    "if", "else", "for", "foreach", "while", "do", "switch", "case", "return", "throw", "await",
-    "yield", "using", "lock", "catch", "try", "finally", "new", "var", "let", "const", "val",
-    "print", "echo", "assert", "goto", "when", "typeof", "sizeof", "nameof", "delete", "not",
-    "and", "or", "in", "is", "as", "then", "elif", "unless", "until", "puts", "local",
-];
-
-/// Keywords written before a parenthesis that a method name can never be (`while (`); `is`,
-/// `and` or `delete` can.
-const PARENTHESISED_KEYWORDS: &[&str] = &[
-    "if", "for", "foreach", "while", "switch", "catch", "using", "lock", "return", "throw",
-    "await", "yield", "when", "typeof", "sizeof", "nameof", "assert",
-];
-
-/// `(kind, name)` of a method or function declared by its type instead of a keyword (C#,
-/// Dart, Groovy, Java-like): modifiers and a return type, then the name and its parameters
-/// (`public static Task<int> CountAsync(string key) {`). Inside a class every such line is a
-/// member (statements do not stand there), though it ends in `;` only in an interface or when
-/// abstract; outside one its body must open on the line or the next, so a call spread over
-/// lines is not taken for one.
-fn typed_header<'a>(
-    t: &'a str,
-    owner: Option<(Kind, &str)>,
-    next: &str,
-) -> Option<(Kind, &'a str)> {
-    let parent = owner.map(|o| o.0);
-    let t = without_leading_annotations(t);
-    let in_type = matches!(parent, Some(Kind::Class | Kind::Interface | Kind::Module));
-    let paren = t.find('(')?;
-    let before = t[..paren].trim_end();
-    let mut words = before.split_whitespace();
-    let first = words.next()?;
-    let name = match words.next_back() {
-        Some(name) => name.split('<').next()?,
-        // A constructor without modifiers is named for its class: `Arch(String label) {`.
-        None if owner.is_some_and(|o| o.1 == first) => first,
-        None => return None,
-    };
-    let identifier = |w: &str| {
-        w.starts_with(|c: char| c.is_alphabetic() || c == '_')
-            && w.chars().all(|c| c.is_alphanumeric() || c == '_')
-    };
-    let type_like = |w: &str| {
-        w.chars()
-            .all(|c| c.is_alphanumeric() || "_<>[],.?*&@".contains(c))
-    };
-    // A generic method may open with its type parameters: `<B extends Appendable> B format(`.
-    if !first.starts_with(|c: char| c.is_alphabetic() || c == '_' || c == '<')
-        || !identifier(name)
-        || STATEMENT_WORDS.contains(&first)
-        || PARENTHESISED_KEYWORDS.contains(&name)
-        // Swift's `public private(set) var bridge: Bridge` declares a property.
-        || t[paren..].starts_with("(set)")
-        || !before.split_whitespace().all(type_like)
-        || prose_words(before) > 2
-    {
-        return None;
-    }
-    let rest = t[paren..].trim_end();
-    let opens = rest.ends_with('{') || rest.contains("=>") || next.starts_with('{');
-    let bodiless = parent == Some(Kind::Interface)
-        || before
-            .split_whitespace()
-            .any(|w| w == "abstract" || w == "extern");
-    let declared = in_type && (!rest.ends_with(';') || bodiless);
-    (opens || declared).then_some((
-        if in_type {
-            Kind::Method
-        } else {
-            Kind::Function
-        },
-        name,
-    ))
-}
-
 /// The name a function is assigned to: R's `print.response <- function(x, ...) {` (a dot is
 /// part of an R name), Lua's `M.join = function(a, b)`, a Vue or Svelte script's
 /// `const save = async (item) => {`.
@@ -695,7 +634,7 @@ fn objc_method(t: &str) -> Option<&str> {
 /// `t` past annotations written on its line before the declaration: Java's `@Override`,
 /// Swift's `@objc(Name)`, Kotlin's `@Suppress("x")`, C#'s `[Obsolete]`; not Objective-C's
 /// `@interface`, which is the declaration.
-fn without_leading_annotations(mut t: &str) -> &str {
+pub(super) fn without_leading_annotations(mut t: &str) -> &str {
     loop {
         // Objective-C's `@interface`, `@implementation` and `@end` are keywords.
         let word_end = t
@@ -711,48 +650,6 @@ fn without_leading_annotations(mut t: &str) -> &str {
             _ => return t,
         }
     }
-}
-
-/// Modifiers of typed declarations besides `MODIFIERS` (C#, Java, Dart).
-const TYPED_MODIFIERS: &[&str] = &[
-    "synchronized",
-    "native",
-    "extern",
-    "unsafe",
-    "new",
-    "implicit",
-    "explicit",
-    "operator",
-    "factory",
-    "external",
-    "const",
-    "transient",
-    "volatile",
-    "strictfp",
-];
-
-/// Lowercase words before a parameter list that are no modifier: a signature has at most two
-/// (`void add(`), a sentence in a comment many ("the settings and the cookies (etc)").
-/// Type parameters do not count (`<E extends Throwable> void accept(`).
-fn prose_words(before: &str) -> usize {
-    let mut depth = 0usize;
-    before
-        .split_whitespace()
-        .filter(|w| {
-            let outside = depth == 0;
-            for c in w.chars() {
-                match c {
-                    '<' => depth += 1,
-                    '>' => depth = depth.saturating_sub(1),
-                    _ => {}
-                }
-            }
-            outside
-                && w.chars().all(|c| c.is_ascii_lowercase())
-                && !MODIFIERS.contains(w)
-                && !TYPED_MODIFIERS.contains(w)
-        })
-        .count()
 }
 
 /// A triple-quoted string's delimiter (Kotlin, Swift, Scala, Elixir, Groovy).
@@ -1315,6 +1212,26 @@ pub(super) mod tests {
         );
         assert_eq!(col.defs.len(), 1);
         assert_eq!(col.defs[0].qual, "go");
+    }
+
+    #[test]
+    fn a_csharp_property_whose_accessors_run_code_is_a_method() {
+        let csharp = "public class Writer\n{\n    /// <summary>\n    /// Gets the state of the writer.\n    /// </summary>\n    public WriteState WriteState\n    {\n        get\n        {\n            switch (_state)\n            {\n                case State.Error:\n                    return WriteState.Error;\n                default:\n                    return WriteState.Start;\n            }\n        }\n    }\n\n    public int Top\n    {\n        get { return _stack.Count; }\n    }\n\n    [Obsolete]\n    internal override string Path {\n        private set => _path = value;\n    }\n\n    public bool Handled { get; set; }\n\n    public string Name\n    {\n        get;\n        private set;\n    }\n\n    public void Flush()\n    {\n        var total = Count\n        {\n            get => 1\n        };\n    }\n}\n";
+        let found = defs(csharp);
+        assert_eq!(
+            found,
+            [
+                ("Writer".to_string(), Kind::Class, 1, 45),
+                ("Writer.WriteState".to_string(), Kind::Method, 6, 18),
+                ("Writer.Top".to_string(), Kind::Method, 20, 23),
+                ("Writer.Path".to_string(), Kind::Method, 26, 28),
+                ("Writer.Flush".to_string(), Kind::Method, 38, 44),
+            ],
+            "auto-properties (one line or four) are fields, and a method's statements no members"
+        );
+        let mut col = Collected::default();
+        definitions(csharp, "csharp", &mut col);
+        assert_eq!(col.defs[1].doc, "Gets the state of the writer.");
     }
 
     #[test]

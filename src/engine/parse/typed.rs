@@ -1,0 +1,178 @@
+//! Members a C-family language declares by their type instead of a keyword, read from their
+//! lines for the text languages (`text.rs`): C#'s, Dart's and Groovy's methods
+//! (`public static Task<int> CountAsync(string key) {`) and C#'s properties whose accessors
+//! run code (`public WriteState WriteState` over `{ get { … } }`).
+
+use super::text::{MODIFIERS, without_leading_annotations};
+use crate::engine::parse::Kind;
+
+/// Words that open a statement, never a definition, though a call may follow them
+/// (`return Count(x)`, `await Save(x) {`).
+pub(super) const STATEMENT_WORDS: &[&str] = &[
+    "if", "else", "for", "foreach", "while", "do", "switch", "case", "return", "throw", "await",
+    "yield", "using", "lock", "catch", "try", "finally", "new", "var", "let", "const", "val",
+    "print", "echo", "assert", "goto", "when", "typeof", "sizeof", "nameof", "delete", "not",
+    "and", "or", "in", "is", "as", "then", "elif", "unless", "until", "puts", "local",
+];
+
+/// Keywords written before a parenthesis that a method name can never be (`while (`); `is`,
+/// `and` or `delete` can.
+const PARENTHESISED_KEYWORDS: &[&str] = &[
+    "if", "for", "foreach", "while", "switch", "catch", "using", "lock", "return", "throw",
+    "await", "yield", "when", "typeof", "sizeof", "nameof", "assert",
+];
+
+/// `(kind, name)` of a method or function declared by its type instead of a keyword (C#,
+/// Dart, Groovy, Java-like): modifiers and a return type, then the name and its parameters
+/// (`public static Task<int> CountAsync(string key) {`). Inside a class every such line is a
+/// member (statements do not stand there), though it ends in `;` only in an interface or when
+/// abstract; outside one its body must open on the line or the next, so a call spread over
+/// lines is not taken for one.
+pub(super) fn typed_header<'a>(
+    t: &'a str,
+    owner: Option<(Kind, &str)>,
+    next: &str,
+) -> Option<(Kind, &'a str)> {
+    let parent = owner.map(|o| o.0);
+    let t = without_leading_annotations(t);
+    let in_type = matches!(parent, Some(Kind::Class | Kind::Interface | Kind::Module));
+    let paren = t.find('(')?;
+    let before = t[..paren].trim_end();
+    let mut words = before.split_whitespace();
+    let first = words.next()?;
+    let name = match words.next_back() {
+        Some(name) => name.split('<').next()?,
+        // A constructor without modifiers is named for its class: `Arch(String label) {`.
+        None if owner.is_some_and(|o| o.1 == first) => first,
+        None => return None,
+    };
+    let identifier = |w: &str| {
+        w.starts_with(|c: char| c.is_alphabetic() || c == '_')
+            && w.chars().all(|c| c.is_alphanumeric() || c == '_')
+    };
+    let type_like = |w: &str| {
+        w.chars()
+            .all(|c| c.is_alphanumeric() || "_<>[],.?*&@".contains(c))
+    };
+    // A generic method may open with its type parameters: `<B extends Appendable> B format(`.
+    if !first.starts_with(|c: char| c.is_alphabetic() || c == '_' || c == '<')
+        || !identifier(name)
+        || STATEMENT_WORDS.contains(&first)
+        || PARENTHESISED_KEYWORDS.contains(&name)
+        // Swift's `public private(set) var bridge: Bridge` declares a property.
+        || t[paren..].starts_with("(set)")
+        || !before.split_whitespace().all(type_like)
+        || prose_words(before) > 2
+    {
+        return None;
+    }
+    let rest = t[paren..].trim_end();
+    let opens = rest.ends_with('{') || rest.contains("=>") || next.starts_with('{');
+    let bodiless = parent == Some(Kind::Interface)
+        || before
+            .split_whitespace()
+            .any(|w| w == "abstract" || w == "extern");
+    let declared = in_type && (!rest.ends_with(';') || bodiless);
+    (opens || declared).then_some((
+        if in_type {
+            Kind::Method
+        } else {
+            Kind::Function
+        },
+        name,
+    ))
+}
+
+/// Modifiers of typed declarations besides `MODIFIERS` (C#, Java, Dart).
+const TYPED_MODIFIERS: &[&str] = &[
+    "synchronized",
+    "native",
+    "extern",
+    "unsafe",
+    "new",
+    "implicit",
+    "explicit",
+    "operator",
+    "factory",
+    "external",
+    "const",
+    "transient",
+    "volatile",
+    "strictfp",
+];
+
+/// Lowercase words before a parameter list that are no modifier: a signature has at most two
+/// (`void add(`), a sentence in a comment many ("the settings and the cookies (etc)").
+/// Type parameters do not count (`<E extends Throwable> void accept(`).
+fn prose_words(before: &str) -> usize {
+    let mut depth = 0usize;
+    before
+        .split_whitespace()
+        .filter(|w| {
+            let outside = depth == 0;
+            for c in w.chars() {
+                match c {
+                    '<' => depth += 1,
+                    '>' => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+            }
+            outside
+                && w.chars().all(|c| c.is_ascii_lowercase())
+                && !MODIFIERS.contains(w)
+                && !TYPED_MODIFIERS.contains(w)
+        })
+        .count()
+}
+
+/// The name of a C# property whose accessors run code: `public WriteState WriteState` (or
+/// `internal override int Depth {`) over a body that opens with an accessor that has one of
+/// its own (`get`, `set`, `init`, an event's `add`/`remove`, any of them restricted:
+/// `private set`). Its getter is often the only place a value is worked out (a switch over the
+/// writer's state), which a question asks for as it asks for a method's. An auto-property
+/// (`{ get; set; }`, on one line or spread over four) holds a value as a field does, and says
+/// nothing a field would not.
+pub(super) fn typed_property<'a>(
+    t: &'a str,
+    parent: Option<Kind>,
+    next: &str,
+    after: impl FnOnce() -> &'a str,
+) -> Option<&'a str> {
+    if !matches!(parent, Some(Kind::Class | Kind::Interface)) {
+        return None;
+    }
+    let t = without_leading_annotations(t);
+    let (head, accessor) = match t.strip_suffix('{') {
+        Some(head) => (head.trim_end(), next),
+        None if next == "{" => (t, after()),
+        None => return None,
+    };
+    let mut words = head.split_whitespace();
+    let first = words.next()?;
+    let name = words.next_back()?;
+    let accessor = accessor.split_whitespace().find(|w| {
+        !matches!(
+            *w,
+            "public" | "private" | "protected" | "internal" | "readonly"
+        )
+    })?;
+    let has_body = ["get", "set", "init", "add", "remove"].iter().any(|a| {
+        accessor
+            .strip_prefix(a)
+            .is_some_and(|r| r.is_empty() || r.starts_with(['{', '=']))
+    });
+    let identifier = |w: &str| {
+        w.starts_with(|c: char| c.is_alphabetic() || c == '_')
+            && w.chars().all(|c| c.is_alphanumeric() || c == '_')
+    };
+    let type_like = |w: &str| {
+        w.chars()
+            .all(|c| c.is_alphanumeric() || "_<>[],.?".contains(c))
+    };
+    (has_body
+        && identifier(name)
+        && !STATEMENT_WORDS.contains(&first)
+        && head.split_whitespace().all(type_like)
+        && prose_words(head) <= 1)
+        .then_some(name)
+}
