@@ -88,7 +88,8 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // 73: a shell command's name is a reference wherever its function is defined.
 // 74: a TypeScript interface's method signatures are its methods.
 // 75: a C# property whose accessors run code is a method.
-pub const FORMAT_VERSION: u32 = 75;
+// 76: so is a Swift or Kotlin property computed by code.
+pub const FORMAT_VERSION: u32 = 76;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most

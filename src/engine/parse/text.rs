@@ -10,7 +10,7 @@ use super::functional::{self, Extent};
 use super::text_extent::{
     block_end, clauses_end, line_at, objc_container_end, period_end, perl_package_end, spec_end,
 };
-use super::typed::{typed_header, typed_property};
+use super::typed::{computed_property, typed_header, typed_property};
 use super::{Collected, RawDef, calls, decls, docs, idl, lisp, nim, pod, text_bases};
 use crate::engine::lang::Lang;
 use crate::engine::parse::Kind;
@@ -63,7 +63,7 @@ pub(super) const MODIFIERS: &[&str] = &[
 
 /// A word that only qualifies what follows it: a modifier, or one that says its scope in
 /// brackets (Scala's `private[collection]`, Swift's `private(set)`).
-fn is_modifier(word: &str) -> bool {
+pub(super) fn is_modifier(word: &str) -> bool {
     let base = word.split(['[', '(']).next().unwrap_or(word);
     MODIFIERS.contains(&base) && (base.len() == word.len() || word.ends_with([']', ')']))
 }
@@ -158,6 +158,10 @@ pub(super) fn definitions(text: &str, language: &str, col: &mut Collected) {
         if language == "groovy" && is_assigned(line.text, name) {
             continue;
         }
+        // Kotlin's `get() {` is the body of its property's getter, read with the property.
+        if language == "kotlin" && matches!(name, "get" | "set") {
+            continue;
+        }
         let name = match (language, kind) {
             ("elixir", Kind::Module) => elixir_alias(line.text).unwrap_or(name),
             ("ruby" | "elixir", Kind::Function) => with_predicate_mark(line.text, name),
@@ -215,7 +219,8 @@ pub(super) fn definitions(text: &str, language: &str, col: &mut Collected) {
 }
 
 /// `(kind, name)` of a definition line `i` opens with no keyword before its name: a shell
-/// function, or a member declared by its type (a C# method or property). `owner` is the open
+/// function, a Swift or Kotlin property computed by code, or a member declared by its type (a
+/// C# method or property). `owner` is the open
 /// definition it is in, by kind and last name.
 fn keywordless_header<'a>(
     language: &str,
@@ -228,6 +233,10 @@ fn keywordless_header<'a>(
     let next = ahead.next().map_or("", |l| l.text);
     let shell = language == "shell";
     (shell.then(|| shell_function(t, next)).flatten())
+        .or_else(|| {
+            let name = computed_property(language, t, next)?;
+            Some((Kind::Function, name))
+        })
         .or_else(|| typed_header(t, owner, next))
         .or_else(|| {
             let after = || ahead.next().map_or("", |l| l.text);
@@ -715,8 +724,12 @@ pub(super) mod tests {
     }
 
     fn defs(text: &str) -> Vec<(String, Kind, u32, u32)> {
+        defs_in(text, "")
+    }
+
+    fn defs_in(text: &str, language: &str) -> Vec<(String, Kind, u32, u32)> {
         let mut col = Collected::default();
-        definitions(text, "", &mut col);
+        definitions(text, language, &mut col);
         col.defs
             .into_iter()
             .map(|d| (d.qual, d.kind, d.start, d.end))
@@ -748,7 +761,7 @@ pub(super) mod tests {
     fn braces_modifiers_and_shell_functions() {
         let kotlin = "class Pool {\n    private suspend fun take(): Conn {\n        return q.poll()\n    }\n}\n";
         assert_eq!(
-            defs(kotlin),
+            defs_in(kotlin, "kotlin"),
             [
                 ("Pool".to_string(), Kind::Class, 1, 5),
                 ("Pool.take".to_string(), Kind::Method, 2, 4),
@@ -799,7 +812,7 @@ pub(super) mod tests {
                      \x20   func route(for path: String) -> String\n\
                      }\n";
         assert_eq!(
-            defs(swift),
+            defs_in(swift, "swift"),
             [
                 ("Bridge".to_string(), Kind::Class, 2, 11),
                 ("Bridge.init".to_string(), Kind::Method, 5, 7),
@@ -1235,6 +1248,34 @@ pub(super) mod tests {
     }
 
     #[test]
+    fn swift_and_kotlin_properties_that_run_code_are_definitions() {
+        let swift = "public class Bridge {\n    var config: Config\n    var name: String { get set }\n\n    /// The scheme the web view serves.\n    public var scheme: String {\n        return config.scheme ?? \"capacitor\"\n    }\n\n    override open var prefersStatusBarHidden: Bool {\n        get { return hidden }\n        set { hidden = newValue }\n    }\n}\n";
+        assert_eq!(
+            defs_in(swift, "swift"),
+            [
+                ("Bridge".to_string(), Kind::Class, 1, 14),
+                ("Bridge.scheme".to_string(), Kind::Method, 6, 8),
+                (
+                    "Bridge.prefersStatusBarHidden".to_string(),
+                    Kind::Method,
+                    10,
+                    13
+                ),
+            ]
+        );
+        let kotlin = "/** Returns true when the job is active. */\npublic val CoroutineContext.isActive: Boolean\n    get() = this[Job]?.isActive == true\n\nclass Channel {\n    var size: Int = 0\n        private set\n    override val isEmpty: Boolean get() = size == 0\n    private val debug: String\n        get() {\n            return \"size=$size\"\n        }\n}\n";
+        assert_eq!(
+            defs_in(kotlin, "kotlin"),
+            [
+                ("isActive".to_string(), Kind::Function, 2, 3),
+                ("Channel".to_string(), Kind::Class, 5, 13),
+                ("Channel.isEmpty".to_string(), Kind::Method, 8, 8),
+                ("Channel.debug".to_string(), Kind::Method, 9, 12),
+            ]
+        );
+    }
+
+    #[test]
     fn methods_declared_by_their_type_are_found() {
         let csharp = "namespace Shop\n{\n    public class Cart : IDisposable\n    {\n        private readonly List<Item> items = new List<Item>();\n\n        public Cart(int size)\n        {\n            Reserve(size);\n        }\n\n        [Obsolete]\n        public async Task<decimal> TotalAsync(\n            Discount d)\n        {\n#if DEBUG\n            Log(d);\n#endif\n            return await Sum(d);\n        }\n\n        public int Count => items.Count;\n        public override string ToString() => $\"{Count}\";\n    }\n}\n";
         assert_eq!(
@@ -1312,7 +1353,7 @@ pub(super) mod tests {
                       enum class Mode {\n    FAST\n}\n\n\
                       internal class Box<T>(val v: T) : Holder {\n    inline fun <reified R> cast(): R {\n        return v as R\n    }\n}\n";
         assert_eq!(
-            defs(kotlin),
+            defs_in(kotlin, "kotlin"),
             [
                 ("firstOrNull".to_string(), Kind::Function, 1, 3),
                 ("Mode".to_string(), Kind::Class, 5, 7),

@@ -3,7 +3,7 @@
 //! (`public static Task<int> CountAsync(string key) {`) and C#'s properties whose accessors
 //! run code (`public WriteState WriteState` over `{ get { … } }`).
 
-use super::text::{MODIFIERS, without_leading_annotations};
+use super::text::{MODIFIERS, is_modifier, without_leading_annotations};
 use crate::engine::parse::Kind;
 
 /// Words that open a statement, never a definition, though a call may follow them
@@ -175,4 +175,45 @@ pub(super) fn typed_property<'a>(
         && head.split_whitespace().all(type_like)
         && prose_words(head) <= 1)
         .then_some(name)
+}
+
+/// The name of a Swift or Kotlin property that runs code when read or written: Swift's
+/// `var isEmpty: Bool {` (a computed property, or one with `willSet`/`didSet` observers),
+/// Kotlin's `val size: Int` over `get() = …` (or with it on its line), Kotlin's extension
+/// property `val CoroutineContext.isActive: Boolean` by its own name. A stored property, and a
+/// protocol's requirement (`var name: String { get set }`), say nothing a field would not.
+pub(super) fn computed_property<'a>(language: &str, t: &'a str, next: &str) -> Option<&'a str> {
+    let mut rest = without_leading_annotations(t);
+    while let Some((word, after)) = rest.split_once(' ') {
+        if !is_modifier(word) {
+            break;
+        }
+        rest = after.trim_start();
+    }
+    let rest = rest
+        .strip_prefix("var ")
+        .or_else(|| rest.strip_prefix("val "))?
+        .trim_start();
+    // Kotlin's generic extension property: `val <T> List<T>.lastIndex: Int`.
+    let rest = match rest.strip_prefix('<') {
+        Some(r) => r.split_once('>')?.1.trim_start(),
+        None => rest,
+    };
+    let (target, typed) = rest.split_once(':')?;
+    let name = target.trim_end().rsplit('.').next()?;
+    let identifier = name.starts_with(|c: char| c.is_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+    let accessor = |s: &str| {
+        let s = s.trim_start();
+        s.starts_with("get()") || s.starts_with("set(") || s.starts_with("private set(")
+    };
+    let runs_code = match language {
+        "swift" => typed.ends_with('{') && !typed.contains("{ get"),
+        "kotlin" => {
+            let inline_getter = typed.split_once(" get()").is_some();
+            inline_getter || accessor(next)
+        }
+        _ => false,
+    };
+    (identifier && runs_code).then_some(name)
 }
