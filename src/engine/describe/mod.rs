@@ -57,7 +57,7 @@ pub(super) fn describe(doc: &str, dialect: Dialect) -> Option<String> {
     let mut from_tags = None;
     let mut fields = None;
     for para in doc.trim().split("\n\n") {
-        let mut para = without_banners(para);
+        let mut para = without_banners(&without_reference_lines(para));
         if let Some(purpose) = function_header_purpose(&para) {
             para = purpose;
         }
@@ -158,6 +158,19 @@ fn without_summary_tag(doc: &str) -> &str {
                 .filter(|rest| rest.is_empty() || rest.starts_with(char::is_whitespace))
         })
         .map_or(doc, str::trim_start)
+}
+
+/// The paragraph without the lines that only point elsewhere: a line that opens with a link
+/// (`// https://mathiasbynens.be/notes/javascript-encoding`) cites a source and says nothing
+/// of what the code does.
+fn without_reference_lines(para: &str) -> String {
+    para.lines()
+        .filter(|l| {
+            let l = l.trim_start();
+            !(l.starts_with("https://") || l.starts_with("http://"))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The paragraph without its banner rules (`==== Views ====`, `---- read ----`, a line of
@@ -479,6 +492,25 @@ mod tests {
             "Constructs `std::system_error` with a message."
         );
         assert_eq!(plain("@notice"), "<none>");
+    }
+
+    #[test]
+    fn a_line_that_only_links_to_a_source_is_no_description() {
+        assert_eq!(
+            plain(
+                "https://mathiasbynens.be/notes/javascript-encoding\n\
+                 https://github.com/bestiejs/punycode.js - punycode.ucs2.decode"
+            ),
+            "<none>"
+        );
+        assert_eq!(
+            plain("https://tools.ietf.org/html/rfc6901\nEscapes a token of a JSON pointer."),
+            "Escapes a token of a JSON pointer."
+        );
+        assert_eq!(
+            plain("See https://tools.ietf.org/html/rfc6901 for the rules."),
+            "See https://tools.ietf.org/html/rfc6901 for the rules."
+        );
     }
 
     #[test]
