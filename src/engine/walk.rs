@@ -244,6 +244,11 @@ pub fn auxiliary_class(rel: &str) -> u8 {
         "fixtures",
         "test_utils",
         "testing_utils",
+        // Test infrastructure: RE2's `re2/testing/` (its tester and its `_test.cc` files),
+        // RxJS's `src/internal/testing/` (the marble test scheduler), Go's `testutil`.
+        "testing",
+        "testutil",
+        "testutils",
     ]) || segs[..segs.len().saturating_sub(1)]
         .iter()
         .any(|s| names_tests(s))
@@ -352,6 +357,9 @@ mod test_file_names {
             "test/mix/dep_test.exs",
             "spec/rack/request_spec.rb",
             "test/Text/MegaparsecSpec.hs",
+            "re2/testing/tester.cc",
+            "src/internal/testing/TestScheduler.ts",
+            "internal/testutil/server.go",
         ] {
             assert_eq!(auxiliary_class(test), AUX_TEST, "{test}");
         }
