@@ -89,7 +89,8 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // 74: a TypeScript interface's method signatures are its methods.
 // 75: a C# property whose accessors run code is a method.
 // 76: so is a Swift or Kotlin property computed by code.
-pub const FORMAT_VERSION: u32 = 76;
+// 77: code commented out above a definition is no doc.
+pub const FORMAT_VERSION: u32 = 77;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most

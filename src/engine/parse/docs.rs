@@ -86,8 +86,9 @@ pub(super) fn doc_in(
 ) -> (String, Option<(usize, usize)>) {
     match range {
         Some((start, end)) => {
-            let doc = clean_doc(&text[start..end]);
-            if says_nothing(&doc) {
+            let raw = &text[start..end];
+            let doc = clean_doc(raw);
+            if says_nothing(&doc) || is_commented_out_code(raw) {
                 (String::new(), None)
             } else {
                 (doc, Some((start, end)))
@@ -112,6 +113,42 @@ pub(super) fn says_nothing(doc: &str) -> bool {
         }
     }
     inherits || doc.trim().is_empty()
+}
+
+/// Code a comment holds instead of prose (`// function invariantObservers(o) {` over the rest
+/// of a function, commented out above the definition that replaced it): it says nothing of
+/// what that definition does. Its first line opens a block or a call, or ends a statement, and
+/// under a third of its lines has a run of four plain words, as a sentence has.
+fn is_commented_out_code(raw: &str) -> bool {
+    let lines: Vec<&str> = raw
+        .lines()
+        .map(|l| {
+            l.trim()
+                .trim_start_matches(['/', '*', '#', ';', '%', '-'])
+                .trim()
+        })
+        .filter(|l| !l.is_empty())
+        .collect();
+    let opens_code = lines.first().is_some_and(|l| l.ends_with(['{', '(', ';']));
+    let prose = lines.iter().filter(|l| has_plain_words(l, 4)).count();
+    lines.len() >= 3 && opens_code && prose * 3 < lines.len()
+}
+
+/// Whether `line` has `n` words in a row made of letters only (punctuation may end a word).
+fn has_plain_words(line: &str, n: usize) -> bool {
+    let mut run = 0;
+    for word in line.split(' ') {
+        let word = word.trim_end_matches([',', '.', ':', '!', '?']);
+        if !word.is_empty() && word.chars().all(char::is_alphabetic) {
+            run += 1;
+            if run >= n {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    false
 }
 
 fn is_inherit_tag(line: &str) -> bool {
@@ -652,5 +689,38 @@ pub(super) fn signature_of_text(t: &str) -> String {
         format!("{}…", &out[..cut])
     } else {
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commented_out_code_is_no_doc() {
+        let commented_out = "// function invariantObservers(observable: IObservable) {\n\
+                             //     const list = observable.observers\n\
+                             //     for (let i = 0; i < l; i++) {\n\
+                             //         invariant(map[id] === i, \"INTERNAL ERROR maps id to index in list\")\n\
+                             //     }\n\
+                             // }\n";
+        assert!(is_commented_out_code(commented_out));
+        assert_eq!(
+            doc_in(commented_out, Some((0, commented_out.len()))).1,
+            None
+        );
+        for doc in [
+            // Prose with an example in it, prose first.
+            "/// Registers a handler.\n/// Example:\n///     app.on(\"x\", f);\n///     app.off(\"x\", f);\n",
+            // A doc that opens with a call, in words.
+            "/* printf(3) writes the formatted text to the stream and returns the count of bytes\n\
+             * written, or a negative value when the stream cannot be written;\n\
+             * the stream stays open in every case. */",
+            // Two lines are too few to tell.
+            "# if (x) {\n# }\n",
+        ] {
+            assert!(!is_commented_out_code(doc), "{doc}");
+            assert!(doc_in(doc, Some((0, doc.len()))).1.is_some(), "{doc}");
+        }
     }
 }
