@@ -253,11 +253,14 @@ fn write_locations<'t>(
         match sym {
             Some(s) => {
                 let text = text_of(p.file).unwrap_or("");
-                let desc = describe(&s.doc_in(text), Dialect::of(f.lang.label(&f.rel)))
+                let desc = describe(&s.doc_in(text), Dialect::of(f.lang.label(&f.lang_path())))
                     .or_else(|| {
                         let b = borrowed[i].as_ref()?;
                         let from = idx.file(b.file)?;
-                        b.describe(text_of(b.file)?, Dialect::of(from.lang.label(&from.rel)))
+                        b.describe(
+                            text_of(b.file)?,
+                            Dialect::of(from.lang.label(&from.lang_path())),
+                        )
                     })
                     .unwrap_or_else(|| format!("`{}`", s.signature_in(text).replace('`', "'")));
                 let _ = writeln!(
@@ -285,11 +288,17 @@ fn write_locations<'t>(
             && let Some(code) = lines_of(p.file, p.start, p.end, SNIPPET_LINES)
         {
             let more = if p.end - p.start + 1 > SNIPPET_LINES {
-                format!("\n{}", f.lang.elision(&f.rel))
+                format!("\n{}", f.lang.elision(&f.lang_path()))
             } else {
                 String::new()
             };
-            let _ = writeln!(md, "\n```{}\n{}{}\n```\n", f.lang.fence(&f.rel), code, more);
+            let _ = writeln!(
+                md,
+                "\n```{}\n{}{}\n```\n",
+                f.lang.fence(&f.lang_path()),
+                code,
+                more
+            );
         }
         if let Some(text) = lines_of(p.file, p.start, p.end, LLM_SNIPPET_LINES) {
             snippets.push(Snippet {

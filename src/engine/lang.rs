@@ -249,18 +249,26 @@ impl Lang {
                 // Only an Objective-C header is read as text (`refine`).
                 Some((_, "h")) => "objective-c",
                 Some((_, e)) => text_language(e).unwrap_or("other"),
-                // A file without an extension is source only as a shell script (`of_script`).
+                // A script of another text language is labelled by the extension its `#!`
+                // line gives it (`walk::script_path`); a shell script needs none.
                 None => "shell",
             },
             _ => self.name(),
         }
     }
 
-    /// The language of a file without an extension, by its first line: a shell, Python or
-    /// Node script by its `#!` line (`#!/usr/bin/env bash`, `#!/bin/sh`, `#!/usr/bin/python3`),
-    /// or a shell script by an Emacs mode line (`# ssh(1) completion  -*- shell-script -*-`,
-    /// as bash-completion's files say). Tools' `bin/` and `libexec/` scripts are written so.
+    /// The language of a file without an extension, by its first line
+    /// ([`script_extension`](Lang::script_extension)).
     pub fn of_script(first_line: &str) -> Option<Lang> {
+        Lang::from_path(&format!("script.{}", Lang::script_extension(first_line)?))
+    }
+
+    /// The extension a script without one would have, by its first line: its `#!` line names
+    /// its interpreter (`#!/usr/bin/env bash`, `#!/bin/sh`, `#!/usr/bin/python3`,
+    /// `#!/usr/bin/perl -w`, `#!/usr/bin/env ruby`), or an Emacs mode line names its mode
+    /// (`# ssh(1) completion  -*- shell-script -*-`, as bash-completion's files say). Tools'
+    /// `bin/` and `libexec/` scripts are written so.
+    pub fn script_extension(first_line: &str) -> Option<&'static str> {
         let interpreter = if let Some(command) = first_line.strip_prefix("#!") {
             let mut words = command
                 .split_whitespace()
@@ -277,12 +285,19 @@ impl Lang {
             mode.split(';').next()?.trim()
         };
         let base = interpreter.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
-        match base {
-            "sh" | "bash" | "zsh" | "ksh" | "dash" | "ash" | "shell-script" => Some(Lang::Text),
-            "python" => Some(Lang::Python),
-            "node" | "nodejs" => Some(Lang::JavaScript),
-            _ => None,
-        }
+        Some(match base {
+            "sh" | "bash" | "zsh" | "ksh" | "dash" | "ash" | "shell-script" => "sh",
+            "python" => "py",
+            "node" | "nodejs" => "js",
+            "perl" | "cperl" => "pl",
+            "ruby" => "rb",
+            "php" => "php",
+            "lua" | "luajit" => "lua",
+            "Rscript" => "r",
+            "elixir" => "exs",
+            "escript" => "erl",
+            _ => return None,
+        })
     }
 
     /// The fence tag for Markdown snippets of the file `rel` of this language: a `Text` file's
@@ -680,8 +695,19 @@ mod tests {
             Lang::of_script("#!/usr/bin/env node"),
             Some(Lang::JavaScript)
         );
+        for (script, extension) in [
+            ("#!/usr/bin/perl -w", "pl"),
+            ("#!perl", "pl"),
+            ("#!/usr/bin/env ruby", "rb"),
+            ("#!/usr/bin/env php", "php"),
+            ("#!/usr/bin/env Rscript", "r"),
+            ("#!/usr/bin/env escript", "erl"),
+        ] {
+            assert_eq!(Lang::script_extension(script), Some(extension), "{script}");
+            assert_eq!(Lang::of_script(script), Some(Lang::Text), "{script}");
+        }
         for other in [
-            "#!/usr/bin/env ruby",
+            "#!/usr/bin/awk -f",
             "# Makefile  -*- makefile -*-",
             "MIT License",
             "",

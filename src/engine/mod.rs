@@ -306,9 +306,9 @@ impl Index {
             let slot = self.derived.path_ids.get(&rel).copied();
             let parsed = walk::candidate(&self.root, abs).and_then(|c| {
                 let bytes = std::fs::read(&c.abs).ok()?;
-                let text = walk::accept_content(&bytes, c.lang.line_comment(&c.rel))?;
+                let text = walk::accept_content(&bytes, c.lang.line_comment(&c.lang_path()))?;
                 let mut parsers = Parsers::default();
-                let parsed = parse::parse_file(&c.rel, c.lang, text, &mut parsers);
+                let parsed = parse::parse_file(&c.lang_path(), c.lang, text, &mut parsers);
                 Some((c, parsed))
             });
             match (parsed, slot) {
@@ -496,6 +496,7 @@ impl Index {
         FileRec {
             rel: c.rel.clone(),
             lang: parsed.lang,
+            script: c.script.map(Into::into),
             size: c.size,
             mtime: c.mtime,
             lines: parsed.lines,
@@ -684,7 +685,7 @@ impl Index {
             s.symbols += f.symbols.len();
             s.edges += f.edges.len() + f.import_files.len() + f.symbols.len();
             *s.languages
-                .entry(f.lang.label(&f.rel).to_string())
+                .entry(f.lang.label(&f.lang_path()).to_string())
                 .or_default() += 1;
             s.bytes += f.size;
             s.lines += u64::from(f.lines);
@@ -753,8 +754,8 @@ fn parse_all(
         |(parsers, tx), &i| {
             let c = &todo[i].1;
             let out = std::fs::read(&c.abs).ok().and_then(|bytes| {
-                walk::accept_content(&bytes, c.lang.line_comment(&c.rel))
-                    .map(|text| parse::parse_file(&c.rel, c.lang, text, parsers))
+                walk::accept_content(&bytes, c.lang.line_comment(&c.lang_path()))
+                    .map(|text| parse::parse_file(&c.lang_path(), c.lang, text, parsers))
             });
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
             if n.is_multiple_of(step) || n == total {

@@ -90,7 +90,8 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // 75: a C# property whose accessors run code is a method.
 // 76: so is a Swift or Kotlin property computed by code.
 // 77: code commented out above a definition is no doc.
-pub const FORMAT_VERSION: u32 = 77;
+// 78: a script's extension, when its `#!` line says its text language (Perl, Ruby …).
+pub const FORMAT_VERSION: u32 = 78;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most
@@ -184,6 +185,8 @@ pub struct StoredRef {
 pub struct FileRec {
     pub rel: String,
     pub lang: Lang,
+    /// A script's extension, when its `#!` line says its text language (`walk::Candidate`).
+    pub script: Option<Box<str>>,
     pub size: u64,
     pub mtime: u64,
     pub lines: u32,
@@ -210,6 +213,13 @@ pub struct FileRec {
     /// Resolved: imported files and outgoing reference edges.
     pub import_files: Vec<u32>,
     pub edges: Vec<Edge>,
+}
+
+impl FileRec {
+    /// The path whose extension names the file's language (`walk::script_path`).
+    pub fn lang_path(&self) -> std::borrow::Cow<'_, str> {
+        super::walk::script_path(&self.rel, self.script.as_deref())
+    }
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]

@@ -2045,7 +2045,10 @@ fn borrowed_description(idx: &Index, rel: &str, qual: &str) -> Option<String> {
     let borrowed = answer::borrowed_doc(idx, fid, si)?;
     let from = idx.file(borrowed.file)?;
     let text = std::fs::read_to_string(idx.root.join(&from.rel)).ok()?;
-    borrowed.describe(&text, describe::Dialect::of(from.lang.label(&from.rel)))
+    borrowed.describe(
+        &text,
+        describe::Dialect::of(from.lang.label(&from.lang_path())),
+    )
 }
 
 #[test]
@@ -2626,6 +2629,18 @@ fn scripts_without_an_extension_are_read_by_their_first_line() {
         "#! /bin/sh\nprepend_shims() {\n  :\n}\n",
     );
     write(dir.path(), "NOTES", "prepend_shims() is documented here.\n");
+    write(
+        dir.path(),
+        "bin/lwp-request",
+        "#!/usr/bin/perl -w\n\nmy $method = uc($progname);\n\n\
+         # Prints the usage of the tool and exits with its status.\n\
+         sub usage\n{\n    die <<\"EOT\";\nUsage: $progname [-options] <url>...\nEOT\n}\n",
+    );
+    write(
+        dir.path(),
+        "bin/awk-report",
+        "#!/usr/bin/awk -f\n{ print $1 }\n",
+    );
     let idx = open(dir.path());
     let mut indexed: Vec<&str> = idx
         .stored
@@ -2640,10 +2655,32 @@ fn scripts_without_an_extension_are_read_by_their_first_line() {
         [
             "bash_completion",
             "bin/check",
+            "bin/lwp-request",
             "completions/ssh",
             "libexec/rbenv-exec"
         ]
     );
+    // A Perl script is read by Perl's rules (a heredoc is no code), labelled, fenced and
+    // commented as Perl.
+    let usage = idx.answer("How is the usage of the tool printed?", None);
+    assert_eq!(
+        usage
+            .citations
+            .first()
+            .map(|c| (c.path.as_str(), c.start_line, c.end_line)),
+        Some(("bin/lwp-request", 6, 11)),
+        "{}",
+        usage.markdown
+    );
+    assert!(
+        usage
+            .markdown
+            .contains("function `usage` — Prints the usage of the tool")
+            && usage.markdown.contains("```perl\nsub usage"),
+        "{}",
+        usage.markdown
+    );
+    assert_eq!(idx.stats().languages.get("perl"), Some(&1));
     // Shell functions share one namespace: a completion calls the library's function.
     assert_eq!(
         known_calls(&idx, "completions/ssh"),

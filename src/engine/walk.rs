@@ -42,8 +42,27 @@ pub struct Candidate {
     pub abs: PathBuf,
     pub rel: String,
     pub lang: Lang,
+    /// The extension a script of a text language would have (`pl` for `bin/lwp-request`),
+    /// when its `#!` line, not its name, says its language.
+    pub script: Option<&'static str>,
     pub size: u64,
     pub mtime: u64,
+}
+
+impl Candidate {
+    /// The path whose extension names the file's language: [`script_path`].
+    pub fn lang_path(&self) -> std::borrow::Cow<'_, str> {
+        script_path(&self.rel, self.script)
+    }
+}
+
+/// `rel`, with the extension `script` says a script of a text language would have: what
+/// `Lang::label`, `fence` and `line_comment` read its language from.
+pub fn script_path<'a>(rel: &'a str, script: Option<&str>) -> std::borrow::Cow<'a, str> {
+    match script {
+        Some(ext) => format!("{rel}.{ext}").into(),
+        None => rel.into(),
+    }
 }
 
 pub fn is_skipped_dir(name: &str) -> bool {
@@ -85,9 +104,15 @@ pub fn candidate(root: &Path, abs: &Path) -> Option<Candidate> {
     if name.contains(".min.") {
         return None;
     }
-    let lang = match Lang::from_path(&rel) {
-        Some(lang) => lang,
-        None if !name.contains('.') && !VENDORED_SCRIPTS.contains(&name) => script_lang(abs)?,
+    let (lang, script) = match Lang::from_path(&rel) {
+        Some(lang) => (lang, None),
+        None if !name.contains('.') && !VENDORED_SCRIPTS.contains(&name) => {
+            let ext = script_extension(abs)?;
+            let lang = Lang::from_path(&format!("script.{ext}"))?;
+            // A grammar reads a Python or Node script whatever its name; a text language's
+            // rules go by the label its extension gives.
+            (lang, (lang == Lang::Text).then_some(ext))
+        }
         None => return None,
     };
     let meta = std::fs::metadata(abs).ok()?;
@@ -98,6 +123,7 @@ pub fn candidate(root: &Path, abs: &Path) -> Option<Candidate> {
         abs: abs.to_path_buf(),
         rel,
         lang,
+        script,
         size: meta.len(),
         mtime: mtime_of(&meta),
     })
@@ -123,13 +149,14 @@ const VENDORED_SCRIPTS: &[&str] = &[
     "mvnw",
 ];
 
-/// The language of the script at `abs`, by its first line (`Lang::of_script`).
-fn script_lang(abs: &Path) -> Option<Lang> {
+/// The extension the script at `abs` would have, by its first line
+/// (`Lang::script_extension`).
+fn script_extension(abs: &Path) -> Option<&'static str> {
     use std::io::Read;
     let mut head = [0u8; 256];
     let n = std::fs::File::open(abs).ok()?.read(&mut head).ok()?;
     let first = head[..n].split(|&b| b == b'\n').next()?;
-    Lang::of_script(std::str::from_utf8(first).ok()?)
+    Lang::script_extension(std::str::from_utf8(first).ok()?)
 }
 
 /// The files a walk found to index, and how many source files it left out for their size.
