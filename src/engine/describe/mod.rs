@@ -174,7 +174,7 @@ fn without_reference_lines(para: &str) -> String {
 }
 
 /// The paragraph without its banner rules (`==== Views ====`, `---- read ----`, a line of
-/// `*`) and without the `==` that opens an RDoc heading.
+/// `*`, a Lisp's `;;;;` or an Erlang's `%%%%`) and without the `==` that opens an RDoc heading.
 fn without_banners(para: &str) -> String {
     let mut out = String::with_capacity(para.len());
     let mut run: Option<(char, usize)> = None;
@@ -186,7 +186,7 @@ fn without_banners(para: &str) -> String {
         }
     };
     for c in para.chars() {
-        if matches!(c, '=' | '-' | '*' | '~' | '_' | '#' | '/') {
+        if matches!(c, '=' | '-' | '*' | '~' | '_' | '#' | '/' | ';' | '%') {
             match &mut run {
                 Some((r, n)) if *r == c => *n += 1,
                 _ => {
@@ -208,7 +208,7 @@ fn without_banners(para: &str) -> String {
         _ => out,
     };
     // What is left of a rule at either end (`--- read ---` keeps `---` after the title).
-    let is_rule = |w: &&str| w.len() >= 2 && w.chars().all(|c| "=-*~_#/".contains(c));
+    let is_rule = |w: &&str| w.len() >= 2 && w.chars().all(|c| "=-*~_#/;%".contains(c));
     let mut words: Vec<&str> = out.split_whitespace().collect();
     while words.last().is_some_and(&is_rule) {
         words.pop();
@@ -627,6 +627,15 @@ mod tests {
         assert_eq!(
             plain("==== Views ====\n\n@dev See {@link Governor-proposals}."),
             "See `Governor-proposals`."
+        );
+        // A Lisp's and an Erlang's rules.
+        assert_eq!(
+            plain("deprecated - do not use ;;;;;;;;;;;;;;;;;;;;;;;;;"),
+            "deprecated - do not use"
+        );
+        assert_eq!(
+            plain("Internal functions %%%%%%%%%%%%%%%%"),
+            "Internal functions"
         );
         // A rule inside the prose stays when short: `a--b`, `x == y`.
         assert_eq!(plain("Checks x == y -- fast."), "Checks x == y -- fast.");
