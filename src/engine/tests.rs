@@ -376,6 +376,58 @@ fn a_long_class_is_cited_by_its_head_and_its_member_by_itself() {
     assert!(cited.iter().all(|c| *c != (class_start, class_end)));
 }
 
+/// When a long class, cited by its head, scores above one of its own methods, the method is
+/// cited first: the class owes its score to what it holds, and its head shows no code.
+#[test]
+fn a_method_comes_before_the_head_of_its_long_class() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut java = String::from("package p;\n\n/** Manages plugins. */\npublic class Manager {\n");
+    for i in 0..40 {
+        java.push_str(&format!("  void helper{i}() {{\n    touch();\n  }}\n\n"));
+    }
+    java.push_str("  public void loadPlugins() {\n    scan();\n  }\n}\n\n");
+    java.push_str("class Small {\n  void run() {\n    go();\n  }\n}\n");
+    write(dir.path(), "src/Manager.java", &java);
+    let idx = open(dir.path());
+    let fid = idx.derived.path_ids["src/Manager.java"];
+    let f = idx.file(fid).expect("file");
+    let sym = |qual: &str| f.symbols.iter().position(|s| s.qual() == qual).expect(qual) as u32;
+    // Best first, as `search::rank` gives them.
+    let ranked = |syms: &[(&str, f32)]| search::RankedFile {
+        file: fid,
+        score: 10.0,
+        syms: syms
+            .iter()
+            .map(|&(q, score)| search::RankedSym { sym: sym(q), score })
+            .collect(),
+    };
+    // The cited definitions, by their first line.
+    let cited = |syms: &[(&str, f32)]| {
+        let a = answer::render(&idx, "q", &[ranked(syms)]);
+        a.citations.iter().map(|c| c.start_line).collect::<Vec<_>>()
+    };
+    let start = |qual: &str| range(&idx, "src/Manager.java", qual).expect(qual).0;
+    let class = range(&idx, "src/Manager.java", "Manager").expect("class");
+    assert!(class.1 - class.0 >= 150, "{class:?}");
+    assert_eq!(
+        cited(&[
+            ("Manager", 9.0),
+            ("Manager.loadPlugins", 8.0),
+            ("Manager.helper3", 6.0)
+        ]),
+        [
+            start("Manager.loadPlugins"),
+            start("Manager"),
+            start("Manager.helper3")
+        ]
+    );
+    // A short class is cited whole, its code shown: it stays first.
+    assert_eq!(
+        cited(&[("Small", 9.0), ("Small.run", 8.0)]).first(),
+        Some(&start("Small"))
+    );
+}
+
 #[test]
 fn imports_resolve_calls_across_files() {
     let dir = tempfile::tempdir().expect("tempdir");
