@@ -426,6 +426,38 @@ fn a_method_comes_before_the_head_of_its_long_class() {
         cited(&[("Small", 9.0), ("Small.run", 8.0)]).first(),
         Some(&start("Small"))
     );
+    // A Go struct's methods are written outside it, and are its members by name.
+    let mut go = String::from("package p\n\n// Manager manages plugins.\ntype Manager struct {\n");
+    for i in 0..160 {
+        go.push_str(&format!("\tfield{i} int\n"));
+    }
+    go.push_str("}\n\n// Load loads the plugins.\nfunc (m *Manager) Load() {\n\tscan()\n}\n");
+    write(dir.path(), "manager.go", &go);
+    let idx = open(dir.path());
+    let fid = idx.derived.path_ids["manager.go"];
+    let f = idx.file(fid).expect("go file");
+    let at = |qual: &str| f.symbols.iter().position(|s| s.qual() == qual).expect(qual);
+    let ranked = search::RankedFile {
+        file: fid,
+        score: 10.0,
+        syms: vec![
+            search::RankedSym {
+                sym: at("Manager") as u32,
+                score: 9.0,
+            },
+            search::RankedSym {
+                sym: at("Manager.Load") as u32,
+                score: 8.0,
+            },
+        ],
+    };
+    let a = answer::render(&idx, "q", &[ranked]);
+    assert_eq!(
+        a.citations.first().map(|c| c.start_line),
+        Some(f.symbols[at("Manager.Load")].start),
+        "{}",
+        a.markdown
+    );
 }
 
 #[test]
