@@ -11,7 +11,7 @@ the question's gold definitions. With --baseline it also scores a keyword search
 both, the two are printed side by side. Tables are per corpus and per language (the language of
 a question is that of its first gold file), then one summary line:
 
-    hit1=0.xx hit5=0.xx mrr=0.xx sym5=0.xx valid=0.xx p50_ms=N n=N
+    hit1=0.xx hit5=0.xx mrr=0.xx sym5=0.xx sym1=0.xx valid=0.xx p50_ms=N n=N
 
 Metrics (a run that fails, times out or prints no JSON with a `citations` list is a miss):
   hit1   the first distinct cited file is a gold file
@@ -20,6 +20,7 @@ Metrics (a run that fails, times out or prints no JSON with a `citations` list i
   symK   a valid citation in one of the first K distinct files lies in a gold file, overlaps a
          gold definition's lines and spans at most max(150, 3 x that definition's lines), so a
          whole-file citation is not a symbol answer
+  sym1   the first citation alone is such a symbol answer: what a reader sees first
   valid  share of all citations that name a file under the root and 1 <= start <= end <= its
          line count
 
@@ -136,13 +137,16 @@ def score(q: dict, root: Path, citations: list, k: int) -> dict:
             files.append(p)
     rank = next((i + 1 for i, p in enumerate(files) if p in gold_paths), None)
     top = set(files[:k])
-    sym = any(
-        ok and p in top and g["path"] == p and s <= g["lines"][1] and e >= g["lines"][0]
-        and e - s + 1 <= max(150, 3 * (g["lines"][1] - g["lines"][0] + 1))
-        for p, ok, s, e in cites for g in q["gold"]
-    )
+    def answers(p, ok, s, e):
+        return any(
+            ok and g["path"] == p and s <= g["lines"][1] and e >= g["lines"][0]
+            and e - s + 1 <= max(150, 3 * (g["lines"][1] - g["lines"][0] + 1))
+            for g in q["gold"]
+        )
+    sym = any(p in top and answers(p, ok, s, e) for p, ok, s, e in cites)
     return {"rank": rank, "hit1": rank == 1, "hitk": rank is not None and rank <= k,
             "rr": 1.0 / rank if rank is not None and rank <= 10 else 0.0, "symk": sym,
+            "sym1": bool(cites) and answers(*cites[0]),
             "n_citations": len(cites), "n_valid": sum(1 for c in cites if c[1]), "cited": files[:10]}
 
 
@@ -258,11 +262,11 @@ def evaluate(questions: list[dict], corpora: Path, args, system: str) -> list[di
                  "latency_ms": round(ms, 1), "error": err}
             r.update(score(q, root, obj["citations"], args.k) if obj else
                      {"rank": None, "hit1": False, "hitk": False, "rr": 0.0, "symk": False,
-                      "n_citations": 0, "n_valid": 0, "cited": []})
+                      "sym1": False, "n_citations": 0, "n_valid": 0, "cited": []})
             results.append(r)
             if args.verbose:
                 print(f"[{system}] {i:>3}/{len(questions)} {q['id']:<16} rank={r['rank']} "
-                      f"sym={'y' if r['symk'] else 'n'} {ms:6.0f} ms  " + (err or f"top={r['cited'][:3]}"),
+                      f"sym={'y' if r['symk'] else 'n'} first={'y' if r['sym1'] else 'n'} {ms:6.0f} ms  " + (err or f"top={r['cited'][:3]}"),
                       file=sys.stderr)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -275,6 +279,7 @@ def aggregate(rs: list[dict]) -> dict:
     cit = sum(r["n_citations"] for r in rs)
     return {"n": len(rs), "hit1": sum(r["hit1"] for r in rs) / n, "hitk": sum(r["hitk"] for r in rs) / n,
             "mrr": sum(r["rr"] for r in rs) / n, "symk": sum(r["symk"] for r in rs) / n,
+            "sym1": sum(r["sym1"] for r in rs) / n,
             "valid": sum(r["n_valid"] for r in rs) / cit if cit else 0.0,
             "p50_ms": statistics.median(lat), "p95_ms": lat[max(0, math.ceil(0.95 * len(lat)) - 1)],
             "fail": sum(1 for r in rs if r["error"]), "empty": sum(1 for r in rs if not r["error"] and not r["n_citations"])}
@@ -286,14 +291,14 @@ def summarize(rs: list[dict]) -> dict:
 
 
 def print_table(title: str, s: dict, k: int) -> None:
-    head = f"{'':<12}{'n':>5}{'hit1':>7}{'hit' + str(k):>7}{'mrr':>7}{'sym' + str(k):>7}{'valid':>7}{'p50_ms':>9}{'p95_ms':>9}{'fail':>6}"
+    head = f"{'':<12}{'n':>5}{'hit1':>7}{'hit' + str(k):>7}{'mrr':>7}{'sym' + str(k):>7}{'sym1':>7}{'valid':>7}{'p50_ms':>9}{'p95_ms':>9}{'fail':>6}"
     print(title)
     for part in ("by_corpus", "by_language", "by_kind"):
         print(head.replace(" " * 12, f"{part[3:]:<12}", 1))
         rows = list(s[part].items()) + ([("all", s["all"])] if part == "by_corpus" else [])
         for name, a in rows:
             print(f"{name:<12}{a['n']:>5}{a['hit1']:>7.2f}{a['hitk']:>7.2f}{a['mrr']:>7.2f}{a['symk']:>7.2f}"
-                  f"{a['valid']:>7.2f}{a['p50_ms']:>9.0f}{a['p95_ms']:>9.0f}{a['fail']:>6}")
+                  f"{a['sym1']:>7.2f}{a['valid']:>7.2f}{a['p50_ms']:>9.0f}{a['p95_ms']:>9.0f}{a['fail']:>6}")
         print()
 
 
@@ -310,7 +315,7 @@ def print_side_by_side(tool: dict, base: dict, k: int) -> None:
 
 def line(a: dict, k: int) -> str:
     return (f"hit1={a['hit1']:.2f} hit{k}={a['hitk']:.2f} mrr={a['mrr']:.2f} sym{k}={a['symk']:.2f} "
-            f"valid={a['valid']:.2f} p50_ms={a['p50_ms']:.0f} n={a['n']}")
+            f"sym1={a['sym1']:.2f} valid={a['valid']:.2f} p50_ms={a['p50_ms']:.0f} n={a['n']}")
 
 
 def main() -> int:
