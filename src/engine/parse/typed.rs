@@ -46,17 +46,13 @@ pub(super) fn typed_header<'a>(
         None if owner.is_some_and(|o| o.1 == first) => first,
         None => return None,
     };
-    let identifier = |w: &str| {
-        w.starts_with(|c: char| c.is_alphabetic() || c == '_')
-            && w.chars().all(|c| c.is_alphanumeric() || c == '_')
-    };
     let type_like = |w: &str| {
         w.chars()
             .all(|c| c.is_alphanumeric() || "_<>[],.?*&@".contains(c))
     };
     // A generic method may open with its type parameters: `<B extends Appendable> B format(`.
     if !first.starts_with(|c: char| c.is_alphabetic() || c == '_' || c == '<')
-        || !identifier(name)
+        || !is_identifier(name)
         || STATEMENT_WORDS.contains(&first)
         || PARENTHESISED_KEYWORDS.contains(&name)
         // Swift's `public private(set) var bridge: Bridge` declares a property.
@@ -161,16 +157,12 @@ pub(super) fn typed_property<'a>(
             .strip_prefix(a)
             .is_some_and(|r| r.is_empty() || r.starts_with(['{', '=']))
     });
-    let identifier = |w: &str| {
-        w.starts_with(|c: char| c.is_alphabetic() || c == '_')
-            && w.chars().all(|c| c.is_alphanumeric() || c == '_')
-    };
     let type_like = |w: &str| {
         w.chars()
             .all(|c| c.is_alphanumeric() || "_<>[],.?".contains(c))
     };
     (has_body
-        && identifier(name)
+        && is_identifier(name)
         && !STATEMENT_WORDS.contains(&first)
         && head.split_whitespace().all(type_like)
         && prose_words(head) <= 1)
@@ -201,8 +193,6 @@ pub(super) fn computed_property<'a>(language: &str, t: &'a str, next: &str) -> O
     };
     let (target, typed) = rest.split_once(':')?;
     let name = target.trim_end().rsplit('.').next()?;
-    let identifier = name.starts_with(|c: char| c.is_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_alphanumeric() || c == '_');
     let accessor = |s: &str| {
         let s = s.trim_start();
         s.starts_with("get()") || s.starts_with("set(") || s.starts_with("private set(")
@@ -215,5 +205,11 @@ pub(super) fn computed_property<'a>(language: &str, t: &'a str, next: &str) -> O
         }
         _ => false,
     };
-    (identifier && runs_code).then_some(name)
+    (is_identifier(name) && runs_code).then_some(name)
+}
+
+/// A name as these languages spell one: a letter or `_`, then letters, digits and `_`.
+fn is_identifier(w: &str) -> bool {
+    w.starts_with(|c: char| c.is_alphabetic() || c == '_')
+        && w.chars().all(|c| c.is_alphanumeric() || c == '_')
 }
