@@ -120,18 +120,24 @@ pub(super) fn says_nothing(doc: &str) -> bool {
 /// what that definition does. Its first line opens a block or a call, or ends a statement, and
 /// under a third of its lines has a run of four plain words, as a sentence has.
 fn is_commented_out_code(raw: &str) -> bool {
-    let lines: Vec<&str> = raw
+    let mut lines = raw
         .lines()
         .map(|l| {
             l.trim()
                 .trim_start_matches(['/', '*', '#', ';', '%', '-'])
                 .trim()
         })
-        .filter(|l| !l.is_empty())
-        .collect();
-    let opens_code = lines.first().is_some_and(|l| l.ends_with(['{', '(', ';']));
-    let prose = lines.iter().filter(|l| has_plain_words(l, 4)).count();
-    lines.len() >= 3 && opens_code && prose * 3 < lines.len()
+        .filter(|l| !l.is_empty());
+    // Most docs open with prose: they are told apart by their first line, with no more work.
+    let Some(first) = lines.next().filter(|l| l.ends_with(['{', '(', ';'])) else {
+        return false;
+    };
+    let (mut count, mut prose) = (1, usize::from(has_plain_words(first, 4)));
+    for line in lines {
+        count += 1;
+        prose += usize::from(has_plain_words(line, 4));
+    }
+    count >= 3 && prose * 3 < count
 }
 
 /// Whether `line` has `n` words in a row made of letters only (punctuation may end a word).
