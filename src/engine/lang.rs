@@ -175,7 +175,11 @@ pub fn line_comment(label: &str) -> Option<&'static str> {
 
 impl Lang {
     pub fn from_path(path: &str) -> Option<Lang> {
-        let ext = path.rsplit_once('.').map(|(_, e)| e)?;
+        Lang::from_extension(path.rsplit_once('.').map(|(_, e)| e)?)
+    }
+
+    /// The language of a file with the extension `ext` (no dot).
+    pub fn from_extension(ext: &str) -> Option<Lang> {
         GRAMMAR_EXTENSIONS
             .iter()
             .find(|(e, _)| *e == ext)
@@ -257,10 +261,11 @@ impl Lang {
         }
     }
 
-    /// The language of a file without an extension, by its first line
-    /// ([`script_extension`](Lang::script_extension)).
-    pub fn of_script(first_line: &str) -> Option<Lang> {
-        Lang::from_path(&format!("script.{}", Lang::script_extension(first_line)?))
+    /// The language of a file without an extension, by its first line, with the extension it
+    /// would have ([`script_extension`](Lang::script_extension)).
+    pub fn of_script(first_line: &str) -> Option<(Lang, &'static str)> {
+        let ext = Lang::script_extension(first_line)?;
+        Some((Lang::from_extension(ext)?, ext))
     }
 
     /// The extension a script without one would have, by its first line: its `#!` line names
@@ -684,15 +689,22 @@ mod tests {
             "# ssh(1) completion                          -*- shell-script -*-",
             "# -*- mode: sh; indent-tabs-mode: nil -*-",
         ] {
-            assert_eq!(Lang::of_script(shell), Some(Lang::Text), "{shell}");
+            assert_eq!(
+                Lang::of_script(shell).map(|s| s.0),
+                Some(Lang::Text),
+                "{shell}"
+            );
         }
         assert_eq!(
-            Lang::of_script("#!/usr/bin/env python3"),
+            Lang::of_script("#!/usr/bin/env python3").map(|s| s.0),
             Some(Lang::Python)
         );
-        assert_eq!(Lang::of_script("#!/usr/bin/python3.11"), Some(Lang::Python));
         assert_eq!(
-            Lang::of_script("#!/usr/bin/env node"),
+            Lang::of_script("#!/usr/bin/python3.11").map(|s| s.0),
+            Some(Lang::Python)
+        );
+        assert_eq!(
+            Lang::of_script("#!/usr/bin/env node").map(|s| s.0),
             Some(Lang::JavaScript)
         );
         for (script, extension) in [
@@ -704,7 +716,11 @@ mod tests {
             ("#!/usr/bin/env escript", "erl"),
         ] {
             assert_eq!(Lang::script_extension(script), Some(extension), "{script}");
-            assert_eq!(Lang::of_script(script), Some(Lang::Text), "{script}");
+            assert_eq!(
+                Lang::of_script(script).map(|s| s.0),
+                Some(Lang::Text),
+                "{script}"
+            );
         }
         for other in [
             "#!/usr/bin/awk -f",
@@ -712,7 +728,7 @@ mod tests {
             "MIT License",
             "",
         ] {
-            assert_eq!(Lang::of_script(other), None, "{other}");
+            assert_eq!(Lang::of_script(other).map(|s| s.0), None, "{other}");
         }
         // It is read as shell, whatever its folder is called.
         assert_eq!(Lang::Text.label("libexec/rbenv-exec"), "shell");

@@ -107,8 +107,7 @@ pub fn candidate(root: &Path, abs: &Path) -> Option<Candidate> {
     let (lang, script) = match Lang::from_path(&rel) {
         Some(lang) => (lang, None),
         None if !name.contains('.') && !VENDORED_SCRIPTS.contains(&name) => {
-            let ext = script_extension(abs)?;
-            let lang = Lang::from_path(&format!("script.{ext}"))?;
+            let (lang, ext) = script_lang(abs)?;
             // A grammar reads a Python or Node script whatever its name; a text language's
             // rules go by the label its extension gives.
             (lang, (lang == Lang::Text).then_some(ext))
@@ -149,14 +148,14 @@ const VENDORED_SCRIPTS: &[&str] = &[
     "mvnw",
 ];
 
-/// The extension the script at `abs` would have, by its first line
-/// (`Lang::script_extension`).
-fn script_extension(abs: &Path) -> Option<&'static str> {
+/// The language of the script at `abs`, and the extension it would have, by its first line
+/// (`Lang::of_script`).
+fn script_lang(abs: &Path) -> Option<(Lang, &'static str)> {
     use std::io::Read;
     let mut head = [0u8; 256];
     let n = std::fs::File::open(abs).ok()?.read(&mut head).ok()?;
     let first = head[..n].split(|&b| b == b'\n').next()?;
-    Lang::script_extension(std::str::from_utf8(first).ok()?)
+    Lang::of_script(std::str::from_utf8(first).ok()?)
 }
 
 /// The files a walk found to index, and how many source files it left out for their size.
