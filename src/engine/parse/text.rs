@@ -728,11 +728,9 @@ pub(super) mod tests {
     }
 
     fn defs_in(text: &str, language: &str) -> Vec<(String, Kind, u32, u32)> {
-        let mut col = Collected::default();
-        definitions(text, language, &mut col);
-        col.defs
+        defs_with_docs(text, language)
             .into_iter()
-            .map(|d| (d.qual, d.kind, d.start, d.end))
+            .map(|(qual, kind, start, end, _)| (qual, kind, start, end))
             .collect()
     }
 
@@ -1242,9 +1240,10 @@ pub(super) mod tests {
             ],
             "auto-properties (one line or four) are fields, and a method's statements no members"
         );
-        let mut col = Collected::default();
-        definitions(csharp, "csharp", &mut col);
-        assert_eq!(col.defs[1].doc, "Gets the state of the writer.");
+        assert_eq!(
+            defs_with_docs(csharp, "csharp")[1].4,
+            "Gets the state of the writer."
+        );
     }
 
     #[test]

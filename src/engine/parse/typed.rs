@@ -46,10 +46,6 @@ pub(super) fn typed_header<'a>(
         None if owner.is_some_and(|o| o.1 == first) => first,
         None => return None,
     };
-    let type_like = |w: &str| {
-        w.chars()
-            .all(|c| c.is_alphanumeric() || "_<>[],.?*&@".contains(c))
-    };
     // A generic method may open with its type parameters: `<B extends Appendable> B format(`.
     if !first.starts_with(|c: char| c.is_alphabetic() || c == '_' || c == '<')
         || !is_identifier(name)
@@ -57,7 +53,7 @@ pub(super) fn typed_header<'a>(
         || PARENTHESISED_KEYWORDS.contains(&name)
         // Swift's `public private(set) var bridge: Bridge` declares a property.
         || t[paren..].starts_with("(set)")
-        || !before.split_whitespace().all(type_like)
+        || !before.split_whitespace().all(is_type_word)
         || prose_words(before) > 2
     {
         return None;
@@ -157,14 +153,10 @@ pub(super) fn typed_property<'a>(
             .strip_prefix(a)
             .is_some_and(|r| r.is_empty() || r.starts_with(['{', '=']))
     });
-    let type_like = |w: &str| {
-        w.chars()
-            .all(|c| c.is_alphanumeric() || "_<>[],.?".contains(c))
-    };
     (has_body
         && is_identifier(name)
         && !STATEMENT_WORDS.contains(&first)
-        && head.split_whitespace().all(type_like)
+        && head.split_whitespace().all(is_type_word)
         && prose_words(head) <= 1)
         .then_some(name)
 }
@@ -212,4 +204,11 @@ pub(super) fn computed_property<'a>(language: &str, t: &'a str, next: &str) -> O
 fn is_identifier(w: &str) -> bool {
     w.starts_with(|c: char| c.is_alphabetic() || c == '_')
         && w.chars().all(|c| c.is_alphanumeric() || c == '_')
+}
+
+/// A word of a declaration before its name: a modifier or a type (`Task<int>`, `string[]`,
+/// `int?`, C++-like `char*`, `T&`, an annotation's `@`).
+fn is_type_word(w: &str) -> bool {
+    w.chars()
+        .all(|c| c.is_alphanumeric() || "_<>[],.?*&@".contains(c))
 }
