@@ -92,24 +92,11 @@ fn pick_file(f: &super::store::FileRec, rf: &RankedFile, per_file: usize, picks:
         taken.push(s.sym);
         picks.push(Pick::definition(rf.file, f, s.sym, sym));
     }
-    // A container owes its score to the members it holds (or, for a Go or Rust type, the
-    // fields its methods use): when one of them scored a place of its own here (not inside a
-    // container cited whole, which shows it already), that member is the answer, and comes
-    // first. Of 631 benchmark answers, that made the first citation the gold definition in
-    // 15, and took it from none.
-    if let Some(&head) = taken.first()
-        && f.symbols
-            .get(head as usize)
-            .is_some_and(|o| o.kind.is_container())
-        && let Some(at) = taken.iter().position(|m| owns(f, head, *m))
-    {
-        taken[..=at].rotate_right(1);
-        picks[first_pick..=first_pick + at].rotate_right(1);
-    }
     // A type whose doc or members outweigh every function of its file (Rust's methods live in
     // `impl` blocks, outside the struct) comes with the file's best function or method: a
     // question about what code does is answered by code.
     let is_code = |k: Kind| matches!(k, Kind::Function | Kind::Method);
+    let mut added_as_code = None;
     if !taken
         .iter()
         .any(|t| f.symbols.get(*t as usize).is_some_and(|s| is_code(s.kind)))
@@ -120,6 +107,7 @@ fn pick_file(f: &super::store::FileRec, rf: &RankedFile, per_file: usize, picks:
         })
         && let Some(ms) = f.symbols.get(m.sym as usize)
     {
+        added_as_code = Some(m.sym);
         taken.push(m.sym);
         picks.push(Pick::definition(rf.file, f, m.sym, ms));
     }
@@ -137,6 +125,25 @@ fn pick_file(f: &super::store::FileRec, rf: &RankedFile, per_file: usize, picks:
             taken.push(m.sym);
             picks.push(Pick::definition(rf.file, f, m.sym, ms));
         }
+    }
+    // A container owes its score to the members it holds (or, for a Go or Rust type, the
+    // fields its methods use): when one of them is cited here, for its own score or as the
+    // best member of a long container's head (not inside a container cited whole, which
+    // shows it already), that member is the answer, and the container steps down behind it;
+    // what outscored the member stays ahead of it. Only a method cited because the file's
+    // picks had no code does not count: the type scored for what the question asked, such as
+    // what it holds. Of 631 benchmark answers, that made the first citation the gold
+    // definition in 17, and took it from none.
+    if let Some(&head) = taken.first()
+        && f.symbols
+            .get(head as usize)
+            .is_some_and(|o| o.kind.is_container())
+        && let Some(at) = taken
+            .iter()
+            .position(|m| owns(f, head, *m) && Some(*m) != added_as_code)
+    {
+        taken[..=at].rotate_left(1);
+        picks[first_pick..=first_pick + at].rotate_left(1);
     }
 }
 
@@ -414,7 +421,6 @@ fn write_related(idx: &Index, top: &Pick, md: &mut String) {
     }
 }
 
-/// Whether symbol `m` of `f` lies inside symbol `c`.
 /// Whether `m` is a member of the container `c`: inside it, or named for it where methods are
 /// written outside their type (a Go struct's `Command.execute`, a Rust `impl` block's).
 fn owns(f: &super::store::FileRec, c: u32, m: u32) -> bool {
@@ -426,6 +432,7 @@ fn owns(f: &super::store::FileRec, c: u32, m: u32) -> bool {
         )
 }
 
+/// Whether symbol `m` of `f` lies inside symbol `c`.
 fn is_member(f: &super::store::FileRec, m: u32, c: u32) -> bool {
     m != c
         && matches!(

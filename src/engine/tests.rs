@@ -421,6 +421,25 @@ fn a_method_comes_before_the_type_that_holds_it() {
             start("Manager.helper3")
         ]
     );
+    // What outscored the member stays ahead of it.
+    assert_eq!(
+        cited(&[
+            ("Manager", 9.0),
+            ("Small.run", 8.0),
+            ("Manager.loadPlugins", 7.0)
+        ]),
+        [
+            start("Small.run"),
+            start("Manager.loadPlugins"),
+            start("Manager")
+        ]
+    );
+    // A long class cited by its head brings its best member, however low it scored, and that
+    // member comes first too.
+    assert_eq!(
+        cited(&[("Manager", 9.0), ("Manager.loadPlugins", 2.0)]),
+        [start("Manager.loadPlugins"), start("Manager")]
+    );
     // A short class is cited whole, its code shown: it stays first.
     assert_eq!(
         cited(&[("Small", 9.0), ("Small.run", 8.0)]).first(),
@@ -452,10 +471,26 @@ fn a_method_comes_before_the_type_that_holds_it() {
             },
         ],
     };
-    let a = answer::render(&idx, "q", &[ranked]);
+    let a = answer::render(&idx, "q", std::slice::from_ref(&ranked));
     assert_eq!(
         a.citations.first().map(|c| c.start_line),
         Some(f.symbols[at("Manager.Load")].start),
+        "{}",
+        a.markdown
+    );
+    // A method too weak to be cited for its own score is only there because a question about
+    // what code does is answered by code: the type scored for what the question asks (what
+    // it holds, say), and stays first.
+    let mut weak = ranked;
+    weak.syms[1].score = 2.0;
+    let a = answer::render(&idx, "q", &[weak]);
+    let starts: Vec<u32> = a.citations.iter().map(|c| c.start_line).collect();
+    assert_eq!(
+        starts,
+        [
+            f.symbols[at("Manager")].start,
+            f.symbols[at("Manager.Load")].start
+        ],
         "{}",
         a.markdown
     );
