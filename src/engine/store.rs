@@ -91,7 +91,7 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // 76: so is a Swift or Kotlin property computed by code.
 // 77: code commented out above a definition is no doc.
 // 78: a script's extension, when its `#!` line says its text language (Perl, Ruby …).
-pub const FORMAT_VERSION: u32 = 78;
+pub const FORMAT_VERSION: u32 = 79;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most

@@ -10,7 +10,7 @@ use super::functional::{self, Extent};
 use super::text_extent::{
     block_end, clauses_end, line_at, objc_container_end, period_end, perl_package_end, spec_end,
 };
-use super::typed::{computed_property, typed_header, typed_property};
+use super::typed::{computed_property, dart_getter, typed_header, typed_property};
 use super::{Collected, RawDef, calls, decls, docs, idl, lisp, nim, pod, text_bases};
 use crate::engine::lang::Lang;
 use crate::engine::parse::Kind;
@@ -234,7 +234,8 @@ fn keywordless_header<'a>(
     let shell = language == "shell";
     (shell.then(|| shell_function(t, next)).flatten())
         .or_else(|| {
-            let name = computed_property(language, t, next)?;
+            let name =
+                computed_property(language, t, next).or_else(|| dart_getter(language, t, next))?;
             Some((Kind::Function, name))
         })
         .or_else(|| typed_header(t, owner, next))
@@ -1270,6 +1271,26 @@ pub(super) mod tests {
                 ("Channel".to_string(), Kind::Class, 5, 13),
                 ("Channel.isEmpty".to_string(), Kind::Method, 8, 8),
                 ("Channel.debug".to_string(), Kind::Method, 9, 12),
+            ]
+        );
+    }
+
+    #[test]
+    fn dart_getters_and_setters_are_definitions() {
+        let dart = "/// The version string.\nString get version => '1.0';\n\nabstract class Sized {\n  int get length;\n}\n\nclass Cart {\n  static Cart get instance => _instance;\n\n  /// The total, with the discount taken off.\n  double get total {\n    var sum = 0.0;\n    return sum - discount;\n  }\n\n  Future<int> get count async {\n    return await _store.count();\n  }\n\n  set discountCode(String code) {\n    _code = code;\n  }\n}\n";
+        assert_eq!(
+            defs_with_docs(dart, "dart")
+                .into_iter()
+                .map(|(qual, kind, start, end, doc)| (qual, kind, start, end, doc.is_empty()))
+                .collect::<Vec<_>>(),
+            [
+                ("version".to_string(), Kind::Function, 2, 2, false),
+                ("Sized".to_string(), Kind::Class, 4, 6, true),
+                ("Cart".to_string(), Kind::Class, 8, 24, true),
+                ("Cart.instance".to_string(), Kind::Method, 9, 9, true),
+                ("Cart.total".to_string(), Kind::Method, 12, 15, false),
+                ("Cart.count".to_string(), Kind::Method, 17, 19, true),
+                ("Cart.discountCode".to_string(), Kind::Method, 21, 23, true),
             ]
         );
     }

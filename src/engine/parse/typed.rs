@@ -1,7 +1,8 @@
 //! Members a C-family language declares by their type instead of a keyword, read from their
 //! lines for the text languages (`text.rs`): C#'s, Dart's and Groovy's methods
-//! (`public static Task<int> CountAsync(string key) {`) and C#'s properties whose accessors
-//! run code (`public WriteState WriteState` over `{ get { … } }`).
+//! (`public static Task<int> CountAsync(string key) {`), C#'s properties whose accessors run
+//! code (`public WriteState WriteState` over `{ get { … } }`), Swift's and Kotlin's computed
+//! properties and Dart's getters.
 
 use super::text::{MODIFIERS, is_modifier, without_leading_annotations};
 use crate::engine::parse::Kind;
@@ -198,6 +199,39 @@ pub(super) fn computed_property<'a>(language: &str, t: &'a str, next: &str) -> O
         _ => false,
     };
     (is_identifier(name) && runs_code).then_some(name)
+}
+
+/// The name of a Dart getter, which has no parameter list for `typed_header` to find: a
+/// return type or none, `get`, the name, then its body (`double get total {`,
+/// `bool get isEmpty => _items.isEmpty;`, `Future<int> get count async {`). An abstract
+/// getter (`int get length;`) has none, and says nothing a field would not.
+pub(super) fn dart_getter<'a>(language: &str, t: &'a str, next: &str) -> Option<&'a str> {
+    if language != "dart" {
+        return None;
+    }
+    let t = without_leading_annotations(t);
+    let (before, after) = t
+        .split_once(" get ")
+        .or_else(|| Some(("", t.strip_prefix("get ")?)))?;
+    let (name, body) = after
+        .split_once(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+        .map_or((after, ""), |(n, _)| (n, after[n.len()..].trim_start()));
+    let body = body
+        .strip_prefix("async*")
+        .or_else(|| body.strip_prefix("async"))
+        .or_else(|| body.strip_prefix("sync*"))
+        .unwrap_or(body)
+        .trim_start();
+    let opens =
+        body.starts_with('{') || body.starts_with("=>") || body.is_empty() && next.starts_with('{');
+    (opens
+        && is_identifier(name)
+        && before.split_whitespace().all(is_type_word)
+        && !before
+            .split_whitespace()
+            .any(|w| STATEMENT_WORDS.contains(&w))
+        && prose_words(before) <= 1)
+        .then_some(name)
 }
 
 /// A name as these languages spell one: a letter or `_`, then letters, digits and `_`.
