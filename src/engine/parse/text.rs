@@ -87,7 +87,11 @@ fn keyword_kind(word: &str) -> Option<Kind> {
 /// Lines that close a block at the indent of its header.
 pub(super) fn is_closer(t: &str) -> bool {
     let t = t.trim_end_matches(';');
-    matches!(t, "end" | "}" | "})" | "end)" | "fi" | "done" | "esac") || t.starts_with("} ")
+    // `}()` closes a closure called where it is written (Swift's `lazy var f: T = {`).
+    matches!(
+        t,
+        "end" | "}" | "})" | "}()" | "})()" | "end)" | "fi" | "done" | "esac"
+    ) || t.starts_with("} ")
 }
 
 pub(super) struct Line<'a> {
@@ -1249,11 +1253,11 @@ pub(super) mod tests {
 
     #[test]
     fn swift_and_kotlin_properties_that_run_code_are_definitions() {
-        let swift = "public class Bridge {\n    var config: Config\n    var name: String { get set }\n\n    /// The scheme the web view serves.\n    public var scheme: String {\n        return config.scheme ?? \"capacitor\"\n    }\n\n    override open var prefersStatusBarHidden: Bool {\n        get { return hidden }\n        set { hidden = newValue }\n    }\n}\n";
+        let swift = "public class Bridge {\n    var config: Config\n    var name: String { get set }\n\n    /// The scheme the web view serves.\n    public var scheme: String {\n        return config.scheme ?? \"capacitor\"\n    }\n\n    override open var prefersStatusBarHidden: Bool {\n        get { return hidden }\n        set { hidden = newValue }\n    }\n\n    lazy var formatter: DateFormatter = {\n        let f = DateFormatter()\n        return f\n    }()\n}\n";
         assert_eq!(
             defs_in(swift, "swift"),
             [
-                ("Bridge".to_string(), Kind::Class, 1, 14),
+                ("Bridge".to_string(), Kind::Class, 1, 19),
                 ("Bridge.scheme".to_string(), Kind::Method, 6, 8),
                 (
                     "Bridge.prefersStatusBarHidden".to_string(),
@@ -1261,6 +1265,7 @@ pub(super) mod tests {
                     10,
                     13
                 ),
+                ("Bridge.formatter".to_string(), Kind::Method, 15, 18),
             ]
         );
         let kotlin = "/** Returns true when the job is active. */\npublic val CoroutineContext.isActive: Boolean\n    get() = this[Job]?.isActive == true\n\nclass Channel {\n    var size: Int = 0\n        private set\n    override val isEmpty: Boolean get() = size == 0\n    private val debug: String\n        get() {\n            return \"size=$size\"\n        }\n}\n";

@@ -163,7 +163,8 @@ pub(super) fn typed_property<'a>(
 }
 
 /// The name of a Swift or Kotlin property that runs code when read or written: Swift's
-/// `var isEmpty: Bool {` (a computed property, or one with `willSet`/`didSet` observers),
+/// `var isEmpty: Bool {` (a computed property, or one with `willSet`/`didSet` observers; a
+/// `lazy var formatter: DateFormatter = {` made by a closure on first use, too),
 /// Kotlin's `val size: Int` over `get() = …` (or with it on its line), Kotlin's extension
 /// property `val CoroutineContext.isActive: Boolean` by its own name. A stored property, and a
 /// protocol's requirement (`var name: String { get set }`), say nothing a field would not.
