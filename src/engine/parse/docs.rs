@@ -199,6 +199,16 @@ pub(super) fn comment_lines_above(lang: Lang, text: &str, at: usize) -> Option<(
             cursor = start;
             continue;
         }
+        // A script's `#!` line, or the encoding or editor mode line below it
+        // (`# -*- coding: utf-8 -*-`), says how to run or edit the file, not what the
+        // definition under them does.
+        if (t.starts_with("#!") || t.contains("-*-"))
+            && !in_block
+            && !in_ml_block
+            && (start == 0 || is_second_line(text, start))
+        {
+            break;
+        }
         if lang == Lang::Text
             && first.is_none()
             && let Some(doc_start) = doc_string_above(text, start, t)
@@ -257,6 +267,11 @@ pub(super) fn comment_lines_above(lang: Lang, text: &str, at: usize) -> Option<(
         cursor = start;
     }
     Some((first?, last?))
+}
+
+/// Whether the line starting at `start` is the file's second.
+fn is_second_line(text: &str, start: usize) -> bool {
+    start > 0 && text[..start - 1].find('\n').is_none()
 }
 
 /// A preprocessor line of C#, Swift, Objective-C or Haskell with CPP (`#if DEBUG`, `#endif`,
@@ -728,5 +743,28 @@ mod tests {
             assert!(!is_commented_out_code(doc), "{doc}");
             assert!(doc_in(doc, Some((0, doc.len()))).1.is_some(), "{doc}");
         }
+    }
+
+    #[test]
+    fn a_scripts_first_lines_are_no_doc() {
+        let doc_of_first_def = |text: &str, lang: Lang| {
+            let at = text.find("start_daemon").expect("definition");
+            let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            doc_before(lang, text, line_start).0
+        };
+        let shell =
+            "#!/bin/bash\n# Starts the daemon in the background.\nstart_daemon() {\n  run &\n}\n";
+        assert_eq!(
+            doc_of_first_def(shell, Lang::Text),
+            "Starts the daemon in the background."
+        );
+        let python = "#!/usr/bin/env python3\n# -*- coding: utf-8 -*-\n# Starts the daemon.\ndef start_daemon():\n    pass\n";
+        assert_eq!(doc_of_first_def(python, Lang::Python), "Starts the daemon.");
+        // Nothing else above: no doc, rather than the interpreter's path.
+        let bare = "#!/usr/bin/perl\nsub start_daemon {\n}\n";
+        assert_eq!(doc_of_first_def(bare, Lang::Text), "");
+        // Only the first two lines are read so: further down, `-*-` is a comment's own.
+        let later = "x = 1\n\n# Reads a file -*- like Emacs does -*- and more.\ndef start_daemon():\n    pass\n";
+        assert!(doc_of_first_def(later, Lang::Python).contains("like Emacs"));
     }
 }
