@@ -20,6 +20,7 @@ pub(super) fn inline_markdown(prose: &str, dialect: Dialect) -> String {
         Dialect::Odoc => odoc(&s),
         Dialect::Pod => pod(&s),
         Dialect::Lisp => lisp_docstring(&s),
+        Dialect::Rdoc => rdoc(&s),
         Dialect::Brackets | Dialect::Plain => s,
     };
     s = rd_commands(&s);
@@ -392,6 +393,39 @@ fn natspec(text: &str) -> String {
             _ => code(contract),
         });
         rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// RDoc's `+code+` as Markdown's code: a name or a call between two `+`, with no space
+/// inside and none of the name's characters on either side (`a + b` and `x+y` stay).
+fn rdoc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let is_code = |c: char| c.is_alphanumeric() || "_?!.:#=[]".contains(c);
+    while let Some(open) = rest.find('+') {
+        let before_ok = rest[..open]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric() && c != '+');
+        let inner = &rest[open + 1..];
+        let close = inner.find(|c: char| !is_code(c)).unwrap_or(inner.len());
+        let after_ok = inner[close..].starts_with('+')
+            && inner[close + 1..]
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_alphanumeric() && c != '+');
+        if before_ok && close > 0 && after_ok {
+            out.push_str(&rest[..open]);
+            out.push('`');
+            out.push_str(&inner[..close]);
+            out.push('`');
+            rest = &inner[close + 1..];
+        } else {
+            out.push_str(&rest[..=open]);
+            rest = inner;
+        }
     }
     out.push_str(rest);
     out

@@ -26,6 +26,8 @@ pub(super) enum Dialect {
     Odoc,
     /// Perl's POD: `C<code>`, `B<bold>`, `L<link>`.
     Pod,
+    /// Ruby's RDoc: `+code+`.
+    Rdoc,
     /// A Lisp docstring: `\\"` is a quote; Emacs Lisp quotes code `` `like-this' `` and names
     /// a command's key as `\\[command]`.
     Lisp,
@@ -41,6 +43,7 @@ impl Dialect {
             "rust" | "kotlin" | "scala" | "dart" => Dialect::Brackets,
             "ocaml" => Dialect::Odoc,
             "perl" => Dialect::Pod,
+            "ruby" => Dialect::Rdoc,
             "emacs-lisp" | "common-lisp" | "scheme" | "racket" | "clojure" => Dialect::Lisp,
             _ => Dialect::Plain,
         }
@@ -57,7 +60,7 @@ pub(super) fn describe(doc: &str, dialect: Dialect) -> Option<String> {
     let mut from_tags = None;
     let mut fields = None;
     for para in doc.trim().split("\n\n") {
-        let mut para = without_banners(&without_reference_lines(para));
+        let mut para = without_banners(&without_heading_lines(&without_reference_lines(para)));
         if let Some(purpose) = function_header_purpose(&para) {
             para = purpose;
         }
@@ -75,13 +78,18 @@ pub(super) fn describe(doc: &str, dialect: Dialect) -> Option<String> {
         if from_tags.is_none() {
             from_tags = tag_summary(tags);
         }
-        if prose.is_empty() || is_title(prose) {
+        if prose.is_empty() || is_title(prose) || is_work_note(prose) {
             continue;
         }
         if is_field_block(prose) {
             fields.get_or_insert_with(|| prose.to_string());
             continue;
         }
+        // The doc may open with a list's first item (`* +read+ behaves like IO#read.`).
+        let prose = prose
+            .strip_prefix("* ")
+            .or_else(|| prose.strip_prefix("- "))
+            .unwrap_or(prose);
         return Some(first_sentence(&inline_markdown(prose, dialect)));
     }
     // Only tags: what the definition returns, or that it is deprecated, says most.
@@ -136,6 +144,16 @@ fn is_title(prose: &str) -> bool {
     !prose.contains(char::is_whitespace) && !prose.ends_with('.')
 }
 
+/// A note about work left to do (`TODO refactor …`, `XXX should probably …`, `FIXME:`): what
+/// the code should do some day, not what it does.
+fn is_work_note(prose: &str) -> bool {
+    let first = prose.split_whitespace().next().unwrap_or("");
+    let word = first.trim_end_matches([':', ',', '-', '!']);
+    matches!(word, "TODO" | "FIXME" | "XXX" | "HACK")
+        || word.eq_ignore_ascii_case("todo")
+            && (first.len() > word.len() || prose[4..].starts_with(" -"))
+}
+
 /// A doc without the tag it may open with to say that a summary follows: Solidity's
 /// `@notice` and `@dev`, Doxygen's `@brief` and `\brief`, JSDoc's `@description`, fmt's
 /// `\rst` (which says the doc is reStructuredText).
@@ -168,6 +186,19 @@ fn without_reference_lines(para: &str) -> String {
         .filter(|l| {
             let l = l.trim_start();
             !(l.starts_with("https://") || l.starts_with("http://"))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The paragraph without its Markdown section headings (rustdoc's `# Errors`, `# Safety`):
+/// they name what the lines below them say, which is the description.
+fn without_heading_lines(para: &str) -> String {
+    para.lines()
+        .filter(|l| {
+            let hashes = l.trim_start().trim_start_matches('#');
+            let level = l.trim_start().len() - hashes.len();
+            !((1..=6).contains(&level) && hashes.starts_with(' ') && !hashes.trim().is_empty())
         })
         .collect::<Vec<_>>()
         .join("\n")
@@ -264,6 +295,8 @@ const BLOCK_TAGS: &[&str] = &[
     "module",
     "memberof",
     "uses",
+    // Scaladoc's: a macro that `$name` stands for in this doc and its subclasses'.
+    "define",
     // EDoc's: a type signature, the doc's end, a function it equals.
     "spec",
     "end",
@@ -636,6 +669,41 @@ mod tests {
         assert_eq!(
             plain("Internal functions %%%%%%%%%%%%%%%%"),
             "Internal functions"
+        );
+        // A note of work to do describes nothing; the prose after it does.
+        assert_eq!(plain("TODO refactor to use keyword definitions"), "<none>");
+        assert_eq!(
+            plain("XXX should probably compute a category mask\n\nCompiles the expression."),
+            "Compiles the expression."
+        );
+        assert_eq!(plain("todo - switch pipe arg order"), "<none>");
+        assert_eq!(plain("Todos are listed here."), "Todos are listed here.");
+        // RDoc's code, and a list item's bullet.
+        assert_eq!(
+            described(
+                "* +puts+ must be called with one argument that responds to +to_s+.",
+                Dialect::Rdoc
+            ),
+            "`puts` must be called with one argument that responds to `to_s`."
+        );
+        assert_eq!(
+            described("Adds a + b + c, as +x+y+ does not.", Dialect::Rdoc),
+            "Adds a + b + c, as +x+y+ does not."
+        );
+        // rustdoc's section headings name the prose below them.
+        assert_eq!(
+            plain("# Errors\n\nThis method will return an error if the channel is closed."),
+            "This method will return an error if the channel is closed."
+        );
+        assert_eq!(
+            plain("# Safety\nThe future must be dropped before the token."),
+            "The future must be dropped before the token."
+        );
+        assert_eq!(plain("# Examples"), "<none>");
+        // Scaladoc's macros: `$factoryInfo` and its `@define`s describe nothing here.
+        assert_eq!(
+            plain("$factoryInfo\n@define Coll `immutable.Queue`\n@define coll immutable queue"),
+            "<none>"
         );
         // A rule inside the prose stays when short: `a--b`, `x == y`.
         assert_eq!(plain("Checks x == y -- fast."), "Checks x == y -- fast.");

@@ -526,10 +526,19 @@ pub(super) fn clean_doc(raw: &str) -> String {
             }
             continue;
         }
+        // A Markdown heading (rustdoc's `# Safety`) is a paragraph of its own: it names the
+        // section below it, and is no part of that section's first sentence.
+        let heading = l.starts_with('#') && l.trim_start_matches('#').starts_with(' ');
+        if heading && !out.is_empty() && !out.ends_with("\n\n") {
+            out.push_str("\n\n");
+        }
         if !out.is_empty() && !out.ends_with('\n') {
             out.push(' ');
         }
         out.push_str(l);
+        if heading {
+            out.push_str("\n\n");
+        }
         if out.len() > 1200 {
             break;
         }
@@ -743,6 +752,19 @@ mod tests {
             assert!(!is_commented_out_code(doc), "{doc}");
             assert!(doc_in(doc, Some((0, doc.len()))).1.is_some(), "{doc}");
         }
+    }
+
+    #[test]
+    fn a_markdown_heading_is_a_paragraph_of_its_own() {
+        assert_eq!(
+            clean_doc("/// # Safety\n/// The returned future must be\n/// destroyed first.\n"),
+            "# Safety\n\nThe returned future must be destroyed first."
+        );
+        // `#` with no space after it is no heading (a C directive, a Ruby `#method`).
+        assert_eq!(
+            clean_doc("/* Calls #run and\n * #define DEBUG */"),
+            "Calls #run and #define DEBUG"
+        );
     }
 
     #[test]
