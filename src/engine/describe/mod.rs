@@ -78,7 +78,7 @@ pub(super) fn describe(doc: &str, dialect: Dialect) -> Option<String> {
         if from_tags.is_none() {
             from_tags = tag_summary(tags);
         }
-        if prose.is_empty() || is_title(prose) || is_work_note(prose) {
+        if prose.is_empty() || is_title(prose) || is_work_note(prose) || is_call_signature(prose) {
             continue;
         }
         if is_field_block(prose) {
@@ -142,6 +142,24 @@ fn is_field_block(para: &str) -> bool {
 /// description of what follows.
 fn is_title(prose: &str) -> bool {
     !prose.contains(char::is_whitespace) && !prose.ends_with('.')
+}
+
+/// A paragraph that only shows how the definition is called, as a Julia docstring opens
+/// (`    moving_average(xs, window)`, `parse(::Type{T}, s) -> T`): the prose comes after it.
+fn is_call_signature(prose: &str) -> bool {
+    let Some((name, rest)) = prose.split_once('(') else {
+        return false;
+    };
+    let Some(close) = rest.rfind(')') else {
+        return false;
+    };
+    let after = rest[close + 1..].trim_start();
+    !prose.contains('\n')
+        && name.starts_with(|c: char| c.is_alphabetic() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || "_.!:".contains(c))
+        && (after.is_empty() || after.starts_with("->") || after.starts_with("::"))
 }
 
 /// A note about work left to do (`TODO refactor …`, `XXX should probably …`, `FIXME:`): what
@@ -669,6 +687,19 @@ mod tests {
         assert_eq!(
             plain("Internal functions %%%%%%%%%%%%%%%%"),
             "Internal functions"
+        );
+        // A Julia docstring's call signature comes before what the function does.
+        assert_eq!(
+            plain("moving_average(xs, window)\n\nCompute the moving average of `xs`."),
+            "Compute the moving average of `xs`."
+        );
+        assert_eq!(
+            plain("parse(::Type{T}, s) -> T\n\nParse a number."),
+            "Parse a number."
+        );
+        assert_eq!(
+            plain("Foo(x) returns the foo of x."),
+            "Foo(x) returns the foo of x."
         );
         // A note of work to do describes nothing; the prose after it does.
         assert_eq!(plain("TODO refactor to use keyword definitions"), "<none>");

@@ -184,7 +184,9 @@ pub(super) fn comment_lines_above(lang: Lang, text: &str, at: usize) -> Option<(
     let mut cursor = line_start; // start of the line below the one being looked at
     let (mut first, mut last) = (None, None);
     let mut in_block = false; // inside a `/* … */` read bottom-up
-    let mut in_ml_block = false; // inside an OCaml or F# `(* … *)` read bottom-up
+    // Inside a block comment of a text language read bottom-up (OCaml's and F#'s `(* … *)`,
+    // Haskell's and Elm's `{- … -}`, PowerShell's `<# … #>`): the opener it ends at.
+    let mut in_ml_block: Option<&str> = None;
     while cursor > 0 {
         let end = cursor - 1; // the newline ending the line above
         let start = text[..end].rfind('\n').map_or(0, |i| i + 1);
@@ -192,7 +194,7 @@ pub(super) fn comment_lines_above(lang: Lang, text: &str, at: usize) -> Option<(
         // C#'s, Swift's and Objective-C's `#if`, `#endif`, `#region`, `#pragma mark`: no
         // comment, but no code either. Those between a definition and its doc are passed over;
         // one above a doc ends it.
-        if lang == Lang::Text && !in_block && !in_ml_block && is_directive(t) {
+        if lang == Lang::Text && !in_block && in_ml_block.is_none() && is_directive(t) {
             if first.is_some() {
                 break;
             }
@@ -204,7 +206,7 @@ pub(super) fn comment_lines_above(lang: Lang, text: &str, at: usize) -> Option<(
         // definition under them does.
         if (t.starts_with("#!") || t.contains("-*-"))
             && !in_block
-            && !in_ml_block
+            && in_ml_block.is_none()
             && (start == 0 || is_second_line(text, start))
         {
             break;
@@ -221,13 +223,18 @@ pub(super) fn comment_lines_above(lang: Lang, text: &str, at: usize) -> Option<(
                 in_block = false;
             }
             true
-        } else if in_ml_block {
-            if t.contains("(*") {
-                in_ml_block = false;
+        } else if let Some(open) = in_ml_block {
+            if t.contains(open) {
+                in_ml_block = None;
             }
             true
-        } else if lang == Lang::Text && t.ends_with("*)") {
-            in_ml_block = !t.contains("(*");
+        } else if lang == Lang::Text
+            && let Some(&(open, _)) = TEXT_BLOCK_COMMENTS
+                .iter()
+                // Haskell's pragmas (`{-# INLINE f #-}`) are code.
+                .find(|(_, close)| t.ends_with(close) && !t.starts_with("{-#"))
+        {
+            in_ml_block = (!t.contains(open)).then_some(open);
             true
         } else if python {
             t.starts_with('#')
@@ -268,6 +275,17 @@ pub(super) fn comment_lines_above(lang: Lang, text: &str, at: usize) -> Option<(
     }
     Some((first?, last?))
 }
+
+/// A line of PowerShell's comment-based help that names the part below it (`.SYNOPSIS`,
+/// `.PARAMETER Path`): a dot and an upper-case word that starts the line.
+fn is_powershell_help_keyword(line: &str) -> bool {
+    line.strip_prefix('.')
+        .and_then(|rest| rest.split_whitespace().next())
+        .is_some_and(|word| word.len() >= 4 && word.chars().all(|c| c.is_ascii_uppercase()))
+}
+
+/// The block comments of text languages other than C's `/* … */`, opener and closer.
+const TEXT_BLOCK_COMMENTS: &[(&str, &str)] = &[("(*", "*)"), ("{-", "-}"), ("<#", "#>")];
 
 /// Whether the line starting at `start` is the file's second.
 fn is_second_line(text: &str, start: usize) -> bool {
@@ -492,6 +510,12 @@ pub(super) fn clean_doc(raw: &str) -> String {
             .trim_start_matches("(**")
             .trim_start_matches("(*")
             .trim_end_matches("*)")
+            // Haskell's and Elm's `{-| … -}`, PowerShell's `<# … #>`.
+            .trim_start_matches("{-|")
+            .trim_start_matches("{-")
+            .trim_end_matches("-}")
+            .trim_start_matches("<#")
+            .trim_end_matches("#>")
             .trim_start_matches("/**")
             .trim_start_matches("/*!")
             .trim_start_matches("/*")
@@ -517,6 +541,11 @@ pub(super) fn clean_doc(raw: &str) -> String {
         let l = without_string_quotes(l).trim();
         let l = without_doc_markup(l);
         let l = l.trim();
+        // PowerShell's comment-based help heads each part with a keyword (`.SYNOPSIS`,
+        // `.PARAMETER Path`): markup, like a bare tag.
+        if is_powershell_help_keyword(l) {
+            continue;
+        }
         if is_bare_tag(l) {
             continue;
         }
@@ -765,6 +794,29 @@ mod tests {
             clean_doc("/* Calls #run and\n * #define DEBUG */"),
             "Calls #run and #define DEBUG"
         );
+    }
+
+    #[test]
+    fn block_comments_of_elm_haskell_and_powershell_are_docs() {
+        let doc_of = |text: &str, def: &str| {
+            let at = text.find(def).expect("definition");
+            doc_before(Lang::Text, text, at).0
+        };
+        let elm = "module Main exposing (update)\n\n{-| Applies a message to the model.\n-}\nupdate : Msg -> Model -> Model\nupdate msg model =\n    model\n";
+        assert_eq!(doc_of(elm, "update :"), "Applies a message to the model.");
+        let haskell = "{- | Runs the parser\n   on the whole input. -}\nrunParser :: Parser a -> String -> a\n";
+        assert_eq!(
+            doc_of(haskell, "runParser"),
+            "Runs the parser on the whole input."
+        );
+        let powershell = "<#\n.SYNOPSIS\nCopies the documents to the backup drive.\n.PARAMETER Target\nThe drive.\n#>\nfunction Invoke-Backup {\n}\n";
+        assert_eq!(
+            doc_of(powershell, "function"),
+            "Copies the documents to the backup drive. The drive."
+        );
+        // A comment inside a line of code does not make that line a doc.
+        let code = "x = 1\nf = g {- inline -} 2\nupdate : Int\n";
+        assert_eq!(doc_of(code, "update"), "");
     }
 
     #[test]
