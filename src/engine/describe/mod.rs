@@ -78,10 +78,12 @@ pub(super) fn describe(doc: &str, dialect: Dialect) -> Option<String> {
         if from_tags.is_none() {
             from_tags = tag_summary(tags);
         }
-        if prose.is_empty() || is_title(prose) || is_work_note(prose) || is_call_signature(prose) {
+        if prose.is_empty() || is_title(prose) || is_work_note(prose) {
             continue;
         }
-        if is_field_block(prose) {
+        // A call's signature says less than the prose after it, but names the parameters
+        // better than the code's own head when nothing follows.
+        if is_field_block(prose) || is_call_signature(prose) {
             fields.get_or_insert_with(|| prose.to_string());
             continue;
         }
@@ -92,7 +94,8 @@ pub(super) fn describe(doc: &str, dialect: Dialect) -> Option<String> {
             .unwrap_or(prose);
         return Some(first_sentence(&inline_markdown(prose, dialect)));
     }
-    // Only tags: what the definition returns, or that it is deprecated, says most.
+    // Only tags: what the definition returns, or that it is deprecated, says most; then
+    // fields or a call's signature.
     from_tags
         .or(fields)
         .map(|t| first_sentence(&inline_markdown(&t, dialect)))
@@ -146,20 +149,34 @@ fn is_title(prose: &str) -> bool {
 
 /// A paragraph that only shows how the definition is called, as a Julia docstring opens
 /// (`    moving_average(xs, window)`, `parse(::Type{T}, s) -> T`): the prose comes after it.
+/// A sentence that goes on after the call (`gettimeofday() and getpid()`, `f(X) -> String
+/// Return a string …`) is prose.
 fn is_call_signature(prose: &str) -> bool {
     let Some((name, rest)) = prose.split_once('(') else {
         return false;
     };
-    let Some(close) = rest.rfind(')') else {
+    let mut depth = 1;
+    let Some(close) = rest.find(|c: char| {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ => {}
+        }
+        depth == 0
+    }) else {
         return false;
     };
-    let after = rest[close + 1..].trim_start();
+    let after = rest[close + 1..].trim();
+    let returns = after
+        .strip_prefix("->")
+        .or_else(|| after.strip_prefix("::"))
+        .map(str::trim);
     !prose.contains('\n')
         && name.starts_with(|c: char| c.is_alphabetic() || c == '_')
         && name
             .chars()
             .all(|c| c.is_alphanumeric() || "_.!:".contains(c))
-        && (after.is_empty() || after.starts_with("->") || after.starts_with("::"))
+        && (after.is_empty() || returns.is_some_and(|r| !r.is_empty() && !r.contains(' ')))
 }
 
 /// A note about work left to do (`TODO refactor …`, `XXX should probably …`, `FIXME:`): what
@@ -697,9 +714,22 @@ mod tests {
             plain("parse(::Type{T}, s) -> T\n\nParse a number."),
             "Parse a number."
         );
+        // With nothing after it, it is the description (Erlang's `%% get_slot(Db, Key) -> Slot.`).
+        assert_eq!(
+            plain("get_slot(Hashdb, Key) -> Slot."),
+            "get_slot(Hashdb, Key) -> Slot."
+        );
         assert_eq!(
             plain("Foo(x) returns the foo of x."),
             "Foo(x) returns the foo of x."
+        );
+        assert_eq!(
+            plain("gettimeofday() and getpid()"),
+            "gettimeofday() and getpid()"
+        );
+        assert_eq!(
+            plain("format_error(Error) -> String Return a string describing the error."),
+            "format_error(Error) -> String Return a string describing the error."
         );
         // A note of work to do describes nothing; the prose after it does.
         assert_eq!(plain("TODO refactor to use keyword definitions"), "<none>");

@@ -201,10 +201,10 @@ pub(super) fn comment_lines_above(lang: Lang, text: &str, at: usize) -> Option<(
             cursor = start;
             continue;
         }
-        // A script's `#!` line, or the encoding or editor mode line below it
-        // (`# -*- coding: utf-8 -*-`), says how to run or edit the file, not what the
-        // definition under them does.
-        if (t.starts_with("#!") || t.contains("-*-"))
+        // A script's `#!` line (or Racket's `#lang racket`), or the encoding or editor mode
+        // line below it (`# -*- coding: utf-8 -*-`), says how to run or edit the file, not
+        // what the definition under them does.
+        if (t.starts_with("#!") || t.starts_with("#lang ") || t.contains("-*-"))
             && !in_block
             && in_ml_block.is_none()
             && (start == 0 || is_second_line(text, start))
@@ -510,6 +510,9 @@ pub(super) fn clean_doc(raw: &str) -> String {
             .trim_start_matches("(**")
             .trim_start_matches("(*")
             .trim_end_matches("*)")
+            // Visual Basic's `'''` and `' `.
+            .trim_start_matches("'''")
+            .trim_start_matches("' ")
             // Haskell's and Elm's `{-| … -}`, PowerShell's `<# … #>`.
             .trim_start_matches("{-|")
             .trim_start_matches("{-")
@@ -834,6 +837,12 @@ mod tests {
         );
         let python = "#!/usr/bin/env python3\n# -*- coding: utf-8 -*-\n# Starts the daemon.\ndef start_daemon():\n    pass\n";
         assert_eq!(doc_of_first_def(python, Lang::Python), "Starts the daemon.");
+        let racket =
+            "#lang racket\n;; Adds the item at the back.\n(define (start_daemon q item)\n  q)\n";
+        assert_eq!(
+            doc_of_first_def(racket, Lang::Text),
+            "Adds the item at the back."
+        );
         // Nothing else above: no doc, rather than the interpreter's path.
         let bare = "#!/usr/bin/perl\nsub start_daemon {\n}\n";
         assert_eq!(doc_of_first_def(bare, Lang::Text), "");

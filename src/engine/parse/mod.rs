@@ -30,6 +30,7 @@ mod text_extent;
 mod tree_walk;
 mod typed;
 mod types;
+mod vb;
 
 pub use decls::Decl;
 use decls::{RawDecl, documents_alone, has_comment_above};

@@ -11,7 +11,7 @@ use super::text_extent::{
     block_end, clauses_end, line_at, objc_container_end, period_end, perl_package_end, spec_end,
 };
 use super::typed::{computed_property, dart_getter, typed_header, typed_property};
-use super::{Collected, RawDef, calls, decls, docs, idl, lisp, nim, pod, text_bases};
+use super::{Collected, RawDef, calls, decls, docs, idl, lisp, nim, pod, text_bases, vb};
 use crate::engine::lang::Lang;
 use crate::engine::parse::Kind;
 
@@ -92,6 +92,7 @@ pub(super) fn is_closer(t: &str) -> bool {
         t,
         "end" | "}" | "})" | "}()" | "})()" | "end)" | "fi" | "done" | "esac"
     ) || t.starts_with("} ")
+        || vb::closes_block(t)
 }
 
 pub(super) struct Line<'a> {
@@ -119,19 +120,7 @@ pub(super) fn definitions(text: &str, language: &str, col: &mut Collected) {
         calls::calls_in_line(line.text, line.start + line.indent, language, col);
         open.retain(|o| o.0 >= i);
         let parent = open.last();
-        let own = own_rules
-            .then(|| functional::header(language, line.text, line.indent, parent.map(|p| p.2)))
-            .flatten()
-            .or_else(|| {
-                let (kind, name) =
-                    idl::header(language, line.text, parent.map(|p| (p.2, p.1.as_str())))?;
-                Some((kind, name, Extent::Indented))
-            })
-            .or_else(|| {
-                let declares_type = nim_types.as_ref().is_some_and(|t| t[i]);
-                let (kind, name) = nim::type_header(line.text).filter(|_| declares_type)?;
-                Some((kind, name, Extent::Indented))
-            });
+        let own = own_header(language, &lines, i, parent, nim_types.as_deref());
         // Of the general keywords, these languages share only the containers: their `fun`
         // and `function` open lambdas (`fun rem -> …`), not definitions. A `package` holds
         // Perl's subs; elsewhere (Kotlin, Scala, Groovy) it names a namespace, which
@@ -150,7 +139,10 @@ pub(super) fn definitions(text: &str, language: &str, col: &mut Collected) {
             // A type before a name is C#'s and Dart's shape, never these languages'.
             let (kind, name) = header(line.text).or_else(|| {
                 let owner = parent.map(|p| (p.2, p.1.rsplit('.').next().unwrap_or(&p.1)));
-                (!own_rules).then(|| keywordless_header(language, &lines, i, owner))?
+                // Visual Basic declares by keyword only (`vb.rs`); `As New List(Of T)` is
+                // no parameter list.
+                (!own_rules && language != "visual-basic")
+                    .then(|| keywordless_header(language, &lines, i, owner))?
             })?;
             Some((kind, name, Extent::Indented))
         }) else {
@@ -250,6 +242,37 @@ fn keywordless_header<'a>(
         })
 }
 
+/// What line `i` opens by the rules of a language read apart (`functional.rs`, `idl.rs`,
+/// `vb.rs`, Nim's types), inside `parent` (its end, qualified name and kind).
+fn own_header<'a>(
+    language: &str,
+    lines: &[Line<'a>],
+    i: usize,
+    parent: Option<&(usize, String, Kind)>,
+    nim_types: Option<&[bool]>,
+) -> Option<(Kind, &'a str, Extent)> {
+    let line = &lines[i];
+    functional::reads(language)
+        .then(|| functional::header(language, line.text, line.indent, parent.map(|p| p.2)))
+        .flatten()
+        .or_else(|| {
+            let (kind, name) =
+                idl::header(language, line.text, parent.map(|p| (p.2, p.1.as_str())))?;
+            Some((kind, name, Extent::Indented))
+        })
+        .or_else(|| {
+            let next = || lines[i + 1..].iter().find(|l| !l.text.is_empty());
+            let next = (language == "visual-basic").then(next).flatten()?;
+            let (kind, name) = vb::header(language, line.text, next.text)?;
+            Some((kind, name, Extent::Indented))
+        })
+        .or_else(|| {
+            let declares_type = nim_types.is_some_and(|t| t[i]);
+            let (kind, name) = nim::type_header(line.text).filter(|_| declares_type)?;
+            Some((kind, name, Extent::Indented))
+        })
+}
+
 /// The index of the last line of the definition `name` whose header is line `i`, found as
 /// `extent` says; `None` when the header opens no definition after all (an Erlang `-spec`
 /// with no function below it).
@@ -326,6 +349,7 @@ fn definition_doc(
         "nim" if doc.is_empty() && last.start > line.start => {
             docs::nim_doc_inside(text, line.start, last.end)
         }
+        "visual-basic" => docs::doc_in(text, vb::doc_above(text, line.start)),
         _ => (doc, range),
     }
 }
@@ -460,6 +484,9 @@ fn elixir_alias(t: &str) -> Option<&str> {
 fn header(t: &str) -> Option<(Kind, &str)> {
     if let Some(name) = objc_method(t).or_else(|| assigned_function(t)) {
         return Some((Kind::Function, name));
+    }
+    if let Some(name) = zig_container(t) {
+        return Some((Kind::Class, name));
     }
     let t = without_leading_annotations(t);
     let mut words = t.split_whitespace();
@@ -599,6 +626,25 @@ fn simple_name(rest: &str) -> Option<&str> {
 /// The name a function is assigned to: R's `print.response <- function(x, ...) {` (a dot is
 /// part of an R name), Lua's `M.join = function(a, b)`, a Vue or Svelte script's
 /// `const save = async (item) => {`.
+/// The name of a Zig struct, enum, union or opaque type, which Zig writes as a constant:
+/// `pub const Buffer = struct {`, `const Tag = union(enum) {`.
+fn zig_container(t: &str) -> Option<&str> {
+    let t = t.strip_prefix("pub ").unwrap_or(t);
+    let t = t.strip_prefix("const ")?;
+    let (name, value) = t.split_once(" = ")?;
+    let value = ["extern ", "packed "]
+        .iter()
+        .find_map(|k| value.strip_prefix(k))
+        .unwrap_or(value);
+    let container = ["struct", "enum", "union", "opaque"].iter().any(|k| {
+        value
+            .strip_prefix(k)
+            .is_some_and(|r| r.starts_with([' ', '(']))
+    });
+    (container && t.ends_with('{') && name.chars().all(|c| c.is_alphanumeric() || c == '_'))
+        .then_some(name)
+}
+
 fn assigned_function(t: &str) -> Option<&str> {
     let t = ["const ", "let ", "var ", "local "]
         .iter()
@@ -1276,6 +1322,19 @@ pub(super) mod tests {
                 ("Channel".to_string(), Kind::Class, 5, 13),
                 ("Channel.isEmpty".to_string(), Kind::Method, 8, 8),
                 ("Channel.debug".to_string(), Kind::Method, 9, 12),
+            ]
+        );
+    }
+
+    #[test]
+    fn zig_containers_hold_their_functions() {
+        let zig = "const std = @import(\"std\");\n\npub const Buffer = struct {\n    len: usize,\n\n    /// Appends one byte.\n    pub fn append(self: *Buffer, b: u8) !void {\n        self.len += 1;\n    }\n};\n\nconst Tag = union(enum) {\n    int: i64,\n};\n\nconst limit = max(a, b);\n";
+        assert_eq!(
+            defs_in(zig, "zig"),
+            [
+                ("Buffer".to_string(), Kind::Class, 3, 10),
+                ("Buffer.append".to_string(), Kind::Method, 7, 9),
+                ("Tag".to_string(), Kind::Class, 12, 14),
             ]
         );
     }
