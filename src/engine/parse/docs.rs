@@ -204,10 +204,10 @@ pub(super) fn comment_lines_above(lang: Lang, text: &str, at: usize) -> Option<(
         // A script's `#!` line (or Racket's `#lang racket`), or the encoding or editor mode
         // line below it (`# -*- coding: utf-8 -*-`), says how to run or edit the file, not
         // what the definition under them does.
-        if (t.starts_with("#!") || t.starts_with("#lang ") || t.contains("-*-"))
+        if (start == 0 || is_second_line(text, start))
             && !in_block
             && in_ml_block.is_none()
-            && (start == 0 || is_second_line(text, start))
+            && (t.starts_with("#!") || t.starts_with("#lang ") || t.contains("-*-"))
         {
             break;
         }
@@ -276,6 +276,23 @@ pub(super) fn comment_lines_above(lang: Lang, text: &str, at: usize) -> Option<(
     Some((first?, last?))
 }
 
+/// A doc line without the comment marks of Visual Basic (`'''`, `' `), Haskell and Elm
+/// (`{-| … -}`) and PowerShell (`<# … #>`). Most lines have none, and are told so by their
+/// ends before any string is searched for.
+fn without_text_comment_marks(l: &str) -> &str {
+    if !(l.starts_with(['\'', '{', '<']) || l.ends_with(['}', '>'])) {
+        return l;
+    }
+    l.trim_start_matches("'''")
+        .trim_start_matches("' ")
+        .trim_start_matches("{-|")
+        .trim_start_matches("{-")
+        .trim_end_matches("-}")
+        .trim_start_matches("<#")
+        .trim_end_matches("#>")
+        .trim()
+}
+
 /// A line of PowerShell's comment-based help that names the part below it (`.SYNOPSIS`,
 /// `.PARAMETER Path`): a dot and an upper-case word that starts the line.
 fn is_powershell_help_keyword(line: &str) -> bool {
@@ -289,7 +306,7 @@ const TEXT_BLOCK_COMMENTS: &[(&str, &str)] = &[("(*", "*)"), ("{-", "-}"), ("<#"
 
 /// Whether the line starting at `start` is the file's second.
 fn is_second_line(text: &str, start: usize) -> bool {
-    start > 0 && text[..start - 1].find('\n').is_none()
+    start > 0 && !text.as_bytes()[..start - 1].contains(&b'\n')
 }
 
 /// A preprocessor line of C#, Swift, Objective-C or Haskell with CPP (`#if DEBUG`, `#endif`,
@@ -505,20 +522,10 @@ pub(super) fn clean_doc(raw: &str) -> String {
         if in_code {
             continue;
         }
-        let l = line
-            .trim()
+        let l = without_text_comment_marks(line.trim())
             .trim_start_matches("(**")
             .trim_start_matches("(*")
             .trim_end_matches("*)")
-            // Visual Basic's `'''` and `' `.
-            .trim_start_matches("'''")
-            .trim_start_matches("' ")
-            // Haskell's and Elm's `{-| … -}`, PowerShell's `<# … #>`.
-            .trim_start_matches("{-|")
-            .trim_start_matches("{-")
-            .trim_end_matches("-}")
-            .trim_start_matches("<#")
-            .trim_end_matches("#>")
             .trim_start_matches("/**")
             .trim_start_matches("/*!")
             .trim_start_matches("/*")
