@@ -497,6 +497,31 @@ pub(super) fn nim_doc_inside(
     doc_in(text, doc)
 }
 
+/// PowerShell's comment-based help written first inside a function's body, where its
+/// conventions put it as often as above (`function Backup {` then `<# .SYNOPSIS … #>`):
+/// the `<# … #>` block that opens the body of the function at bytes `start..end`.
+pub(super) fn powershell_help_inside(
+    text: &str,
+    start: usize,
+    end: usize,
+) -> (String, Option<(usize, usize)>) {
+    let body = &text[start..end];
+    let Some(open) = body.find('{') else {
+        return (String::new(), None);
+    };
+    let inside = &body[open + 1..];
+    let lead = inside.len() - inside.trim_start().len();
+    let help = inside[lead..]
+        .starts_with("<#")
+        .then(|| inside[lead..].find("#>"))
+        .flatten()
+        .map(|close| {
+            let at = start + open + 1 + lead;
+            (at, at + close + 2)
+        });
+    doc_in(text, help)
+}
+
 /// The cleaned doc comment at bytes `start..end` of `text` (empty if it no longer fits).
 pub fn doc_between(text: &str, start: u32, end: u32) -> String {
     text.get(start as usize..end as usize)
@@ -827,6 +852,17 @@ mod tests {
         // A comment inside a line of code does not make that line a doc.
         let code = "x = 1\nf = g {- inline -} 2\nupdate : Int\n";
         assert_eq!(doc_of(code, "update"), "");
+    }
+
+    #[test]
+    fn powershell_help_inside_a_function_is_its_doc() {
+        let text = "function Invoke-Backup {\n    <#\n    .SYNOPSIS\n    Copies the documents to the backup drive.\n    #>\n    param([string]$Target)\n}\n";
+        assert_eq!(
+            powershell_help_inside(text, 0, text.len()).0,
+            "Copies the documents to the backup drive."
+        );
+        let plain = "function Invoke-Backup {\n    param([string]$Target) <# inline #>\n}\n";
+        assert_eq!(powershell_help_inside(plain, 0, plain.len()).1, None);
     }
 
     #[test]

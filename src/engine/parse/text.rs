@@ -350,6 +350,9 @@ fn definition_doc(
             docs::nim_doc_inside(text, line.start, last.end)
         }
         "visual-basic" => docs::doc_in(text, vb::doc_above(text, line.start)),
+        "powershell" if doc.is_empty() => {
+            docs::powershell_help_inside(text, line.start + line.indent, last.end)
+        }
         _ => (doc, range),
     }
 }
