@@ -91,6 +91,8 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // 76: so is a Swift or Kotlin property computed by code.
 // 77: code commented out above a definition is no doc.
 // 78: a script's extension, when its `#!` line says its text language (Perl, Ruby …).
+// 79: Dart getters, Visual Basic and Zig definitions; `{- -}`, `<# #>` and in-body PowerShell
+//     docs; a `#!` or `-*-` line is no doc; `}()` ends a block.
 pub const FORMAT_VERSION: u32 = 79;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four

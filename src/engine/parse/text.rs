@@ -261,9 +261,13 @@ fn own_header<'a>(
             Some((kind, name, Extent::Indented))
         })
         .or_else(|| {
-            let next = || lines[i + 1..].iter().find(|l| !l.text.is_empty());
-            let next = (language == "visual-basic").then(next).flatten()?;
-            let (kind, name) = vb::header(language, line.text, next.text)?;
+            let next = || {
+                lines[i + 1..]
+                    .iter()
+                    .find(|l| !l.text.is_empty())
+                    .map_or("", |l| l.text)
+            };
+            let (kind, name) = vb::header(language, line.text, next)?;
             Some((kind, name, Extent::Indented))
         })
         .or_else(|| {
@@ -626,9 +630,6 @@ fn simple_name(rest: &str) -> Option<&str> {
     (!name.is_empty()).then_some(name)
 }
 
-/// The name a function is assigned to: R's `print.response <- function(x, ...) {` (a dot is
-/// part of an R name), Lua's `M.join = function(a, b)`, a Vue or Svelte script's
-/// `const save = async (item) => {`.
 /// The name of a Zig struct, enum, union or opaque type, which Zig writes as a constant:
 /// `pub const Buffer = struct {`, `const Tag = union(enum) {`.
 fn zig_container(t: &str) -> Option<&str> {
@@ -648,6 +649,9 @@ fn zig_container(t: &str) -> Option<&str> {
         .then_some(name)
 }
 
+/// The name a function is assigned to: R's `print.response <- function(x, ...) {` (a dot is
+/// part of an R name), Lua's `M.join = function(a, b)`, a Vue or Svelte script's
+/// `const save = async (item) => {`.
 fn assigned_function(t: &str) -> Option<&str> {
     let t = ["const ", "let ", "var ", "local "]
         .iter()

@@ -214,9 +214,10 @@ pub(super) fn dart_getter<'a>(language: &str, t: &'a str, next: &str) -> Option<
     let (before, after) = t
         .split_once(" get ")
         .or_else(|| Some(("", t.strip_prefix("get ")?)))?;
-    let (name, body) = after
-        .split_once(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
-        .map_or((after, ""), |(n, _)| (n, after[n.len()..].trim_start()));
+    let name_end = after
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(after.len());
+    let (name, body) = (&after[..name_end], after[name_end..].trim_start());
     let body = body
         .strip_prefix("async*")
         .or_else(|| body.strip_prefix("async"))

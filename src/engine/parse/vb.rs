@@ -30,9 +30,13 @@ const MODIFIERS: &[&str] = &[
     "narrowing",
 ];
 
-/// What the line `t` opens, by its keyword, and its name; `next` is the next line with text,
-/// which says whether a property runs code (`Get` below it) or only holds a value.
-pub(super) fn header<'a>(language: &str, t: &'a str, next: &str) -> Option<(Kind, &'a str)> {
+/// What the line `t` opens, by its keyword, and its name; `next` gives the next line with
+/// text, which says whether a property runs code (`Get` below it) or only holds a value.
+pub(super) fn header<'a, 'n>(
+    language: &str,
+    t: &'a str,
+    next: impl FnOnce() -> &'n str,
+) -> Option<(Kind, &'a str)> {
     if language != "visual-basic" {
         return None;
     }
@@ -44,7 +48,7 @@ pub(super) fn header<'a>(language: &str, t: &'a str, next: &str) -> Option<(Kind
     let kind = match word.to_ascii_lowercase().as_str() {
         "function" | "sub" | "operator" => Kind::Function,
         "property" => {
-            let accessor = next.split_whitespace().next().unwrap_or("");
+            let accessor = next().split_whitespace().next().unwrap_or("");
             let runs_code = ["get", "set"]
                 .iter()
                 .any(|a| accessor.eq_ignore_ascii_case(a));
@@ -141,7 +145,7 @@ mod tests {
 
     #[test]
     fn keywords_in_any_case_after_modifiers() {
-        let h = |t: &'static str| header("visual-basic", t, "");
+        let h = |t: &'static str| header("visual-basic", t, || "");
         assert_eq!(
             h("Public Function TotalWithTax(rate As Decimal) As Decimal"),
             Some((Kind::Function, "TotalWithTax"))
@@ -164,11 +168,11 @@ mod tests {
             header(
                 "visual-basic",
                 "Public ReadOnly Property Total As Decimal",
-                "Get"
+                || "Get"
             ),
             Some((Kind::Function, "Total"))
         );
-        assert_eq!(header("csharp", "Public Class Invoice", ""), None);
+        assert_eq!(header("csharp", "Public Class Invoice", || ""), None);
         assert!(closes_block("End Sub") && closes_block("End Class"));
         assert!(!closes_block("End If") && !closes_block("End"));
     }
