@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Retrieval quality of `potpie-lsp ask --backend local`, beside a keyword baseline.
 
-    eval.py --corpora DIR [--bin PATH] [--baseline] [--questions FILE] [--corpus NAME ...]
+    eval.py --corpora DIR [--bin PATH] [--baseline] [--questions FILE ...] [--corpus NAME ...]
             [--k 5] [--timeout 60] [--out report.json] [-v]
 
 For each question it runs `potpie-lsp ask --backend local --root DIR/<corpus> --json QUESTION`
@@ -323,7 +323,8 @@ def main() -> int:
     ap.add_argument("--bin", help="the potpie-lsp binary")
     ap.add_argument("--baseline", action="store_true", help="also (or only) score the keyword baseline")
     ap.add_argument("--corpora", required=True, help="the folder bench/fetch-corpora.sh filled")
-    ap.add_argument("--questions", default=str(HERE / "questions.jsonl"))
+    ap.add_argument("--questions", action="append",
+                    help="a question file (repeatable: the sets are scored as one); default questions.jsonl")
     ap.add_argument("--corpus", action="append", help="only this corpus (repeatable)")
     ap.add_argument("--k", type=int, default=5)
     ap.add_argument("--timeout", type=float, default=60)
@@ -338,10 +339,14 @@ def main() -> int:
             ap.error(f"--bin {args.bin}: not an executable file")
         args.bin = os.path.abspath(b)
     corpora = Path(args.corpora).resolve()
-    questions = load_questions(Path(args.questions), corpora, args.corpus)
+    files = args.questions or [str(HERE / "questions.jsonl")]
+    questions = [q for f in files for q in load_questions(Path(f), corpora, args.corpus)]
     if not questions:
         sys.exit("eval.py: no questions selected")
-    report: dict = {"questions": os.path.abspath(args.questions), "corpora": str(corpora), "k": args.k}
+    ids = [q["id"] for q in questions]
+    if len(set(ids)) != len(ids):
+        sys.exit("eval.py: a question id appears twice: " + ", ".join(sorted({i for i in ids if ids.count(i) > 1})))
+    report: dict = {"questions": [os.path.abspath(f) for f in files], "corpora": str(corpora), "k": args.k}
     base = tool = None
     if args.baseline:
         rs = evaluate(questions, corpora, args, "keywords")
