@@ -93,7 +93,8 @@ pub const MAGIC: &[u8; 8] = b"PPLSPIDX";
 // 78: a script's extension, when its `#!` line says its text language (Perl, Ruby …).
 // 79: Dart getters, Visual Basic and Zig definitions; `{- -}`, `<# #>` and in-body PowerShell
 //     docs; a `#!` or `-*-` line is no doc; `}()` ends a block.
-pub const FORMAT_VERSION: u32 = 79;
+// 80: a Rust impl for `Arc<Handle>`, `&'a Handle` or `dyn Io + Send` is Handle's (Io's).
+pub const FORMAT_VERSION: u32 = 80;
 
 /// The token documents of one file (one per symbol, then the file document), stored flat: four
 /// allocations per file instead of two per document, which at a million lines of code is most

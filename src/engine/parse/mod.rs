@@ -39,7 +39,7 @@ use docs::{doc_of, signature, signature_of_text};
 use documents::build;
 use refs::{CallOn, push_node_ref, push_ref};
 pub use refs::{Qualifier, Ref, RefKind};
-use rust::{implemented_trait, parse_rust, rust_macro_items, rust_type_name};
+use rust::{impl_type_name, implemented_trait, parse_rust, rust_macro_items};
 pub(crate) use text::group_end;
 
 /// Field slots of a token document (the path field lives once per file).
@@ -739,9 +739,13 @@ fn containers_of(lang: Lang, ancestors: &[Node], text: &str) -> Vec<String> {
     for (i, p) in ancestors.iter().enumerate() {
         let p = *p;
         let name = match (lang, p.kind()) {
-            (Lang::Rust, "impl_item") => p
-                .child_by_field_name("type")
-                .map(|t| rust_type_name(node_text(t, text))),
+            (Lang::Rust, "impl_item") => p.child_by_field_name("type").map(|t| {
+                let generics = p.child_by_field_name("type_parameters");
+                impl_type_name(
+                    node_text(t, text),
+                    generics.map_or("", |g| node_text(g, text)),
+                )
+            }),
             (Lang::Rust, "mod_item") => p
                 .child_by_field_name("name")
                 .map(|t| node_text(t, text).to_string()),

@@ -148,12 +148,86 @@ pub(super) fn implemented_trait(ancestors: &[Node], text: &str) -> Option<String
     Some(rust_type_name(node_text(t, text)))
 }
 
-/// `Foo<T>` / `crate::a::Foo<'a>` / `&mut Foo` → `Foo`.
+/// `Foo<T>` / `crate::a::Foo<'a>` / `&mut Foo` / `&'a Foo` → `Foo`.
 pub(super) fn rust_type_name(t: &str) -> String {
+    let t = without_reference(t);
     let t = t.split('<').next().unwrap_or(t);
     let t = t.rsplit("::").next().unwrap_or(t);
-    t.trim_start_matches(['&', ' '])
-        .trim_start_matches("mut ")
-        .trim()
-        .to_string()
+    t.trim().to_string()
+}
+
+/// `&'a mut Foo` → `Foo`: a reference's `&`, lifetime and `mut`.
+fn without_reference(t: &str) -> &str {
+    let Some(t) = t.trim_start().strip_prefix('&') else {
+        return t.trim_start();
+    };
+    let t = t.trim_start();
+    let t = match t.strip_prefix('\'') {
+        Some(lifetime) => lifetime.trim_start_matches(|c: char| c.is_alphanumeric() || c == '_'),
+        None => t,
+    };
+    let t = t.trim_start();
+    t.strip_prefix("mut ").unwrap_or(t).trim_start()
+}
+
+/// Types that only hold or point at the type an `impl` block is really about.
+const WRAPPERS: [&str; 4] = ["Arc", "Rc", "Box", "Pin"];
+
+/// The type an `impl` block (its `type`, and its `<…>` parameters) is for, by its last name, seen
+/// through what only wraps it: `impl Schedule for Arc<Handle>` gives `Handle` and `impl dyn Io +
+/// Send` gives `Io`, as a reader says "Handle's schedule", where the bare name said `Arc` (and
+/// `Arc::schedule` reads as Arc's own method). A wrapper of one of the block's own parameters
+/// (`impl<T> Future for Box<T>`) or of a primitive (`Box<str>`) stays the wrapper's.
+pub(super) fn impl_type_name(ty: &str, generics: &str) -> String {
+    let ty = without_reference(ty);
+    let ty = match ty.strip_prefix("dyn ") {
+        Some(object) => object.split('+').next().unwrap_or(object),
+        None => ty,
+    };
+    if let Some((outer, rest)) = ty.split_once('<') {
+        let wrapper = rust_type_name(outer);
+        if WRAPPERS.contains(&wrapper.as_str()) {
+            let inner = impl_type_name(rest.trim_end().strip_suffix('>').unwrap_or(rest), generics);
+            let concrete = inner.starts_with(|c: char| c.is_ascii_uppercase())
+                && !type_parameters(generics).any(|p| p == inner);
+            return if concrete { inner } else { wrapper };
+        }
+    }
+    rust_type_name(ty)
+}
+
+/// The type parameters' names of `<'a, T: Into<U>, const N: usize>`: `T`, `U`, `N` (a bound's
+/// names may come along; they only make a wrapper keep its own name).
+fn type_parameters(generics: &str) -> impl Iterator<Item = &str> {
+    generics
+        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '\''))
+        .filter(|w| !w.is_empty() && !w.starts_with('\'') && w != &"const")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{impl_type_name, rust_type_name};
+
+    #[test]
+    fn an_impl_is_named_for_the_type_it_is_about() {
+        for (ty, generics, name) in [
+            ("Arc<Handle>", "", "Handle"),
+            ("Arc<scheduler::Handle>", "", "Handle"),
+            ("dyn Io + Send", "", "Io"),
+            ("dyn Sleep", "", "Sleep"),
+            ("Pin<Box<dyn Future<Output = ()> + Send>>", "", "Future"),
+            ("&'a mut Synced", "<'a>", "Synced"),
+            ("&'a Handle", "<'a>", "Handle"),
+            ("&mut Buf", "", "Buf"),
+            ("Box<T>", "<T: ?Sized + Future>", "Box"),
+            ("Box<str>", "", "Box"),
+            ("Arc<Mutex<T>>", "<T>", "Mutex"),
+            ("Vec<u8>", "", "Vec"),
+            ("crate::io::Foo<'a, T>", "<'a, T>", "Foo"),
+            ("(IpAddr, u16)", "", "(IpAddr, u16)"),
+        ] {
+            assert_eq!(impl_type_name(ty, generics), name, "{ty}");
+        }
+        assert_eq!(rust_type_name("&'static str"), "str");
+    }
 }
