@@ -66,6 +66,7 @@ const INITIAL_JOIN_WEIGHT: f32 = 0.4;
 
 /// The weighted terms of `question` in the index's vocabulary.
 pub fn parse_question(idx: &Index, question: &str) -> Query {
+    let question = &without_idioms(question);
     let mut weights: HashMap<u32, (f32, u64)> = HashMap::default();
     let mut words = Vec::new();
     let code_names = code_style_names(question);
@@ -378,6 +379,28 @@ fn is_error_word(w: &str) -> bool {
 }
 
 /// The question's words as written, lowercased, split at anything but letters and digits.
+/// Phrasal verbs whose words mean nothing apart: "two closures *end up* sharing" says
+/// nothing of an `end`.
+const IDIOMS: &[&str] = &["end up", "ends up", "ended up", "ending up"];
+
+/// `question` without its [`IDIOMS`] (as whole words, in any case).
+fn without_idioms(question: &str) -> String {
+    let mut out = question.to_string();
+    let lower = question.to_ascii_lowercase();
+    for idiom in IDIOMS {
+        for (at, _) in lower.match_indices(idiom) {
+            let end = at + idiom.len();
+            let bounded = |i: Option<&u8>| i.is_none_or(|b| !b.is_ascii_alphanumeric());
+            if bounded(at.checked_sub(1).and_then(|i| lower.as_bytes().get(i)))
+                && bounded(lower.as_bytes().get(end))
+            {
+                out.replace_range(at..end, &" ".repeat(idiom.len()));
+            }
+        }
+    }
+    out
+}
+
 fn plain_words(question: &str) -> Vec<String> {
     question
         .split(|c: char| !c.is_ascii_alphanumeric())
@@ -421,7 +444,26 @@ const HOLDING: &[&str] = &[
 
 #[cfg(test)]
 mod tests {
-    use super::{plain_words, wants_type};
+    use super::{plain_words, wants_type, without_idioms};
+
+    #[test]
+    fn phrasal_verbs_are_no_terms() {
+        assert_eq!(
+            plain_words(&without_idioms(
+                "Why do two closures End up sharing one upvalue?"
+            )),
+            ["why", "do", "two", "closures", "sharing", "one", "upvalue"]
+        );
+        // Only the whole phrase goes: the end of a stream stays, and so does `backend up`.
+        assert_eq!(
+            plain_words(&without_idioms(
+                "What happens at the end? Is the backend up?"
+            )),
+            [
+                "what", "happens", "at", "the", "end", "is", "the", "backend", "up"
+            ]
+        );
+    }
 
     #[test]
     fn a_question_about_what_a_value_holds_wants_a_type() {

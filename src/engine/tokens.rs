@@ -404,6 +404,15 @@ const QUESTION_STOP: &[&str] = &[
     "shouldn",
     // "How does X cope with Y" asks how X handles Y; `cope` names nothing.
     "cope",
+    // Fillers of everyday speech ("instead of", "make sure", "something between"): the words
+    // after them say what is meant.
+    "instead",
+    "something",
+    "anything",
+    "everything",
+    "sure",
+    "whatever",
+    "otherwise",
 ];
 
 /// Terms for two adjacent (stemmed) question words that mean more together than apart: code
