@@ -413,6 +413,19 @@ const QUESTION_STOP: &[&str] = &[
     "sure",
     "whatever",
     "otherwise",
+    "especially",
+    "particularly",
+    "really",
+    "basically",
+    "simply",
+    "usually",
+    "typically",
+    "generally",
+    // "A block comes back short": `come` is in no identifier but stems to `com`, which is.
+    "come",
+    "comes",
+    "came",
+    "coming",
 ];
 
 /// Terms for two adjacent (stemmed) question words that mean more together than apart: code
