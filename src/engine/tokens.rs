@@ -567,6 +567,10 @@ const SYNONYMS: &[(&[&str], &[&str])] = &[
     (&["asynchronous"], &["async"]),
     (&["compare", "comparison"], &["cmp", "eq", "equal"]),
     (&["equal"], &["eq"]),
+    // What is left over after division goes by the operator's name.
+    (&["remainder", "modulo", "modulus"], &["mod", "rem"]),
+    // Input that does not parse is invalid or corrupt in code, malformed in speech.
+    (&["malformed"], &["invalid", "corrupt"]),
     (&["filesystem"], &["fs"]),
 ];
 
