@@ -104,8 +104,12 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
             continue;
         }
         let joined = format!("{}{}", pair[0], pair[1]);
-        if tokens::is_question_stop(tokens::stem(&pair[0]))
-            || tokens::is_question_stop(tokens::stem(&pair[1]))
+        // A one-letter word names what its neighbour is about, stopword or not: "C calls" are
+        // `nCcalls`.
+        let one_letter = pair[0].len() == 1 || pair[1].len() == 1;
+        if !one_letter
+            && (tokens::is_question_stop(tokens::stem(&pair[0]))
+                || tokens::is_question_stop(tokens::stem(&pair[1])))
         {
             continue;
         }

@@ -1630,6 +1630,27 @@ fn a_one_letter_word_joins_its_neighbour() {
     );
 }
 
+/// "C calls" are `ccalls` in the code though "calls" alone is a stopword: the one-letter word
+/// still joins it.
+#[test]
+fn a_one_letter_word_joins_a_stopword_neighbour() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "src/state.c",
+        "void check_depth (State *L) {\n  if (L->nCcalls > 200)\n    raise_nesting(L);\n}\n",
+    );
+    write(
+        dir.path(),
+        "src/nest.c",
+        "/* Raises an error when calls nest deeper than allowed. */\nvoid raise_nesting (State *L) {\n  error(L, \"nested calls\");\n}\n",
+    );
+    assert_eq!(
+        first_cited(dir.path(), "What happens when nested C calls pile up?").as_deref(),
+        Some("src/state.c")
+    );
+}
+
 /// A "process id" is a `pid` in the code ("entity tag" an `etag`): two words written as the
 /// first one's initial and the second still meet the code named that way.
 #[test]
