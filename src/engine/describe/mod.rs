@@ -230,13 +230,17 @@ fn without_reference_lines(para: &str) -> String {
 /// they name what the lines below them say, which is the description.
 fn without_heading_lines(para: &str) -> String {
     para.lines()
-        .filter(|l| {
-            let hashes = l.trim_start().trim_start_matches('#');
-            let level = l.trim_start().len() - hashes.len();
-            !((1..=6).contains(&level) && hashes.starts_with(' ') && !hashes.trim().is_empty())
-        })
+        .filter(|l| !is_markdown_heading(l))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// A Markdown section heading (rustdoc's `# Errors`, `## Safety`): one to six `#` and a space.
+/// A `#` with no space after it is no heading (a C directive, a Ruby `#method`).
+pub(in crate::engine) fn is_markdown_heading(line: &str) -> bool {
+    let line = line.trim_start();
+    let text = line.trim_start_matches('#');
+    (1..=6).contains(&(line.len() - text.len())) && text.starts_with(' ')
 }
 
 /// The paragraph without its banner rules (`==== Views ====`, `---- read ----`, a line of

@@ -6,6 +6,7 @@ use tree_sitter::Node;
 
 use super::node_text;
 use super::text::group_end;
+use crate::engine::describe::is_markdown_heading;
 use crate::engine::lang::Lang;
 
 /// The doc comment (comment lines right above, or a Python docstring) and its byte range.
@@ -592,7 +593,7 @@ pub(super) fn clean_doc(raw: &str) -> String {
         }
         // A Markdown heading (rustdoc's `# Safety`) is a paragraph of its own: it names the
         // section below it, and is no part of that section's first sentence.
-        let heading = l.starts_with('#') && l.trim_start_matches('#').starts_with(' ');
+        let heading = is_markdown_heading(l);
         if heading && !out.is_empty() && !out.ends_with("\n\n") {
             out.push_str("\n\n");
         }
