@@ -61,6 +61,12 @@ const MODULE_FACTOR: f32 = 0.5;
 const STUB_FACTOR: f32 = 0.5;
 /// One-liners say little; a longer definition gains `SPAN_GAIN · ln(lines)` (up to 200 lines).
 const ONE_LINER_FACTOR: f32 = 0.7;
+/// A function defined inside another (a JavaScript closure such as express's `next`, rxjs's
+/// `doInnerSub`, a Python inner function) is that function's helper: what a reader looks up
+/// is the function around it, or a definition of its own elsewhere. 0.85 and 0.9 measured the
+/// same over the 688 questions of the seven sets (three more first hits, none lost); 0.75
+/// lost two of the held-out set, 0.95 gave back the gains.
+const NESTED_FUNCTION_FACTOR: f32 = 0.9;
 const SPAN_GAIN: f32 = 0.06;
 /// A name the question spells out gains this much, divided by √(definitions sharing the name):
 /// its whole qualified name in code style, its last segment in code style, or a plain word.
@@ -363,6 +369,13 @@ impl<'q> Priors<'q> {
         if sym.stub && !lang::is_declaration_file(&f.rel) {
             m *= STUB_FACTOR;
         }
+        if is_code(sym.kind)
+            && f.symbols
+                .get(sym.parent as usize)
+                .is_some_and(|p| is_code(p.kind))
+        {
+            m *= NESTED_FUNCTION_FACTOR;
+        }
         let span = sym.end - sym.start + 1;
         if span <= 2 {
             m *= ONE_LINER_FACTOR;
@@ -500,6 +513,10 @@ fn type_name_words(name: &str) -> (String, String) {
 }
 
 /// Whether a definition has another one inside it (a class with methods, not plain data).
+fn is_code(kind: Kind) -> bool {
+    matches!(kind, Kind::Function | Kind::Method)
+}
+
 fn has_member(f: &FileRec, si: usize, sym: &Symbol) -> bool {
     f.symbols
         .get(si + 1)

@@ -1630,6 +1630,32 @@ fn a_one_letter_word_joins_its_neighbour() {
     );
 }
 
+/// A helper defined inside a function counts for less than a definition of its own: the
+/// nested `retry` of a request sender yields to the module's own `retry`, which the question
+/// describes as well.
+#[test]
+fn a_nested_helper_yields_to_a_definition_of_its_own() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "lib/send.js",
+        "function send(req) {\n  // Retries the request after a delay when the server is busy.\n  function retry(delay) {\n    setTimeout(() => send(req), delay);\n  }\n  return req.busy ? retry(100) : req;\n}\n",
+    );
+    write(
+        dir.path(),
+        "lib/retry.js",
+        "// Retries the request after a delay when the server is busy.\nfunction retry(req, delay) {\n  setTimeout(() => req.send(), delay);\n}\n",
+    );
+    assert_eq!(
+        first_cited(
+            dir.path(),
+            "How is a request retried after a delay when the server is busy?"
+        )
+        .as_deref(),
+        Some("lib/retry.js")
+    );
+}
+
 /// "C calls" are `ccalls` in the code though "calls" alone is a stopword: the one-letter word
 /// still joins it.
 #[test]
