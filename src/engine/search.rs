@@ -513,14 +513,15 @@ fn type_name_words(name: &str) -> (String, String) {
 }
 
 /// Whether a definition has another one inside it (a class with methods, not plain data).
-fn is_code(kind: Kind) -> bool {
-    matches!(kind, Kind::Function | Kind::Method)
-}
-
 fn has_member(f: &FileRec, si: usize, sym: &Symbol) -> bool {
     f.symbols
         .get(si + 1)
         .is_some_and(|n| n.start >= sym.start && n.end <= sym.end)
+}
+
+/// A function or a method: a definition that runs.
+fn is_code(kind: Kind) -> bool {
+    matches!(kind, Kind::Function | Kind::Method)
 }
 
 fn aux_factor(q: &Query, f: &FileRec) -> f32 {
