@@ -611,6 +611,14 @@ fn flag(flags: &[bool], kind_id: u16) -> bool {
     flags.get(usize::from(kind_id)).copied().unwrap_or(false)
 }
 
+/// A C or C++ header (`.h`, `.hh`, `.hpp`, `.hxx`, `.h++`), where a class is declared and its
+/// members are mostly defined in a source file.
+pub fn is_c_header(rel: &str) -> bool {
+    [".h", ".hh", ".hpp", ".hxx", ".h++"]
+        .iter()
+        .any(|ext| rel.ends_with(ext))
+}
+
 /// A file of declarations whose code is written elsewhere: TypeScript's `index.d.ts` (also
 /// `.d.cts`, `.d.mts`), OCaml's `.mli`, Python's `.pyi` stubs, F#'s `.fsi`.
 pub fn is_declaration_file(rel: &str) -> bool {

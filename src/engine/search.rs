@@ -55,6 +55,14 @@ const HOLDER_TYPE_FACTOR: f32 = 3.0;
 /// methods, if any, live elsewhere) when the question does not ask what something holds: their
 /// long field docs otherwise outrank the code that does what a "how" question asks.
 const DATA_TYPE_FACTOR: f32 = 0.8;
+/// A C++ class in a header is the table of contents of its members: their declarations and
+/// the comments on them, defined there or in a source file. A question about how something
+/// is done is answered by a member, or by code elsewhere, more often than by that list
+/// (leveldb's `Version`, whose comments mention every "key" and "version", came before the
+/// iterator a question asked about). A question about what a type holds is not affected.
+/// Over the 688 questions of the seven sets 0.5 to 0.7 gave two more first hits (leveldb-14,
+/// fmt-10) and lost none; 0.85 only the first.
+const HEADER_CLASS_FACTOR: f32 = 0.7;
 const MODULE_FACTOR: f32 = 0.5;
 /// A function with nothing to run (an abstract method, an interface hook that returns `None`):
 /// its doc describes what the code that calls or implements it does.
@@ -362,6 +370,7 @@ impl<'q> Priors<'q> {
             Kind::Class | Kind::Interface if self.q.wants_type && !self.q.held_by.is_empty() => 1.0,
             Kind::Class | Kind::Interface if self.q.wants_type => TYPE_INTENT_FACTOR,
             Kind::Class | Kind::Interface if !has_member(f, si, sym) => DATA_TYPE_FACTOR,
+            Kind::Class if lang::is_c_header(&f.rel) => HEADER_CLASS_FACTOR,
             _ => 1.0,
         };
         // Every function of a declaration file is bodiless; the file's own factor says what

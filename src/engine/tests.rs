@@ -1630,6 +1630,31 @@ fn a_one_letter_word_joins_its_neighbour() {
     );
 }
 
+/// A C++ class declared in a header lists its members and what they do; a question about how
+/// something is done is answered by the code that does it, in the source file.
+#[test]
+fn a_header_class_yields_to_the_code_it_declares() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "db/cache.h",
+        "// Entries by key; when the cache is full the oldest entry is evicted.\nclass Cache {\n public:\n  void Insert(const Key& key);\n  int size() const { return size_; }\n private:\n  // Oldest entry first: the entry evicted when the cache is full.\n  List entries_;\n  // How many entries the cache holds before the oldest is evicted.\n  int capacity_;\n};\n",
+    );
+    write(
+        dir.path(),
+        "db/lru.cc",
+        "// Evicts the oldest entry of the cache.\nvoid Evict(Cache* cache) {\n  if (!cache->full()) return;\n  Entry* oldest = cache->entries.front();\n  cache->entries.pop_front();\n  delete oldest;\n}\n",
+    );
+    assert_eq!(
+        first_cited(
+            dir.path(),
+            "How is the oldest entry evicted when the cache is full?"
+        )
+        .as_deref(),
+        Some("db/lru.cc")
+    );
+}
+
 /// A helper defined inside a function counts for less than a definition of its own: the
 /// nested `retry` of a request sender yields to the module's own `retry`, which the question
 /// describes as well.
