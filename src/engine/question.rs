@@ -100,19 +100,10 @@ pub fn parse_question(idx: &Index, question: &str) -> Query {
     // and a one-letter word joins its neighbour ("C stack" → `cstack`, "I/O" → `io`).
     let raw_words = plain_words(question);
     for pair in raw_words.windows(2) {
-        if pair[0].len() + pair[1].len() < 3 || is_article(&pair[0]) || is_article(&pair[1]) {
+        if !may_join(&pair[0], &pair[1]) {
             continue;
         }
         let joined = format!("{}{}", pair[0], pair[1]);
-        // A one-letter word names what its neighbour is about, stopword or not: "C calls" are
-        // `nCcalls`.
-        let one_letter = pair[0].len() == 1 || pair[1].len() == 1;
-        if !one_letter
-            && (tokens::is_question_stop(tokens::stem(&pair[0]))
-                || tokens::is_question_stop(tokens::stem(&pair[1])))
-        {
-            continue;
-        }
         let c = concept_of(&pair[0]) | concept_of(&pair[1]);
         for s in tokens::phrase_synonyms(tokens::stem(&pair[0]), tokens::stem(&pair[1])) {
             add(s, 0.4, c, &mut weights);
@@ -196,6 +187,22 @@ fn word_forms(t: &str) -> Vec<(String, f32)> {
         forms.push((x.to_string(), UN_BASE_WEIGHT));
     }
     forms
+}
+
+/// Whether two adjacent question words may stand for one identifier: not an article, not a
+/// stopword, unless the other word is a single letter, which names what its neighbour is about
+/// ("C calls" are `nCcalls`). What is left of a contraction or a possessive is no such letter
+/// ("what's" would make `what` a term).
+fn may_join(first: &str, second: &str) -> bool {
+    if first.len() + second.len() < 3 || is_article(first) || is_article(second) {
+        return false;
+    }
+    let one_letter = [first, second]
+        .iter()
+        .any(|w| w.len() == 1 && !matches!(*w, "s" | "t" | "d" | "m"));
+    one_letter
+        || !(tokens::is_question_stop(tokens::stem(first))
+            || tokens::is_question_stop(tokens::stem(second)))
 }
 
 /// Two words as code shortens them to the first one's initial and the second: "entity tag" →
@@ -449,6 +456,24 @@ const HOLDING: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::{plain_words, wants_type, without_idioms};
+
+    #[test]
+    fn adjacent_words_join_unless_one_is_a_stopword_or_an_article() {
+        use super::may_join;
+        assert!(may_join("final", "handler"));
+        assert!(may_join("c", "calls"), "a one-letter word joins a stopword");
+        assert!(
+            may_join("memtable", "s"),
+            "a possessive's `s` joins a plain word"
+        );
+        assert!(
+            !may_join("what", "s"),
+            "but not a stopword: `what` is no term"
+        );
+        assert!(!may_join("doesn", "t"));
+        assert!(!may_join("the", "stack"));
+        assert!(!may_join("calls", "made"));
+    }
 
     #[test]
     fn phrasal_verbs_are_no_terms() {
