@@ -206,10 +206,12 @@ fn may_join(first: &str, second: &str) -> bool {
 }
 
 /// Two words as code shortens them to the first one's initial and the second: "entity tag" →
-/// `etag`, "process id" → `pid`, "virtual table" → `vtable`.
+/// `etag`, "process id" → `pid`, "virtual table" → `vtable`. Not before a function word: "fit
+/// in" is no `fin`, "stored in" no `sin`.
 fn initial_joined(first: &str, second: &str) -> Option<String> {
     let initial = first.chars().next().filter(char::is_ascii_alphabetic)?;
-    (first.len() >= 3 && second.len() >= 2).then(|| format!("{initial}{second}"))
+    (first.len() >= 3 && second.len() >= 2 && !tokens::is_stop(second))
+        .then(|| format!("{initial}{second}"))
 }
 
 /// Words after which a noun phrase does not go on ("an error *from* …", "the task *and* …").
@@ -473,6 +475,16 @@ mod tests {
         assert!(!may_join("doesn", "t"));
         assert!(!may_join("the", "stack"));
         assert!(!may_join("calls", "made"));
+    }
+
+    #[test]
+    fn two_words_shorten_to_an_initial_and_a_word_but_not_a_function_word() {
+        use super::initial_joined;
+        assert_eq!(initial_joined("process", "id").as_deref(), Some("pid"));
+        assert_eq!(initial_joined("entity", "tag").as_deref(), Some("etag"));
+        assert_eq!(initial_joined("fit", "in"), None);
+        assert_eq!(initial_joined("stored", "in"), None);
+        assert_eq!(initial_joined("start", "it"), None);
     }
 
     #[test]
