@@ -391,7 +391,6 @@ fn is_error_word(w: &str) -> bool {
     matches!(w, "error" | "errors" | "exception" | "exceptions")
 }
 
-/// The question's words as written, lowercased, split at anything but letters and digits.
 /// Phrasal verbs whose words mean nothing apart: "two closures *end up* sharing" says
 /// nothing of an `end`.
 const IDIOMS: &[&str] = &["end up", "ends up", "ended up", "ending up"];
@@ -414,6 +413,7 @@ fn without_idioms(question: &str) -> String {
     out
 }
 
+/// The question's words as written, lowercased, split at anything but letters and digits.
 fn plain_words(question: &str) -> Vec<String> {
     question
         .split(|c: char| !c.is_ascii_alphanumeric())
