@@ -292,7 +292,7 @@ fn write_locations<'t>(
                     f.rel,
                     p.start,
                     p.end,
-                    s.kind.as_str(),
+                    shown_kind(s, text, f.lang.label(&f.lang_path())),
                     s.qual(),
                     desc
                 );
@@ -328,13 +328,91 @@ fn write_locations<'t>(
                 path: f.rel.clone(),
                 start_line: p.start,
                 end_line: p.end,
-                kind: sym.map_or("file", |s| s.kind.as_str()).to_string(),
+                kind: sym
+                    .map_or("file", |s| {
+                        let language = f.lang.label(&f.lang_path());
+                        shown_kind(s, text_of(p.file).unwrap_or(""), language)
+                    })
+                    .to_string(),
                 name: sym.map_or_else(|| f.rel.clone(), |s| s.qual().to_string()),
                 text,
             });
         }
     }
     snippets
+}
+
+/// What a reader calls a definition. A method read like a field is a property: Python's
+/// `@property`, JavaScript's `get size()`, C#'s `int Count { get … }`, Swift's and Kotlin's
+/// computed `var` and `val`, Dart's `get`, Visual Basic's `Property`. The index keeps them
+/// methods, which is how they rank; only the word the answer shows changes.
+fn shown_kind(s: &Symbol, text: &str, language: &str) -> &'static str {
+    if s.kind == Kind::Method && reads_like_a_field(s, text, language) {
+        "property"
+    } else {
+        s.kind.as_str()
+    }
+}
+
+fn reads_like_a_field(s: &Symbol, text: &str, language: &str) -> bool {
+    let whole = text
+        .get(s.start_byte as usize..s.end_byte as usize)
+        .unwrap_or("");
+    let head = text
+        .get(s.sig_at as usize..s.end_byte as usize)
+        .and_then(|t| t.lines().next())
+        .unwrap_or("")
+        .trim();
+    // The signature before its body or its getter: `int Count {`, `val empty: Boolean get() =`.
+    let before_body = [" get(", " get ", "{", "=>", "="]
+        .iter()
+        .filter_map(|m| head.find(m))
+        .min()
+        .map_or(head, |at| &head[..at]);
+    let words = || {
+        head.split_whitespace().skip_while(|w| {
+            matches!(
+                *w,
+                "static"
+                    | "public"
+                    | "private"
+                    | "protected"
+                    | "readonly"
+                    | "override"
+                    | "abstract"
+            )
+        })
+    };
+    match language {
+        "python" => whole
+            .lines()
+            .map(str::trim)
+            .take_while(|l| l.starts_with('@'))
+            .any(|d| {
+                let d = d.trim_start_matches('@');
+                matches!(
+                    d,
+                    "property" | "cached_property" | "functools.cached_property"
+                ) || d.ends_with(".setter")
+            }),
+        "javascript" | "typescript" | "tsx" => {
+            let mut w = words();
+            matches!(w.next(), Some("get" | "set")) && w.next().is_some_and(|n| !n.starts_with('('))
+        }
+        "csharp" => !before_body.contains('('),
+        // Not Kotlin's `init { … }` block, which is no property either.
+        "swift" | "kotlin" => {
+            !before_body.contains('(')
+                && before_body
+                    .split_whitespace()
+                    .any(|w| w == "var" || w == "val")
+        }
+        "dart" => words()
+            .take_while(|w| !w.contains('('))
+            .any(|w| w == "get" || w == "set"),
+        "visual-basic" => words().any(|w| w.eq_ignore_ascii_case("property")),
+        _ => false,
+    }
 }
 
 /// A doc written elsewhere that describes a definition without one: at bytes `start..end` of

@@ -1630,6 +1630,74 @@ fn a_one_letter_word_joins_its_neighbour() {
     );
 }
 
+/// A method read like a field is shown as a property, in every language that has them; a
+/// method named `get` and a plain method stay methods.
+#[test]
+fn properties_are_shown_as_properties() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = [
+        (
+            "cart.py",
+            "class Cart:\n    @property\n    def total(self):\n        \"\"\"The total price with the discount.\"\"\"\n        return sum(self.prices) - self.discount\n\n    def checkout(self, card):\n        \"\"\"Charges the card for the order.\"\"\"\n        card.charge(self.total)\n",
+        ),
+        (
+            "queue.ts",
+            "export class Queue {\n  /** How many jobs wait in the queue. */\n  get length(): number {\n    return this.jobs.length;\n  }\n  /** Takes the job stored under a key out of the queue. */\n  get(key: string): Job {\n    return this.jobs.take(key);\n  }\n}\n",
+        ),
+        (
+            "Reader.cs",
+            "public class Reader\n{\n    /// <summary>The nesting depth of the current token.</summary>\n    public int Depth\n    {\n        get { return _stack.Count; }\n    }\n}\n",
+        ),
+        (
+            "Inbox.kt",
+            "class Inbox {\n    /** Whether no message is waiting in the inbox. */\n    val isEmpty: Boolean\n        get() = messages.size == 0\n\n    init {\n        // Opens the mailbox store for the inbox.\n        store.open()\n    }\n}\n",
+        ),
+        (
+            "invoice.dart",
+            "class Invoice {\n  /// The invoice amount with tax added.\n  double get grossAmount {\n    return net * 1.2;\n  }\n}\n",
+        ),
+    ];
+    for (rel, text) in files {
+        write(dir.path(), rel, text);
+    }
+    let idx = open(dir.path());
+    let shown = |q: &str| idx.answer(q, None).markdown;
+    for (question, line) in [
+        (
+            "What is the total price with the discount?",
+            "property `Cart.total`",
+        ),
+        (
+            "How many jobs wait in the queue?",
+            "property `Queue.length`",
+        ),
+        (
+            "What is the nesting depth of the current token?",
+            "property `Reader.Depth`",
+        ),
+        (
+            "Whether no message is waiting in the inbox?",
+            "property `Inbox.isEmpty`",
+        ),
+        (
+            "What is the invoice amount with tax added?",
+            "property `Invoice.grossAmount`",
+        ),
+        (
+            "How is the card charged for the order?",
+            "method `Cart.checkout`",
+        ),
+        (
+            "How is a job taken out of the queue by its key?",
+            "method `Queue.get`",
+        ),
+        ("Where is the mailbox store opened?", "method `Inbox.init`"),
+    ] {
+        let md = shown(question);
+        assert!(md.contains(line), "{question}: no {line} in\n{md}");
+    }
+}
+
 /// A C++ class declared in a header lists its members and what they do; a question about how
 /// something is done is answered by the code that does it, in the source file.
 #[test]
