@@ -95,15 +95,14 @@ fn pick_file(f: &super::store::FileRec, rf: &RankedFile, per_file: usize, picks:
     // A type whose doc or members outweigh every function of its file (Rust's methods live in
     // `impl` blocks, outside the struct) comes with the file's best function or method: a
     // question about what code does is answered by code.
-    let is_code = |k: Kind| matches!(k, Kind::Function | Kind::Method);
     let mut added_as_code = None;
     if !taken
         .iter()
-        .any(|t| f.symbols.get(*t as usize).is_some_and(|s| is_code(s.kind)))
+        .any(|t| f.symbols.get(*t as usize).is_some_and(|s| s.kind.is_code()))
         && let Some(m) = rf.syms.iter().find(|m| {
             f.symbols
                 .get(m.sym as usize)
-                .is_some_and(|s| is_code(s.kind) && !taken.iter().any(|t| is_member(f, m.sym, *t)))
+                .is_some_and(|s| s.kind.is_code() && !taken.iter().any(|t| is_member(f, m.sym, *t)))
         })
         && let Some(ms) = f.symbols.get(m.sym as usize)
     {
@@ -272,10 +271,14 @@ fn write_locations<'t>(
         let Some(f) = idx.file(p.file) else { continue };
         let sym = p.sym.and_then(|s| f.symbols.get(s as usize));
         let id = format!("S{}", i + 1);
+        let language = f.lang.label(&f.lang_path());
+        let kind = sym.map_or("file", |s| {
+            shown_kind(s, text_of(p.file).unwrap_or(""), language)
+        });
         match sym {
             Some(s) => {
                 let text = text_of(p.file).unwrap_or("");
-                let desc = describe(&s.doc_in(text), Dialect::of(f.lang.label(&f.lang_path())))
+                let desc = describe(&s.doc_in(text), Dialect::of(language))
                     .or_else(|| {
                         let b = borrowed[i].as_ref()?;
                         let from = idx.file(b.file)?;
@@ -292,7 +295,7 @@ fn write_locations<'t>(
                     f.rel,
                     p.start,
                     p.end,
-                    shown_kind(s, text, f.lang.label(&f.lang_path())),
+                    kind,
                     s.qual(),
                     desc
                 );
@@ -328,12 +331,7 @@ fn write_locations<'t>(
                 path: f.rel.clone(),
                 start_line: p.start,
                 end_line: p.end,
-                kind: sym
-                    .map_or("file", |s| {
-                        let language = f.lang.label(&f.lang_path());
-                        shown_kind(s, text_of(p.file).unwrap_or(""), language)
-                    })
-                    .to_string(),
+                kind: kind.to_string(),
                 name: sym.map_or_else(|| f.rel.clone(), |s| s.qual().to_string()),
                 text,
             });

@@ -39,8 +39,7 @@ impl Index {
             };
             f.symbols.get(si as usize).is_some_and(|sym| {
                 sym.qual() == qual
-                    && (matches!(sym.kind, Kind::Function | Kind::Method)
-                        || is_kotlin(f) && sym.kind.is_container())
+                    && (sym.kind.is_code() || is_kotlin(f) && sym.kind.is_container())
                     && sym.doc_end <= sym.doc_start
             })
         };
@@ -94,7 +93,7 @@ impl Index {
     pub(super) fn overridden(&self, fid: u32, si: u32) -> Option<(u32, u32)> {
         let f = self.file(fid)?;
         let sym = f.symbols.get(si as usize)?;
-        if !matches!(sym.kind, Kind::Method | Kind::Function) || sym.doc_end > sym.doc_start {
+        if !sym.kind.is_code() || sym.doc_end > sym.doc_start {
             return None;
         }
         let method = last_word(sym.name());

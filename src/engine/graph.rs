@@ -266,10 +266,7 @@ impl Index {
     /// choice. `None` when there is nothing to leave out (or no type to keep: a JavaScript
     /// class may extend a function).
     fn types_among(&self, cands: &[(u32, u32)]) -> Option<Vec<(u32, u32)>> {
-        let is_function = |c: &(u32, u32)| {
-            self.kind_at(*c)
-                .is_some_and(|k| matches!(k, parse::Kind::Function | parse::Kind::Method))
-        };
+        let is_function = |c: &(u32, u32)| self.kind_at(*c).is_some_and(|k| k.is_code());
         if !cands.iter().any(is_function) || cands.iter().all(is_function) {
             return None;
         }
@@ -416,9 +413,7 @@ impl Index {
                 else {
                     continue;
                 };
-                if r.kind == RefKind::Type
-                    && matches!(target.kind, parse::Kind::Function | parse::Kind::Method)
-                {
+                if r.kind == RefKind::Type && target.kind.is_code() {
                     continue;
                 }
                 // A value's call may mean any of the name's definitions, and never a top-level

@@ -378,10 +378,10 @@ impl<'q> Priors<'q> {
         if sym.stub && !lang::is_declaration_file(&f.rel) {
             m *= STUB_FACTOR;
         }
-        if is_code(sym.kind)
+        if sym.kind.is_code()
             && f.symbols
                 .get(sym.parent as usize)
-                .is_some_and(|p| is_code(p.kind))
+                .is_some_and(|p| p.kind.is_code())
         {
             m *= NESTED_FUNCTION_FACTOR;
         }
@@ -526,11 +526,6 @@ fn has_member(f: &FileRec, si: usize, sym: &Symbol) -> bool {
     f.symbols
         .get(si + 1)
         .is_some_and(|n| n.start >= sym.start && n.end <= sym.end)
-}
-
-/// A function or a method: a definition that runs.
-fn is_code(kind: Kind) -> bool {
-    matches!(kind, Kind::Function | Kind::Method)
 }
 
 fn aux_factor(q: &Query, f: &FileRec) -> f32 {

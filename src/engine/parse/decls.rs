@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 use tree_sitter::Node;
 
+use super::RawDef;
 use super::docs::comment_lines_above;
-use super::{Kind, RawDef};
 use crate::engine::lang::{self, Lang};
 
 /// A C or C++ function declared with a doc comment (`// Creates a pipe …` above
@@ -30,7 +30,7 @@ pub(super) fn interface_values(rel: &str, defs: &[RawDef]) -> Vec<RawDecl> {
         return Vec::new();
     }
     defs.iter()
-        .filter(|d| matches!(d.kind, Kind::Function | Kind::Method))
+        .filter(|d| d.kind.is_code())
         .filter_map(|d| {
             Some(RawDecl {
                 qual: d.qual.clone(),

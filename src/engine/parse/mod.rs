@@ -77,6 +77,11 @@ impl Kind {
     pub fn is_container(self) -> bool {
         matches!(self, Kind::Class | Kind::Interface | Kind::Module)
     }
+
+    /// A function or a method: a definition that runs.
+    pub fn is_code(self) -> bool {
+        matches!(self, Kind::Function | Kind::Method)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -463,7 +468,7 @@ fn on_match(
     };
     let (range, depth) = widen(lang, node, ancestors);
     if lang == Lang::Rust
-        && matches!(kind, Kind::Function | Kind::Method)
+        && kind.is_code()
         && let Some(implemented) = implemented_trait(&ancestors[..depth], text)
     {
         col.trait_impls.push((range.start_byte(), implemented));
@@ -520,7 +525,7 @@ fn on_match(
         sig_at: node.start_byte(),
         doc,
         doc_range,
-        stub: matches!(kind, Kind::Function | Kind::Method) && is_stub(node, text),
+        stub: kind.is_code() && is_stub(node, text),
     });
 }
 
@@ -870,7 +875,7 @@ mod tests {
             parse_file(rel, lang, text, &mut Parsers::default())
                 .symbols
                 .iter()
-                .filter(|s| matches!(s.kind, Kind::Function | Kind::Method))
+                .filter(|s| s.kind.is_code())
                 .map(|s| (s.qual().to_string(), s.stub))
                 .collect()
         };

@@ -2,13 +2,12 @@
 //! `=head2 request` (or `=item $ua->request( $request )`) and the prose under it document
 //! `sub request`, which has no comment of its own.
 
+use super::RawDef;
 use super::docs::clean_doc;
-use super::{Kind, RawDef};
 
 /// Gives each sub without a doc the prose of the one POD section that names it.
 pub(super) fn document_subs(text: &str, defs: &mut [RawDef]) {
-    let undocumented =
-        |d: &RawDef| d.doc.is_empty() && matches!(d.kind, Kind::Function | Kind::Method);
+    let undocumented = |d: &RawDef| d.doc.is_empty() && d.kind.is_code();
     if !defs.iter().any(undocumented) {
         return;
     }
